@@ -1,0 +1,5 @@
+"""``python -m appraisal`` runs the command line."""
+
+from appraisal.cli import main
+
+raise SystemExit(main())

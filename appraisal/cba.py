@@ -1,0 +1,141 @@
+"""Cost-benefit metrics: PV costs and benefits, NPSV, BCR, value for money, switching values.
+
+Definitions (Green Book 2018 paras 5.53–5.56; 2.16 for switching values):
+
+- NPSV = PV benefits − PV costs; increments are against the counterfactual (BAU).
+- BCR, one definition per run: ``benefit_cost`` (default) is PV benefits / PV costs;
+  ``public_sector_cost`` treats fiscal benefits (savings to public budgets) as reductions
+  in cost: (PV benefits − PV fiscal benefits) / (PV costs − PV fiscal benefits).
+  A BCR with PV costs ≤ 0 is undefined (``nan`` in arrays, ``None`` in JSON), never inf.
+- Value-for-money category: DfT bands of the incremental BCR (``data/green_book/
+  value_for_money.csv``); a boundary value takes the higher category.
+- Preferred option: the highest NPSV (BAU included, so BAU is preferred when no option
+  adds value).
+- Switching value of an input: the proportional change in it that makes the option's
+  incremental NPSV zero, or that makes another option preferred.
+- Equivalent annual cost: PV costs / Σ_{t=1..n} DF_t with n = horizon − 1 (supplementary
+  Green Book discounting guidance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from appraisal.errors import BCRUndefinedError
+from appraisal.parameters import ParameterPack
+
+__all__ = [
+    "SwitchingValue",
+    "benefit_cost_ratio",
+    "bcr",
+    "preferred_index",
+    "switching_value",
+    "vfm_category",
+]
+
+
+def bcr(pv_benefits: npt.ArrayLike, pv_costs: npt.ArrayLike) -> np.ndarray:
+    """Benefit-cost ratio, ``nan`` where PV costs are not positive (kernel).
+
+    Examples
+    --------
+    >>> bcr([150.0, 10.0], [100.0, 0.0]).tolist()
+    [1.5, nan]
+    """
+    b = np.asarray(pv_benefits, dtype=np.float64)
+    c = np.asarray(pv_costs, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(c > 0, b / np.where(c > 0, c, 1.0), np.nan)
+
+
+def benefit_cost_ratio(pv_benefits: float, pv_costs: float) -> float:
+    """Benefit-cost ratio of one option; raises when it is undefined.
+
+    Raises
+    ------
+    BCRUndefinedError
+        If PV costs are zero or negative.
+
+    Examples
+    --------
+    >>> benefit_cost_ratio(300.0, 200.0)
+    1.5
+    """
+    if pv_costs <= 0:
+        msg = f"BCR is undefined: PV costs are {pv_costs} (must be positive)"
+        raise BCRUndefinedError(msg)
+    return pv_benefits / pv_costs
+
+
+def vfm_category(bcr_value: float | None, pack: ParameterPack) -> str | None:
+    """DfT value-for-money category of a BCR (``None`` when the BCR is undefined).
+
+    Examples
+    --------
+    >>> pack = ParameterPack.green_book()
+    >>> [vfm_category(x, pack) for x in (0.9, 1.0, 1.7, 2.0, 4.5, None)]
+    ['Poor', 'Low', 'Medium', 'High', 'Very high', None]
+    """
+    if bcr_value is None or not np.isfinite(bcr_value):
+        return None
+    for row in sorted(pack.rows("value_for_money"), key=lambda r: float(r.value), reverse=True):
+        lower = row.get("bcr_from")
+        if not lower or bcr_value >= float(lower):
+            return row.get("category")
+    return None
+
+
+def preferred_index(npsv: npt.ArrayLike) -> np.ndarray:
+    """Index of the option with the highest NPSV along the last axis (kernel).
+
+    Ties go to the first option in the list (the case's order).
+    """
+    return np.argmax(np.asarray(npsv), axis=-1)
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchingValue:
+    """How far one input must move to change a conclusion.
+
+    ``change`` is proportional (−0.25 means a 25% fall); ``None`` means no switching
+    value exists (the input cannot move the conclusion, or it would need a negative
+    amount), with the reason in ``note``.
+    """
+
+    target: str
+    subject: str
+    option: str
+    test: str
+    change: float | None
+    pv_at_base: float
+    note: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form for outputs."""
+        return {"target": self.target, "subject": self.subject, "option": self.option,
+                "test": self.test, "change": self.change, "pv": self.pv_at_base,
+                "note": self.note}
+
+
+def switching_value(gap: float, contribution: float) -> tuple[float | None, str]:
+    """Proportional change ``x`` in an input with signed PV ``contribution`` that closes ``gap``.
+
+    Solves ``gap + x × contribution = 0``. Returns ``(None, reason)`` when there is no
+    solution or it needs the input's amounts to turn negative (``x < −1``).
+
+    Examples
+    --------
+    >>> switching_value(50.0, -200.0)   # costs rising by 25% wipe out an NPSV of 50
+    (0.25, '')
+    >>> switching_value(50.0, 0.0)
+    (None, 'the input does not affect this result')
+    """
+    if contribution == 0:
+        return None, "the input does not affect this result"
+    x = -gap / contribution
+    if x < -1.0:
+        return None, f"would need the amounts to fall by {-x:.0%}, below zero"
+    return float(x), ""

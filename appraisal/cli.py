@@ -1,0 +1,194 @@
+"""Command line: thin commands over the library.
+
+``appraisal run CASE --out DIR``, ``appraisal validate CASE``, ``appraisal demo``,
+``appraisal params list|show NAME``. Exit codes: 0 success, 1 invalid input or a
+refused output (every problem printed, nothing written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from appraisal.errors import AppraisalError, AppraisalValidationError
+
+__all__ = ["COMMANDS", "main"]
+
+#: Extra sub-commands registered by lenses and front ends:
+#: name -> (help, add_arguments(parser), handler(args) -> exit code).
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    text = f"£{abs(x):,.1f}"
+    return f"({text})" if x < 0 else text
+
+
+def summary_text(result) -> str:
+    """A readable summary table of a result."""
+    lines = [f"{result.case.title}", f"{result.price_label}; BCR = "
+             f"{'PV benefits / PV costs' if result.case.bcr_definition == 'benefit_cost' else 'public-sector-cost form'}; "
+             f"increments against '{result.case.counterfactual.name}'", ""]
+    width = max(len(m.name) for m in result.options) + 2
+    head = (f"{'Option':<{width}}{'PV costs':>14}{'PV benefits':>14}{'NPSV':>14}"
+            f"{'Inc. NPSV':>14}{'Inc. BCR':>10}  VfM")
+    lines += [head, "-" * len(head)]
+    for m in result.options:
+        bcr = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
+        lines.append(f"{m.name:<{width}}{_money(m.pv_costs):>14}{_money(m.pv_benefits):>14}"
+                     f"{_money(m.npsv):>14}{_money(m.inc_npsv):>14}{bcr:>10}  "
+                     f"{m.vfm_category or ''}")
+    lines += ["", f"Preferred option (highest NPSV): {result.preferred_option}"]
+    pref = [s for s in result.switching_values if s.target == "category"
+            and "no longer preferred" in s.test and s.change is not None]
+    if pref:
+        s = min(pref, key=lambda s: abs(s.change))
+        lines.append(f"Closest switching value: '{s.subject}' of '{s.option}' changing by "
+                     f"{s.change:+.1%} makes {s.test.split(' is no longer')[0]} no longer "
+                     "preferred")
+    if result.reduced_schedule:
+        r = result.reduced_schedule
+        lines.append(f"Reduced-rate sensitivity ({r['reason']}): preferred option "
+                     f"{r['preferred_option']}")
+    unconfirmed = result.manifest.get("unconfirmed_parameters_used") or []
+    if unconfirmed:
+        lines.append("Unconfirmed parameters used (opted in; check before relying on them): "
+                     + ", ".join(unconfirmed))
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    for name, payload in result.lenses.items():
+        if hasattr(payload, "summary_lines"):
+            lines += ["", *payload.summary_lines()]
+        del name
+    return "\n".join(lines)
+
+
+def _fail(exc: Exception) -> int:
+    print(str(exc), file=sys.stderr)
+    if isinstance(exc, AppraisalValidationError):
+        print("Nothing was written.", file=sys.stderr)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from appraisal.io.load import load_case
+    from appraisal.io.outputs import write_outputs
+    from appraisal.pipeline import evaluate
+
+    try:
+        case = load_case(args.case)
+        result = evaluate(case)
+        written = write_outputs(result, args.out, force=args.force, protect=[args.case])
+    except AppraisalError as exc:
+        return _fail(exc)
+    print(summary_text(result))
+    print(f"\nOutputs written to {args.out}: " + ", ".join(p.name for p in written))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from appraisal.engine import compile_case
+    from appraisal.io.load import load_case
+
+    try:
+        case = load_case(args.case)
+        compiled = compile_case(case)
+    except AppraisalError as exc:
+        return _fail(exc)
+    for w in compiled.warnings:
+        print(f"warning: {w}")
+    print(f"{args.case}: valid ({len(case.options)} options, {len(case.lines)} lines, "
+          f"{case.horizon_years} years from {case.base_year})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from appraisal.io.load import example_path
+
+    args.case = str(example_path(args.example))
+    print(f"Running the embedded example case: {args.case}\n")
+    return _run(args)
+
+
+def _params(args: argparse.Namespace) -> int:
+    from appraisal.parameters import ParameterPack
+
+    try:
+        pack = ParameterPack.green_book(args.vintage)
+        if args.pack:
+            pack = pack.with_pack(args.pack)
+        if args.action == "list":
+            print(f"Parameter tables ({pack.vintage}):")
+            for name in pack.table_names():
+                rows = pack.rows(name)
+                conf = sorted({r.confidence for r in rows})
+                print(f"  {name:<22} {len(rows):>3} rows  confidence {'/'.join(conf)}  "
+                      f"{rows[0].source[:70] if rows else ''}")
+            return 0
+        rows = pack.rows(args.name)
+    except AppraisalError as exc:
+        return _fail(exc)
+    print(f"{args.name} ({pack.vintage})")
+    for r in rows:
+        key = ", ".join(f"{k}={v}" for k, v in r.key)
+        year = f" ({r.price_year} prices)" if r.price_year else ""
+        print(f"  {key}: {r.value} {r.unit}{year} [{r.confidence}]")
+        print(f"      source: {r.source}; {r.edition}; {r.table}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="appraisal",
+        description="Green Book public-value appraisal: validate a case, run it, and write "
+                    "results.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("run", help="appraise a case and write results into a folder")
+    p.add_argument("case", help="case file (.yaml or .xlsx)")
+    p.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.set_defaults(handler=_run)
+    p = sub.add_parser("validate", help="check a case and report every problem; writes nothing")
+    p.add_argument("case", help="case file (.yaml or .xlsx)")
+    p.set_defaults(handler=_validate)
+    p = sub.add_parser("demo", help="run an embedded example case end to end")
+    p.add_argument("--out", "-o", default="demo-output", help="output folder "
+                   "(default: demo-output)")
+    p.add_argument("--example", default="prevention", choices=("prevention", "capital",
+                                                               "minimal"))
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.set_defaults(handler=_demo)
+    p = sub.add_parser("params", help="list parameter tables or show one, with sources")
+    p.add_argument("action", choices=("list", "show"))
+    p.add_argument("name", nargs="?", help="table name (for 'show')")
+    p.add_argument("--vintage", default="GB2026", help="parameter vintage (GB2026, GB2022)")
+    p.add_argument("--pack", help="folder of a user parameter pack to layer on top")
+    p.set_defaults(handler=_params)
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        add_arguments(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "params" and args.action == "show" and not args.name:
+        parser.error("'params show' needs a table name (see 'appraisal params list')")
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:  # output piped into e.g. `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

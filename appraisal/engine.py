@@ -1,0 +1,416 @@
+"""Compile a case into arrays, and evaluate them for any number of draws at once.
+
+:func:`compile_case` resolves every line once (profiles, price-base conversion,
+optimism bias, delays) into arrays over lines ``L`` and years ``T``.
+:func:`evaluate_arrays` then computes present values for ``D`` draws of the numeric
+inputs, broadcasting over a leading draws axis, in chunks so memory stays bounded.
+A deterministic appraisal is one draw. There is no per-draw Python loop: the chunk
+loop runs ``ceil(D / chunk_size)`` times.
+
+Inputs that may carry the draws axis (shape ``(D, L)`` for per-line inputs, ``(D,)``
+or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
+
+``scale``
+    multiplier on each line's amounts (default: the case's ``scale``, normally 1);
+``ob_uplift``
+    optimism-bias uplift fraction on each line (default: as compiled);
+``value_multiplier``
+    any further per-line multiplier (e.g. unit values or additionality factors);
+``rate_shift``
+    added to every one-year discount rate (all schedules, or per schedule);
+``delay``
+    whole years by which each line's profile is shifted later (amounts moved past the
+    horizon are dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from appraisal.discounting import factors_from_rates, schedule_rates
+from appraisal.errors import AppraisalValidationError, Issues
+from appraisal.model import Case, Line
+from appraisal.optimism_bias import (
+    OptimismBias,
+    combined_uplift,
+    mitigated_uplift,
+    stretch_profile,
+    table_uplift,
+)
+from appraisal.parameters import ParameterPack, ParameterRow
+from appraisal.prices import DeflatorIndex, PriceBase, PriceBasis, deflator_index, rebase_factors
+
+__all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "load_pack"]
+
+DEFAULT_CHUNK = 16_384
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledCase:
+    """A case resolved into arrays. All arrays are read-only.
+
+    ``amounts`` are in each line's own price basis; ``real`` are in real prices of the
+    case's price year before the optimism-bias uplift and scale, after any works-duration
+    stretch, and **without** delays (delays are applied in :func:`evaluate_arrays`).
+    """
+
+    case: Case
+    pack: ParameterPack
+    years: np.ndarray
+    option_names: tuple[str, ...]
+    counterfactual: int
+    line_names: tuple[str, ...]
+    line_option: np.ndarray
+    is_cost: np.ndarray
+    is_fiscal_benefit: np.ndarray
+    schedule_names: tuple[str, ...]
+    line_schedule: np.ndarray
+    rates: np.ndarray
+    amounts: np.ndarray
+    price_factors: np.ndarray
+    real: np.ndarray
+    ob_uplift: np.ndarray
+    scale: np.ndarray
+    delay: np.ndarray
+    optimism_bias: tuple[OptimismBias | None, ...]
+    deflator: DeflatorIndex | None
+    parameters_used: tuple[ParameterRow, ...]
+    warnings: tuple = ()
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_lines(self) -> int:
+        """Number of impact lines ``L``."""
+        return len(self.line_names)
+
+    @property
+    def n_years(self) -> int:
+        """Number of years ``T`` (year 0 included)."""
+        return int(self.years.size)
+
+    @property
+    def option_matrix(self) -> np.ndarray:
+        """One-hot matrix ``(L, O)`` mapping lines to options."""
+        if "onehot" not in self._cache:
+            m = np.zeros((self.n_lines, len(self.option_names)))
+            m[np.arange(self.n_lines), self.line_option] = 1.0
+            m.flags.writeable = False
+            self._cache["onehot"] = m
+        return self._cache["onehot"]
+
+
+def load_pack(case: Case) -> ParameterPack:
+    """The parameter pack a case asks for: vintage, user packs, opt-ins."""
+    pack = ParameterPack.green_book(case.vintage)
+    base = case.source_path
+    for folder in case.packs:
+        from pathlib import Path
+
+        p = Path(folder)
+        if not p.is_absolute() and base and not base.startswith("<"):
+            p = Path(base).parent / p
+        pack = pack.with_pack(p)
+    return pack.allowing(case.allow_unconfirmed)
+
+
+def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str
+             ) -> tuple[OptimismBias | None, list[ParameterRow]]:
+    spec = line.optimism_bias
+    if spec is None:
+        return None, []
+    used: list[ParameterRow] = []
+    measure = spec.measure or ("opex" if spec.project_type == "outsourcing" else "capex")
+    try:
+        if spec.uplift is not None:
+            upper = spec.uplift
+            source = spec.source
+        elif spec.shares:
+            upper = combined_uplift(pack, spec.shares, measure, spec.bound)
+            used += [pack.row("optimism_bias", project_type=t, measure=measure, bound=spec.bound)
+                     for t in spec.shares]
+            source = used[0].source
+        else:
+            upper = table_uplift(pack, spec.project_type or "", measure, spec.bound)
+            used.append(pack.row("optimism_bias", project_type=spec.project_type or "",
+                                 measure=measure, bound=spec.bound))
+            source = used[0].source
+        uplift = (mitigated_uplift(upper, spec.contributions, spec.mitigation)
+                  if spec.contributions else upper)
+        duration = 0.0
+        if spec.duration:
+            types = spec.shares or {spec.project_type: 1.0}
+            duration = sum(s * table_uplift(pack, t or "", "duration", spec.bound)
+                           for t, s in types.items())
+            used += [pack.row("optimism_bias", project_type=t or "", measure="duration",
+                              bound=spec.bound) for t in types]
+    except (KeyError, ValueError) as exc:
+        issues.error("optimism-bias", str(exc).strip('"'), location=where,
+                     field="optimism_bias")
+        return None, []
+    return OptimismBias(project_type=spec.project_type, measure=measure, bound=spec.bound,
+                        uplift=float(uplift), duration_uplift=float(duration),
+                        mitigation=dict(spec.mitigation), source=source), used
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def compile_case(case: Case, *, pack: ParameterPack | None = None,
+                 schedule_map: Mapping[str, str] | None = None) -> CompiledCase:
+    """Resolve a case into arrays ready for :func:`evaluate_arrays`.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    pack : ParameterPack, optional
+        Parameters to use (default: the case's vintage, user packs and opt-ins).
+    schedule_map : mapping, optional
+        Replace schedules by name, e.g. ``{"standard": "reduced"}`` for the reduced-rate
+        sensitivity test.
+
+    Raises
+    ------
+    AppraisalValidationError
+        If parameters the case needs are missing or not allowed (e.g. an unconfirmed
+        deflator without opting in).
+    """
+    pack = pack or load_pack(case)
+    issues = Issues()
+    years = np.arange(case.base_year, case.base_year + case.horizon_years)
+    T = years.size
+    options = tuple(o.name for o in case.options)
+    option_index = {name: i for i, name in enumerate(options)}
+    L = len(case.lines)
+    amounts = np.zeros((L, T))
+    price_factors = np.ones((L, T))
+    ob_uplift = np.zeros(L)
+    records: list[OptimismBias | None] = []
+    used: list[ParameterRow] = []
+    needs_deflator = any(
+        ln.price_basis == "nominal" or (ln.price_year or case.price_base_year)
+        != case.price_base_year or case.price_base_year != case.base_year
+        for ln in case.lines
+    )
+    index: DeflatorIndex | None = None
+    if needs_deflator:
+        try:
+            index = deflator_index(pack, basis=case.prices.deflator_basis,
+                                   extend_growth=case.prices.deflator_extend_growth,
+                                   overrides=case.prices.deflator)
+            used += list(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
+        except KeyError as exc:
+            issues.error("deflator", str(exc).strip('"'), location=case.source_path,
+                         field="prices", fix="see the message")
+    smap = dict(schedule_map or {})
+    schedule_names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
+                                         for ln in case.lines)) or ("standard",)
+    for i, line in enumerate(case.lines):
+        where = f"{case.source_path}: lines[{i}] '{line.name}'"
+        for year, amount in line.profile.resolve().items():
+            amounts[i, year - case.base_year] = amount
+        ob, rows = _line_ob(line, pack, issues, where)
+        used += rows
+        records.append(ob)
+        if ob is not None:
+            ob_uplift[i] = ob.uplift
+            if ob.duration_uplift:
+                amounts[i] = stretch_profile(amounts[i], ob.duration_uplift)
+        base = PriceBase(PriceBasis(line.price_basis),
+                         line.price_year if line.price_year is not None else case.price_base_year)
+        try:
+            price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
+                                              index=index)
+        except KeyError as exc:
+            issues.error("deflator", str(exc).strip('"'), location=where, field="price_basis")
+    try:
+        rates = np.stack([schedule_rates(s, max(T - 1, 0), pack=pack) for s in schedule_names])
+        for s in schedule_names:
+            used += list(pack.rows("discount_schedules", schedule=s))
+    except KeyError as exc:
+        issues.error("schedule", str(exc).strip('"'), location=case.source_path)
+        rates = np.zeros((len(schedule_names), max(T - 1, 0)))
+    for ln in case.lines:
+        if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
+            issues.warn("delay-past-horizon", f"line '{ln.name}' is delayed {ln.delay} years; "
+                        "amounts pushed past the horizon are dropped",
+                        location=case.source_path, field="delay")
+    if issues.has_errors:
+        raise AppraisalValidationError(issues.items, source=case.source_path or "case")
+    sched_idx = {s: k for k, s in enumerate(schedule_names)}
+    real = amounts * price_factors
+    return CompiledCase(
+        case=case,
+        pack=pack,
+        years=_readonly(years),
+        option_names=options,
+        counterfactual=option_index[case.counterfactual.name],
+        line_names=tuple(ln.name for ln in case.lines),
+        line_option=_readonly(np.array([option_index[ln.option] for ln in case.lines], dtype=int)),
+        is_cost=_readonly(np.array([ln.kind == "cost" for ln in case.lines], dtype=bool)),
+        is_fiscal_benefit=_readonly(np.array(
+            [ln.kind == "benefit" and ln.value_type == "fiscal" for ln in case.lines], dtype=bool)),
+        schedule_names=schedule_names,
+        line_schedule=_readonly(np.array([sched_idx[smap.get(ln.schedule, ln.schedule)]
+                                          for ln in case.lines], dtype=int)),
+        rates=_readonly(rates),
+        amounts=_readonly(amounts),
+        price_factors=_readonly(price_factors),
+        real=_readonly(real),
+        ob_uplift=_readonly(ob_uplift),
+        scale=_readonly(np.array([ln.scale for ln in case.lines], dtype=float)),
+        delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)),
+        optimism_bias=tuple(records),
+        deflator=index,
+        parameters_used=tuple(dict.fromkeys(used)),
+        warnings=tuple(issues.warnings),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOutput:
+    """Present values for ``D`` draws: per line and aggregated per option.
+
+    Attributes
+    ----------
+    pv_lines : ndarray (D, L)
+        PV of each line (positive amounts; see ``is_cost`` for the sign).
+    pv_costs, pv_benefits, pv_fiscal_benefits : ndarray (D, O)
+        PV of costs, benefits and fiscal benefits of each option.
+    """
+
+    pv_lines: np.ndarray
+    pv_costs: np.ndarray
+    pv_benefits: np.ndarray
+    pv_fiscal_benefits: np.ndarray
+
+    @property
+    def npsv(self) -> np.ndarray:
+        """Net present social value of each option, ``(D, O)``."""
+        return self.pv_benefits - self.pv_costs
+
+
+def _as_draws(value: Any, default: np.ndarray, name: str, n_lines: int) -> np.ndarray:
+    if value is None:
+        return default[None, :]
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 1 and arr.shape[0] == n_lines:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_lines:
+        msg = f"'{name}' must have shape (draws, {n_lines}) (got {arr.shape})"
+        raise ValueError(msg)
+    return arr
+
+
+def discount_factor_array(compiled: CompiledCase, rate_shift: Any = None) -> np.ndarray:
+    """Discount factors ``(D or 1, S, T)`` for the compiled schedules, shifted per draw."""
+    rates = compiled.rates[None, :, :]
+    if rate_shift is not None:
+        shift = np.asarray(rate_shift, dtype=np.float64)
+        if shift.ndim == 1:
+            shift = shift[:, None, None]
+        elif shift.ndim == 2:
+            shift = shift[:, :, None]
+        rates = rates + shift
+    return factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
+
+
+def _shift(real: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """Shift each line's profile later by ``delay`` whole years, per draw: (D, L, T)."""
+    T = real.shape[-1]
+    t = np.arange(T)
+    src = t[None, None, :] - delay[:, :, None]
+    valid = src >= 0
+    gathered = np.take_along_axis(
+        np.broadcast_to(real[None], (delay.shape[0], *real.shape)), np.clip(src, 0, T - 1),
+        axis=-1)
+    return np.where(valid, gathered, 0.0)
+
+
+def evaluate_arrays(
+    compiled: CompiledCase,
+    *,
+    scale: Any = None,
+    ob_uplift: Any = None,
+    value_multiplier: Any = None,
+    rate_shift: Any = None,
+    delay: Any = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> EngineOutput:
+    """Present values for ``D`` draws of the inputs, evaluated in chunks.
+
+    Examples
+    --------
+    >>> from appraisal.model import Case
+    >>> case = Case.from_records(title="T", base_year=2025, horizon_years=2,
+    ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+    ...     lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
+    ...            {"option": "A", "name": "b", "kind": "benefit", "values": {2026: 207}}])
+    >>> out = evaluate_arrays(compile_case(case), scale=[[1.0, 1.0], [2.0, 1.0]])
+    >>> out.npsv.round(2).tolist()
+    [[0.0, 100.0], [0.0, 0.0]]
+    """
+    c = compiled
+    L = c.n_lines
+    sc = _as_draws(scale, c.scale, "scale", L)
+    ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
+    vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
+    per_draw_delay = delay is not None
+    dl = (np.asarray(delay, dtype=np.int64).reshape(-1, L) if per_draw_delay
+          else c.delay[None, :])
+    shift = None if rate_shift is None else np.asarray(rate_shift, dtype=np.float64)
+    sizes = [a.shape[0] for a in (sc, ob, vm, dl) if a.shape[0] != 1]
+    if shift is not None and shift.ndim >= 1 and shift.shape[0] != 1:
+        sizes.append(shift.shape[0])
+    D = max(sizes, default=1)
+    if any(s != D for s in sizes):
+        msg = f"inputs disagree on the number of draws: {sorted(set(sizes))}"
+        raise ValueError(msg)
+    static_profile = not per_draw_delay
+    base = _shift(c.real, c.delay[None, :])[0] if static_profile else None
+    onehot = c.option_matrix
+    pv_lines = np.empty((D, L))
+    for start in range(0, D, max(int(chunk_size), 1)):
+        stop = min(start + chunk_size, D)
+
+        def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+            return a if a.shape[0] == 1 else a[start:stop]
+
+        sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
+                                         else shift[start:stop])
+        df = discount_factor_array(c, sh)  # (d or 1, S, T)
+        if static_profile:
+            raw = np.empty((df.shape[0], L))
+            for s in range(len(c.schedule_names)):
+                idx = np.flatnonzero(c.line_schedule == s)
+                if idx.size:
+                    raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
+        else:
+            flows = _shift(c.real, take(dl))
+            raw = np.einsum("dlt,dlt->dl", flows, df[:, c.line_schedule, :]) if df.shape[0] > 1 \
+                else np.einsum("dlt,lt->dl", flows, df[0][c.line_schedule])
+        mult = take(sc) * (1.0 + take(ob)) * take(vm)
+        pv_lines[start:stop] = raw * mult
+    costs = (pv_lines * c.is_cost) @ onehot
+    benefits = (pv_lines * ~c.is_cost) @ onehot
+    fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
+    return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
+                        pv_fiscal_benefits=fiscal)
+
+
+def yearly_flows(compiled: CompiledCase) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic real flows and discounted flows per line and year, ``(L, T)`` each.
+
+    Real flows include price conversion, optimism bias, scale and delay.
+    """
+    c = compiled
+    real = _shift(c.real, c.delay[None, :])[0] * (c.scale * (1.0 + c.ob_uplift))[:, None]
+    df = discount_factor_array(c)[0]
+    return real, real * df[c.line_schedule]

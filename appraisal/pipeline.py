@@ -1,0 +1,190 @@
+"""``evaluate(case)``: the one place the appraisal steps are put together.
+
+compile (prices, optimism bias, delays) → discount and aggregate (engine, one draw) →
+metrics (NPSV, BCR, VfM, preferred option, switching values, EAC) → the 2026 reduced-rate
+sensitivity for horizons over 50 years → a frozen :class:`~appraisal.results.AppraisalResult`.
+The CLI, notebooks and the uncertainty module all call this function or the same engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from appraisal.cba import SwitchingValue, bcr, preferred_index, switching_value, vfm_category
+from appraisal.engine import (
+    CompiledCase,
+    compile_case,
+    discount_factor_array,
+    evaluate_arrays,
+    yearly_flows,
+)
+from appraisal.model import Case
+from appraisal.parameters import ParameterPack
+from appraisal.results import AppraisalResult, OptionMetrics, manifest_for
+
+__all__ = ["LENS_HOOKS", "evaluate"]
+
+#: Extra lenses (public value, equity, MCA ...) register a hook here:
+#: ``hook(case, compiled, result_fields) -> (name, payload)``; payloads are stored on
+#: :attr:`AppraisalResult.lenses` and must offer ``to_dict()``.
+LENS_HOOKS: list[Callable[..., Any]] = []
+
+
+def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
+             benefits: np.ndarray, fiscal: np.ndarray) -> tuple[list[OptionMetrics], int]:
+    case, pack = compiled.case, compiled.pack
+    cf = compiled.counterfactual
+    public = case.bcr_definition == "public_sector_cost"
+
+    def ratio(b: float, c: float, f: float) -> float:
+        return float(bcr(b - f, c - f)) if public else float(bcr(b, c))
+
+    df = discount_factor_array(compiled)[0]
+    annuity = float(df[compiled.line_schedule[0] if compiled.n_lines else 0, 1:].sum()) \
+        if compiled.n_years > 1 else 1.0
+    out = []
+    for o, name in enumerate(compiled.option_names):
+        d_b, d_c, d_f = benefits[o] - benefits[cf], costs[o] - costs[cf], fiscal[o] - fiscal[cf]
+        inc_bcr = None if o == cf else ratio(d_b, d_c, d_f)
+        inc_bcr = None if inc_bcr is None or not np.isfinite(inc_bcr) else inc_bcr
+        own = ratio(benefits[o], costs[o], fiscal[o])
+        note = ""
+        if o != cf and inc_bcr is None:
+            note = ("incremental PV costs are not positive: the option costs no more than "
+                    "business as usual, so a BCR has no meaning; compare NPSV")
+        out.append(OptionMetrics(
+            name=name,
+            counterfactual=o == cf,
+            pv_costs=float(costs[o]),
+            pv_benefits=float(benefits[o]),
+            npsv=float(npsv_row[o]),
+            bcr=own if np.isfinite(own) else None,
+            pv_fiscal_benefits=float(fiscal[o]),
+            eac=float(costs[o] / annuity) if annuity else None,
+            inc_pv_costs=float(d_c),
+            inc_pv_benefits=float(d_b),
+            inc_npsv=float(npsv_row[o] - npsv_row[cf]),
+            inc_bcr=inc_bcr,
+            vfm_category=None if o == cf else vfm_category(inc_bcr, pack),
+            bcr_note=note,
+        ))
+    return out, int(preferred_index(npsv_row))
+
+
+def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
+               preferred: int) -> list[SwitchingValue]:
+    case = compiled.case
+    cf = compiled.counterfactual
+    names = compiled.option_names
+    signed = np.where(compiled.is_cost, -pv_lines, pv_lines)
+    others = [q for q in range(len(names)) if q != preferred]
+    runner = max(others, key=lambda q: npsv[q]) if others else None
+    best_non_cf = max((o for o in range(len(names)) if o != cf), key=lambda o: npsv[o],
+                      default=None)
+    subjects: list[tuple[str, str, int, float]] = []
+    for i, line in enumerate(case.lines):
+        subjects.append(("line", line.name, int(compiled.line_option[i]), float(signed[i])))
+    groups: dict[tuple[int, str], float] = {}
+    for i, line in enumerate(case.lines):
+        key = (int(compiled.line_option[i]), line.category or line.kind)
+        groups[key] = groups.get(key, 0.0) + float(signed[i])
+    subjects += [("category", cat, o, v) for (o, cat), v in groups.items()]
+    out = []
+    for target, subject, o, contrib in subjects:
+        if o == cf:
+            test_option = best_non_cf
+            gap = None if test_option is None else npsv[test_option] - npsv[cf]
+            c = -contrib
+        else:
+            test_option, gap, c = o, npsv[o] - npsv[cf], contrib
+        if test_option is not None and gap is not None:
+            x, note = switching_value(float(gap), c)
+            out.append(SwitchingValue(target, subject, names[o], f"incremental NPSV of "
+                                      f"'{names[test_option]}' becomes zero", x, contrib, note))
+        if runner is None:
+            continue
+        if o == preferred:
+            gap2, what = npsv[preferred] - npsv[runner], f"'{names[runner]}' becomes preferred"
+        else:
+            gap2, what = npsv[o] - npsv[preferred], f"'{names[o]}' becomes preferred"
+        x, note = switching_value(float(gap2), contrib)
+        if o == preferred:
+            what = (f"'{names[preferred]}' is no longer preferred (runner-up "
+                    f"'{names[runner]}')")
+        out.append(SwitchingValue(target, subject, names[o], what, x, contrib, note))
+    return out
+
+
+def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResult:
+    """Appraise a case: PV costs and benefits, NPSV, BCR, VfM, preferred option, switching values.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case (see :func:`appraisal.load_case`).
+    pack : ParameterPack, optional
+        Parameters to use instead of the case's vintage and packs.
+
+    Returns
+    -------
+    AppraisalResult
+        Frozen; see :meth:`AppraisalResult.to_frame` and :meth:`AppraisalResult.to_dict`.
+
+    Examples
+    --------
+    >>> from appraisal import Case, evaluate
+    >>> case = Case.from_records(title="T", base_year=2025, horizon_years=3,
+    ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+    ...     lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
+    ...            {"option": "A", "name": "b", "kind": "benefit", "values": {2026: 60, 2027: 60}}])
+    >>> result = evaluate(case)
+    >>> result.preferred_option, round(result.option("A").npsv, 2)
+    ('A', 13.98)
+    """
+    compiled = compile_case(case, pack=pack)
+    out = evaluate_arrays(compiled)
+    npsv = out.npsv[0]
+    metrics, preferred = _metrics(compiled, npsv, out.pv_costs[0], out.pv_benefits[0],
+                                  out.pv_fiscal_benefits[0])
+    switching = _switching(compiled, out.pv_lines[0], npsv, preferred)
+    real, discounted = yearly_flows(compiled)
+    reduced = None
+    threshold_rows = compiled.pack.rows("rules", rule="reduced_schedule_sensitivity_over_years") \
+        if "rules" in compiled.pack.tables else ()
+    if threshold_rows and case.horizon_years > float(threshold_rows[0].value):
+        alt = compile_case(case, pack=compiled.pack, schedule_map={"standard": "reduced"})
+        alt_out = evaluate_arrays(alt)
+        alt_metrics, alt_pref = _metrics(alt, alt_out.npsv[0], alt_out.pv_costs[0],
+                                         alt_out.pv_benefits[0], alt_out.pv_fiscal_benefits[0])
+        reduced = {"reason": f"horizon of {case.horizon_years} years exceeds "
+                   f"{int(float(threshold_rows[0].value))} years ({threshold_rows[0].source})",
+                   "schedule": "reduced (standard lines; health lines unchanged)",
+                   "preferred_option": alt.option_names[alt_pref],
+                   "options": [m.to_dict() for m in alt_metrics]}
+    used = list(compiled.parameters_used) + list(threshold_rows)
+    if any(m.vfm_category for m in metrics):
+        used += list(compiled.pack.rows("value_for_money"))
+    lenses: dict[str, Any] = {}
+    for hook in LENS_HOOKS:
+        produced = hook(case, compiled, out)
+        if produced is not None:
+            name, payload = produced
+            lenses[name] = payload
+    return AppraisalResult(
+        case=case,
+        compiled=compiled,
+        options=tuple(metrics),
+        preferred_option=compiled.option_names[preferred],
+        switching_values=tuple(switching),
+        real_flows=real,
+        discounted_flows=discounted,
+        pv_lines=out.pv_lines[0].copy(),
+        reduced_schedule=reduced,
+        parameters_used=tuple(dict.fromkeys(used)),
+        warnings=tuple(compiled.warnings),
+        lenses=lenses,
+        manifest=manifest_for(case, compiled),
+    )

@@ -1,0 +1,227 @@
+"""Frozen appraisal results, their table views and their JSON form.
+
+:class:`AppraisalResult` is what :func:`appraisal.evaluate` returns. It holds plain
+numbers and read-only arrays; :meth:`~AppraisalResult.to_frame` gives pandas views and
+:meth:`~AppraisalResult.to_dict` the versioned ``results.json`` layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from appraisal.cba import SwitchingValue
+    from appraisal.engine import CompiledCase
+    from appraisal.model import Case
+    from appraisal.parameters import ParameterRow
+
+__all__ = ["RESULTS_SCHEMA_VERSION", "AppraisalResult", "OptionMetrics", "manifest_for"]
+
+RESULTS_SCHEMA_VERSION = 1
+_PACKAGES = ("numpy", "pandas", "scipy", "SALib", "openpyxl", "jinja2", "PyYAML", "defusedxml")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def manifest_for(case: Case, compiled: CompiledCase) -> dict[str, Any]:
+    """Provenance of a run: tool and package versions, input hash, vintage, conventions."""
+    unconfirmed = sorted({r.table_name for r in compiled.parameters_used if not r.confirmed})
+    return {
+        "tool": "appraisal",
+        "tool_version": _version("appraisal") or "unknown",
+        "input": case.source_path,
+        "input_sha256": case.source_sha256,
+        "parameter_vintage": case.vintage,
+        "parameter_packs": list(compiled.pack.sources),
+        "unconfirmed_parameters_used": unconfirmed,
+        "price_base": f"real, {case.price_base_year} prices",
+        "discounted_to": case.base_year,
+        "timing": case.timing,
+        "bcr_definition": case.bcr_definition,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {p: _version(p) for p in _PACKAGES},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class OptionMetrics:
+    """Headline metrics of one option, absolute and incremental against the counterfactual."""
+
+    name: str
+    counterfactual: bool
+    pv_costs: float
+    pv_benefits: float
+    npsv: float
+    bcr: float | None
+    pv_fiscal_benefits: float
+    eac: float | None
+    inc_pv_costs: float
+    inc_pv_benefits: float
+    inc_npsv: float
+    inc_bcr: float | None
+    vfm_category: str | None
+    bcr_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``results.json`` layout of one option."""
+        return {
+            "name": self.name,
+            "counterfactual": self.counterfactual,
+            "pv_costs": self.pv_costs,
+            "pv_benefits": self.pv_benefits,
+            "npsv": self.npsv,
+            "bcr": self.bcr,
+            "vfm_category": self.vfm_category,
+            "equivalent_annual_cost": self.eac,
+            "incremental": {
+                "pv_costs": self.inc_pv_costs,
+                "pv_benefits": self.inc_pv_benefits,
+                "npsv": self.inc_npsv,
+                "bcr": self.inc_bcr,
+                "vfm_category": self.vfm_category,
+                "bcr_note": self.bcr_note,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AppraisalResult:
+    """Everything one deterministic appraisal produced. Frozen; arrays are read-only."""
+
+    case: Case
+    compiled: CompiledCase
+    options: tuple[OptionMetrics, ...]
+    preferred_option: str
+    switching_values: tuple[SwitchingValue, ...]
+    real_flows: np.ndarray
+    discounted_flows: np.ndarray
+    pv_lines: np.ndarray
+    reduced_schedule: dict[str, Any] | None
+    parameters_used: tuple[ParameterRow, ...]
+    warnings: tuple = ()
+    lenses: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("real_flows", "discounted_flows", "pv_lines"):
+            getattr(self, name).flags.writeable = False
+
+    def option(self, name: str) -> OptionMetrics:
+        """Metrics of the option called ``name``."""
+        for m in self.options:
+            if m.name == name:
+                return m
+        msg = f"no option {name!r}; options: {', '.join(m.name for m in self.options)}"
+        raise KeyError(msg)
+
+    @property
+    def price_label(self) -> str:
+        """Caption for money tables, e.g. ``£, real, 2025 prices, discounted to 2025``."""
+        return (f"£, real, {self.case.price_base_year} prices, discounted to "
+                f"{self.case.base_year}")
+
+    def to_frame(self, view: str = "options") -> pd.DataFrame:
+        """A pandas view of the results.
+
+        Parameters
+        ----------
+        view : {"options", "lines", "cashflows", "switching", "parameters"}
+            ``options``: one row per option (absolute and incremental metrics);
+            ``lines``: PV and optimism bias of each line; ``cashflows``: real and discounted
+            amounts by line and year; ``switching``: switching values; ``parameters``: every
+            parameter used with its provenance.
+        """
+        import pandas as pd
+
+        if view == "options":
+            rows = []
+            for m in self.options:
+                d = m.to_dict()
+                inc = d.pop("incremental")
+                rows.append({**d, **{f"inc_{k}": v for k, v in inc.items()
+                                     if k not in ("vfm_category",)}})
+            return pd.DataFrame(rows).set_index("name")
+        if view == "lines":
+            return pd.DataFrame(self._line_rows())
+        if view == "cashflows":
+            rows = []
+            for i, line in enumerate(self.case.lines):
+                for t, year in enumerate(self.compiled.years):
+                    if self.real_flows[i, t] or self.discounted_flows[i, t]:
+                        rows.append({"option": line.option, "line": line.name, "kind": line.kind,
+                                     "agency": line.agency, "year": int(year), "t": t,
+                                     "real": float(self.real_flows[i, t]),
+                                     "discounted": float(self.discounted_flows[i, t])})
+            return pd.DataFrame(rows, columns=["option", "line", "kind", "agency", "year", "t",
+                                               "real", "discounted"])
+        if view == "switching":
+            return pd.DataFrame([s.to_dict() for s in self.switching_values])
+        if view == "parameters":
+            return pd.DataFrame([r.to_dict() for r in self.parameters_used])
+        msg = (f"unknown view {view!r}; choose options, lines, cashflows, switching or "
+               "parameters")
+        raise ValueError(msg)
+
+    def _line_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for i, line in enumerate(self.case.lines):
+            ob = self.compiled.optimism_bias[i]
+            rows.append({
+                "option": line.option, "line": line.name, "kind": line.kind,
+                "category": line.category, "agency": line.agency,
+                "value_type": line.value_type, "schedule": line.schedule,
+                "price_basis": line.price_basis,
+                "price_year": line.price_year if line.price_basis == "real" else None,
+                "pv": float(self.pv_lines[i]),
+                "ob_uplift": ob.uplift if ob else 0.0,
+                "ob_duration_uplift": ob.duration_uplift if ob else 0.0,
+                "ob_project_type": ob.project_type if ob else None,
+                "ob_bound": ob.bound if ob else None,
+                "source": line.source,
+            })
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned ``results.json`` layout (plain JSON types; ``None`` for undefined)."""
+        out: dict[str, Any] = {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "title": self.case.title,
+            "organisation": self.case.organisation,
+            "base_year": self.case.base_year,
+            "horizon_years": self.case.horizon_years,
+            "price_base": self.price_label,
+            "bcr_definition": self.case.bcr_definition,
+            "counterfactual": self.case.counterfactual.name,
+            "preferred_option": self.preferred_option,
+            "options": [m.to_dict() for m in self.options],
+            "lines": self._line_rows(),
+            "switching_values": [s.to_dict() for s in self.switching_values],
+            "reduced_schedule_sensitivity": self.reduced_schedule,
+            "warnings": [w.to_dict() for w in self.warnings],
+            "parameters_used": [r.to_dict() for r in self.parameters_used],
+            "manifest": self.manifest,
+        }
+        for name, payload in self.lenses.items():
+            out[name] = payload.to_dict() if hasattr(payload, "to_dict") else payload
+        return out
+
+    def results_hash(self) -> str:
+        """SHA-256 of the results JSON (identical inputs give identical hashes)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,567 @@
+"""The case schema, in one place, for every front end (YAML, workbook, Python).
+
+Front ends turn their input into plain data (dicts, lists, str, int, float, bool) plus a
+*locator* that says where each field came from (``file:line:column`` or
+``Sheet!Cell``). :func:`build_case` checks everything, collects **every** problem with
+its location, field path and fix, and either returns a frozen
+:class:`~appraisal.model.Case` or raises one
+:class:`~appraisal.errors.AppraisalValidationError`.
+
+The field tables (:data:`CASE_FIELDS`, :data:`OPTION_FIELDS`, :data:`LINE_FIELDS`) are
+also what the workbook template and the documentation are generated from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from appraisal.errors import Issues
+from appraisal.model import (
+    KINDS,
+    PROFILE_TYPES,
+    VALUE_TYPES,
+    Case,
+    Line,
+    LineOptimismBias,
+    Option,
+    PriceAssumptions,
+    Profile,
+)
+from appraisal.parameters import VINTAGES
+
+__all__ = [
+    "CASE_FIELDS",
+    "LINE_FIELDS",
+    "OPTION_FIELDS",
+    "SCHEMA_VERSION",
+    "SECTION_PARSERS",
+    "FieldSpec",
+    "build_case",
+]
+
+SCHEMA_VERSION = 1
+Path = tuple[str | int, ...]
+Locate = Callable[[Path], str]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of the case schema: name, type, whether required, and help text."""
+
+    name: str
+    type: str
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+
+CASE_FIELDS = (
+    FieldSpec("schema_version", "int", True, f"case format version (currently {SCHEMA_VERSION})"),
+    FieldSpec("title", "str", True, "title of the appraisal"),
+    FieldSpec("organisation", "str", False, "body making the appraisal"),
+    FieldSpec("description", "str", False, "what the proposal is"),
+    FieldSpec("base_year", "int", True, "year 0: first year of the proposal; discounting origin"),
+    FieldSpec("horizon_years", "int", True, "number of years appraised, including year 0"),
+    FieldSpec("price_year", "int", False, "price base of results (default: base_year)"),
+    FieldSpec("vintage", "str", False, "parameter vintage (Green Book edition)", VINTAGES),
+    FieldSpec("timing", "str", False, "when flows arise within a year", ("end", "mid")),
+    FieldSpec("bcr_definition", "str", False, "how the BCR is built",
+              ("benefit_cost", "public_sector_cost")),
+    FieldSpec("prices", "map", False, "deflator assumptions: deflator_basis, "
+              "deflator_extend_growth, deflator {year: index}, source"),
+    FieldSpec("parameters", "map", False, "allow_unconfirmed: [table, ...]; packs: [folder, ...]"),
+    FieldSpec("options", "list", True, "the short list; exactly one counterfactual"),
+    FieldSpec("lines", "list", True, "impact lines (costs and benefits by year)"),
+)
+OPTION_FIELDS = (
+    FieldSpec("name", "str", True, "option name (unique)"),
+    FieldSpec("counterfactual", "bool", False, "true for business as usual (exactly one)"),
+    FieldSpec("description", "str", False, "what the option is"),
+)
+LINE_FIELDS = (
+    FieldSpec("option", "str", True, "name of the option the line belongs to"),
+    FieldSpec("name", "str", True, "line name (unique within its option)"),
+    FieldSpec("kind", "str", True, "cost or benefit", KINDS),
+    FieldSpec("category", "str", False, "e.g. capital, operating, fiscal saving, economic, social"),
+    FieldSpec("agency", "str", False, "who pays or receives it"),
+    FieldSpec("value_type", "str", False, "fiscal, economic or social", VALUE_TYPES),
+    FieldSpec("cashable", "bool", False, "fiscal savings only: can the budget be released?"),
+    FieldSpec("price_basis", "str", False, "real (price_year prices) or nominal (cash)",
+              ("real", "nominal")),
+    FieldSpec("price_year", "int", False, "price year of real amounts (default: case price year)"),
+    FieldSpec("values", "map", False, "explicit amounts {year: amount}"),
+    FieldSpec("profile", "map", False, "generated amounts: type one_off | constant | growth | "
+              "ramp_up, with year or start/end, amount, rate, ramp_years"),
+    FieldSpec("schedule", "str", False, "discount schedule: standard, health or reduced",
+              ("standard", "health", "reduced")),
+    FieldSpec("optimism_bias", "map", False, "project_type (or shares), bound, measure, "
+              "contributions, mitigation, duration, or an explicit uplift"),
+    FieldSpec("delay", "int", False, "whole years by which the profile is shifted later"),
+    FieldSpec("scale", "float", False, "multiplier on the amounts (default 1)"),
+    FieldSpec("source", "str", False, "where the figures come from"),
+)
+_OB_KEYS = ("project_type", "shares", "bound", "measure", "uplift", "contributions",
+            "mitigation", "duration", "source")
+_PROFILE_KEYS = {
+    "one_off": ("year", "amount"),
+    "constant": ("start", "end", "amount"),
+    "growth": ("start", "end", "amount", "rate"),
+    "ramp_up": ("start", "end", "amount", "ramp_years"),
+}
+
+#: Parsers for optional top-level sections that lenses add: name -> callable
+#: ``(data, *, case_data, locate, issues, path) -> parsed object``. Lenses register here.
+SECTION_PARSERS: dict[str, Callable[..., Any]] = {}
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Checker:
+    """Small helper that reads typed fields and records located problems."""
+
+    def __init__(self, locate: Locate, issues: Issues) -> None:
+        self.locate = locate
+        self.issues = issues
+
+    def error(self, path: Path, code: str, message: str, fix: str = "") -> None:
+        self.issues.error(code, message, location=self.locate(path), field=_dotted(path), fix=fix)
+
+    def mapping(self, value: Any, path: Path, what: str) -> Mapping | None:
+        if not isinstance(value, Mapping):
+            self.error(path, "wrong-type", f"{what} must be a mapping of keys to values "
+                       f"(got {type(value).__name__})")
+            return None
+        return value
+
+    def unknown_keys(self, data: Mapping, allowed: Sequence[str], path: Path) -> None:
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+                fix = f"did you mean '{close[0]}'?" if close else (
+                    f"allowed keys: {', '.join(allowed)}")
+                self.error((*path, key), "unknown-key", f"unknown key '{key}'", fix)
+
+    def text(self, data: Mapping, key: str, path: Path, *, required: bool = False,
+             choices: Sequence[str] = (), default: str = "") -> str:
+        if key not in data or data[key] is None:
+            if required:
+                self.error((*path, key), "missing", f"'{key}' is required", f"add '{key}: ...'")
+            return default
+        value = data[key]
+        if not isinstance(value, str):
+            self.error((*path, key), "wrong-type",
+                       f"'{key}' must be text (got {value!r} of type {type(value).__name__})",
+                       "put the value in quotes")
+            return default
+        if choices and value not in choices:
+            close = difflib.get_close_matches(value, list(choices), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            self.error((*path, key), "bad-choice", f"'{key}' must be one of "
+                       f"{', '.join(choices)} (got {value!r})", f"{hint}use one of the listed values")
+            return default
+        if not value.strip() and required:
+            self.error((*path, key), "empty", f"'{key}' must not be empty")
+        return value
+
+    def integer(self, data: Mapping, key: str, path: Path, *, required: bool = False,
+                default: int | None = None, minimum: int | None = None) -> int | None:
+        if key not in data or data[key] is None:
+            if required:
+                self.error((*path, key), "missing", f"'{key}' is required", f"add '{key}: ...'")
+            return default
+        return self.as_int(data[key], (*path, key), key, minimum=minimum, default=default)
+
+    def as_int(self, value: Any, path: Path, what: str, *, minimum: int | None = None,
+               default: int | None = None) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                self.error(path, "wrong-type", f"'{what}' must be a whole number (got {value!r})")
+                return default
+        if minimum is not None and value < minimum:
+            self.error(path, "out-of-range", f"'{what}' must be at least {minimum} (got {value})")
+            return default
+        return value
+
+    def number(self, data: Mapping, key: str, path: Path, *, required: bool = False,
+               default: float | None = None, low: float | None = None,
+               high: float | None = None, hint: str = "") -> float | None:
+        if key not in data or data[key] is None:
+            if required:
+                self.error((*path, key), "missing", f"'{key}' is required", f"add '{key}: ...'")
+            return default
+        return self.as_number(data[key], (*path, key), key, low=low, high=high, hint=hint,
+                              default=default)
+
+    def as_number(self, value: Any, path: Path, what: str, *, low: float | None = None,
+                  high: float | None = None, hint: str = "",
+                  default: float | None = None) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.error(path, "wrong-type", f"'{what}' must be a number (got {value!r})",
+                       "write a plain number without units or currency signs")
+            return default
+        value = float(value)
+        if not math.isfinite(value):
+            self.error(path, "not-finite", f"'{what}' must be a finite number (got {value})")
+            return default
+        if (low is not None and value < low) or (high is not None and value > high):
+            rng = f"between {low} and {high}" if low is not None and high is not None else (
+                f"at least {low}" if low is not None else f"at most {high}")
+            self.error(path, "out-of-range", f"'{what}' must be {rng} (got {value})", hint)
+            return default
+        return value
+
+    def boolean(self, data: Mapping, key: str, path: Path, default: bool = False) -> bool:
+        if key not in data or data[key] is None:
+            return default
+        value = data[key]
+        if not isinstance(value, bool):
+            self.error((*path, key), "wrong-type", f"'{key}' must be true or false (got {value!r})")
+            return default
+        return value
+
+
+def _build_profile(ck: _Checker, data: Mapping, path: Path, years: range) -> Profile | None:
+    has_values, has_profile = "values" in data, "profile" in data
+    if has_values == has_profile:
+        ck.error(path, "profile", "give the amounts either as 'values: {year: amount}' or as a "
+                 "'profile:' generator (exactly one of the two)")
+        return None
+    if has_values:
+        raw = ck.mapping(data["values"], (*path, "values"), "'values'")
+        if raw is None:
+            return None
+        if not raw:
+            ck.error((*path, "values"), "empty", "'values' has no years", "add {year: amount}")
+            return None
+        pairs = []
+        for year, amount in raw.items():
+            ypath = (*path, "values", year)
+            y = ck.as_int(year, ypath, "year")
+            a = ck.as_number(amount, ypath, f"amount for {year}", low=0.0,
+                             hint="enter costs and benefits as positive amounts; 'kind' gives the "
+                                  "sign")
+            if y is not None and y not in years:
+                ck.error(ypath, "year-outside-horizon", f"year {y} is outside the appraisal "
+                         f"period {years.start}..{years.stop - 1}",
+                         "extend 'horizon_years' or move the amount")
+            if y is not None and a is not None:
+                pairs.append((y, a))
+        return Profile(type="explicit", values=tuple(sorted(pairs)))
+    raw = ck.mapping(data["profile"], (*path, "profile"), "'profile'")
+    if raw is None:
+        return None
+    ppath = (*path, "profile")
+    kind = ck.text(raw, "type", ppath, required=True, choices=PROFILE_TYPES[1:])
+    if kind not in _PROFILE_KEYS:
+        return None
+    ck.unknown_keys(raw, ("type", *_PROFILE_KEYS[kind]), ppath)
+    fields: dict[str, Any] = {}
+    for key in _PROFILE_KEYS[kind]:
+        if key in ("year", "start", "end"):
+            fields[key] = ck.integer(raw, key, ppath, required=True)
+            if fields[key] is not None and fields[key] not in years:
+                ck.error((*ppath, key), "year-outside-horizon", f"year {fields[key]} is outside "
+                         f"the appraisal period {years.start}..{years.stop - 1}",
+                         "extend 'horizon_years' or change the year")
+                fields[key] = None
+        elif key == "amount":
+            fields[key] = ck.number(raw, key, ppath, required=True, low=0.0)
+        elif key == "rate":
+            fields[key] = ck.number(raw, key, ppath, required=True, low=-0.99, high=10.0,
+                                    hint="a growth rate is a fraction: 0.02 for 2%")
+        elif key == "ramp_years":
+            fields[key] = ck.integer(raw, key, ppath, required=True, minimum=1)
+    if any(v is None for v in fields.values()):
+        return None
+    if "start" in fields and fields["end"] < fields["start"]:
+        ck.error((*ppath, "end"), "bad-range", f"'end' ({fields['end']}) is before 'start' "
+                 f"({fields['start']})")
+        return None
+    return Profile(type=kind, **fields)
+
+
+def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
+    data = ck.mapping(raw, path, "'optimism_bias'")
+    if data is None:
+        return None
+    ck.unknown_keys(data, _OB_KEYS, path)
+    project_type = ck.text(data, "project_type", path) or None
+    shares = _number_map(ck, data.get("shares"), (*path, "shares"), low=0.0, high=1.0)
+    uplift = ck.number(data, "uplift", path, low=0.0, high=10.0,
+                       hint="an uplift is a fraction: 0.24 for 24%")
+    given = [k for k, v in (("project_type", project_type), ("shares", shares),
+                            ("uplift", uplift)) if v]
+    if uplift == 0.0:
+        given.append("uplift")
+    if len(given) != 1:
+        ck.error(path, "optimism-bias", "give exactly one of 'project_type', 'shares' or "
+                 f"'uplift' (got {', '.join(given) or 'none'})")
+    if uplift is not None and not ck.text(data, "source", path):
+        ck.error((*path, "source"), "missing", "an explicit optimism-bias 'uplift' needs a "
+                 "'source'", "say where the uplift comes from")
+    return LineOptimismBias(
+        project_type=project_type,
+        shares=shares or {},
+        bound=ck.text(data, "bound", path, choices=("upper", "lower"), default="upper"),
+        measure=ck.text(data, "measure", path, choices=("capex", "opex"), default="") or None,
+        uplift=uplift,
+        contributions=_number_map(ck, data.get("contributions"), (*path, "contributions"),
+                                  low=0.0, high=1.0) or {},
+        mitigation=_number_map(ck, data.get("mitigation"), (*path, "mitigation"),
+                               low=0.0, high=1.0) or {},
+        duration=ck.boolean(data, "duration", path),
+        source=ck.text(data, "source", path),
+    )
+
+
+def _number_map(ck: _Checker, raw: Any, path: Path, *, low: float, high: float
+                ) -> dict[str, float] | None:
+    if raw is None:
+        return None
+    data = ck.mapping(raw, path, f"'{path[-1]}'")
+    if data is None:
+        return None
+    out = {}
+    for key, value in data.items():
+        v = ck.as_number(value, (*path, key), str(key), low=low, high=high,
+                         hint="fractions: 0.5 for 50%")
+        if v is not None:
+            out[str(key)] = v
+    return out
+
+
+def _build_options(ck: _Checker, raw: Any) -> list[Option]:
+    if not isinstance(raw, list) or not raw:
+        ck.error(("options",), "wrong-type", "'options' must be a non-empty list of options",
+                 "add '- name: Business as usual' with 'counterfactual: true'")
+        return []
+    options, seen = [], {}
+    for i, item in enumerate(raw):
+        path = ("options", i)
+        data = ck.mapping(item, path, "an option")
+        if data is None:
+            continue
+        ck.unknown_keys(data, [f.name for f in OPTION_FIELDS], path)
+        name = ck.text(data, "name", path, required=True)
+        if name in seen:
+            ck.error((*path, "name"), "duplicate-name", f"option name '{name}' is used twice "
+                     f"(also options[{seen[name]}])", "give each option a unique name")
+            continue
+        seen[name] = i
+        options.append(Option(name=name, counterfactual=ck.boolean(data, "counterfactual", path),
+                              description=ck.text(data, "description", path)))
+    n_cf = sum(o.counterfactual for o in options)
+    if options and n_cf != 1:
+        ck.error(("options",), "counterfactual", f"exactly one option must be the counterfactual "
+                 f"(business as usual); found {n_cf}", "mark one option 'counterfactual: true'")
+    return options
+
+
+def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | None,
+                 price_year: int | None) -> list[Line]:
+    if not isinstance(raw, list):
+        ck.error(("lines",), "wrong-type", "'lines' must be a list of impact lines")
+        return []
+    lines, seen = [], {}
+    allowed = [f.name for f in LINE_FIELDS]
+    for i, item in enumerate(raw):
+        path = ("lines", i)
+        data = ck.mapping(item, path, "a line")
+        if data is None:
+            continue
+        ck.unknown_keys(data, allowed, path)
+        option = ck.text(data, "option", path, required=True)
+        if option and option_names and option not in option_names:
+            close = difflib.get_close_matches(option, sorted(option_names), n=1)
+            ck.error((*path, "option"), "unknown-option", f"line names option '{option}', which "
+                     "is not in 'options'", f"did you mean '{close[0]}'?" if close else
+                     "add the option or correct the name")
+        name = ck.text(data, "name", path, required=True)
+        if (option, name) in seen:
+            ck.error((*path, "name"), "duplicate-name", f"line '{name}' appears twice in option "
+                     f"'{option}' (also lines[{seen[(option, name)]}])", "give each line a "
+                     "unique name within its option")
+        seen[(option, name)] = i
+        kind = ck.text(data, "kind", path, required=True, choices=KINDS)
+        profile = _build_profile(ck, data, path, years) if years is not None else None
+        value_type = ck.text(data, "value_type", path, choices=VALUE_TYPES)
+        cashable = data.get("cashable")
+        if cashable is not None and not isinstance(cashable, bool):
+            ck.error((*path, "cashable"), "wrong-type", "'cashable' must be true or false")
+            cashable = None
+        if cashable is not None and value_type and value_type != "fiscal":
+            ck.error((*path, "cashable"), "cashable-not-fiscal", "'cashable' applies only to "
+                     f"fiscal lines (this line's value_type is '{value_type}')")
+        basis = ck.text(data, "price_basis", path, choices=("real", "nominal"), default="real")
+        line_price_year = ck.integer(data, "price_year", path, minimum=1900)
+        if basis == "nominal" and line_price_year is not None:
+            ck.error((*path, "price_year"), "price-year-nominal", "a nominal line has no price "
+                     "year", "remove 'price_year' or set 'price_basis: real'")
+        ob = _build_ob(ck, data["optimism_bias"], (*path, "optimism_bias")) if data.get(
+            "optimism_bias") is not None else None
+        if ob is not None and kind == "benefit":
+            ck.error((*path, "optimism_bias"), "optimism-bias-benefit", "optimism-bias uplifts "
+                     "apply to costs; there are no generic values for benefits (Green Book 5.46)",
+                     "adjust the benefit amounts, or model benefit shortfall in uncertainty")
+        delay = ck.integer(data, "delay", path, default=0, minimum=0)
+        scale = ck.number(data, "scale", path, default=1.0, low=0.0)
+        if profile is None or not kind:
+            continue
+        lines.append(Line(
+            option=option, name=name, kind=kind, profile=profile,
+            category=ck.text(data, "category", path), agency=ck.text(data, "agency", path),
+            value_type=value_type, cashable=cashable, price_basis=basis,
+            price_year=line_price_year if basis == "real" else None,
+            schedule=ck.text(data, "schedule", path, choices=("standard", "health", "reduced"),
+                             default="standard"),
+            optimism_bias=ob, delay=delay or 0, scale=1.0 if scale is None else scale,
+            source=ck.text(data, "source", path),
+        ))
+    del price_year
+    return lines
+
+
+def build_case(
+    data: Any,
+    *,
+    locate: Locate | None = None,
+    source: str = "<python>",
+    source_sha256: str = "",
+) -> Case:
+    """Validate plain case data and build a frozen :class:`~appraisal.model.Case`.
+
+    Parameters
+    ----------
+    data : mapping
+        The case as plain data, in the YAML layout.
+    locate : callable, optional
+        Maps a field path (tuple of keys and indices) to a location string such as
+        ``"case.yaml:12:5"`` or ``"Lines!C7"``; by default the field path itself.
+    source : str
+        Name of the input, for messages.
+    source_sha256 : str
+        SHA-256 of the input bytes, recorded in the manifest.
+
+    Raises
+    ------
+    AppraisalValidationError
+        Holding every problem found, each with location, field and fix.
+
+    Examples
+    --------
+    >>> case = build_case({"schema_version": 1, "title": "T", "base_year": 2025,
+    ...     "horizon_years": 2, "options": [{"name": "BAU", "counterfactual": True}],
+    ...     "lines": []})
+    >>> case.horizon_years
+    2
+    """
+    issues = Issues()
+    ck = _Checker(locate or (lambda path: _dotted(path) or source), issues)
+    root = ck.mapping(data, (), "the case")
+    if root is None:
+        issues.raise_if_errors(source)
+    known = [f.name for f in CASE_FIELDS] + sorted(SECTION_PARSERS)
+    ck.unknown_keys(root, known, ())
+    version = ck.integer(root, "schema_version", (), required=True)
+    if version is not None and version != SCHEMA_VERSION:
+        ck.error(("schema_version",), "schema-version", f"unsupported schema_version {version}; "
+                 f"this tool reads version {SCHEMA_VERSION}")
+    title = ck.text(root, "title", (), required=True)
+    base_year = ck.integer(root, "base_year", (), required=True, minimum=1900)
+    horizon = ck.integer(root, "horizon_years", (), required=True, minimum=1)
+    if horizon is not None and horizon > 500:
+        ck.error(("horizon_years",), "out-of-range", f"'horizon_years' must be at most 500 "
+                 f"(got {horizon})")
+        horizon = None
+    price_year = ck.integer(root, "price_year", (), minimum=1900)
+    years = range(base_year, base_year + horizon) if base_year and horizon else None
+    prices = _build_prices(ck, root.get("prices"))
+    params = ck.mapping(root.get("parameters", {}), ("parameters",), "'parameters'") or {}
+    ck.unknown_keys(params, ("allow_unconfirmed", "packs"), ("parameters",))
+    allow = _string_list(ck, params.get("allow_unconfirmed"), ("parameters", "allow_unconfirmed"))
+    packs = _string_list(ck, params.get("packs"), ("parameters", "packs"))
+    options = _build_options(ck, root.get("options"))
+    if "options" not in root:
+        ck.error(("options",), "missing", "'options' is required")
+    lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year)
+    sections: dict[str, Any] = {}
+    for name, parser in SECTION_PARSERS.items():
+        if name in root and root[name] is not None:
+            sections[name] = parser(root[name], case_data=root, option_names=[
+                o.name for o in options], locate=ck.locate, issues=issues, path=(name,))
+    issues.raise_if_errors(source)
+    return Case(
+        schema_version=version or SCHEMA_VERSION,
+        title=title,
+        organisation=ck.text(root, "organisation", ()),
+        description=ck.text(root, "description", ()),
+        base_year=base_year,  # type: ignore[arg-type]
+        horizon_years=horizon,  # type: ignore[arg-type]
+        price_year=price_year,
+        vintage=ck.text(root, "vintage", (), choices=VINTAGES, default="GB2026"),
+        timing=ck.text(root, "timing", (), choices=("end", "mid"), default="end"),
+        bcr_definition=ck.text(root, "bcr_definition", (),
+                               choices=("benefit_cost", "public_sector_cost"),
+                               default="benefit_cost"),
+        prices=prices,
+        allow_unconfirmed=tuple(allow),
+        packs=tuple(packs),
+        options=tuple(options),
+        lines=tuple(lines),
+        sections=sections,
+        source_path=source,
+        source_sha256=source_sha256,
+    )
+
+
+def _string_list(ck: _Checker, raw: Any, path: Path) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        ck.error(path, "wrong-type", f"'{path[-1]}' must be a list of names")
+        return []
+    return list(raw)
+
+
+def _build_prices(ck: _Checker, raw: Any) -> PriceAssumptions:
+    if raw is None:
+        return PriceAssumptions()
+    path: Path = ("prices",)
+    data = ck.mapping(raw, path, "'prices'")
+    if data is None:
+        return PriceAssumptions()
+    ck.unknown_keys(data, ("deflator_basis", "deflator_extend_growth", "deflator", "source"), path)
+    index = {}
+    if data.get("deflator") is not None:
+        table = ck.mapping(data["deflator"], (*path, "deflator"), "'deflator'") or {}
+        for year, value in table.items():
+            y = ck.as_int(year, (*path, "deflator", year), "year")
+            v = ck.as_number(value, (*path, "deflator", year), f"deflator {year}", low=1e-9)
+            if y is not None and v is not None:
+                index[y] = v
+    growth = ck.number(data, "deflator_extend_growth", path, low=-0.5, high=1.0,
+                       hint="a rate is a fraction: 0.02 for 2%")
+    if growth is not None and not ck.text(data, "source", path):
+        ck.error((*path, "source"), "missing", "'deflator_extend_growth' is an assumption: give "
+                 "its 'source'", "e.g. source: OBR forecast, March 2026")
+    return PriceAssumptions(
+        deflator_basis=ck.text(data, "deflator_basis", path, choices=("calendar", "financial"),
+                               default="calendar"),
+        deflator_extend_growth=growth,
+        deflator=index,
+        source=ck.text(data, "source", path),
+    )
