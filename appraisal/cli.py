@@ -21,10 +21,10 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
 
 
-def _money(x: float | None) -> str:
+def _money(x: float | None, millions: bool = False) -> str:
     if x is None:
         return "n/a"
-    text = f"£{abs(x):,.1f}"
+    text = f"£{abs(x) / 1e6:,.2f}m" if millions else f"£{abs(x):,.0f}"
     return f"({text})" if x < 0 else text
 
 
@@ -34,13 +34,16 @@ def summary_text(result) -> str:
              f"{'PV benefits / PV costs' if result.case.bcr_definition == 'benefit_cost' else 'public-sector-cost form'}; "
              f"increments against '{result.case.counterfactual.name}'", ""]
     width = max(len(m.name) for m in result.options) + 2
+    big = max(abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)) >= 1e6
+    def money(x: float | None) -> str:
+        return _money(x, big)
     head = (f"{'Option':<{width}}{'PV costs':>14}{'PV benefits':>14}{'NPSV':>14}"
             f"{'Inc. NPSV':>14}{'Inc. BCR':>10}  VfM")
     lines += [head, "-" * len(head)]
     for m in result.options:
         bcr = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
-        lines.append(f"{m.name:<{width}}{_money(m.pv_costs):>14}{_money(m.pv_benefits):>14}"
-                     f"{_money(m.npsv):>14}{_money(m.inc_npsv):>14}{bcr:>10}  "
+        lines.append(f"{m.name:<{width}}{money(m.pv_costs):>14}{money(m.pv_benefits):>14}"
+                     f"{money(m.npsv):>14}{money(m.inc_npsv):>14}{bcr:>10}  "
                      f"{m.vfm_category or ''}")
     lines += ["", f"Preferred option (highest NPSV): {result.preferred_option}"]
     pref = [s for s in result.switching_values if s.target == "category"

@@ -186,5 +186,5 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
         parameters_used=tuple(dict.fromkeys(used)),
         warnings=tuple(compiled.warnings),
         lenses=lenses,
-        manifest=manifest_for(case, compiled),
+        manifest=manifest_for(case, compiled, tuple(dict.fromkeys(used))),
     )

@@ -38,9 +38,10 @@ def _version(name: str) -> str | None:
         return None
 
 
-def manifest_for(case: Case, compiled: CompiledCase) -> dict[str, Any]:
+def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[str, Any]:
     """Provenance of a run: tool and package versions, input hash, vintage, conventions."""
-    unconfirmed = sorted({r.table_name for r in compiled.parameters_used if not r.confirmed})
+    rows = used or compiled.parameters_used
+    unconfirmed = sorted({r.table_name for r in rows if not r.confirmed})
     return {
         "tool": "appraisal",
         "tool_version": _version("appraisal") or "unknown",
