@@ -152,6 +152,8 @@ def parse_yaml(
                 continue
             first[key] = key_node
             out[key] = convert(value_node, (*path, key))
+            # a field is located at its key: the line a reader looks for
+            marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
 
     data = convert(node, ()) if node is not None else None
