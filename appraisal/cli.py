@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
@@ -30,8 +29,9 @@ def _money(x: float | None, millions: bool = False) -> str:
 
 def summary_text(result) -> str:
     """A readable summary table of a result."""
-    lines = [f"{result.case.title}", f"{result.price_label}; BCR = "
-             f"{'PV benefits / PV costs' if result.case.bcr_definition == 'benefit_cost' else 'public-sector-cost form'}; "
+    definition = ("PV benefits / PV costs" if result.case.bcr_definition == "benefit_cost"
+                  else "public-sector-cost form")
+    lines = [f"{result.case.title}", f"{result.price_label}; BCR = {definition}; "
              f"increments against '{result.case.counterfactual.name}'", ""]
     width = max(len(m.name) for m in result.options) + 2
     big = max(abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)) >= 1e6

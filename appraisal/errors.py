@@ -199,8 +199,11 @@ class PriceBaseMismatchError(TypeError, AppraisalError):
 
     Examples
     --------
-    >>> print(PriceBaseMismatchError("capex", "2019 prices, nominal", "opex", "2024 prices, real"))
-    cannot add 'capex' (2019 prices, nominal) to 'opex' (2024 prices, real): convert one to the other's price base first
+    >>> err = PriceBaseMismatchError("capex", "2019 prices, nominal", "opex", "2024 prices, real")
+    >>> for part in str(err).split(": "):
+    ...     print(part)
+    cannot add 'capex' (2019 prices, nominal) to 'opex' (2024 prices, real)
+    convert one to the other's price base first
     """
 
     def __init__(self, left: str, left_base: str, right: str, right_base: str) -> None:

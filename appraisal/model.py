@@ -48,8 +48,9 @@ class Profile:
     --------
     >>> Profile(type="ramp_up", start=2026, end=2029, amount=100.0, ramp_years=2).resolve()
     {2026: 50.0, 2027: 100.0, 2028: 100.0, 2029: 100.0}
-    >>> Profile(type="growth", start=2025, end=2027, amount=100.0, rate=0.1).resolve()
-    {2025: 100.0, 2026: 110.00000000000001, 2027: 121.00000000000003}
+    >>> g = Profile(type="growth", start=2025, end=2027, amount=100.0, rate=0.1).resolve()
+    >>> {year: round(v, 6) for year, v in g.items()}
+    {2025: 100.0, 2026: 110.0, 2027: 121.0}
     """
 
     type: str = "explicit"
@@ -251,6 +252,6 @@ class Case:
         AppraisalValidationError
             With every problem found, each located by its field path.
         """
-        from appraisal.schema import build_case
+        from appraisal.schema import SCHEMA_VERSION, build_case
 
-        return build_case(data, source="<python>")
+        return build_case({"schema_version": SCHEMA_VERSION, **data}, source="<python>")

@@ -127,10 +127,13 @@ def _read_table(path: Path, table_name: str) -> list[ParameterRow]:
                 problems.append(f"{where}: 'source' is empty (every parameter needs its source)")
             confidence = (record.get("confidence") or "").strip()
             if confidence not in _CONFIDENCE:
-                problems.append(f"{where}: 'confidence' must be one of C, C2, U (got {confidence!r})")
-            vintages = tuple(v.strip() for v in (record.get("vintages") or "").split(";") if v.strip())
+                problems.append(
+                    f"{where}: 'confidence' must be one of C, C2, U (got {confidence!r})")
+            vintages = tuple(
+                v.strip() for v in (record.get("vintages") or "").split(";") if v.strip())
             if not vintages:
-                problems.append(f"{where}: 'vintages' is empty (say which editions the row applies to)")
+                problems.append(
+                    f"{where}: 'vintages' is empty (say which editions the row applies to)")
             price_year = (record.get("price_year") or "").strip()
             if price_year and not price_year.isdigit():
                 problems.append(f"{where}: 'price_year' must be a year (got {price_year!r})")

@@ -152,10 +152,11 @@ class Flow:
     >>> (a + b).values.tolist()
     [110.0, 60.0]
     >>> c = Flow("grant", (2025, 2026), [1.0, 1.0], PriceBase(PriceBasis.NOMINAL))
-    >>> a + c
-    Traceback (most recent call last):
-    ...
-    appraisal.errors.PriceBaseMismatchError: cannot add 'capex' (2025 prices, real) to 'grant' (nominal prices): convert one to the other's price base first
+    >>> try:
+    ...     a + c
+    ... except PriceBaseMismatchError as err:
+    ...     print(err.left_base, "|", err.right_base)
+    2025 prices, real | nominal prices
     """
 
     name: str

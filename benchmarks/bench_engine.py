@@ -60,9 +60,10 @@ def main() -> None:
     pack = compiled.pack
     t0 = time.perf_counter()
     for i in range(k_api):
-        lines_i = tuple(replace(ln, scale=float(s)) for ln, s in zip(case.lines, scale[i]))
-        shifted = [replace(r, value=float(r.value) + shift[i])
-                   for r in pack.tables["discount_schedules"]]
+        lines_i = tuple(replace(ln, scale=float(s))
+                        for ln, s in zip(case.lines, scale[i], strict=True))
+        rows = pack.tables["discount_schedules"]
+        shifted = [replace(r, value=float(r.value) + shift[i]) for r in rows]
         pack_i = replace(pack, tables={**pack.tables, "discount_schedules": tuple(shifted)})
         api = appraisal.evaluate(replace(case, lines=lines_i), pack=pack_i)
         if not np.isclose(api.options[2].npsv, npsv[i, 2], rtol=1e-9):
@@ -85,8 +86,9 @@ def main() -> None:
     print(f"speed-up vs per-draw engine   : {vec_rate / loop_rate:8.0f}x   (same kernel, one "
           "draw per call)")
     print(f"peak memory (max RSS)         : {peak_mb:8.0f} MB")
-    print(f"mean NPSV by option: " + ", ".join(
-        f"{name} {v / 1e6:.2f}m" for name, v in zip(compiled.option_names, npsv.mean(axis=0))))
+    means = npsv.mean(axis=0)
+    print("mean NPSV by option: " + ", ".join(
+        f"{name} {v / 1e6:.2f}m" for name, v in zip(compiled.option_names, means, strict=True)))
 
 
 if __name__ == "__main__":
