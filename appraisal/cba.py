@@ -29,8 +29,8 @@ from appraisal.parameters import ParameterPack
 
 __all__ = [
     "SwitchingValue",
-    "benefit_cost_ratio",
     "bcr",
+    "benefit_cost_ratio",
     "preferred_index",
     "switching_value",
     "vfm_category",
@@ -133,9 +133,9 @@ def switching_value(gap: float, contribution: float) -> tuple[float | None, str]
     >>> switching_value(50.0, 0.0)
     (None, 'the input does not affect this result')
     """
-    if contribution == 0:
+    x = -gap / contribution if contribution != 0 else np.inf
+    if not np.isfinite(x):  # no effect, or too small an effect for a finite change
         return None, "the input does not affect this result"
-    x = -gap / contribution
     if x < -1.0:
         return None, f"would need the amounts to fall by {-x:.0%}, below zero"
     return float(x), ""

@@ -13,11 +13,18 @@ from collections.abc import Callable, Sequence
 
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "RUN_HOOKS", "main"]
 
 #: Extra sub-commands registered by lenses and front ends:
 #: name -> (help, add_arguments(parser), handler(args) -> exit code).
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+
+#: Hooks for ``run`` and ``validate``: (add_arguments(parser), notes(args) -> lines to
+#: print after the case is read). The Excel front end adds ``--against`` this way.
+RUN_HOOKS: list[tuple[Callable, Callable]] = []
+
+#: Modules that register commands, outputs and hooks when the parser is built.
+_FRONT_ENDS = ("appraisal.io.excel_cli",)
 
 
 def _money(x: float | None, millions: bool = False) -> str:
@@ -77,6 +84,12 @@ def _fail(exc: Exception) -> int:
     return 1
 
 
+def _print_notes(args: argparse.Namespace) -> None:
+    for _, notes in RUN_HOOKS:
+        for line in notes(args):
+            print(line)
+
+
 def _run(args: argparse.Namespace) -> int:
     from appraisal.io.load import load_case
     from appraisal.io.outputs import write_outputs
@@ -84,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         case = load_case(args.case)
+        _print_notes(args)
         result = evaluate(case)
         written = write_outputs(result, args.out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
@@ -99,6 +113,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     try:
         case = load_case(args.case)
+        _print_notes(args)
         compiled = compile_case(case)
     except AppraisalError as exc:
         return _fail(exc)
@@ -146,6 +161,10 @@ def _params(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
+    import importlib
+
+    for module in _FRONT_ENDS:
+        importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="appraisal",
         description="Green Book public-value appraisal: validate a case, run it, and write "
@@ -157,9 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.set_defaults(handler=_run)
+    run_parser = p
     p = sub.add_parser("validate", help="check a case and report every problem; writes nothing")
     p.add_argument("case", help="case file (.yaml or .xlsx)")
     p.set_defaults(handler=_validate)
+    for add_arguments, _ in RUN_HOOKS:
+        add_arguments(run_parser)
+        add_arguments(p)
     p = sub.add_parser("demo", help="run an embedded example case end to end")
     p.add_argument("--out", "-o", default="demo-output", help="output folder "
                    "(default: demo-output)")

@@ -106,6 +106,13 @@ def parse_yaml(
                      f"{' ' + exc.context if exc.context else ''}", location=where,
                      fix="check indentation, colons and quotes around this point")
         return None, lambda path: source, issues
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        issues.error("yaml-syntax", f"{exc.reason}: character #x{exc.character:04x}",
+                     location=f"{source}:{line}:{column}",
+                     fix="remove the control character (save the file as plain UTF-8 text)")
+        return None, lambda path: source, issues
     except yaml.YAMLError as exc:
         issues.error("yaml-syntax", str(exc), location=source)
         return None, lambda path: source, issues
@@ -117,8 +124,9 @@ def parse_yaml(
 
     def convert(n: yaml.Node, path: tuple) -> Any:
         marks[path] = (n.start_mark.line + 1, n.start_mark.column + 1)
-        if n.tag not in _STANDARD_TAGS and not n.tag.startswith("tag:yaml.org,2002:"):
-            issues.error("yaml-tag", f"explicit tag '{n.tag}' is not allowed", location=where(n),
+        if n.tag not in _STANDARD_TAGS:  # e.g. !!python/object, !!binary, !local
+            shown = n.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            issues.error("yaml-tag", f"explicit tag '{shown}' is not allowed", location=where(n),
                          field=_dotted(path), fix="remove the tag")
             return None
         if id(n) in seen:
@@ -186,13 +194,16 @@ def load_yaml_case(path: str | Path) -> Case:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         issues = Issues()
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         issues.error("encoding", f"the file is not UTF-8 text (byte {exc.start})",
-                     location=name, fix="save the file as UTF-8")
+                     location=f"{name}:{line}:{column}", fix="save the file as UTF-8")
         issues.raise_if_errors(name)
         raise
     data, locate, issues = parse_yaml(text, name)
     if data is None and not issues.has_errors:
-        issues.error("empty", "the file holds no case", location=name)
+        issues.error("empty", "the file holds no case", location=f"{name}:1:1",
+                     fix="start from an example: appraisal demo --example minimal")
     if issues.has_errors and not isinstance(data, dict):
         issues.raise_if_errors(name)
     sha = hashlib.sha256(raw).hexdigest()

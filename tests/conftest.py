@@ -1,0 +1,54 @@
+"""Shared fixtures: the minimal case as YAML text, and a helper that writes a case file.
+
+The minimal case (two options, one cost line, one benefit line, 2025 base year, ten years)
+is the same appraisal as ``data/examples/minimal.yaml``; tests edit its text to build
+bad inputs and hand-check its results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MINIMAL_CASE = """\
+schema_version: 1
+title: Minimal two-option case
+base_year: 2025
+horizon_years: 10
+options:
+  - name: Business as usual
+    counterfactual: true
+  - name: New service
+lines:
+  - option: New service
+    name: Set-up and running costs
+    kind: cost
+    values: {2025: 100, 2026: 50, 2027: 50}
+  - option: New service
+    name: Avoided costs
+    kind: benefit
+    values: {2028: 30, 2029: 30, 2030: 30, 2031: 30, 2032: 30, 2033: 30, 2034: 30}
+"""
+
+
+@pytest.fixture
+def minimal_text() -> str:
+    """YAML text of the minimal two-option case."""
+    return MINIMAL_CASE
+
+
+def _write_case(tmp_path: Path, text: str | bytes, name: str = "case.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_case() -> Callable[..., Path]:
+    """``write_case(tmp_path, text, name="case.yaml") -> Path``: write a case file."""
+    return _write_case

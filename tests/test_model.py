@@ -1,0 +1,131 @@
+"""The case model: frozen objects, profiles resolved by hand, Python construction."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from appraisal.errors import AppraisalValidationError
+from appraisal.model import Case, Line, LineOptimismBias, Option, PriceAssumptions, Profile
+
+
+def _case(**extra) -> Case:
+    return Case.from_records(
+        title="Tiny", base_year=2025, horizon_years=4,
+        options=[{"name": "BAU", "counterfactual": True}, {"name": "Do it"}],
+        lines=[{"option": "Do it", "name": "cost", "kind": "cost", "values": {2025: 10}},
+               {"option": "Do it", "name": "saving", "kind": "benefit",
+                "values": {2026: 6, 2027: 6}}],
+        **extra)
+
+
+def test_one_off_profile():
+    assert Profile(type="one_off", year=2027, amount=5.0).resolve() == {2027: 5.0}
+
+
+def test_constant_profile():
+    assert Profile(type="constant", start=2025, end=2027, amount=3.0).resolve() == {
+        2025: 3.0, 2026: 3.0, 2027: 3.0}
+
+
+def test_growth_profile_by_hand():
+    """100 growing 10% a year: 100, 110, 121, 133.1."""
+    got = Profile(type="growth", start=2025, end=2028, amount=100.0, rate=0.1).resolve()
+    assert list(got) == [2025, 2026, 2027, 2028]
+    assert list(got.values()) == pytest.approx([100.0, 110.0, 121.0, 133.1])
+
+
+def test_ramp_up_profile_by_hand():
+    """Ramping over 4 years to 100: 25, 50, 75, then 100 to the end."""
+    got = Profile(type="ramp_up", start=2025, end=2030, amount=100.0, ramp_years=4).resolve()
+    assert got == {2025: 25.0, 2026: 50.0, 2027: 75.0, 2028: 100.0, 2029: 100.0, 2030: 100.0}
+
+
+def test_explicit_profile():
+    assert Profile(values=((2025, 1.0), (2030, 2.0))).resolve() == {2025: 1.0, 2030: 2.0}
+
+
+@pytest.mark.parametrize("profile", [
+    Profile(values=((2025, 1.0), (2026, 2.0))),
+    Profile(type="one_off", year=2026, amount=5.0),
+    Profile(type="constant", start=2025, end=2027, amount=3.0),
+    Profile(type="growth", start=2025, end=2028, amount=100.0, rate=0.02),
+    Profile(type="ramp_up", start=2025, end=2028, amount=100.0, ramp_years=2),
+], ids=lambda p: p.type)
+def test_profile_data_round_trips_through_the_schema(profile):
+    case = Case.from_records(
+        title="T", base_year=2025, horizon_years=5,
+        options=[{"name": "BAU", "counterfactual": True}],
+        lines=[{"option": "BAU", "name": "x", "kind": "cost", **profile.to_data()}])
+    assert case.lines[0].profile == profile
+
+
+def test_case_from_records_and_derived_properties():
+    case = _case(price_year=2024)
+    assert case.counterfactual.name == "BAU"
+    assert case.years == (2025, 2026, 2027, 2028)
+    assert case.price_base_year == 2024
+    assert _case().price_base_year == 2025
+    assert [ln.sign for ln in case.lines] == [-1, 1]
+    assert case.source_path == "<python>"
+
+
+def test_from_records_collects_every_problem():
+    with pytest.raises(AppraisalValidationError) as info:
+        Case.from_records(title="T", base_year=2025, horizon_years=0,
+                          options=[{"name": "A"}], lines=[])
+    codes = sorted(i.code for i in info.value.issues)
+    assert codes == ["counterfactual", "out-of-range"]
+    fields = {i.field for i in info.value.issues}
+    assert fields == {"horizon_years", "options"}
+
+
+@pytest.mark.parametrize("obj", [
+    Option(name="A"),
+    Profile(type="one_off", year=2025, amount=1.0),
+    PriceAssumptions(),
+    LineOptimismBias(project_type="standard_buildings"),
+], ids=lambda o: type(o).__name__)
+def test_model_objects_are_frozen(obj):
+    field = dataclasses.fields(obj)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(obj, field, None)
+
+
+def test_case_and_line_are_frozen_and_replace_returns_new_objects():
+    case = _case()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        case.title = "Other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        case.lines[0].scale = 2.0  # type: ignore[misc]
+    changed = dataclasses.replace(case, title="Other")
+    assert changed.title == "Other"
+    assert case.title == "Tiny"
+    assert isinstance(case.lines, tuple)
+    assert isinstance(case.options, tuple)
+
+
+def test_mappings_inside_frozen_objects_are_read_only():
+    ob = LineOptimismBias(project_type="x", mitigation={"design": 0.5})
+    with pytest.raises(TypeError):
+        ob.mitigation["design"] = 1.0  # type: ignore[index]
+    prices = PriceAssumptions(deflator={2024: 100.0})
+    with pytest.raises(TypeError):
+        prices.deflator[2025] = 101.0  # type: ignore[index]
+
+
+def test_optimism_bias_data_omits_defaults():
+    assert LineOptimismBias(project_type="standard_buildings").to_data() == {
+        "project_type": "standard_buildings"}
+    full = LineOptimismBias(shares={"a": 1.0}, bound="lower", duration=True, source="s",
+                            contributions={"x": 0.2}, mitigation={"x": 0.5})
+    assert full.to_data() == {"shares": {"a": 1.0}, "bound": "lower", "duration": True,
+                              "source": "s", "contributions": {"x": 0.2},
+                              "mitigation": {"x": 0.5}}
+
+
+def test_line_defaults():
+    line = Line(option="A", name="x", kind="cost", profile=Profile(values=((2025, 1.0),)))
+    assert (line.schedule, line.price_basis, line.delay, line.scale) == ("standard", "real", 0,
+                                                                         1.0)
