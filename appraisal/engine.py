@@ -15,7 +15,14 @@ or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
 ``ob_uplift``
     optimism-bias uplift fraction on each line (default: as compiled);
 ``value_multiplier``
-    any further per-line multiplier (e.g. unit values or additionality factors);
+    any further per-line multiplier (e.g. draws of unit values relative to the compiled
+    central value, or distributional weights);
+``additionality``
+    the outcome-chain factor of each line (replaces the compiled one; see
+    :func:`appraisal.valuation.additionality_factor`);
+``drop_off``
+    the drop-off of each line with a persistence over one year (replaces the compiled
+    one; a vectorised recursion over years, no per-draw loop);
 ``rate_shift``
     added to every one-year discount rate (all schedules, or per schedule);
 ``delay``
@@ -31,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from appraisal.checks import check_case
 from appraisal.discounting import factors_from_rates, schedule_rates
-from appraisal.errors import AppraisalValidationError, Issues
+from appraisal.errors import AppraisalValidationError, Issues, UnconfirmedParameterError
 from appraisal.model import Case, Line
 from appraisal.optimism_bias import (
     OptimismBias,
@@ -43,8 +51,18 @@ from appraisal.optimism_bias import (
 )
 from appraisal.parameters import ParameterPack, ParameterRow
 from appraisal.prices import DeflatorIndex, PriceBase, PriceBasis, deflator_index, rebase_factors
+from appraisal.valuation import (
+    Valuation,
+    additionality_factor,
+    delay_time_major,
+    persistence_filter,
+    persistence_time_major,
+    resolve_valuation,
+    validate_factor_draws,
+)
 
-__all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "load_pack"]
+__all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
+           "load_pack"]
 
 DEFAULT_CHUNK = 16_384
 
@@ -53,9 +71,13 @@ DEFAULT_CHUNK = 16_384
 class CompiledCase:
     """A case resolved into arrays. All arrays are read-only.
 
-    ``amounts`` are in each line's own price basis; ``real`` are in real prices of the
-    case's price year before the optimism-bias uplift and scale, after any works-duration
-    stretch, and **without** delays (delays are applied in :func:`evaluate_arrays`).
+    ``amounts`` are in each line's own price basis (quantities for valued lines), after
+    any works-duration stretch; ``quantities`` are the amounts after the outcome chain's
+    lag, persistence and drop-off; ``value_paths`` the unit value per unit in each year in
+    the value's own price year (1 for money lines); ``gross`` = quantities × value paths ×
+    price factors, in real prices of the case's price year; ``real`` = gross ×
+    ``additionality``. Both are before the optimism-bias uplift and scale and **without**
+    delays (delays are applied in :func:`evaluate_arrays`).
     """
 
     case: Case
@@ -80,6 +102,17 @@ class CompiledCase:
     deflator: DeflatorIndex | None
     parameters_used: tuple[ParameterRow, ...]
     warnings: tuple = ()
+    quantities: np.ndarray | None = None
+    value_paths: np.ndarray | None = None
+    value_low: np.ndarray | None = None
+    value_high: np.ndarray | None = None
+    gross: np.ndarray | None = None
+    additionality: np.ndarray | None = None
+    lag: np.ndarray | None = None
+    persistence: np.ndarray | None = None
+    drop_off: np.ndarray | None = None
+    valuations: tuple[Valuation | None, ...] = ()
+    unit_packs: Mapping[str, Any] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -200,15 +233,34 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         for ln in case.lines
     )
     index: DeflatorIndex | None = None
+    deflator_tried = False
+
+    def get_index() -> DeflatorIndex | None:
+        nonlocal index, deflator_tried
+        if not deflator_tried:
+            deflator_tried = True
+            try:
+                index = deflator_index(pack, basis=case.prices.deflator_basis,
+                                       extend_growth=case.prices.deflator_extend_growth,
+                                       overrides=case.prices.deflator)
+                used.extend(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
+            except KeyError as exc:
+                issues.error("deflator", str(exc).strip('"'), location=case.source_path,
+                             field="prices", fix="see the message")
+        return index
+
     if needs_deflator:
-        try:
-            index = deflator_index(pack, basis=case.prices.deflator_basis,
-                                   extend_growth=case.prices.deflator_extend_growth,
-                                   overrides=case.prices.deflator)
-            used += list(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
-        except KeyError as exc:
-            issues.error("deflator", str(exc).strip('"'), location=case.source_path,
-                         field="prices", fix="see the message")
+        get_index()
+    unit_packs = dict(case.sections.get("unit_value_packs", {}) or {})
+    value_paths = np.ones((L, T))
+    value_low = np.ones((L, T))
+    value_high = np.ones((L, T))
+    quantities = np.zeros((L, T))
+    additionality = np.ones(L)
+    lag = np.zeros(L, dtype=np.int64)
+    persistence = np.ones(L, dtype=np.int64)
+    drop_off = np.zeros(L)
+    valuations: list[Valuation | None] = []
     smap = dict(schedule_map or {})
     schedule_names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
                                          for ln in case.lines)) or ("standard",)
@@ -223,13 +275,33 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             ob_uplift[i] = ob.uplift
             if ob.duration_uplift:
                 amounts[i] = stretch_profile(amounts[i], ob.duration_uplift)
-        base = PriceBase(PriceBasis(line.price_basis),
-                         line.price_year if line.price_year is not None else case.price_base_year)
-        try:
-            price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
-                                              index=index)
-        except KeyError as exc:
-            issues.error("deflator", str(exc).strip('"'), location=where, field="price_basis")
+        valuation = _line_valuation(line, where, years, case, pack, unit_packs, index,
+                                    get_index, issues)
+        valuations.append(valuation)
+        if valuation is not None:
+            used += list(valuation.rows)
+            value_paths[i], value_low[i], value_high[i] = (valuation.path, valuation.low,
+                                                           valuation.high)
+            price_factors[i] = valuation.rebase
+        else:
+            base = PriceBase(PriceBasis(line.price_basis), line.price_year
+                             if line.price_year is not None else case.price_base_year)
+            try:
+                price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
+                                                  index=index)
+            except KeyError as exc:
+                issues.error("deflator", str(exc).strip('"'), location=where,
+                             field="price_basis")
+        chain = line.outcome
+        quantities[i] = amounts[i]
+        if chain is not None:
+            additionality[i] = float(additionality_factor(
+                chain.engagement, chain.success, chain.deadweight, chain.displacement,
+                chain.leakage, chain.attribution, chain.quantity_per_outcome))
+            lag[i], persistence[i], drop_off[i] = chain.lag, chain.persistence, chain.drop_off
+            if chain.shapes_time:
+                quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,
+                                                   chain.persistence)
     try:
         rates = np.stack([schedule_rates(s, max(T - 1, 0), pack=pack) for s in schedule_names])
         for s in schedule_names:
@@ -242,10 +314,12 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             issues.warn("delay-past-horizon", f"line '{ln.name}' is delayed {ln.delay} years; "
                         "amounts pushed past the horizon are dropped",
                         location=case.source_path, field="delay")
+    issues.extend(check_case(case, valuations=valuations, unit_packs=unit_packs))
     if issues.has_errors:
         raise AppraisalValidationError(issues.items, source=case.source_path or "case")
     sched_idx = {s: k for k, s in enumerate(schedule_names)}
-    real = amounts * price_factors
+    gross = quantities * value_paths * price_factors
+    real = gross * additionality[:, None]
     return CompiledCase(
         case=case,
         pack=pack,
@@ -271,7 +345,41 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         deflator=index,
         parameters_used=tuple(dict.fromkeys(used)),
         warnings=tuple(issues.warnings),
+        quantities=_readonly(quantities),
+        value_paths=_readonly(value_paths),
+        value_low=_readonly(value_low),
+        value_high=_readonly(value_high),
+        gross=_readonly(gross),
+        additionality=_readonly(additionality),
+        lag=_readonly(lag),
+        persistence=_readonly(persistence),
+        drop_off=_readonly(drop_off),
+        valuations=tuple(valuations),
+        unit_packs=unit_packs,
     )
+
+
+def _line_valuation(line: Line, where: str, years: np.ndarray, case: Case, pack: ParameterPack,
+                    unit_packs: Mapping[str, Any], index: DeflatorIndex | None,
+                    get_index: Any, issues: Issues) -> Valuation | None:
+    """Resolve a line's unit value, building the deflator only when rebasing needs it."""
+    if line.unit_value is None:
+        return None
+    where = line.location or where
+    for attempt in (index, "build"):
+        idx = get_index() if attempt == "build" else attempt
+        try:
+            return resolve_valuation(line.unit_value, years=years, pack=pack,
+                                     unit_packs=unit_packs,
+                                     price_base_year=case.price_base_year, index=idx)
+        except KeyError as exc:
+            if idx is None and attempt != "build" and "deflator is needed" in str(exc):
+                continue
+            code = ("unconfirmed-parameter" if isinstance(exc, UnconfirmedParameterError)
+                    else "unit-value")
+            issues.error(code, str(exc).strip('"'), location=where, field="unit_value")
+            return None
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,9 +450,21 @@ def evaluate_arrays(
     value_multiplier: Any = None,
     rate_shift: Any = None,
     delay: Any = None,
+    additionality: Any = None,
+    drop_off: Any = None,
     chunk_size: int = DEFAULT_CHUNK,
 ) -> EngineOutput:
     """Present values for ``D`` draws of the inputs, evaluated in chunks.
+
+    Per-line inputs have shape ``(D, L)`` (or ``(L,)`` / ``(1, L)`` to broadcast); see the
+    module docstring. ``drop_off`` draws must be fractions in [0, 1].
+
+    Raises
+    ------
+    AppraisalValidationError
+        If ``drop_off`` draws fall outside [0, 1].
+    ValueError
+        If inputs have the wrong shape or disagree on the number of draws.
 
     Examples
     --------
@@ -362,11 +482,18 @@ def evaluate_arrays(
     sc = _as_draws(scale, c.scale, "scale", L)
     ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
     vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
+    add = _as_draws(additionality, c.additionality if c.additionality is not None
+                    else np.ones(L), "additionality", L)
+    drops = None
+    timed = np.flatnonzero(c.persistence > 1) if c.persistence is not None else np.array([], int)
+    if drop_off is not None:
+        drops = validate_factor_draws("drop_off", _as_draws(drop_off, c.drop_off, "drop_off", L))
     per_draw_delay = delay is not None
     dl = (np.asarray(delay, dtype=np.int64).reshape(-1, L) if per_draw_delay
           else c.delay[None, :])
     shift = None if rate_shift is None else np.asarray(rate_shift, dtype=np.float64)
-    sizes = [a.shape[0] for a in (sc, ob, vm, dl) if a.shape[0] != 1]
+    sizes = [a.shape[0] for a in (sc, ob, vm, dl, add, *(() if drops is None else (drops,)))
+             if a.shape[0] != 1]
     if shift is not None and shift.ndim >= 1 and shift.shape[0] != 1:
         sizes.append(shift.shape[0])
     D = max(sizes, default=1)
@@ -374,7 +501,10 @@ def evaluate_arrays(
         msg = f"inputs disagree on the number of draws: {sorted(set(sizes))}"
         raise ValueError(msg)
     static_profile = not per_draw_delay
-    base = _shift(c.real, c.delay[None, :])[0] if static_profile else None
+    gross = c.gross if c.gross is not None else c.real
+    base = _shift(gross, c.delay[None, :])[0] if static_profile else None
+    value_factor = (c.value_paths * c.price_factors)[timed] if (
+        drops is not None and timed.size) else None
     onehot = c.option_matrix
     pv_lines = np.empty((D, L))
     for start in range(0, D, max(int(chunk_size), 1)):
@@ -393,16 +523,44 @@ def evaluate_arrays(
                 if idx.size:
                     raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
         else:
-            flows = _shift(c.real, take(dl))
+            flows = _shift(gross, take(dl))
             raw = np.einsum("dlt,dlt->dl", flows, df[:, c.line_schedule, :]) if df.shape[0] > 1 \
                 else np.einsum("dlt,lt->dl", flows, df[0][c.line_schedule])
-        mult = take(sc) * (1.0 + take(ob)) * take(vm)
+        if value_factor is not None:
+            raw = np.array(np.broadcast_to(raw, (stop - start, L)))
+            raw[:, timed] = _timed_pv(c, timed, take(drops)[:, timed],  # type: ignore[index]
+                                      take(dl)[:, timed], value_factor, df)
+        mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
         pv_lines[start:stop] = raw * mult
     costs = (pv_lines * c.is_cost) @ onehot
     benefits = (pv_lines * ~c.is_cost) @ onehot
     fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
                         pv_fiscal_benefits=fiscal)
+
+
+def _timed_pv(c: CompiledCase, timed: np.ndarray, drops: np.ndarray, delay: np.ndarray,
+              value_factor: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """PV before multipliers of the lines with persistence, for per-draw drop-off ``(n, P)``.
+
+    Works with years on the first axis so every step is a contiguous slice.
+    """
+    q = np.ascontiguousarray(c.amounts[timed].T)  # (T, P)
+    flows = persistence_time_major(q, c.lag[timed], drops, c.persistence[timed])  # (T, n, P)
+    flows *= value_factor.T[:, None, :]
+    if np.any(delay):
+        flows = delay_time_major(flows, delay[0] if delay.shape[0] == 1 else delay)
+    factors = df[:, c.line_schedule[timed], :]  # (n or 1, P, T)
+    if factors.shape[0] == 1:
+        return np.einsum("tdp,pt->dp", flows, factors[0])
+    return np.einsum("tdp,dpt->dp", flows, factors)
+
+
+def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:
+    """PV of each line ``(L,)`` from real flows ``gross`` ``(L, T)``: delayed and discounted,
+    before scale, optimism bias and additionality (deterministic)."""
+    flows = _shift(gross, compiled.delay[None, :])[0]
+    return (flows * discount_factor_array(compiled)[0][compiled.line_schedule]).sum(axis=1)
 
 
 def yearly_flows(compiled: CompiledCase) -> tuple[np.ndarray, np.ndarray]:

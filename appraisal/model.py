@@ -22,8 +22,11 @@ __all__ = [
     "Line",
     "LineOptimismBias",
     "Option",
+    "OutcomeChain",
     "PriceAssumptions",
     "Profile",
+    "RealGrowth",
+    "UnitValueSpec",
 ]
 
 KINDS = ("cost", "benefit")
@@ -139,6 +142,79 @@ class LineOptimismBias:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RealGrowth:
+    """Real growth of a unit value over time, an explicit assumption with its source.
+
+    The value in calendar year ``y`` is ``value × (1 + rate) ** (y − from_year)``;
+    ``from_year`` defaults to the value's price year. Typical use: values that rise with
+    real GDP per head (Green Book 2022, real-terms growth of values).
+    """
+
+    rate: float
+    from_year: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnitValueSpec:
+    """How a line's yearly quantities are turned into money.
+
+    Exactly one of: a shipped ``measure`` (``wellby``, ``qaly``, ``vpf``, ``carbon``) and
+    its ``variant`` (``low``/``central``/``high``); a ``code`` in a unit-value pack
+    (``pack`` names the pack when several are loaded); or an explicit ``value`` with its
+    ``unit``, ``price_year`` and ``source``. Values are rebased from their own price year
+    to the case's price base unless ``rebase`` is false.
+    """
+
+    measure: str | None = None
+    variant: str = "central"
+    pack: str | None = None
+    code: str | None = None
+    value: float | None = None
+    unit: str = ""
+    price_year: int | None = None
+    source: str = ""
+    rebase: bool = True
+    real_growth: RealGrowth | None = None
+
+    @property
+    def method(self) -> str:
+        """``measure``, ``pack`` or ``explicit``."""
+        if self.measure is not None:
+            return "measure"
+        return "pack" if self.code is not None else "explicit"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutcomeChain:
+    """The outcome chain and additionality of a line (GMCA / SROI style).
+
+    Net outcomes in a year = cohort (the line's amounts) × ``engagement`` × ``success`` ×
+    ``quantity_per_outcome`` × (1 − ``deadweight``) × (1 − ``displacement``) ×
+    (1 − ``leakage``) × ``attribution``. Each cohort's outcomes start ``lag`` years later
+    and last ``persistence`` years, falling by ``drop_off`` a year after the first.
+    Every factor is a fraction in [0, 1].
+    """
+
+    engagement: float = 1.0
+    success: float = 1.0
+    quantity_per_outcome: float = 1.0
+    deadweight: float = 0.0
+    displacement: float = 0.0
+    leakage: float = 0.0
+    attribution: float = 1.0
+    lag: int = 0
+    persistence: int = 1
+    drop_off: float = 0.0
+    source: str = ""
+
+    @property
+    def shapes_time(self) -> bool:
+        """True when lag or persistence change the timing of the line."""
+        return self.lag != 0 or self.persistence != 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Option:
     """An option on the short list; exactly one is the counterfactual (business as usual)."""
 
@@ -153,6 +229,13 @@ class Line:
 
     Amounts are positive; ``kind`` gives the sign. ``price_basis`` is ``real`` (in
     ``price_year`` prices; the case's price year by default) or ``nominal`` (cash).
+
+    With a ``unit_value`` the amounts are quantities (WELLBYs, QALYs, tCO2e, units of a
+    unit cost, or a cohort when an ``outcome`` chain is given) and the money is
+    quantity × unit value in the value's own price year, rebased. ``incidence`` gives the
+    shares of the line falling on each distributional group (summing to 1); ``effect``
+    names the outcome valued, so double counting can be caught; ``transfer`` marks a
+    transfer between groups (not a net benefit to society).
     """
 
     option: str
@@ -170,6 +253,15 @@ class Line:
     delay: int = 0
     scale: float = 1.0
     source: str = ""
+    unit_value: UnitValueSpec | None = None
+    outcome: OutcomeChain | None = None
+    incidence: Mapping[str, float] = field(default_factory=dict)
+    effect: str = ""
+    transfer: bool = False
+    location: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "incidence", _frozen_map(self.incidence))
 
     @property
     def sign(self) -> int:

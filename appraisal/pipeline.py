@@ -1,8 +1,10 @@
 """``evaluate(case)``: the one place the appraisal steps are put together.
 
-compile (prices, optimism bias, delays) → discount and aggregate (engine, one draw) →
-metrics (NPSV, BCR, VfM, preferred option, switching values, EAC) → the 2026 reduced-rate
-sensitivity for horizons over 50 years → a frozen :class:`~appraisal.results.AppraisalResult`.
+compile (valuation, additionality, prices, optimism bias, delays, common-error checks) →
+discount and aggregate (engine, one draw) → metrics (NPSV, BCR, VfM, preferred option,
+switching values, EAC) → the 2026 reduced-rate sensitivity for horizons over 50 years →
+the public-value lenses (valuation, agency ledger, distributional weights, non-monetised
+register; :mod:`appraisal.lenses`) → a frozen :class:`~appraisal.results.AppraisalResult`.
 The CLI, notebooks and the uncertainty module all call this function or the same engine.
 """
 
@@ -21,6 +23,7 @@ from appraisal.engine import (
     evaluate_arrays,
     yearly_flows,
 )
+from appraisal.lenses import public_value_lenses, write_lens_tables
 from appraisal.model import Case
 from appraisal.parameters import ParameterPack
 from appraisal.results import AppraisalResult, OptionMetrics, manifest_for
@@ -31,6 +34,17 @@ __all__ = ["LENS_HOOKS", "evaluate"]
 #: ``hook(case, compiled, result_fields) -> (name, payload)``; payloads are stored on
 #: :attr:`AppraisalResult.lenses` and must offer ``to_dict()``.
 LENS_HOOKS: list[Callable[..., Any]] = []
+
+
+def _register_outputs() -> None:
+    """Add the public-value lenses' CSV tables to every run's outputs (once)."""
+    from appraisal.io.outputs import OUTPUT_WRITERS
+
+    if write_lens_tables not in OUTPUT_WRITERS:
+        OUTPUT_WRITERS.append(write_lens_tables)
+
+
+_register_outputs()
 
 
 def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
@@ -167,7 +181,7 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     used = list(compiled.parameters_used) + list(threshold_rows)
     if any(m.vfm_category for m in metrics):
         used += list(compiled.pack.rows("value_for_money"))
-    lenses: dict[str, Any] = {}
+    lenses: dict[str, Any] = public_value_lenses(case, compiled, out)
     for hook in LENS_HOOKS:
         produced = hook(case, compiled, out)
         if produced is not None:

@@ -12,6 +12,7 @@ import json
 import platform
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ RESULTS_SCHEMA_VERSION = 1
 _PACKAGES = ("numpy", "pandas", "scipy", "SALib", "openpyxl", "jinja2", "PyYAML", "defusedxml")
 
 
+@cache
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -50,6 +52,10 @@ def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[s
         "parameter_vintage": case.vintage,
         "parameter_packs": list(compiled.pack.sources),
         "unconfirmed_parameters_used": unconfirmed,
+        "unit_value_packs": [
+            {"name": name, "file": pack.path.replace("\\", "/").rsplit("/", 1)[-1],
+             "sha256": pack.sha256}
+            for name, pack in (case.sections.get("unit_value_packs") or {}).items()],
         "price_base": f"real, {case.price_base_year} prices",
         "discounted_to": case.base_year,
         "timing": case.timing,

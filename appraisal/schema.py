@@ -17,6 +17,7 @@ import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 from appraisal.errors import Issues
@@ -32,6 +33,7 @@ from appraisal.model import (
     Profile,
 )
 from appraisal.parameters import VINTAGES
+from appraisal.schema_public_value import parse_line_public_value, parse_public_value_sections
 
 __all__ = [
     "CASE_FIELDS",
@@ -76,6 +78,12 @@ CASE_FIELDS = (
     FieldSpec("parameters", "map", False, "allow_unconfirmed: [table, ...]; packs: [folder, ...]"),
     FieldSpec("options", "list", True, "the short list; exactly one counterfactual"),
     FieldSpec("lines", "list", True, "impact lines (costs and benefits by year)"),
+    FieldSpec("unit_value_packs", "list", False, "unit-value packs: [{path | shipped, name, "
+              "sheet, header_row, columns}]"),
+    FieldSpec("distribution", "map", False, "distributional analysis: groups, incomes, "
+              "income_source, households, reference_income, eta"),
+    FieldSpec("non_monetised", "list", False, "register of non-monetised impacts: [{impact, "
+              "scores {option: seven-point label}, evidence, description, confidence}]"),
 )
 OPTION_FIELDS = (
     FieldSpec("name", "str", True, "option name (unique)"),
@@ -103,6 +111,17 @@ LINE_FIELDS = (
     FieldSpec("delay", "int", False, "whole years by which the profile is shifted later"),
     FieldSpec("scale", "float", False, "multiplier on the amounts (default 1)"),
     FieldSpec("source", "str", False, "where the figures come from"),
+    FieldSpec("unit_value", "map", False, "value the amounts as quantities: measure (wellby, "
+              "qaly, vpf, carbon) and variant, or pack and code, or value, unit, price_year and "
+              "source; rebase, real_growth {rate, from_year, source}"),
+    FieldSpec("outcome", "map", False, "outcome chain: engagement, success, "
+              "quantity_per_outcome, deadweight, displacement, leakage, attribution, lag, "
+              "persistence, drop_off, source"),
+    FieldSpec("incidence", "map", False, "shares of the line by distributional group "
+              "{group: share}, summing to 1"),
+    FieldSpec("effect", "str", False, "the outcome the line values (catches double counting)"),
+    FieldSpec("transfer", "bool", False, "true for a transfer between groups (not a net "
+              "benefit to society)"),
 )
 _OB_KEYS = ("project_type", "shares", "bound", "measure", "uplift", "contributions",
             "mitigation", "duration", "source")
@@ -169,7 +188,8 @@ class _Checker:
             close = difflib.get_close_matches(value, list(choices), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             self.error((*path, key), "bad-choice", f"'{key}' must be one of "
-                       f"{', '.join(choices)} (got {value!r})", f"{hint}use one of the listed values")
+                       f"{', '.join(choices)} (got {value!r})",
+                       f"{hint}use one of the listed values")
             return default
         if not value.strip() and required:
             self.error((*path, key), "empty", f"'{key}' must not be empty")
@@ -372,7 +392,8 @@ def _build_options(ck: _Checker, raw: Any) -> list[Option]:
 
 
 def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | None,
-                 price_year: int | None) -> list[Line]:
+                 price_year: int | None, ctx: Mapping[str, Any] | None = None) -> list[Line]:
+    ctx = ctx or {}
     if not isinstance(raw, list):
         ck.error(("lines",), "wrong-type", "'lines' must be a list of impact lines")
         return []
@@ -419,17 +440,28 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                      "adjust the benefit amounts, or model benefit shortfall in uncertainty")
         delay = ck.integer(data, "delay", path, default=0, minimum=0)
         scale = ck.number(data, "scale", path, default=1.0, low=0.0)
+        extra = parse_line_public_value(
+            ck, data, path, packs=ctx.get("unit_value_packs", {}),
+            distribution=ctx.get("distribution"),
+            horizon=len(years) if years is not None else None)
+        inherit = extra.pop("inherit")
+        agency = ck.text(data, "agency", path) or inherit.get("agency", "")
+        if not value_type and inherit.get("value_type"):
+            value_type = inherit["value_type"]
+            if cashable is None and value_type == "fiscal":
+                cashable = inherit.get("cashable")
+        default_schedule = "health" if inherit.get("health") else "standard"
         if profile is None or not kind:
             continue
         lines.append(Line(
             option=option, name=name, kind=kind, profile=profile,
-            category=ck.text(data, "category", path), agency=ck.text(data, "agency", path),
+            category=ck.text(data, "category", path), agency=agency,
             value_type=value_type, cashable=cashable, price_basis=basis,
             price_year=line_price_year if basis == "real" else None,
             schedule=ck.text(data, "schedule", path, choices=("standard", "health", "reduced"),
-                             default="standard"),
+                             default=default_schedule),
             optimism_bias=ob, delay=delay or 0, scale=1.0 if scale is None else scale,
-            source=ck.text(data, "source", path),
+            source=ck.text(data, "source", path), location=ck.locate(path), **extra,
         ))
     del price_year
     return lines
@@ -441,6 +473,7 @@ def build_case(
     locate: Locate | None = None,
     source: str = "<python>",
     source_sha256: str = "",
+    base_dir: str | PathLike[str] | None = None,
 ) -> Case:
     """Validate plain case data and build a frozen :class:`~appraisal.model.Case`.
 
@@ -455,6 +488,9 @@ def build_case(
         Name of the input, for messages.
     source_sha256 : str
         SHA-256 of the input bytes, recorded in the manifest.
+    base_dir : path, optional
+        Folder that relative paths in the case (unit-value packs) are resolved against:
+        the case file's folder (default: the current folder).
 
     Raises
     ------
@@ -497,8 +533,11 @@ def build_case(
     options = _build_options(ck, root.get("options"))
     if "options" not in root:
         ck.error(("options",), "missing", "'options' is required")
-    lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year)
-    sections: dict[str, Any] = {}
+    # packs and groups first: lines refer to them
+    sections: dict[str, Any] = parse_public_value_sections(ck, root, base_dir)
+    lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year,
+                         sections)
+    sections.update(parse_public_value_sections(ck, root, base_dir, options=options))
     for name, parser in SECTION_PARSERS.items():
         if name in root and root[name] is not None:
             sections[name] = parser(root[name], case_data=root, option_names=[
