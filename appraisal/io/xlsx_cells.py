@@ -65,12 +65,16 @@ __all__ = [
     "META_SHEET",
     "add_dropdown",
     "cell_ref",
+    "check_number",
+    "check_text",
     "content_hash",
     "define_name",
     "freeze_header",
     "protect_sheet",
     "read_meta",
+    "render_workbook",
     "save_workbook",
+    "sheet_parts",
     "style_calculation",
     "style_input",
     "write_formula",
@@ -457,6 +461,61 @@ def _rendered(workbook: Workbook) -> bytes:
         msg = "the rewritten workbook failed its zip integrity check; nothing was saved"
         raise OutputError(msg)
     return result.getvalue()
+
+
+def render_workbook(workbook: Workbook, *, full_calc_on_load: bool = True) -> bytes:
+    """The bytes :func:`save_workbook` would write, for callers that post-process them.
+
+    Examples
+    --------
+    >>> import io, zipfile, openpyxl
+    >>> book = openpyxl.Workbook()
+    >>> write_formula(book.active["A1"], "=1+1", 2)
+    >>> data = render_workbook(book)
+    >>> b"<v>2</v>" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    True
+    """
+    if full_calc_on_load:
+        workbook.calculation.fullCalcOnLoad = True
+    return _rendered(workbook)
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Map each worksheet title of an open ``.xlsx`` zip to its part name.
+
+    Examples
+    --------
+    >>> import io, zipfile, openpyxl
+    >>> buffer = io.BytesIO()
+    >>> openpyxl.Workbook().save(buffer)
+    >>> sheet_parts(zipfile.ZipFile(buffer))
+    {'Sheet': 'xl/worksheets/sheet1.xml'}
+    """
+    return _sheet_parts(archive)
+
+
+def check_text(text: Any, where: str, field: str = "", what: str = "text") -> str:
+    """Check user text before it is written anywhere but through :func:`write_text`.
+
+    Returns the text with line endings normalised; raises like :func:`write_text`.
+
+    Examples
+    --------
+    >>> check_text("a\\r\\nb", "Lines!A3")
+    'a\\nb'
+    """
+    return _clean_text(text, where, field, what)
+
+
+def check_number(value: Any, where: str, field: str = "", what: str = "number") -> int | float:
+    """Check a number before it is written anywhere but through :func:`write_number`.
+
+    Examples
+    --------
+    >>> check_number(2.5, "Lines!B3")
+    2.5
+    """
+    return _finite_number(value, where, field, what)
 
 
 def save_workbook(

@@ -1,0 +1,229 @@
+"""A case as plain data in schema order, as YAML, and conversion between YAML and workbooks.
+
+:func:`case_to_data` is the inverse of :func:`appraisal.schema.build_case`: it walks the
+field tables (:data:`~appraisal.schema.CASE_FIELDS`, :data:`~appraisal.schema.OPTION_FIELDS`,
+:data:`~appraisal.schema.LINE_FIELDS`), so keys come out in schema order and fields left
+at their defaults are omitted. :func:`convert_case` turns a YAML case into a workbook and
+back (``appraisal convert IN OUT``) without losing anything the case holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from appraisal.errors import AppraisalValidationError, Issue, OutputError
+from appraisal.io.atomic import PathLike, atomic_write_text
+from appraisal.model import Case, Line, Option
+from appraisal.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS
+
+__all__ = ["case_to_data", "case_to_yaml", "convert_case", "plain", "read_case_data"]
+
+_MISSING = dataclasses.MISSING
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _default(cls: type, name: str) -> Any:
+    table = _DEFAULTS.get(cls)
+    if table is None:
+        table = _DEFAULTS[cls] = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not _MISSING:
+                table[f.name] = f.default
+            elif f.default_factory is not _MISSING:
+                table[f.name] = f.default_factory()
+    return table.get(name, _MISSING)
+
+
+def plain(value: Any) -> Any:
+    """Plain data (dict, list, str, int, float, bool, None) for a model value.
+
+    Dataclasses become dicts of their compared fields, leaving out fields at their
+    defaults; objects with ``to_data()`` use it; mappings and sequences are walked.
+
+    Examples
+    --------
+    >>> from appraisal.model import LineOptimismBias
+    >>> plain(LineOptimismBias(project_type="standard_buildings", duration=True))
+    {'project_type': 'standard_buildings', 'duration': True}
+    """
+    if hasattr(value, "to_data") and callable(value.to_data):
+        return plain(value.to_data())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if not f.compare or item == _default(type(value), f.name):
+                continue
+            out[f.name] = plain(item)
+        return out
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _record(obj: Any, cls: type, specs: Sequence[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if not hasattr(obj, spec.name):
+            continue
+        value = getattr(obj, spec.name)
+        if not spec.required and (value is None or value == _default(cls, spec.name)):
+            continue
+        out[spec.name] = plain(value)
+    return out
+
+
+def _line(line: Line) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in LINE_FIELDS:
+        if spec.name in ("values", "profile"):
+            generated = line.profile.to_data()
+            if spec.name in generated:
+                out[spec.name] = plain(generated[spec.name])
+            continue
+        if not hasattr(line, spec.name):
+            continue
+        value = getattr(line, spec.name)
+        if not spec.required and (value is None or value == _default(Line, spec.name)):
+            continue
+        out[spec.name] = plain(value)
+    return out
+
+
+def case_to_data(case: Case) -> dict[str, Any]:
+    """The case as plain data in the YAML layout, keys in schema order, defaults left out.
+
+    Raises
+    ------
+    OutputError
+        If a case section cannot be turned into plain data (its parsed form offers no
+        ``to_data()``).
+
+    Examples
+    --------
+    >>> case = Case.from_records(title="T", base_year=2025, horizon_years=2,
+    ...     options=[{"name": "BAU", "counterfactual": True}],
+    ...     lines=[{"option": "BAU", "name": "c", "kind": "cost", "values": {2025: 5}}])
+    >>> case_to_data(case)["lines"]
+    [{'option': 'BAU', 'name': 'c', 'kind': 'cost', 'values': {2025: 5.0}}]
+    """
+    out: dict[str, Any] = {}
+    for spec in CASE_FIELDS:
+        name = spec.name
+        if name == "options":
+            out[name] = [_record(o, Option, OPTION_FIELDS) for o in case.options]
+        elif name == "lines":
+            out[name] = [_line(line) for line in case.lines]
+        elif name == "prices":
+            prices = plain(case.prices)
+            if prices.get("deflator"):
+                prices["deflator"] = {int(y): float(v) for y, v in prices["deflator"].items()}
+            if prices:
+                out[name] = prices
+        elif name == "parameters":
+            params = {k: list(v) for k, v in (("allow_unconfirmed", case.allow_unconfirmed),
+                                              ("packs", case.packs)) if v}
+            if params:
+                out[name] = params
+        elif hasattr(case, name):
+            value = getattr(case, name)
+            if spec.required or (value is not None and value != _default(Case, name)):
+                out[name] = plain(value)
+    for name, payload in case.sections.items():
+        data = plain(payload)
+        if not isinstance(data, dict | list | str | int | float | bool):
+            msg = (f"case section {name!r} cannot be written out: its parsed form "
+                   f"({type(payload).__name__}) has no to_data(); keep this case in YAML")
+            raise OutputError(msg)
+        out[name] = data
+    return out
+
+
+def case_to_yaml(case: Case, *, note: str = "") -> str:
+    """YAML text of a case (safe dumper, schema order), readable by :func:`appraisal.load_case`.
+
+    Examples
+    --------
+    >>> case = Case.from_records(title="yes", base_year=2025, horizon_years=1,
+    ...     options=[{"name": "BAU", "counterfactual": True}], lines=[])
+    >>> print(case_to_yaml(case).splitlines()[1])
+    title: 'yes'
+    """
+    return _yaml_text(case_to_data(case), note)
+
+
+def read_case_data(path: PathLike) -> tuple[Case, dict[str, Any]]:
+    """Load and validate a case file, and return it with its plain data as written.
+
+    The plain data keeps case sections exactly as the file gives them, so writing it
+    out again loses nothing, whatever a section's parsed form.
+
+    Raises
+    ------
+    AppraisalValidationError
+        As :func:`appraisal.load_case`.
+    """
+    from appraisal.io.load import load_case
+
+    p = Path(path)
+    case = load_case(p)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        from appraisal.io.excel_read import read_workbook_data
+
+        return case, read_workbook_data(p, allow_macros=True).data
+    from appraisal.io.yaml_case import parse_yaml
+
+    data, _, _ = parse_yaml(p.read_text(encoding="utf-8"), p.name)
+    return case, data
+
+
+def _yaml_text(data: Mapping[str, Any], note: str = "") -> str:
+    import yaml
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True,
+                          default_flow_style=False, width=100)
+    return "".join(f"# {line}\n" for line in note.splitlines()) + text
+
+
+def convert_case(source: PathLike, target: PathLike, *, force: bool = False) -> Path:
+    """Convert a case between YAML (``.yaml``/``.yml``) and a workbook (``.xlsx``).
+
+    The source is read and validated exactly as ``appraisal run`` would; the target is
+    written atomically and never over the source.
+
+    Raises
+    ------
+    AppraisalValidationError
+        If the source is not a valid case, or the target's type is not supported.
+    OutputError
+        If the target exists (without ``force``) or is the source.
+    """
+    src, dst = Path(source), Path(target)
+    suffix = dst.suffix.lower()
+    if suffix not in (".xlsx", ".yaml", ".yml"):
+        raise AppraisalValidationError([Issue(
+            "file-type", f"cannot write '{dst.suffix or dst.name}' files", dst.name,
+            fix="give an output ending in .xlsx, .yaml or .yml")], source=dst.name)
+    case, data = read_case_data(src)
+    if suffix == ".xlsx":
+        from appraisal.io.excel_template import write_template
+
+        return write_template(dst, case=case, data=_ordered(data), force=force, protect=[src])
+    note = f"Converted from {src.name} by appraisal convert."
+    return atomic_write_text(dst, _yaml_text(_ordered(data), note), force=force, protect=[src])
+
+
+def _ordered(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain case data with the top-level keys in schema order (others after)."""
+    order = [f.name for f in CASE_FIELDS]
+    keys = sorted(data, key=lambda k: order.index(k) if k in order else len(order))
+    return {k: data[k] for k in keys}

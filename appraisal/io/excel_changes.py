@@ -1,0 +1,206 @@
+"""What changed in a workbook: input changes against a snapshot, and edited protected cells.
+
+Every workbook the toolkit writes stores in its hidden ``_meta`` sheet
+
+- ``snapshot``: the case's inputs as plain data, exactly as written into the cells, so a
+  later run can say which inputs changed, cell by cell (:func:`diff_data`); and
+- ``protected``: the ranges that must not be edited (live formulas, shipped reference
+  values), each with one digest per row of its cells' normalised contents
+  (:func:`row_digest`), so an edit is found and the cells named.
+
+Options are matched by name and lines by (option, name), so inserting a line does not
+make every later line look changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise",
+           "normalise_formula", "row_digest"]
+
+_FORMULA_NOISE = re.compile(r"_xlfn\.|_xlws\.", re.IGNORECASE)
+_DROP = str.maketrans("", "", "$' \t\r\n")
+
+
+def normalise_formula(text: str) -> str:
+    """Formula text as compared: no ``$``, spaces, quotes or ``_xlfn.`` prefixes, upper case.
+
+    Excel and LibreOffice may re-serialise a formula this way when they save it.
+
+    Examples
+    --------
+    >>> normalise_formula("=SUM( $A$1:B2 )") == normalise_formula("sum(A1:B2)")
+    True
+    """
+    out = text.removeprefix("=").translate(_DROP).upper()
+    return _FORMULA_NOISE.sub("", out) if "_XL" in out else out
+
+
+def cell_token(kind: str | None, value: Any, formula: str | None = None) -> str:
+    """Canonical text of one cell for digests: formulas normalised, numbers as ``repr``.
+
+    Examples
+    --------
+    >>> cell_token("n", 2), cell_token("n", 2.0), cell_token("b", True), cell_token(None, None)
+    ('2.0', '2.0', 'TRUE', '')
+    """
+    if formula is not None:
+        return "=" + normalise_formula(formula)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(float(value))
+    return str(value)
+
+
+def row_digest(tokens: Iterable[str]) -> str:
+    """Short digest (16 hex digits) of one row's cell tokens.
+
+    Examples
+    --------
+    >>> len(row_digest(["a", "=SUM(A1:A2)"]))
+    16
+    """
+    return hashlib.sha256("\x1f".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def formula_row_digest(formulas: Iterable[str | None]) -> str:
+    """Digest of one row of formula cells (None for a cell without a formula).
+
+    Equal to :func:`row_digest` of the cells' :func:`cell_token`, computed in one pass.
+
+    Examples
+    --------
+    >>> formula_row_digest(["SUM($A$1:A2)", None]) == row_digest(
+    ...     [cell_token(None, None, "SUM($A$1:A2)"), ""])
+    True
+    """
+    text = "\x1f".join("" if f is None else "=" + f.removeprefix("=") for f in formulas)
+    text = text.translate(_DROP).upper()
+    if "_XL" in text:
+        text = _FORMULA_NOISE.sub("", text)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def normalise(data: Any) -> Any:
+    """Plain data as compared: keys as text, no empty values, numbers as floats.
+
+    Examples
+    --------
+    >>> normalise({"values": {2025: 1}, "notes": "", "x": None, "y": []})
+    {'values': {'2025': 1.0}}
+    """
+    if isinstance(data, Mapping):
+        out = {}
+        for key, value in data.items():
+            item = normalise(value)
+            if item not in (None, "", [], {}):
+                out[str(key)] = item
+        return out
+    if isinstance(data, list | tuple):
+        return [normalise(v) for v in data]
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, int | float):
+        return float(data)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One changed input: its field path, old and new values (None when absent)."""
+
+    path: tuple[Any, ...]
+    old: Any
+    new: Any
+    what: str = "changed"
+
+    @property
+    def field(self) -> str:
+        """Dotted field path, as in validation messages."""
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(blank)"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return "{…}" if isinstance(value, dict) else "[…]"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def describe(change: Change) -> str:
+    """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``."""
+    if change.what == "added":
+        return f"{change.field}: added"
+    if change.what == "removed":
+        return f"{change.field}: removed ({_show(change.old)})"
+    return f"{change.field}: {_show(change.old)} → {_show(change.new)}"
+
+
+def _walk(old: Any, new: Any, path: tuple[Any, ...], out: list[Change]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(new) + [k for k in old if k not in new]:
+            _walk(old.get(key), new.get(key), (*path, key), out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            _walk(a, b, (*path, i), out)
+    elif old != new:
+        out.append(Change(path, old, new))
+
+
+def _keyed(items: list[Any], key: tuple[str, ...]) -> dict[tuple[Any, ...], tuple[int, Any]]:
+    out: dict[tuple[Any, ...], tuple[int, Any]] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            out.setdefault(tuple(item.get(k) for k in key), (i, item))
+    return out
+
+
+def _records(old: list[Any], new: list[Any], name: str, key: tuple[str, ...],
+             out: list[Change]) -> None:
+    before, after = _keyed(old, key), _keyed(new, key)
+    for k, (i, item) in after.items():
+        if k in before:
+            _walk(before[k][1], item, (name, i), out)
+        else:
+            out.append(Change((name, i), None, item, "added"))
+    for k in before:
+        if k not in after:
+            label = " / ".join(str(x) for x in k if x is not None)
+            out.append(Change((name,), label, None, "removed"))
+
+
+def diff_data(old: Any, new: Any) -> list[Change]:
+    """Changes from *old* to *new* case data (both in the YAML layout).
+
+    Examples
+    --------
+    >>> old = {"title": "A", "lines": [{"option": "X", "name": "c", "values": {2025: 1}}]}
+    >>> new = {"title": "A", "lines": [{"option": "X", "name": "c", "values": {2025: 2}}]}
+    >>> [describe(c) for c in diff_data(old, new)]
+    ['lines[0].values.2025: 1 → 2']
+    """
+    a, b = normalise(old or {}), normalise(new or {})
+    out: list[Change] = []
+    for key in list(b) + [k for k in a if k not in b]:
+        if key == "options":
+            _records(a.get(key, []), b.get(key, []), key, ("name",), out)
+        elif key == "lines":
+            _records(a.get(key, []), b.get(key, []), key, ("option", "name"), out)
+        else:
+            _walk(a.get(key), b.get(key), (key,), out)
+    return out

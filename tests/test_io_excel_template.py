@@ -1,0 +1,123 @@
+"""The input template: generated from the case schema, with the conventions finance teams use."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pytest
+
+from appraisal import example_path, load_case
+from appraisal.io import _schema_sheets as S
+from appraisal.io.excel_grid import open_grid
+from appraisal.io.excel_template import write_template
+from appraisal.io.xlsx_cells import CALCULATION_STYLE, INPUT_STYLE
+from appraisal.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS, SCHEMA_VERSION
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory):
+    path = write_template(tmp_path_factory.mktemp("t") / "blank.xlsx")
+    return path, openpyxl.load_workbook(path)
+
+
+def _headers(sheet):
+    return [c.value for c in sheet[1] if c.value is not None]
+
+
+def test_sheets_and_meta(blank):
+    _, book = blank
+    assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Line details",
+                               "Deflator", "Sections", "Lists", "Parameters", "_meta"]
+    meta = {r[0].value: r[1].value for r in book["_meta"].iter_rows(min_row=2)}
+    assert book["_meta"].sheet_state == "hidden"
+    assert meta["schema_version"] == SCHEMA_VERSION
+    assert meta["workbook_kind"] == "template"
+    assert "tool_version" in meta
+    assert meta["snapshot.parts"] >= 1
+
+
+def test_columns_and_rows_are_generated_from_the_schema(blank):
+    _, book = blank
+    scalar = ("str", "int", "float", "bool")
+    lines = _headers(book["Lines"])
+    assert [S.label(f.name) for f in LINE_FIELDS if f.type in scalar] == lines[:-1]
+    assert [S.label(f.name) for f in OPTION_FIELDS] == _headers(book["Options"])[:-1]
+    fields = [book["Case"].cell(r, 1).value for r in range(3, book["Case"].max_row + 1)]
+    for spec in CASE_FIELDS:
+        if spec.type in scalar and spec.name != "schema_version":
+            assert spec.name in fields
+    details = book["Line details"].data_validations.dataValidation
+    choices = next(v.formula1 for v in details if "C3" in str(v.sqref))
+    for spec in LINE_FIELDS:
+        if spec.type == "map" and spec.name not in ("values", "profile"):
+            assert spec.name in choices
+
+
+def test_conventions_styles_dropdowns_names_frozen_protected(blank):
+    path, book = blank
+    lines = book["Lines"]
+    assert lines["C3"].style == INPUT_STYLE
+    assert book["Profiles"].cell(3, S.PROFILES.index("total")).style == CALCULATION_STYLE
+    assert lines.freeze_panes == "C3"
+    rules = lines.data_validations.dataValidation
+    sources = {str(v.sqref).split(":")[0]: v.formula1 for v in rules}
+    assert sources["A3"] == "option_names"
+    assert sources["C3"] == '"cost,benefit"'
+    assert sources[f"{_letter(S.LINES.index('category'))}3"] == "categories"
+    assert sources[f"{_letter(S.LINES.index('agency'))}3"] == "agencies"
+    assert sources[f"{_letter(S.LINES.index('schedule'))}3"] == '"standard,health,reduced"'
+    names = set(book.defined_names.keys())
+    assert {"base_year", "horizon_years", "option_names", "categories", "agencies"} <= names
+    assert book["Parameters"].protection.sheet is True
+    assert book["Parameters"]["F3"].value  # sources are shown
+    units = [book["Case"].cell(r, 3).value for r in range(3, 8)]
+    assert "year" in units
+    del path
+
+
+def _letter(col):
+    from appraisal.io.excel_stream import column_letter
+
+    return column_letter(col)
+
+
+def test_generated_profiles_are_live_formulas_with_cached_values(tmp_path):
+    case = load_case(example_path("capital"))
+    path = write_template(tmp_path / "c.xlsx", case)
+    grid = open_grid(path)
+    sheet = grid.sheet("Profiles")
+    first = S.PROFILES.index("total") + 1
+    line = case.lines[0]  # a growth profile
+    assert line.profile.type == "growth"
+    values = line.profile.resolve()
+    for k in range(3):
+        cell = sheet.get(3, first + k)
+        assert cell.formula is not None
+        assert cell.value == pytest.approx(values[case.base_year + k], rel=1e-15)
+    header = sheet.get(1, first)
+    assert "base_year" in header.formula
+    assert header.value == case.base_year
+    grid.close()
+
+
+def test_user_text_is_written_as_inline_text_never_a_formula(tmp_path):
+    from appraisal import Case
+
+    payload = '=HYPERLINK("http://example.invalid","x")'
+    case = Case.from_records(title=payload, base_year=2025, horizon_years=1,
+                             options=[{"name": payload, "counterfactual": True}], lines=[])
+    path = write_template(tmp_path / "p.xlsx", case)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet3.xml").decode()
+    assert "<f>" not in xml.split("HYPERLINK")[0][-300:]
+    assert openpyxl.load_workbook(path)["Options"]["A3"].data_type == "s"
+
+
+def test_blank_template_validates_with_located_errors(blank, capsys):
+    from appraisal.cli import main
+
+    path, _ = blank
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Case!B3" in err
+    assert "title" in err
