@@ -1,0 +1,184 @@
+"""Reading the fields of a parsed case section, recording every problem found.
+
+The case loader turns YAML into plain Python data and gives a ``locate`` callable
+for paths into it. :class:`SectionReader` wraps both with the
+:class:`~appraisal.errors.Issues` collector so that each check records a located,
+named problem and parsing carries on, so that every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from appraisal.errors import Issues
+
+Path = tuple[str | int, ...]
+
+__all__ = ["Path", "SectionReader", "field_name"]
+
+
+def field_name(path: Path) -> str:
+    """Dotted field name for a path into the case.
+
+    Examples
+    --------
+    >>> field_name(("mca", "criteria", 2, "direction"))
+    'mca.criteria[2].direction'
+    >>> field_name(("mca", "scores", "New service", "relational"))
+    'mca.scores.New service.relational'
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class SectionReader:
+    """Typed access to a section's nodes that records problems instead of raising.
+
+    Parameters
+    ----------
+    locate : callable
+        Maps a path to a location string such as ``"case.yaml:41:7"``.
+    issues : Issues
+        Where problems are recorded.
+
+    Examples
+    --------
+    >>> found = Issues()
+    >>> reader = SectionReader(lambda p: "case.yaml", found)
+    >>> reader.number("1/3", ("m", 0)), reader.number("x", ("m", 1)) is None
+    (0.3333333333333333, True)
+    >>> issue = found.items[0]
+    >>> issue.location, issue.field, issue.message
+    ('case.yaml', 'm[1]', "expected a number, got 'x'")
+    """
+
+    def __init__(self, locate: Callable[[Path], str], issues: Issues) -> None:
+        self.locate = locate
+        self.issues = issues
+
+    def error(self, code: str, path: Path, message: str, fix: str = "") -> None:
+        """Record a blocking problem at ``path``."""
+        self.issues.error(code, message, location=self.locate(path), field=field_name(path),
+                          fix=fix)
+
+    def warn(self, code: str, path: Path, message: str, fix: str = "") -> None:
+        """Record a non-blocking problem at ``path``."""
+        self.issues.warn(code, message, location=self.locate(path), field=field_name(path),
+                         fix=fix)
+
+    def mapping(self, value: object, path: Path, what: str = "a mapping") -> dict[Any, Any] | None:
+        """Return ``value`` if it is a mapping, else record an error and return None."""
+        if isinstance(value, Mapping):
+            return dict(value)
+        self.error("wrong-type", path, f"expected {what}, got {_describe(value)}",
+                   "write it as 'key: value' lines indented under this key")
+        return None
+
+    def sequence(self, value: object, path: Path, what: str = "a list") -> list[Any] | None:
+        """Return ``value`` if it is a list, else record an error and return None."""
+        if isinstance(value, list | tuple):
+            return list(value)
+        self.error("wrong-type", path, f"expected {what}, got {_describe(value)}",
+                   "write it as a YAML list ('- item' lines or [a, b])")
+        return None
+
+    def keys(self, data: Mapping[Any, Any], path: Path, allowed: Iterable[str],
+             required: Iterable[str] = ()) -> bool:
+        """Check for unknown and missing keys; True when there are none."""
+        allowed = list(allowed)
+        ok = True
+        for key in data:
+            if key not in allowed:
+                ok = False
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = (f"did you mean '{close[0]}'?" if close
+                        else f"allowed keys: {', '.join(allowed)}")
+                self.error("unknown-key", (*path, str(key)), f"unknown key '{key}'", hint)
+        for key in required:
+            if key not in data:
+                ok = False
+                self.error("missing-key", path, f"required key '{key}' is missing",
+                           f"add '{key}:' here")
+        return ok
+
+    def text(self, data: Mapping[Any, Any], key: str, path: Path, *,
+             required: bool = True, default: str = "") -> str | None:
+        """A non-empty string field; None (and an error) when required and absent or wrong."""
+        if key not in data or data[key] is None:
+            if required:
+                self.error("missing-key", path, f"required key '{key}' is missing",
+                           f"add '{key}:' here")
+                return None
+            return default
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error("wrong-type", (*path, key), f"expected text, got {_describe(value)}",
+                       "write plain text")
+            return None
+        text = str(value).strip()
+        if not text:
+            self.error("empty", (*path, key), "is empty", "write some text")
+            return None
+        return text
+
+    def number(self, value: object, path: Path) -> float | None:
+        """A finite number; fraction strings such as ``'1/3'`` are allowed."""
+        if isinstance(value, bool):
+            result = None
+        elif isinstance(value, int | float):
+            result = float(value)
+        elif isinstance(value, str):
+            try:
+                result = float(Fraction(value.strip()))
+            except (ValueError, ZeroDivisionError):
+                result = None
+        else:
+            result = None
+        if result is None or not math.isfinite(result):
+            self.error("not-a-number", path, f"expected a number, got {_describe(value)}",
+                       "write a number such as 3, 0.5 or '1/3'")
+            return None
+        return result
+
+    def choice(self, value: object, path: Path, choices: Iterable[str]) -> str | None:
+        """One of ``choices`` (case-insensitive, spaces read as underscores)."""
+        choices = list(choices)
+        if isinstance(value, str):
+            norm = value.strip().lower().replace(" ", "_").replace("-", "_")
+            if norm in choices:
+                return norm
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(choices)}"
+        self.error("bad-choice", path,
+                   f"expected one of {', '.join(choices)}, got {_describe(value)}", hint)
+        return None
+
+    def reference(self, value: object, path: Path, known: Iterable[str], what: str) -> str | None:
+        """An identifier that must be one of ``known``; records a did-you-mean hint."""
+        known = list(known)
+        if isinstance(value, str) and value in known:
+            return value
+        close = difflib.get_close_matches(str(value), known, n=1)
+        hint = (f"did you mean '{close[0]}'?" if close
+                else f"known {what}s: {', '.join(known) or '(none)'}")
+        self.error("unknown-reference", path, f"unknown {what} {_describe(value)}", hint)
+        return None
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return repr(value)
