@@ -11,7 +11,9 @@ One case, several lenses, one vectorised engine. Start with :func:`load_case` an
 """
 
 from appraisal.cba import benefit_cost_ratio, vfm_category
+from appraisal.checks import check_case
 from appraisal.discounting import discount_factors
+from appraisal.equity import atkinson_index, ede_income, equity_weights
 from appraisal.errors import (
     AppraisalError,
     AppraisalValidationError,
@@ -24,11 +26,18 @@ from appraisal.errors import (
     UnconfirmedParameterError,
     UnsafeInputError,
 )
+from appraisal.io.convert import convert_case
+from appraisal.io.excel_diff import workbook_changes
+from appraisal.io.excel_read import read_case_workbook
+from appraisal.io.excel_results import write_results_workbook
+from appraisal.io.excel_template import write_template
 from appraisal.io.load import example_path, load_case
 from appraisal.model import Case, Line, Option, Profile
 from appraisal.parameters import ParameterPack
 from appraisal.pipeline import evaluate
 from appraisal.results import AppraisalResult
+from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
+from appraisal.valuation import additionality_factor, outcome_chain
 
 __all__ = [
     "AppraisalError",
@@ -46,11 +55,25 @@ __all__ = [
     "PriceBaseMismatchError",
     "Profile",
     "UnconfirmedParameterError",
+    "UnitValuePack",
     "UnsafeInputError",
+    "additionality_factor",
+    "atkinson_index",
     "benefit_cost_ratio",
+    "check_case",
+    "convert_case",
     "discount_factors",
+    "ede_income",
+    "equity_weights",
     "evaluate",
     "example_path",
     "load_case",
+    "load_unit_values",
+    "outcome_chain",
+    "read_case_workbook",
+    "shipped_unit_values",
     "vfm_category",
+    "workbook_changes",
+    "write_results_workbook",
+    "write_template",
 ]
