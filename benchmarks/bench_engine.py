@@ -23,6 +23,7 @@ import numpy as np
 
 import appraisal
 from appraisal.engine import compile_case, evaluate_arrays
+from appraisal.lens_draws import sample_lens_inputs
 
 
 def main() -> None:
@@ -70,6 +71,20 @@ def main() -> None:
             raise SystemExit("per-draw evaluate and vectorised engine disagree")
     t_api = time.perf_counter() - t0
 
+    # the same draws with the public-value lenses varied too: valuation multipliers,
+    # additionality, drop-off and the equity weights (eta), then the weighted NPSV
+    t0 = time.perf_counter()
+    lens = sample_lens_inputs(compiled, n, rng)
+    out_lens = evaluate_arrays(compiled, scale=scale, rate_shift=shift, chunk_size=args.chunk,
+                               **lens.engine_kwargs())
+    weighted = lens.weighted_npsv(compiled, out_lens)
+    t_lens = time.perf_counter() - t0
+    one = evaluate_arrays(compiled, scale=scale[:1], rate_shift=shift[:1],
+                          **{k_: (v[:1] if v is not None else None)
+                             for k_, v in lens.engine_kwargs().items()})
+    if not np.allclose(one.npsv[0], out_lens.npsv[0], rtol=1e-12, atol=1e-6):
+        raise SystemExit("lens draws: chunked and single-draw evaluation disagree")
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     vec_rate = n / t_vec
     loop_rate = k / t_loop
@@ -85,6 +100,9 @@ def main() -> None:
     print(f"speed-up vs per-draw evaluate : {vec_rate / api_rate:8.0f}x   (target >= 100x)")
     print(f"speed-up vs per-draw engine   : {vec_rate / loop_rate:8.0f}x   (same kernel, one "
           "draw per call)")
+    print(f"with lens inputs  : {n:>9,} draws in {t_lens:6.3f} s = {n / t_lens:>12,.0f} draws/s "
+          f"(valuation, additionality, drop-off, eta; weighted NPSV {weighted.shape})")
+    print(f"speed-up vs per-draw evaluate, with lenses : {(n / t_lens) / api_rate:8.0f}x")
     print(f"peak memory (max RSS)         : {peak_mb:8.0f} MB")
     means = npsv.mean(axis=0)
     print("mean NPSV by option: " + ", ".join(
