@@ -39,6 +39,9 @@ from appraisal.results import AppraisalResult
 from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 from appraisal.valuation import additionality_factor, outcome_chain
 
+# Lenses that add case sections and result payloads register themselves on import.
+import appraisal.mca.lens  # noqa: F401  isort: skip
+
 __all__ = [
     "AppraisalError",
     "AppraisalResult",

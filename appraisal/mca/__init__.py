@@ -65,6 +65,7 @@ from appraisal.mca.robustness import WeightRanges, dominance, weight_ranges
 from appraisal.mca.section import parse_mca_section, parse_value_tree
 from appraisal.mca.spec import COMBINED, MCASpec
 from appraisal.mca.stakeholders import Agreement, CombineRule, agreement, combine_weight_sets
+from appraisal.mca.totals import additive_totals, combined_weights, mca_totals
 from appraisal.mca.tree import CBA_METRICS, Criterion, Purpose, ValueTree
 from appraisal.mca.value_functions import (
     Direction,
@@ -105,14 +106,17 @@ __all__ = [
     "ValueTree",
     "WeightRanges",
     "WeightSet",
+    "additive_totals",
     "agreement",
     "ahp",
     "combine_weight_sets",
+    "combined_weights",
     "direct_value",
     "dominance",
     "evaluate_mca",
     "linear_additive",
     "linear_value",
+    "mca_totals",
     "parse_long_list_section",
     "parse_mca_section",
     "parse_value_tree",

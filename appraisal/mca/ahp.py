@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import importlib.resources
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from appraisal._resources import data_dir
 from appraisal.errors import AppraisalValidationError, Issue, ParameterError, Severity
 
 __all__ = [
@@ -69,11 +69,8 @@ def _table() -> tuple[dict[int, float], float]:
 
 
 def _data_file(name: str) -> Path:
-    """A bundled MCA data file: the wheel's ``appraisal/_data`` or the checkout's ``data/``."""
-    installed = importlib.resources.files("appraisal").joinpath("_data", "mca", name)
-    if installed.is_file():
-        return Path(str(installed))
-    return Path(__file__).resolve().parents[2] / "data" / "mca" / name
+    """A bundled MCA data file (``data/mca`` in a checkout, ``appraisal/_data/mca`` in a wheel)."""
+    return data_dir() / "mca" / name
 
 
 def random_index(n: int) -> float:
