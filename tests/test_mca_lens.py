@@ -163,7 +163,7 @@ def test_results_json_and_summary_carry_the_mca(result):
     assert d["long_list"]["short_list"][0]["option"] == "Business as usual"
     text = summary_text(result)
     assert "MCA (linear additive): 4 options, 13 criteria" in text
-    assert "Preferred by officers: Whole-family service" in text
+    assert "officers: Whole-family service (77.6) > Whole-family service and hub" in text
     assert "Sets disagree on" in text
     assert "Short list: Business as usual" in text
 

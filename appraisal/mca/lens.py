@@ -195,10 +195,6 @@ class MCALens:
         and the CBA beside the MCA."""
         d = self.result.to_dict()
         lines = summary_lines(self.result)
-        sets = d["weight_sets"][:-1]
-        for s in sets:
-            top = min(d["ranks"][s], key=lambda o, s=s: d["ranks"][s][o])
-            lines.append(f"  Preferred by {s}: {top}")
         disputed = (d["stakeholders"] or {}).get("disputed_pairs", [])
         for row in disputed[:3]:
             a, b = row["options"]

@@ -281,7 +281,8 @@ def summary_lines(result: MCAResult) -> list[str]:
     if d["stakeholders"] is not None:
         agree = d["stakeholders"]["same_top_share_of_draws"]
         lines.append("  Weight sets agree on the top option" if agree == 1 else
-                     f"  Weight sets disagree on the top option ({1 - agree:.0%} of draws)")
+                     ("  Weight sets disagree on the top option"
+                      + (f" ({1 - agree:.0%} of draws)" if d["n_draws"] > 1 else "")))
     if d["dominance"]:
         lines.append("  Dominated: " + "; ".join(f"{r['option']} by {r['dominated_by']}"
                                                    for r in d["dominance"]))
