@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
 RUN_HOOKS: list[tuple[Callable, Callable]] = []
 
 #: Modules that register commands, outputs and hooks when the parser is built.
-_FRONT_ENDS = ("appraisal.io.excel_cli",)
+_FRONT_ENDS = ("appraisal.io.excel_cli", "appraisal.report.cli", "appraisal.uncertainty.cli")
 
 
 def _money(x: float | None, millions: bool = False) -> str:

@@ -1,0 +1,272 @@
+"""The executive-summary paragraphs of the report, written from the numbers of a result.
+
+Each function returns one plain paragraph (the template escapes it). The wording
+follows the Green Book decision rule: the preferred option is the one with the highest
+net present social value (NPSV), all options compared with the counterfactual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from appraisal.report.formatting import format_bcr, format_money, format_percent
+
+__all__ = ["category_kinds", "key_uncertainties_text", "rationale_text", "switching_text"]
+
+
+def _money(x: float, unit: str) -> str:
+    """Money for prose: a minus sign rather than accounting brackets."""
+    text = format_money(abs(x), unit)
+    return f"−{text}" if x < 0 and text not in ("£0", "£0.0m") else text
+
+
+def _vfm(m: Any) -> str:
+    return f"{m.vfm_category} value for money" if m.vfm_category else "value for money not " \
+        "defined"
+
+
+def rationale_text(result: Any, unit: str) -> str:
+    """Why the preferred option is preferred, with its numbers and the runner-up's.
+
+    Parameters
+    ----------
+    result : AppraisalResult
+        The appraisal.
+    unit : {"£", "£m"}
+        The money unit of the report.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from appraisal import evaluate, example_path, load_case
+    >>> print(rationale_text(evaluate(load_case(example_path("minimal"))), "£"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    No option improves on Business as usual. The best alternative, New service, has an
+    NPSV of −£24 relative to it (PV benefits £171, PV costs £195; BCR 0.88, Poor value for
+    money), so Business as usual is preferred on the economic case.
+    """
+    cfn = result.case.counterfactual.name
+    ranked = sorted(result.options, key=lambda m: m.inc_npsv, reverse=True)
+    pref = result.option(result.preferred_option)
+    n = len(result.options)
+    if pref.counterfactual:
+        alts = [m for m in ranked if not m.counterfactual]
+        if not alts:
+            return f"{cfn} is the only option appraised."
+        best = alts[0]
+        text = (f"No option improves on {cfn}. The best alternative, {best.name}, has an NPSV "
+                f"of {_money(best.inc_npsv, unit)} relative to it (PV benefits "
+                f"{_money(best.inc_pv_benefits, unit)}, PV costs "
+                f"{_money(best.inc_pv_costs, unit)}; BCR {format_bcr(best.inc_bcr)}, "
+                f"{_vfm(best)}), so {cfn} is preferred on the economic case.")
+    else:
+        text = (f"{pref.name} is recommended because it has the highest net present social "
+                f"value (NPSV) of the {n} options appraised.")
+        runner = next(m for m in ranked if m.name != pref.name)
+        gap = _money(pref.inc_npsv - runner.inc_npsv, unit)
+        if runner.counterfactual:
+            text += (f" Every other option has a lower NPSV than {cfn} itself, so {pref.name} "
+                     "is the only option that adds value.")
+        else:
+            text += (f" The next best option, {runner.name}, has an NPSV of "
+                     f"{_money(runner.inc_npsv, unit)}, {gap} less.")
+        higher_bcr = [m for m in result.options if not m.counterfactual and m.name != pref.name
+                      and m.inc_bcr is not None and pref.inc_bcr is not None
+                      and m.inc_bcr > pref.inc_bcr]
+        if higher_bcr:
+            best = max(higher_bcr, key=lambda m: m.inc_bcr)
+            text += (f" {best.name} has a higher BCR ({format_bcr(best.inc_bcr)}) but delivers "
+                     "less net value in total; the Green Book ranks options by NPSV.")
+    eq = result.lenses.get("distributional")
+    if eq is not None and hasattr(eq, "preferred_weighted"):
+        if eq.preferred_weighted == result.preferred_option:
+            text += (f" It remains preferred when benefits are weighted by income "
+                     f"(η = {eq.eta:g}).")
+        else:
+            text += (f" With distributional weights (η = {eq.eta:g}), {eq.preferred_weighted} "
+                     "would be preferred instead.")
+    reduced = result.reduced_schedule
+    if reduced and reduced.get("preferred_option") != result.preferred_option:
+        text += (f" With the reduced discount schedule ({reduced['reason']}), "
+                 f"{reduced['preferred_option']} would be preferred.")
+    return text
+
+
+def _change(x: float) -> str:
+    verb = "rose" if x > 0 else "fell"
+    return f"{verb} by {format_percent(abs(x), 0)}"
+
+
+def category_kinds(result: Any) -> dict[str, str]:
+    """Category (or, for lines without one, kind) -> "costs" / "benefits"."""
+    out: dict[str, str] = {}
+    for line in result.case.lines:
+        key = line.category or line.kind
+        word = "costs" if line.kind == "cost" else "benefits"
+        out[key] = word if out.get(key, word) == word else "lines"
+    return out
+
+
+def _what(s: Any, kinds: Mapping[str, str]) -> str:
+    """``its operating costs``, ``its costs``, or a line's name in quotes."""
+    if s.target != "category":
+        return f"'{s.subject}'"
+    word = kinds.get(s.subject, "lines")
+    return f"its {word}" if s.subject in ("cost", "benefit") else f"its {s.subject} {word}"
+
+
+def switching_text(result: Any) -> str:
+    """The closest switching values, in one paragraph.
+
+    Examples
+    --------
+    >>> from appraisal import evaluate, example_path, load_case
+    >>> print(switching_text(evaluate(load_case(example_path("minimal")))))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    New service would have a positive NPSV relative to Business as usual if its costs fell
+    by 12%, or its benefits rose by 14%. See the switching-value table for every line.
+    """
+    cfn = result.case.counterfactual.name
+    pref = result.preferred_option
+    cats = [s for s in result.switching_values if s.target == "category"
+            and s.change is not None]
+    kinds = category_kinds(result)
+
+    def closest(pred: Any, k: int = 2) -> list[Any]:
+        picked = sorted((s for s in cats if pred(s)), key=lambda s: abs(s.change))
+        return picked[:k]
+
+    tail = " See the switching-value table for every line."
+    if pref == cfn:
+        alts = [m for m in result.options if not m.counterfactual]
+        if not alts:
+            return "There is no alternative to the counterfactual, so no switching values."
+        best = max(alts, key=lambda m: m.inc_npsv).name
+        near = closest(lambda s: s.option == best and "becomes preferred" in s.test)
+        if not near:
+            return (f"No single category of costs or benefits of {best} can, on its own, "
+                    f"make it better than {cfn}.")
+        parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in near]
+        return (f"{best} would have a positive NPSV relative to {cfn} if "
+                + ", or ".join(parts) + "." + tail)
+    sentences = []
+    zero = closest(lambda s: s.option == pref and s.test.startswith("incremental NPSV"))
+    if zero:
+        parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in zero]
+        sentences.append(f"The NPSV of {pref} relative to {cfn} would fall to zero only if "
+                         + ", or ".join(parts) + ".")
+    else:
+        sentences.append(f"No single category of costs or benefits of {pref} can turn its "
+                         f"NPSV relative to {cfn} negative on its own.")
+    lose = closest(lambda s: s.option == pref and "no longer preferred" in s.test, 1)
+    overtake = closest(lambda s: s.option != pref and s.option != cfn
+                       and "becomes preferred" in s.test, 1)
+    if lose:
+        s = lose[0]
+        runner = s.test.split("runner-up '")[-1].rstrip("')")
+        sentences.append(f"It would stop being the preferred option, in favour of {runner}, "
+                         f"if {_what(s, kinds)} {_change(s.change)}.")
+    if overtake:
+        s = overtake[0]
+        sentences.append(f"{s.option} would overtake it if {_what(s, kinds)} "
+                         f"{_change(s.change)}.")
+    if not lose and not overtake:
+        sentences.append("No single category of costs or benefits can change which option is "
+                         "preferred on its own.")
+    return " ".join(sentences) + tail
+
+
+def _table_name(name: str) -> str:
+    """``unit_values:illustrative`` -> ``unit values (illustrative pack)``."""
+    table, _, pack = name.partition(":")
+    words = table.replace("_", " ").replace("gdp", "GDP")
+    return words + (f" ({pack} pack)" if pack else "")
+
+
+def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any],
+                           mca: Mapping[str, Any] | None = None) -> str:
+    """What could change the answer: ranges, unconfirmed inputs, probabilistic results.
+
+    ``uncertainty`` and ``mca`` are the report's sections of those names (a Monte Carlo
+    summary and the multi-criteria ranking are quoted when present).
+    """
+    cfn = result.case.counterfactual.name
+    pref = result.preferred_option
+    names = [m.name for m in result.options]
+    p, cf = names.index(pref), names.index(cfn)
+    sentences = []
+    mc = uncertainty.get("monte_carlo") or {}
+    row = next((r for r in mc.get("summary", []) if r.get("option") == pref), None)
+    if row is not None:
+        p_pref = (mc.get("p_preferred") or {}).get(pref)
+        sentences.append(
+            f"Across {mc['n_draws']:,} Monte Carlo draws, the NPSV of {pref} lies between "
+            f"{_money(row['p5'], unit)} and {_money(row['p95'], unit)} (5th to 95th "
+            f"percentile), and it is positive in {format_percent(row['p_positive'])} of "
+            "draws" + ("" if p_pref is None else
+                       f"; it is the preferred option in {format_percent(p_pref)} of draws")
+            + ".")
+    val = result.lenses.get("valuation")
+    if val is not None and getattr(val, "ranged_lines", ()):
+        low = val.npsv_low[p] - val.npsv_low[cf]
+        high = val.npsv_high[p] - val.npsv_high[cf]
+        lo, hi = sorted((low, high))
+        what = "NPSV" if pref == cfn else f"NPSV of {pref} relative to {cfn}"
+        if pref == cfn:
+            best = max((m for m in result.options if not m.counterfactual),
+                       key=lambda m: m.inc_npsv).name
+            q = names.index(best)
+            lo, hi = sorted((val.npsv_low[q] - val.npsv_low[cf],
+                             val.npsv_high[q] - val.npsv_high[cf]))
+            what = f"NPSV of {best} relative to {cfn}"
+        sentences.append(
+            "Setting every unit value that has a published range (used for: "
+            f"{', '.join(dict.fromkeys(val.ranged_lines))}) to its low or high value moves the "
+            f"{what} between {_money(lo, unit)} and {_money(hi, unit)}.")
+    obs = [ob.uplift for ob in result.compiled.optimism_bias if ob is not None and ob.uplift]
+    if obs:
+        span = (format_percent(min(obs)) if min(obs) == max(obs) else
+                f"{format_percent(min(obs))} to {format_percent(max(obs))}")
+        sentences.append(f"Costs include optimism-bias uplifts of {span}; the evidence for "
+                         "mitigating them should be reviewed as the project develops.")
+    unconfirmed = result.manifest.get("unconfirmed_parameters_used") or []
+    if unconfirmed:
+        sentences.append("Some parameters are not yet confirmed against a primary source ("
+                         + ", ".join(_table_name(t) for t in unconfirmed)
+                         + "): see their confidence in the parameter appendix.")
+    eq = result.lenses.get("distributional")
+    if eq is not None and getattr(eq, "switching_eta", None) is not None:
+        sentences.append(f"The preferred option changes if the distributional weights use "
+                         f"η = {eq.switching_eta:.2f} instead of {eq.eta:g}.")
+    reduced = result.reduced_schedule
+    if reduced:
+        same = reduced.get("preferred_option") == pref
+        sentences.append(f"A sensitivity test with the reduced discount schedule "
+                         f"({reduced['reason']}) {'confirms' if same else 'changes'} the "
+                         "preferred option.")
+    sentences += _mca_sentences(pref, mca or {})
+    if row is None:
+        sentences.append("No probabilistic analysis was run for this report: the switching "
+                         "values below show how far the inputs would have to move to change "
+                         "the conclusion.")
+    return " ".join(sentences)
+
+
+def _mca_sentences(pref: str, mca: Mapping[str, Any]) -> list[str]:
+    """How the multi-criteria analysis bears on the preferred option (none without one)."""
+    scores = mca.get("scores") or []
+    top = next((r["option"] for r in scores if r.get("rank") == 1), None)
+    if top is None:
+        return []
+    out = [f"The multi-criteria analysis also ranks {pref} first." if top == pref else
+           f"The multi-criteria analysis ranks {top} first, not {pref}."]
+    rows = (mca.get("weight_robustness") or {}).get("rows") or []
+    share = next((r["p_first"] for r in rows if r.get("option") == pref), None)
+    if share is not None:
+        out.append(f"With the criterion weights varied, {pref} ranks first in "
+                   f"{format_percent(share)} of weight sets.")
+    return out
