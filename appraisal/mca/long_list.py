@@ -140,7 +140,7 @@ def _auto_reason(assessment: Mapping[str, str], decision: str) -> str:
     if decision == "discounted" and failed:
         return "does not meet " + ", ".join(failed)
     if partly:
-        return "meets the others; partly meets " + ", ".join(partly)
+        return "partly meets " + ", ".join(partly) + "; meets every other objective and factor"
     return "meets every spending objective and critical success factor"
 
 
