@@ -8,7 +8,9 @@ Definitions (Green Book 2018 paras 5.53–5.56; 2.16 for switching values):
   in cost: (PV benefits − PV fiscal benefits) / (PV costs − PV fiscal benefits).
   A BCR with PV costs ≤ 0 is undefined (``nan`` in arrays, ``None`` in JSON), never inf.
 - Value-for-money category: DfT bands of the incremental BCR (``data/green_book/
-  value_for_money.csv``); a boundary value takes the higher category.
+  value_for_money.csv``); a boundary value takes the higher category. The bands from
+  2.0 up rest on a 4.0 edge that is not confirmed from a primary source (confidence
+  ``C2``): :func:`vfm_row` returns the deciding row so callers can flag such a category.
 - Preferred option: the highest NPSV (BAU included, so BAU is preferred when no option
   adds value).
 - Switching value of an input: the proportional change in it that makes the option's
@@ -25,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import BCRUndefinedError
-from appraisal.parameters import ParameterPack
+from appraisal.parameters import ParameterPack, ParameterRow
 
 __all__ = [
     "SwitchingValue",
@@ -34,6 +36,7 @@ __all__ = [
     "preferred_index",
     "switching_value",
     "vfm_category",
+    "vfm_row",
 ]
 
 
@@ -79,12 +82,28 @@ def vfm_category(bcr_value: float | None, pack: ParameterPack) -> str | None:
     >>> [vfm_category(x, pack) for x in (0.9, 1.0, 1.7, 2.0, 4.5, None)]
     ['Poor', 'Low', 'Medium', 'High', 'Very high', None]
     """
+    row = vfm_row(bcr_value, pack)
+    return None if row is None else row.get("category")
+
+
+def vfm_row(bcr_value: float | None, pack: ParameterPack) -> ParameterRow | None:
+    """The row of the value-for-money table that decides a BCR's category, with provenance.
+
+    ``None`` when the BCR is undefined. A row with ``confirmed`` false (confidence ``C2``)
+    means the category is not confirmed from a primary source and must be flagged.
+
+    Examples
+    --------
+    >>> pack = ParameterPack.green_book()
+    >>> [(r.get("category"), r.confidence) for r in (vfm_row(x, pack) for x in (1.2, 2.5))]
+    [('Low', 'C'), ('High', 'C2')]
+    """
     if bcr_value is None or not np.isfinite(bcr_value):
         return None
     for row in sorted(pack.rows("value_for_money"), key=lambda r: float(r.value), reverse=True):
         lower = row.get("bcr_from")
         if not lower or bcr_value >= float(lower):
-            return row.get("category")
+            return row
     return None
 
 

@@ -32,15 +32,17 @@ or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from appraisal.checks import check_case
 from appraisal.discounting import factors_from_rates, schedule_rates
-from appraisal.errors import AppraisalValidationError, Issues, UnconfirmedParameterError
+from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
 from appraisal.model import Case, Line
 from appraisal.optimism_bias import (
     OptimismBias,
@@ -114,6 +116,7 @@ class CompiledCase:
     valuations: tuple[Valuation | None, ...] = ()
     unit_packs: Mapping[str, Any] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
+    schedule_map: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n_lines(self) -> int:
@@ -137,21 +140,57 @@ class CompiledCase:
 
 
 def load_pack(case: Case) -> ParameterPack:
-    """The parameter pack a case asks for: vintage, user packs, opt-ins."""
-    pack = ParameterPack.green_book(case.vintage)
-    base = case.source_path
-    for folder in case.packs:
-        from pathlib import Path
+    """The parameter pack a case asks for: vintage, user packs, opt-ins.
 
+    Relative pack folders are resolved against the case file's folder
+    (:attr:`Case.base_dir <appraisal.model.Case.base_dir>`), or the current folder for a
+    case built in Python.
+
+    Examples
+    --------
+    >>> from appraisal.model import Case
+    >>> case = Case.from_records(title="T", base_year=2025, horizon_years=1,
+    ...     options=[{"name": "BAU", "counterfactual": True}], lines=[])
+    >>> load_pack(case).vintage
+    'GB2026'
+    """
+    pack = ParameterPack.green_book(case.vintage)
+    for folder in case.packs:
         p = Path(folder)
-        if not p.is_absolute() and base and not base.startswith("<"):
-            p = Path(base).parent / p
+        if not p.is_absolute() and case.base_dir:
+            p = Path(case.base_dir) / p
         pack = pack.with_pack(p)
     return pack.allowing(case.allow_unconfirmed)
 
 
-def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str
-             ) -> tuple[OptimismBias | None, list[ParameterRow]]:
+def _known_project_types(pack: ParameterPack) -> list[str]:
+    if "optimism_bias" not in pack.tables:
+        return []
+    return sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
+                   if r.get("project_type")})
+
+
+def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
+    """Field (relative to the line) and fix hint for an optimism-bias lookup failure."""
+    known = _known_project_types(pack)
+    asked = list(spec.shares) if spec.shares else [spec.project_type or ""]
+    unknown = [t for t in asked if t not in known]
+    if unknown and known:
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        mean = f"did you mean '{close[0]}'? " if close else ""
+        where = "optimism_bias.shares" if spec.shares else "optimism_bias.project_type"
+        listed = all(t in str(exc) for t in known)
+        return where, mean + ("use one of the project types listed" if listed else
+                              f"project types: {', '.join(known)}")
+    if isinstance(exc, UnconfirmedParameterError):
+        return "optimism_bias", ("opt in with 'parameters: {allow_unconfirmed: "
+                                 "[optimism_bias]}', or give an explicit 'uplift' and 'source'")
+    return "optimism_bias", ("check 'measure', 'bound' and 'duration' against the optimism-bias "
+                             "table, or give an explicit 'uplift' with its 'source'")
+
+
+def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: Case | None = None,
+             i: int = 0) -> tuple[OptimismBias | None, list[ParameterRow]]:
     spec = line.optimism_bias
     if spec is None:
         return None, []
@@ -181,8 +220,11 @@ def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str
             used += [pack.row("optimism_bias", project_type=t or "", measure="duration",
                               bound=spec.bound) for t in types]
     except (KeyError, ValueError) as exc:
-        issues.error("optimism-bias", str(exc).strip('"'), location=where,
-                     field="optimism_bias")
+        sub, fix = _ob_fix(spec, pack, exc)
+        path = f"lines[{i}].{sub}"
+        issues.error("optimism-bias", str(exc).strip('"'),
+                     location=case.locate(path, where) if case is not None else where,
+                     field=path, fix=fix)
         return None, []
     return OptimismBias(project_type=spec.project_type, measure=measure, bound=spec.bound,
                         uplift=float(uplift), duration_uplift=float(duration),
@@ -227,15 +269,11 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
     ob_uplift = np.zeros(L)
     records: list[OptimismBias | None] = []
     used: list[ParameterRow] = []
-    needs_deflator = any(
-        ln.price_basis == "nominal" or (ln.price_year or case.price_base_year)
-        != case.price_base_year or case.price_base_year != case.base_year
-        for ln in case.lines
-    )
+    reason = _deflator_reason(case)
     index: DeflatorIndex | None = None
     deflator_tried = False
 
-    def get_index() -> DeflatorIndex | None:
+    def get_index(why: str = "prices") -> DeflatorIndex | None:
         nonlocal index, deflator_tried
         if not deflator_tried:
             deflator_tried = True
@@ -245,12 +283,12 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
                                        overrides=case.prices.deflator)
                 used.extend(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
             except KeyError as exc:
-                issues.error("deflator", str(exc).strip('"'), location=case.source_path,
-                             field="prices", fix="see the message")
+                issues.error("deflator", str(exc).strip('"'),
+                             location=case.locate(why), field=why, fix=_deflator_fix(exc))
         return index
 
-    if needs_deflator:
-        get_index()
+    if reason:
+        get_index(reason)
     unit_packs = dict(case.sections.get("unit_value_packs", {}) or {})
     value_paths = np.ones((L, T))
     value_low = np.ones((L, T))
@@ -265,17 +303,17 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
     schedule_names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
                                          for ln in case.lines)) or ("standard",)
     for i, line in enumerate(case.lines):
-        where = f"{case.source_path}: lines[{i}] '{line.name}'"
+        where = case.locate(f"lines[{i}]", line.location or case.source_path)
         for year, amount in line.profile.resolve().items():
             amounts[i, year - case.base_year] = amount
-        ob, rows = _line_ob(line, pack, issues, where)
+        ob, rows = _line_ob(line, pack, issues, where, case, i)
         used += rows
         records.append(ob)
         if ob is not None:
             ob_uplift[i] = ob.uplift
             if ob.duration_uplift:
                 amounts[i] = stretch_profile(amounts[i], ob.duration_uplift)
-        valuation = _line_valuation(line, where, years, case, pack, unit_packs, index,
+        valuation = _line_valuation(line, i, years, case, pack, unit_packs, index,
                                     get_index, issues)
         valuations.append(valuation)
         if valuation is not None:
@@ -290,8 +328,11 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
                 price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
                                                   index=index)
             except KeyError as exc:
-                issues.error("deflator", str(exc).strip('"'), location=where,
-                             field="price_basis")
+                if not (index is None and deflator_tried):  # else: already reported
+                    path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
+                                             else "price_year")
+                    issues.error("deflator", str(exc).strip('"'), location=case.locate(path),
+                                 field=path, fix=_deflator_fix(exc))
         chain = line.outcome
         quantities[i] = amounts[i]
         if chain is not None:
@@ -302,18 +343,25 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             if chain.shapes_time:
                 quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,
                                                    chain.persistence)
-    try:
-        rates = np.stack([schedule_rates(s, max(T - 1, 0), pack=pack) for s in schedule_names])
-        for s in schedule_names:
+    rates = np.zeros((len(schedule_names), max(T - 1, 0)))
+    for k, s in enumerate(schedule_names):
+        try:
+            rates[k] = schedule_rates(s, max(T - 1, 0), pack=pack)
             used += list(pack.rows("discount_schedules", schedule=s))
-    except KeyError as exc:
-        issues.error("schedule", str(exc).strip('"'), location=case.source_path)
-        rates = np.zeros((len(schedule_names), max(T - 1, 0)))
-    for ln in case.lines:
+        except KeyError as exc:
+            first = next((j for j, ln in enumerate(case.lines)
+                          if smap.get(ln.schedule, ln.schedule) == s), None)
+            path = f"lines[{first}].schedule" if first is not None else "parameters.packs"
+            issues.error("schedule", str(exc).strip('"'), location=case.locate(path),
+                         field=path, fix="use a schedule the parameter pack holds (standard, "
+                         "health or reduced), or add it to your pack's discount_schedules.csv")
+    for j, ln in enumerate(case.lines):
         if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
+            path = f"lines[{j}].delay"
             issues.warn("delay-past-horizon", f"line '{ln.name}' is delayed {ln.delay} years; "
                         "amounts pushed past the horizon are dropped",
-                        location=case.source_path, field="delay")
+                        location=case.locate(path), field=path,
+                        fix="shorten the delay, or extend 'horizon_years' to keep the amounts")
     issues.extend(check_case(case, valuations=valuations, unit_packs=unit_packs))
     if issues.has_errors:
         raise AppraisalValidationError(issues.items, source=case.source_path or "case")
@@ -356,18 +404,40 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         drop_off=_readonly(drop_off),
         valuations=tuple(valuations),
         unit_packs=unit_packs,
+        schedule_map=smap,
     )
 
 
-def _line_valuation(line: Line, where: str, years: np.ndarray, case: Case, pack: ParameterPack,
+def _deflator_reason(case: Case) -> str:
+    """Field path of the first input that needs a GDP deflator, or ``""`` if none does."""
+    for i, ln in enumerate(case.lines):
+        if ln.price_basis == "nominal":
+            return f"lines[{i}].price_basis"
+        if ln.price_year is not None and ln.price_year != case.price_base_year:
+            return f"lines[{i}].price_year"
+    if case.lines and case.price_base_year != case.base_year:
+        return "price_year"
+    return ""
+
+
+def _deflator_fix(exc: Exception) -> str:
+    if isinstance(exc, UnconfirmedParameterError):
+        return ("opt in with 'parameters: {allow_unconfirmed: [gdp_deflator]}', or give your "
+                "own 'prices: {deflator: {year: index}, source: ...}'")
+    return ("give the missing years in 'prices: deflator: {year: index}', or set "
+            "'prices: deflator_extend_growth' with its 'source'")
+
+
+def _line_valuation(line: Line, i: int, years: np.ndarray, case: Case, pack: ParameterPack,
                     unit_packs: Mapping[str, Any], index: DeflatorIndex | None,
                     get_index: Any, issues: Issues) -> Valuation | None:
     """Resolve a line's unit value, building the deflator only when rebasing needs it."""
     if line.unit_value is None:
         return None
-    where = line.location or where
+    path = f"lines[{i}].unit_value"
+    where = case.locate(path, line.location or case.source_path)
     for attempt in (index, "build"):
-        idx = get_index() if attempt == "build" else attempt
+        idx = get_index(path) if attempt == "build" else attempt
         try:
             return resolve_valuation(line.unit_value, years=years, pack=pack,
                                      unit_packs=unit_packs,
@@ -375,9 +445,16 @@ def _line_valuation(line: Line, where: str, years: np.ndarray, case: Case, pack:
         except KeyError as exc:
             if idx is None and attempt != "build" and "deflator is needed" in str(exc):
                 continue
-            code = ("unconfirmed-parameter" if isinstance(exc, UnconfirmedParameterError)
-                    else "unit-value")
-            issues.error(code, str(exc).strip('"'), location=where, field="unit_value")
+            unconfirmed = isinstance(exc, UnconfirmedParameterError)
+            if idx is None and "deflator is needed" in str(exc):
+                return None  # the deflator problem is already reported
+            issues.error("unconfirmed-parameter" if unconfirmed else "unit-value",
+                         str(exc).strip('"'), location=where, field=path,
+                         fix=("opt in to the table named in the message with 'parameters: "
+                              "{allow_unconfirmed: [...]}', or give an explicit value and source"
+                              if unconfirmed else "check the unit value against its pack or "
+                              "measure table, or give an explicit value, unit, price_year and "
+                              "source"))
             return None
     return None
 
@@ -442,6 +519,30 @@ def _shift(real: np.ndarray, delay: np.ndarray) -> np.ndarray:
     return np.where(valid, gathered, 0.0)
 
 
+def _check_chunk_size(chunk_size: Any) -> None:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or \
+            chunk_size < 1:
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'chunk_size' must be a whole number of at least 1 (got "
+            f"{chunk_size!r})", field="chunk_size",
+            fix=f"leave it out (default {DEFAULT_CHUNK}) or pass a positive integer")],
+            source="evaluate_arrays")
+
+
+def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
+    """Validated per-draw delays ``(D, L)`` as integers."""
+    arr = np.asarray(delay, dtype=np.float64)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+    if bad.any():
+        example = arr[bad].flat[0]
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'delay' draws must be whole numbers of years, 0 or more "
+            f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
+            fix="round the delay draws to whole years and clip them at 0 (e.g. with "
+                "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
+    return arr.astype(np.int64).reshape(-1, n_lines)
+
+
 def evaluate_arrays(
     compiled: CompiledCase,
     *,
@@ -462,7 +563,8 @@ def evaluate_arrays(
     Raises
     ------
     AppraisalValidationError
-        If ``drop_off`` draws fall outside [0, 1].
+        If ``drop_off`` draws fall outside [0, 1], ``delay`` draws are negative, fractional
+        or not finite, or ``chunk_size`` is not a whole number of at least 1.
     ValueError
         If inputs have the wrong shape or disagree on the number of draws.
 
@@ -479,6 +581,7 @@ def evaluate_arrays(
     """
     c = compiled
     L = c.n_lines
+    _check_chunk_size(chunk_size)
     sc = _as_draws(scale, c.scale, "scale", L)
     ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
     vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
@@ -489,8 +592,7 @@ def evaluate_arrays(
     if drop_off is not None:
         drops = validate_factor_draws("drop_off", _as_draws(drop_off, c.drop_off, "drop_off", L))
     per_draw_delay = delay is not None
-    dl = (np.asarray(delay, dtype=np.int64).reshape(-1, L) if per_draw_delay
-          else c.delay[None, :])
+    dl = _delay_draws(delay, L) if per_draw_delay else c.delay[None, :]
     shift = None if rate_shift is None else np.asarray(rate_shift, dtype=np.float64)
     sizes = [a.shape[0] for a in (sc, ob, vm, dl, add, *(() if drops is None else (drops,)))
              if a.shape[0] != 1]

@@ -9,6 +9,7 @@ Inputs use calendar years; the engine uses ``t = year - base_year``.
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -36,6 +37,20 @@ PROFILE_TYPES = ("explicit", "one_off", "constant", "growth", "ramp_up")
 
 def _frozen_map(value: Mapping | None) -> Mapping:
     return MappingProxyType(dict(value or {}))
+
+
+def _read_only(value: dict) -> MappingProxyType:
+    """Rebuild a read-only map when unpickling."""
+    return MappingProxyType(value)
+
+
+def _reduce_mapping_proxy(proxy: MappingProxyType) -> tuple:
+    return _read_only, (dict(proxy),)
+
+
+# Cases cross process and Dask boundaries: their read-only maps must pickle (as a copy of
+# the underlying dict, still read-only after unpickling).
+copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -286,6 +301,12 @@ class PriceAssumptions:
 class Case:
     """One appraisal: options, impact lines and the conventions to evaluate them with.
 
+    ``locations`` maps dotted field paths (``lines[3].optimism_bias.project_type``) to
+    where they are in the input (``case.yaml:14:7``), so compile-time problems are
+    located like schema problems (see :meth:`locate`); ``base_dir`` is the case file's
+    folder, against which relative ``packs`` are resolved. Neither takes part in
+    equality or ``repr``, and the case pickles (it crosses process and Dask boundaries).
+
     Examples
     --------
     >>> case = Case.from_records(
@@ -316,9 +337,36 @@ class Case:
     sections: Mapping[str, Any] = field(default_factory=dict)
     source_path: str = ""
     source_sha256: str = ""
+    locations: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    base_dir: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sections", _frozen_map(self.sections))
+        object.__setattr__(self, "locations", _frozen_map(self.locations))
+
+    def locate(self, field_path: str, default: str = "") -> str:
+        """Where a field of the input is (``case.yaml:12:5``, ``Lines!C7``), by dotted path.
+
+        Falls back to the nearest enclosing field that has a location, then to
+        ``default`` (or the source name).
+
+        Examples
+        --------
+        >>> case = Case.from_records(title="T", base_year=2025, horizon_years=1,
+        ...     options=[{"name": "BAU", "counterfactual": True}],
+        ...     lines=[{"option": "BAU", "name": "c", "kind": "cost", "values": {2025: 1}}])
+        >>> case.locate("lines[0].optimism_bias.project_type")
+        'lines[0].optimism_bias.project_type'
+        >>> case.locate("lines[0].no_such_field")
+        'lines[0]'
+        """
+        probe = field_path
+        while probe:
+            if probe in self.locations:
+                return self.locations[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return default or self.source_path
 
     @property
     def counterfactual(self) -> Option:

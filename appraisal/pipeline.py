@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from appraisal.cba import SwitchingValue, bcr, preferred_index, switching_value, vfm_category
+from appraisal.cba import SwitchingValue, bcr, preferred_index, switching_value, vfm_row
+from appraisal.discounting import factors_from_rates, schedule_rates
 from appraisal.engine import (
     CompiledCase,
     compile_case,
-    discount_factor_array,
     evaluate_arrays,
     yearly_flows,
 )
 from appraisal.lenses import public_value_lenses, write_lens_tables
 from appraisal.model import Case
-from appraisal.parameters import ParameterPack
+from appraisal.parameters import ParameterPack, ParameterRow
 from appraisal.results import AppraisalResult, OptionMetrics, manifest_for
 
 __all__ = ["LENS_HOOKS", "evaluate"]
@@ -47,8 +47,25 @@ def _register_outputs() -> None:
 _register_outputs()
 
 
+def _eac_annuity(compiled: CompiledCase) -> tuple[float, tuple[ParameterRow, ...]]:
+    """Σ_{t=1..n} DF_t of the standard schedule (the STPR), whatever the lines use.
+
+    The Green Book EAC annuitises at the STPR, so the result does not depend on the
+    schedules or the order of the lines. Under a schedule map (the reduced-rate
+    sensitivity) the schedule replacing ``standard`` is used.
+    """
+    if compiled.n_years <= 1:
+        return 1.0, ()
+    name = dict(compiled.schedule_map).get("standard", "standard")
+    rates = schedule_rates(name, compiled.n_years - 1, pack=compiled.pack)
+    df = factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
+    return float(df[1:].sum()), compiled.pack.rows("discount_schedules", schedule=name)
+
+
 def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
-             benefits: np.ndarray, fiscal: np.ndarray) -> tuple[list[OptionMetrics], int]:
+             benefits: np.ndarray, fiscal: np.ndarray
+             ) -> tuple[list[OptionMetrics], int, list[ParameterRow]]:
+    """Per-option metrics, the preferred option and the parameter rows they used."""
     case, pack = compiled.case, compiled.pack
     cf = compiled.counterfactual
     public = case.bcr_definition == "public_sector_cost"
@@ -56,9 +73,8 @@ def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
     def ratio(b: float, c: float, f: float) -> float:
         return float(bcr(b - f, c - f)) if public else float(bcr(b, c))
 
-    df = discount_factor_array(compiled)[0]
-    annuity = float(df[compiled.line_schedule[0] if compiled.n_lines else 0, 1:].sum()) \
-        if compiled.n_years > 1 else 1.0
+    annuity, used_rows = _eac_annuity(compiled)
+    used = list(used_rows)
     out = []
     for o, name in enumerate(compiled.option_names):
         d_b, d_c, d_f = benefits[o] - benefits[cf], costs[o] - costs[cf], fiscal[o] - fiscal[cf]
@@ -66,9 +82,15 @@ def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
         inc_bcr = None if inc_bcr is None or not np.isfinite(inc_bcr) else inc_bcr
         own = ratio(benefits[o], costs[o], fiscal[o])
         note = ""
+        vfm = None if o == cf else vfm_row(inc_bcr, pack)
+        if vfm is not None:
+            used.append(vfm)
         if o != cf and inc_bcr is None:
             note = ("incremental PV costs are not positive: the option costs no more than "
                     "business as usual, so a BCR has no meaning; compare NPSV")
+        elif vfm is not None and not vfm.confirmed and \
+                vfm.table_name not in pack.allowed_unconfirmed:
+            note = _unconfirmed_vfm_note(vfm)
         out.append(OptionMetrics(
             name=name,
             counterfactual=o == cf,
@@ -82,10 +104,24 @@ def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
             inc_pv_benefits=float(d_b),
             inc_npsv=float(npsv_row[o] - npsv_row[cf]),
             inc_bcr=inc_bcr,
-            vfm_category=None if o == cf else vfm_category(inc_bcr, pack),
+            vfm_category=None if vfm is None else vfm.get("category"),
             bcr_note=note,
         ))
-    return out, int(preferred_index(npsv_row))
+    return out, int(preferred_index(npsv_row)), used
+
+
+def _unconfirmed_vfm_note(row: ParameterRow) -> str:
+    """Flag a value-for-money category decided by a band not confirmed from a primary source.
+
+    The category is a label beside the BCR: it changes no NPSV, BCR or preferred option,
+    so it is shown by default, flagged here (``results.json``, per option) and in the
+    manifest's ``unconfirmed_parameters_used``. Opting in with ``parameters:
+    {allow_unconfirmed: [value_for_money]}`` acknowledges it and drops this note.
+    """
+    return (f"value-for-money category '{row.get('category')}' is unconfirmed (confidence "
+            f"{row.confidence}): {row.notes or row.source}; check it against the DfT guidance "
+            "before quoting it, then acknowledge it with 'parameters: {allow_unconfirmed: "
+            "[value_for_money]}'")
 
 
 def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
@@ -161,8 +197,8 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     compiled = compile_case(case, pack=pack)
     out = evaluate_arrays(compiled)
     npsv = out.npsv[0]
-    metrics, preferred = _metrics(compiled, npsv, out.pv_costs[0], out.pv_benefits[0],
-                                  out.pv_fiscal_benefits[0])
+    metrics, preferred, metric_rows = _metrics(compiled, npsv, out.pv_costs[0],
+                                               out.pv_benefits[0], out.pv_fiscal_benefits[0])
     switching = _switching(compiled, out.pv_lines[0], npsv, preferred)
     real, discounted = yearly_flows(compiled)
     reduced = None
@@ -171,16 +207,14 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     if threshold_rows and case.horizon_years > float(threshold_rows[0].value):
         alt = compile_case(case, pack=compiled.pack, schedule_map={"standard": "reduced"})
         alt_out = evaluate_arrays(alt)
-        alt_metrics, alt_pref = _metrics(alt, alt_out.npsv[0], alt_out.pv_costs[0],
-                                         alt_out.pv_benefits[0], alt_out.pv_fiscal_benefits[0])
+        alt_metrics, alt_pref, _ = _metrics(alt, alt_out.npsv[0], alt_out.pv_costs[0],
+                                            alt_out.pv_benefits[0], alt_out.pv_fiscal_benefits[0])
         reduced = {"reason": f"horizon of {case.horizon_years} years exceeds "
                    f"{int(float(threshold_rows[0].value))} years ({threshold_rows[0].source})",
                    "schedule": "reduced (standard lines; health lines unchanged)",
                    "preferred_option": alt.option_names[alt_pref],
                    "options": [m.to_dict() for m in alt_metrics]}
-    used = list(compiled.parameters_used) + list(threshold_rows)
-    if any(m.vfm_category for m in metrics):
-        used += list(compiled.pack.rows("value_for_money"))
+    used = list(compiled.parameters_used) + list(threshold_rows) + metric_rows
     lenses: dict[str, Any] = public_value_lenses(case, compiled, out)
     for hook in LENS_HOOKS:
         produced = hook(case, compiled, out)

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
+from pathlib import Path as FilePath
 from typing import Any
 
 from appraisal.errors import Issues
@@ -137,6 +138,22 @@ _PROFILE_KEYS = {
 SECTION_PARSERS: dict[str, Callable[..., Any]] = {}
 
 
+#: Fix hints for issues recorded without one (e.g. by section parsers): every issue says
+#: how to put it right.
+_DEFAULT_FIX = {
+    "wrong-type": "write the value in the form the field's help gives (see the template)",
+    "missing": "add the field",
+    "out-of-range": "use a value inside the range given",
+    "empty": "give at least one entry",
+    "duplicate-name": "give each one a unique name",
+    "unknown-group": "use the group names listed in 'distribution.groups' exactly",
+    "unknown-pack": "use the name of a loaded pack, or load the pack",
+    "unit-value": "keep exactly one of the alternatives named in the message",
+    "unit-value-pack": "keep exactly one of the alternatives named in the message",
+}
+_GENERIC_FIX = "correct the value as the message says"
+
+
 def _dotted(path: Path) -> str:
     out = ""
     for part in path:
@@ -155,12 +172,15 @@ class _Checker:
         self.issues = issues
 
     def error(self, path: Path, code: str, message: str, fix: str = "") -> None:
-        self.issues.error(code, message, location=self.locate(path), field=_dotted(path), fix=fix)
+        self.issues.error(code, message, location=self.locate(path), field=_dotted(path),
+                          fix=fix or _DEFAULT_FIX.get(code, _GENERIC_FIX))
 
-    def mapping(self, value: Any, path: Path, what: str) -> Mapping | None:
+    def mapping(self, value: Any, path: Path, what: str, fix: str = "") -> Mapping | None:
         if not isinstance(value, Mapping):
             self.error(path, "wrong-type", f"{what} must be a mapping of keys to values "
-                       f"(got {type(value).__name__})")
+                       f"(got {type(value).__name__})",
+                       fix or "write it as 'key: value' pairs, one per line (or "
+                       "{key: value, ...}), not a list or a single value")
             return None
         return value
 
@@ -192,7 +212,8 @@ class _Checker:
                        f"{hint}use one of the listed values")
             return default
         if not value.strip() and required:
-            self.error((*path, key), "empty", f"'{key}' must not be empty")
+            self.error((*path, key), "empty", f"'{key}' must not be empty",
+                       f"write a value after '{key}:'")
         return value
 
     def integer(self, data: Mapping, key: str, path: Path, *, required: bool = False,
@@ -209,10 +230,13 @@ class _Checker:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                self.error(path, "wrong-type", f"'{what}' must be a whole number (got {value!r})")
+                self.error(path, "wrong-type", f"'{what}' must be a whole number (got {value!r})",
+                           "write digits only, e.g. 10 or 2025: no words, quotes, units or "
+                           "decimals")
                 return default
         if minimum is not None and value < minimum:
-            self.error(path, "out-of-range", f"'{what}' must be at least {minimum} (got {value})")
+            self.error(path, "out-of-range", f"'{what}' must be at least {minimum} (got {value})",
+                       f"use a whole number of {minimum} or more")
             return default
         return value
 
@@ -235,12 +259,14 @@ class _Checker:
             return default
         value = float(value)
         if not math.isfinite(value):
-            self.error(path, "not-finite", f"'{what}' must be a finite number (got {value})")
+            self.error(path, "not-finite", f"'{what}' must be a finite number (got {value})",
+                       "write a finite number (not .nan or .inf)")
             return default
         if (low is not None and value < low) or (high is not None and value > high):
             rng = f"between {low} and {high}" if low is not None and high is not None else (
                 f"at least {low}" if low is not None else f"at most {high}")
-            self.error(path, "out-of-range", f"'{what}' must be {rng} (got {value})", hint)
+            self.error(path, "out-of-range", f"'{what}' must be {rng} (got {value})",
+                       hint or f"use a number {rng}")
             return default
         return value
 
@@ -249,7 +275,8 @@ class _Checker:
             return default
         value = data[key]
         if not isinstance(value, bool):
-            self.error((*path, key), "wrong-type", f"'{key}' must be true or false (got {value!r})")
+            self.error((*path, key), "wrong-type", f"'{key}' must be true or false (got {value!r})",
+                       "write true or false, without quotes")
             return default
         return value
 
@@ -258,10 +285,14 @@ def _build_profile(ck: _Checker, data: Mapping, path: Path, years: range) -> Pro
     has_values, has_profile = "values" in data, "profile" in data
     if has_values == has_profile:
         ck.error(path, "profile", "give the amounts either as 'values: {year: amount}' or as a "
-                 "'profile:' generator (exactly one of the two)")
+                 "'profile:' generator (exactly one of the two)",
+                 "remove 'profile' to keep the explicit 'values', or remove 'values' to keep the "
+                 "generator" if has_values else "add 'values: {year: amount}' (or a 'profile:')")
         return None
     if has_values:
-        raw = ck.mapping(data["values"], (*path, "values"), "'values'")
+        raw = ck.mapping(data["values"], (*path, "values"), "'values'",
+                         "write the amounts by year as 'values: {year: amount}', e.g. "
+                         "{2025: 100, 2026: 50}")
         if raw is None:
             return None
         if not raw:
@@ -281,7 +312,8 @@ def _build_profile(ck: _Checker, data: Mapping, path: Path, years: range) -> Pro
             if y is not None and a is not None:
                 pairs.append((y, a))
         return Profile(type="explicit", values=tuple(sorted(pairs)))
-    raw = ck.mapping(data["profile"], (*path, "profile"), "'profile'")
+    raw = ck.mapping(data["profile"], (*path, "profile"), "'profile'",
+                     "write e.g. 'profile: {type: constant, start: 2026, end: 2030, amount: 10}'")
     if raw is None:
         return None
     ppath = (*path, "profile")
@@ -309,7 +341,7 @@ def _build_profile(ck: _Checker, data: Mapping, path: Path, years: range) -> Pro
         return None
     if "start" in fields and fields["end"] < fields["start"]:
         ck.error((*ppath, "end"), "bad-range", f"'end' ({fields['end']}) is before 'start' "
-                 f"({fields['start']})")
+                 f"({fields['start']})", "swap 'start' and 'end', or correct one of them")
         return None
     return Profile(type=kind, **fields)
 
@@ -329,7 +361,9 @@ def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
         given.append("uplift")
     if len(given) != 1:
         ck.error(path, "optimism-bias", "give exactly one of 'project_type', 'shares' or "
-                 f"'uplift' (got {', '.join(given) or 'none'})")
+                 f"'uplift' (got {', '.join(given) or 'none'})",
+                 "keep one: a shipped 'project_type' (e.g. standard_buildings), 'shares' of "
+                 "several types, or an explicit 'uplift' with its 'source'")
     if uplift is not None and not ck.text(data, "source", path):
         ck.error((*path, "source"), "missing", "an explicit optimism-bias 'uplift' needs a "
                  "'source'", "say where the uplift comes from")
@@ -395,7 +429,8 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                  price_year: int | None, ctx: Mapping[str, Any] | None = None) -> list[Line]:
     ctx = ctx or {}
     if not isinstance(raw, list):
-        ck.error(("lines",), "wrong-type", "'lines' must be a list of impact lines")
+        ck.error(("lines",), "wrong-type", "'lines' must be a list of impact lines",
+                 "start each line with '- option: ...' under 'lines:'")
         return []
     lines, seen = [], {}
     allowed = [f.name for f in LINE_FIELDS]
@@ -422,11 +457,13 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
         value_type = ck.text(data, "value_type", path, choices=VALUE_TYPES)
         cashable = data.get("cashable")
         if cashable is not None and not isinstance(cashable, bool):
-            ck.error((*path, "cashable"), "wrong-type", "'cashable' must be true or false")
+            ck.error((*path, "cashable"), "wrong-type", "'cashable' must be true or false",
+                     "write true or false, without quotes")
             cashable = None
         if cashable is not None and value_type and value_type != "fiscal":
             ck.error((*path, "cashable"), "cashable-not-fiscal", "'cashable' applies only to "
-                     f"fiscal lines (this line's value_type is '{value_type}')")
+                     f"fiscal lines (this line's value_type is '{value_type}')",
+                     "remove 'cashable', or set 'value_type: fiscal'")
         basis = ck.text(data, "price_basis", path, choices=("real", "nominal"), default="real")
         line_price_year = ck.integer(data, "price_year", path, minimum=1900)
         if basis == "nominal" and line_price_year is not None:
@@ -489,8 +526,9 @@ def build_case(
     source_sha256 : str
         SHA-256 of the input bytes, recorded in the manifest.
     base_dir : path, optional
-        Folder that relative paths in the case (unit-value packs) are resolved against:
-        the case file's folder (default: the current folder).
+        Folder that relative paths in the case (unit-value packs, parameter ``packs``) are
+        resolved against: the case file's folder (default: the current folder). Kept on
+        the case as :attr:`~appraisal.model.Case.base_dir`.
 
     Raises
     ------
@@ -507,7 +545,8 @@ def build_case(
     """
     issues = Issues()
     ck = _Checker(locate or (lambda path: _dotted(path) or source), issues)
-    root = ck.mapping(data, (), "the case")
+    root = ck.mapping(data, (), "the case", "a case is a mapping of top-level keys "
+                      "(schema_version, title, base_year, ...): start from 'appraisal demo'")
     if root is None:
         issues.raise_if_errors(source)
     known = [f.name for f in CASE_FIELDS] + sorted(SECTION_PARSERS)
@@ -515,13 +554,15 @@ def build_case(
     version = ck.integer(root, "schema_version", (), required=True)
     if version is not None and version != SCHEMA_VERSION:
         ck.error(("schema_version",), "schema-version", f"unsupported schema_version {version}; "
-                 f"this tool reads version {SCHEMA_VERSION}")
+                 f"this tool reads version {SCHEMA_VERSION}",
+                 f"write 'schema_version: {SCHEMA_VERSION}' and check the case against this "
+                 "version's fields (appraisal demo writes an example)")
     title = ck.text(root, "title", (), required=True)
     base_year = ck.integer(root, "base_year", (), required=True, minimum=1900)
     horizon = ck.integer(root, "horizon_years", (), required=True, minimum=1)
     if horizon is not None and horizon > 500:
         ck.error(("horizon_years",), "out-of-range", f"'horizon_years' must be at most 500 "
-                 f"(got {horizon})")
+                 f"(got {horizon})", "appraise at most 500 years")
         horizon = None
     price_year = ck.integer(root, "price_year", (), minimum=1900)
     years = range(base_year, base_year + horizon) if base_year and horizon else None
@@ -532,7 +573,8 @@ def build_case(
     packs = _string_list(ck, params.get("packs"), ("parameters", "packs"))
     options = _build_options(ck, root.get("options"))
     if "options" not in root:
-        ck.error(("options",), "missing", "'options' is required")
+        ck.error(("options",), "missing", "'options' is required",
+                 "add 'options:' with '- name: Business as usual' and 'counterfactual: true'")
     # packs and groups first: lines refer to them
     sections: dict[str, Any] = parse_public_value_sections(ck, root, base_dir)
     lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year,
@@ -542,20 +584,24 @@ def build_case(
         if name in root and root[name] is not None:
             sections[name] = parser(root[name], case_data=root, option_names=[
                 o.name for o in options], locate=ck.locate, issues=issues, path=(name,))
+    # every field is read (and every problem recorded) before raising
+    conventions = {
+        "organisation": ck.text(root, "organisation", ()),
+        "description": ck.text(root, "description", ()),
+        "vintage": ck.text(root, "vintage", (), choices=VINTAGES, default="GB2026"),
+        "timing": ck.text(root, "timing", (), choices=("end", "mid"), default="end"),
+        "bcr_definition": ck.text(root, "bcr_definition", (),
+                                  choices=("benefit_cost", "public_sector_cost"),
+                                  default="benefit_cost"),
+    }
     issues.raise_if_errors(source)
     return Case(
         schema_version=version or SCHEMA_VERSION,
         title=title,
-        organisation=ck.text(root, "organisation", ()),
-        description=ck.text(root, "description", ()),
         base_year=base_year,  # type: ignore[arg-type]
         horizon_years=horizon,  # type: ignore[arg-type]
         price_year=price_year,
-        vintage=ck.text(root, "vintage", (), choices=VINTAGES, default="GB2026"),
-        timing=ck.text(root, "timing", (), choices=("end", "mid"), default="end"),
-        bcr_definition=ck.text(root, "bcr_definition", (),
-                               choices=("benefit_cost", "public_sector_cost"),
-                               default="benefit_cost"),
+        **conventions,
         prices=prices,
         allow_unconfirmed=tuple(allow),
         packs=tuple(packs),
@@ -564,14 +610,39 @@ def build_case(
         sections=sections,
         source_path=source,
         source_sha256=source_sha256,
+        locations=_compile_locations(ck.locate, root.get("lines")),
+        base_dir=str(FilePath(base_dir).resolve()) if base_dir is not None else "",
     )
+
+
+#: Fields of a line that :func:`~appraisal.engine.compile_case` may report problems at.
+_LINE_COMPILE_FIELDS: tuple[Path, ...] = (
+    (), ("optimism_bias",), ("optimism_bias", "project_type"), ("optimism_bias", "shares"),
+    ("optimism_bias", "measure"), ("optimism_bias", "bound"), ("optimism_bias", "duration"),
+    ("optimism_bias", "contributions"), ("optimism_bias", "mitigation"), ("price_basis",),
+    ("price_year",), ("schedule",), ("delay",), ("unit_value",),
+)
+_CASE_COMPILE_FIELDS: tuple[Path, ...] = (
+    ("price_year",), ("prices",), ("prices", "deflator"), ("prices", "deflator_basis"),
+    ("prices", "deflator_extend_growth"), ("parameters",), ("parameters", "allow_unconfirmed"),
+    ("parameters", "packs"),
+)
+
+
+def _compile_locations(locate: Locate, raw_lines: Any) -> dict[str, str]:
+    """Locations of the fields compile-time checks refer to, by dotted field path."""
+    paths = list(_CASE_COMPILE_FIELDS)
+    for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
+        paths += [("lines", i, *sub) for sub in _LINE_COMPILE_FIELDS]
+    return {_dotted(p): locate(p) for p in paths}
 
 
 def _string_list(ck: _Checker, raw: Any, path: Path) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        ck.error(path, "wrong-type", f"'{path[-1]}' must be a list of names")
+        ck.error(path, "wrong-type", f"'{path[-1]}' must be a list of names",
+                 f"write '{path[-1]}: [name, ...]'")
         return []
     return list(raw)
 

@@ -21,6 +21,7 @@ from appraisal.cba import (
     preferred_index,
     switching_value,
     vfm_category,
+    vfm_row,
 )
 from appraisal.errors import AppraisalError, BCRUndefinedError
 from appraisal.parameters import ParameterPack
@@ -140,3 +141,18 @@ def test_switching_value_record_to_dict():
     assert sv.to_dict() == {"target": "line", "subject": "capex", "option": "A",
                             "test": "incremental NPSV of 'A' becomes zero", "change": 0.25,
                             "pv": -200.0, "note": ""}
+
+
+@pytest.mark.parametrize(("value", "confirmed"), [(0.5, True), (1.2, True), (1.7, True),
+                                                  (2.5, False), (7.0, False)])
+def test_vfm_row_says_whether_the_deciding_band_is_confirmed(pack, value, confirmed):
+    """Poor, Low and Medium are [C]; High and Very high rest on the 4.0 edge, [C2] (Green
+    Book parameter reference 7.3, DfT VfM categories)."""
+    row = vfm_row(value, pack)
+    assert row.get("category") == vfm_category(value, pack)
+    assert row.confirmed is confirmed
+    assert row.table_name == "value_for_money"
+
+
+def test_vfm_row_of_an_undefined_bcr_is_none(pack):
+    assert vfm_row(None, pack) is None

@@ -101,11 +101,12 @@ def test_chunk_size_does_not_change_results(case, data):
         np.testing.assert_allclose(chunked.pv_lines, whole.pv_lines, rtol=1e-12, atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.evaluate_arrays does not validate chunk_size: "
-                   "chunk_size=0 runs empty chunks and returns np.empty garbage")
-def test_a_chunk_size_below_one_is_refused(capital):
-    with pytest.raises(ValueError, match=r"chunk_size"):
-        evaluate_arrays(capital, scale=np.ones((3, capital.n_lines)), chunk_size=0)
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True])
+def test_a_chunk_size_below_one_is_refused(capital, bad):
+    with pytest.raises(AppraisalValidationError, match=r"chunk_size") as info:
+        evaluate_arrays(capital, scale=np.ones((3, capital.n_lines)), chunk_size=bad)
+    assert [i.field for i in info.value.issues] == ["chunk_size"]
+    assert info.value.issues[0].fix
 
 
 @SETTINGS
@@ -125,12 +126,20 @@ def test_delay_per_draw_equals_building_the_case_with_that_delay(case, data):
                                    atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.evaluate_arrays does not validate 'delay': a "
-                   "negative delay silently drops amounts and 0.7 is truncated to 0")
-@pytest.mark.parametrize("bad", [-1, 0.7])
+@pytest.mark.parametrize("bad", [-1, 0.7, np.nan])
 def test_negative_or_fractional_delays_are_refused(capital, bad):
-    with pytest.raises(ValueError, match="delay"):
-        evaluate_arrays(capital, delay=np.full((1, capital.n_lines), bad))
+    delay = np.zeros((2, capital.n_lines))
+    delay[1, -1] = bad
+    with pytest.raises(AppraisalValidationError, match="delay") as info:
+        evaluate_arrays(capital, delay=delay)
+    assert [i.field for i in info.value.issues] == ["delay"]
+    assert info.value.issues[0].fix
+
+
+def test_whole_delays_given_as_floats_are_accepted(capital):
+    as_int = evaluate_arrays(capital, delay=np.ones((1, capital.n_lines), dtype=int))
+    as_float = evaluate_arrays(capital, delay=np.ones((1, capital.n_lines)))
+    np.testing.assert_array_equal(as_float.pv_lines, as_int.pv_lines)
 
 
 def test_delay_by_hand():

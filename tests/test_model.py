@@ -129,3 +129,51 @@ def test_line_defaults():
     line = Line(option="A", name="x", kind="cost", profile=Profile(values=((2025, 1.0),)))
     assert (line.schedule, line.price_basis, line.delay, line.scale) == ("standard", "real", 0,
                                                                          1.0)
+
+
+def test_a_case_pickles_with_its_locations_and_folder(tmp_path):
+    """Cases cross process and Dask boundaries, so they must survive pickling."""
+    import pickle
+
+    from appraisal.io.load import example_path, load_case
+
+    for name in ("minimal", "capital"):
+        case = load_case(example_path(name))
+        back = pickle.loads(pickle.dumps(case))
+        assert back == case
+        assert dict(back.locations) == dict(case.locations)
+        assert back.base_dir == case.base_dir != ""
+        assert back.locate("lines[0].schedule") == case.locate("lines[0].schedule")
+    with_pack = Case.from_records(
+        title="T", base_year=2025, horizon_years=1, unit_value_packs=[{"shipped": "illustrative"}],
+        options=[{"name": "BAU", "counterfactual": True}], lines=[])
+    back = pickle.loads(pickle.dumps(with_pack))
+    assert back == with_pack
+    assert dict(back.sections["unit_value_packs"]) == dict(with_pack.sections["unit_value_packs"])
+
+
+def test_equality_does_not_depend_on_locations_or_folder():
+    case = Case.from_records(title="T", base_year=2025, horizon_years=1,
+                             options=[{"name": "BAU", "counterfactual": True}], lines=[])
+    moved = dataclasses.replace(case, locations={"title": "other.yaml:9:9"}, base_dir="x")
+    assert moved == case
+    assert "locations" not in repr(case)
+    assert "base_dir" not in repr(case)
+    with pytest.raises(TypeError):
+        moved.locations["title"] = "y"  # type: ignore[index]
+
+
+def test_yaml_locations_point_at_the_fields_compile_needs(tmp_path):
+    from appraisal.io.yaml_case import load_yaml_case
+
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        "schema_version: 1\ntitle: T\nbase_year: 2025\nhorizon_years: 2\n"
+        "options:\n  - {name: BAU, counterfactual: true}\n"
+        "lines:\n  - option: BAU\n    name: c\n    kind: cost\n    values: {2025: 1}\n"
+        "    optimism_bias:\n      project_type: standard_buildings\n", encoding="utf-8")
+    case = load_yaml_case(path)
+    assert case.locate("lines[0].optimism_bias.project_type") == "case.yaml:13:7"
+    assert case.locate("lines[0].optimism_bias") == "case.yaml:12:5"
+    assert case.locate("lines[0].delay") == "case.yaml:8:5"  # absent: the line itself
+    assert case.base_dir == str(tmp_path.resolve())

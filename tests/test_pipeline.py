@@ -137,8 +137,6 @@ def test_an_explicit_pack_replaces_the_cases_parameters():
     assert result.compiled.pack.vintage == "GB2022"
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._metrics takes the EAC annuity from the "
-                   "schedule of the case's first line, so EAC changes with line order")
 def test_eac_does_not_depend_on_line_order(minimal_result):
     """Reliability plan P11: reordering lines changes no per-option result."""
     case = minimal_result.case
@@ -148,7 +146,59 @@ def test_eac_does_not_depend_on_line_order(minimal_result):
                                        replace(case.lines[1], schedule="health")))
     a = evaluate(health_first).option("New service")
     b = evaluate(health_last).option("New service")
-    assert a.eac == pytest.approx(b.eac)
+    assert a.eac == pytest.approx(b.eac, rel=1e-12)
+    # the annuity is the standard (STPR) one whichever schedule the lines use
+    # (Green Book 2018 A6; EAC = PV costs / sum of DF_1..DF_9 at 3.5%, written out above)
+    assert a.eac == pytest.approx(a.pv_costs / ANNUITY, rel=1e-12)
+
+
+def test_eac_uses_the_stpr_even_when_every_line_is_on_the_health_schedule(minimal_result):
+    case = minimal_result.case
+    health = replace(case, lines=tuple(replace(ln, schedule="health") for ln in case.lines))
+    new = evaluate(health).option("New service")
+    assert new.eac == pytest.approx(new.pv_costs / ANNUITY, rel=1e-12)
+
+
+def _vfm_case(benefit: float, **extra) -> Case:
+    return Case.from_records(
+        title="VfM", base_year=2025, horizon_years=2, **extra,
+        options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+        lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
+               {"option": "A", "name": "b", "kind": "benefit", "values": {2025: benefit}}])
+
+
+def test_a_confirmed_vfm_band_is_not_flagged():
+    """BCR 1.2 is 'Low' (DfT VfM categories, [C] in the parameter table): no flag."""
+    result = evaluate(_vfm_case(120))
+    assert result.option("A").vfm_category == "Low"
+    assert result.option("A").bcr_note == ""
+    assert "value_for_money" not in result.manifest["unconfirmed_parameters_used"]
+    assert [r.get("category") for r in result.parameters_used
+            if r.table_name == "value_for_money"] == ["Low"]
+
+
+def test_a_vfm_category_from_an_unconfirmed_band_is_flagged_wherever_it_is_shown():
+    """BCR 2.5 is 'High', whose 4.0 upper edge is C2 (secondary source): the category is
+    still shown, but flagged per option in results.json and in the manifest's
+    unconfirmed_parameters_used (which the summary text lists)."""
+    from appraisal.cli import summary_text
+
+    result = evaluate(_vfm_case(250))
+    a = result.option("A")
+    assert a.vfm_category == "High"
+    assert "'High' is unconfirmed (confidence C2)" in a.bcr_note
+    assert "allow_unconfirmed: [value_for_money]" in a.bcr_note
+    assert result.to_dict()["options"][1]["incremental"]["bcr_note"] == a.bcr_note
+    assert "value_for_money" in result.manifest["unconfirmed_parameters_used"]
+    assert "value_for_money" in summary_text(result)
+    assert result.warnings == ()  # a label, not a problem with the input
+
+
+def test_opting_in_to_the_vfm_bands_acknowledges_them():
+    result = evaluate(_vfm_case(250, parameters={"allow_unconfirmed": ["value_for_money"]}))
+    assert result.option("A").vfm_category == "High"
+    assert result.option("A").bcr_note == ""
+    assert "value_for_money" in result.manifest["unconfirmed_parameters_used"]
 
 
 @st.composite

@@ -172,13 +172,6 @@ def test_case_rules(changes, code, field):
     assert (code, field) in {(i.code, i.field) for i in issues}, [str(i) for i in issues]
 
 
-BUG_LATE_FIELDS = (
-    "schema.build_case reads vintage, timing, bcr_definition, organisation and description "
-    "inside the Case(...) call, after issues.raise_if_errors(): a bad value is recorded too "
-    "late and silently replaced by the default (e.g. timing: mid-year runs end-of-year)")
-
-
-@pytest.mark.xfail(strict=True, reason=BUG_LATE_FIELDS)
 @pytest.mark.parametrize(
     ("changes", "code", "field"),
     [
@@ -186,12 +179,23 @@ BUG_LATE_FIELDS = (
         ({"timing": "mid-year"}, "bad-choice", "timing"),
         ({"bcr_definition": "npv"}, "bad-choice", "bcr_definition"),
         ({"organisation": 5}, "wrong-type", "organisation"),
+        ({"description": ["a", "list"]}, "wrong-type", "description"),
     ],
-    ids=["vintage", "timing", "bcr_definition", "organisation"],
+    ids=["vintage", "timing", "bcr_definition", "organisation", "description"],
 )
 def test_bad_choices_of_case_conventions_are_reported(changes, code, field):
+    """A bad convention is refused with a fix, never silently replaced by the default."""
     issues = _issues(_data(**changes))
-    assert (code, field) in {(i.code, i.field) for i in issues}
+    found = [i for i in issues if (i.code, i.field) == (code, field)]
+    assert found, [str(i) for i in issues]
+    assert all(i.fix for i in found)
+
+
+def test_a_bad_convention_is_reported_with_every_other_problem():
+    """Conventions are checked before raising, so they join the other problems."""
+    issues = _issues(_data(timing="mid-year", horizon_years="ten"))
+    assert {("bad-choice", "timing"), ("wrong-type", "horizon_years")} <= {
+        (i.code, i.field) for i in issues}
 
 
 def test_root_must_be_a_mapping():

@@ -26,18 +26,6 @@ from appraisal.model import Case
 
 LOCATED = re.compile(r"case\.yaml:\d+:\d+")
 
-BUG_NO_FIX = ("schema.py: the issues from _Checker.as_int and _Checker.mapping (wrong-type), "
-              "the values-and-profile issue and the schema-version issue have an empty 'fix'")
-BUG_COMPILE_NO_FIX = ("engine._line_ob records an unknown project type with an empty 'fix' "
-                      "(no did-you-mean)")
-BUG_COMPILE_LOCATION = ("engine.compile_case locates its issues as \"<file>: lines[i] '<name>'\" "
-                        "with field 'optimism_bias' / 'prices': no file:line:column and no full "
-                        "field path, because the Case keeps no locator")
-BUG_LATE_FIELDS = ("schema.build_case reads 'timing' (and vintage, bcr_definition, "
-                   "organisation, description) after raise_if_errors(): a bad value is "
-                   "silently replaced by the default")
-
-
 def _sub(old: str, new: str) -> Callable[[str], str]:
     def edit(text: str) -> str:
         assert old in text, f"the minimal case no longer contains {old!r}"
@@ -105,9 +93,9 @@ CATALOGUE = [
     Bad("wrong-type-text", _sub("title: Minimal two-option case", "title: 42"), "wrong-type",
         "title", "put the value in quotes"),
     Bad("wrong-type-number", _sub("horizon_years: 10", "horizon_years: ten"), "wrong-type",
-        "horizon_years", "whole number", hint_bug=BUG_NO_FIX),
+        "horizon_years", "whole number"),
     Bad("wrong-type-mapping", _sub(COST_VALUES, "    values: [100, 50, 50]\n"), "wrong-type",
-        "lines[0].values", "{year: amount}", hint_bug=BUG_NO_FIX),
+        "lines[0].values", "{year: amount}"),
     Bad("negative-amount", _sub("2026: 50,", "2026: -50,"), "out-of-range",
         "lines[0].values[2026]", "positive amounts"),
     Bad("missing-title", _sub("title: Minimal two-option case\n", ""), "missing", "title",
@@ -115,7 +103,7 @@ CATALOGUE = [
     Bad("missing-line-kind", _sub(COST, ""), "missing", "lines[0].kind", "add 'kind: ...'"),
     Bad("values-and-profile", _after(COST_VALUES,
                                      "    profile: {type: one_off, year: 2025, amount: 5}\n"),
-        "profile", "lines[0]", "exactly one of the two", hint_bug=BUG_NO_FIX),
+        "profile", "lines[0]", "exactly one of the two"),
     Bad("bad-profile-generator",
         _sub(COST_VALUES, "    profile: {type: zigzag, start: 2025, end: 2027, amount: 50}\n"),
         "bad-choice", "lines[0].profile.type", "use one of the listed values"),
@@ -133,22 +121,21 @@ CATALOGUE = [
     Bad("python-str-tag", _sub("title: Minimal", "title: !!python/str Minimal"), "yaml-tag",
         "title", "remove the tag"),
     Bad("bad-schema-version", _sub("schema_version: 1", "schema_version: 2"), "schema-version",
-        "schema_version", "schema_version: 1", hint_bug=BUG_NO_FIX),
+        "schema_version", "schema_version: 1"),
     Bad("optimism-bias-on-a-benefit",
         _after(BENEFIT, "    optimism_bias: {project_type: standard_buildings}\n"),
         "optimism-bias-benefit", "lines[1].optimism_bias", "adjust the benefit amounts"),
     Bad("unknown-optimism-bias-project-type",
         _after(COST, "    optimism_bias: {project_type: standard_bildings}\n"),
-        "optimism-bias", None, "did you mean 'standard_buildings'?",
-        location_bug=BUG_COMPILE_LOCATION, hint_bug=BUG_COMPILE_NO_FIX),
+        "optimism-bias", "lines[0].optimism_bias.project_type",
+        "did you mean 'standard_buildings'?"),
     Bad("unconfirmed-deflator-without-opt-in", _after(COST, "    price_year: 2020\n"),
-        "deflator", None, "allow_unconfirmed: [gdp_deflator]",
-        location_bug=BUG_COMPILE_LOCATION),
+        "deflator", "lines[0].price_year", "allow_unconfirmed: [gdp_deflator]"),
     Bad("price-year-on-a-nominal-line",
         _after(COST, "    price_basis: nominal\n    price_year: 2020\n"), "price-year-nominal",
         "lines[0].price_year", "remove 'price_year'"),
     Bad("bad-choice-of-timing", _after("horizon_years: 10\n", "timing: mid-year\n"),
-        "bad-choice", "timing", "use one of the listed values", bug=BUG_LATE_FIELDS),
+        "bad-choice", "timing", "use one of the listed values"),
     Bad("invalid-yaml-syntax", _sub("options:\n", "options: [\n"), "yaml-syntax", None,
         "check indentation"),
     Bad("control-character", _sub("two-option", "two\x00option"), "yaml-syntax", None,
@@ -156,8 +143,7 @@ CATALOGUE = [
     Bad("non-utf8-bytes", lambda t: t.encode("utf-8").replace(b"two-option", b"two\xffoption"),
         "encoding", None, "save the file as UTF-8"),
     Bad("empty-file", lambda t: "", "empty", None, "appraisal demo"),
-    Bad("not-a-mapping", lambda t: "- just\n- a list\n", "wrong-type", None, "mapping",
-        hint_bug=BUG_NO_FIX),
+    Bad("not-a-mapping", lambda t: "- just\n- a list\n", "wrong-type", None, "mapping"),
 ]
 
 
@@ -387,3 +373,79 @@ lines:
     kind: benefit
     values: {2028: 30, 2029: 30, 2030: 30, 2031: 30, 2032: 30, 2033: 30, 2034: 30}
 """.splitlines()
+
+
+def test_relative_packs_resolve_against_the_case_folder_not_the_working_folder(
+        tmp_path, monkeypatch):
+    """A case run from another folder still finds its parameter pack and unit-value pack,
+    both given as paths relative to the case file."""
+    from appraisal.parameters import PROVENANCE_COLUMNS
+    from appraisal.pipeline import evaluate
+
+    project = tmp_path / "project"
+    (project / "my_params").mkdir(parents=True)
+    (project / "units").mkdir()
+    (project / "my_params" / "discount_schedules.csv").write_text(
+        "schedule,from_t,to_t," + ",".join(PROVENANCE_COLUMNS) + "\n"
+        "standard,0,30,0.04,rate,,My department guidance,2026,T1,C,GB2026,test\n",
+        encoding="utf-8")
+    (project / "units" / "costs.csv").write_text(
+        "code,description,unit,value,price_year,agency,value_type,cashable,source,licence\n"
+        "X1,A call-out,call-out,600,2024,Police,fiscal,false,Local audit 2024,OGL\n",
+        encoding="utf-8")
+    path = project / "case.yaml"
+    path.write_text(
+        "schema_version: 1\ntitle: Relative packs\nbase_year: 2024\nhorizon_years: 3\n"
+        "parameters: {packs: [my_params]}\n"
+        "unit_value_packs:\n  - {path: units/costs.csv, name: local}\n"
+        "options:\n  - {name: BAU, counterfactual: true}\n  - {name: A}\n"
+        "lines:\n"
+        "  - {option: A, name: cost, kind: cost, values: {2025: 104}}\n"
+        "  - {option: A, name: saving, kind: benefit, values: {2024: 2},\n"
+        "     unit_value: {pack: local, code: X1}}\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    case = load_yaml_case(path)
+    assert case.base_dir == str(project.resolve())
+    result = evaluate(case)
+    a = result.option("A")
+    assert a.pv_costs == pytest.approx(104 / 1.04, rel=1e-12)  # the pack's 4%, not 3.5%
+    assert a.pv_benefits == pytest.approx(2 * 600, rel=1e-12)
+    assert "my_params" in result.manifest["parameter_packs"]
+
+
+def test_compile_time_issues_of_a_python_case_are_located_by_field_path():
+    case = Case.from_records(
+        title="T", base_year=2025, horizon_years=2,
+        options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+        lines=[{"option": "A", "name": "ok", "kind": "cost", "values": {2025: 1}},
+               {"option": "A", "name": "c", "kind": "cost", "values": {2025: 1},
+                "optimism_bias": {"project_type": "outsorcing"}}])
+    with pytest.raises(AppraisalValidationError) as info:
+        compile_case(case)
+    (issue,) = info.value.issues
+    assert issue.field == issue.location == "lines[1].optimism_bias.project_type"
+    assert "did you mean 'outsourcing'?" in issue.fix
+
+
+def test_a_failed_deflator_is_reported_once(minimal_text, write_case, tmp_path):
+    """Two lines needing the unconfirmed deflator: one 'deflator' issue, at the first."""
+    text = _after(COST, "    price_year: 2020\n")(minimal_text)
+    text = _after(BENEFIT, "    price_basis: nominal\n")(text)
+    with pytest.raises(AppraisalValidationError) as info:
+        compile_case(load_case(write_case(tmp_path, text)))
+    issues = [i for i in info.value.issues if i.code == "deflator"]
+    assert len(issues) == 1, [str(i) for i in info.value.issues]
+    assert issues[0].field == "lines[0].price_year"
+    assert LOCATED.fullmatch(issues[0].location)
+
+
+def test_every_issue_of_the_catalogue_has_a_fix(minimal_text, write_case, tmp_path):
+    """Audit: every issue reported for any catalogue input says how to fix it."""
+    for k, bad in enumerate(CATALOGUE):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        issues = _issues_of(write_case(folder, bad.edit(minimal_text)))
+        assert issues, bad.id
+        assert all(i.fix for i in issues), (bad.id, [str(i) for i in issues if not i.fix])

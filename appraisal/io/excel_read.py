@@ -457,7 +457,7 @@ def read_case_workbook(path: str | Path, *, allow_macros: bool = False) -> Case:
     located = {i.location for i in found.issues.errors}
     try:
         case = build_case(found.data, locate=found.locate, source=name,
-                          source_sha256=found.sha256)
+                          source_sha256=found.sha256, base_dir=found.path.parent)
     except AppraisalValidationError as exc:
         extra = [i for i in exc.issues if i.location not in located]
         raise AppraisalValidationError([*found.issues.items, *extra], source=name) from None

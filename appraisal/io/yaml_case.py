@@ -208,7 +208,8 @@ def load_yaml_case(path: str | Path) -> Case:
         issues.raise_if_errors(name)
     sha = hashlib.sha256(raw).hexdigest()
     try:
-        case = build_case(data, locate=locate, source=name, source_sha256=sha)
+        case = build_case(data, locate=locate, source=name, source_sha256=sha,
+                          base_dir=p.parent)
     except AppraisalValidationError as exc:
         raise AppraisalValidationError([*issues.items, *exc.issues], source=name) from None
     issues.raise_if_errors(name)
