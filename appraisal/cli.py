@@ -66,7 +66,7 @@ def summary_text(result) -> str:
                      f"{r['preferred_option']}")
     unconfirmed = result.manifest.get("unconfirmed_parameters_used") or []
     if unconfirmed:
-        lines.append("Unconfirmed parameters used (opted in; check before relying on them): "
+        lines.append("Unconfirmed parameters used (check before relying on them): "
                      + ", ".join(unconfirmed))
     for w in result.warnings:
         lines.append(f"warning: {w}")

@@ -53,6 +53,12 @@ from appraisal.non_monetised import parse_register
 from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 from appraisal.valuation import MEASURES
 
+
+def _did_you_mean(got: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(got, list(known), n=1)
+    listed = ", ".join(known)
+    return (f"did you mean '{close[0]}'? " if close else "") + f"use one of: {listed}"
+
 __all__ = [
     "OUTCOME_KEYS",
     "UNIT_VALUE_KEYS",
@@ -95,7 +101,8 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
         shipped = ck.text(data, "shipped", ipath)
         if bool(file) == bool(shipped):
             ck.error(ipath, "unit-value-pack", "give exactly one of 'path' (your pack) or "
-                     "'shipped' (a pack shipped with the toolkit)")
+                     "'shipped' (a pack shipped with the toolkit)",
+                     "keep one of 'path' and 'shipped' and remove the other")
             continue
         name = ck.text(data, "name", ipath) or (shipped or Path(file).stem)
         try:
@@ -118,7 +125,9 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
                                 fix=issue.fix)
             continue
         except ParameterError as exc:
-            ck.error((*ipath, "shipped"), "unknown-pack", str(exc))
+            ck.error((*ipath, "shipped"), "unknown-pack", str(exc),
+                     "use the name of a shipped pack (see data/unit_values/README.md), or "
+                     "'path' for a pack of your own")
             continue
         if name in packs:
             ck.error((*ipath, "name"), "duplicate-name", f"two unit-value packs are called "
@@ -141,7 +150,8 @@ def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str
     for group, value in data.items():
         if group not in groups:
             ck.error((*path, group), "unknown-group", f"'{path[-1]}' names group '{group}', "
-                     f"which is not in 'groups' ({', '.join(groups)})")
+                     f"which is not in 'groups' ({', '.join(groups)})",
+                     _did_you_mean(str(group), groups))
             continue
         v = ck.as_number(value, (*path, group), f"{what} of {group}")
         if v is not None and v <= 0:
@@ -171,13 +181,15 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
         groups = list(groups_raw)
     else:
         ck.error((*path, "groups"), "wrong-type", "'groups' must be a list of group names, "
-                 "lowest income first")
+                 "lowest income first", "write 'groups: [Q1, Q2, Q3, Q4, Q5]'")
         return None
     if len(set(groups)) != len(groups):
-        ck.error((*path, "groups"), "duplicate-name", "a group is listed twice in 'groups'")
+        ck.error((*path, "groups"), "duplicate-name", "a group is listed twice in 'groups'",
+                 "remove the repeated name")
         return None
     if not groups:
-        ck.error((*path, "groups"), "empty", "the distribution needs at least one group")
+        ck.error((*path, "groups"), "empty", "the distribution needs at least one group",
+                 "list the groups, lowest income first, e.g. 'groups: [Q1, Q2, Q3, Q4, Q5]'")
         return None
     incomes = _group_numbers(ck, incomes_raw, (*path, "incomes"), groups, "income")
     for g in groups:
@@ -201,7 +213,7 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
     ref = ck.number(data, "reference_income", path)
     if ref is not None and ref <= 0:
         ck.error((*path, "reference_income"), "out-of-range", f"'reference_income' must be "
-                 f"positive (got {ref:g})")
+                 f"positive (got {ref:g})", "give a positive income in pounds a year")
         ref = None
     eta = ck.number(data, "eta", path, low=0.0, high=10.0,
                     hint="the Green Book value is 1.3")
@@ -223,7 +235,8 @@ def _find_code(ck: Any, code: str, pack_name: str, packs: Mapping[str, UnitValue
     if pack_name:
         if pack_name not in packs:
             ck.error((*path, "pack"), "unknown-pack", f"no unit-value pack called "
-                     f"'{pack_name}' (loaded: {', '.join(packs)})")
+                     f"'{pack_name}' (loaded: {', '.join(packs)})",
+                     _did_you_mean(str(pack_name), list(packs)))
             return None
         candidates = [packs[pack_name]]
     else:
@@ -254,7 +267,8 @@ def _parse_unit_value(ck: Any, raw: Any, path: tuple, packs: Mapping[str, UnitVa
     if len(given) != 1:
         ck.error(path, "unit-value", "give exactly one of 'measure' (wellby, qaly, vpf, "
                  "carbon), 'code' (from a unit-value pack) or 'value' (with unit, price_year "
-                 f"and source); got {', '.join(given) or 'none'}")
+                 f"and source); got {', '.join(given) or 'none'}",
+                 "keep one of 'measure', 'code' and 'value'")
         return None, {}
     growth = None
     if data.get("real_growth") is not None:
@@ -329,7 +343,8 @@ def _parse_outcome(ck: Any, raw: Any, path: tuple, horizon: int | None) -> Outco
     persistence = ck.integer(data, "persistence", path, default=1, minimum=1)
     if horizon is not None and persistence is not None and persistence > horizon:
         ck.error((*path, "persistence"), "out-of-range", f"'persistence' ({persistence}) is "
-                 f"longer than the appraisal period ({horizon} years)")
+                 f"longer than the appraisal period ({horizon} years)",
+                 "shorten 'persistence' or extend 'horizon_years'")
         ok = False
     if not ok or lag is None or persistence is None:
         return None

@@ -99,3 +99,27 @@ def test_pack_codes_inherit_fields_only_where_the_line_is_silent():
     case = build_case(_data(unit_value_packs=[{"shipped": "illustrative"}], lines=[line]))
     assert (case.lines[0].agency, case.lines[0].value_type) == ("ICB", "fiscal")
     assert case.lines[0].cashable is False
+
+
+def test_an_unknown_group_gets_a_did_you_mean():
+    dist = {"groups": ["Q1", "Q2"], "incomes": {"Q1": 1, "Q2": 2}, "income_source": "s",
+            "households": {"Q1": 5, "Q2x": 1}}
+    with pytest.raises(AppraisalValidationError) as err:
+        build_case(_data(distribution=dist))
+    issue = next(i for i in err.value.issues if i.field == "distribution.households.Q2x")
+    assert issue.fix.startswith("did you mean 'Q2'?")
+    assert "use one of: Q1, Q2" in issue.fix
+
+
+@pytest.mark.parametrize("dist", [
+    {"groups": [], "incomes": {}, "income_source": "s"},
+    {"groups": ["a", "a"], "incomes": {"a": 1}, "income_source": "s"},
+    {"groups": "a", "incomes": {"a": 1}, "income_source": "s"},
+    {"incomes": {"a": 1}, "income_source": "s", "reference_income": -5},
+])
+def test_every_distribution_problem_says_how_to_fix_it(dist):
+    with pytest.raises(AppraisalValidationError) as err:
+        build_case(_data(distribution=dist))
+    for issue in err.value.issues:
+        assert issue.fix
+        assert issue.fix != "correct the value as the message says"  # the generic fallback
