@@ -8,7 +8,8 @@ from pathlib import Path
 
 import appraisal.uncertainty as uncertainty
 
-MODULES = ["backends", "correlation", "distributions", "gsa", "sampling", "summaries", "voi"]
+MODULES = ["backends", "case_model", "correlation", "deterministic", "distributions", "gsa", "lens",
+           "sampling", "section", "summaries", "voi"]
 
 
 def test_package_all_is_the_union_of_the_modules_all():

@@ -25,6 +25,11 @@ from appraisal.uncertainty.backends import (
     SerialBackend,
     resolve_backend,
 )
+from appraisal.uncertainty.case_model import (
+    ENGINE_CHUNK,
+    CaseModel,
+    case_spec,
+)
 from appraisal.uncertainty.correlation import (
     CORRELATION_METHODS,
     Correlation,
@@ -34,6 +39,18 @@ from appraisal.uncertainty.correlation import (
     iman_conover,
     parse_correlation,
     spearman_to_normal,
+)
+from appraisal.uncertainty.deterministic import (
+    FIELD_UNITS,
+    OneWayResult,
+    SwitchingResult,
+    TwoWayResult,
+    one_way,
+    scenario_table,
+    search_bounds,
+    switching_value,
+    switching_values,
+    two_way,
 )
 from appraisal.uncertainty.distributions import (
     DISTRIBUTION_KINDS,
@@ -48,16 +65,11 @@ from appraisal.uncertainty.distributions import (
     Uniform,
     parse_distribution,
 )
-from appraisal.uncertainty.gsa import (
-    ConvergenceReport,
-    ConvergenceStep,
-    SensitivityResult,
-    given_data_indices,
-    morris_screening,
-    saltelli_unit_sample,
-    sobol_analysis,
-    sobol_convergence,
-    sobol_first_total,
+from appraisal.uncertainty.lens import (
+    ETA_GRID,
+    UncertaintyResult,
+    analyse_uncertainty,
+    uncertainty_hook,
 )
 from appraisal.uncertainty.sampling import (
     DEFAULT_BLOCK_SIZE,
@@ -72,6 +84,15 @@ from appraisal.uncertainty.sampling import (
     sample_inputs,
     seed_sequence,
     uniform_block,
+)
+from appraisal.uncertainty.section import (
+    FIELDS,
+    LINE_FIELDS,
+    TARGET_KEYS,
+    UncertainInput,
+    UncertaintySpec,
+    parse_uncertainty_section,
+    target_lines,
 )
 from appraisal.uncertainty.summaries import (
     DEFAULT_PERCENTILES,
@@ -99,9 +120,16 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_PERCENTILES",
     "DISTRIBUTION_KINDS",
+    "ENGINE_CHUNK",
+    "ETA_GRID",
+    "FIELDS",
+    "FIELD_UNITS",
+    "LINE_FIELDS",
     "PERT",
+    "TARGET_KEYS",
     "AcceptabilityCurve",
     "Backend",
+    "CaseModel",
     "Chunk",
     "ChunkPlan",
     "Constant",
@@ -118,14 +146,22 @@ __all__ = [
     "Model",
     "MonteCarloResult",
     "Normal",
+    "OneWayResult",
     "OutputSummary",
     "ProcessBackend",
     "SensitivityResult",
     "SerialBackend",
+    "SwitchingResult",
     "Triangular",
+    "TwoWayResult",
+    "UncertainInput",
+    "UncertaintyResult",
+    "UncertaintySpec",
     "Uniform",
     "acceptability_curve",
     "acceptability_sweep",
+    "analyse_uncertainty",
+    "case_spec",
     "central_inputs",
     "correlation_factor",
     "cubic_spline_basis",
@@ -136,8 +172,10 @@ __all__ = [
     "given_data_indices",
     "iman_conover",
     "morris_screening",
+    "one_way",
     "parse_correlation",
     "parse_distribution",
+    "parse_uncertainty_section",
     "probability_above",
     "probability_best",
     "regression_basis",
@@ -146,12 +184,42 @@ __all__ = [
     "saltelli_unit_sample",
     "sample_chunk",
     "sample_inputs",
+    "scenario_table",
+    "search_bounds",
     "seed_sequence",
     "sobol_analysis",
     "sobol_convergence",
     "sobol_first_total",
     "spearman_to_normal",
     "summarise",
+    "switching_value",
+    "switching_values",
+    "target_lines",
+    "two_way",
+    "uncertainty_hook",
     "uniform_block",
     "wilson_interval",
 ]
+
+#: Global sensitivity analysis imports SALib and scipy.stats (slow to import), so its names
+#: are loaded on first use (PEP 562), not with ``import appraisal``.
+_LAZY_GSA = frozenset({
+    "ConvergenceReport",
+    "ConvergenceStep",
+    "SensitivityResult",
+    "given_data_indices",
+    "morris_screening",
+    "saltelli_unit_sample",
+    "sobol_analysis",
+    "sobol_convergence",
+    "sobol_first_total",
+})
+
+
+def __getattr__(name: str):
+    if name in _LAZY_GSA:
+        from appraisal.uncertainty import gsa
+
+        return getattr(gsa, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,461 @@
+"""The uncertainty lens: every analysis of a case's ``uncertainty:`` section, in one payload.
+
+Importing this module registers
+
+- the section parser, as ``appraisal.schema.SECTION_PARSERS["uncertainty"]``
+  (:func:`~appraisal.uncertainty.section.parse_uncertainty_section`), and
+- a lens hook in ``appraisal.pipeline.LENS_HOOKS``: when a case has an
+  ``uncertainty:`` section, :func:`appraisal.evaluate` stores an
+  :class:`UncertaintyResult` under ``result.lenses["uncertainty"]``.
+
+:func:`analyse_uncertainty` runs, on the vectorised engine: the named scenarios, the
+one-way analysis (tornado), the switching value of every input, the optional two-way
+grid, the Monte Carlo draws (seeded with :class:`numpy.random.SeedSequence`, identical
+for any chunk size, number of workers or backend), its summaries (mean, percentiles,
+P(NPSV > 0), P(BCR at or above each value-for-money band), probability each option is
+preferred, Monte Carlo standard errors), acceptability curves (against η and against a
+money threshold), EVPI and per-group EVPPI, and optionally Sobol indices and Morris
+screening.
+
+Examples
+--------
+>>> from appraisal import example_path, load_case
+>>> case = load_case(example_path("prevention"))
+>>> res = analyse_uncertainty(case, draws=2000)
+>>> res.monte_carlo["n_draws"], sorted(res.report_context())[:3]
+(2000, ['acceptability', 'monte_carlo', 'switching_values'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from appraisal.engine import CompiledCase, EngineOutput
+from appraisal.errors import Issues
+from appraisal.model import Case
+from appraisal.uncertainty.backends import Backend
+from appraisal.uncertainty.case_model import CaseModel, case_spec
+from appraisal.uncertainty.deterministic import (
+    OneWayResult,
+    SwitchingResult,
+    TwoWayResult,
+    one_way,
+    scenario_table,
+    switching_values,
+    two_way,
+)
+from appraisal.uncertainty.sampling import MonteCarloResult, run_monte_carlo
+from appraisal.uncertainty.section import UncertaintySpec, parse_uncertainty_section
+from appraisal.uncertainty.summaries import probability_above, probability_best, summarise
+from appraisal.uncertainty.voi import evpi, evppi
+
+if TYPE_CHECKING:
+    from appraisal.uncertainty.gsa import SensitivityResult
+
+__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "uncertainty_hook"]
+
+#: η values of the acceptability curve against η.
+ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
+_HIST_BINS = 30
+_MONEY_POINTS = 21
+_SOBOL_OUTPUTS = ("focus_margin", "focus_inc_npsv")
+
+
+def _json(value: Any) -> Any:
+    """Floats made JSON-safe (``nan``/``inf`` -> ``None``), arrays to lists."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class UncertaintyResult:
+    """Every uncertainty analysis of a case (the ``uncertainty`` lens payload)."""
+
+    option_names: tuple[str, ...]
+    counterfactual: str
+    focus: str
+    runner_up: str | None
+    inputs: tuple[dict[str, Any], ...]
+    scenarios: tuple[dict[str, Any], ...]
+    tornado: OneWayResult
+    switching: tuple[SwitchingResult, ...]
+    two_way: TwoWayResult | None = None
+    monte_carlo: dict[str, Any] = field(default_factory=dict)
+    value_of_information: dict[str, Any] = field(default_factory=dict)
+    acceptability: dict[str, Any] = field(default_factory=dict)
+    sobol: SensitivityResult | None = None
+    morris: SensitivityResult | None = None
+    draws: MonteCarloResult | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ outputs
+    def to_dict(self) -> dict[str, Any]:
+        """The ``uncertainty`` section of ``results.json`` (JSON-able)."""
+        out: dict[str, Any] = {
+            "options": list(self.option_names), "counterfactual": self.counterfactual,
+            "focus_option": self.focus, "runner_up": self.runner_up,
+            "inputs": list(self.inputs), "scenarios": list(self.scenarios),
+            "tornado": self.tornado.to_dict(),
+            "switching_values": [s.to_dict() for s in self.switching],
+            "monte_carlo": self.monte_carlo,
+            "value_of_information": self.value_of_information,
+            "acceptability": self.acceptability,
+        }
+        if self.two_way is not None:
+            out["two_way"] = self.two_way.to_dict()
+        for key, gsa in (("sobol", self.sobol), ("morris", self.morris)):
+            if gsa is not None:
+                out[key] = {"method": gsa.method, "names": list(gsa.names),
+                            "outputs": list(gsa.outputs), "n_evaluations": gsa.n_evaluations,
+                            "settings": dict(gsa.settings), "notes": list(gsa.notes),
+                            "indices": {k: v.tolist() for k, v in gsa.indices.items()}}
+        return _json(out)
+
+    def summary_lines(self) -> list[str]:
+        """A few readable lines for the CLI summary."""
+        lines = ["Uncertainty:"]
+        mc = self.monte_carlo
+        if mc.get("n_draws"):
+            row = next(r for r in mc["options"] if r["option"] == self.focus)
+            inc = row["inc_npsv"]
+            lines.append(f"  Monte Carlo, {mc['n_draws']:,} draws (seed {mc['seed']}): "
+                         f"P({self.focus} preferred) = {mc['p_preferred'][self.focus]:.1%}")
+            lines.append(f"  incremental NPSV of {self.focus}: mean £{inc['mean'] / 1e6:,.2f}m "
+                         f"(± £{inc['mcse'] / 1e6:,.2f}m MCSE), 90% interval "
+                         f"£{inc['p5'] / 1e6:,.2f}m to £{inc['p95'] / 1e6:,.2f}m; "
+                         f"P(> 0) = {inc['p_positive']:.1%}")
+        top = [r["parameter"] for r in self.tornado.rows[:3]]
+        if top:
+            lines.append(f"  largest one-way effects on {self.tornado.option}: "
+                         + ", ".join(top))
+        closest = [s for s in self.switching if s.change is not None]
+        if closest:
+            s = min(closest, key=lambda s: abs(s.change or 0.0))
+            lines.append(f"  closest switching value: {s.parameter} at {s.value:.4g} "
+                         f"(central {s.base_value:.4g})")
+        voi = self.value_of_information
+        if voi.get("evpi") is not None:
+            lines.append(f"  EVPI £{voi['evpi'] / 1e6:,.2f}m")
+        return lines
+
+    def report_context(self) -> dict[str, Any]:
+        """The ``uncertainty`` section of the HTML report context (schema version 1)."""
+        ctx: dict[str, Any] = {}
+        rows = [{"parameter": r["parameter"], "low_label": f"{r['low']:.4g}",
+                 "high_label": f"{r['high']:.4g}", "npsv_low": r["npsv_low"],
+                 "npsv_high": r["npsv_high"]} for r in self.tornado.rows]
+        if rows:
+            ctx["tornado"] = {"option": self.tornado.option, "base_npsv": self.tornado.base_npsv,
+                              "rows": rows}
+        if self.switching:
+            ctx["switching_values"] = [s.report_row() for s in self.switching]
+        mc = self.monte_carlo
+        if mc.get("n_draws"):
+            ctx["monte_carlo"] = {
+                "n_draws": mc["n_draws"], "seed": mc["seed"],
+                "histograms": mc["histograms"],
+                "summary": [{"option": r["option"], **{k: r["inc_npsv"][k] for k in (
+                    "mean", "p5", "p50", "p95", "p_positive")}} for r in mc["options"]],
+                "p_preferred": dict(mc["p_preferred"])}
+            acc = self.acceptability.get("eta") or self.acceptability.get("threshold")
+            if acc:
+                ctx["acceptability"] = {k: acc[k] for k in ("x_label", "x_is_money", "x",
+                                                            "curves", "note") if k in acc}
+        if self.sobol is not None:
+            out = self.sobol.outputs.index("focus_margin")
+            ctx["sobol"] = {
+                "output": f"NPSV of {self.focus} minus NPSV of {self.runner_up}",
+                "n_base_samples": int(self.sobol.settings.get("n", 0)) or 1,
+                "rows": [{"parameter": name,
+                          **{key.lower(): max(0.0, float(np.nan_to_num(
+                              self.sobol.indices[key][out, j]))) if key.endswith("conf")
+                             else float(np.nan_to_num(self.sobol.indices[key][out, j]))
+                             for key in ("S1", "S1_conf", "ST", "ST_conf")}}
+                         for j, name in enumerate(self.sobol.names)]}
+        return _json(ctx)
+
+    def to_frames(self) -> dict[str, Any]:
+        """CSV tables: draw summaries, tornado, switching values, scenarios, Sobol."""
+        import pandas as pd
+
+        frames: dict[str, Any] = {}
+        mc = self.monte_carlo
+        if mc.get("n_draws"):
+            records = []
+            for r in mc["options"]:
+                for metric in ("npsv", "inc_npsv"):
+                    rec = {"option": r["option"], "metric": metric, **r[metric]}
+                    records.append(rec)
+            frames["uncertainty_draws_summary.csv"] = pd.DataFrame(records)
+        frames["uncertainty_tornado.csv"] = pd.DataFrame(
+            [{"option": self.tornado.option, **r} for r in self.tornado.rows])
+        frames["uncertainty_switching_values.csv"] = pd.DataFrame(
+            [{k: v for k, v in s.to_dict().items() if k != "search_range"}
+             | {"search_low": s.bounds[0], "search_high": s.bounds[1]} for s in self.switching])
+        frames["uncertainty_scenarios.csv"] = pd.DataFrame(
+            [{"scenario": r["scenario"], "option": o, "npsv": r["npsv"][o],
+              "inc_npsv": r["inc_npsv"][o], "preferred_option": r["preferred_option"]}
+             for r in self.scenarios for o in self.option_names])
+        if self.sobol is not None:
+            frames["uncertainty_sobol.csv"] = self.sobol.to_frame().reset_index()
+        if self.morris is not None:
+            frames["uncertainty_morris.csv"] = self.morris.to_frame().reset_index()
+        return frames
+
+
+# ------------------------------------------------------------------------ analyses
+def _summary_dict(s: Any, j: int) -> dict[str, float]:
+    return {"mean": float(s.mean[j]), "sd": float(s.sd[j]), "mcse": float(s.mcse[j]),
+            "p5": float(s.percentiles[5.0][j]), "p50": float(s.percentiles[50.0][j]),
+            "p95": float(s.percentiles[95.0][j]), "p_positive": float(s.p_positive[j]),
+            "p_positive_low": float(s.p_positive_low[j]),
+            "p_positive_high": float(s.p_positive_high[j])}
+
+
+def _vfm_bands(model: CaseModel) -> list[tuple[str, float]]:
+    pack = model.compiled.pack
+    if "value_for_money" not in pack.tables:
+        return []
+    bands = []
+    for row in pack.rows("value_for_money"):
+        low = row.get("bcr_from")
+        if low not in (None, ""):
+            bands.append((str(row.get("category")), float(low)))
+    return sorted(bands, key=lambda b: b[1])
+
+
+def _monte_carlo(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
+    names = list(model.option_names)
+    cf = model.counterfactual
+    npsv, inc = mc.outputs["npsv"], mc.outputs["inc_npsv"]
+    s_npsv = summarise(npsv, name="npsv", labels=names, percentiles=(5, 50, 95))
+    s_inc = summarise(inc, name="inc_npsv", labels=names, percentiles=(5, 50, 95))
+    p_pref = probability_best(npsv)
+    bands = _vfm_bands(model)
+    inc_bcr = np.nan_to_num(mc.outputs["inc_bcr"], nan=-np.inf)
+    options = []
+    for j, name in enumerate(names):
+        row: dict[str, Any] = {"option": name, "counterfactual": j == cf,
+                               "npsv": _summary_dict(s_npsv, j),
+                               "inc_npsv": _summary_dict(s_inc, j),
+                               "p_preferred": float(p_pref[j])}
+        if j != cf and bands:
+            row["p_bcr_at_least"] = {f"{cat} ({low:g})": float((inc_bcr[:, j] >= low).mean())
+                                     for cat, low in bands}
+        if "weighted_npsv" in mc.outputs:
+            w = mc.outputs["inc_weighted_npsv"][:, j]
+            row["inc_weighted_npsv"] = {"mean": float(w.mean()),
+                                        "p5": float(np.percentile(w, 5)),
+                                        "p95": float(np.percentile(w, 95))}
+        options.append(row)
+    histograms = {}
+    for j, name in enumerate(names):
+        if j == cf:
+            continue
+        counts, edges = np.histogram(inc[:, j], bins=_HIST_BINS)
+        if np.ptp(inc[:, j]) > 0:
+            histograms[name] = {"bin_edges": edges.tolist(),
+                                "counts": counts.astype(float).tolist()}
+    out = {"n_draws": mc.n, "seed": model.spec.seed if isinstance(mc.entropy, int) else None,
+           "seed_record": mc.seed_record(), "options": options,
+           "p_preferred": dict(zip(names, map(float, p_pref), strict=True)),
+           "histograms": histograms,
+           "metric_note": "inc_npsv is NPSV incremental to the counterfactual; "
+                          "P(BCR at least a band) uses the incremental BCR (undefined counts "
+                          "as not reaching the band)"}
+    if "weighted_npsv" in mc.outputs:
+        wp = probability_best(mc.outputs["weighted_npsv"])
+        out["p_preferred_weighted"] = dict(zip(names, map(float, wp), strict=True))
+    return out
+
+
+def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
+    names = list(model.option_names)
+    cf = model.counterfactual
+    inc = mc.outputs["inc_npsv"]
+    out: dict[str, Any] = {}
+    top = float(np.percentile(inc, 95, axis=0).max())
+    if top > 0:
+        x = np.linspace(0.0, top, _MONEY_POINTS)
+        p = probability_above(inc, x)  # (X, O)
+        out["threshold"] = {"x_label": "Threshold for incremental NPSV (£)",
+                            "x_is_money": True, "x": x.tolist(),
+                            "curves": {n: p[:, j].tolist() for j, n in enumerate(names)
+                                       if j != cf},
+                            "note": "probability that each option's NPSV, incremental to "
+                                    "the counterfactual, exceeds the threshold"}
+    if model.has_equity and "signed_pv_lines" in mc.outputs:
+        from appraisal.equity import line_weights, weights_kernel
+
+        incomes, reference, shares, unallocated, _ = model._equity  # type: ignore[misc]
+        signed = mc.outputs["signed_pv_lines"]
+        lw = line_weights(weights_kernel(incomes, reference, np.asarray(ETA_GRID)), shares,
+                          unallocated)  # (P, L)
+        onehot = model.compiled.option_matrix  # (L, O)
+        per_eta = (lw[:, :, None] * onehot[None, :, :]).transpose(1, 0, 2)  # (L, P, O)
+        weighted = signed @ per_eta.reshape(per_eta.shape[0], -1)
+        weighted = weighted.reshape(signed.shape[0], len(ETA_GRID), -1)  # (D, P, O)
+        curves = probability_best(weighted.transpose(1, 0, 2))  # (P, O)
+        out["eta"] = {"x_label": "η (elasticity of marginal utility of income)",
+                      "x_is_money": False, "x": list(ETA_GRID),
+                      "curves": {n: curves[:, j].tolist() for j, n in enumerate(names)},
+                      "note": "probability each option has the highest distributionally "
+                              "weighted NPSV, with η fixed at each value and every other "
+                              "input drawn"}
+    return out
+
+
+def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
+    nb = mc.outputs["inc_npsv"]
+    total = evpi(nb)
+    varying = {k: np.asarray(model.values(k, v), dtype=np.float64)
+               for k, v in mc.inputs.items() if np.ptp(np.asarray(v, dtype=np.float64)) > 0
+               and model.spec.input(k).field != "eta"}
+    groups = {g: [m for m in members if m in varying]
+              for g, members in model.spec.groups.items()}
+    groups = {f"group: {g}": m for g, m in groups.items() if m}
+    grouped = {m for members in groups.values() for m in members}
+    singles = {k: v for k, v in varying.items() if k not in grouped}
+    rows = []
+    if varying and mc.n >= 200:
+        table = {name: evppi(nb, {name: values}) for name, values in singles.items()}
+        table.update({g: evppi(nb, {m: varying[m] for m in members})
+                      for g, members in groups.items()})
+        rows = [{"parameters": list(r.parameters), "name": key, "evppi": r.value,
+                 "raw": r.raw, "clipped": r.clipped, "r_squared": r.r_squared.tolist()}
+                for key, r in table.items()]
+        rows.sort(key=lambda r: -r["evppi"])
+    return {"evpi": total, "evppi": rows,
+            "net_benefit": "NPSV incremental to the counterfactual (£, per decision)",
+            "method": "regression on the Monte Carlo draws (Strong, Oakley and Brennan 2014)"}
+
+
+def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
+    found = Issues()
+    for value, name, low in ((draws, "draws", 1), (sobol, "sobol", 2), (morris, "morris", 2)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < low):
+            found.error("invalid-value", f"'{name}' must be an integer >= {low} (got "
+                        f"{value!r})", field=name, fix=f"give {name} of at least {low}")
+    if sobol is not None and isinstance(sobol, int) and sobol >= 2 and sobol & (sobol - 1):
+        found.error("invalid-value", f"'sobol' base samples must be a power of 2 (got "
+                    f"{sobol})", field="sobol", fix="use e.g. 512, 1024 or 2048")
+    found.raise_if_errors("uncertainty")
+
+
+def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
+                        compiled: CompiledCase | None = None, draws: int | None = None,
+                        seed: int | None = None, sobol: int | None = None,
+                        morris: int | None = None, chunk_size: int | None = None,
+                        backend: Backend | int | str | None = None,
+                        keep_draws: bool = False) -> UncertaintyResult:
+    """Run every analysis of the case's ``uncertainty:`` section.
+
+    Parameters
+    ----------
+    case : Case
+        A case with an ``uncertainty:`` section.
+    spec : UncertaintySpec, optional
+        Replaces the case's section.
+    compiled : CompiledCase, optional
+        The compiled case, if at hand.
+    draws, seed : int, optional
+        Override the section's ``draws`` (>= 1; the section's ``0`` means no Monte Carlo)
+        and ``seed``.
+    sobol : int, optional
+        Sobol base samples (a power of 2), overriding the section.
+    morris : int, optional
+        Morris trajectories (none by default).
+    chunk_size : int, optional
+        Monte Carlo draws per chunk (results do not depend on it).
+    backend : Backend, int, str or None
+        Where chunks run (see :func:`~appraisal.uncertainty.resolve_backend`).
+    keep_draws : bool
+        Keep the Monte Carlo draws on the result (``result.draws``).
+
+    Raises
+    ------
+    AppraisalValidationError
+        If the case has no ``uncertainty:`` section or a count is invalid.
+    """
+    _check_counts(draws, sobol, morris)
+    spec = spec if spec is not None else case_spec(case)
+    model = CaseModel(case, spec, compiled=compiled)
+    n = spec.draws if draws is None else draws
+    seed = spec.seed if seed is None else seed
+    names = model.option_names
+    mc_result = None
+    mc: dict[str, Any] = {}
+    voi: dict[str, Any] = {}
+    acc: dict[str, Any] = {}
+    if n:
+        wanted = ["npsv", "inc_npsv", "inc_bcr"]
+        if model.has_equity:
+            wanted += ["weighted_npsv", "inc_weighted_npsv", "signed_pv_lines"]
+        mc_result = run_monte_carlo(model, spec.distributions, n, seed, chunk_size, backend,
+                                    correlation=spec.correlation, outputs=wanted,
+                                    keep_inputs=True)
+        mc = _monte_carlo(model, mc_result)
+        mc["seed"] = seed
+        acc = _acceptability(model, mc_result)
+        voi = _value_of_information(model, mc_result)
+    n_sobol = spec.sobol_base_samples if sobol is None else sobol
+    sobol_result = None
+    if n_sobol or morris:  # SALib is imported only when asked for
+        from appraisal.uncertainty.gsa import morris_screening, sobol_analysis
+    if n_sobol:
+        sobol_result = sobol_analysis(model, spec.distributions, n_sobol, rng=seed,
+                                      outputs=list(_SOBOL_OUTPUTS),
+                                      groups=spec.groups or None,
+                                      correlation=spec.correlation, backend=backend)
+    morris_result = None
+    if morris:
+        morris_result = morris_screening(model, spec.distributions, morris, rng=seed,
+                                         outputs=list(_SOBOL_OUTPUTS), backend=backend)
+    inputs = tuple({"name": i.name, "field": i.field, "group": i.group,
+                    "distribution": i.distribution.to_dict(),
+                    "central": float(model.values(i.name, [i.distribution.central])[0]),
+                    "lines": [model.compiled.line_names[k] for k in i.lines]
+                    if i.field not in ("eta", "rate_shift") else []}
+                   for i in spec.inputs)
+    return UncertaintyResult(
+        option_names=names, counterfactual=names[model.counterfactual],
+        focus=names[model.focus],
+        runner_up=None if model.runner_up is None else names[model.runner_up],
+        inputs=inputs, scenarios=tuple(scenario_table(model)), tornado=one_way(model),
+        switching=tuple(switching_values(model)),
+        two_way=two_way(model, *spec.two_way) if spec.two_way else None,
+        monte_carlo=mc, value_of_information=voi, acceptability=acc, sobol=sobol_result,
+        morris=morris_result, draws=mc_result if keep_draws else None)
+
+
+def uncertainty_hook(case: Case, compiled: CompiledCase, out: EngineOutput
+                     ) -> tuple[str, UncertaintyResult] | None:
+    """Lens hook for :func:`appraisal.evaluate`: the analyses, when the case asks for them."""
+    del out
+    if not isinstance(case.sections.get("uncertainty"), UncertaintySpec):
+        return None
+    return "uncertainty", analyse_uncertainty(case, compiled=compiled)
+
+
+def _register() -> None:
+    from appraisal.pipeline import LENS_HOOKS
+    from appraisal.schema import SECTION_PARSERS
+
+    SECTION_PARSERS["uncertainty"] = parse_uncertainty_section
+    if uncertainty_hook not in LENS_HOOKS:
+        LENS_HOOKS.append(uncertainty_hook)
+
+
+_register()
