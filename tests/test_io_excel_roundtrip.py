@@ -131,7 +131,8 @@ def test_yaml_written_for_a_case_reads_back_equal():
     assert _same(build_case(data), case)
 
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
+    str.strip)  # a name must have some content: blank names are refused by the schema
 _PAYLOADS = st.sampled_from(['=HYPERLINK("http://example.invalid","x")', "=cmd|' /C calc'!A0",
                              "+1+2", "-2+3", "@SUM(1)", "#N/A", " padded ", "yes", "1,234"])
 

@@ -340,3 +340,19 @@ def test_context_matches_the_golden_file(contexts, name):
         path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     want = json.loads(path.read_text(encoding="utf-8"))
     _close(got, want)
+
+
+def test_a_case_with_no_lines_still_reports():
+    import appraisal
+
+    """A valid case may have no impact lines yet (the schema's own example); its report
+    renders with empty PV tables instead of failing the whole run."""
+    from appraisal.report import render_report
+    from appraisal.report.context import report_context
+
+    case = appraisal.Case.from_records(title="Empty", base_year=2025, horizon_years=3,
+                                       options=[{"name": "BAU", "counterfactual": True},
+                                                {"name": "A"}], lines=[])
+    ctx = report_context(appraisal.evaluate(case))
+    assert ctx["cba"]["pv_lines"] == []
+    assert "Present value of costs" in render_report(ctx)
