@@ -56,9 +56,7 @@ from appraisal.prices import DeflatorIndex, PriceBase, PriceBasis, deflator_inde
 from appraisal.valuation import (
     Valuation,
     additionality_factor,
-    delay_time_major,
     persistence_filter,
-    persistence_time_major,
     resolve_valuation,
     validate_factor_draws,
 )
@@ -625,13 +623,17 @@ def evaluate_arrays(
                 if idx.size:
                     raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
         else:
-            flows = _shift(gross, take(dl))
-            raw = np.einsum("dlt,dlt->dl", flows, df[:, c.line_schedule, :]) if df.shape[0] > 1 \
-                else np.einsum("dlt,lt->dl", flows, df[0][c.line_schedule])
+            # per-draw delays move the discount factors, not the flows: no (D, L, T) arrays
+            raw = np.empty((max(df.shape[0], take(dl).shape[0]), L))
+            static = np.setdiff1d(np.arange(L), timed) if value_factor is not None \
+                else np.arange(L)
+            raw[:, static] = _pv_by_delay(gross[static][:, :, None], c.line_schedule[static],
+                                          take(dl)[:, static], df, None)
         if value_factor is not None:
             raw = np.array(np.broadcast_to(raw, (stop - start, L)))
-            raw[:, timed] = _timed_pv(c, timed, take(drops)[:, timed],  # type: ignore[index]
-                                      take(dl)[:, timed], value_factor, df)
+            raw[:, timed] = _pv_by_delay(_persistence_weights(c, timed),
+                                         c.line_schedule[timed], take(dl)[:, timed], df,
+                                         1.0 - take(drops)[:, timed])  # type: ignore[index]
         mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
         pv_lines[start:stop] = raw * mult
     costs = (pv_lines * c.is_cost) @ onehot
@@ -641,21 +643,58 @@ def evaluate_arrays(
                         pv_fiscal_benefits=fiscal)
 
 
-def _timed_pv(c: CompiledCase, timed: np.ndarray, drops: np.ndarray, delay: np.ndarray,
-              value_factor: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """PV before multipliers of the lines with persistence, for per-draw drop-off ``(n, P)``.
+def _persistence_weights(c: CompiledCase, timed: np.ndarray) -> np.ndarray:
+    """Flows of each persistence year, ``W[p, t, k] = value[p, t] * amounts[p, t - lag - k]``
+    for ``k < persistence`` (zero beyond): a line's flows are ``sum_k keep^k W[p, :, k]``
+    with ``keep = 1 - drop_off``, which is :func:`persistence_filter` written as a
+    polynomial in ``keep``. Cached on the compiled case, ``(P, T, K)``."""
+    key = ("persistence_weights", timed.tobytes())
+    if key not in c._cache:
+        T = c.n_years
+        pers = c.persistence[timed]  # type: ignore[index]
+        lags = c.lag[timed]  # type: ignore[index]
+        vf = (c.value_paths * c.price_factors)[timed]  # type: ignore[operator]
+        w = np.zeros((timed.size, T, int(pers.max(initial=1))))
+        for p, line in enumerate(timed):
+            for k in range(int(pers[p])):
+                s = int(lags[p]) + k
+                if s < T:
+                    w[p, s:, k] = vf[p, s:] * c.amounts[line, : T - s]
+        w.flags.writeable = False
+        c._cache[key] = w
+    return c._cache[key]
 
-    Works with years on the first axis so every step is a contiguous slice.
+
+def _pv_by_delay(weights: np.ndarray, schedule: np.ndarray, delay: np.ndarray, df: np.ndarray,
+                 keep: np.ndarray | None) -> np.ndarray:
+    """PV ``(n, P)`` of lines with flows ``sum_k keep^k weights[p, :, k]``, delayed per draw.
+
+    ``sum_t flow(t - k) df(t) = sum_u flow(u) df(u + k)`` (flows pushed past the horizon are
+    dropped), so each distinct delay ``k`` reads the discount factors ``k`` years later
+    and costs one matmul per schedule; the loop runs over distinct delays (a handful) and
+    persistence years (Horner's rule in ``keep``), never over draws. Kernel: no checks.
     """
-    q = np.ascontiguousarray(c.amounts[timed].T)  # (T, P)
-    flows = persistence_time_major(q, c.lag[timed], drops, c.persistence[timed])  # (T, n, P)
-    flows *= value_factor.T[:, None, :]
-    if np.any(delay):
-        flows = delay_time_major(flows, delay[0] if delay.shape[0] == 1 else delay)
-    factors = df[:, c.line_schedule[timed], :]  # (n or 1, P, T)
-    if factors.shape[0] == 1:
-        return np.einsum("tdp,pt->dp", flows, factors[0])
-    return np.einsum("tdp,dpt->dp", flows, factors)
+    P, T, K = weights.shape
+    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
+    out = np.empty((n, P))
+    for j, k in enumerate(np.unique(delay)):
+        shifted = df
+        if k:
+            shifted = np.zeros_like(df)
+            shifted[..., : max(T - int(k), 0)] = df[..., int(k):]
+        for s in np.unique(schedule):
+            cols = np.flatnonzero(schedule == s)
+            if j:  # the first delay filled every line; later ones only where they apply
+                cols = cols[(delay[:, cols] == k).any(axis=0)]
+            if not cols.size:
+                continue
+            w = weights[cols].transpose(1, 0, 2).reshape(T, -1)
+            terms = (shifted[:, s, :] @ w).reshape(-1, cols.size, K)
+            pv = terms[:, :, K - 1]
+            for m in range(K - 2, -1, -1):
+                pv = pv * keep[:, cols] + terms[:, :, m]  # type: ignore[index]
+            out[:, cols] = pv if not j else np.where(delay[:, cols] == k, pv, out[:, cols])
+    return out
 
 
 def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:

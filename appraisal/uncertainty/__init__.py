@@ -69,6 +69,7 @@ from appraisal.uncertainty.lens import (
     ETA_GRID,
     UncertaintyResult,
     analyse_uncertainty,
+    sobol_groups,
     uncertainty_hook,
 )
 from appraisal.uncertainty.sampling import (
@@ -190,6 +191,7 @@ __all__ = [
     "sobol_analysis",
     "sobol_convergence",
     "sobol_first_total",
+    "sobol_groups",
     "spearman_to_normal",
     "summarise",
     "switching_value",

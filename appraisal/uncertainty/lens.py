@@ -36,6 +36,7 @@ import numpy as np
 from appraisal.engine import CompiledCase, EngineOutput
 from appraisal.errors import Issues
 from appraisal.model import Case
+from appraisal.report.formatting import choose_money_unit, format_money
 from appraisal.uncertainty.backends import Backend
 from appraisal.uncertainty.case_model import CaseModel, case_spec
 from appraisal.uncertainty.deterministic import (
@@ -55,7 +56,8 @@ from appraisal.uncertainty.voi import evpi, evppi
 if TYPE_CHECKING:
     from appraisal.uncertainty.gsa import SensitivityResult
 
-__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "uncertainty_hook"]
+__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "sobol_groups",
+           "uncertainty_hook"]
 
 #: η values of the acceptability curve against η.
 ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
@@ -129,11 +131,17 @@ class UncertaintyResult:
         if mc.get("n_draws"):
             row = next(r for r in mc["options"] if r["option"] == self.focus)
             inc = row["inc_npsv"]
+            unit = choose_money_unit([inc["mean"], inc["p5"], inc["p95"]])
+
+            def money(x: float) -> str:
+                return format_money(x, unit)
+
             lines.append(f"  Monte Carlo, {mc['n_draws']:,} draws (seed {mc['seed']}): "
                          f"P({self.focus} preferred) = {mc['p_preferred'][self.focus]:.1%}")
-            lines.append(f"  incremental NPSV of {self.focus}: mean £{inc['mean'] / 1e6:,.2f}m "
-                         f"(± £{inc['mcse'] / 1e6:,.2f}m MCSE), 90% interval "
-                         f"£{inc['p5'] / 1e6:,.2f}m to £{inc['p95'] / 1e6:,.2f}m; "
+            lines.append(f"  incremental NPSV of {self.focus}: mean {money(inc['mean'])} "
+                         f"(± {format_money(inc['mcse'], unit, 2 if unit == '£m' else 1)} "
+                         f"Monte Carlo standard error), 90% interval "
+                         f"{money(inc['p5'])} to {money(inc['p95'])}; "
                          f"P(> 0) = {inc['p_positive']:.1%}")
         top = [r["parameter"] for r in self.tornado.rows[:3]]
         if top:
@@ -146,7 +154,8 @@ class UncertaintyResult:
                          f"(central {s.base_value:.4g})")
         voi = self.value_of_information
         if voi.get("evpi") is not None:
-            lines.append(f"  EVPI £{voi['evpi'] / 1e6:,.2f}m")
+            lines.append("  expected value of perfect information (EVPI): "
+                         + format_money(voi["evpi"], "auto"))
         return lines
 
     def report_context(self) -> dict[str, Any]:
@@ -354,6 +363,56 @@ def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
     found.raise_if_errors("uncertainty")
 
 
+def sobol_groups(spec: UncertaintySpec) -> dict[str, list[str]]:
+    """Parameter groups for Sobol indices: the declared groups, merged where inputs are
+    correlated across them.
+
+    Sobol indices need independent groups, so correlated inputs are analysed together: a
+    correlated pair in two groups (or ungrouped) joins one group named after its parts, e.g.
+    ``"benefit scale + additionality"``.
+
+    Examples
+    --------
+    >>> from appraisal.uncertainty.section import parse_uncertainty_section
+    >>> spec = parse_uncertainty_section({"inputs": [
+    ...     {"name": "a", "target": "all", "field": "scale",
+    ...      "distribution": {"dist": "uniform", "low": 0.9, "high": 1.1}},
+    ...     {"name": "b", "target": "all", "field": "rate_shift",
+    ...      "distribution": {"dist": "uniform", "low": -0.01, "high": 0.01}},
+    ...     {"name": "c", "target": "all", "field": "delay",
+    ...      "distribution": {"dist": "discrete", "values": [0, 1], "probabilities": [0.5, 0.5]}}],
+    ...     "correlation": {"pairs": [{"inputs": ["a", "b"], "rho": 0.4}]}})
+    >>> sobol_groups(spec)
+    {'a + b': ['a', 'b']}
+    """
+    label = {i.name: i.group or i.name for i in spec.inputs}
+    parent = {g: g for g in label.values()}
+
+    def root(g: str) -> str:
+        while parent[g] != g:
+            g = parent[g]
+        return g
+
+    corr = spec.correlation
+    if corr is not None:
+        names = list(corr.names)
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                if corr.matrix[a, b] != 0.0 and names[a] in label and names[b] in label:
+                    ra, rb = root(label[names[a]]), root(label[names[b]])
+                    if ra != rb:
+                        parent[rb] = ra
+    members: dict[str, list[str]] = {}
+    for name, g in label.items():
+        members.setdefault(root(g), []).append(name)
+    out: dict[str, list[str]] = {}
+    for r, names_in in members.items():
+        parts = list(dict.fromkeys(label[n] for n in names_in))
+        if len(names_in) > 1 or label[names_in[0]] != names_in[0]:
+            out[" + ".join(parts) if len(parts) > 1 else r] = names_in
+    return out
+
+
 def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
                         compiled: CompiledCase | None = None, draws: int | None = None,
                         seed: int | None = None, sobol: int | None = None,
@@ -417,7 +476,7 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     if n_sobol:
         sobol_result = sobol_analysis(model, spec.distributions, n_sobol, rng=seed,
                                       outputs=list(_SOBOL_OUTPUTS),
-                                      groups=spec.groups or None,
+                                      groups=sobol_groups(spec) or None,
                                       correlation=spec.correlation, backend=backend)
     morris_result = None
     if morris:

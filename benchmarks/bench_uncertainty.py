@@ -1,0 +1,373 @@
+"""Uncertainty benchmark: Monte Carlo and Sobol on the prevention example, in one run.
+
+Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4 options):
+
+1. **Monte Carlo**: 10^6 draws of 10 uncertain inputs (five line-scale groups, optimism
+   bias, drop-off, additionality, a benefit delay in whole years, a discount-rate shift)
+   through :func:`appraisal.uncertainty.run_monte_carlo` and the vectorised engine, one
+   engine call per chunk: wall time and draws/s in this process and on a 2-process
+   :class:`~appraisal.uncertainty.ProcessBackend`; peak traced memory at two chunk sizes.
+2. **Per-draw loop**: the same model called once per draw on a sample of draws, timed and
+   extrapolated to the full run (it checks it gets the same numbers as the chunked run).
+3. **Floor**: a minimal hand-written numpy kernel of the same arithmetic (scale the line
+   flow matrix, optimism bias, additionality, drop-off as a polynomial in ``1 - drop``,
+   delay by an index shift of the discount factors, sum per option), asserted equal to the
+   engine on the same draws, and timed against the engine on those draws.
+4. **Sobol**: one scale per line plus the five scalars (31 inputs) at N = 2^13 through
+   :func:`appraisal.uncertainty.sobol_analysis`: sampling, engine evaluation, analysis.
+
+Every ratio is measured in the same run, so it holds on a noisy shared machine. The
+distributions are illustrative spreads for exercising the machinery, not published values.
+
+Targets (issue 5, 2-core machine): 10^6 draws in under 20 s with memory bounded by the
+chunk size; at least 100x the per-draw loop; the engine within 2x of the floor; the Sobol
+run (sampling, evaluation and analysis) in under 60 s.
+
+Run: ``python benchmarks/bench_uncertainty.py [--quick] [--workers 2]``
+(``--quick``: 10^4 draws and N = 2^9, a few seconds; for smoke tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+import appraisal
+from appraisal.engine import CompiledCase, compile_case, evaluate_arrays
+from appraisal.uncertainty import (
+    PERT,
+    Discrete,
+    Distribution,
+    LogNormal,
+    Normal,
+    ProcessBackend,
+    Triangular,
+    run_monte_carlo,
+    sample_inputs,
+    sobol_analysis,
+    sobol_first_total,
+)
+
+EXAMPLE = "prevention"
+SEED = 20261122
+TARGET_MC_S = 20.0
+TARGET_LOOP_X = 100.0
+TARGET_FLOOR_X = 2.0
+TARGET_SOBOL_S = 60.0
+
+# --------------------------------------------------------------------- the model
+_COMPILED: dict[str, CompiledCase] = {}
+_LAYOUT: dict[str, Any] = {}
+
+
+def compiled_example(name: str = EXAMPLE) -> CompiledCase:
+    """The compiled example case, compiled once per process."""
+    if name not in _COMPILED:
+        _COMPILED[name] = compile_case(appraisal.load_case(appraisal.example_path(name)))
+    return _COMPILED[name]
+
+
+def scale_groups(c: CompiledCase) -> tuple[list[str], np.ndarray]:
+    """Five scale groups by line attributes: ``(names, group of each line)``."""
+    names = ["scale_costs_uplifted", "scale_costs_other", "scale_benefits_fiscal",
+             "scale_benefits_economic", "scale_benefits_social"]
+    group = []
+    for line, ob in zip(c.case.lines, c.ob_uplift, strict=True):
+        if line.kind == "cost":
+            group.append(0 if ob > 0 else 1)
+        else:
+            group.append({"fiscal": 2, "economic": 3}.get(line.value_type, 4))
+    return names, np.array(group)
+
+
+BENEFIT_DELAY = Discrete((0, 1, 2), (0.6, 0.3, 0.1))  # whole years, benefit lines only
+SCALARS: dict[str, Distribution] = {
+    "ob_realised": PERT(0.25, 1.0, 1.5),  # share of the compiled optimism-bias uplift
+    "drop_off_factor": Triangular(0.5, 1.0, 1.5),  # multiplies each line's drop-off
+    "additionality_factor": Triangular(0.7, 1.0, 1.2),  # multiplies each outcome chain
+    "benefit_delay": BENEFIT_DELAY,
+    "rate_shift": Normal(0.0, 0.005, low=-0.02, high=0.02),  # on every one-year rate
+}
+_GROUP_SPECS: tuple[Distribution, ...] = (
+    Triangular(0.9, 1.0, 1.4), Triangular(0.95, 1.0, 1.2), PERT(0.6, 1.0, 1.3),
+    PERT(0.5, 1.0, 1.2), LogNormal.from_median(1.0, 1.25))
+
+
+def mc_specs(c: CompiledCase) -> dict[str, Distribution]:
+    """Ten inputs: five line-scale groups and the five scalars."""
+    names, _ = scale_groups(c)
+    return {**dict(zip(names, _GROUP_SPECS, strict=True)), **SCALARS}
+
+
+def sobol_specs(c: CompiledCase) -> dict[str, Distribution]:
+    """One scale per line (its group's distribution) and the five scalars."""
+    _, group = scale_groups(c)
+    return {**{f"scale_{i:02d}": _GROUP_SPECS[g] for i, g in enumerate(group)}, **SCALARS}
+
+
+def engine_inputs(c: CompiledCase, x: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Map named draws ``[D]`` to :func:`evaluate_arrays` keyword arrays ``[D, L]``."""
+    L = c.n_lines
+    if "layout" not in _LAYOUT or _LAYOUT["layout"][0] is not c:
+        names, group = scale_groups(c)
+        benefit = ~c.is_cost & (c.line_option != c.counterfactual)
+        _LAYOUT["layout"] = (c, names, group, benefit)
+    _, names, group, benefit = _LAYOUT["layout"]
+    if f"scale_{0:02d}" in x:
+        scale = np.stack([x[f"scale_{i:02d}"] for i in range(L)], axis=1)
+    else:
+        scale = np.stack([x[n] for n in names], axis=1)[:, group]
+    delay = BENEFIT_DELAY.lookup(x["benefit_delay"]).astype(np.int64)
+    return {
+        "scale": scale,
+        "ob_uplift": c.ob_uplift[None, :] * x["ob_realised"][:, None],
+        "additionality": np.minimum(c.additionality[None, :]
+                                    * x["additionality_factor"][:, None], 1.0),
+        "drop_off": np.minimum(c.drop_off[None, :] * x["drop_off_factor"][:, None], 1.0),
+        "delay": delay[:, None] * benefit[None, :],
+        "rate_shift": x["rate_shift"],
+    }
+
+
+class EngineModel:
+    """``model(inputs) -> {"npsv": [D, O]}`` through the engine; picklable (by name).
+
+    ``chunk_size=None`` evaluates each call in one engine chunk, so the Monte Carlo chunk
+    size bounds the memory. Records the seconds spent inside calls (``seconds``) and, with
+    ``record=True``, the outputs of every call in order (``calls``; in-process only).
+    """
+
+    def __init__(self, example: str = EXAMPLE, chunk_size: int | None = None, *,
+                 record: bool = False) -> None:
+        self.example, self.chunk_size, self.record = example, chunk_size, record
+        self.seconds, self.calls = 0.0, []
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"example": self.example, "chunk_size": self.chunk_size, "record": False,
+                "seconds": 0.0, "calls": []}
+
+    def __call__(self, x: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        start = time.perf_counter()
+        c = compiled_example(self.example)
+        n = len(next(iter(x.values())))
+        out = evaluate_arrays(c, **engine_inputs(c, x), chunk_size=self.chunk_size or n)
+        self.seconds += time.perf_counter() - start
+        if self.record:
+            self.calls.append(out.npsv)
+        return {"npsv": out.npsv}
+
+
+# --------------------------------------------------------------------- the floor
+class Floor:
+    """A minimal hand-written numpy kernel of the engine's arithmetic (end-of-year timing).
+
+    Precomputed once, per schedule: the flows of each persistence year ``k`` of each line,
+    ``W[t, (l, k)] = value[l, t] * amounts[l, t - lag - k]`` for ``k < persistence``
+    (lines without persistence carry their real flows in ``k = 0``), so that a line's PV
+    is a polynomial in ``1 - drop_off``. Per chunk: discount factors by cumulative
+    product; for each distinct delay (a handful), the factors read that many years later
+    and one matmul per schedule; Horner's rule in ``1 - drop_off``; each draw and line
+    keeps the PV at its own delay; multipliers; one matmul per option.
+    """
+
+    def __init__(self, c: CompiledCase) -> None:
+        if c.case.timing != "end":
+            raise SystemExit("the floor kernel implements end-of-year timing only")
+        L, T = c.n_lines, c.n_years
+        pers = c.persistence if c.persistence is not None else np.ones(L, np.int64)
+        K = int(pers.max())
+        W = np.zeros((L, T, K))
+        vf = c.value_paths * c.price_factors
+        for ln in range(L):
+            if pers[ln] == 1:
+                W[ln, :, 0] = c.gross[ln]
+                continue
+            for k in range(pers[ln]):
+                s = int(c.lag[ln]) + k
+                W[ln, s:, k] = vf[ln, s:] * c.amounts[ln, : T - s]
+        self.K, self.T, self.L = K, T, L
+        self.rates = np.asarray(c.rates)
+        self.lines = [np.flatnonzero(c.line_schedule == s) for s in range(self.rates.shape[0])]
+        self.W = [np.ascontiguousarray(W[idx].transpose(1, 0, 2).reshape(T, -1))
+                  for idx in self.lines]  # per schedule: [T, L_s * K]
+        self.signed_onehot = np.where(c.is_cost, -1.0, 1.0)[:, None] * c.option_matrix
+
+    def npsv(self, scale: np.ndarray, ob_uplift: np.ndarray, additionality: np.ndarray,
+             drop_off: np.ndarray, delay: np.ndarray, rate_shift: np.ndarray) -> np.ndarray:
+        """NPSV ``[n, O]`` for one chunk of draws (all inputs ``[n, L]``, ``rate_shift [n]``)."""
+        n, T, K = scale.shape[0], self.T, self.K
+        delays = np.unique(delay)
+        df = np.zeros((self.rates.shape[0], n, T + int(delays[-1])))
+        df[:, :, 0] = 1.0
+        np.cumprod(1.0 / (1.0 + self.rates[:, None, :] + rate_shift[None, :, None]), axis=-1,
+                   out=df[:, :, 1:T])
+        keep = 1.0 - drop_off
+        pv = np.empty((n, self.L))
+        for s, idx in enumerate(self.lines):
+            keep_s, delay_s = keep[:, idx], delay[:, idx]
+            for j, d in enumerate(delays):
+                # the first distinct delay fills every line; later ones only the lines
+                # some draw delays by d, and only where it does
+                cols = np.arange(idx.size) if j == 0 else np.flatnonzero(
+                    (delay_s == d).any(axis=0))
+                if not cols.size:
+                    continue
+                w = self.W[s].reshape(T, idx.size, K)[:, cols].reshape(T, -1)
+                c = (df[s, :, d:d + T] @ w).reshape(n, cols.size, K)
+                p = c[:, :, K - 1]
+                for k in range(K - 2, -1, -1):
+                    p = p * keep_s[:, cols] + c[:, :, k]
+                target = idx[cols]
+                pv[:, target] = p if j == 0 else np.where(delay_s[:, cols] == d, p,
+                                                          pv[:, target])
+        return (pv * (scale * (1.0 + ob_uplift) * additionality)) @ self.signed_onehot
+
+
+# --------------------------------------------------------------------- helpers
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def traced_peak(fn: Callable[[], Any]) -> float:
+    """Peak traced allocation (MB) while ``fn`` runs (numpy reports to tracemalloc)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def verdict(label: str, ok: bool, figure: str) -> str:
+    return f"target {label:<44s} {'met' if ok else 'NOT met':<8s} ({figure})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="10^4 draws, N = 2^9, small samples (smoke test)")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
+    args = parser.parse_args(argv)
+    q = args.quick
+    n = 10_000 if q else 1_000_000
+    chunk = 8192 if q else 16_384
+    n_mem, chunks_mem = (8192, (4096, 8192)) if q else (250_000, (4096, 16_384))
+    loop_k = 20 if q else 200
+    log2n = 9 if q else 13
+
+    c = compiled_example()
+    specs = mc_specs(c)
+    model = EngineModel()
+    print(f"case: {c.case.title} ({c.n_lines} lines, {c.n_years} years, "
+          f"{len(c.option_names)} options); {len(specs)} uncertain inputs; seed {SEED}")
+    run_monte_carlo(model, specs, 1000, SEED)  # warm-up: imports, BLAS threads
+
+    # 1. Monte Carlo through run_monte_carlo and the engine, one engine call per chunk
+    mc, t_mc = timed(lambda: run_monte_carlo(model, specs, n, SEED, chunk_size=chunk,
+                                             outputs="npsv"))
+    npsv = mc.outputs["npsv"]
+    par, t_par = timed(lambda: run_monte_carlo(EngineModel(), specs, n, SEED, chunk_size=chunk,
+                                               backend=ProcessBackend(args.workers),
+                                               outputs="npsv"))
+    if not np.array_equal(par.outputs["npsv"], npsv):
+        raise SystemExit("ProcessBackend and serial Monte Carlo disagree")
+    kept_mb = npsv[:n_mem].nbytes / 2**20
+    working = {size: traced_peak(lambda size=size: run_monte_carlo(
+        EngineModel(), specs, n_mem, SEED, chunk_size=size, outputs="npsv")) - kept_mb
+        for size in chunks_mem}
+
+    # 2. the same model, one draw per call
+    first = next(sample_inputs(specs, n, SEED, chunk_size=chunk)).inputs
+    loop = np.empty((loop_k, len(c.option_names)))
+
+    def per_draw() -> None:
+        for i in range(loop_k):
+            loop[i] = model({k: v[i:i + 1] for k, v in first.items()})["npsv"][0]
+
+    _, t_loop = timed(per_draw)
+    if not np.allclose(loop, npsv[:loop_k], rtol=1e-12, atol=1e-6):
+        raise SystemExit("per-draw loop and chunked Monte Carlo disagree")
+    t_loop_all = t_loop / loop_k * n
+
+    # 3. engine and floor on the same prepared inputs (the first Monte Carlo chunk)
+    kw = engine_inputs(c, first)
+    m = next(iter(kw.values())).shape[0]
+    floor = Floor(c)
+    floor_kw = {k: np.broadcast_to(v, (m, c.n_lines)) if k != "rate_shift" else v
+                for k, v in kw.items()}
+    eng = evaluate_arrays(c, **kw, chunk_size=m).npsv
+    flo = floor.npsv(**floor_kw)
+    assert np.allclose(eng, flo, rtol=1e-9, atol=1e-3), "floor and engine disagree"
+    assert np.allclose(flo, npsv[:m], rtol=1e-9, atol=1e-3), "floor and Monte Carlo disagree"
+    reps = 3 if q else 5
+    t_eng = min(timed(lambda: evaluate_arrays(c, **kw, chunk_size=m))[1] for _ in range(reps))
+    t_flo = min(timed(lambda: floor.npsv(**floor_kw))[1] for _ in range(reps))
+
+    # 4. Sobol with one scale per line and the scalars; the analysis step timed again
+    # on the same evaluations to split the total
+    s_specs = sobol_specs(c)
+    s_model = EngineModel(record=True)
+    res, t_sobol = timed(lambda: sobol_analysis(s_model, s_specs, 2**log2n, rng=SEED,
+                                                outputs="npsv"))
+    y = np.concatenate(s_model.calls)
+    _, t_analysis = timed(lambda: sobol_first_total(y, len(s_specs), num_resamples=100))
+    t_eval = s_model.seconds
+
+    # the table
+    rows = [
+        ("Monte Carlo, serial", f"{n:,} draws", t_mc,
+         f"{n / t_mc:,.0f} draws/s (chunk {chunk:,})"),
+        (f"Monte Carlo, {args.workers} processes", f"{n:,} draws", t_par,
+         f"{n / t_par:,.0f} draws/s; identical to serial"),
+        ("per-draw loop (extrapolated)", f"{n:,} draws", t_loop_all,
+         f"{loop_k / t_loop:,.0f} draws/s; {loop_k} draws timed and extrapolated"),
+        ("engine kernel, one chunk", f"{m:,} draws", t_eng,
+         f"{m / t_eng:,.0f} draws/s (best of {reps}; inputs prepared)"),
+        ("floor kernel, same draws", f"{m:,} draws", t_flo,
+         f"{m / t_flo:,.0f} draws/s (best of {reps}; np.allclose to engine)"),
+        (f"Sobol, {len(s_specs)} inputs, N=2^{log2n}", f"{res.n_evaluations:,} evals", t_sobol,
+         f"engine {t_eval:.2f} s, analysis {t_analysis:.2f} s, "
+         f"sampling and the rest {t_sobol - t_eval - t_analysis:.2f} s"),
+    ]
+    print(f"{'measure':<34s} {'size':>16s} {'seconds':>9s}  detail")
+    for label, size, seconds, detail in rows:
+        print(f"{label:<34s} {size:>16s} {seconds:9.3f}  {detail}")
+    for size, mb in working.items():
+        print(f"{'peak working memory, chunk ' + format(size, ','):<34s} "
+              f"{format(n_mem, ',') + ' draws':>16s} {mb:6.1f} MB  ({mb * 2**10 / size:.1f} KB "
+              f"per chunk draw; traced peak less the {kept_mb:.1f} MB of kept outputs)")
+    print("mean NPSV by option: " + ", ".join(
+        f"{name} {v / 1e6:.2f}m" for name, v in zip(c.option_names, npsv.mean(axis=0),
+                                                    strict=True)))
+    note = "" if not q else "  [quick run: scaled down; the targets are for the full run]"
+    small, big = chunks_mem
+    per_small, per_big = working[small] / small, working[big] / big
+    loop_x = t_loop_all / t_mc
+    floor_x = t_eng / t_flo
+    print(verdict(f"{n:,} draws in < {TARGET_MC_S:.0f} s", min(t_mc, t_par) < TARGET_MC_S,
+                  f"serial {t_mc:.1f} s, {args.workers} processes {t_par:.1f} s") + note)
+    print(verdict("memory bounded by the chunk size", per_big <= 1.5 * per_small,
+                  f"{working[small]:.0f} MB at chunk {small:,}, {working[big]:.0f} MB at "
+                  f"{big:,}: {per_small * 2**10:.1f} and {per_big * 2**10:.1f} KB per draw"))
+    print(verdict(f">= {TARGET_LOOP_X:.0f}x the per-draw loop", loop_x >= TARGET_LOOP_X,
+                  f"{loop_x:,.0f}x, serial Monte Carlo vs loop") + note)
+    print(verdict(f"engine within {TARGET_FLOOR_X:.0f}x of the floor",
+                  floor_x <= TARGET_FLOOR_X, f"engine/floor {floor_x:.2f}x; whole serial "
+                  f"Monte Carlo/floor {t_mc / (t_flo * n / m):.2f}x"))
+    print(verdict(f"Sobol ({len(s_specs)} inputs, N=2^{log2n}) in < {TARGET_SOBOL_S:.0f} s",
+                  t_sobol < TARGET_SOBOL_S,
+                  f"{t_sobol:.1f} s for {res.n_evaluations:,} evaluations") + note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
