@@ -108,8 +108,8 @@ class WeightSampling:
     @property
     def method(self) -> str:
         """One line saying how the weights were drawn."""
-        return (f"criterion weights drawn uniformly from the simplex (SMAA-2, no preference "
-                f"information), {self.n_samples} draws, seed {self.seed}")
+        return (f"{self.n_samples:,} sets of criterion weights drawn uniformly from all "
+                f"possible weightings (SMAA-2, no preference information), seed {self.seed}")
 
 
 def weight_sampling(values: npt.ArrayLike, *, n_samples: int, seed: int | np.random.SeedSequence
