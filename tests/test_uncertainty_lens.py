@@ -56,6 +56,20 @@ def test_process_backend_with_two_workers_gives_the_serial_result(case):
     assert _mc(serial) == _mc(parallel)
 
 
+def test_dask_local_cluster_gives_the_serial_result_on_a_real_case(case):
+    """Issue 5: the same seed gives identical results on the Dask backend (a LocalCluster
+    with two worker processes), for the prevention case through the engine."""
+    pytest.importorskip("dask.distributed")
+    from appraisal.uncertainty import DaskBackend
+
+    serial = analyse_uncertainty(case, draws=5000, seed=13, chunk_size=2048, keep_draws=True)
+    with DaskBackend(n_workers=2, processes=True) as backend:
+        dask = analyse_uncertainty(case, draws=5000, seed=13, chunk_size=2048,
+                                   backend=backend, keep_draws=True)
+    np.testing.assert_array_equal(serial.draws.outputs["npsv"], dask.draws.outputs["npsv"])
+    assert _mc(serial) == _mc(dask)
+
+
 def test_monte_carlo_at_constant_central_values_is_the_deterministic_result(case):
     spec = case.sections["uncertainty"]
     fixed = dataclasses.replace(spec, inputs=tuple(
