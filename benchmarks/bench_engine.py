@@ -59,6 +59,9 @@ def main() -> None:
 
     k_api = max(k // 10, 10)
     pack = compiled.pack
+    # the deterministic appraisal only: the case's own Monte Carlo section is what this
+    # loop stands in for, so it is not run inside every call
+    case = replace(case, sections={n: s for n, s in case.sections.items() if n != "uncertainty"})
     t0 = time.perf_counter()
     for i in range(k_api):
         lines_i = tuple(replace(ln, scale=float(s))
