@@ -53,7 +53,7 @@ def test_uncertainty_quick_prints_table_and_every_target(runs):
                 "peak working memory, chunk 4,096", "peak working memory, chunk 8,192"):
         assert row in out, row
     targets = re.findall(r"^target .* (met|NOT met) +\(", out, re.MULTILINE)
-    assert len(targets) == 5, out
+    assert len(targets) == 6, out
     assert "10,000 draws" in out
     assert "16,896 evals" in out  # N (K + 2) = 512 x 33 model evaluations
 
