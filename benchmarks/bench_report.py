@@ -51,7 +51,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"renders: {args.repeat}, mean {mean:.3f} s, median {statistics.median(times):.3f} s, "
           f"max {max(times):.3f} s per render")
     print(f"budget {BUDGET_SECONDS:.1f} s: mean is {mean / BUDGET_SECONDS:.3f} of it")
-    return 0 if max(cold, mean) <= BUDGET_SECONDS else 1
+
+    # the demo report end to end: appraise the prevention example (every lens, including its
+    # 10,000-draw Monte Carlo), build the report context from the result and render it
+    import appraisal
+    from appraisal.report.context import report_context
+
+    start = time.perf_counter()
+    case = appraisal.load_case(appraisal.example_path("prevention"))
+    result = appraisal.evaluate(case)
+    t_eval = time.perf_counter() - start
+    ctx = report_context(result)
+    t_ctx = time.perf_counter() - start - t_eval
+    demo_html = render_report(ctx)
+    t_demo = time.perf_counter() - start
+    print(f"demo report end to end: {t_demo:.2f} s (appraisal {t_eval:.2f} s, context "
+          f"{t_ctx:.2f} s, render {t_demo - t_eval - t_ctx:.2f} s; "
+          f"{len(demo_html) / 1024:.0f} KiB); rendering alone is "
+          f"{(t_demo - t_eval) / BUDGET_SECONDS:.2f} of the {BUDGET_SECONDS:.0f} s budget")
+    return 0 if max(cold, mean, t_demo - t_eval) <= BUDGET_SECONDS else 1
 
 
 if __name__ == "__main__":
