@@ -176,17 +176,31 @@ def _distributional(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -
             marker_x=dist["eta"], colours=kit.colours(ids), dashes=kit.dashes(ids))
 
 
+#: Stacked segments a chart can tell apart: the palette has eight colours.
+_MAX_SEGMENTS = 8
+
+
 def _mca(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> None:
     mca = ctx.get("mca")
     if not mca:
         return
     rows = mca["scores"]
+    series = {c["name"]: [r["weighted"][c["id"]] for r in rows] for c in mca["criteria"]}
+    description = ("Each bar is an option's total weighted score; segments show how much "
+                   "each criterion contributes.")
+    if len(series) > _MAX_SEGMENTS:
+        # distinct colours run out: keep the criteria that contribute most, sum the rest
+        ranked = sorted(series, key=lambda n: -max(abs(v) for v in series[n]))
+        kept, rest = ranked[: _MAX_SEGMENTS - 1], ranked[_MAX_SEGMENTS - 1:]
+        other = [sum(series[n][i] for n in rest) for i in range(len(rows))]
+        series = {**{n: series[n] for n in kept}, f"Other criteria ({len(rest)})": other}
+        description += (f" The {len(rest)} criteria that contribute least are summed as 'Other "
+                        "criteria'; the table above gives every criterion.")
     figs["mca_contributions"] = charts.bar_chart(
         "fig-mca-contributions", title="Weighted score by option and criterion",
-        description=("Each bar is an option's total weighted score; segments show how much "
-                     "each criterion contributes."),
+        description=description,
         categories=[kit.names[r["option"]] for r in rows], category_label="Option",
-        series={c["name"]: [r["weighted"][c["id"]] for r in rows] for c in mca["criteria"]},
+        series=series,
         stacked=True, horizontal=True, fmt=partial(format_number, decimals=1),
         tick_fmt=format_number)
 
