@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,6 +125,7 @@ def label(name: str, unit: str | None = None) -> str:
     return f"{text} ({unit})" if unit else text
 
 
+@functools.lru_cache(maxsize=4096)
 def is_fraction(path: str) -> bool:
     """True when values at ``path`` (dotted, within a line or the case) are fractions.
 
