@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError, OutputError
-from appraisal.io import xlsx_cells
+from appraisal.io import xlsx_cells, xlsx_render
 from appraisal.io.xlsx_cells import (
     INPUT_STYLE,
     META_SHEET,
@@ -336,7 +336,7 @@ def test_bad_formulas_and_cached_values_are_refused(formula, cached, code):
 def test_failed_verification_writes_nothing(tmp_path, monkeypatch):
     book = openpyxl.Workbook()
     write_formula(book.active["A1"], "=1+1", 2)
-    monkeypatch.setattr(xlsx_cells, "_inject", lambda xml, targets, title: xml)
+    monkeypatch.setattr(xlsx_render, "_inject", lambda xml, targets, title: xml)
     with pytest.raises(OutputError, match="did not verify"):
         save_workbook(book, tmp_path / "v.xlsx")
     assert list(tmp_path.iterdir()) == []
@@ -346,7 +346,7 @@ def test_text_that_became_a_formula_is_caught_before_saving():
     xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            b'<sheetData><row r="1"><c r="A1"><f>1+2</f><v /></c></row></sheetData></worksheet>')
     with pytest.raises(OutputError, match="about to be written as a formula"):
-        xlsx_cells._verify(xml, "Sheet", {}, {"A1"})
+        xlsx_render._verify(xml, "Sheet", {}, {"A1"})
 
 
 def test_save_refuses_existing_file_and_protected_input(tmp_path):
