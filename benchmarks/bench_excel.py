@@ -2,14 +2,22 @@
 
 Target (issue 6): reading the workbook, appraising it and writing ``results.xlsx`` (with
 its live formulas and cached values) in under 10 seconds on a 2-core machine. Prints the
-time of each step and the total; the input workbook is generated first (not timed).
+time of each step and the total for each of ``--repeat`` runs (each in a new process, as a
+user's ``appraisal run case.xlsx`` is), then their minimum, median and maximum; the target
+is judged on the median total (these machines are shared and noisy). The input workbook
+is generated first (not timed).
 
-    python benchmarks/bench_excel.py [--lines 5000] [--years 60]
+    python benchmarks/bench_excel.py [--lines 5000] [--years 60] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,11 +54,30 @@ def synthetic_case(lines: int, years: int, seed: int = 20250101) -> appraisal.Ca
                                        horizon_years=years, options=options, lines=records)
 
 
+def one_run(book: Path, out: Path) -> tuple[float, float, float]:
+    """Read *book*, appraise it, write *out*; the seconds of each step."""
+    t0 = time.perf_counter()
+    read = read_case_workbook(book)
+    t1 = time.perf_counter()
+    result = appraisal.evaluate(read)
+    t2 = time.perf_counter()
+    write_results_workbook(result, out)
+    t3 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--years", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs, each in a new process (the machine is shared: judge the "
+                             "median)")
+    parser.add_argument("--one", nargs=2, metavar=("BOOK", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(Path(args.one[0]), Path(args.one[1]))))
+        return
     folder = Path(tempfile.mkdtemp(prefix="bench-excel-"))
     case = synthetic_case(args.lines, args.years)
     start = time.perf_counter()
@@ -58,22 +85,26 @@ def main() -> None:
     made = time.perf_counter() - start
     print(f"input workbook: {args.lines:,} lines x {args.years} years, "
           f"{book.stat().st_size / 2**20:.1f} MB, written in {made:.2f} s (not timed)")
-    steps = {}
-    t0 = time.perf_counter()
-    read = read_case_workbook(book)
-    steps["read"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    result = appraisal.evaluate(read)
-    steps["run"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    out = write_results_workbook(result, folder / "results.xlsx")
-    steps["write results.xlsx"] = time.perf_counter() - t2
-    total = sum(steps.values())
-    for name, seconds in steps.items():
-        print(f"  {name:<20} {seconds:6.2f} s")
-    print(f"  {'total':<20} {total:6.2f} s  (target < {TARGET_S:.0f} s: "
-          f"{'met' if total < TARGET_S else 'NOT met'}; results.xlsx "
-          f"{out.stat().st_size / 2**20:.1f} MB)")
+    runs = []
+    for k in range(args.repeat):
+        # each run in a new process, as a user's `appraisal run case.xlsx` is (imports of the
+        # package itself not timed); a fresh copy of the input, so nothing is cached
+        out = folder / f"results-{k}.xlsx"
+        fresh = shutil.copy(book, folder / f"case-{k}.xlsx")
+        child = subprocess.run([sys.executable, __file__, "--one", str(fresh), str(out)],
+                               check=True, capture_output=True, text=True)
+        read, run, write = json.loads(child.stdout.strip().splitlines()[-1])
+        runs.append((read, run, write, read + run + write))
+        print(f"  run {k + 1}: read {read:.2f} s, appraise {run:.2f} s, "
+              f"write results.xlsx {write:.2f} s, total {read + run + write:.2f} s")
+    print(f"over {args.repeat} runs (min / median / max):")
+    for j, name in enumerate(("read", "appraise", "write results.xlsx", "total")):
+        times = sorted(run[j] for run in runs)
+        print(f"  {name:<20} {times[0]:6.2f} {statistics.median(times):6.2f} {times[-1]:6.2f} s")
+    median = statistics.median(run[3] for run in runs)
+    print(f"median total {median:.2f} s (target < {TARGET_S:.0f} s: "
+          f"{'met' if median < TARGET_S else 'NOT met'}); results.xlsx "
+          f"{out.stat().st_size / 2**20:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ RUNS = {
     "uncertainty": ["bench_uncertainty.py", "--quick"],
     "engine": ["bench_engine.py", "--draws", "2000", "--loop-sample", "10", "--chunk", "512"],
     "report": ["bench_report.py", "-n", "1"],
-    "excel": ["bench_excel.py", "--lines", "40", "--years", "8"],
+    "excel": ["bench_excel.py", "--lines", "40", "--years", "8", "--repeat", "2"],
 }
 
 
@@ -79,5 +79,9 @@ def test_excel_benchmark_small(runs):
     run = runs["excel"]
     assert run.returncode == 0, run.stderr
     assert "input workbook: 40 lines x 8 years" in run.stdout
-    for step in ("read", "run", "write results.xlsx", "total"):
-        assert re.search(rf"^  {re.escape(step)} +\d+\.\d+ s", run.stdout, re.MULTILINE), step
+    assert len(re.findall(r"^  run \d: read \d+\.\d+ s, appraise", run.stdout, re.MULTILINE)) == 2
+    for step in ("read", "appraise", "write results.xlsx", "total"):
+        assert re.search(rf"^  {re.escape(step)} +(\d+\.\d+ +){{2}}\d+\.\d+ s$", run.stdout,
+                         re.MULTILINE), step
+    assert re.search(r"^median total \d+\.\d+ s \(target < 10 s: (met|NOT met)\)", run.stdout,
+                     re.MULTILINE)

@@ -214,3 +214,26 @@ def test_case_options_parsed():
     assert case.prices.deflator_basis == "financial"
     assert dict(case.prices.deflator) == {2030: 120.0}
     assert case.allow_unconfirmed == ("gdp_deflator",)
+
+
+def test_explicit_values_checked_in_bulk_give_what_the_per_value_checks_give():
+    """Whole-number years and plain amounts take a bulk path; anything else is checked
+    value by value. Both must build the same profile (years as 2026.0 take the slow path)."""
+    values = {2027: 3, 2025: 1.5, 2026: 0}
+    fast = build_case(_data(lines=[_line(values=values)])).lines[0].profile
+    slow = build_case(_data(lines=[_line(values={float(y): a for y, a in values.items()})]))
+    assert fast == slow.lines[0].profile
+    assert fast.values == ((2025, 1.5), (2026, 0.0), (2027, 3.0))
+    assert all(type(a) is float for _, a in fast.values)
+
+
+@pytest.mark.parametrize(("values", "code", "year"), [
+    ({2025: 1, 2026: -2}, "out-of-range", 2026),
+    ({2025: 1, 2031: 2}, "year-outside-horizon", 2031),
+    ({2025: 1, 2027: float("nan")}, "not-finite", 2027),
+    ({2025: True}, "wrong-type", 2025),
+])
+def test_a_bad_value_among_good_ones_is_still_located(values, code, year):
+    (issue,) = _issues(_data(lines=[_line(values=values)]))
+    assert issue.code == code
+    assert issue.field == f"lines[0].values[{year}]"

@@ -51,6 +51,11 @@ def plain(value: Any) -> Any:
     >>> plain(LineOptimismBias(project_type="standard_buildings", duration=True))
     {'project_type': 'standard_buildings', 'duration': True}
     """
+    kind = type(value)
+    if kind is float or kind is int or kind is str or kind is bool or value is None:
+        return value  # the common case, first
+    if kind is dict and all(type(v) is float for v in value.values()):
+        return dict(value)  # e.g. amounts by year
     if hasattr(value, "to_data") and callable(value.to_data):
         return plain(value.to_data())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -84,9 +89,9 @@ def _record(obj: Any, cls: type, specs: Sequence[Any]) -> dict[str, Any]:
 
 def _line(line: Line) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    generated = line.profile.to_data()
     for spec in LINE_FIELDS:
         if spec.name in ("values", "profile"):
-            generated = line.profile.to_data()
             if spec.name in generated:
                 out[spec.name] = plain(generated[spec.name])
             continue

@@ -23,6 +23,7 @@ difference is a bug, and nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,26 +51,35 @@ Y0 = len(LINE_COLUMNS) + 2
 _RTOL = 1e-9
 
 
-def protect_formulas(book: BookBuilder, sheet: str, formulas: dict[tuple[int, int], str]) -> None:
-    """Record every formula cell of *sheet* as protected, one range per block of rows."""
-    rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for (r, c), text in formulas.items():
-        rows[r].append((c, text))
+def protect_formulas(book: BookBuilder, sheet: str,
+                     formulas: Mapping[int, Mapping[int, str]]) -> None:
+    """Record every formula cell of *sheet* as protected, one range per block of rows.
+
+    *formulas* maps each row to its formula cells (column to text). Runs of adjacent
+    columns become ranges; equal runs on consecutive rows are merged, with one digest
+    per row (see :func:`~appraisal.io.excel_changes.formula_row_digest`).
+    """
     spans = []
-    for r, cells in rows.items():
-        cells.sort()
-        run = [cells[0]]
-        for c, text in cells[1:]:
-            if c == run[-1][0] + 1:
-                run.append((c, text))
-            else:
-                spans.append((run[0][0], run[-1][0], r, run))
-                run = [(c, text)]
-        spans.append((run[0][0], run[-1][0], r, run))
+    for r, row in formulas.items():
+        if not row:
+            continue
+        cols = sorted(row)
+        if cols[-1] - cols[0] == len(cols) - 1:  # one run: the common case
+            runs = [cols]
+        else:
+            runs, run = [], [cols[0]]
+            for c in cols[1:]:
+                if c == run[-1] + 1:
+                    run.append(c)
+                else:
+                    runs.append(run)
+                    run = [c]
+            runs.append(run)
+        spans += [(run[0], run[-1], r, formula_row_digest(map(row.__getitem__, run)))
+                  for run in runs]
     spans.sort(key=lambda s: (s[0], s[1], s[2]))
     group: list[Any] = []
-    for c0, c1, r, run in spans:
-        digest = formula_row_digest(t for _, t in run)
+    for c0, c1, r, digest in spans:
         if group and group[0] == c0 and group[1] == c1 and group[3] == r - 1:
             group[3] = r
             group[4].append(digest)
@@ -91,20 +101,20 @@ def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputLayout, *,
                       index: int) -> dict[str, Any]:
-    """Write the ``Calculation`` sheet; returns the option rows and a formula registry."""
+    """Write the ``Calculation`` sheet; returns the option rows and a formula registrar."""
     c, case = result.compiled, result.case
     ws, sheet = book.sheet("Calculation", index=index)
     T, L = c.n_years, c.n_lines
     last = column_letter(Y0 + T - 1)
     years = np.asarray(c.years)
-    formulas: dict[tuple[int, int], str] = {}
+    formulas: dict[int, dict[int, str]] = defaultdict(dict)
     calc = book.style("calc", "#,##0.00")
     plain, label = book.style("calc"), book.style("calc", bold=True)
     pct, factor = book.style("input", "0.00%"), book.style("calc", "0.000000")
 
     def f(r: int, col: int, text: str, cached: Any, style: int = calc) -> None:
         sheet.formula(r, col, text, cached, style)
-        formulas[(r, col)] = text
+        formulas[r][col] = text
 
     sheet.text(1, 1, "Calculation: live formulas (do not edit; change the inputs)", book.title)
     sheet.text(2, 1, f"{result.price_label}. Year 0 ({case.base_year}) is not discounted; "
@@ -259,15 +269,17 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         if d < T:
             shifted[d:] = (qty_value * fac_value)[: T - d]
         real_mirror[i] = shifted * float(c.scale[i]) * (1.0 + ob) * add_value
-        row_formulas = []
-        for k in range(T):
-            col = letters[k]
-            at = f"{col}$4-$M{r}+1"
-            fac = f"INDEX({per_year},1,{at})" if per_year else f"$J{r}"
-            row_formulas.append(f"IF({col}$4<$M{r},0,INDEX({qty_ref},1,{at})*{fac})"
-                                f"*$K{r}*(1+$L{r})*$N{r}")
+        # IF(col$4<$Mr,0,INDEX(amounts,1,col$4-$Mr+1)*factor)*$Kr*(1+$Lr)*$Nr, where the
+        # factor is $Jr or INDEX(factors by year,1,col$4-$Mr+1); built from fixed pieces
+        a, b = f"$4<$M{r},0,INDEX({qty_ref},1,", f"$4-$M{r}+1)*"
+        end = f")*$K{r}*(1+$L{r})*$N{r}"
+        if per_year:
+            mid = f"INDEX({per_year},1,"
+            row_formulas = [f"IF({col}{a}{col}{b}{mid}{col}{b[:-1]}{end}" for col in letters]
+        else:
+            row_formulas = [f"IF({col}{a}{col}{b}$J{r}{end}" for col in letters]
         sheet.formula_row(r, Y0, row_formulas, result.real_flows[i], calc)
-        formulas.update({(r, Y0 + k): text for k, text in enumerate(row_formulas)})
+        formulas[r].update(zip(range(Y0, Y0 + T), row_formulas, strict=True))
         dfr = used_row[int(c.line_schedule[i])]
         pv_mirror[i] = float(real_mirror[i] @ used[int(c.line_schedule[i])])
         f(r, 15, f"SUMPRODUCT({column_letter(Y0)}{r}:{last}{r},"
@@ -310,10 +322,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     for col in range(3, Y0):
         ws.column_dimensions[column_letter(col)].width = 13
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
-    registry: dict[str, dict[tuple[int, int], str]] = {"Calculation": formulas}
-
-    def register(title: str, more: dict[tuple[int, int], str]) -> None:
-        registry[title] = more
+    def register(title: str, more: Mapping[int, Mapping[int, str]]) -> None:
         protect_formulas(book, title, more)
 
     protect_formulas(book, "Calculation", formulas)

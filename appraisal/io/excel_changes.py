@@ -100,6 +100,10 @@ def normalise(data: Any) -> Any:
     if isinstance(data, Mapping):
         out = {}
         for key, value in data.items():
+            kind = type(value)
+            if kind is float or kind is int:  # the common case (yearly values), inline
+                out[str(key)] = float(value)
+                continue
             item = normalise(value)
             if item not in (None, "", [], {}):
                 out[str(key)] = item

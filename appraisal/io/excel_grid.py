@@ -23,7 +23,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.parsers import expat
 
 from appraisal.errors import AppraisalValidationError, Issue, UnsafeInputError
@@ -68,8 +68,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), col
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell as stored.
 
     ``kind`` is ``n`` (number), ``s`` (text), ``b`` (boolean), ``e`` (error value) or
@@ -172,7 +171,7 @@ class WorkbookGrid:
         return list(self.states)
 
     def _parse(self, part: str, start: Any = None, end: Any = None, chars: Any = None, *,
-               parser: Any = None) -> None:
+               parser: Any = None, data: bytes | None = None) -> None:
         parser = parser or _guarded_parser()
         if start:
             parser.StartElementHandler = start
@@ -181,7 +180,7 @@ class WorkbookGrid:
         if chars:
             parser.CharacterDataHandler = chars
         try:
-            parser.Parse(self._zip.read(part), True)
+            parser.Parse(self._zip.read(part) if data is None else data, True)
         except expat.ExpatError as exc:
             raise AppraisalValidationError([Issue(
                 "not-xlsx", f"corrupt or not an .xlsx: part {part!r} is not valid XML ({exc})",
@@ -314,6 +313,18 @@ class WorkbookGrid:
             return self._sheets[title]
         grid = SheetGrid(title, self.states[title])
         strings = self._shared_strings()
+        part = self._parts.get(title, "")
+        try:
+            data = self._zip.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            data = None  # let the guarded parse below report it, located
+        if data is not None:
+            self._parse(part, data=data)  # guarded pass at C speed: well-formed, no DTD
+            scanned = _scan_plain_sheet(data, strings)
+            if scanned is not None:
+                grid.cells, grid.merged = scanned
+                self._sheets[title] = grid
+                return grid
         cells = grid.cells
         parser = _guarded_parser(namespaces=False)
         local: dict[str, str] = {}
@@ -375,8 +386,7 @@ class WorkbookGrid:
             elif n == "rPh":
                 st[7] -= 1
 
-        part = self._parts.get(title, "")
-        self._parse(part, start, end, parser=parser)
+        self._parse(part, start, end, parser=parser, data=data)
         self._sheets[title] = grid
         return grid
 
@@ -419,6 +429,103 @@ def _cell(raw: dict[str, Any], strings: list[str]) -> Cell | None:
     if v == "":
         return Cell(None, None, formula, style)
     return Cell("n", _number(v), formula, style)
+
+
+# --- fast path: sheet parts written in the plain form (this toolkit, Excel, LibreOffice) ---
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROOT = re.compile(r'\s*(?:<\?xml[^>]*\?>\s*)?<worksheet\b([^>]*)>')
+# one token of sheetData: a cell (r, s, t attributes in that order; plain <f>, <v>, <is><t>)
+# or a row tag; anything else sends the sheet to the general parser
+_TOKEN = (r'\s*(?:<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+          r'(?:/>|>(<f>[^<]*</f>|<f/>)?(<v>[^<]*</v>|<v/>)?'
+          r'(<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
+          r'|<row(?: [a-zA-Z:]{1,20}="[^"<>]*")*/?>|</row>)')
+_CELLS = re.compile(_TOKEN)
+_ONLY_TOKENS = re.compile(f"(?:{_TOKEN})*+")  # possessive: no backtracking state kept
+_MERGE = re.compile(r'<mergeCell\sref="([^"]*)"')
+_CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
+
+
+def _unescape(text: str) -> str:
+    """Resolve the predefined entities and character references of XML text."""
+    if "&" not in text:
+        return text
+    if "&#" in text:
+        text = _CHAR_REF.sub(lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x"
+                                           else int(m.group(1))), text)
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _column(letters: str) -> int:
+    col = _LETTER_COLS.get(letters)
+    if col is None:
+        col = parse_ref(letters + "1")[1]
+    return col
+
+
+def _scan_plain_sheet(data: bytes, strings: list[str]
+                      ) -> tuple[dict[tuple[int, int], Cell], list[str]] | None:
+    """Cells and merged ranges of a sheet part in the plain form, or None (use the parser).
+
+    Runs only after the guarded expat pass has proved the part well formed, free of a
+    DTD and of entity declarations. The plain form is what this toolkit, Excel and
+    LibreOffice write: unprefixed elements in the main namespace, cells with ``r``,
+    ``s`` and ``t`` attributes in that order, plain ``<f>``, ``<v>`` and ``<is><t>``
+    children. Every character of ``sheetData`` must belong to such a token (checked by
+    one C-level match first), or None is returned and the general parser reads the part;
+    the cells are the same either way.
+
+    Examples
+    --------
+    >>> xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    ...        b'<sheetData><row r="2"><c r="B2" s="3"><f>A2*2</f><v>5</v></c>'
+    ...        b'<c r="C2" t="inlineStr"><is><t>a &amp;lt; b</t></is></c></row></sheetData>'
+    ...        b'<mergeCells><mergeCell ref="D2:E2"/></mergeCells></worksheet>')
+    >>> cells, merged = _scan_plain_sheet(xml, [])
+    >>> cells[(2, 2)], cells[(2, 3)].value, merged
+    (Cell(kind='n', value=5, formula='A2*2', style=3), 'a &lt; b', ['D2:E2'])
+    >>> _scan_plain_sheet(xml.replace(b'<f>', b'<f t="shared" si="0">'), []) is None
+    True
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    root = _ROOT.match(text)
+    if (root is None or f' xmlns="{_MAIN}"' not in root.group(1) or "\r" in text
+            or "<!--" in text or "<![CDATA[" in text or text.count("<sheetData") != 1):
+        return None
+    at = text.find("<sheetData>")
+    if at < 0:
+        return ({}, _MERGE.findall(text)) if re.search(r"<sheetData\s*/>", text) else None
+    begin = at + len("<sheetData>")
+    stop = text.find("</sheetData>", begin)
+    if (stop < 0 or ":mergeCell" in text[stop:]
+            or _ONLY_TOKENS.fullmatch(text, begin, stop) is None):
+        return None
+    cells: dict[tuple[int, int], Cell] = {}
+    columns, number = _LETTER_COLS, _number
+    for letters, row, style, kind, f, v, inline in _CELLS.findall(text, begin, stop):
+        if not (f or v or inline):
+            continue  # a row tag or a styled empty cell
+        where = (int(row), columns.get(letters) or _column(letters))
+        s = int(style) if style else 0
+        formula = None if not f else ("" if f == "<f/>" else f[3:-4])
+        if formula and "&" in formula:
+            formula = _unescape(formula)
+        value = None if not v else ("" if v == "<v/>" else v[3:-4])
+        if value and (not kind or kind == "n"):
+            cells[where] = Cell("n", number(value), formula, s)
+            continue
+        built = _cell({"t": kind or "n", "s": s, "f": formula,
+                       "v": None if value is None else _unescape(value),
+                       "is": None if not inline else
+                       [_unescape(inline[inline.index(">", 5) + 1:-9])]}, strings)
+        if built is not None:
+            cells[where] = built
+    return cells, _MERGE.findall(text, stop)
 
 
 def open_grid(path: str | Path) -> WorkbookGrid:

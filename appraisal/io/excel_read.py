@@ -57,6 +57,8 @@ class WorkbookInput:
     warnings: list[Issue] = field(default_factory=list)
     year_cells: tuple[str, int, int | None] | None = None
     line_rows: dict[int, int] = field(default_factory=dict)
+    _memo: dict[tuple[Any, ...], str] = field(default_factory=dict, repr=False, compare=False)
+    _memo_size: int = field(default=-1, repr=False, compare=False)
 
     def locate(self, path: tuple[Any, ...]) -> str:
         """``Sheet!Cell`` of a field path (or of its nearest located parent)."""
@@ -71,12 +73,23 @@ class WorkbookInput:
                 year = None
             if row is not None and year is not None and base is not None and year >= base:
                 return cell_ref(title, row, first + year - base)
-        while probe:
-            for candidate in (probe, _alt(probe)):
-                if candidate in self.locations:
-                    return self.locations[candidate]
-            probe = probe[:-1]
-        return self.locations.get((), "Case!A1")
+        if len(self._memo) > 200_000 or self._memo_size != len(self.locations):
+            self._memo.clear()
+            self._memo_size = len(self.locations)
+        return self._nearest(probe)
+
+    def _nearest(self, probe: tuple[Any, ...]) -> str:
+        """Location of *probe* or of its nearest located parent (memoised by prefix)."""
+        found = self._memo.get(probe)
+        if found is not None:
+            return found
+        found = self.locations.get(probe)
+        if found is None:
+            found = self.locations.get(_alt(probe))
+        if found is None:
+            found = self._nearest(probe[:-1]) if probe else "Case!A1"
+        self._memo[probe] = found
+        return found
 
     def meta_json(self, key: str) -> Any:
         """A JSON item stored in ``_meta`` over several cells (None when absent)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -136,11 +137,11 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
     value_money = book.style("calc", "#,##0")
     first = 5
     cf_row = first + calc["counterfactual"]
-    formulas: dict[tuple[int, int], str] = {}
+    formulas: dict[int, dict[int, str]] = defaultdict(dict)
 
     def f(r: int, c: int, text: str, cached: Any, style: int) -> None:
         sheet.formula(r, c, text, cached, style)
-        formulas[(r, c)] = text
+        formulas[r][c] = text
 
     for k, m in enumerate(result.options):
         r, cr = first + k, calc["option_rows"][k]

@@ -148,6 +148,7 @@ def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
                 beyond_by_row[r] = min(c, beyond_by_row.get(r, c))
     rows = {r for r, _, _ in table} | filled
     records = {r: rec for r, rec, _ in table}
+    letters = [column_letter(first + k) for k in range(n_years)]
     for r in sorted(rows):
         record = records.get(r, {})
         if r in beyond_by_row:
@@ -160,8 +161,9 @@ def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
             if f"profile.{name}" in record:
                 item["params"][name] = record[f"profile.{name}"]
         typed, edited = [], []
-        from appraisal.io.excel_template import generator_formula
+        from appraisal.io.excel_template import generator_formulas
 
+        expected_row: list[str] | None = None
         for k in range(n_years):
             c = first + k
             cell = sheet.get(r, c)
@@ -183,7 +185,9 @@ def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
                 if cell.kind is not None and cell.value != "":
                     typed.append(cell_ref(spec.title, r, c))
             elif cell.formula and kind in ("one_off", "constant", "growth", "ramp_up"):
-                expected = generator_formula(kind, column_letter(c), r)
+                if expected_row is None:
+                    expected_row = generator_formulas(kind, letters, r)
+                expected = expected_row[k]
                 if cell.formula != expected and normalise_formula(
                         cell.formula) != normalise_formula(expected):
                     edited.append(cell_ref(spec.title, r, c))

@@ -29,7 +29,9 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
@@ -156,6 +158,48 @@ class StyleBook:
             self._workbook.remove(self._sheet)
 
 
+def _letters() -> list[str]:
+    """Column letters, index 0 for column 1 (filled on first use)."""
+    if not _LETTERS:
+        column_letter(1)
+    return _LETTERS
+
+
+def _float_texts(values: np.ndarray) -> list[str]:
+    """Shortest texts of finite floats that read back to them (integers without ``.0``).
+
+    Made from the list's repr, cut up: one C-level pass for the whole row.
+
+    Examples
+    --------
+    >>> _float_texts(np.array([2.0, -0.0, 0.1, 1e16, -2.5e-07, 123456.78]))
+    ['2', '0', '0.1', '1e+16', '-2.5e-07', '123456.78']
+    """
+    if not values.size:
+        return []
+    # + 0.0 turns -0.0 into 0.0; repr of a list of floats is the shortest text of each
+    text = repr((values.astype(np.float64, copy=False) + 0.0).tolist())[1:-1] + ", "
+    return text.replace(".0, ", ", ").split(", ")[:-1]
+
+
+def _xml_texts(texts: Sequence[str]) -> list[str]:
+    """:func:`_xml_text` of many formulas at once (one pass over their joined text)."""
+    joined = "\x00".join(texts)
+    if joined.startswith("=") or "\x00=" in joined or joined.count("\x00") != len(texts) - 1:
+        return [_xml_text(t) for t in texts]
+    if "&" in joined or "<" in joined or ">" in joined:
+        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return joined.split("\x00") if texts else []
+
+
+def _xml_text(text: str) -> str:
+    """Formula text as XML character data (without a leading ``=``)."""
+    text = text.removeprefix("=")
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
 def _refuse(where: str, field: str, code: str, message: str, fix: str) -> AppraisalValidationError:
     return AppraisalValidationError([Issue(code, message, where, field, fix)], source=where)
 
@@ -244,13 +288,13 @@ class SheetData:
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
-        put = self._rows.setdefault(row, [])
-        for k, value in enumerate(arr.tolist()):
-            if skip_zero and value == 0.0:
-                continue
-            c = col + k
-            text = str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-            put.append((c, f'<c r="{column_letter(c)}{row}" s="{style}"><v>{text}</v></c>'))
+        tail = f'{row}" s="{style}"><v>'
+        letters = _letters()
+        self._rows.setdefault(row, []).extend(
+            (c, f'<c r="{letters[c - 1]}{tail}{text}</v></c>')
+            for c, value, text in zip(range(col, col + arr.size), arr.tolist(),
+                                      _float_texts(arr), strict=True)
+            if not (skip_zero and value == 0.0))
         self.max_col = max(self.max_col, col + arr.size - 1)
 
     def boolean(self, row: int, col: int, value: bool, style: int) -> None:
@@ -300,15 +344,12 @@ class SheetData:
         if len(formulas) != arr.size or any(len(f) >= MAX_FORMULA_CHARS for f in formulas):
             raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
                           "values do not match, or a formula is too long", "report this")
-        put = self._rows.setdefault(row, [])
-        letters = [column_letter(c) for c in range(col, col + arr.size)]
-        for k, (text, value) in enumerate(zip(formulas, arr.tolist(), strict=True)):
-            number = (str(int(value)) if value.is_integer() and abs(value) < 2**53
-                      else repr(value))
-            body = text.removeprefix("=").replace("&", "&amp;").replace("<", "&lt;").replace(
-                ">", "&gt;")
-            put.append((col + k, f'<c r="{letters[k]}{row}" s="{style}"><f>{body}</f>'
-                                 f"<v>{number}</v></c>"))
+        tail = f'{row}" s="{style}"><f>'
+        letters = _letters()
+        self._rows.setdefault(row, []).extend(
+            (c, f'<c r="{letters[c - 1]}{tail}{text}</f><v>{value}</v></c>')
+            for c, text, value in zip(range(col, col + arr.size), _xml_texts(formulas),
+                                      _float_texts(arr), strict=True))
         self.max_col = max(self.max_col, col + arr.size - 1)
 
     def any(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
@@ -330,12 +371,15 @@ class SheetData:
     def xml(self) -> bytes:
         """The ``<row>`` elements, rows and cells in order."""
         out = []
+        col, xml = itemgetter(0), itemgetter(1)
         for row in sorted(self._rows):
             cells = self._rows[row]
-            cells.sort(key=lambda item: item[0])
+            columns = list(map(col, cells))
+            if columns != sorted(set(columns)):  # out of order, or a column written twice
+                cells.sort(key=col)
             height = self._heights.get(row)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            out.append(f'<row r="{row}"{attrs}>' + "".join(x for _, x in cells) + "</row>")
+            out.append(f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>")
         return "".join(out).encode("utf-8")
 
 
@@ -352,14 +396,45 @@ def _splice(xml: bytes, data: SheetData) -> bytes:
         msg = (f"saving sheet {data.title!r}: it already holds cells written another way; "
                "nothing was saved")
         raise OutputError(msg)
-    rows = data.xml()
-    new = xml[:at] + b"<sheetData>" + rows + b"</sheetData>" + xml[at + len(empty):]
+    head, tail = xml[:at], xml[at + len(empty):]
     ref = f"A1:{column_letter(data.max_col)}{data.max_row}".encode()
-    start = new.find(b"<dimension ref=\"")
+    start = head.find(b"<dimension ref=\"")
     if start >= 0:
-        end = new.index(b'"', start + 16)
-        new = new[:start + 16] + ref + new[end:]
-    return new
+        end = head.index(b'"', start + 16)
+        head = head[:start + 16] + ref + head[end:]
+    rows = data.xml()
+    _check_well_formed(head + b"<sheetData/>" + tail, data.title)
+    _check_characters(rows, data.title)
+    return b"".join((head, b"<sheetData>", rows, b"</sheetData>", tail))
+
+
+#: Bytes XML 1.0 does not allow (control characters other than tab, LF and CR); in UTF-8
+#: they never occur inside a multi-byte sequence, so a byte scan finds them.
+_XML_ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+
+
+def _check_characters(rows: bytes, title: str) -> None:
+    """Refuse rows holding a character XML does not allow.
+
+    The rows are well formed by construction (every text and formula goes through
+    :func:`~xml.sax.saxutils.escape`, every number is the text of a finite float), so
+    this byte scan, not a full parse, is what they need: it is some ten times faster
+    than expat on the tens of megabytes of a large ``Calculation`` sheet.
+
+    Examples
+    --------
+    >>> _check_characters(b'<row r="1"><c r="A1"><v>1</v></c></row>', "S")
+    >>> _check_characters(b'<row r="1"><c r="A1"><f>1\x01</f></c></row>', "S")
+    Traceback (most recent call last):
+    ...
+    appraisal.errors.OutputError: saving sheet 'S': the sheet XML did not verify (a character \
+XML does not allow); nothing was saved
+    """
+    if rows.translate(None, _XML_ALLOWED_BYTES) or (
+            b"\xef\xbf" in rows and (b"\xef\xbf\xbe" in rows or b"\xef\xbf\xbf" in rows)):
+        msg = (f"saving sheet {title!r}: the sheet XML did not verify (a character XML does "
+               "not allow); nothing was saved")
+        raise OutputError(msg)
 
 
 def _check_well_formed(xml: bytes, title: str) -> None:
@@ -389,19 +464,23 @@ def render_with_sheets(workbook: Workbook, sheets: Mapping[str, SheetData]) -> b
     base = render_workbook(workbook)
     source = zipfile.ZipFile(io.BytesIO(base))
     parts = sheet_parts(source)
-    changed = {}
-    for title, data in sheets.items():
-        new = _splice(source.read(parts[title]), data)
-        _check_well_formed(new, title)
-        changed[parts[title]] = new
+    by_part = {parts[title]: data for title, data in sheets.items()}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    # zlib releases the GIL while it compresses, so one thread compresses a spliced part
+    # while this one builds and verifies the next; parts stay in their original order
+    with (zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
+          ThreadPoolExecutor(max_workers=1) as writer):
+        pending = []
         for info in source.infolist():
-            if info.filename in changed:
-                target.writestr(info, changed[info.filename], compress_type=zipfile.ZIP_DEFLATED,
-                                compresslevel=1 if len(changed[info.filename]) > 2**22 else 6)
+            if info.filename in by_part:
+                new = _splice(source.read(info), by_part[info.filename])  # and verified
+                pending.append(writer.submit(
+                    target.writestr, info, new, compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=1 if len(new) > 2**22 else 6))
             else:
-                target.writestr(info, source.read(info))
+                pending.append(writer.submit(target.writestr, info, source.read(info)))
+        for job in pending:
+            job.result()  # re-raise any error of the writer thread
     return out.getvalue()
 
 

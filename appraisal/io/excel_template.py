@@ -247,8 +247,9 @@ class _Writer:
                         else:
                             sheet.number(r, first + k, value, amount_in, field="values")
             else:
-                sheet.formula_row(r, first, [generator_formula(kind, column_letter(first + k), r)
-                                             for k in range(self.years)], amounts, amount_calc)
+                sheet.formula_row(r, first, generator_formulas(
+                    kind, [column_letter(first + k) for k in range(self.years)], r), amounts,
+                    amount_calc)
             sheet.formula(r, cols["total"], f"SUM({column_letter(first)}{r}:{last_col}{r})",
                           float(sum(amounts)), total_style)
         last = S.FIRST_ROW + self.line_rows - 1
@@ -384,6 +385,19 @@ def generator_formula(kind: str, letter: str, row: int) -> str:
                 f"MAX(1,${c['ramp_years']}{row})),0)")
     msg = f"unknown profile type {kind!r}"
     raise ValueError(msg)
+
+
+def generator_formulas(kind: str, letters: Sequence[str], row: int) -> list[str]:
+    """:func:`generator_formula` for several year columns of one row (built once, then joined).
+
+    Examples
+    --------
+    >>> generator_formulas("constant", ["M", "N"], 3) == [generator_formula("constant", x, 3)
+    ...                                                   for x in ("M", "N")]
+    True
+    """
+    parts = generator_formula(kind, "\x00", row).split("\x00")
+    return [letter.join(parts) for letter in letters]
 
 
 def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | None, *,
