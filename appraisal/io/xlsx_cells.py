@@ -18,21 +18,8 @@ The code lives in modules named for what they do, re-exported here unchanged:
 :mod:`appraisal.io.xlsx_furniture` (styles, names, drop-downs, panes, protection) and
 :mod:`appraisal.io.xlsx_meta` (the ``_meta`` sheet and the content fingerprint).
 
-How cached values are written
------------------------------
-openpyxl has no API for a formula's cached result (its issue #251 was closed
-"wontfix"), and patching its cell writer would change global state. So
-:func:`save_workbook` lets openpyxl save into memory and post-processes only
-the worksheet parts that hold recorded formulas: an expat parse of the part
-gives the byte span of each target ``<c>`` element, which is rebuilt (same
-attributes, the formula as written, ``<v>`` holding the value, ``t="str"`` or
-``t="b"`` for text or booleans); every other byte of the file is unchanged. The
-rebuilt parts are parsed again and each target cell is checked to hold exactly
-the formula and value intended, and every text cell that started with a
-formula trigger is checked to have no ``<f>`` element, before the file is
-written atomically (:func:`appraisal.io.atomic.atomic_write_bytes`). The
-workbook is also flagged ``fullCalcOnLoad`` so Excel recalculates on opening;
-cached values are for viewers that cannot.
+How cached values are written and verified before the file is saved atomically is
+explained in :mod:`appraisal.io.xlsx_render`.
 """
 
 from __future__ import annotations
