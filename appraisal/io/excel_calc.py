@@ -204,12 +204,9 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     mirror_real = quantities * factors * additionality[:, None]
     exact = _close(mirror_real, c.real) if L else np.zeros(0, bool)
     own_amounts = _close(quantities, resolved) if L else np.zeros(0, bool)
-    pf_formula = np.ones(L, bool)
-    for i, line in enumerate(case.lines):
-        if not np.allclose(value_paths[i], 1.0, rtol=0, atol=0):
-            pf_formula[i] = False
-        elif line.price_basis == "nominal" and nominal_row is None:
-            pf_formula[i] = False
+    pf_formula = (value_paths == 1.0).all(axis=1) if L else np.ones(0, bool)
+    if nominal_row is None:  # no deflator rows: nominal lines take factors by year
+        pf_formula &= np.array([line.price_basis != "nominal" for line in case.lines], bool)
     text_cell = book.style("calc")
     money_in = book.style("input", "#,##0.00")
     pv_mirror = np.zeros(L)
