@@ -478,3 +478,23 @@ def test_write_report_refuses_bad_targets(example, tmp_path, where):
     target = tmp_path if where == "folder" else tmp_path / "no" / "report.html"
     with pytest.raises(OutputError):
         write_report(example, target)
+
+
+def test_the_baseline_column_of_an_incremental_table_shows_dashes(example, example_html):
+    """Figures incremental to the counterfactual are zero in its own column by definition:
+    it is marked as the baseline and shows '—', not a column of £0.0m."""
+    start = example_html.index("Present values by option and category")
+    table = example_html[start:example_html.index("</table>", start)]
+    body_rows = re.findall(r"<tr[^>]*><th scope=\"row\">.*?</tr>", table, re.S)
+    money_rows = [row for row in body_rows if "£" in row]
+    assert money_rows
+    for row in money_rows:
+        first = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[0]  # the counterfactual's cell
+        assert first == "—", row
+    assert '<span class="caption-unit">baseline</span>' in table
+    # without an incremental comparison the column shows its own figures
+    plain = copy.deepcopy(example)
+    del plain["cba"]["comparison"]
+    html = render_report(plain)
+    start = html.index("Present values by option and category")
+    assert "baseline" not in html[start:html.index("</table>", start)]
