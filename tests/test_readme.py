@@ -1,4 +1,5 @@
-"""The README's YAML cases run as written, and its Quickstart has exactly two commands."""
+"""The README's YAML cases run as written, its Quickstart has exactly two commands, and its
+images are in the repository."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ def test_quickstart_has_exactly_make_demo_and_make_test():
     quickstart = TEXT.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"^(make \w+)\b", quickstart, re.M)
     assert commands == ["make demo", "make test"]
+
+
+def test_every_image_the_readme_shows_is_in_the_repository():
+    images = re.findall(r"!\[[^\]]+\]\(([^)\s]+)\)", README.read_text(encoding="utf-8"))
+    assert "docs/template.png" in images  # the finance officers' section shows the template
+    for image in images:
+        assert (README.parent / image).is_file(), image
