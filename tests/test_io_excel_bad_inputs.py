@@ -257,6 +257,25 @@ def test_macros_are_ignored_when_allowed(tmp_path):
     assert any("never run" in w.message for w in warnings)
 
 
+def test_a_workbook_is_read_once_for_the_run_and_its_change_report(tmp_path):
+    """The CLI reads the workbook for the run and again for the change report (which
+    allows macros, to report them): without macros the second read reuses the first;
+    with macros, what allow_macros changes is read afresh."""
+    from appraisal.io.excel_read import read_workbook_data
+
+    plain = _base(tmp_path)
+    first = read_workbook_data(plain)
+    assert read_workbook_data(plain, allow_macros=True) is first
+    (tmp_path / "m").mkdir()
+    path, _, _ = macro_enabled(tmp_path / "m")
+    refused = read_workbook_data(path)
+    assert any(i.code == "macros" for i in refused.issues.errors)
+    allowed = read_workbook_data(path, allow_macros=True)
+    assert allowed is not refused
+    assert not any(i.code == "macros" for i in allowed.issues.errors)
+    assert any(w.code == "macros" for w in allowed.warnings)
+
+
 def test_formula_with_a_cached_value_is_read_as_its_value(tmp_path):
     from appraisal.io.excel_read import read_case_workbook
 

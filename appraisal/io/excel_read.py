@@ -41,7 +41,9 @@ __all__ = ["WorkbookInput", "read_case_workbook", "read_workbook_data"]
 _REQUIRED_SHEETS = ("Case", S.OPTIONS.title, S.LINES.title, S.PROFILES.title)
 _NUMBER_TEXT = re.compile(r"[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?%?")
 _HIDDEN_OK = {META_SHEET}
-_CACHE: dict[tuple[Any, ...], WorkbookInput] = {}
+#: The last workbook read, by (path, size, mtime): (allow_macros, what was read). A run reads
+#: its workbook, then the change report reads it again; the second read reuses the first.
+_CACHE: dict[tuple[Any, ...], tuple[bool, WorkbookInput]] = {}
 
 
 @dataclass
@@ -57,6 +59,7 @@ class WorkbookInput:
     warnings: list[Issue] = field(default_factory=list)
     year_cells: tuple[str, int, int | None] | None = None
     line_rows: dict[int, int] = field(default_factory=dict)
+    has_macros: bool = False
     _memo: dict[tuple[Any, ...], str] = field(default_factory=dict, repr=False, compare=False)
     _memo_size: int = field(default=-1, repr=False, compare=False)
 
@@ -401,16 +404,19 @@ def read_workbook_data(path: str | Path, *, allow_macros: bool = False) -> Workb
     p = Path(path)
     try:
         stat = p.stat()
-        key = (str(p.resolve()), stat.st_size, stat.st_mtime_ns, allow_macros)
+        key = (str(p.resolve()), stat.st_size, stat.st_mtime_ns)
     except OSError:
         key = None
     if key is not None and key in _CACHE:
-        return _CACHE[key]
+        allowed, found = _CACHE[key]
+        # allow_macros changes what is read only for a workbook that has macros
+        if allowed == allow_macros or not found.has_macros:
+            return found
     with no_gc():
         found = _read(p, allow_macros)
     _CACHE.clear()  # one entry: the CLI's change report reuses what the run just read
     if key is not None:
-        _CACHE[key] = found
+        _CACHE[key] = (allow_macros, found)
     return found
 
 
@@ -431,7 +437,8 @@ def _read(p: Path, allow_macros: bool) -> WorkbookInput:
                          f"of its case ({reader.meta.get('inputs_omitted', '')})",
                          "run again from the original case file")
         found = WorkbookInput(p, data, reader.loc, reader.issues, reader.meta, digest,
-                              reader.warnings, reader.year_cells, reader.line_rows)
+                              reader.warnings, reader.year_cells, reader.line_rows,
+                              has_macros=grid.report.has_macros)
         reader.protected(found.meta_json("protected") or [])
     finally:
         grid.close()
