@@ -23,11 +23,25 @@ from appraisal.io.xlsx_cells import add_dropdown, define_name, protect_sheet, wr
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["META_CHUNK", "BookBuilder"]
+__all__ = ["META_CHUNK", "WORKBOOK_FORMAT", "BookBuilder", "tool_version"]
 
 #: Longest text stored in one ``_meta`` cell (Excel's limit is 32,767 characters).
 META_CHUNK = 30_000
 _HEADER_FILL, _HELP_COLOUR, _TITLE_COLOUR = "FFD9E1F2", "FF595959", "FF1F3864"
+
+
+#: The ``format`` recorded in ``_meta`` and on the cover of every workbook this toolkit writes.
+WORKBOOK_FORMAT = "appraisal case workbook"
+
+
+def tool_version() -> str:
+    """The installed toolkit's version (``unknown`` in a bare checkout)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class BookBuilder:

@@ -31,10 +31,11 @@ from appraisal.errors import AppraisalValidationError, Issue, Issues, Severity
 from appraisal.io import _schema_sheets as S
 from appraisal.io.excel_changes import cell_token, formula_row_digest, row_digest
 from appraisal.io.excel_grid import Cell, SheetGrid, WorkbookGrid, open_grid
+from appraisal.io.excel_sheets_read import read_sheets
 from appraisal.io.excel_stream import column_letter, no_gc
 from appraisal.io.xlsx_cells import META_SHEET, cell_ref
 from appraisal.model import Case
-from appraisal.schema import LINE_FIELDS, SCHEMA_VERSION, build_case
+from appraisal.schema import SCHEMA_VERSION, build_case
 
 __all__ = ["WorkbookInput", "read_case_workbook", "read_workbook_data"]
 
@@ -124,39 +125,6 @@ def _dotted(path: tuple[Any, ...]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _set_path(target: Any, path: tuple[Any, ...], value: Any) -> bool:
-    """Set *value* at *path* inside nested dicts/lists, creating containers; False if clash."""
-    node = target
-    for i, part in enumerate(path):
-        key = part[1] if isinstance(part, tuple) else part
-        last = i == len(path) - 1
-        nxt = path[i + 1] if not last else None
-        make = (lambda: []) if isinstance(nxt, int) else dict
-        if isinstance(node, list):
-            if not isinstance(key, int) or key > len(node):
-                return False
-            if key == len(node):
-                node.append(None if last else make())
-            if last:
-                if node[key] is not None:
-                    return False
-                node[key] = value
-                return True
-            if node[key] is None:
-                node[key] = make()
-            node = node[key]
-        elif isinstance(node, dict):
-            if last:
-                if key in node:
-                    return False
-                node[key] = value
-                return True
-            node = node.setdefault(key, make())
-        else:
-            return False
-    return False
 
 
 class _Reader:
@@ -421,8 +389,6 @@ def read_workbook_data(path: str | Path, *, allow_macros: bool = False) -> Workb
 
 
 def _read(p: Path, allow_macros: bool) -> WorkbookInput:
-    from appraisal.io.excel_sheets_read import read_sheets
-
     grid = open_grid(p)
     try:
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
@@ -483,9 +449,3 @@ def read_case_workbook(path: str | Path, *, allow_macros: bool = False) -> Case:
         raise AppraisalValidationError([*found.issues.items, *extra], source=name) from None
     found.issues.raise_if_errors(name)
     return case
-
-
-def line_map_names() -> tuple[str, ...]:
-    """Line fields that ``Line details`` may hold (map or list valued)."""
-    return tuple(f.name for f in LINE_FIELDS if f.type in ("map", "list")
-                 and f.name not in ("values", "profile"))

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.io import _schema_sheets as S
-from appraisal.io.excel_book import BookBuilder
+from appraisal.io.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.io.excel_changes import cell_token, row_digest
-from appraisal.io.excel_template import WORKBOOK_FORMAT, tool_version
 from appraisal.io.xlsx_cells import protect_sheet
 from appraisal.schema import SCHEMA_VERSION
 

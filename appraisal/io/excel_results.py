@@ -34,6 +34,7 @@ from typing import Any
 
 from appraisal.errors import AppraisalValidationError, OutputError
 from appraisal.io.atomic import PathLike
+from appraisal.io.case_data import case_to_data
 from appraisal.io.excel_book import BookBuilder
 from appraisal.io.excel_calc import write_calculation
 from appraisal.io.excel_stream import column_letter, no_gc
@@ -49,7 +50,6 @@ def _case_data(result: AppraisalResult) -> tuple[dict[str, Any], str]:
     """Plain data of the run's case, and what (if anything) could not be written."""
     import dataclasses
 
-    from appraisal.io.convert import case_to_data
     from appraisal.schema import build_case
 
     case = result.case

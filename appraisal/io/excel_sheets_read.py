@@ -14,7 +14,7 @@ from appraisal.io import _schema_sheets as S
 from appraisal.io.excel_changes import normalise_formula
 from appraisal.io.excel_stream import column_letter
 from appraisal.io.xlsx_cells import cell_ref
-from appraisal.schema import SCHEMA_VERSION
+from appraisal.schema import LINE_FIELDS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from appraisal.io.excel_read import _Reader
@@ -261,8 +261,6 @@ def _lines(rd: _Reader, data: dict[str, Any]) -> None:
 
 def _long(rd: _Reader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """Line details and Sections: one value per row, at a path."""
-    from appraisal.io.excel_read import _set_path, line_map_names
-
     sections = spec is S.SECTIONS
     lines = data.get("lines", [])
     index = {(ln.get("option"), ln.get("name")): i for i, ln in enumerate(lines)}
@@ -346,3 +344,42 @@ def read_sheets(rd: _Reader) -> dict[str, Any]:
     _deflator(rd, data)
     _long(rd, S.SECTIONS, data)
     return data
+
+
+def line_map_names() -> tuple[str, ...]:
+    """Line fields that ``Line details`` may hold (map or list valued)."""
+    return tuple(f.name for f in LINE_FIELDS if f.type in ("map", "list")
+                 and f.name not in ("values", "profile"))
+
+
+def _set_path(target: Any, path: tuple[Any, ...], value: Any) -> bool:
+    """Set *value* at *path* inside nested dicts/lists, creating containers; False if clash."""
+    node = target
+    for i, part in enumerate(path):
+        key = part[1] if isinstance(part, tuple) else part
+        last = i == len(path) - 1
+        nxt = path[i + 1] if not last else None
+        make = (lambda: []) if isinstance(nxt, int) else dict
+        if isinstance(node, list):
+            if not isinstance(key, int) or key > len(node):
+                return False
+            if key == len(node):
+                node.append(None if last else make())
+            if last:
+                if node[key] is not None:
+                    return False
+                node[key] = value
+                return True
+            if node[key] is None:
+                node[key] = make()
+            node = node[key]
+        elif isinstance(node, dict):
+            if last:
+                if key in node:
+                    return False
+                node[key] = value
+                return True
+            node = node.setdefault(key, make())
+        else:
+            return False
+    return False

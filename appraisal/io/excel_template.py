@@ -20,8 +20,10 @@ from typing import Any
 
 from appraisal.io import _schema_sheets as S
 from appraisal.io.atomic import PathLike
-from appraisal.io.excel_book import BookBuilder
+from appraisal.io.case_data import case_to_data
+from appraisal.io.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.io.excel_changes import normalise
+from appraisal.io.excel_reference import cover_sheet, parameters_sheet
 from appraisal.io.excel_stream import SheetData, column_letter, no_gc
 from appraisal.io.xlsx_cells import add_dropdown
 from appraisal.model import Case
@@ -31,20 +33,9 @@ __all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "write
 
 #: Year columns of a blank template (a case's template has one per year of its horizon).
 DEFAULT_YEARS = 60
-WORKBOOK_FORMAT = "appraisal case workbook"
 _CATEGORIES = ("capital", "operating", "fiscal saving", "economic", "social")
 _AGENCIES = ("Council", "NHS", "Police", "DWP", "Households", "Businesses")
 _YES_NO = ("yes", "no")
-
-
-def tool_version() -> str:
-    """The installed toolkit's version (``unknown`` in a bare checkout)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("appraisal")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 @dataclass
@@ -462,8 +453,6 @@ def write_template(
     >>> out.suffix
     '.xlsx'
     """
-    from appraisal.io.convert import case_to_data
-
     if data is None:
         data = case_to_data(case) if case is not None else {"schema_version": SCHEMA_VERSION}
     n_years = case.horizon_years if case is not None else int(years or DEFAULT_YEARS)
@@ -473,8 +462,6 @@ def write_template(
 
 def _write(path: PathLike, case: Case | None, data: Mapping[str, Any], n_years: int, *,
            force: bool, protect: Sequence[PathLike]) -> Path:
-    from appraisal.io.excel_reference import cover_sheet, parameters_sheet
-
     book = BookBuilder()
     add_input_sheets(book, data, case, years=n_years)
     cover_sheet(book, data)

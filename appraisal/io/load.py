@@ -51,7 +51,7 @@ def load_case(path: str | Path) -> Case:
 
         return load_yaml_case(p)
     if suffix in (".xlsx", ".xlsm"):
-        from appraisal.io.excel import read_case_workbook
+        from appraisal.io.excel_read import read_case_workbook
 
         return read_case_workbook(p)
     issue = Issue("file-type", f"cannot read '{p.suffix}' files", location=p.name,
