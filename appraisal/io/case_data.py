@@ -87,17 +87,11 @@ def _record(obj: Any, cls: type, specs: Sequence[Any]) -> dict[str, Any]:
 def _line(line: Line) -> dict[str, Any]:
     out: dict[str, Any] = {}
     generated = line.profile.to_data()
-    for spec in LINE_FIELDS:
-        if spec.name in ("values", "profile"):
-            if spec.name in generated:
-                out[spec.name] = plain(generated[spec.name])
-            continue
-        if not hasattr(line, spec.name):
-            continue
-        value = getattr(line, spec.name)
-        if not spec.required and (value is None or value == _default(Line, spec.name)):
-            continue
-        out[spec.name] = plain(value)
+    for spec in LINE_FIELDS:  # in schema order: the amounts from the profile, in place
+        if spec.name not in ("values", "profile"):
+            out.update(_record(line, Line, (spec,)))
+        elif spec.name in generated:
+            out[spec.name] = plain(generated[spec.name])
     return out
 
 
