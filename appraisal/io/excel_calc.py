@@ -101,7 +101,7 @@ def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputLayout, *,
                       index: int) -> dict[str, Any]:
-    """Write the ``Calculation`` sheet; returns the option rows and a formula registrar."""
+    """Write the ``Calculation`` sheet (its formulas protected); returns the option rows."""
     c, case = result.compiled, result.case
     ws, sheet = book.sheet("Calculation", index=index)
     T, L = c.n_years, c.n_lines
@@ -319,12 +319,8 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     for col in range(3, Y0):
         ws.column_dimensions[column_letter(col)].width = 13
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
-    def register(title: str, more: Mapping[int, Mapping[int, str]]) -> None:
-        protect_formulas(book, title, more)
-
     protect_formulas(book, "Calculation", formulas)
-    return {"option_rows": option_rows, "counterfactual": counterfactual,
-            "register": register}
+    return {"option_rows": option_rows, "counterfactual": counterfactual}
 
 
 def _extra(rows: list[tuple[str, np.ndarray, str]], start: int, values: np.ndarray,

@@ -36,7 +36,7 @@ from appraisal.errors import AppraisalValidationError, OutputError
 from appraisal.io.atomic import PathLike
 from appraisal.io.case_data import case_to_data
 from appraisal.io.excel_book import BookBuilder
-from appraisal.io.excel_calc import write_calculation
+from appraisal.io.excel_calc import protect_formulas, write_calculation
 from appraisal.io.excel_stream import column_letter, no_gc
 from appraisal.io.excel_template import add_input_sheets
 from appraisal.results import AppraisalResult
@@ -175,7 +175,7 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
     f(r + 2, 2, f'IF(SUMPRODUCT(ABS(J{first}:J{last}))<=B{r + 1}*MAX(1,SUMPRODUCT(ABS('
       f'I{first}:I{last}))),"OK","CHANGED")', "OK", book.style("calc", bold=True))
     ws.freeze_panes = "B5"
-    calc["register"]("Summary", formulas)
+    protect_formulas(book, "Summary", formulas)
 
 
 def write_results_workbook(result: AppraisalResult, path: PathLike, *, force: bool = False,

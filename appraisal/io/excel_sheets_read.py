@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from appraisal.io import _schema_sheets as S
 from appraisal.io.excel_changes import normalise_formula
 from appraisal.io.excel_stream import column_letter
+from appraisal.io.excel_template import generator_formulas
 from appraisal.io.xlsx_cells import cell_ref
 from appraisal.schema import LINE_FIELDS, SCHEMA_VERSION
 
@@ -161,8 +162,6 @@ def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
             if f"profile.{name}" in record:
                 item["params"][name] = record[f"profile.{name}"]
         typed, edited = [], []
-        from appraisal.io.excel_template import generator_formulas
-
         expected_row: list[str] | None = None
         for k in range(n_years):
             c = first + k

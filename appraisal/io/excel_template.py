@@ -210,6 +210,7 @@ class _Writer:
         unit_style = self.book.style("calc", wrap=False)
         total_style = self.book.style("calc", '#,##0.00;-#,##0.00;""')
         last_col = column_letter(first + self.years - 1)
+        letters = [column_letter(first + k) for k in range(self.years)]
         for i in range(self.line_rows):
             r = S.FIRST_ROW + i
             record = lines[i] if i < len(lines) else {}
@@ -238,9 +239,8 @@ class _Writer:
                         else:
                             sheet.number(r, first + k, value, amount_in, field="values")
             else:
-                sheet.formula_row(r, first, generator_formulas(
-                    kind, [column_letter(first + k) for k in range(self.years)], r), amounts,
-                    amount_calc)
+                sheet.formula_row(r, first, generator_formulas(kind, letters, r), amounts,
+                                  amount_calc)
             sheet.formula(r, cols["total"], f"SUM({column_letter(first)}{r}:{last_col}{r})",
                           float(sum(amounts)), total_style)
         last = S.FIRST_ROW + self.line_rows - 1
