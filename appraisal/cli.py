@@ -35,24 +35,37 @@ def _money(x: float | None, millions: bool = False) -> str:
 
 
 def summary_text(result) -> str:
-    """A readable summary table of a result."""
+    """A readable summary of a result: the headline, then every option's measures.
+
+    Labels come from :data:`appraisal.headline.LABELS`, the same as in every other output.
+    """
+    from appraisal.headline import headline, headline_lines
+
     definition = ("PV benefits / PV costs" if result.case.bcr_definition == "benefit_cost"
                   else "public-sector-cost form")
-    lines = [f"{result.case.title}", f"{result.price_label}; BCR = {definition}; "
-             f"increments against '{result.case.counterfactual.name}'", ""]
-    width = max(len(m.name) for m in result.options) + 2
-    big = max(abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)) >= 1e6
+    cf = result.case.counterfactual.name
+    lines = [f"{result.case.title}", f"{result.price_label}; BCR = {definition}; business "
+             f"as usual is '{cf}'", ""]
+    big = max((abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)),
+              default=0.0) >= 1e6
+
     def money(x: float | None) -> str:
         return _money(x, big)
-    head = (f"{'Option':<{width}}{'PV costs':>14}{'PV benefits':>14}{'NPSV':>14}"
-            f"{'Inc. NPSV':>14}{'Inc. BCR':>10}  VfM")
-    lines += [head, "-" * len(head)]
+
+    lines += [*headline_lines(headline(result), money), ""]
+    width = max(len(m.name) for m in result.options) + 2
+    absolute = f"{'PV costs':>14}{'PV benefits':>14}{'NPSV':>14}{'BCR':>8}"
+    against = f"{'NPSV':>14}{'BCR':>8}  Value-for-money category"
+    groups = (f"{'':<{width}}{' absolute ':-^50}  {' against business as usual ':-^46}")
+    head = f"{'Option':<{width}}{absolute}  {against}"
+    lines += [groups, head, "-" * max(len(head), len(groups))]
     for m in result.options:
-        bcr = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
+        own = "n/a" if m.bcr is None else f"{m.bcr:.2f}"
+        inc = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
         lines.append(f"{m.name:<{width}}{money(m.pv_costs):>14}{money(m.pv_benefits):>14}"
-                     f"{money(m.npsv):>14}{money(m.inc_npsv):>14}{bcr:>10}  "
+                     f"{money(m.npsv):>14}{own:>8}  {money(m.inc_npsv):>14}{inc:>8}  "
                      f"{m.vfm_category or ''}")
-    lines += ["", f"Preferred option (highest NPSV): {result.preferred_option}"]
+    lines += ["", f"The preferred option has the highest NPSV: {result.preferred_option}"]
     pref = [s for s in result.switching_values if s.target == "category"
             and "no longer preferred" in s.test and s.change is not None]
     if pref:

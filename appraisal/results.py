@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from appraisal.headline import headline
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -216,6 +218,7 @@ class AppraisalResult:
             "bcr_definition": self.case.bcr_definition,
             "counterfactual": self.case.counterfactual.name,
             "preferred_option": self.preferred_option,
+            "headline": headline(self),
             "options": [m.to_dict() for m in self.options],
             "lines": self._line_rows(),
             "switching_values": [s.to_dict() for s in self.switching_values],

@@ -40,7 +40,7 @@ def test_run_writes_results_json_with_the_documented_fields(case_path, tmp_path,
     code, stdout, err = _cli(capsys, "run", str(case_path), "--out", str(out))
     assert code == 0, err
     assert {p.name for p in out.iterdir()} >= OUTPUTS
-    assert "Preferred option (highest NPSV): Business as usual" in stdout
+    assert "The preferred option has the highest NPSV: Business as usual" in stdout
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["preferred_option"] == "Business as usual"
     assert [o["name"] for o in data["options"]] == ["Business as usual", "New service"]

@@ -29,7 +29,8 @@ chromium = browser.chromium  # the fixture: skip, or fail under CI, without Chro
 pytestmark = pytest.mark.browser
 
 EXAMPLE = Path(__file__).parent / "data" / "report_context_example.json"
-CORE = ("schema_version", "meta", "options", "summary", "cba", "parameters", "audit")
+CORE = ("schema_version", "meta", "options", "headline", "labels", "summary", "cba", "parameters",
+        "audit")
 PAYLOADS = ("<script>alert(1)</script>", '" onmouseover="x')
 PNG = b"\x89PNG\r\n\x1a\n"
 

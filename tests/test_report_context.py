@@ -262,7 +262,8 @@ def test_non_monetised_scores_cover_every_option(contexts, results):
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_switching_values_come_from_the_result(contexts, results, name):
     everything = contexts[name]["uncertainty"]["switching_values"]
-    rows = [r for r in everything if r["unit"] == "£ PV"]  # ours; a lens may add its own
+    ours = "£ PV of the input (absolute)"  # a lens may add its own rows
+    rows = [r for r in everything if r["unit"] == ours]
     assert rows
     changes = {round(s.change, 12) for s in results[name].switching_values
                if s.change is not None}
@@ -305,7 +306,7 @@ def test_hostile_names_reach_the_page_as_text():
 def _strip(ctx: dict) -> dict:
     out = {k: ctx[k] for k in OWN if k in ctx}
     out["uncertainty"] = {"switching_values": [r for r in ctx["uncertainty"]["switching_values"]
-                                               if r["unit"] == "£ PV"]}
+                                               if r["unit"] == "£ PV of the input (absolute)"]}
     out["audit"] = {k: v for k, v in ctx["audit"].items() if ("audit", k) not in VOLATILE}
     # Checksums follow every edit of an example file; test_audit_* checks them against it.
     out["audit"]["inputs"] = [f["name"] for f in ctx["audit"]["inputs"]]

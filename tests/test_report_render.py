@@ -24,7 +24,8 @@ from appraisal.report.formatting import format_money
 from appraisal.report.render import _bundled_templates, build_environment, check_self_contained
 
 EXAMPLE = Path(__file__).parent / "data" / "report_context_example.json"
-CORE = ("schema_version", "meta", "options", "summary", "cba", "parameters", "audit")
+CORE = ("schema_version", "meta", "options", "headline", "labels", "summary", "cba", "parameters",
+        "audit")
 OPTIONAL = [s for s in REPORT_SECTIONS if s.key not in CORE]
 
 # Reliability test plan 7.3: strings that must stay inert in every output channel.
@@ -229,7 +230,8 @@ def test_summary_shows_the_preferred_option_figures(example, example_html):
 
 def test_weighted_and_unweighted_results_sit_side_by_side(example, example_html):
     section = example_html.split('id="distributional"')[1].split("</section>")[0]
-    header = re.search(r"Unweighted NPSV</th>\s*<th[^>]*>Weighted NPSV</th>", section)
+    header = re.search(r"Unweighted NPSV against business as usual</th>\s*<th[^>]*>"
+                       r"Weighted NPSV against business as usual</th>", section)
     assert header
     for row in example["distributional"]["npsv"]:
         cells = f'{format_money(row["unweighted"], "£m")}</td><td class="num">' \

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.errors import AppraisalValidationError, OutputError
+from appraisal.headline import HEADLINE_MEASURES, LABELS, headline
 from appraisal.io.atomic import PathLike
 from appraisal.io.case_data import case_to_data
 from appraisal.io.excel_book import BookBuilder
@@ -43,7 +44,8 @@ from appraisal.results import AppraisalResult
 
 __all__ = ["results_writer", "write_results_workbook"]
 
-SUMMARY_COLUMNS = ("Option", "PV costs", "PV benefits", "NPSV", "BCR")
+SUMMARY_COLUMNS = ("Option", LABELS["pv_costs"], LABELS["pv_benefits"], LABELS["npsv"],
+                   LABELS["bcr"])
 
 
 def _case_data(result: AppraisalResult) -> tuple[dict[str, Any], str]:
@@ -128,11 +130,13 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
     sheet.text(1, 1, case.title, book.title)
     sheet.text(2, 1, f"{result.price_label}. BCR = {definition}. Increments against "
                f"'{case.counterfactual.name}'.", book.style(italic=True))
-    headers = (*SUMMARY_COLUMNS, "Incremental NPSV", "Incremental BCR", "VfM category",
+    headers = (*SUMMARY_COLUMNS, LABELS["inc_npsv"], LABELS["inc_bcr"], LABELS["vfm_category"],
                "NPSV (engine run)", "Difference")
     for col, name in enumerate(headers, start=1):
         sheet.text(4, col, name, book.header)
-        ws.column_dimensions[column_letter(col)].width = 34 if col == 1 else 16
+        ws.column_dimensions[column_letter(col)].width = (
+            max(34, max(len(m.name) for m in result.options) + 2) if col == 1
+            else max(16, len(name) + 2))
     money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
     value_money = book.style("calc", "#,##0")
     first = 5
@@ -168,14 +172,45 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
         f(r, 10, f"D{r}-I{r}", 0.0, money)
     last = first + len(result.options) - 1
     r = last + 2
-    sheet.text(r, 1, f"Preferred option (highest NPSV): {result.preferred_option}", book.bold)
+    sheet.text(r, 1, f"The preferred option has the highest NPSV: {result.preferred_option}",
+               book.bold)
     sheet.text(r + 1, 1, "Tolerance for the check (£)", book.style("calc"))
     sheet.number(r + 1, 2, 1e-6, book.style("input", "0.000000"))
     sheet.text(r + 2, 1, "Formulas agree with the engine run", book.bold)
     f(r + 2, 2, f'IF(SUMPRODUCT(ABS(J{first}:J{last}))<=B{r + 1}*MAX(1,SUMPRODUCT(ABS('
       f'I{first}:I{last}))),"OK","CHANGED")', "OK", book.style("calc", bold=True))
+    _headline(book, sheet, result, r + 4, first, f)
     ws.freeze_panes = "B5"
     protect_formulas(book, "Summary", formulas)
+
+
+def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, first: int,
+              f: Any) -> None:
+    """The headline block (:func:`appraisal.headline.headline`): the preferred option, or
+    the best alternative when business as usual is preferred, with each measure a formula
+    on the option's row of the table above, under the label every output uses."""
+    head = headline(result)
+    names = [m.name for m in result.options]
+    column = {"inc_npsv": "F", "inc_bcr": "G", "vfm_category": "H", "npsv": "D"}
+    money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
+    blocks = [(LABELS["preferred_option"], head["preferred_option"], head)]
+    if head["best_alternative"]:
+        best = head["best_alternative"]
+        blocks.append((f"Best alternative to {head['counterfactual']}", best["option"], best))
+    r = top
+    for title, option, values in blocks:
+        sheet.text(r, 1, title, book.bold)
+        sheet.text(r, 2, option, book.bold)
+        row = first + names.index(option)
+        for key in HEADLINE_MEASURES:
+            r += 1
+            sheet.text(r, 1, LABELS[key], book.style("calc"))
+            value = values[key]
+            if key == "vfm_category" or (key == "inc_bcr" and value is None):
+                sheet.text(r, 2, value if value is not None else "n/a", book.style("calc"))
+            else:
+                f(r, 2, f"{column[key]}{row}", value, ratio if key == "inc_bcr" else money)
+        r += 2
 
 
 def write_results_workbook(result: AppraisalResult, path: PathLike, *, force: bool = False,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from appraisal.errors import AppraisalValidationError, Issue
+from appraisal.headline import LABELS, headline
 from appraisal.report.formatting import choose_money_unit
 from appraisal.report.narrative import (
     category_kinds,
@@ -91,6 +92,8 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "options": [{"id": ids[o.name], "name": o.name,
                      **({"description": o.description} if o.description else {})}
                     for o in result.case.options],
+        "headline": _headline(result, ids),
+        "labels": dict(LABELS),
         "summary": {},  # filled below, once the sections it summarises exist
         "strategic": _strategic(lenses),
         "cba": _cba(result, ids),
@@ -217,6 +220,18 @@ def _meta(result: Any, ids: Mapping[str, str], now: _dt.datetime) -> dict[str, A
     if case.organisation:
         meta["organisation"] = case.organisation
     return meta
+
+
+def _headline(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
+    """:func:`appraisal.headline.headline` with option ids for names."""
+    head = headline(result)
+    out = {k: v for k, v in head.items() if k != "labels"}
+    out["preferred_option"] = ids[head["preferred_option"]]
+    out["counterfactual"] = ids[head["counterfactual"]]
+    if head["best_alternative"]:
+        out["best_alternative"] = {**head["best_alternative"],
+                                   "option": ids[head["best_alternative"]["option"]]}
+    return out
 
 
 # --------------------------------------------------------------------------- cost-benefit
@@ -424,17 +439,18 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     for s in useful:
         base = abs(float(s.pv_at_base))
         test = re.sub(r"^incremental NPSV of '(.*)' becomes zero$",
-                      lambda m: f"NPSV of '{m.group(1)}' relative to '{cfn}' falls to zero",
+                      lambda m: f"{LABELS['inc_npsv']} of '{m.group(1)}' falls to zero",
                       s.test)
         if s.target == "category":
             what = kinds.get(s.subject, "lines")
             name = what if s.subject in ("cost", "benefit") else f"{s.subject} {what}"
         else:
             name = s.subject
-        rows.append({"parameter": f"{s.option}: {name}", "unit": "£ PV", "base_value": base,
+        rows.append({"parameter": f"{s.option}: {name}", "unit": "£ PV of the input (absolute)",
+                     "base_value": base,
                      "switching_value": None if s.change is None else base * (1.0 + s.change),
                      "change": s.change, "note": test + (f"; {s.note}" if s.note else "")})
-    del ids
+    del ids, cfn
     return {"switching_values": rows} if rows else {}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from appraisal.headline import LABELS
 from appraisal.report.formatting import format_bcr, format_money, format_percent
 
 __all__ = ["category_kinds", "key_uncertainties_text", "rationale_text", "switching_text"]
@@ -46,8 +47,9 @@ def rationale_text(result: Any, unit: str) -> str:
     >>> print(rationale_text(evaluate(load_case(example_path("minimal"))), "£"))
     ... # doctest: +NORMALIZE_WHITESPACE
     No option improves on Business as usual. The best alternative, New service, has an
-    NPSV of −£24 relative to it (PV benefits £171, PV costs £195; BCR 0.88, Poor value for
-    money), so Business as usual is preferred on the economic case.
+    NPSV against business as usual of −£24 (PV benefits against business as usual £171, PV
+    costs against business as usual £195; BCR against business as usual 0.88, Poor value
+    for money), so Business as usual is preferred on the economic case.
     """
     cfn = result.case.counterfactual.name
     ranked = sorted(result.options, key=lambda m: m.inc_npsv, reverse=True)
@@ -58,10 +60,11 @@ def rationale_text(result: Any, unit: str) -> str:
         if not alts:
             return f"{cfn} is the only option appraised."
         best = alts[0]
-        text = (f"No option improves on {cfn}. The best alternative, {best.name}, has an NPSV "
-                f"of {_money(best.inc_npsv, unit)} relative to it (PV benefits "
-                f"{_money(best.inc_pv_benefits, unit)}, PV costs "
-                f"{_money(best.inc_pv_costs, unit)}; BCR {format_bcr(best.inc_bcr)}, "
+        text = (f"No option improves on {cfn}. The best alternative, {best.name}, has an "
+                f"{LABELS['inc_npsv']} of {_money(best.inc_npsv, unit)} ("
+                f"{LABELS['inc_pv_benefits']} {_money(best.inc_pv_benefits, unit)}, "
+                f"{LABELS['inc_pv_costs']} {_money(best.inc_pv_costs, unit)}; "
+                f"{LABELS['inc_bcr']} {format_bcr(best.inc_bcr)}, "
                 f"{_vfm(best)}), so {cfn} is preferred on the economic case.")
     else:
         text = (f"{pref.name} is recommended because it has the highest net present social "
@@ -72,14 +75,15 @@ def rationale_text(result: Any, unit: str) -> str:
             text += (f" Every other option has a lower NPSV than {cfn} itself, so {pref.name} "
                      "is the only option that adds value.")
         else:
-            text += (f" The next best option, {runner.name}, has an NPSV of "
-                     f"{_money(runner.inc_npsv, unit)}, {gap} less.")
+            text += (f" The next best option, {runner.name}, has an {LABELS['inc_npsv']} "
+                     f"of {_money(runner.inc_npsv, unit)}, {gap} less.")
         higher_bcr = [m for m in result.options if not m.counterfactual and m.name != pref.name
                       and m.inc_bcr is not None and pref.inc_bcr is not None
                       and m.inc_bcr > pref.inc_bcr]
         if higher_bcr:
             best = max(higher_bcr, key=lambda m: m.inc_bcr)
-            text += (f" {best.name} has a higher BCR ({format_bcr(best.inc_bcr)}) but delivers "
+            text += (f" {best.name} has a higher {LABELS['inc_bcr']} "
+                     f"({format_bcr(best.inc_bcr)}) but delivers "
                      "less net value in total; the Green Book ranks options by NPSV.")
     eq = result.lenses.get("distributional")
     if eq is not None and hasattr(eq, "preferred_weighted"):
@@ -127,8 +131,8 @@ def switching_text(result: Any) -> str:
     >>> from appraisal import evaluate, example_path, load_case
     >>> print(switching_text(evaluate(load_case(example_path("minimal")))))
     ... # doctest: +NORMALIZE_WHITESPACE
-    New service would have a positive NPSV relative to Business as usual if its costs fell
-    by 12%, or its benefits rose by 14%. See the switching-value table for every line.
+    New service would have a positive NPSV against business as usual if its costs fell by
+    12%, or its benefits rose by 14%. See the switching-value table for every line.
     """
     cfn = result.case.counterfactual.name
     pref = result.preferred_option
@@ -151,17 +155,17 @@ def switching_text(result: Any) -> str:
             return (f"No single category of costs or benefits of {best} can, on its own, "
                     f"make it better than {cfn}.")
         parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in near]
-        return (f"{best} would have a positive NPSV relative to {cfn} if "
+        return (f"{best} would have a positive {LABELS['inc_npsv']} if "
                 + ", or ".join(parts) + "." + tail)
     sentences = []
     zero = closest(lambda s: s.option == pref and s.test.startswith("incremental NPSV"))
     if zero:
         parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in zero]
-        sentences.append(f"The NPSV of {pref} relative to {cfn} would fall to zero only if "
+        sentences.append(f"The {LABELS['inc_npsv']} of {pref} would fall to zero only if "
                          + ", or ".join(parts) + ".")
     else:
         sentences.append(f"No single category of costs or benefits of {pref} can turn its "
-                         f"NPSV relative to {cfn} negative on its own.")
+                         f"{LABELS['inc_npsv']} negative on its own.")
     lose = closest(lambda s: s.option == pref and "no longer preferred" in s.test, 1)
     overtake = closest(lambda s: s.option != pref and s.option != cfn
                        and "becomes preferred" in s.test, 1)
@@ -204,7 +208,8 @@ def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any
     if row is not None:
         p_pref = (mc.get("p_preferred") or {}).get(pref)
         sentences.append(
-            f"Across {mc['n_draws']:,} Monte Carlo draws, the NPSV of {pref} lies between "
+            f"Across {mc['n_draws']:,} Monte Carlo draws, the {LABELS['inc_npsv']} of {pref} "
+            "lies between "
             f"{_money(row['p5'], unit)} and {_money(row['p95'], unit)} (5th to 95th "
             f"percentile), and it is positive in {format_percent(row['p_positive'])} of "
             "draws" + ("" if p_pref is None else
@@ -215,14 +220,14 @@ def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any
         low = val.npsv_low[p] - val.npsv_low[cf]
         high = val.npsv_high[p] - val.npsv_high[cf]
         lo, hi = sorted((low, high))
-        what = "NPSV" if pref == cfn else f"NPSV of {pref} relative to {cfn}"
+        what = "NPSV" if pref == cfn else f"{LABELS['inc_npsv']} of {pref}"
         if pref == cfn:
             best = max((m for m in result.options if not m.counterfactual),
                        key=lambda m: m.inc_npsv).name
             q = names.index(best)
             lo, hi = sorted((val.npsv_low[q] - val.npsv_low[cf],
                              val.npsv_high[q] - val.npsv_high[cf]))
-            what = f"NPSV of {best} relative to {cfn}"
+            what = f"{LABELS['inc_npsv']} of {best}"
         sentences.append(
             "Setting every unit value that has a published range (used for: "
             f"{', '.join(dict.fromkeys(val.ranged_lines))}) to its low or high value moves the "

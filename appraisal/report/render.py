@@ -247,7 +247,7 @@ def render_report(context: dict[str, Any], *,
     ...     render_report({"schema_version": 1, "meta": {}})
     ... except AppraisalValidationError as err:
     ...     print(len(err.issues), "problems, first:", err.issues[0].field)
-    13 problems, first: meta.title
+    15 problems, first: meta.title
     """
     validate_context(context)
     env = build_environment(None if template_dir is None else _user_folder(template_dir))

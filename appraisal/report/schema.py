@@ -250,6 +250,12 @@ _META = _r(title=_S, opt_subtitle=_S, opt_organisation=_S, date=_S, price_base_y
            opt_money_unit=_Enum(("auto", "£", "£m")))
 _OPTION = _r(id=_Pattern(r"[^\s].{0,199}", "a non-empty id of at most 200 characters"),
              name=_S, opt_description=_S)
+_MEASURES = dict(inc_npsv=_N, inc_bcr=_Null(_N), vfm_category=_Null(_S), npsv=_N)
+_HEADLINE = _r(preferred_option=_OPT, counterfactual=_OPT, **_MEASURES,
+               best_alternative=_Null(_r(option=_OPT, **_MEASURES)))
+_LABELS = _r(**dict.fromkeys(("preferred_option", "pv_costs", "pv_benefits", "npsv", "bcr",
+                              "inc_pv_costs", "inc_pv_benefits", "inc_npsv", "inc_bcr",
+                              "vfm_category"), _S))
 _SUMMARY = _r(preferred_option=_OPT, rationale=_S, key_uncertainties=_S, switching_values=_S)
 _STRATEGIC = _r(
     opt_spending_objectives=_List(_r(id=_S, text=_S)),
@@ -333,6 +339,7 @@ _CONTEXT = _Rec(
     {
         "schema_version": (_Enum((SCHEMA_VERSION,)), True),
         "meta": (_META, True), "options": (_List(_OPTION, min_len=1), True),
+        "headline": (_HEADLINE, True), "labels": (_LABELS, True),
         "summary": (_SUMMARY, True), "strategic": (_Lens(_STRATEGIC), False),
         "cba": (_CBA, True), "optimism_bias": (_Lens(_OPTIMISM_BIAS), False),
         "public_value": (_Lens(_PUBLIC_VALUE), False),
