@@ -15,8 +15,10 @@ Definitions (Green Book 2018 paras 5.53–5.56; 2.16 for switching values):
   adds value).
 - Switching value of an input: the proportional change in it that makes the option's
   incremental NPSV zero, or that makes another option preferred.
-- Equivalent annual cost: PV costs / Σ_{t=1..n} DF_t with n = horizon − 1 (supplementary
-  Green Book discounting guidance).
+- Equivalent annual cost: PV costs / Σ_{t=0..n−1} DF_t over the n-year appraisal period
+  (the years the flows occupy; an annuity-due at the STPR with the appraisal's timing), so
+  a level stream returns its level: :func:`appraisal.discounting.annuity_factor` and
+  :func:`appraisal.discounting.equivalent_annual`, also used for the EDE per household.
 """
 
 from __future__ import annotations

@@ -341,10 +341,12 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             if chain.shapes_time:
                 quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,
                                                    chain.persistence)
-    rates = np.zeros((len(schedule_names), max(T - 1, 0)))
+    # one rate per year t = 1 .. T-1; mid-year timing also needs r(1) when T == 1
+    n_rates = max(T - 1, 1 if case.timing == "mid" else 0)
+    rates = np.zeros((len(schedule_names), n_rates))
     for k, s in enumerate(schedule_names):
         try:
-            rates[k] = schedule_rates(s, max(T - 1, 0), pack=pack)
+            rates[k] = schedule_rates(s, n_rates, pack=pack)
             used += list(pack.rows("discount_schedules", schedule=s))
         except KeyError as exc:
             first = next((j for j, ln in enumerate(case.lines)
@@ -502,7 +504,8 @@ def discount_factor_array(compiled: CompiledCase, rate_shift: Any = None) -> np.
         elif shift.ndim == 2:
             shift = shift[:, :, None]
         rates = rates + shift
-    return factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
+    factors = factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
+    return factors[..., : compiled.n_years]
 
 
 def _shift(real: np.ndarray, delay: np.ndarray) -> np.ndarray:

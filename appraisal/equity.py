@@ -20,7 +20,8 @@ is shipped): give them with their source in the case's ``distribution:`` section
 
 The EDE summary (Atkinson 1970, inequality aversion ε = η) turns each group's
 incremental net benefit into an equivalent annual amount per household (PV divided by
-the sum of standard discount factors over the appraisal period and by the group's
+the same annuity factor as the EAC, :func:`appraisal.discounting.annuity_factor`: the sum
+of the STPR's discount factors over the years of the appraisal period, and by the group's
 households; unallocated impacts shared equally per household) and compares
 ``EDE = (Σ p_g y_g^(1−ε))^(1/(1−ε))`` (geometric mean when ε = 1) before and after.
 """
@@ -451,7 +452,7 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
     >>> round(eq.switching_eta, 4)                      # 80 * 2 ** eta = 100
     0.3219
     """
-    from appraisal.discounting import discount_factors
+    from appraisal.discounting import annuity_factor
 
     case = compiled.case
     pv = np.asarray(pv_lines, dtype=np.float64)
@@ -481,8 +482,9 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
     ede_note = ""
     if spec.households:
         hh = np.asarray(spec.households, dtype=np.float64)
-        annuity = float(discount_factors(max(case.horizon_years - 1, 0), "standard",
-                                         pack=compiled.pack, timing=case.timing).sum())
+        stpr = dict(compiled.schedule_map).get("standard", "standard")
+        annuity = annuity_factor(case.horizon_years, stpr, pack=compiled.pack,
+                                 timing=case.timing)  # type: ignore[arg-type]
         cf = compiled.counterfactual
         base_ede = _ede(incomes, eta, hh)
         base_mean = float(np.sum(hh * incomes) / hh.sum())
@@ -504,8 +506,9 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
                         "atkinson_before": max(0.0, 1 - base_ede / base_mean),
                         "atkinson_after": max(0.0, 1 - e_after / mean_after)})
         ede_note = ede_note or (
-            "equivalent annual £ per household: incremental PV / sum of standard discount "
-            "factors over the appraisal period / households; unallocated impacts shared "
+            "equivalent annual £ per household: incremental PV / the annuity factor of the "
+            "STPR over the appraisal period (sum of DF_t, t = 0..n-1, as for the EAC) / "
+            "households; unallocated impacts shared "
             "equally per household; inequality aversion = eta")
     else:
         ede_note = "give 'households' per group in the distribution section for the EDE summary"

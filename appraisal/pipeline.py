@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from appraisal.cba import SwitchingValue, bcr, preferred_index, switching_value, vfm_row
-from appraisal.discounting import factors_from_rates, schedule_rates
+from appraisal.discounting import annuity_factor
 from appraisal.engine import (
     CompiledCase,
     compile_case,
@@ -48,18 +48,18 @@ _register_outputs()
 
 
 def _eac_annuity(compiled: CompiledCase) -> tuple[float, tuple[ParameterRow, ...]]:
-    """Σ_{t=1..n} DF_t of the standard schedule (the STPR), whatever the lines use.
+    """The EAC's annuity factor: Σ_{t=0..n-1} DF_t of the STPR over the appraisal period.
 
-    The Green Book EAC annuitises at the STPR, so the result does not depend on the
-    schedules or the order of the lines. Under a schedule map (the reduced-rate
-    sensitivity) the schedule replacing ``standard`` is used.
+    :func:`appraisal.discounting.annuity_factor` with the case's horizon and timing and
+    the standard schedule (the STPR), whatever schedules the lines use, so the EAC does
+    not depend on them; under a schedule map (the reduced-rate sensitivity) the schedule
+    replacing ``standard`` is used. A level stream of costs on that schedule returns its
+    level.
     """
-    if compiled.n_years <= 1:
-        return 1.0, ()
     name = dict(compiled.schedule_map).get("standard", "standard")
-    rates = schedule_rates(name, compiled.n_years - 1, pack=compiled.pack)
-    df = factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
-    return float(df[1:].sum()), compiled.pack.rows("discount_schedules", schedule=name)
+    annuity = annuity_factor(compiled.n_years, name, timing=compiled.case.timing,  # type: ignore[arg-type]
+                             pack=compiled.pack)
+    return annuity, compiled.pack.rows("discount_schedules", schedule=name)
 
 
 def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,

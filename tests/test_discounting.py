@@ -108,18 +108,21 @@ def test_shipped_schedules_equal_the_published_table(schedule):
 
 def test_mid_year_timing():
     """Mid-period flows (PFI value-for-money guidance, ppponline book 1663: "annual cash
-    flows should be assumed to arise mid-period"): year t >= 1 is discounted by t - 0.5
-    years, DF_mid(t) = 1.035^-(t - 0.5); year 0 stays undiscounted."""
+    flows should be assumed to arise mid-period"): every year's flows, year 0's included,
+    arrive at t + 0.5 years from the start of year 0, DF_mid(t) = 1.035^-(t + 0.5), so
+    consecutive flows are one year apart (tests/test_method_discounting.py)."""
     df = discount_factors(3, timing="mid")
-    assert df[0] == 1.0
-    np.testing.assert_allclose(df[1:], [1.035**-0.5, 1.035**-1.5, 1.035**-2.5], rtol=1e-12)
-    assert round(float(df[1]), 4) == 0.9829
+    np.testing.assert_allclose(df, [1.035**-0.5, 1.035**-1.5, 1.035**-2.5, 1.035**-3.5],
+                               rtol=1e-12)
+    assert round(float(df[0]), 4) == 0.9829
 
 
 def test_mid_year_timing_across_a_band_boundary():
-    """Mid-year factor of year 31 is DF30 / 1.03^0.5 (half a year at the year-31 rate)."""
+    """Mid-year factor of year 31 is DF31 / 1.035^0.5: one year at the year-31 rate after
+    year 30's flow, which is half a year at the year-1 rate after the end-of-year DF30."""
     df = discount_factors(31, timing="mid")
-    assert df[31] == pytest.approx(1.035**-30 / 1.03**0.5, rel=1e-12)
+    assert df[30] == pytest.approx(1.035**-30.5, rel=1e-12)
+    assert df[31] == pytest.approx(1.035**-30 / 1.03 / 1.035**0.5, rel=1e-12)
 
 
 def test_excel_npv_equivalence():
@@ -158,7 +161,8 @@ def test_factors_start_at_one_and_fall_for_positive_rates(rates):
 @pytest.mark.parametrize("timing", ["end", "mid"])
 def test_shipped_schedules_start_at_one_and_fall(schedule, timing):
     df = discount_factors(400, schedule, timing=timing)
-    assert df[0] == 1.0
+    first = 1.0 if timing == "end" else (1 + published_rate(schedule, 1)) ** -0.5
+    assert df[0] == pytest.approx(first, rel=1e-15)
     assert np.all(np.diff(df) < 0)
 
 

@@ -2,8 +2,9 @@
 
 Method: Green Book 2018 paras 5.53-5.56 (NPSV = PV benefits - PV costs; BCR = PV benefits /
 PV costs; increments against business as usual), A6 (3.5% STPR, year 0 undiscounted),
-2.16 (switching values); EAC = PV costs / sum_{t=1..n} DF_t (supplementary Green Book
-discounting guidance); DfT value-for-money categories.
+2.16 (switching values); EAC = PV costs / sum_{t=0..n-1} DF_t over the n-year appraisal
+period (an annuity-due: ``appraisal.discounting.annuity_factor``; a level stream returns its
+level, tests/test_method_discounting.py); DfT value-for-money categories.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ EXAMPLES = ("minimal", "capital", "prevention")
 
 # Minimal case by hand at the 3.5% STPR (years 2025..2034 are t = 0..9):
 #   PV costs    = 100 + 50/1.035 + 50/1.035^2 = 100 + 48.309179 + 46.675535 = 194.984714
-#   annuity     = sum_{t=1..9} 1.035^-t = (1 - 1.035^-9) / 0.035 = 7.607687
+#   sum_{t=1..9} 1.035^-t = (1 - 1.035^-9) / 0.035 = 7.607687
+#   annuity     = sum_{t=0..9} 1.035^-t = 1 + 7.607687 = 8.607687 (the years the flows occupy)
 #   PV benefits = 30 x sum_{t=3..9} 1.035^-t = 30 x (7.607687 - 0.966184 - 0.933511)
 #               = 30 x 5.707993 = 171.239767
 #   NPSV        = 171.239767 - 194.984714 = -23.744947 (BAU: 0, so the increment is the same)
 #   BCR         = 171.239767 / 194.984714 = 0.878221 -> DfT "Poor" (below 1.0)
-#   EAC         = 194.984714 / 7.607687 = 25.629962
+#   EAC         = 194.984714 / 8.607687 = 22.652395
 PV_COSTS = 100 + 50 / 1.035 + 50 / 1.035**2
 ANNUITY = (1 - 1.035**-9) / 0.035
+EAC_ANNUITY = 1 + ANNUITY  # DF_0 = 1 plus DF_1..DF_9
 PV_BENEFITS = 30 * sum(1.035**-t for t in range(3, 10))
 
 
@@ -51,12 +54,13 @@ def test_minimal_case_by_hand(minimal_result):
     assert round(PV_COSTS, 6) == 194.984714
     assert round(PV_BENEFITS, 6) == 171.239767
     assert round(ANNUITY, 6) == 7.607687
+    assert round(EAC_ANNUITY, 6) == 8.607687
     new = minimal_result.option("New service")
     assert new.pv_costs == pytest.approx(194.984714, abs=1e-6)
     assert new.pv_benefits == pytest.approx(171.239767, abs=1e-6)
     assert new.npsv == pytest.approx(-23.744947, abs=1e-6)
     assert new.bcr == pytest.approx(0.878221, abs=1e-6)
-    assert new.eac == pytest.approx(25.629962, abs=1e-6)
+    assert new.eac == pytest.approx(22.652395, abs=1e-6)
     assert new.inc_npsv == pytest.approx(-23.744947, abs=1e-6)
     assert new.inc_bcr == pytest.approx(0.878221, abs=1e-6)
     assert new.vfm_category == "Poor"
@@ -148,15 +152,15 @@ def test_eac_does_not_depend_on_line_order(minimal_result):
     b = evaluate(health_last).option("New service")
     assert a.eac == pytest.approx(b.eac, rel=1e-12)
     # the annuity is the standard (STPR) one whichever schedule the lines use
-    # (Green Book 2018 A6; EAC = PV costs / sum of DF_1..DF_9 at 3.5%, written out above)
-    assert a.eac == pytest.approx(a.pv_costs / ANNUITY, rel=1e-12)
+    # (Green Book 2018 A6; EAC = PV costs / sum of DF_0..DF_9 at 3.5%, written out above)
+    assert a.eac == pytest.approx(a.pv_costs / EAC_ANNUITY, rel=1e-12)
 
 
 def test_eac_uses_the_stpr_even_when_every_line_is_on_the_health_schedule(minimal_result):
     case = minimal_result.case
     health = replace(case, lines=tuple(replace(ln, schedule="health") for ln in case.lines))
     new = evaluate(health).option("New service")
-    assert new.eac == pytest.approx(new.pv_costs / ANNUITY, rel=1e-12)
+    assert new.eac == pytest.approx(new.pv_costs / EAC_ANNUITY, rel=1e-12)
 
 
 def _vfm_case(benefit: float, **extra) -> Case:

@@ -4,7 +4,8 @@ Layout (years across the columns from :data:`Y0`; ``t`` in row 4, the year in ro
 
 - one-year discount rates per schedule (inputs; year 0 has none) and the discount
   factors ``DF_0 = 1``, ``DF_t = DF_{t-1} / (1 + r_t)`` (mid-year timing adds rows with
-  ``DF_{t-1} / (1 + r_t) ^ 0.5``). Excel's ``NPV()`` is never used: it discounts year 0.
+  ``DF_t / (1 + r_1) ^ 0.5``: every year's flows half a year later, year 0's included).
+  Excel's ``NPV()`` is never used: it discounts year 0.
 - the GDP deflator index (inputs) and the nominal-to-real factor ``D_base / D_t``;
 - one row per line: its inputs (price factor, scale, optimism-bias uplift, delay,
   additionality) and the real flows by year,
@@ -117,8 +118,12 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         formulas[r][col] = text
 
     sheet.text(1, 1, "Calculation: live formulas (do not edit; change the inputs)", book.title)
-    sheet.text(2, 1, f"{result.price_label}. Year 0 ({case.base_year}) is not discounted; "
-               "DF_t = DF_{t-1} / (1 + r_t).", book.style(italic=True))
+    timing_note = ("Mid-year timing: every year's flows, year 0's included, arrive mid-year "
+                   f"and are discounted to the start of {case.base_year}; DF_mid(t) = DF_t / "
+                   "(1 + r_1)^0.5." if case.timing == "mid" else
+                   f"Year 0 ({case.base_year}) is not discounted.")
+    sheet.text(2, 1, f"{result.price_label}. {timing_note} DF_t = DF_{{t-1}} / (1 + r_t).",
+               book.style(italic=True))
     for col, width in ((1, 30), (2, 34)):
         ws.column_dimensions[column_letter(col)].width = width
     sheet.text(4, 1, "Year index t", label)
@@ -153,11 +158,11 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
             r += 1
             used_row[s] = r
             sheet.text(r, 1, f"Discount factor: {name} (mid-year, used)", plain)
-            sheet.number(r, Y0, 1, factor)
-            for k in range(1, T):
-                prev, col = column_letter(Y0 + k - 1), column_letter(Y0 + k)
-                f(r, Y0 + k, f"{prev}{df_row[s]}/(1+{col}{rate_row[s]})^0.5",
-                  float(used[s, k]), factor)
+            first_rate = f"${column_letter(Y0 + 1)}${rate_row[s]}"
+            for k in range(T):
+                col = column_letter(Y0 + k)
+                f(r, Y0 + k, f"{col}{df_row[s]}/(1+{first_rate})^0.5", float(used[s, k]),
+                  factor)
     # --- prices ----------------------------------------------------------------------------
     pb = case.price_base_year
     nominal_row = base_cell = None
