@@ -49,7 +49,7 @@ PLAUSIBLE_RANGES: Mapping[str, tuple[float, float]] = {
     "deadweight": (0.0, 0.9),
     "displacement": (0.0, 0.9),
     "leakage": (0.0, 0.9),
-    "attribution": (0.1, 1.0),
+    "attribution_to_others": (0.0, 0.9),
     "drop_off": (0.0, 0.9),
 }
 #: Names and categories that suggest a transfer rather than a resource gain.

@@ -35,7 +35,8 @@ from appraisal.valuation import additionality_factor, validate_factor_draws
 
 __all__ = ["LensDraws", "sample_lens_inputs"]
 
-_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage", "attribution")
+_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
+            "attribution_to_others")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -116,8 +116,9 @@ LINE_FIELDS = (
               "qaly, vpf, carbon) and variant, or pack and code, or value, unit, price_year and "
               "source; rebase, real_growth {rate, from_year, source}"),
     FieldSpec("outcome", "map", False, "outcome chain: engagement, success, "
-              "quantity_per_outcome, deadweight, displacement, leakage, attribution, lag, "
-              "persistence, drop_off, source"),
+              "quantity_per_outcome, deadweight, displacement, leakage, attribution_to_others "
+              "(share due to others), lag, persistence (years), drop_off (needs persistence "
+              "> 1), source"),
     FieldSpec("incidence", "map", False, "shares of the line by distributional group "
               "{group: share}, summing to 1"),
     FieldSpec("effect", "str", False, "the outcome the line values (catches double counting)"),
