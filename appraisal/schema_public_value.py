@@ -21,6 +21,8 @@ complete, valid fragment of a case)::
       households: {Q1: 100, Q2: 100, Q3: 100, Q4: 100, Q5: 100}   # optional: for the EDE
       reference_income: 29000              # optional (default: median of the groups)
       eta: 1.3                             # optional (default: the shipped value, 1.3)
+      weight_wellbeing: false              # optional: income-weight WELLBY-valued lines too
+                                           # (default false, as the wellbeing guidance; a warning)
     lines:
       - option: A
         name: Improved child wellbeing
@@ -79,7 +81,7 @@ _FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
             "attribution_to_others", "drop_off")
 _PACK_KEYS = ("name", "path", "shipped", "sheet", "header_row", "columns")
 _DIST_KEYS = ("grouping", "groups", "incomes", "income_source", "households",
-              "reference_income", "eta")
+              "reference_income", "eta", "weight_wellbeing")
 
 
 def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
@@ -224,7 +226,8 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
     return DistributionSpec(
         groups=tuple(groups), incomes=tuple(incomes[g] for g in groups),
         reference_income=ref, eta=eta, households=households,
-        grouping=ck.text(data, "grouping", path) or "income group", income_source=source)
+        grouping=ck.text(data, "grouping", path) or "income group", income_source=source,
+        weight_wellbeing=ck.boolean(data, "weight_wellbeing", path))
 
 
 def _find_code(ck: Any, code: str, pack_name: str, packs: Mapping[str, UnitValuePack],
