@@ -258,7 +258,7 @@ def _wellbeing_weighting(case: Case, valuations: Sequence[Valuation | None]) -> 
     dist = case.sections.get("distribution")
     if dist is None or not getattr(dist, "weight_wellbeing", False):
         return []
-    names = [f"{ln.name} ({ln.option})" for ln, v in zip(case.lines, valuations)
+    names = [f"{ln.name} ({ln.option})" for ln, v in zip(case.lines, valuations, strict=False)
              if v is not None and "WELLBY" in v.unit.upper()]
     if not names:
         return []

@@ -59,10 +59,10 @@ __all__ = [
     "equity_weights",
     "incidence_arrays",
     "line_weights",
-    "wellbeing_valued",
-    "weighting_incidence",
     "shipped_eta",
+    "weighting_incidence",
     "weights_kernel",
+    "wellbeing_valued",
 ]
 
 #: The range of η swept in every distributional analysis (issue 3: "η runs from 0 to 2").
@@ -605,8 +605,8 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
         unweighted=unweighted, weighted=weighted, group_benefits=group_benefits,
         group_costs=group_costs, unallocated_net=unalloc_net, eta_grid=grid,
         npsv_grid=npsv_grid, switches=tuple(switches), ede=tuple(ede), ede_note=ede_note,
-        wellbeing_lines=tuple(f"{ln.name} ({ln.option})" for ln, w in zip(case.lines, wellbeing)
-                              if w),
+        wellbeing_lines=tuple(f"{ln.name} ({ln.option})"
+                              for ln, w in zip(case.lines, wellbeing, strict=True) if w),
         weighted_excl_wellbeing=(signed * lw_excl) @ onehot,
         weighted_incl_wellbeing=(signed * lw_incl) @ onehot,
         exempt_group_net=((shares * signed_ex[:, None]).T @ onehot).T,

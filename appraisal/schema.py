@@ -635,7 +635,7 @@ _LINE_COMPILE_FIELDS: tuple[Path, ...] = (
 _CASE_COMPILE_FIELDS: tuple[Path, ...] = (
     ("price_year",), ("prices",), ("prices", "deflator"), ("prices", "deflator_basis"),
     ("prices", "deflator_extend_growth"), ("parameters",), ("parameters", "allow_unconfirmed"),
-    ("parameters", "packs"),
+    ("parameters", "packs"), ("distribution",), ("distribution", "weight_wellbeing"),
 )
 
 
