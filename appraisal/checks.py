@@ -23,7 +23,11 @@ Each warning names the line, the option and the rule (its ``code``):
     factor left at its neutral default is not applied, so not checked), or zero
     deadweight (none of the outcomes would have happened anyway);
 ``no-source``
-    an explicit unit value, or an outcome chain's factors, with no source.
+    an explicit unit value, or an outcome chain's factors, with no source;
+``wellbeing-income-weighted``
+    the case opts in to income-weighting lines valued in WELLBYs
+    (``distribution: {weight_wellbeing: true}``): a WELLBY is already a unit of
+    wellbeing, so income weights count diminishing marginal utility twice.
 
 The plausible ranges are review policy, not published parameters, so they are module
 constants (and an argument of :func:`check_case`).
@@ -49,7 +53,7 @@ PLAUSIBLE_RANGES: Mapping[str, tuple[float, float]] = {
     "deadweight": (0.0, 0.9),
     "displacement": (0.0, 0.9),
     "leakage": (0.0, 0.9),
-    "attribution": (0.1, 1.0),
+    "attribution_to_others": (0.0, 0.9),
     "drop_off": (0.0, 0.9),
 }
 #: Names and categories that suggest a transfer rather than a resource gain.
@@ -246,4 +250,24 @@ def check_case(case: Case, *, valuations: Sequence[Valuation | None] = (),
     """
     packs = dict(unit_packs or case.sections.get("unit_value_packs", {}) or {})
     return [*_double_counting(case), *_transfers(case),
-            *_valuation_rules(case, valuations, packs), *_additionality(case, ranges)]
+            *_valuation_rules(case, valuations, packs), *_additionality(case, ranges),
+            *_wellbeing_weighting(case, valuations)]
+
+
+def _wellbeing_weighting(case: Case, valuations: Sequence[Valuation | None]) -> list[Issue]:
+    dist = case.sections.get("distribution")
+    if dist is None or not getattr(dist, "weight_wellbeing", False):
+        return []
+    names = [f"{ln.name} ({ln.option})" for ln, v in zip(case.lines, valuations, strict=False)
+             if v is not None and "WELLBY" in v.unit.upper()]
+    if not names:
+        return []
+    path = "distribution.weight_wellbeing"
+    return [Issue("wellbeing-income-weighted",
+                  f"income weights are applied to lines valued in WELLBYs ({', '.join(names)}): "
+                  "a WELLBY is already a unit of wellbeing, valued the same whoever gains it, "
+                  "so weighting it by income counts diminishing marginal utility twice",
+                  case.locate(path), path,
+                  "remove 'weight_wellbeing: true' unless you have a reason to weight "
+                  "wellbeing values; the output shows the weighted NPSV both ways",
+                  Severity.WARNING)]

@@ -335,8 +335,10 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         quantities[i] = amounts[i]
         if chain is not None:
             additionality[i] = float(additionality_factor(
-                chain.engagement, chain.success, chain.deadweight, chain.displacement,
-                chain.leakage, chain.attribution, chain.quantity_per_outcome))
+                chain.engagement, chain.success, deadweight=chain.deadweight,
+                displacement=chain.displacement, leakage=chain.leakage,
+                attribution_to_others=chain.attribution_to_others,
+                quantity_per_outcome=chain.quantity_per_outcome))
             lag[i], persistence[i], drop_off[i] = chain.lag, chain.persistence, chain.drop_off
             if chain.shapes_time:
                 quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,

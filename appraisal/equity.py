@@ -12,6 +12,15 @@ Green Book A3.19), shown as "unallocated". Then, per option::
 
     NPSV_w(η) = Σ_lines ± PV_l · (u_l + Σ_g s_lg · (ŷ / y_g) ** η)
 
+Lines valued in WELLBYs keep weight 1 (:func:`weighting_incidence`, the one place line
+weights are set up, used by this module, :mod:`appraisal.lens_draws` and the uncertainty
+lens): income weights rest on the diminishing marginal utility of *income* (Green Book
+2018 A3.12–A3.13: "financial benefits for lower income households are given a higher
+social value"), and a WELLBY is already a unit of wellbeing, valued at one standard
+amount whoever gains it, so weighting it by income would count that effect twice. A case
+may opt in (``distribution: {weight_wellbeing: true}``), with a warning; the output shows
+the weighted NPSV both ways and which lines were left unweighted.
+
 The η sweep (0 to 2), the η at which the preferred option changes (root of the NPSV
 difference, found with Brent's method between the sweep points where the preference
 flips) and an Atkinson / equally-distributed-equivalent (EDE) summary follow. The
@@ -52,7 +61,9 @@ __all__ = [
     "incidence_arrays",
     "line_weights",
     "shipped_eta",
+    "weighting_incidence",
     "weights_kernel",
+    "wellbeing_valued",
 ]
 
 #: The range of η swept in every distributional analysis (issue 3: "η runs from 0 to 2").
@@ -221,6 +232,7 @@ class DistributionSpec:
     households: tuple[float, ...] | None = None
     grouping: str = "income quintile"
     income_source: str = ""
+    weight_wellbeing: bool = False
 
     @property
     def reference(self) -> float:
@@ -255,6 +267,37 @@ def incidence_arrays(lines: Sequence[Any], groups: Sequence[str]) -> tuple[np.nd
     return shares, unallocated
 
 
+def wellbeing_valued(compiled: CompiledCase) -> np.ndarray:
+    """True for each line valued in WELLBYs (measure ``wellby``, or a pack value in WELLBYs).
+
+    Examples
+    --------
+    >>> from appraisal.engine import compile_case
+    >>> from appraisal.io.load import example_path, load_case
+    >>> compiled = compile_case(load_case(example_path("prevention")))
+    >>> [ln.name for ln, w in zip(compiled.case.lines, wellbeing_valued(compiled)) if w][:1]
+    ['Improved child and parent wellbeing']
+    """
+    vals = tuple(compiled.valuations) or (None,) * compiled.n_lines
+    return np.array([v is not None and "WELLBY" in v.unit.upper() for v in vals], dtype=bool)
+
+
+def weighting_incidence(compiled: CompiledCase, spec: DistributionSpec
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Incidence used for *weighting*: ``(shares (L, G), unallocated (L,), exempt (L,))``.
+
+    The lines' incidence (:func:`incidence_arrays`), except that lines exempt from income
+    weights (valued in WELLBYs, unless ``spec.weight_wellbeing``) count as unallocated, so
+    :func:`line_weights` gives them weight 1 at every η. Who gains and loses (the
+    incidence table) still uses the lines' own incidence.
+    """
+    shares, unallocated = incidence_arrays(compiled.case.lines, spec.groups)
+    exempt = (np.zeros(compiled.n_lines, dtype=bool) if spec.weight_wellbeing
+              else wellbeing_valued(compiled))
+    return (np.where(exempt[:, None], 0.0, shares), np.where(exempt, 1.0, unallocated),
+            exempt)
+
+
 # --------------------------------------------------------------------------- the result
 @dataclass(frozen=True, slots=True, eq=False)
 class EquityResult:
@@ -277,6 +320,40 @@ class EquityResult:
     switches: tuple[dict[str, Any], ...]
     ede: tuple[dict[str, Any] | None, ...] = field(default_factory=tuple)
     ede_note: str = ""
+    wellbeing_lines: tuple[str, ...] = ()
+    weighted_excl_wellbeing: np.ndarray | None = None
+    weighted_incl_wellbeing: np.ndarray | None = None
+    exempt_group_net: np.ndarray | None = None
+    exempt_unallocated_net: np.ndarray | None = None
+
+    @property
+    def unweighted_lines(self) -> tuple[str, ...]:
+        """Lines left at weight 1 because they are valued in WELLBYs (none if opted in)."""
+        return () if self.spec.weight_wellbeing else self.wellbeing_lines
+
+    def wellbeing_weighting(self) -> dict[str, Any]:
+        """Which rule was applied to WELLBY-valued lines, and its effect on weighted NPSV."""
+        cf = self.counterfactual
+        excl = self.weighted if self.weighted_excl_wellbeing is None \
+            else self.weighted_excl_wellbeing
+        incl = self.weighted if self.weighted_incl_wellbeing is None \
+            else self.weighted_incl_wellbeing
+        rule = ("WELLBY-valued lines income-weighted (the case opted in with "
+                "'weight_wellbeing: true')" if self.spec.weight_wellbeing else
+                "WELLBY-valued lines not income-weighted (weight 1): a WELLBY is already a "
+                "unit of wellbeing, and income weights correct for the diminishing marginal "
+                "utility of income (Green Book 2018 A3.12-A3.13)")
+        return {"weight_wellbeing": self.spec.weight_wellbeing, "rule": rule,
+                "wellbeing_lines": list(self.wellbeing_lines),
+                "left_unweighted": list(self.unweighted_lines),
+                "npsv": [{"option": n,
+                          "weighted_excl_wellbeing": float(excl[o]),
+                          "weighted_incl_wellbeing": float(incl[o]),
+                          "inc_weighted_excl_wellbeing": float(excl[o] - excl[cf]),
+                          "inc_weighted_incl_wellbeing": float(incl[o] - incl[cf]),
+                          "effect_of_weighting_wellbeing": float(
+                              (incl[o] - incl[cf]) - (excl[o] - excl[cf]))}
+                         for o, n in enumerate(self.option_names)]}
 
     @property
     def preferred_unweighted(self) -> str:
@@ -333,6 +410,8 @@ class EquityResult:
         """The ``distributional`` section of ``results.json``."""
         cf = self.counterfactual
         preferred = [self.option_names[int(k)] for k in np.argmax(self.npsv_grid, axis=1)]
+        wellbeing = self.wellbeing_weighting()
+        wb_rows = wellbeing["npsv"]
         return {
             "grouping": self.spec.grouping, "groups": list(self.spec.groups),
             "incomes": list(self.spec.incomes), "income_source": self.spec.income_source,
@@ -343,8 +422,10 @@ class EquityResult:
             "npsv": [{"option": n, "unweighted": float(self.unweighted[o]),
                       "weighted": float(self.weighted[o]),
                       "inc_unweighted": float(self.unweighted[o] - self.unweighted[cf]),
-                      "inc_weighted": float(self.weighted[o] - self.weighted[cf])}
+                      "inc_weighted": float(self.weighted[o] - self.weighted[cf]),
+                      **{k: v for k, v in wb_rows[o].items() if k != "option"}}
                      for o, n in enumerate(self.option_names)],
+            "wellbeing_weighting": {k: v for k, v in wellbeing.items() if k != "npsv"},
             "preferred_unweighted": self.preferred_unweighted,
             "preferred_weighted": self.preferred_weighted,
             "incidence": self.incidence_rows(),
@@ -395,6 +476,11 @@ class EquityResult:
         else:
             s = min(self.switches, key=lambda s: abs(s["eta"] - self.eta))
             out.append(f"  Switching eta: {s['eta']:.3f} ('{s['from']}' -> '{s['to']}')")
+        if self.unweighted_lines:
+            out.append(f"  Not income-weighted (valued in WELLBYs): "
+                       f"{', '.join(self.unweighted_lines)}")
+        elif self.wellbeing_lines:
+            out.append("  WELLBY-valued lines are income-weighted (weight_wellbeing: true)")
         return out
 
 
@@ -458,6 +544,8 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
     pv = np.asarray(pv_lines, dtype=np.float64)
     signed = np.where(compiled.is_cost, -pv, pv)
     shares, unallocated = incidence_arrays(case.lines, spec.groups)
+    w_shares, w_unallocated, exempt = weighting_incidence(compiled, spec)
+    wellbeing = wellbeing_valued(compiled)
     onehot = compiled.option_matrix  # (L, O)
     ref = spec.reference
     eta = spec.eta_value(compiled.pack)
@@ -465,12 +553,14 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
     incomes = np.asarray(spec.incomes, dtype=np.float64)
     ratios = ref / incomes
     weights = weights_kernel(incomes, ref, eta)
-    lw = line_weights(weights, shares, unallocated)
     unweighted = signed @ onehot
-    weighted = (signed * lw) @ onehot
-    coef = (shares * signed[:, None]).T @ onehot  # (G, O)
-    coef = coef.T  # (O, G)
-    const = (signed * unallocated) @ onehot  # (O,)
+    weighted = (signed * line_weights(weights, w_shares, w_unallocated)) @ onehot
+    lw_incl = line_weights(weights, shares, unallocated)
+    lw_excl = np.where(wellbeing, 1.0, lw_incl)
+    coef = ((w_shares * signed[:, None]).T @ onehot).T  # (O, G)
+    const = (signed * w_unallocated) @ onehot  # (O,): unallocated and unweighted lines
+    unalloc_net = (signed * unallocated) @ onehot  # (O,): who gains, by the lines' incidence
+    signed_ex = np.where(exempt, signed, 0.0)  # the part of each group's net left unweighted
     ben = np.where(compiled.is_cost, 0.0, pv)
     cost = np.where(compiled.is_cost, pv, 0.0)
     group_benefits = ((shares * ben[:, None]).T @ onehot).T
@@ -491,7 +581,7 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
         for o, name in enumerate(compiled.option_names):
             inc_group = (group_benefits[o] - group_costs[o]) - (group_benefits[cf]
                                                                   - group_costs[cf])
-            inc_unalloc = const[o] - const[cf]
+            inc_unalloc = unalloc_net[o] - unalloc_net[cf]
             per_hh = (inc_group / hh + inc_unalloc / hh.sum()) / annuity
             after = incomes + per_hh
             if np.any(after <= 0):
@@ -516,6 +606,12 @@ def distributional_analysis(compiled: CompiledCase, pv_lines: npt.ArrayLike,
         spec=spec, eta=eta, eta_source=eta_source, reference=ref, weights=weights,
         option_names=compiled.option_names, counterfactual=compiled.counterfactual,
         unweighted=unweighted, weighted=weighted, group_benefits=group_benefits,
-        group_costs=group_costs, unallocated_net=const, eta_grid=grid, npsv_grid=npsv_grid,
-        switches=tuple(switches), ede=tuple(ede), ede_note=ede_note)
+        group_costs=group_costs, unallocated_net=unalloc_net, eta_grid=grid,
+        npsv_grid=npsv_grid, switches=tuple(switches), ede=tuple(ede), ede_note=ede_note,
+        wellbeing_lines=tuple(f"{ln.name} ({ln.option})"
+                              for ln, w in zip(case.lines, wellbeing, strict=True) if w),
+        weighted_excl_wellbeing=(signed * lw_excl) @ onehot,
+        weighted_incl_wellbeing=(signed * lw_incl) @ onehot,
+        exempt_group_net=((shares * signed_ex[:, None]).T @ onehot).T,
+        exempt_unallocated_net=(signed_ex * unallocated) @ onehot)
 

@@ -30,12 +30,13 @@ from typing import Any
 import numpy as np
 
 from appraisal.engine import CompiledCase, EngineOutput
-from appraisal.equity import incidence_arrays, line_weights, weights_kernel
+from appraisal.equity import line_weights, weighting_incidence, weights_kernel
 from appraisal.valuation import additionality_factor, validate_factor_draws
 
 __all__ = ["LensDraws", "sample_lens_inputs"]
 
-_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage", "attribution")
+_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
+            "attribution_to_others")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,7 +117,7 @@ def sample_lens_inputs(compiled: CompiledCase, n_draws: int,
     if spec is not None:
         centre = spec.eta_value(compiled.pack)
         eta = gen.uniform(max(0.0, centre - eta_spread), centre + eta_spread, size=n_draws)
-        shares, unallocated = incidence_arrays(case.lines, spec.groups)
+        shares, unallocated, _ = weighting_incidence(compiled, spec)
         weights = line_weights(weights_kernel(np.asarray(spec.incomes), spec.reference, eta),
                                shares, unallocated)
     return LensDraws(value_multiplier=mult, additionality=additionality, drop_off=drop,

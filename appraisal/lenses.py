@@ -73,7 +73,7 @@ class ValuationResult:
                 "note": "quantity × unit value in the value's price year, rebased to the "
                         "case's price base with the GDP deflator; additionality = engagement "
                         "× success × quantity per outcome × (1 − deadweight) × "
-                        "(1 − displacement) × (1 − leakage) × attribution"}
+                        "(1 − displacement) × (1 − leakage) × (1 − attribution to others)"}
 
     def to_frames(self) -> dict[str, Any]:
         """CSV tables: one row per valued line."""
@@ -140,7 +140,7 @@ def valuation_lens(compiled: CompiledCase, out: EngineOutput) -> ValuationResult
         if chain is not None:
             row.update({f"outcome_{k}": getattr(chain, k) for k in (
                 "engagement", "success", "quantity_per_outcome", "deadweight", "displacement",
-                "leakage", "attribution", "lag", "persistence", "drop_off", "source")})
+                "leakage", "attribution_to_others", "lag", "persistence", "drop_off", "source")})
         row["pv"] = float(pv[i])
         rows.append(row)
     ranged = tuple(case.lines[i].name for i in range(c.n_lines)

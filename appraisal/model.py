@@ -206,9 +206,15 @@ class OutcomeChain:
 
     Net outcomes in a year = cohort (the line's amounts) × ``engagement`` × ``success`` ×
     ``quantity_per_outcome`` × (1 − ``deadweight``) × (1 − ``displacement``) ×
-    (1 − ``leakage``) × ``attribution``. Each cohort's outcomes start ``lag`` years later
-    and last ``persistence`` years, falling by ``drop_off`` a year after the first.
-    Every factor is a fraction in [0, 1].
+    (1 − ``leakage``) × (1 − ``attribution_to_others``). Each cohort's outcomes start
+    ``lag`` years later and last ``persistence`` years, falling by ``drop_off`` a year
+    after the first (so ``drop_off`` needs ``persistence`` > 1). Every factor is a
+    fraction in [0, 1].
+
+    ``attribution_to_others`` is the SROI guide's attribution: the share of the outcome
+    caused by the contribution of other organisations or people, deducted as
+    (1 − share). The old key ``attribution`` (the share credited to this intervention)
+    is refused when a case is read, with the conversion in the message.
     """
 
     engagement: float = 1.0
@@ -217,7 +223,7 @@ class OutcomeChain:
     deadweight: float = 0.0
     displacement: float = 0.0
     leakage: float = 0.0
-    attribution: float = 1.0
+    attribution_to_others: float = 0.0
     lag: int = 0
     persistence: int = 1
     drop_off: float = 0.0

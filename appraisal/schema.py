@@ -116,8 +116,9 @@ LINE_FIELDS = (
               "qaly, vpf, carbon) and variant, or pack and code, or value, unit, price_year and "
               "source; rebase, real_growth {rate, from_year, source}"),
     FieldSpec("outcome", "map", False, "outcome chain: engagement, success, "
-              "quantity_per_outcome, deadweight, displacement, leakage, attribution, lag, "
-              "persistence, drop_off, source"),
+              "quantity_per_outcome, deadweight, displacement, leakage, attribution_to_others "
+              "(share due to others), lag, persistence (years), drop_off (needs persistence "
+              "> 1), source"),
     FieldSpec("incidence", "map", False, "shares of the line by distributional group "
               "{group: share}, summing to 1"),
     FieldSpec("effect", "str", False, "the outcome the line values (catches double counting)"),
@@ -634,7 +635,7 @@ _LINE_COMPILE_FIELDS: tuple[Path, ...] = (
 _CASE_COMPILE_FIELDS: tuple[Path, ...] = (
     ("price_year",), ("prices",), ("prices", "deflator"), ("prices", "deflator_basis"),
     ("prices", "deflator_extend_growth"), ("parameters",), ("parameters", "allow_unconfirmed"),
-    ("parameters", "packs"),
+    ("parameters", "packs"), ("distribution",), ("distribution", "weight_wellbeing"),
 )
 
 

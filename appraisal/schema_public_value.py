@@ -21,6 +21,8 @@ complete, valid fragment of a case)::
       households: {Q1: 100, Q2: 100, Q3: 100, Q4: 100, Q5: 100}   # optional: for the EDE
       reference_income: 29000              # optional (default: median of the groups)
       eta: 1.3                             # optional (default: the shipped value, 1.3)
+      weight_wellbeing: false              # optional: income-weight WELLBY-valued lines too
+                                           # (default false, as the wellbeing guidance; a warning)
     lines:
       - option: A
         name: Improved child wellbeing
@@ -31,8 +33,10 @@ complete, valid fragment of a case)::
         # or:  unit_value: {value: 600, unit: call-out, price_year: 2024, source: ...}
         # any: rebase: false; real_growth: {rate: 0.02, from_year: 2019, source: ...}
         outcome: {engagement: 0.8, success: 0.4, quantity_per_outcome: 0.5,
-                  deadweight: 0.3, displacement: 0, leakage: 0, attribution: 0.6,
+                  deadweight: 0.3, displacement: 0, leakage: 0,
+                  attribution_to_others: 0.4,  # SROI attribution: share due to others
                   lag: 1, persistence: 3, drop_off: 0.3, source: evaluation of a pilot}
+        # drop_off needs persistence > 1 (it applies from an outcome's second year)
         incidence: {Q1: 0.6, Q2: 0.4}      # shares of the line by group, summing to 1
         effect: child wellbeing            # the outcome valued (double-counting check)
         transfer: false                    # true for a transfer between groups
@@ -51,7 +55,7 @@ from appraisal.errors import AppraisalValidationError, ParameterError
 from appraisal.model import OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.non_monetised import parse_register
 from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
-from appraisal.valuation import MEASURES
+from appraisal.valuation import MEASURES, renamed_attribution_message
 
 
 def _did_you_mean(got: str, known: Sequence[str]) -> str:
@@ -71,13 +75,13 @@ __all__ = [
 UNIT_VALUE_KEYS = ("measure", "variant", "pack", "code", "value", "unit", "price_year",
                    "source", "rebase", "real_growth")
 OUTCOME_KEYS = ("engagement", "success", "quantity_per_outcome", "deadweight",
-                "displacement", "leakage", "attribution", "lag", "persistence", "drop_off",
-                "source")
-_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage", "attribution",
-            "drop_off")
+                "displacement", "leakage", "attribution_to_others", "lag", "persistence",
+                "drop_off", "source")
+_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
+            "attribution_to_others", "drop_off")
 _PACK_KEYS = ("name", "path", "shipped", "sheet", "header_row", "columns")
 _DIST_KEYS = ("grouping", "groups", "incomes", "income_source", "households",
-              "reference_income", "eta")
+              "reference_income", "eta", "weight_wellbeing")
 
 
 def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
@@ -222,7 +226,8 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
     return DistributionSpec(
         groups=tuple(groups), incomes=tuple(incomes[g] for g in groups),
         reference_income=ref, eta=eta, households=households,
-        grouping=ck.text(data, "grouping", path) or "income group", income_source=source)
+        grouping=ck.text(data, "grouping", path) or "income group", income_source=source,
+        weight_wellbeing=ck.boolean(data, "weight_wellbeing", path))
 
 
 def _find_code(ck: Any, code: str, pack_name: str, packs: Mapping[str, UnitValuePack],
@@ -325,10 +330,15 @@ def _parse_outcome(ck: Any, raw: Any, path: tuple, horizon: int | None) -> Outco
     data = ck.mapping(raw, path, "'outcome'")
     if data is None:
         return None
-    ck.unknown_keys(data, OUTCOME_KEYS, path)
+    ok = True
+    if "attribution" in data:  # the old key meant the opposite share: refuse, never reinterpret
+        ck.error((*path, "attribution"), "renamed-key",
+                 renamed_attribution_message(data["attribution"]),
+                 "replace 'attribution: a' by 'attribution_to_others: 1 − a'")
+        ok = False
+    ck.unknown_keys({k: v for k, v in data.items() if k != "attribution"}, OUTCOME_KEYS, path)
     values: dict[str, Any] = {}
     defaults = OutcomeChain()
-    ok = True
     for key in _FACTORS:
         if key in data and data[key] is not None:
             v = ck.number(data, key, path, low=0.0, high=1.0,
@@ -345,6 +355,14 @@ def _parse_outcome(ck: Any, raw: Any, path: tuple, horizon: int | None) -> Outco
         ck.error((*path, "persistence"), "out-of-range", f"'persistence' ({persistence}) is "
                  f"longer than the appraisal period ({horizon} years)",
                  "shorten 'persistence' or extend 'horizon_years'")
+        ok = False
+    if persistence == 1 and values.get("drop_off", 0.0) > 0:
+        ck.error((*path, "drop_off"), "drop-off-without-persistence",
+                 f"'drop_off' ({values['drop_off']:g}) applies from the second year of an "
+                 "outcome, but 'persistence' is "
+                 + ("1" if "persistence" in data else "not given (1 year)")
+                 + ", so it would be ignored",
+                 "set 'persistence: N' years for the outcome to last, or remove 'drop_off'")
         ok = False
     if not ok or lag is None or persistence is None:
         return None

@@ -11,13 +11,20 @@ Step 2, additionality and persistence, is the outcome chain::
 
     net outcomes(t) = Σ_s cohort(s) · K(t − s)
                       × engagement × success × quantity_per_outcome
-                      × (1 − deadweight) × (1 − displacement) × (1 − leakage) × attribution
+                      × (1 − deadweight) × (1 − displacement) × (1 − leakage)
+                      × (1 − attribution_to_others)
 
     K(k) = (1 − drop_off) ** (k − lag)  for lag ≤ k < lag + persistence, else 0
 
 so each year's cohort yields outcomes ``lag`` years later that last ``persistence`` years,
-falling by ``drop_off`` a year after the first (SROI: "drop-off applied from the second
-year"). With ``lag = 0`` and ``persistence = 1`` the line's timing is unchanged.
+falling by ``drop_off`` a year after the first. The names and rules follow the SROI guide
+(Cabinet Office 2009, updated 2012, Stage 4): ``attribution_to_others`` is its
+*attribution*, "an assessment of how much of the outcome was caused by the contribution
+of other organisations or people", deducted as a percentage, i.e. applied as
+(1 − attribution_to_others); *drop-off* is deducted as a fixed percentage of the
+remaining outcome at the end of each year and applies only to outcomes that last more
+than one year, so ``drop_off`` > 0 with ``persistence`` = 1 is refused (it would have no
+effect). With ``lag = 0`` and ``persistence = 1`` the line's timing is unchanged.
 
 The kernels (:func:`additionality_factor`, :func:`persistence_filter`,
 :func:`growth_factors`) work on arrays, broadcast over a leading draws axis and do not
@@ -69,7 +76,7 @@ __all__ = [
 
 #: The outcome-chain factors that must lie in [0, 1].
 CHAIN_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
-                 "attribution", "drop_off")
+                 "attribution_to_others", "drop_off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +104,30 @@ MEASURES: Mapping[str, Measure] = {
 def additionality_factor(
     engagement: npt.ArrayLike = 1.0,
     success: npt.ArrayLike = 1.0,
+    *,
     deadweight: npt.ArrayLike = 0.0,
     displacement: npt.ArrayLike = 0.0,
     leakage: npt.ArrayLike = 0.0,
-    attribution: npt.ArrayLike = 1.0,
+    attribution_to_others: npt.ArrayLike = 0.0,
     quantity_per_outcome: npt.ArrayLike = 1.0,
 ) -> np.ndarray:
     """Net share of a cohort's outcomes attributable to the intervention (kernel).
 
     ``engagement × success × quantity_per_outcome × (1 − deadweight) × (1 − displacement)
-    × (1 − leakage) × attribution``. Arguments broadcast (e.g. ``(D, L)`` draws by lines).
-    Does not validate: see :func:`outcome_chain`.
+    × (1 − leakage) × (1 − attribution_to_others)``. Arguments broadcast (e.g. ``(D, L)``
+    draws by lines). Does not validate: see :func:`outcome_chain`.
+
+    Warnings
+    --------
+    ``attribution_to_others`` is the share of the outcome due to *others* (the SROI
+    guide's attribution), not the share credited to this intervention. The factors after
+    ``success`` are keyword-only and the old keyword ``attribution`` is gone, so a call
+    written the old way raises ``TypeError`` instead of silently changing meaning.
 
     Examples
     --------
-    >>> round(float(additionality_factor(0.8, 0.5, deadweight=0.25, attribution=0.5)), 6)
+    >>> round(float(additionality_factor(0.8, 0.5, deadweight=0.25,
+    ...                                  attribution_to_others=0.5)), 6)
     0.15
     """
     return (np.asarray(engagement, dtype=np.float64) * np.asarray(success, dtype=np.float64)
@@ -119,7 +135,26 @@ def additionality_factor(
             * (1.0 - np.asarray(deadweight, dtype=np.float64))
             * (1.0 - np.asarray(displacement, dtype=np.float64))
             * (1.0 - np.asarray(leakage, dtype=np.float64))
-            * np.asarray(attribution, dtype=np.float64))
+            * (1.0 - np.asarray(attribution_to_others, dtype=np.float64)))
+
+
+def renamed_attribution_message(old: Any) -> str:
+    """The message for a case or call that still uses the removed key ``attribution``.
+
+    Examples
+    --------
+    >>> "'attribution_to_others: 0.3'" in renamed_attribution_message(0.7)
+    True
+    """
+    try:
+        share = float(old)
+        convert = (f"'attribution_to_others: {1.0 - share:.10g}' (1 − your old value "
+                   f"{share:g})")
+    except (TypeError, ValueError):
+        convert = "'attribution_to_others' = 1 − your old value"
+    return ("'attribution' is no longer accepted: it meant the share of the outcome credited "
+            "to this intervention; give the share due to other organisations or people (the "
+            f"SROI guide's attribution) instead: {convert}")
 
 
 def delay_time_major(a: np.ndarray, by: npt.ArrayLike) -> np.ndarray:
@@ -238,10 +273,11 @@ def outcome_chain(
     deadweight: npt.ArrayLike = 0.0,
     displacement: npt.ArrayLike = 0.0,
     leakage: npt.ArrayLike = 0.0,
-    attribution: npt.ArrayLike = 1.0,
+    attribution_to_others: npt.ArrayLike = 0.0,
     lag: int = 0,
     persistence: int = 1,
     drop_off: npt.ArrayLike = 0.0,
+    **removed: Any,
 ) -> np.ndarray:
     """Net additional outcomes by year from cohorts by year (validating wrapper).
 
@@ -249,14 +285,17 @@ def outcome_chain(
     ----------
     cohort : array_like, shape (..., T)
         People (or units) starting in each year; leading axes (draws) broadcast.
-    engagement, success, deadweight, displacement, leakage, attribution, drop_off : float or array
+    engagement, success, deadweight, displacement, leakage, drop_off : float or array
         Fractions in [0, 1]; arrays broadcast against the leading axes of ``cohort``.
+    attribution_to_others : float or array
+        Share of the outcome due to other organisations or people (SROI attribution),
+        in [0, 1]; the outcome is multiplied by (1 − it).
     quantity_per_outcome : float or array
         Units of the unit value per successful outcome per year (e.g. 0.5 WELLBYs), >= 0.
     lag : int
         Years before a cohort's first outcome (>= 0).
     persistence : int
-        Years each outcome lasts (>= 1).
+        Years each outcome lasts (>= 1); ``drop_off`` > 0 needs ``persistence`` > 1.
 
     Returns
     -------
@@ -265,18 +304,28 @@ def outcome_chain(
     Raises
     ------
     AppraisalValidationError
-        Naming every argument outside its range, what was expected and what was got.
+        Naming every argument outside its range, what was expected and what was got;
+        ``drop_off`` > 0 with ``persistence`` = 1.
+    TypeError
+        The removed keyword ``attribution`` (with the conversion), or any other unknown
+        keyword.
 
     Examples
     --------
     >>> outcome_chain([100.0, 100.0, 0.0], engagement=0.8, success=0.5, deadweight=0.25,
-    ...               attribution=0.5, persistence=2, drop_off=0.5).round(6).tolist()
+    ...               attribution_to_others=0.5, persistence=2, drop_off=0.5
+    ...               ).round(6).tolist()
     [15.0, 22.5, 7.5]
     """
+    if "attribution" in removed:
+        raise TypeError(renamed_attribution_message(removed["attribution"]))
+    if removed:
+        msg = f"outcome_chain() got an unexpected keyword argument {next(iter(removed))!r}"
+        raise TypeError(msg)
     issues = Issues()
     factors = {"engagement": engagement, "success": success, "deadweight": deadweight,
-               "displacement": displacement, "leakage": leakage, "attribution": attribution,
-               "drop_off": drop_off}
+               "displacement": displacement, "leakage": leakage,
+               "attribution_to_others": attribution_to_others, "drop_off": drop_off}
     for name, value in factors.items():
         arr = np.asarray(value, dtype=np.float64)
         if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
@@ -295,13 +344,21 @@ def outcome_chain(
             or persistence < 1):
         issues.error("out-of-range", f"'persistence' must be a whole number of years >= 1 "
                      f"(got {persistence!r})", location="persistence", field="persistence")
+    elif persistence == 1 and np.any(np.asarray(drop_off, dtype=np.float64) > 0):
+        issues.error("drop-off-without-persistence", "'drop_off' applies from the second "
+                     "year of an outcome, but 'persistence' is 1 (the outcome lasts one year), "
+                     "so it would be ignored", location="drop_off", field="drop_off",
+                     fix="give 'persistence' as the number of years the outcome lasts, or "
+                         "remove 'drop_off'")
     q = np.asarray(cohort, dtype=np.float64)
     if q.ndim == 0 or not np.all(np.isfinite(q)) or np.any(q < 0):
         issues.error("wrong-type", "'cohort' must be an array of amounts >= 0 by year",
                      location="cohort", field="cohort")
     issues.raise_if_errors("outcome_chain")
-    factor = additionality_factor(engagement, success, deadweight, displacement, leakage,
-                                  attribution, quantity_per_outcome)
+    factor = additionality_factor(engagement, success, deadweight=deadweight,
+                                  displacement=displacement, leakage=leakage,
+                                  attribution_to_others=attribution_to_others,
+                                  quantity_per_outcome=quantity_per_outcome)
     drop = np.asarray(drop_off, dtype=np.float64)
     timed = persistence_filter(q, lag, drop, persistence)
     return timed * np.asarray(factor)[..., None] if np.ndim(factor) else timed * float(factor)

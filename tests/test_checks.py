@@ -103,7 +103,7 @@ def test_a_value_used_outside_its_price_year_without_rebasing():
     ({"deadweight": 0.0}, "deadweight is 0"),
     ({"deadweight": 0.95}, "deadweight 0.95 is outside"),
     ({"deadweight": 0.3, "success": 0.99}, "success 0.99 is outside"),
-    ({"deadweight": 0.3, "attribution": 0.05}, "attribution 0.05 is outside"),
+    ({"deadweight": 0.3, "attribution_to_others": 0.95}, "attribution_to_others 0.95 is outside"),
     ({"deadweight": 0.3, "persistence": 2, "drop_off": 0.95}, "drop_off 0.95"),
 ])
 def test_additionality_factors_outside_plausible_ranges(outcome, text):

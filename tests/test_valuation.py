@@ -128,14 +128,14 @@ def test_growth_factors_known_answer():
 
 # -------------------------------------------------------------- known answers: the chain
 def test_outcome_chain_by_hand_through_the_engine():
-    """Cohort 100 in year 0; 0.8 x 0.5 x 2 x (1-0.25)(1-0.1)(1-0.2) x 0.5 = 0.216 net per
+    """Cohort 100 in year 0; 0.8 x 0.5 x 2 x (1-0.25)(1-0.1)(1-0.2) x (1-0.5) = 0.216 net per
     person; lag 1, persistence 3, drop-off 50%: 21.6, 10.8, 5.4 in years 1-3; valued at £10
     (case prices) and discounted at 3.5%."""
     line = _benefit(values={2025: 100}, unit_value={"value": 10.0, "price_year": 2025,
                                                      "source": "s"},
                     outcome={"engagement": 0.8, "success": 0.5, "quantity_per_outcome": 2,
                              "deadweight": 0.25, "displacement": 0.1, "leakage": 0.2,
-                             "attribution": 0.5, "lag": 1, "persistence": 3,
+                             "attribution_to_others": 0.5, "lag": 1, "persistence": 3,
                              "drop_off": 0.5, "source": "s"})
     result = evaluate(_case([line], horizon=5))
     assert result.real_flows[0].tolist() == pytest.approx([0, 216.0, 108.0, 54.0, 0])
@@ -146,7 +146,7 @@ def test_outcome_chain_by_hand_through_the_engine():
 
 def test_outcome_chain_wrapper_known_answer():
     out = outcome_chain([100.0, 100.0, 0.0], engagement=0.8, success=0.5, deadweight=0.25,
-                        attribution=0.5, persistence=2, drop_off=0.5)
+                        attribution_to_others=0.5, persistence=2, drop_off=0.5)
     assert out.tolist() == pytest.approx([15.0, 22.5, 7.5])
 
 
@@ -182,19 +182,19 @@ def test_additionality_is_monotone_in_each_factor(values, factor, a, b):
     lo, hi = sorted((a, b))
     low = float(additionality_factor(**{**values, factor: lo}))
     high = float(additionality_factor(**{**values, factor: hi}))
-    if factor in ("engagement", "success", "attribution"):
+    if factor in ("engagement", "success"):
         assert high >= low
-    else:  # deadweight, displacement and leakage reduce the net effect
+    else:  # deadweight, displacement, leakage and attribution to others reduce it
         assert high <= low
 
 
 @settings(max_examples=40, deadline=None)
 @given(values=st.fixed_dictionaries({k: fraction for k in CHAIN_FACTORS[:-2]}))
-def test_additionality_is_zero_when_attribution_is_zero(values):
-    assert float(additionality_factor(**values, attribution=0.0)) == 0.0
+def test_additionality_is_zero_when_all_is_attributed_to_others(values):
+    assert float(additionality_factor(**values, attribution_to_others=1.0)) == 0.0
     line = _benefit(values={2025: 100}, unit_value={"value": 5.0, "price_year": 2025,
                                                      "source": "s"},
-                    outcome={**values, "attribution": 0.0, "source": "s"})
+                    outcome={**values, "attribution_to_others": 1.0, "source": "s"})
     assert evaluate(_case([line], horizon=2)).pv_lines[0] == 0.0
 
 
@@ -202,7 +202,8 @@ def test_additionality_is_zero_when_attribution_is_zero(values):
 def _chain_case(drop_off=0.3, deadweight=0.2):
     line = _benefit(profile={"type": "constant", "start": 2025, "end": 2030, "amount": 50},
                     unit_value={"value": 20.0, "price_year": 2025, "source": "s"},
-                    outcome={"success": 0.5, "deadweight": deadweight, "attribution": 0.8,
+                    outcome={"success": 0.5, "deadweight": deadweight,
+                             "attribution_to_others": 0.2,
                              "lag": 1, "persistence": 4, "drop_off": drop_off, "source": "s"})
     cost = {"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}}
     return _case([cost, line], horizon=10)
@@ -219,7 +220,7 @@ def test_per_draw_drop_off_matches_compiling_each_value():
 
 def test_per_draw_additionality_matches_compiling_each_value():
     compiled = compile_case(_chain_case(deadweight=0.2))
-    adds = [float(additionality_factor(success=0.5, deadweight=d, attribution=0.8))
+    adds = [float(additionality_factor(success=0.5, deadweight=d, attribution_to_others=0.2))
             for d in (0.1, 0.4)]
     out = evaluate_arrays(compiled, additionality=[[1.0, adds[0]], [1.0, adds[1]]])
     for k, d in enumerate((0.1, 0.4)):
@@ -234,7 +235,8 @@ def test_drop_off_draws_outside_zero_one_are_rejected():
 
 
 # ---------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("factor", ["engagement", "deadweight", "attribution", "drop_off"])
+@pytest.mark.parametrize("factor", ["engagement", "deadweight", "attribution_to_others",
+                                    "drop_off"])
 def test_factor_outside_zero_one_is_located_in_the_yaml(tmp_path, factor):
     text = f"""schema_version: 1
 title: T

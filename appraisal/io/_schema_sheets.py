@@ -85,7 +85,8 @@ FRACTION_FIELDS = (
     "profile.rate", "prices.deflator_extend_growth", "optimism_bias.uplift",
     "optimism_bias.shares.*", "optimism_bias.contributions.*", "optimism_bias.mitigation.*",
     "incidence.*", "unit_value.real_growth.rate", "outcome.engagement", "outcome.success",
-    "outcome.deadweight", "outcome.displacement", "outcome.leakage", "outcome.attribution",
+    "outcome.deadweight", "outcome.displacement", "outcome.leakage",
+    "outcome.attribution_to_others",
     "outcome.drop_off",
 )
 #: Keys of the case-level maps the schema reads, expanded into rows of the ``Case`` sheet

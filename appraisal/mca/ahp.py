@@ -16,14 +16,18 @@ Consistency is a property of the matrix, not of the variant: ``λmax`` is always
 the principal eigenvalue, ``CI = (λmax − n) / (n − 1)`` and ``CR = CI / RI(n)``,
 with the random index ``RI`` from Saaty (1980) shipped in
 ``data/mca/ahp_consistency.csv`` (orders 1–10; larger orders are refused because
-published values disagree). A CR above the threshold in the same file (0.10)
-produces a warning.
+published values disagree). A CR above the threshold for the matrix's order in the
+same file produces a warning: Saaty (1994) 0.05 for n = 3, 0.08 for n = 4 and 0.10
+for n ≥ 5 (:func:`consistency_threshold`); matrices of order 1 and 2 are always
+consistent.
 
 References
 ----------
 Saaty, T.L. (1977) A scaling method for priorities in hierarchical structures.
 J. Math. Psychol. 15(3), 234–281.
 Saaty, T.L. (1980) The Analytic Hierarchy Process. McGraw-Hill.
+Saaty, T.L. (1994) How to make a decision: the analytic hierarchy process.
+Interfaces 24(6), 19–43.
 Crawford, G. & Williams, C. (1985) A note on the analysis of subjective judgment
 matrices. J. Math. Psychol. 29(4), 387–405.
 """
@@ -60,12 +64,13 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @functools.lru_cache(maxsize=1)
-def _table() -> tuple[dict[int, float], float]:
+def _table() -> tuple[dict[int, float], dict[int, float]]:
     rows = list(csv.DictReader(_data_file("ahp_consistency.csv").read_text("utf-8").splitlines()))
     ri = {int(r["order"]): float(r["value"]) for r in rows if r["parameter"] == "random_index"}
-    threshold = next(float(r["value"]) for r in rows
-                     if r["parameter"] == "consistency_ratio_threshold")
-    return ri, threshold
+    # threshold rows are keyed by the smallest order they apply to (the last covers larger n)
+    thresholds = {int(r["order"]): float(r["value"]) for r in rows
+                  if r["parameter"] == "consistency_ratio_threshold"}
+    return ri, thresholds
 
 
 def _data_file(name: str) -> Path:
@@ -96,15 +101,21 @@ def random_index(n: int) -> float:
     return table[n]
 
 
-def consistency_threshold() -> float:
-    """The consistency ratio above which judgements are flagged (Saaty 1980: 0.10).
+def consistency_threshold(n: int) -> float:
+    """The consistency ratio above which a matrix of order ``n`` is flagged.
+
+    Saaty (1994): 0.05 for n = 3, 0.08 for n = 4, 0.10 for n ≥ 5, from
+    ``data/mca/ahp_consistency.csv``. Orders 1 and 2 are always consistent (their CR
+    is 0), so any threshold passes them; 0.10 is returned.
 
     Examples
     --------
-    >>> consistency_threshold()
-    0.1
+    >>> [consistency_threshold(n) for n in (3, 4, 5, 9)]
+    [0.05, 0.08, 0.1, 0.1]
     """
-    return _table()[1]
+    table = _table()[1]
+    keys = [k for k in sorted(table) if k <= n]
+    return table[keys[-1]] if keys else table[max(table)]
 
 
 def ahp_kernel(matrix: npt.ArrayLike, variant: str = "eigenvector"
@@ -268,12 +279,13 @@ def ahp(matrix: npt.ArrayLike, *, variant: str = "eigenvector",
         lam = np.full_like(lam, float(n))  # exactly consistent; removes round-off
     ci = (lam - n) / (n - 1) if n > 2 else np.zeros_like(lam)
     cr = ci / ri if n > 2 else np.zeros_like(lam)
-    threshold = consistency_threshold()
+    threshold = consistency_threshold(n)
     issues: tuple[Issue, ...] = ()
     if np.any(cr > threshold):
         worst = float(np.max(cr))
         issue = Issue("ahp-inconsistent",
-                      f"consistency ratio {worst:.3f} is above {threshold:.2f} "
+                      f"consistency ratio {worst:.3f} is above {threshold:.2f}, the "
+                      f"threshold for a {n} x {n} matrix (Saaty 1994) "
                       f"(λmax = {float(np.max(lam)):.3f}, n = {n}, RI = {ri:.2f})",
                       field="matrix", severity=Severity.WARNING,
                       fix="revisit the judgements that disagree most with the derived weights")

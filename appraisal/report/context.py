@@ -356,17 +356,30 @@ def _distributional(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     names = eq.option_names
     groups = list(eq.spec.groups)
     weights = [float(w) for w in eq.weights]
-    net = eq.group_net - eq.group_net[cf]
-    unalloc = eq.unallocated_net - eq.unallocated_net[cf]
+    ex_group = (np.zeros_like(eq.group_net) if eq.exempt_group_net is None
+                else eq.exempt_group_net)
+    ex_unalloc = (np.zeros_like(eq.unallocated_net) if eq.exempt_unallocated_net is None
+                  else eq.exempt_unallocated_net)
+    # lines left unweighted (valued in WELLBYs) get a column of their own at weight 1, so
+    # the weighted NPSV is still the weights times the columns
+    net = (eq.group_net - ex_group) - (eq.group_net[cf] - ex_group[cf])
+    unalloc = (eq.unallocated_net - ex_unalloc) - (eq.unallocated_net[cf] - ex_unalloc[cf])
+    exempt = ex_group.sum(axis=1) + ex_unalloc
+    exempt = exempt - exempt[cf]
     has_unalloc = bool(np.any(np.abs(unalloc) > 0.5))
+    has_exempt = bool(np.any(np.abs(exempt) > 0.5))
     if has_unalloc:
         groups.append("Not allocated to a group (reference income)")
+        weights.append(1.0)
+    if has_exempt:
+        groups.append("Valued in WELLBYs (not income-weighted)")
         weights.append(1.0)
     incidence = {}
     for o, n in enumerate(names):
         if o == cf:
             continue
-        series = [float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
+        series = ([float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
+                  + ([float(exempt[o])] if has_exempt else []))
         incidence[ids[n]] = series
     grid = eq.npsv_grid - eq.npsv_grid[:, [cf]]
     out: dict[str, Any] = {
@@ -385,6 +398,20 @@ def _distributional(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
             f"{eq.preferred_weighted} weighted. ")
     note += ("The preferred option does not change over the η range shown." if switch is None
              else f"The preferred option changes at η = {switch:.2f}.")
+    if eq.wellbeing_lines:
+        wb = eq.wellbeing_weighting()["npsv"]
+        best = int(np.argmax(eq.weighted))
+        effect = wb[best]["effect_of_weighting_wellbeing"]
+        lines = ", ".join(eq.wellbeing_lines)
+        if eq.spec.weight_wellbeing:
+            note += (f" Lines valued in WELLBYs ({lines}) are income-weighted because the case "
+                     f"asks for it; without that, {names[best]}'s weighted NPSV would be "
+                     f"£{abs(effect) / 1e6:,.1f}m {'lower' if effect > 0 else 'higher'}.")
+        else:
+            note += (f" Lines valued in WELLBYs ({lines}) are not income-weighted (a WELLBY is "
+                     f"already a unit of wellbeing); weighting them would change "
+                     f"{names[best]}'s weighted NPSV by {'+' if effect >= 0 else '−'}"
+                     f"£{abs(effect) / 1e6:,.1f}m.")
     out["note"] = note
     return out
 

@@ -44,7 +44,7 @@ import numpy as np
 
 from appraisal.cba import bcr
 from appraisal.engine import CompiledCase, compile_case, evaluate_arrays
-from appraisal.equity import incidence_arrays, line_weights, weights_kernel
+from appraisal.equity import line_weights, weighting_incidence, weights_kernel
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.model import Case
 from appraisal.uncertainty.distributions import Discrete, Distribution
@@ -102,7 +102,8 @@ class CaseModel:
         dist = case.sections.get("distribution")
         self._equity = None
         if dist is not None:
-            shares, unallocated = incidence_arrays(case.lines, dist.groups)
+            # the same weighting incidence as the distributional lens (WELLBY lines at 1)
+            shares, unallocated, _ = weighting_incidence(c, dist)
             self._equity = (np.asarray(dist.incomes, dtype=np.float64), float(dist.reference),
                             shares, unallocated, float(dist.eta_value(c.pack)))
         central = self._evaluate(self.central_inputs(), focus=False)
