@@ -7,10 +7,15 @@ reduced as project-specific risks are managed::
     OB_resultant = OB_upper × (1 − Σ_i c_i · m_i)
 
 where ``c_i`` is the contribution of risk area ``i`` to the recorded bias and
-``m_i ∈ [0, 1]`` its mitigation factor. A project that mixes types (e.g. standard and
-non-standard buildings) weights the upper bounds by capex share. Capex (and, for
-outsourcing, operating expenditure) is uplifted by ``1 + OB``; the works-duration
-uplift stretches the capital profile over a longer period, keeping its total.
+``m_i ∈ [0, 1]`` its mitigation factor; capex and works duration each have their own
+contributions (separate columns of the guidance's Tables 15/16) and mitigation. A project
+that mixes types (e.g. standard and non-standard buildings) weights the upper bounds by
+capex (or duration) share. Capex (and, for outsourcing, operating expenditure) is uplifted
+by ``1 + OB``; the works-duration uplift stretches the capital profile over a longer period,
+keeping its total, and the whole years by which the works now end later delay the lines of
+the option that depend on completion (:func:`completion_dependents`; applied by
+:func:`appraisal.engine.compile_case`), since optimism bias extends "the timescales over which
+the costs and benefits are assumed to accrue".
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ __all__ = [
     "BiasMeasure",
     "OptimismBias",
     "bias_measure",
-    "completion_dependents",
     "combined_uplift",
+    "completion_dependents",
     "managed_reduction",
     "mitigated_uplift",
     "project_types",

@@ -542,7 +542,8 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
             price_year=line_price_year if basis == "real" else None,
             schedule=ck.text(data, "schedule", path, choices=("standard", "health", "reduced"),
                              default=default_schedule),
-            optimism_bias=ob, depends_on_completion=depends, delay=delay or 0, scale=1.0 if scale is None else scale,
+            optimism_bias=ob, depends_on_completion=depends, delay=delay or 0,
+            scale=1.0 if scale is None else scale,
             source=ck.text(data, "source", path), location=ck.locate(path), **extra,
         ))
     del price_year
