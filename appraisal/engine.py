@@ -403,29 +403,7 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
                          field=path, fix="use a schedule the parameter pack holds (standard, "
                          "health or reduced), or add it to your pack's discount_schedules.csv")
     completion_delay = _completion_delays(case, amounts, planned, records)
-    for option in dict.fromkeys(ln.option for ln in case.lines):
-        waiting = [j for j, ln in enumerate(case.lines) if ln.option == option
-                   and completion_delay[j]]
-        if waiting and all(case.lines[j].kind == "cost" for j in waiting):
-            first = waiting[0]
-            path = f"lines[{first}].depends_on_completion"
-            issues.warn("duration-delays-only-costs", f"the works overrun of option '{option}' "
-                        "delays only costs (" + ", ".join(f"'{case.lines[j].name}'"
-                                                         for j in waiting) + "), so it makes "
-                        "the option look better; no benefit line waits for the works",
-                        location=case.locate(f"lines[{first}]"), field=path,
-                        fix="mark the benefits that need the new asset 'depends_on_completion: "
-                        "true' (or split them out), so the overrun delays them too")
     for j, ln in enumerate(case.lines):
-        if completion_delay[j] and max(ln.profile.resolve()) + ln.delay + completion_delay[j] \
-                > years[-1]:
-            path = f"lines[{j}]"
-            issues.warn("delay-past-horizon", f"line '{ln.name}' waits for the works of option "
-                        f"'{ln.option}', which the works-duration uplift delays "
-                        f"{int(completion_delay[j])} years; amounts pushed past the horizon "
-                        "are dropped", location=case.locate(path), field=path,
-                        fix="extend 'horizon_years' to keep the amounts, or set "
-                        "'depends_on_completion: false' if the line does not wait for the works")
         if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
             path = f"lines[{j}].delay"
             issues.warn("delay-past-horizon", f"line '{ln.name}' is delayed {ln.delay} years; "
