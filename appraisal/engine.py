@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,11 @@ from appraisal.discounting import factors_from_rates, schedule_rates
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
 from appraisal.model import Case, Line
 from appraisal.optimism_bias import (
+    BiasMeasure,
     OptimismBias,
+    bias_measure,
     combined_uplift,
-    mitigated_uplift,
+    completion_dependents,
     stretch_profile,
     table_uplift,
 )
@@ -77,7 +79,9 @@ class CompiledCase:
     the value's own price year (1 for money lines); ``gross`` = quantities × value paths ×
     price factors, in real prices of the case's price year; ``real`` = gross ×
     ``additionality``. Both are before the optimism-bias uplift and scale and **without**
-    delays (delays are applied in :func:`evaluate_arrays`).
+    delays (delays are applied in :func:`evaluate_arrays`). ``delay`` is each line's own
+    ``delay`` plus ``completion_delay``: the whole years by which a works-duration
+    optimism bias on its option's works delays a line that depends on their completion.
     """
 
     case: Case
@@ -115,6 +119,7 @@ class CompiledCase:
     unit_packs: Mapping[str, Any] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
     schedule_map: Mapping[str, str] = field(default_factory=dict)
+    completion_delay: np.ndarray | None = None
 
     @property
     def n_lines(self) -> int:
@@ -187,36 +192,42 @@ def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
                              "table, or give an explicit 'uplift' with its 'source'")
 
 
+def _ob_measure(spec: Any, pack: ParameterPack, measure: str, explicit: float | None,
+                contributions: Mapping[str, float], mitigation: Mapping[str, float]
+                ) -> tuple[BiasMeasure, list[ParameterRow]]:
+    """One measure of a line's optimism bias: the starting value and its mitigation."""
+    used: list[ParameterRow] = []
+    shares: dict[str, float] = {}
+    type_uppers: dict[str, float] = {}
+    if explicit is not None:
+        upper = explicit
+    elif spec.shares:
+        upper = combined_uplift(pack, spec.shares, measure, spec.bound)
+        shares = dict(spec.shares)
+        type_uppers = {t: table_uplift(pack, t, measure, spec.bound) for t in spec.shares}
+        used += [pack.row("optimism_bias", project_type=t, measure=measure, bound=spec.bound)
+                 for t in spec.shares]
+    else:
+        upper = table_uplift(pack, spec.project_type or "", measure, spec.bound)
+        used.append(pack.row("optimism_bias", project_type=spec.project_type or "",
+                             measure=measure, bound=spec.bound))
+    return bias_measure(upper, measure, contributions, mitigation, shares, type_uppers), used
+
+
 def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: Case | None = None,
              i: int = 0) -> tuple[OptimismBias | None, list[ParameterRow]]:
     spec = line.optimism_bias
     if spec is None:
         return None, []
-    used: list[ParameterRow] = []
     measure = spec.measure or ("opex" if spec.project_type == "outsourcing" else "capex")
     try:
-        if spec.uplift is not None:
-            upper = spec.uplift
-            source = spec.source
-        elif spec.shares:
-            upper = combined_uplift(pack, spec.shares, measure, spec.bound)
-            used += [pack.row("optimism_bias", project_type=t, measure=measure, bound=spec.bound)
-                     for t in spec.shares]
-            source = used[0].source
-        else:
-            upper = table_uplift(pack, spec.project_type or "", measure, spec.bound)
-            used.append(pack.row("optimism_bias", project_type=spec.project_type or "",
-                                 measure=measure, bound=spec.bound))
-            source = used[0].source
-        uplift = (mitigated_uplift(upper, spec.contributions, spec.mitigation)
-                  if spec.contributions else upper)
-        duration = 0.0
+        cost, used = _ob_measure(spec, pack, measure, spec.uplift, spec.contributions,
+                                 spec.mitigation)
+        duration = None
         if spec.duration:
-            types = spec.shares or {spec.project_type: 1.0}
-            duration = sum(s * table_uplift(pack, t or "", "duration", spec.bound)
-                           for t, s in types.items())
-            used += [pack.row("optimism_bias", project_type=t or "", measure="duration",
-                              bound=spec.bound) for t in types]
+            duration, rows = _ob_measure(spec, pack, "duration", spec.duration_uplift,
+                                         spec.duration_contributions, spec.duration_mitigation)
+            used += rows
     except (KeyError, ValueError) as exc:
         sub, fix = _ob_fix(spec, pack, exc)
         path = f"lines[{i}].{sub}"
@@ -224,9 +235,42 @@ def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: 
                      location=case.locate(path, where) if case is not None else where,
                      field=path, fix=fix)
         return None, []
-    return OptimismBias(project_type=spec.project_type, measure=measure, bound=spec.bound,
-                        uplift=float(uplift), duration_uplift=float(duration),
-                        mitigation=dict(spec.mitigation), source=source), used
+    source = spec.source if spec.uplift is not None or not used else used[0].source
+    return OptimismBias(project_type=spec.project_type, bound=spec.bound, cost=cost,
+                        duration=duration, source=source), used
+
+
+def _completion_delays(case: Case, amounts: np.ndarray, planned: np.ndarray,
+                       records: list[OptimismBias | None]) -> np.ndarray:
+    """Whole years each line is delayed because its option's works finish later.
+
+    Per option, the planned completion is the last year with spending in any line with a
+    works-duration uplift (before the stretch) and the optimism-bias completion the same
+    after the stretch; their difference (whole years, i.e. the fractional slip of the
+    stretched span rounded up to the year in which the works now end) delays every line
+    of the option that depends on completion (:func:`completion_dependents`).
+    """
+    L = len(case.lines)
+    delays = np.zeros(L, dtype=np.int64)
+    for option in dict.fromkeys(ln.option for ln in case.lines):
+        idx = [i for i, ln in enumerate(case.lines) if ln.option == option]
+        works = [records[i] is not None and records[i].duration is not None
+                 and bool(np.any(planned[i])) for i in idx]
+        if not any(works):
+            continue
+        ends = [int(np.flatnonzero(planned[i])[-1]) for i, w in zip(idx, works, strict=True) if w]
+        new_ends = [int(np.flatnonzero(amounts[i])[-1]) for i, w in zip(idx, works, strict=True)
+                    if w]
+        planned_end, slip = max(ends), max(new_ends) - max(ends)
+        starts = [int(np.flatnonzero(planned[i])[0]) if np.any(planned[i]) else None
+                  for i in idx]
+        dependent = completion_dependents(starts, works,
+                                          [case.lines[i].depends_on_completion for i in idx],
+                                          planned_end)
+        for i, dep in zip(idx, dependent, strict=True):
+            if dep:
+                delays[i] = slip
+    return delays
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -265,6 +309,7 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
     amounts = np.zeros((L, T))
     price_factors = np.ones((L, T))
     ob_uplift = np.zeros(L)
+    planned = np.zeros((L, T))
     records: list[OptimismBias | None] = []
     used: list[ParameterRow] = []
     reason = _deflator_reason(case)
@@ -307,10 +352,14 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         ob, rows = _line_ob(line, pack, issues, where, case, i)
         used += rows
         records.append(ob)
+        planned[i] = amounts[i]
         if ob is not None:
             ob_uplift[i] = ob.uplift
-            if ob.duration_uplift:
+            if ob.duration is not None and np.any(amounts[i]):
                 amounts[i] = stretch_profile(amounts[i], ob.duration_uplift)
+                nz_planned, nz = np.flatnonzero(planned[i]), np.flatnonzero(amounts[i])
+                ob = replace(ob, planned_end=int(years[nz_planned[-1]]), end=int(years[nz[-1]]))
+                records[-1] = ob
         valuation = _line_valuation(line, i, years, case, pack, unit_packs, index,
                                     get_index, issues)
         valuations.append(valuation)
@@ -357,6 +406,7 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             issues.error("schedule", str(exc).strip('"'), location=case.locate(path),
                          field=path, fix="use a schedule the parameter pack holds (standard, "
                          "health or reduced), or add it to your pack's discount_schedules.csv")
+    completion_delay = _completion_delays(case, amounts, planned, records)
     for j, ln in enumerate(case.lines):
         if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
             path = f"lines[{j}].delay"
@@ -390,7 +440,9 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         real=_readonly(real),
         ob_uplift=_readonly(ob_uplift),
         scale=_readonly(np.array([ln.scale for ln in case.lines], dtype=float)),
-        delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)),
+        delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)
+                        + completion_delay),
+        completion_delay=_readonly(completion_delay),
         optimism_bias=tuple(records),
         deflator=index,
         parameters_used=tuple(dict.fromkeys(used)),

@@ -118,7 +118,13 @@ class LineOptimismBias:
 
     Either a shipped project type (``project_type`` and ``bound``, optionally mitigated
     by risk area), a mix of types by capex share (``shares``), or an explicit
-    ``uplift`` with its ``source``.
+    ``uplift`` with its ``source``. An explicit ``uplift`` is the starting (upper-bound)
+    value: ``contributions`` and ``mitigation`` reduce it like a tabulated one.
+
+    ``duration`` switches on the works-duration uplift; it has its own risk-area
+    ``duration_contributions`` and ``duration_mitigation`` (the guidance's Tables 15/16
+    give separate columns for works duration), and ``duration_uplift`` replaces the
+    tabulated duration upper bound (needed with an explicit cost ``uplift``).
     """
 
     project_type: str | None = None
@@ -129,10 +135,14 @@ class LineOptimismBias:
     contributions: Mapping[str, float] = field(default_factory=dict)
     mitigation: Mapping[str, float] = field(default_factory=dict)
     duration: bool = False
+    duration_uplift: float | None = None
+    duration_contributions: Mapping[str, float] = field(default_factory=dict)
+    duration_mitigation: Mapping[str, float] = field(default_factory=dict)
     source: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("shares", "contributions", "mitigation"):
+        for name in ("shares", "contributions", "mitigation", "duration_contributions",
+                     "duration_mitigation"):
             object.__setattr__(self, name, _frozen_map(getattr(self, name)))
 
     def to_data(self) -> dict[str, Any]:
@@ -149,8 +159,12 @@ class LineOptimismBias:
             out["contributions"] = dict(self.contributions)
         if self.mitigation:
             out["mitigation"] = dict(self.mitigation)
+        detail = {k: v for k, v in (("uplift", self.duration_uplift),
+                                    ("contributions", dict(self.duration_contributions)),
+                                    ("mitigation", dict(self.duration_mitigation)))
+                  if v or (k == "uplift" and v is not None)}
         if self.duration:
-            out["duration"] = True
+            out["duration"] = detail or True
         if self.source:
             out["source"] = self.source
         return out
@@ -257,6 +271,10 @@ class Line:
     shares of the line falling on each distributional group (summing to 1); ``effect``
     names the outcome valued, so double counting can be caught; ``transfer`` marks a
     transfer between groups (not a net benefit to society).
+
+    ``depends_on_completion`` says whether the line waits for its option's works to be
+    completed, so a works-duration overrun delays it (``None``: decided by the default
+    rule of :func:`appraisal.optimism_bias.completion_dependents`).
     """
 
     option: str
@@ -271,6 +289,7 @@ class Line:
     price_year: int | None = None
     schedule: str = "standard"
     optimism_bias: LineOptimismBias | None = None
+    depends_on_completion: bool | None = None
     delay: int = 0
     scale: float = 1.0
     source: str = ""

@@ -7,15 +7,20 @@ reduced as project-specific risks are managed::
     OB_resultant = OB_upper × (1 − Σ_i c_i · m_i)
 
 where ``c_i`` is the contribution of risk area ``i`` to the recorded bias and
-``m_i ∈ [0, 1]`` its mitigation factor. A project that mixes types (e.g. standard and
-non-standard buildings) weights the upper bounds by capex share. Capex (and, for
-outsourcing, operating expenditure) is uplifted by ``1 + OB``; the works-duration
-uplift stretches the capital profile over a longer period, keeping its total.
+``m_i ∈ [0, 1]`` its mitigation factor; capex and works duration each have their own
+contributions (separate columns of the guidance's Tables 15/16) and mitigation. A project
+that mixes types (e.g. standard and non-standard buildings) weights the upper bounds by
+capex (or duration) share. Capex (and, for outsourcing, operating expenditure) is uplifted
+by ``1 + OB``; the works-duration uplift stretches the capital profile over a longer period,
+keeping its total, and the whole years by which the works now end later delay the lines of
+the option that depend on completion (:func:`completion_dependents`; applied by
+:func:`appraisal.engine.compile_case`), since optimism bias extends "the timescales over which
+the costs and benefits are assumed to accrue".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,8 +30,12 @@ from appraisal.errors import ParameterError
 from appraisal.parameters import ParameterPack
 
 __all__ = [
+    "BiasMeasure",
     "OptimismBias",
+    "bias_measure",
     "combined_uplift",
+    "completion_dependents",
+    "managed_reduction",
     "mitigated_uplift",
     "project_types",
     "stretch_profile",
@@ -122,33 +131,191 @@ def combined_uplift(
     return round(sum(s * table_uplift(pack, t, measure, bound) for t, s in shares.items()), 12)
 
 
+def managed_reduction(contributions: Mapping[str, float], mitigation: Mapping[str, float]) -> float:
+    """The managed optimism-bias contribution ``Σ_i c_i · m_i`` (a fraction of the bias).
+
+    Examples
+    --------
+    HMT 2003 works-duration example (non-standard building): 5 + 2 + 22 × 0.4 + 5 + 3 =
+    23.8 % of the bias is managed.
+
+    >>> c = {"contractor": .05, "design": .02, "business case": .22, "intelligence": .05,
+    ...      "site": .03}
+    >>> m = {"contractor": 1, "design": 1, "business case": .4, "intelligence": 1, "site": 1}
+    >>> round(managed_reduction(c, m), 12)
+    0.238
+    """
+    return float(round(sum(contributions.get(a, 0.0) * m for a, m in mitigation.items()), 12))
+
+
+@dataclass(frozen=True, slots=True)
+class BiasMeasure:
+    """Optimism bias on one measure of a line (``capex``, ``opex`` or ``duration``).
+
+    ``upper`` is the starting (upper- or lower-bound, or user-given) uplift; for a combined
+    project it is ``Σ_t share_t × type_upper_t`` (``shares`` and ``type_uppers`` keep the
+    parts). ``contributions`` are the risk areas' shares of the bias (``c_i``) and
+    ``mitigation`` their mitigation factors (``m_i``); ``reduction`` is the managed
+    contribution ``Σ c_i m_i``; ``uplift = upper × (1 − reduction)`` is what is applied.
+    """
+
+    measure: str
+    upper: float
+    uplift: float
+    reduction: float = 0.0
+    contributions: Mapping[str, float] = field(default_factory=dict)
+    mitigation: Mapping[str, float] = field(default_factory=dict)
+    shares: Mapping[str, float] = field(default_factory=dict)
+    type_uppers: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def type_contributions(self) -> dict[str, float]:
+        """Each project type's contribution to the blended upper bound (share × its upper)."""
+        return {t: round(s * self.type_uppers[t], 12) for t, s in self.shares.items()}
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form for outputs."""
+        return {
+            "measure": self.measure, "upper": self.upper, "reduction": self.reduction,
+            "uplift": self.uplift,
+            "areas": [{"area": a, "contribution": c, "mitigation": self.mitigation.get(a, 0.0),
+                       "managed": round(c * self.mitigation.get(a, 0.0), 12)}
+                      for a, c in self.contributions.items()],
+            "project_types": [{"project_type": t, "share": s, "upper": self.type_uppers[t],
+                               "contribution": self.type_contributions[t]}
+                              for t, s in self.shares.items()],
+        }
+
+    def summary(self) -> str:
+        """One-line text of the calculation, e.g. for a CSV cell.
+
+        Examples
+        --------
+        >>> BiasMeasure("duration", 0.39, 0.29718, 0.238, {"business case": 0.22},
+        ...             {"business case": 0.4}).summary()
+        'duration: 39% x (1 - 23.8%) = 29.718%; areas: business case c=22% m=0.4'
+        """
+        text = f"{self.measure}: {_pct(self.upper)} x (1 - {_pct(self.reduction)}) = " \
+               f"{_pct(self.uplift)}"
+        if self.shares:
+            text += "; upper = " + " + ".join(
+                f"{_pct(s)} x {_pct(self.type_uppers[t])} {t}" for t, s in self.shares.items())
+        if self.contributions:
+            text += "; areas: " + ", ".join(
+                f"{a} c={_pct(c)} m={self.mitigation.get(a, 0.0):g}"
+                for a, c in self.contributions.items())
+        return text
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x, 6):g}%"
+
+
+def bias_measure(upper: float, measure: str, contributions: Mapping[str, float] | None = None,
+                 mitigation: Mapping[str, float] | None = None,
+                 shares: Mapping[str, float] | None = None,
+                 type_uppers: Mapping[str, float] | None = None) -> BiasMeasure:
+    """Build the record of one measure: validate, reduce by mitigation, keep the parts.
+
+    Examples
+    --------
+    >>> b = bias_measure(0.51, "capex", {"business case": 0.23}, {"business case": 0.5})
+    >>> b.upper, b.reduction, b.uplift
+    (0.51, 0.115, 0.45135)
+    """
+    contributions, mitigation = dict(contributions or {}), dict(mitigation or {})
+    uplift = mitigated_uplift(upper, contributions, mitigation)
+    return BiasMeasure(measure=measure, upper=float(upper), uplift=float(uplift),
+                       reduction=managed_reduction(contributions, mitigation),
+                       contributions=contributions, mitigation=mitigation,
+                       shares=dict(shares or {}), type_uppers=dict(type_uppers or {}))
+
+
 @dataclass(frozen=True, slots=True)
 class OptimismBias:
     """Optimism bias applied to one impact line, as recorded in the results.
 
-    ``uplift`` multiplies amounts by ``1 + uplift``; ``duration_uplift`` stretches the
-    profile's span by ``1 + duration_uplift``.
+    ``cost`` is the capex (or, for outsourcing, opex) measure: amounts are multiplied by
+    ``1 + cost.uplift``. ``duration`` (``None`` when off) is the works-duration measure:
+    the line's profile is stretched by ``1 + duration.uplift``; ``planned_end`` and
+    ``end`` are the last years with spending before and after the stretch (filled in by
+    the engine), and ``end − planned_end`` whole years is the slip in completion that
+    delays the option's lines depending on completion.
     """
 
     project_type: str | None
-    measure: str
     bound: str
-    uplift: float
-    duration_uplift: float = 0.0
-    mitigation: Mapping[str, float] = field(default_factory=dict)
+    cost: BiasMeasure
+    duration: BiasMeasure | None = None
     source: str = ""
+    planned_end: int | None = None
+    end: int | None = None
+
+    @property
+    def measure(self) -> str:
+        """The cost measure uplifted: ``capex`` or ``opex``."""
+        return self.cost.measure
+
+    @property
+    def uplift(self) -> float:
+        """The cost uplift applied (fraction)."""
+        return self.cost.uplift
+
+    @property
+    def mitigation(self) -> Mapping[str, float]:
+        """Mitigation factors of the cost measure."""
+        return self.cost.mitigation
+
+    @property
+    def duration_uplift(self) -> float:
+        """The works-duration uplift applied (fraction; 0 when off)."""
+        return self.duration.uplift if self.duration is not None else 0.0
+
+    @property
+    def slip(self) -> int:
+        """Whole years by which the line's works now finish later (0 without duration)."""
+        if self.planned_end is None or self.end is None:
+            return 0
+        return self.end - self.planned_end
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form for outputs."""
         return {
             "project_type": self.project_type,
-            "measure": self.measure,
             "bound": self.bound,
-            "uplift": self.uplift,
-            "duration_uplift": self.duration_uplift,
-            "mitigation": dict(self.mitigation),
             "source": self.source,
+            "cost": self.cost.to_dict(),
+            "duration": self.duration.to_dict() if self.duration is not None else None,
+            "works_planned_end": self.planned_end,
+            "works_end": self.end,
+            "completion_slip_years": self.slip,
         }
+
+
+def completion_dependents(starts: Sequence[int | None], works: Sequence[bool],
+                          overrides: Sequence[bool | None], planned_end: int) -> list[bool]:
+    """Which lines of one option wait for its works to complete.
+
+    By default a line depends on completion when it is not itself a works line (no
+    works-duration uplift) and its first amount falls in or after ``planned_end``, the
+    last year of planned works; ``overrides`` (``True``/``False``, ``None`` for the
+    default) decide explicitly.
+
+    Examples
+    --------
+    >>> completion_dependents([2025, 2027, 2025, None], [True, False, False, False],
+    ...                       [None, None, None, None], 2026)
+    [False, True, False, False]
+    >>> completion_dependents([2025, 2027], [True, False], [None, False], 2026)
+    [False, False]
+    """
+    out = []
+    for start, is_works, override in zip(starts, works, overrides, strict=True):
+        if override is not None:
+            out.append(bool(override) and not is_works)
+        else:
+            out.append(not is_works and start is not None and start >= planned_end)
+    return out
 
 
 def stretch_profile(values: npt.ArrayLike, duration_uplift: float) -> np.ndarray:

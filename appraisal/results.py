@@ -188,9 +188,16 @@ class AppraisalResult:
         raise ValueError(msg)
 
     def _line_rows(self) -> list[dict[str, Any]]:
+        """One row per line. The ``ob_*`` columns: the cost measure's starting value
+        (``ob_upper``), managed reduction (Σ c_i m_i) and uplift applied; the same for works
+        duration; the line's own works slip and the years it is delayed by its option's
+        works overrun; ``ob_detail`` spells out the calculation with every risk area's
+        contribution and mitigation and, for a combined project, every type's part."""
+        delays = self.compiled.completion_delay
         rows = []
         for i, line in enumerate(self.case.lines):
             ob = self.compiled.optimism_bias[i]
+            dur = ob.duration if ob else None
             rows.append({
                 "option": line.option, "line": line.name, "kind": line.kind,
                 "category": line.category, "agency": line.agency,
@@ -198,12 +205,35 @@ class AppraisalResult:
                 "price_basis": line.price_basis,
                 "price_year": line.price_year if line.price_basis == "real" else None,
                 "pv": float(self.pv_lines[i]),
+                "ob_measure": ob.measure if ob else None,
+                "ob_upper": ob.cost.upper if ob else None,
+                "ob_managed_reduction": ob.cost.reduction if ob else None,
                 "ob_uplift": ob.uplift if ob else 0.0,
+                "ob_duration_upper": dur.upper if dur else None,
+                "ob_duration_managed_reduction": dur.reduction if dur else None,
                 "ob_duration_uplift": ob.duration_uplift if ob else 0.0,
+                "ob_completion_slip": ob.slip if ob else 0,
+                "ob_completion_delay": int(delays[i]) if delays is not None else 0,
                 "ob_project_type": ob.project_type if ob else None,
                 "ob_bound": ob.bound if ob else None,
+                "ob_detail": "; ".join(m.summary() for m in (ob.cost, dur) if m) if ob else "",
                 "source": line.source,
             })
+        return rows
+
+    def _optimism_bias_rows(self) -> list[dict[str, Any]]:
+        """The full optimism-bias record of each line that has one (results.json)."""
+        delays = self.compiled.completion_delay
+        rows = [{"option": line.option, "line": line.name, **ob.to_dict()}
+                for line, ob in zip(self.case.lines, self.compiled.optimism_bias, strict=True)
+                if ob is not None]
+        dependents = [{"option": line.option, "line": line.name, "delay_years": int(d)}
+                      for line, d in zip(self.case.lines,
+                                         delays if delays is not None else [], strict=False)
+                      if d]
+        for row in rows:
+            row["delays_lines"] = [d["line"] for d in dependents if d["option"] == row["option"]
+                                   ] if row["completion_slip_years"] else []
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -221,6 +251,7 @@ class AppraisalResult:
             "headline": headline(self),
             "options": [m.to_dict() for m in self.options],
             "lines": self._line_rows(),
+            "optimism_bias": self._optimism_bias_rows(),
             "switching_values": [s.to_dict() for s in self.switching_values],
             "reduced_schedule_sensitivity": self.reduced_schedule,
             "warnings": [w.to_dict() for w in self.warnings],

@@ -108,7 +108,11 @@ LINE_FIELDS = (
     FieldSpec("schedule", "str", False, "discount schedule: standard, health or reduced",
               ("standard", "health", "reduced")),
     FieldSpec("optimism_bias", "map", False, "project_type (or shares), bound, measure, "
-              "contributions, mitigation, duration, or an explicit uplift"),
+              "contributions, mitigation, duration (true, or {contributions, mitigation, "
+              "uplift}), or an explicit uplift"),
+    FieldSpec("depends_on_completion", "bool", False, "true if the line waits for its "
+              "option's works (a works-duration overrun delays it); default: benefits and "
+              "costs starting in or after the last works year"),
     FieldSpec("delay", "int", False, "whole years by which the profile is shifted later"),
     FieldSpec("scale", "float", False, "multiplier on the amounts (default 1)"),
     FieldSpec("source", "str", False, "where the figures come from"),
@@ -377,7 +381,17 @@ def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
     if uplift is not None and not ck.text(data, "source", path):
         ck.error((*path, "source"), "missing", "an explicit optimism-bias 'uplift' needs a "
                  "'source'", "say where the uplift comes from")
+    duration, d_uplift, d_contrib, d_mitig = _build_ob_duration(ck, data, path)
+    if d_uplift is not None and not ck.text(data, "source", path):
+        ck.error((*path, "source"), "missing", "an explicit works-duration 'uplift' needs a "
+                 "'source'", "say where the uplift comes from")
+    if uplift is not None and duration and d_uplift is None:
+        ck.error((*path, "duration"), "optimism-bias", "with an explicit cost 'uplift' the "
+                 "works-duration upper bound must be given too",
+                 "write 'duration: {uplift: 0.39}' (a fraction), or remove 'duration'")
     return LineOptimismBias(
+        duration=duration, duration_uplift=d_uplift, duration_contributions=d_contrib,
+        duration_mitigation=d_mitig,
         project_type=project_type,
         shares=shares or {},
         bound=ck.text(data, "bound", path, choices=("upper", "lower"), default="upper"),
@@ -387,9 +401,29 @@ def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
                                   low=0.0, high=1.0) or {},
         mitigation=_number_map(ck, data.get("mitigation"), (*path, "mitigation"),
                                low=0.0, high=1.0) or {},
-        duration=ck.boolean(data, "duration", path),
         source=ck.text(data, "source", path),
     )
+
+
+def _build_ob_duration(ck: _Checker, data: Mapping, path: Path
+                       ) -> tuple[bool, float | None, dict[str, float], dict[str, float]]:
+    """``duration: true | false | {uplift, contributions, mitigation}`` (a map means on)."""
+    raw = data.get("duration")
+    if raw is None or isinstance(raw, bool):
+        return bool(raw), None, {}, {}
+    dpath = (*path, "duration")
+    sub = ck.mapping(raw, dpath, "'duration'", "write 'duration: true', or a map of "
+                     "'contributions', 'mitigation' and an optional 'uplift'")
+    if sub is None:
+        return False, None, {}, {}
+    ck.unknown_keys(sub, ("uplift", "contributions", "mitigation"), dpath)
+    d_uplift = ck.number(sub, "uplift", dpath, low=0.0, high=10.0,
+                         hint="an uplift is a fraction: 0.39 for 39%")
+    contrib = _number_map(ck, sub.get("contributions"), (*dpath, "contributions"),
+                          low=0.0, high=1.0) or {}
+    mitig = _number_map(ck, sub.get("mitigation"), (*dpath, "mitigation"),
+                        low=0.0, high=1.0) or {}
+    return True, d_uplift, contrib, mitig
 
 
 def _number_map(ck: _Checker, raw: Any, path: Path, *, low: float, high: float
@@ -486,6 +520,8 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                      "apply to costs; there are no generic values for benefits (Green Book 5.46)",
                      "adjust the benefit amounts, or model benefit shortfall in uncertainty")
         delay = ck.integer(data, "delay", path, default=0, minimum=0)
+        depends = (ck.boolean(data, "depends_on_completion", path)
+                   if data.get("depends_on_completion") is not None else None)
         scale = ck.number(data, "scale", path, default=1.0, low=0.0)
         extra = parse_line_public_value(
             ck, data, path, packs=ctx.get("unit_value_packs", {}),
@@ -507,7 +543,8 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
             price_year=line_price_year if basis == "real" else None,
             schedule=ck.text(data, "schedule", path, choices=("standard", "health", "reduced"),
                              default=default_schedule),
-            optimism_bias=ob, delay=delay or 0, scale=1.0 if scale is None else scale,
+            optimism_bias=ob, depends_on_completion=depends, delay=delay or 0,
+            scale=1.0 if scale is None else scale,
             source=ck.text(data, "source", path), location=ck.locate(path), **extra,
         ))
     del price_year
@@ -629,7 +666,9 @@ def build_case(
 _LINE_COMPILE_FIELDS: tuple[Path, ...] = (
     (), ("optimism_bias",), ("optimism_bias", "project_type"), ("optimism_bias", "shares"),
     ("optimism_bias", "measure"), ("optimism_bias", "bound"), ("optimism_bias", "duration"),
-    ("optimism_bias", "contributions"), ("optimism_bias", "mitigation"), ("price_basis",),
+    ("optimism_bias", "contributions"), ("optimism_bias", "mitigation"),
+    ("optimism_bias", "duration", "contributions"), ("optimism_bias", "duration", "mitigation"),
+    ("optimism_bias", "duration", "uplift"), ("depends_on_completion",), ("price_basis",),
     ("price_year",), ("schedule",), ("delay",), ("unit_value",),
 )
 _CASE_COMPILE_FIELDS: tuple[Path, ...] = (

@@ -84,6 +84,8 @@ _NAMES = {"year": "Year", "start": "Start year", "end": "End year", "price_year"
 FRACTION_FIELDS = (
     "profile.rate", "prices.deflator_extend_growth", "optimism_bias.uplift",
     "optimism_bias.shares.*", "optimism_bias.contributions.*", "optimism_bias.mitigation.*",
+    "optimism_bias.duration.uplift", "optimism_bias.duration.contributions.*",
+    "optimism_bias.duration.mitigation.*",
     "incidence.*", "unit_value.real_growth.rate", "outcome.engagement", "outcome.success",
     "outcome.deadweight", "outcome.displacement", "outcome.leakage",
     "outcome.attribution_to_others",

@@ -55,7 +55,10 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     ``waterfall_option`` (option id, optional; default the preferred option).
 ``optimism_bias`` : dict, optional
     ``rows`` (list of ``{"option", "project_type": str, "upper_bound": fraction,
-    "mitigation": fraction, "applied": fraction, "base_pv": £, "uplift_pv": £}``),
+    "mitigation": fraction, "applied": fraction, "base_pv": £, "uplift_pv": £}``, and
+    optionally ``"duration_upper_bound"``, ``"duration_mitigation"``,
+    ``"duration_applied"`` (fractions), ``"completion_delay_years"`` (int) and
+    ``"delayed_lines"`` (list of str); ``mitigation`` is the managed reduction Σ c_i m_i),
     ``risks`` (optional list of ``{"option", "risk": str, "probability": fraction,
     "impact_pv": £, "expected_pv": £}``), ``note`` (str, optional).
 ``public_value`` : dict, optional

@@ -281,40 +281,53 @@ def _cba(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _ob_label(ob: Any, measure: Any, labels: Mapping[str, str]) -> str:
+    """Project type (or mix) of a line's optimism bias, from the recorded breakdown."""
+    if measure.shares:
+        return "mix: " + ", ".join(f"{s:.0%} {labels.get(t, t)}" for t, s in
+                                   measure.shares.items())
+    if ob.project_type:
+        return labels.get(ob.project_type, ob.project_type)
+    return "uplift specified in the case"
+
+
 def _optimism_bias(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
+    """Rows of the optimism-bias table, read from the recorded breakdown of each line:
+    upper bound (starting value), managed reduction Σ c_i m_i and uplift applied, for the
+    cost measure and, where switched on, the works duration."""
     rows = []
-    table = {(r.get("project_type"), r.get("measure"), r.get("bound")): r
-             for r in result.parameters_used if r.table_name == "optimism_bias"}
+    labels = {str(r.get("project_type")): str(r.get("label")) for r in result.parameters_used
+              if r.table_name == "optimism_bias"}
+    delays = result.compiled.completion_delay
     for i, line in enumerate(result.case.lines):
         ob = result.compiled.optimism_bias[i]
-        if ob is None or not ob.uplift:
+        if ob is None or not (ob.cost.upper or ob.duration is not None):
             continue
-        spec = line.optimism_bias
-        upper, label = ob.uplift, "uplift specified in the case"
-        if ob.project_type and (ob.project_type, ob.measure, ob.bound) in table:
-            row = table[(ob.project_type, ob.measure, ob.bound)]
-            upper, label = float(row.value), row.get("label")
-        elif spec is not None and spec.shares and all(
-                (t, ob.measure, ob.bound) in table for t in spec.shares):
-            upper = sum(s * float(table[(t, ob.measure, ob.bound)].value)
-                        for t, s in spec.shares.items())
-            label = "mix: " + ", ".join(f"{s:.0%} {table[(t, ob.measure, ob.bound)].get('label')}"
-                                        for t, s in spec.shares.items())
         pv = float(result.pv_lines[i])
         base = pv / (1.0 + ob.uplift)
-        mitigation = min(max(1.0 - ob.uplift / upper, 0.0), 1.0) if upper > 0 else 0.0
-        rows.append({"option": ids[line.option],
-                     "project_type": f"{label} ({_MEASURES.get(ob.measure, ob.measure)}): "
-                                     f"{line.name}",
-                     "upper_bound": float(upper), "mitigation": mitigation,
-                     "applied": float(ob.uplift), "base_pv": base, "uplift_pv": pv - base})
+        row = {"option": ids[line.option],
+               "project_type": f"{_ob_label(ob, ob.cost, labels)} "
+                               f"({_MEASURES.get(ob.measure, ob.measure)}): {line.name}",
+               "upper_bound": float(ob.cost.upper), "mitigation": float(ob.cost.reduction),
+               "applied": float(ob.uplift), "base_pv": base, "uplift_pv": pv - base}
+        if ob.duration is not None:
+            waiting = [ln.name for j, ln in enumerate(result.case.lines)
+                       if ln.option == line.option and delays is not None and delays[j]]
+            row.update(duration_upper_bound=float(ob.duration.upper),
+                       duration_mitigation=float(ob.duration.reduction),
+                       duration_applied=float(ob.duration.uplift),
+                       completion_delay_years=int(ob.slip), delayed_lines=waiting)
+        rows.append(row)
     if not rows:
         return {}
     return {"rows": rows, "note": (
         "Present values here are absolute (not incremental). PV of costs before uplift is "
         "the line's PV divided by (1 + uplift applied); any works-duration stretch is "
-        "included in both columns. Mitigation is the share of the upper-bound uplift "
-        "removed by evidence of mitigated risks.")}
+        "included in both columns. Mitigation is the managed share of the bias, the sum "
+        "over risk areas of contribution × mitigation factor; uplift applied = upper bound "
+        "× (1 − mitigation). A works-duration uplift stretches the works and delays, by the "
+        "whole years the works now finish later, the option's lines that wait for "
+        "completion.")}
 
 
 # --------------------------------------------------------------------------- lenses

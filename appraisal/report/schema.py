@@ -272,7 +272,10 @@ _CBA = _r(
 )
 _OPTIMISM_BIAS = _r(
     rows=_List(_r(option=_OPT, project_type=_S, upper_bound=_NONNEG, mitigation=_FRAC,
-                  applied=_NONNEG, base_pv=_N, uplift_pv=_N), min_len=1),
+                  applied=_NONNEG, base_pv=_N, uplift_pv=_N,
+                  opt_duration_upper_bound=_NONNEG, opt_duration_mitigation=_FRAC,
+                  opt_duration_applied=_NONNEG, opt_completion_delay_years=_INT,
+                  opt_delayed_lines=_List(_S)), min_len=1),
     opt_risks=_List(_r(option=_OPT, risk=_S, probability=_FRAC, impact_pv=_N, expected_pv=_N)),
     opt_note=_S,
 )
