@@ -259,8 +259,8 @@ def _completion_delays(case: Case, amounts: np.ndarray, planned: np.ndarray,
         if not any(works):
             continue
         ends = [int(np.flatnonzero(planned[i])[-1]) for i, w in zip(idx, works, strict=True) if w]
-        new_ends = [int(np.flatnonzero(amounts[i])[-1]) for i, w in zip(idx, works, strict=True)
-                    if w]
+        new_ends = [int(records[i].end) - case.base_year  # type: ignore[union-attr]
+                    for i, w in zip(idx, works, strict=True) if w]
         planned_end, slip = max(ends), max(new_ends) - max(ends)
         starts = [int(np.flatnonzero(planned[i])[0]) if np.any(planned[i]) else None
                   for i in idx]
@@ -356,8 +356,11 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         if ob is not None:
             ob_uplift[i] = ob.uplift
             if ob.duration is not None and np.any(amounts[i]):
-                amounts[i] = stretch_profile(amounts[i], ob.duration_uplift)
-                nz_planned, nz = np.flatnonzero(planned[i]), np.flatnonzero(amounts[i])
+                # The stretch fixes when the works now end; the spending itself stays in
+                # its planned years: moving it later would lower its PV, so a late project
+                # would look cheaper (the capex uplift carries the overrun's cost).
+                stretched = stretch_profile(amounts[i], ob.duration_uplift)
+                nz_planned, nz = np.flatnonzero(planned[i]), np.flatnonzero(stretched)
                 ob = replace(ob, planned_end=int(years[nz_planned[-1]]), end=int(years[nz[-1]]))
                 records[-1] = ob
         valuation = _line_valuation(line, i, years, case, pack, unit_packs, index,

@@ -11,8 +11,9 @@ where ``c_i`` is the contribution of risk area ``i`` to the recorded bias and
 contributions (separate columns of the guidance's Tables 15/16) and mitigation. A project
 that mixes types (e.g. standard and non-standard buildings) weights the upper bounds by
 capex (or duration) share. Capex (and, for outsourcing, operating expenditure) is uplifted
-by ``1 + OB``; the works-duration uplift stretches the capital profile over a longer period,
-keeping its total, and the whole years by which the works now end later delay the lines of
+by ``1 + OB``; the works-duration uplift stretches the capital profile over a longer period
+to find when the works now end (the spending itself stays in its planned years, so a late
+project never looks cheaper), and the whole years by which the works end later delay the lines of
 the option that depend on completion (:func:`completion_dependents`; applied by
 :func:`appraisal.engine.compile_case`), since optimism bias extends "the timescales over which
 the costs and benefits are assumed to accrue".
@@ -237,10 +238,10 @@ class OptimismBias:
 
     ``cost`` is the capex (or, for outsourcing, opex) measure: amounts are multiplied by
     ``1 + cost.uplift``. ``duration`` (``None`` when off) is the works-duration measure:
-    the line's profile is stretched by ``1 + duration.uplift``; ``planned_end`` and
-    ``end`` are the last years with spending before and after the stretch (filled in by
-    the engine), and ``end − planned_end`` whole years is the slip in completion that
-    delays the option's lines depending on completion.
+    the line's span is stretched by ``1 + duration.uplift`` (its spending is not moved);
+    ``planned_end`` and ``end`` are the last years of the works before and after the
+    stretch (filled in by the engine), and ``end − planned_end`` whole years is the slip
+    in completion that delays the option's lines depending on completion.
     """
 
     project_type: str | None

@@ -29,11 +29,12 @@ def test_minimal_case_is_unchanged_and_has_no_public_value_lenses():
 
 def test_prevention_costs_are_unchanged(prevention):
     """Regression: issue 3 changed only the example's benefit lines (commit 5197f15 costs).
-    The hub option's costs changed on purpose with the works-duration fix: its hub running
-    costs wait for the hub, whose 4% overrun ends the works a year later (2027)."""
+    The hub option's costs changed on purpose with the works-duration fix: the hub's
+    spending stays in its planned years (it was stretched later, which lowered its PV by
+    about £10k), and its running costs are marked as not waiting for the hub."""
     costs = [m.pv_costs for m in prevention.options]
     assert costs == [8866427.16913053, 9727195.820017349, 20502772.35125173,
-                     28237687.081564274]
+                     28387924.085569397]
 
 
 def test_prevention_uses_every_lens(prevention):
