@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
 __all__ = ["COMMANDS", "RUN_HOOKS", "main"]
@@ -36,10 +37,8 @@ def _money(x: float | None, millions: bool = False) -> str:
 
 def summary_text(result) -> str:
     """A readable summary table of a result."""
-    definition = ("PV benefits / PV costs" if result.case.bcr_definition == "benefit_cost"
-                  else "public-sector-cost form")
-    lines = [f"{result.case.title}", f"{result.price_label}; BCR = {definition}; "
-             f"increments against '{result.case.counterfactual.name}'", ""]
+    lines = [f"{result.case.title}", f"{result.price_label}; increments against "
+             f"'{result.case.counterfactual.name}'", f"{result.bcr_definition_text}.", ""]
     width = max(len(m.name) for m in result.options) + 2
     big = max(abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)) >= 1e6
     def money(x: float | None) -> str:
@@ -48,10 +47,15 @@ def summary_text(result) -> str:
             f"{'Inc. NPSV':>14}{'Inc. BCR':>10}  VfM")
     lines += [head, "-" * len(head)]
     for m in result.options:
-        bcr = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
+        bcr = "" if m.counterfactual else (f"{m.inc_bcr:.2f}" if m.inc_bcr is not None else
+                                           "saving" if m.inc_net_saving else "n/a")
         lines.append(f"{m.name:<{width}}{money(m.pv_costs):>14}{money(m.pv_benefits):>14}"
                      f"{money(m.npsv):>14}{money(m.inc_npsv):>14}{bcr:>10}  "
                      f"{m.vfm_category or ''}")
+    savers = [m.name for m in result.options if m.inc_net_saving]
+    if savers:
+        lines.append(f"saving = {NET_SAVING} against '{result.case.counterfactual.name}' "
+                     f"(no BCR; compare NPSV): {', '.join(savers)}")
     lines += ["", f"Preferred option (highest NPSV): {result.preferred_option}"]
     pref = [s for s in result.switching_values if s.target == "category"
             and "no longer preferred" in s.test and s.change is not None]

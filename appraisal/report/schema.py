@@ -259,7 +259,7 @@ _STRATEGIC = _r(
 _CBA = _r(
     opt_comparison=_S,
     metrics=_List(_r(option=_OPT, pv_costs=_N, pv_benefits=_N, npsv=_N, bcr=_Null(_N),
-                     vfm_category=_S), min_len=1),
+                     vfm_category=_S, opt_bcr_note=_S), min_len=1),
     pv_lines=_List(_r(category=_S, kind=_Enum(("cost", "benefit")), pv=_KeyMap(_N))),
     cash_flows=_r(measure=_S, years=_List(_YEAR, min_len=1), net=_KeyMap(_NUMS, complete=False)),
     opt_waterfall_option=_OPT,
