@@ -86,6 +86,8 @@ CASE_FIELDS = (
               "sheet, header_row, columns}]"),
     FieldSpec("distribution", "map", False, "distributional analysis: groups, incomes, "
               "income_source, households, reference_income, eta"),
+    FieldSpec("public_value", "map", False, "public-value ledger options: pooled_budget "
+              "{basis: cashable (default) | all_fiscal}"),
     FieldSpec("non_monetised", "list", False, "register of non-monetised impacts: [{impact, "
               "scores {option: seven-point label}, evidence, description, confidence}]"),
 )
