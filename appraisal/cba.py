@@ -3,10 +3,23 @@
 Definitions (Green Book 2018 paras 5.53–5.56; 2.16 for switching values):
 
 - NPSV = PV benefits − PV costs; increments are against the counterfactual (BAU).
-- BCR, one definition per run: ``benefit_cost`` (default) is PV benefits / PV costs;
-  ``public_sector_cost`` treats fiscal benefits (savings to public budgets) as reductions
-  in cost: (PV benefits − PV fiscal benefits) / (PV costs − PV fiscal benefits).
-  A BCR with PV costs ≤ 0 is undefined (``nan`` in arrays, ``None`` in JSON), never inf.
+- BCR, one definition per run (:func:`bcr_terms`, stated in words by
+  :func:`bcr_definition_text`):
+
+  - ``benefit_cost`` (default): PV benefits / PV costs.
+  - ``public_sector_cost``: DfT's BCR (TAG unit A1.1 "Cost-Benefit Analysis", section 2.8
+    "Cost-Benefit Analysis metrics" and section 3 on the Public Accounts and the Analysis
+    of Monetised Costs and Benefits): PVB / PVC, where PVC is the PV of the *net cost to
+    the public budget* named in the case (its costs less its savings and revenues) and PVB
+    is every other impact, costs falling on anyone else (households, businesses, bodies
+    outside the budget) counted as negative benefits. The public budget is every line
+    with ``value_type: fiscal``, restricted to the agencies in ``public_budget: {agencies:
+    [...]}`` when the case names them. PVB − PVC = PV benefits − PV costs = NPSV whatever
+    the definition: only the ratio changes.
+
+  A BCR whose denominator is ≤ 0 is undefined (``nan`` in arrays, ``None`` in JSON), never
+  inf. Under ``public_sector_cost`` that case is a *net saving to the public sector*
+  (:data:`NET_SAVING`): reported as such, with no BCR and no value-for-money band.
 - Value-for-money category: DfT bands of the incremental BCR (``data/green_book/
   value_for_money.csv``); a boundary value takes the higher category. The bands from
   2.0 up rest on a 4.0 edge that is not confirmed from a primary source (confidence
@@ -32,8 +45,12 @@ from appraisal.errors import BCRUndefinedError
 from appraisal.parameters import ParameterPack, ParameterRow
 
 __all__ = [
+    "BCR_DEFINITIONS",
+    "NET_SAVING",
     "SwitchingValue",
     "bcr",
+    "bcr_definition_text",
+    "bcr_terms",
     "benefit_cost_ratio",
     "preferred_index",
     "switching_value",
@@ -54,6 +71,80 @@ def bcr(pv_benefits: npt.ArrayLike, pv_costs: npt.ArrayLike) -> np.ndarray:
     c = np.asarray(pv_costs, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(c > 0, b / np.where(c > 0, c, 1.0), np.nan)
+
+
+#: The BCR definitions a case may choose (``bcr_definition``).
+BCR_DEFINITIONS = ("benefit_cost", "public_sector_cost")
+#: What is reported, in place of a BCR, when the net cost to the public budget is not positive.
+NET_SAVING = "net saving to the public sector"
+
+
+def bcr_terms(definition: str, pv_benefits: npt.ArrayLike, pv_costs: npt.ArrayLike,
+              public_costs: npt.ArrayLike, public_savings: npt.ArrayLike
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The numerator and denominator ``(PVB, PVC)`` of the BCR under ``definition`` (kernel).
+
+    Parameters
+    ----------
+    definition : {"benefit_cost", "public_sector_cost"}
+        The case's ``bcr_definition``.
+    pv_benefits, pv_costs : array_like
+        PV of all benefits and all costs (positive amounts).
+    public_costs, public_savings : array_like
+        The parts of them that fall on the public budget: its costs, and its savings and
+        revenues (fiscal benefits). Unused by ``benefit_cost``.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``benefit_cost``: (PV benefits, PV costs). ``public_sector_cost`` (DfT, TAG A1.1):
+        PVC = public costs − public savings (the net cost to the budget); PVB = (PV
+        benefits − public savings) − (PV costs − public costs), costs borne by others
+        being negative benefits. In both, PVB − PVC = PV benefits − PV costs.
+
+    Examples
+    --------
+    A scheme costing the budget 100, saving it 30, giving users 200 and costing
+    households 20:
+
+    >>> pvb, pvc = bcr_terms("public_sector_cost", 230.0, 120.0, 100.0, 30.0)
+    >>> float(pvb), float(pvc), float(pvb - pvc) == 230.0 - 120.0
+    (180.0, 70.0, True)
+    >>> [float(x) for x in bcr_terms("benefit_cost", 230.0, 120.0, 100.0, 30.0)]
+    [230.0, 120.0]
+    """
+    b = np.asarray(pv_benefits, dtype=np.float64)
+    c = np.asarray(pv_costs, dtype=np.float64)
+    if definition == "benefit_cost":
+        return b, c
+    if definition != "public_sector_cost":
+        msg = f"unknown bcr_definition {definition!r}; choose one of {BCR_DEFINITIONS}"
+        raise ValueError(msg)
+    pc = np.asarray(public_costs, dtype=np.float64)
+    ps = np.asarray(public_savings, dtype=np.float64)
+    return (b - ps) - (c - pc), pc - ps
+
+
+def bcr_definition_text(definition: str, agencies: tuple[str, ...] | list[str] = ()) -> str:
+    """The run's BCR definition as one sentence, for every output.
+
+    Examples
+    --------
+    >>> bcr_definition_text("benefit_cost")
+    'BCR = PV benefits ÷ PV costs'
+    >>> text = bcr_definition_text("public_sector_cost", ["DfT"])
+    >>> text[:40], "(fiscal lines of DfT)" in text, text.endswith("has no BCR")
+    ('BCR = PVB ÷ PVC (DfT, TAG unit A1.1): PV', True, True)
+    """
+    if definition == "benefit_cost":
+        return "BCR = PV benefits ÷ PV costs"
+    budget = ("fiscal lines of " + ", ".join(agencies)) if agencies else \
+        "every line with value type fiscal"
+    return (f"BCR = PVB ÷ PVC (DfT, TAG unit A1.1): PVC is the PV of the net cost to the public "
+            f"budget ({budget}), its costs less its savings and revenues; PVB is every other "
+            "impact, costs that fall on anyone else counted as negative benefits; PVB − PVC is "
+            f"the NPSV. Where PVC is zero or negative the option is a {NET_SAVING} and has no "
+            "BCR")
 
 
 def benefit_cost_ratio(pv_benefits: float, pv_costs: float) -> float:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
 __all__ = ["COMMANDS", "RUN_HOOKS", "main"]
@@ -41,11 +42,9 @@ def summary_text(result) -> str:
     """
     from appraisal.headline import headline, headline_lines
 
-    definition = ("PV benefits / PV costs" if result.case.bcr_definition == "benefit_cost"
-                  else "public-sector-cost form")
     cf = result.case.counterfactual.name
-    lines = [f"{result.case.title}", f"{result.price_label}; BCR = {definition}; business "
-             f"as usual is '{cf}'", ""]
+    lines = [f"{result.case.title}", f"{result.price_label}; business as usual is '{cf}'",
+             f"{result.bcr_definition_text}.", ""]
     big = max((abs(v) for m in result.options for v in (m.pv_costs, m.pv_benefits)),
               default=0.0) >= 1e6
 
@@ -61,10 +60,15 @@ def summary_text(result) -> str:
     lines += [groups, head, "-" * max(len(head), len(groups))]
     for m in result.options:
         own = "n/a" if m.bcr is None else f"{m.bcr:.2f}"
-        inc = "" if m.counterfactual else ("n/a" if m.inc_bcr is None else f"{m.inc_bcr:.2f}")
+        inc = "" if m.counterfactual else (f"{m.inc_bcr:.2f}" if m.inc_bcr is not None else
+                                           "saving" if m.inc_net_saving else "n/a")
         lines.append(f"{m.name:<{width}}{money(m.pv_costs):>14}{money(m.pv_benefits):>14}"
                      f"{money(m.npsv):>14}{own:>8}  {money(m.inc_npsv):>14}{inc:>8}  "
                      f"{m.vfm_category or ''}")
+    savers = [m.name for m in result.options if m.inc_net_saving]
+    if savers:
+        lines.append(f"saving = {NET_SAVING} against business as usual "
+                     f"(no BCR; compare NPSV): {', '.join(savers)}")
     lines += ["", f"The preferred option has the highest NPSV: {result.preferred_option}"]
     pref = [s for s in result.switching_values if s.target == "category"
             and "no longer preferred" in s.test and s.change is not None]

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from appraisal.cba import bcr_terms
 from appraisal.checks import check_case
 from appraisal.discounting import factors_from_rates, schedule_rates
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
@@ -93,6 +94,7 @@ class CompiledCase:
     line_option: np.ndarray
     is_cost: np.ndarray
     is_fiscal_benefit: np.ndarray
+    in_public_budget: np.ndarray
     schedule_names: tuple[str, ...]
     line_schedule: np.ndarray
     rates: np.ndarray
@@ -434,6 +436,8 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         is_cost=_readonly(np.array([ln.kind == "cost" for ln in case.lines], dtype=bool)),
         is_fiscal_benefit=_readonly(np.array(
             [ln.kind == "benefit" and ln.value_type == "fiscal" for ln in case.lines], dtype=bool)),
+        in_public_budget=_readonly(np.array([case.in_public_budget(ln) for ln in case.lines],
+                                            dtype=bool)),
         schedule_names=schedule_names,
         line_schedule=_readonly(np.array([sched_idx[smap.get(ln.schedule, ln.schedule)]
                                           for ln in case.lines], dtype=int)),
@@ -526,12 +530,22 @@ class EngineOutput:
         PV of each line (positive amounts; see ``is_cost`` for the sign).
     pv_costs, pv_benefits, pv_fiscal_benefits : ndarray (D, O)
         PV of costs, benefits and fiscal benefits of each option.
+    pv_public_costs, pv_public_savings : ndarray (D, O)
+        PV of the costs and of the savings (fiscal benefits) that fall on the public
+        budget of DfT's BCR (:meth:`~appraisal.model.Case.in_public_budget`).
     """
 
     pv_lines: np.ndarray
     pv_costs: np.ndarray
     pv_benefits: np.ndarray
     pv_fiscal_benefits: np.ndarray
+    pv_public_costs: np.ndarray
+    pv_public_savings: np.ndarray
+
+    def bcr_terms(self, definition: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(PVB, PVC)`` of each option under a BCR definition, ``(D, O)`` each."""
+        return bcr_terms(definition, self.pv_benefits, self.pv_costs, self.pv_public_costs,
+                         self.pv_public_savings)
 
     @property
     def npsv(self) -> np.ndarray:
@@ -699,8 +713,10 @@ def evaluate_arrays(
     costs = (pv_lines * c.is_cost) @ onehot
     benefits = (pv_lines * ~c.is_cost) @ onehot
     fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
+    public = pv_lines * c.in_public_budget
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
-                        pv_fiscal_benefits=fiscal)
+                        pv_fiscal_benefits=fiscal, pv_public_costs=(public * c.is_cost) @ onehot,
+                        pv_public_savings=(public * ~c.is_cost) @ onehot)
 
 
 def _persistence_weights(c: CompiledCase, timed: np.ndarray) -> np.ndarray:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from appraisal.cba import NET_SAVING
+
 if TYPE_CHECKING:
     from appraisal.results import AppraisalResult
 
@@ -64,7 +66,7 @@ def headline(result: AppraisalResult) -> dict[str, Any]:
         return {"option": m.name, "inc_npsv": m.inc_npsv,
                 "inc_bcr": None if m.counterfactual else m.inc_bcr,
                 "vfm_category": None if m.counterfactual else m.vfm_category,
-                "npsv": m.npsv}
+                "npsv": m.npsv, "net_saving_to_public_sector": bool(m.inc_net_saving)}
 
     alternatives = [m for m in result.options if not m.counterfactual]
     best = max(alternatives, key=lambda m: m.inc_npsv) if pref.counterfactual and \
@@ -78,8 +80,11 @@ def headline(result: AppraisalResult) -> dict[str, Any]:
     }
 
 
-def _text(key: str, value: Any, money: Any) -> str:
+def _text(key: str, values: dict[str, Any], money: Any) -> str:
+    value = values[key]
     if value is None:
+        if key == "inc_bcr" and values.get("net_saving_to_public_sector"):
+            return f"not defined ({NET_SAVING})"
         return "not defined" if key == "inc_bcr" else "not applicable"
     if key == "inc_bcr":
         return f"{value:.2f}"
@@ -106,9 +111,9 @@ def headline_lines(head: dict[str, Any], money: Any) -> list[str]:
       NPSV: £2
     """
     out = [f"{LABELS['preferred_option']}: {head['preferred_option']}"]
-    out += [f"  {LABELS[k]}: {_text(k, head[k], money)}" for k in HEADLINE_MEASURES]
+    out += [f"  {LABELS[k]}: {_text(k, head, money)}" for k in HEADLINE_MEASURES]
     best = head.get("best_alternative")
     if best:
         out.append(f"Best alternative to {head['counterfactual']}: {best['option']}")
-        out += [f"  {LABELS[k]}: {_text(k, best[k], money)}" for k in HEADLINE_MEASURES]
+        out += [f"  {LABELS[k]}: {_text(k, best, money)}" for k in HEADLINE_MEASURES]
     return out

@@ -15,8 +15,12 @@ guidance for local partnerships"). For each option the ledger gives:
   *cashable* savings (non-cashable savings free capacity, not budget), and the running
   total a finance officer needs for a multi-year budget;
 - a pooled budget: partners (agencies with fiscal lines) contributing to the pooled
-  cost in proportion to their PV of fiscal benefits, so no partner is worse off whenever
-  the fiscal benefits cover the cost, shown beside the actual funding split.
+  cost in proportion to their *positive* PV of savings on the case's basis (``public_value:
+  {pooled_budget: {basis: cashable | all_fiscal}}``; default ``cashable``: only savings
+  that release budget can fund a pool), shown beside the actual funding split. Partners
+  whose savings on that basis are zero or negative contribute nothing; when no partner
+  has positive savings the pooled cost is split equally. Every sentence said about the
+  pool is computed from its rows by :func:`pooled_budget_sentences`.
 
 ROIs, paybacks, cash positions and the pooled budget are incremental against the
 counterfactual for every other option (what the option changes); the matrix is given
@@ -39,11 +43,14 @@ if TYPE_CHECKING:
 __all__ = [
     "BENEFIT_TYPES",
     "COST_TYPES",
+    "POOL_BASES",
     "LedgerResult",
     "agency_ledger",
     "ledger_matrix",
     "line_value_types",
     "payback_index",
+    "pool_tolerance",
+    "pooled_budget_sentences",
     "pooled_contributions",
 ]
 
@@ -106,20 +113,105 @@ def payback_index(net_by_year: npt.ArrayLike, tol: float = 1e-9) -> np.ndarray:
     return np.where(stays.any(axis=-1), first, -1)
 
 
-def pooled_contributions(benefits: npt.ArrayLike, total_cost: float) -> np.ndarray:
-    """Each partner's share of a pooled cost in proportion to its PV of benefits (kernel).
+#: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
+POOL_BASES = ("cashable", "all_fiscal")
+_BASIS_WORDS = {"cashable": "cashable savings", "all_fiscal": "fiscal benefits (cashable or not)"}
 
-    Equal shares when no partner benefits.
+
+def pooled_contributions(benefits: npt.ArrayLike, total_cost: float) -> np.ndarray:
+    """Each partner's share of a pooled cost in proportion to its positive PV of savings (kernel).
+
+    A partner with zero or negative savings contributes nothing; equal shares when no
+    partner has positive savings.
 
     Examples
     --------
     >>> pooled_contributions([30.0, 10.0], 20.0).tolist()
     [15.0, 5.0]
+    >>> pooled_contributions([30.0, -10.0], 20.0).tolist()
+    [20.0, 0.0]
     """
     b = np.clip(np.asarray(benefits, dtype=np.float64), 0.0, None)
-    if b.sum() <= 0:
+    if not (b > 0).any():
         return np.full(b.shape, total_cost / max(b.size, 1))
     return total_cost * b / b.sum()
+
+
+def pool_tolerance(pool: dict[str, Any]) -> float:
+    """The £ tolerance below which a partner's net position counts as zero (rounding).
+
+    Examples
+    --------
+    >>> pool_tolerance({"pooled_cost": 1e6, "partners": [{"pv_savings": 5e5}]})
+    0.001
+    """
+    scale = max([1.0, abs(pool["pooled_cost"])]
+                + [abs(r["pv_savings"]) for r in pool["partners"]])
+    return 1e-9 * scale
+
+
+def _gbp(x: float) -> str:
+    """Money in a sentence: whole pounds, pence below £100."""
+    return f"£{abs(x):,.0f}" if abs(x) >= 100 else f"£{abs(x):,.2f}"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def pooled_budget_sentences(pool: dict[str, Any]) -> list[str]:
+    """Every sentence said about a pooled budget, computed from its rows.
+
+    ``pool`` is what :meth:`LedgerResult.pooled_budget` returns (its ``partners`` rows,
+    ``pooled_cost``, ``basis``). The first sentence states the rule; the others follow
+    from the proportional split: no partner is said to be worse off unless its
+    ``proportional_net`` is below ``−tolerance`` (:func:`pool_tolerance`), every partner
+    worse off is named with its loss, and a shortfall is said to be borne only by the
+    partners whose contribution exceeds their savings.
+
+    Examples
+    --------
+    >>> rows = [{"agency": "NHS", "pv_savings": 60.0, "proportional_contribution": 40.0,
+    ...          "proportional_net": 20.0},
+    ...         {"agency": "Police", "pv_savings": -5.0, "proportional_contribution": 0.0,
+    ...          "proportional_net": -5.0}]
+    >>> said = pooled_budget_sentences({"pooled_cost": 40.0, "basis": "cashable",
+    ...                                 "partners": rows})
+    >>> said[0].endswith("partners with zero or negative cashable savings contribute "
+    ...                  "nothing (Police).")
+    True
+    >>> said[1]
+    'Worse off under this split: Police (−£5.00).'
+
+    """
+    rows, cost = pool["partners"], float(pool["pooled_cost"])
+    words = _BASIS_WORDS[pool.get("basis", "cashable")]
+    tol = pool_tolerance(pool)
+    savers = [r for r in rows if r["pv_savings"] > 0]
+    idle = [r["agency"] for r in rows if r["pv_savings"] <= 0]
+    if savers:
+        rule = (f"Each partner contributes to the pooled cost of {_gbp(cost)}"
+                f"{' (a saving)' if cost < 0 else ''} in proportion to its PV of {words}")
+        rule += (f"; partners with zero or negative {words} contribute nothing "
+                 f"({_names(idle)})." if idle else ".")
+    else:
+        rule = (f"No partner has positive {words}, so the pooled cost of {_gbp(cost)} is "
+                "split equally.")
+    out = [rule]
+    worse = [r for r in rows if r["proportional_net"] < -tol]
+    if not worse:
+        out.append(f"No partner is worse off: each partner's {words} cover its contribution.")
+        return out
+    out.append("Worse off under this split: " + ", ".join(
+        f"{r['agency']} (−{_gbp(r['proportional_net'])})" for r in worse) + ".")
+    saved = sum(r["pv_savings"] for r in savers)
+    short = cost - saved
+    if short > tol:
+        bearers = [r["agency"] for r in rows if r["proportional_contribution"] > 0
+                   and r["proportional_contribution"] > r["pv_savings"] + tol]
+        out.append(f"Positive {words} ({_gbp(saved)}) fall short of the pooled cost by "
+                   f"{_gbp(short)}; the shortfall is borne by {_names(bearers)}.")
+    return out
 
 
 def _none_if(x: float, cond: bool) -> float | None:
@@ -145,6 +237,7 @@ class LedgerResult:
     discounted_net: np.ndarray
     cash: np.ndarray
     fiscal_agencies: tuple[bool, ...]
+    pool_basis: str = "cashable"
 
     def _inc(self, a: np.ndarray, o: int) -> np.ndarray:
         """The decision basis: absolute for the counterfactual, else incremental to it."""
@@ -221,10 +314,13 @@ class LedgerResult:
         return rows
 
     def pooled_budget(self, o: int) -> dict[str, Any] | None:
-        """Contributions in proportion to partners' PV of fiscal benefits (None for BAU).
+        """Contributions in proportion to partners' positive PV of savings (None for BAU).
 
         Partners are the agencies with fiscal costs or benefits in the option or the
-        counterfactual.
+        counterfactual. Savings are on the ledger's ``pool_basis`` (cashable savings by
+        default, or all fiscal benefits); each partner's net position is its savings less
+        its contribution. ``note`` and ``sentences`` come from
+        :func:`pooled_budget_sentences`, so they agree with the rows.
         """
         if o == self.counterfactual:
             return None
@@ -235,28 +331,36 @@ class LedgerResult:
         if not partners:
             return None
         fb = np.array([inc_b[a, :2].sum() for a in partners])
+        cashable = np.array([inc_b[a, 0] for a in partners])
+        savings = cashable if self.pool_basis == "cashable" else fb
         cost = np.array([inc_c[a].sum() for a in partners])
         total = float(cost.sum())
-        proposed = pooled_contributions(fb, total)
+        proposed = pooled_contributions(savings, total)
         rows = []
         for k, a in enumerate(partners):
             rows.append({
                 "agency": self.agencies[a], "pv_fiscal_benefits": float(fb[k]),
+                "pv_cashable_savings": float(cashable[k]), "pv_savings": float(savings[k]),
                 "actual_contribution": float(cost[k]),
                 "actual_share": float(cost[k] / total) if total else None,
-                "actual_net": float(fb[k] - cost[k]),
+                "actual_net": float(savings[k] - cost[k]),
                 "proportional_contribution": float(proposed[k]),
                 "proportional_share": float(proposed[k] / total) if total else None,
-                "proportional_net": float(fb[k] - proposed[k]),
+                "proportional_net": float(savings[k] - proposed[k]),
             })
-        covered = bool(fb.sum() >= total)
-        return {"option": self.option_names[o], "pooled_cost": total,
-                "pooled_fiscal_benefits": float(fb.sum()), "no_partner_worse_off": covered,
-                "note": ("each partner contributes in proportion to its PV of fiscal benefits; "
-                         + ("every partner is at least no worse off" if covered else
-                            "fiscal benefits do not cover the pooled cost, so every partner "
-                            f"bears a share of the shortfall of £{total - fb.sum():,.0f}")),
-                "partners": rows}
+        pool: dict[str, Any] = {
+            "option": self.option_names[o], "basis": self.pool_basis, "pooled_cost": total,
+            "pooled_fiscal_benefits": float(fb.sum()),
+            "pooled_savings": float(savings.sum()), "partners": rows}
+        tol = pool_tolerance(pool)
+        worse = [r["agency"] for r in rows if r["proportional_net"] < -tol]
+        sentences = pooled_budget_sentences(pool)
+        pool.update({
+            "no_partner_worse_off": not worse, "worse_off": worse,
+            "shortfall": max(total - float(np.clip(savings, 0.0, None).sum()), 0.0),
+            "non_contributors": [r["agency"] for r in rows if r["pv_savings"] <= 0],
+            "sentences": sentences, "note": " ".join(sentences)})
+        return pool
 
     def option_dict(self, o: int) -> dict[str, Any]:
         """Everything the ledger says about option ``o``."""
@@ -331,6 +435,8 @@ class LedgerResult:
                              + (f" (payback {r['payback_year']})" if r["payback_year"] else "")
                              for r in d["agencies"] if r["inc_pv_costs"] or r["inc_pv_benefits"])
             out.append(f"    net by agency: {nets}")
+            if d["pooled_budget"]:
+                out += [f"    pooled budget: {t}" for t in d["pooled_budget"]["sentences"]]
         return out
 
 
@@ -399,4 +505,6 @@ def agency_ledger(compiled: CompiledCase, pv_lines: npt.ArrayLike) -> LedgerResu
         option_names=compiled.option_names, counterfactual=compiled.counterfactual,
         agencies=agencies, years=np.asarray(compiled.years), benefits=benefits, costs=costs,
         discounted_net=disc_net.reshape(n_opt, A, T), cash=cash.reshape(n_opt, A, 4, T),
-        fiscal_agencies=tuple(fiscal))
+        fiscal_agencies=tuple(fiscal),
+        pool_basis=((case.sections.get("public_value") or {}).get("pooled_budget") or {}).get(
+            "basis", "cashable"))

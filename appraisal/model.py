@@ -356,6 +356,7 @@ class Case:
     vintage: str = "GB2026"
     timing: str = "end"
     bcr_definition: str = "benefit_cost"
+    public_budget_agencies: tuple[str, ...] = ()
     prices: PriceAssumptions = field(default_factory=PriceAssumptions)
     allow_unconfirmed: tuple[str, ...] = ()
     packs: tuple[str, ...] = ()
@@ -392,6 +393,28 @@ class Case:
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
         return default or self.source_path
+
+    def in_public_budget(self, line: Line) -> bool:
+        """Whether a line falls on the public budget of the DfT BCR (``public_sector_cost``).
+
+        The public budget is every line with ``value_type: fiscal``, restricted to the
+        agencies of ``public_budget: {agencies: [...]}`` when the case names them.
+
+        Examples
+        --------
+        >>> case = Case.from_records(title="T", base_year=2025, horizon_years=1,
+        ...     bcr_definition="public_sector_cost", public_budget={"agencies": ["DfT"]},
+        ...     options=[{"name": "BAU", "counterfactual": True}],
+        ...     lines=[{"option": "BAU", "name": "c", "kind": "cost", "values": {2025: 1},
+        ...             "agency": "DfT", "value_type": "fiscal"},
+        ...            {"option": "BAU", "name": "d", "kind": "cost", "values": {2025: 1},
+        ...             "agency": "NHS", "value_type": "fiscal"}])
+        >>> [case.in_public_budget(ln) for ln in case.lines]
+        [True, False]
+        """
+        if line.value_type != "fiscal":
+            return False
+        return not self.public_budget_agencies or line.agency in self.public_budget_agencies
 
     @property
     def counterfactual(self) -> Option:

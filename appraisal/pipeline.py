@@ -15,10 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from appraisal.cba import SwitchingValue, bcr, preferred_index, switching_value, vfm_row
+from appraisal.cba import (
+    NET_SAVING,
+    SwitchingValue,
+    bcr,
+    preferred_index,
+    switching_value,
+    vfm_row,
+)
 from appraisal.discounting import annuity_factor
 from appraisal.engine import (
     CompiledCase,
+    EngineOutput,
     compile_case,
     evaluate_arrays,
     yearly_flows,
@@ -62,42 +70,59 @@ def _eac_annuity(compiled: CompiledCase) -> tuple[float, tuple[ParameterRow, ...
     return annuity, compiled.pack.rows("discount_schedules", schedule=name)
 
 
-def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
-             benefits: np.ndarray, fiscal: np.ndarray
+def _metrics(compiled: CompiledCase, out: EngineOutput
              ) -> tuple[list[OptionMetrics], int, list[ParameterRow]]:
-    """Per-option metrics, the preferred option and the parameter rows they used."""
+    """Per-option metrics, the preferred option and the parameter rows they used.
+
+    The BCR is built as the case's ``bcr_definition`` says (:func:`~appraisal.cba.bcr_terms`),
+    absolute and incremental to the counterfactual; the value-for-money category is a band of
+    the incremental BCR.
+    """
     case, pack = compiled.case, compiled.pack
     cf = compiled.counterfactual
     public = case.bcr_definition == "public_sector_cost"
+    npsv_row, costs, benefits = out.npsv[0], out.pv_costs[0], out.pv_benefits[0]
+    fiscal = out.pv_fiscal_benefits[0]
+    pvb, pvc = (a[0] for a in out.bcr_terms(case.bcr_definition))
 
-    def ratio(b: float, c: float, f: float) -> float:
-        return float(bcr(b - f, c - f)) if public else float(bcr(b, c))
+    def ratio(b: float, c: float) -> float | None:
+        r = float(bcr(b, c))
+        return r if np.isfinite(r) else None
+
+    def undefined_note(c: float, incremental: bool) -> str:
+        if public:
+            return (f"{NET_SAVING}: the net cost to the public budget is £{c:,.0f}"
+                    + (" against business as usual" if incremental else "")
+                    + ", zero or negative, so there is no BCR; compare NPSV")
+        if incremental:
+            return ("incremental PV costs are not positive: the option costs no more than "
+                    "business as usual, so a BCR has no meaning; compare NPSV")
+        return "PV costs are not positive, so a BCR has no meaning; compare NPSV"
 
     annuity, used_rows = _eac_annuity(compiled)
     used = list(used_rows)
-    out = []
+    result = []
     for o, name in enumerate(compiled.option_names):
-        d_b, d_c, d_f = benefits[o] - benefits[cf], costs[o] - costs[cf], fiscal[o] - fiscal[cf]
-        inc_bcr = None if o == cf else ratio(d_b, d_c, d_f)
-        inc_bcr = None if inc_bcr is None or not np.isfinite(inc_bcr) else inc_bcr
-        own = ratio(benefits[o], costs[o], fiscal[o])
-        note = ""
+        d_b, d_c = benefits[o] - benefits[cf], costs[o] - costs[cf]
+        d_pvb, d_pvc = float(pvb[o] - pvb[cf]), float(pvc[o] - pvc[cf])
+        inc_bcr = None if o == cf else ratio(d_pvb, d_pvc)
+        own = ratio(float(pvb[o]), float(pvc[o]))
         vfm = None if o == cf else vfm_row(inc_bcr, pack)
         if vfm is not None:
             used.append(vfm)
+        note = ""
         if o != cf and inc_bcr is None:
-            note = ("incremental PV costs are not positive: the option costs no more than "
-                    "business as usual, so a BCR has no meaning; compare NPSV")
+            note = undefined_note(d_pvc, True)
         elif vfm is not None and not vfm.confirmed and \
                 vfm.table_name not in pack.allowed_unconfirmed:
             note = _unconfirmed_vfm_note(vfm)
-        out.append(OptionMetrics(
+        result.append(OptionMetrics(
             name=name,
             counterfactual=o == cf,
             pv_costs=float(costs[o]),
             pv_benefits=float(benefits[o]),
             npsv=float(npsv_row[o]),
-            bcr=own if np.isfinite(own) else None,
+            bcr=own,
             pv_fiscal_benefits=float(fiscal[o]),
             eac=float(costs[o] / annuity) if annuity else None,
             inc_pv_costs=float(d_c),
@@ -106,8 +131,15 @@ def _metrics(compiled: CompiledCase, npsv_row: np.ndarray, costs: np.ndarray,
             inc_bcr=inc_bcr,
             vfm_category=None if vfm is None else vfm.get("category"),
             bcr_note=note,
+            bcr_pvb=float(pvb[o]),
+            bcr_pvc=float(pvc[o]),
+            inc_bcr_pvb=d_pvb,
+            inc_bcr_pvc=d_pvc,
+            own_bcr_note="" if own is not None else undefined_note(float(pvc[o]), False),
+            net_saving=public and pvc[o] <= 0,
+            inc_net_saving=public and o != cf and d_pvc <= 0,
         ))
-    return out, int(preferred_index(npsv_row)), used
+    return result, int(preferred_index(npsv_row)), used
 
 
 def _unconfirmed_vfm_note(row: ParameterRow) -> str:
@@ -197,8 +229,7 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     compiled = compile_case(case, pack=pack)
     out = evaluate_arrays(compiled)
     npsv = out.npsv[0]
-    metrics, preferred, metric_rows = _metrics(compiled, npsv, out.pv_costs[0],
-                                               out.pv_benefits[0], out.pv_fiscal_benefits[0])
+    metrics, preferred, metric_rows = _metrics(compiled, out)
     switching = _switching(compiled, out.pv_lines[0], npsv, preferred)
     real, discounted = yearly_flows(compiled)
     reduced = None
@@ -207,8 +238,7 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     if threshold_rows and case.horizon_years > float(threshold_rows[0].value):
         alt = compile_case(case, pack=compiled.pack, schedule_map={"standard": "reduced"})
         alt_out = evaluate_arrays(alt)
-        alt_metrics, alt_pref, _ = _metrics(alt, alt_out.npsv[0], alt_out.pv_costs[0],
-                                            alt_out.pv_benefits[0], alt_out.pv_fiscal_benefits[0])
+        alt_metrics, alt_pref, _ = _metrics(alt, alt_out)
         reduced = {"reason": f"horizon of {case.horizon_years} years exceeds "
                    f"{int(float(threshold_rows[0].value))} years ({threshold_rows[0].source})",
                    "schedule": "reduced (standard lines; health lines unchanged)",

@@ -62,6 +62,7 @@ def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[s
         "discounted_to": case.base_year,
         "timing": case.timing,
         "bcr_definition": case.bcr_definition,
+        "public_budget_agencies": list(case.public_budget_agencies),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": {p: _version(p) for p in _PACKAGES},
@@ -86,6 +87,18 @@ class OptionMetrics:
     inc_bcr: float | None
     vfm_category: str | None
     bcr_note: str = ""
+    #: The BCR's numerator and denominator under the run's ``bcr_definition`` (PVB and PVC;
+    #: PV benefits and PV costs under ``benefit_cost``), absolute and incremental.
+    bcr_pvb: float = float("nan")
+    bcr_pvc: float = float("nan")
+    inc_bcr_pvb: float = float("nan")
+    inc_bcr_pvc: float = float("nan")
+    #: Why the absolute BCR is undefined (empty when it is defined).
+    own_bcr_note: str = ""
+    #: ``public_sector_cost`` only: the net cost to the public budget is zero or negative,
+    #: so there is no BCR ("net saving to the public sector"), absolute and incremental.
+    net_saving: bool = False
+    inc_net_saving: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The ``results.json`` layout of one option."""
@@ -96,6 +109,10 @@ class OptionMetrics:
             "pv_benefits": self.pv_benefits,
             "npsv": self.npsv,
             "bcr": self.bcr,
+            "bcr_pvb": self.bcr_pvb,
+            "bcr_pvc": self.bcr_pvc,
+            "net_saving_to_public_sector": self.net_saving,
+            "bcr_note": self.own_bcr_note,
             "vfm_category": self.vfm_category,
             "equivalent_annual_cost": self.eac,
             "incremental": {
@@ -103,6 +120,9 @@ class OptionMetrics:
                 "pv_benefits": self.inc_pv_benefits,
                 "npsv": self.inc_npsv,
                 "bcr": self.inc_bcr,
+                "bcr_pvb": self.inc_bcr_pvb,
+                "bcr_pvc": self.inc_bcr_pvc,
+                "net_saving_to_public_sector": self.inc_net_saving,
                 "vfm_category": self.vfm_category,
                 "bcr_note": self.bcr_note,
             },
@@ -144,6 +164,13 @@ class AppraisalResult:
         """Caption for money tables, e.g. ``£, real, 2025 prices, discounted to 2025``."""
         return (f"£, real, {self.case.price_base_year} prices, discounted to "
                 f"{self.case.base_year}")
+
+    @property
+    def bcr_definition_text(self) -> str:
+        """The run's BCR definition as a sentence (printed by every output)."""
+        from appraisal.cba import bcr_definition_text
+
+        return bcr_definition_text(self.case.bcr_definition, self.case.public_budget_agencies)
 
     def to_frame(self, view: str = "options") -> pd.DataFrame:
         """A pandas view of the results.
@@ -246,6 +273,8 @@ class AppraisalResult:
             "horizon_years": self.case.horizon_years,
             "price_base": self.price_label,
             "bcr_definition": self.case.bcr_definition,
+            "bcr_definition_text": self.bcr_definition_text,
+            "public_budget_agencies": list(self.case.public_budget_agencies),
             "counterfactual": self.case.counterfactual.name,
             "preferred_option": self.preferred_option,
             "headline": headline(self),

@@ -72,8 +72,11 @@ CASE_FIELDS = (
     FieldSpec("price_year", "int", False, "price base of results (default: base_year)"),
     FieldSpec("vintage", "str", False, "parameter vintage (Green Book edition)", VINTAGES),
     FieldSpec("timing", "str", False, "when flows arise within a year", ("end", "mid")),
-    FieldSpec("bcr_definition", "str", False, "how the BCR is built",
-              ("benefit_cost", "public_sector_cost")),
+    FieldSpec("bcr_definition", "str", False, "how the BCR is built: benefit_cost (PV "
+              "benefits / PV costs) or public_sector_cost (DfT: PVB / PV net cost to the public "
+              "budget)", ("benefit_cost", "public_sector_cost")),
+    FieldSpec("public_budget", "map", False, "public_sector_cost only: agencies [name, ...] "
+              "whose fiscal lines form the public budget (default: every fiscal line)"),
     FieldSpec("prices", "map", False, "deflator assumptions: deflator_basis, "
               "deflator_extend_growth, deflator {year: index}, source"),
     FieldSpec("parameters", "map", False, "allow_unconfirmed: [table, ...]; packs: [folder, ...]"),
@@ -83,6 +86,8 @@ CASE_FIELDS = (
               "sheet, header_row, columns}]"),
     FieldSpec("distribution", "map", False, "distributional analysis: groups, incomes, "
               "income_source, households, reference_income, eta"),
+    FieldSpec("public_value", "map", False, "public-value ledger options: pooled_budget "
+              "{basis: cashable (default) | all_fiscal}"),
     FieldSpec("non_monetised", "list", False, "register of non-monetised impacts: [{impact, "
               "scores {option: seven-point label}, evidence, description, confidence}]"),
 )
@@ -641,6 +646,8 @@ def build_case(
                                   choices=("benefit_cost", "public_sector_cost"),
                                   default="benefit_cost"),
     }
+    conventions["public_budget_agencies"] = _public_budget(
+        ck, root, conventions["bcr_definition"], lines)
     issues.raise_if_errors(source)
     return Case(
         schema_version=version or SCHEMA_VERSION,
@@ -684,6 +691,44 @@ def _compile_locations(locate: Locate, raw_lines: Any) -> dict[str, str]:
     for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
         paths += [("lines", i, *sub) for sub in _LINE_COMPILE_FIELDS]
     return {_dotted(p): locate(p) for p in paths}
+
+
+def _public_budget(ck: _Checker, root: Mapping[str, Any], definition: str | None,
+                   lines: list[Line]) -> tuple[str, ...]:
+    """The agencies named in ``public_budget``, checked against the lines and the definition.
+
+    Under ``bcr_definition: public_sector_cost`` (DfT's BCR) every cost line must say
+    whether it falls on the public budget, so a cost line needs a ``value_type``.
+    """
+    raw = root.get("public_budget")
+    agencies: list[str] = []
+    if raw is not None:
+        data = ck.mapping(raw, ("public_budget",), "'public_budget'") or {}
+        ck.unknown_keys(data, ("agencies",), ("public_budget",))
+        agencies = _string_list(ck, data.get("agencies"), ("public_budget", "agencies"))
+        if definition != "public_sector_cost":
+            ck.error(("public_budget",), "unused-field", "'public_budget' is read only by "
+                     "'bcr_definition: public_sector_cost'",
+                     "remove 'public_budget', or set 'bcr_definition: public_sector_cost'")
+        fiscal = {ln.agency for ln in lines if ln.value_type == "fiscal" and ln.agency}
+        for k, name in enumerate(agencies):
+            if name not in fiscal:
+                ck.error(("public_budget", "agencies", k), "unknown-agency",
+                         f"public budget agency {name!r} has no line with 'value_type: "
+                         "fiscal'", "name an agency of a fiscal line: "
+                         + (", ".join(sorted(fiscal)) or "(none: give lines value_type "
+                            "fiscal and an agency)"))
+    raw_lines = root.get("lines")
+    if definition == "public_sector_cost" and isinstance(raw_lines, list):
+        for i, ln in enumerate(raw_lines):
+            if isinstance(ln, Mapping) and ln.get("kind") == "cost" and not ln.get("value_type"):
+                ck.error(("lines", i, "value_type"), "missing",
+                         f"cost line {ln.get('name')!r} has no 'value_type': DfT's BCR "
+                         "(bcr_definition: public_sector_cost) must know whether each cost "
+                         "falls on the public budget",
+                         "set 'value_type: fiscal' for a cost to the public sector, or "
+                         "'economic' / 'social' for a cost borne by others")
+    return tuple(agencies)
 
 
 def _string_list(ck: _Checker, raw: Any, path: Path) -> list[str]:

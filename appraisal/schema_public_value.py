@@ -40,6 +40,9 @@ complete, valid fragment of a case)::
         incidence: {Q1: 0.6, Q2: 0.4}      # shares of the line by group, summing to 1
         effect: child wellbeing            # the outcome valued (double-counting check)
         transfer: false                    # true for a transfer between groups
+    public_value:                          # optional: options of the public-value ledger
+      pooled_budget: {basis: cashable}     # fund a pool from cashable savings (default)
+                                           # or all_fiscal (non-cashable savings too)
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from typing import Any
 
 from appraisal.equity import DistributionSpec
 from appraisal.errors import AppraisalValidationError, ParameterError
+from appraisal.ledger import POOL_BASES
 from appraisal.model import OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.non_monetised import parse_register
 from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
@@ -68,6 +72,7 @@ __all__ = [
     "UNIT_VALUE_KEYS",
     "parse_distribution",
     "parse_line_public_value",
+    "parse_public_value_options",
     "parse_public_value_sections",
     "parse_unit_value_packs",
 ]
@@ -452,4 +457,29 @@ def parse_public_value_sections(ck: Any, root: Mapping, base_dir: Any, *,
         dist = parse_distribution(ck, root["distribution"], ("distribution",))
         if dist is not None:
             out["distribution"] = dist
+    if root.get("public_value") is not None:
+        ledger = parse_public_value_options(ck, root["public_value"], ("public_value",))
+        if ledger is not None:
+            out["public_value"] = ledger
     return out
+
+
+def parse_public_value_options(ck: Any, raw: Any, path: tuple) -> dict[str, Any] | None:
+    """Options of the public-value ledger: ``pooled_budget: {basis: cashable | all_fiscal}``.
+
+    ``cashable`` (the default) funds a pooled budget only from savings that release
+    budget; ``all_fiscal`` counts non-cashable savings too.
+    """
+    data = ck.mapping(raw, path, "'public_value'")
+    if data is None:
+        return None
+    ck.unknown_keys(data, ("pooled_budget",), path)
+    if data.get("pooled_budget") is None:
+        return {}
+    pool_path = (*path, "pooled_budget")
+    pool = ck.mapping(data["pooled_budget"], pool_path, "'pooled_budget'")
+    if pool is None:
+        return None
+    ck.unknown_keys(pool, ("basis",), pool_path)
+    basis = ck.text(pool, "basis", pool_path, choices=POOL_BASES, default="cashable")
+    return {"pooled_budget": {"basis": basis or "cashable"}}

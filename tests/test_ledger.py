@@ -23,7 +23,7 @@ def _line(option, name, kind, values, agency, value_type, cashable=None):
     return out
 
 
-def _small_case():
+def _small_case(**extra):
     """BAU: the council spends 100 now. A: the council spends 300 now; it saves 150 (cashable)
     next year and 100 (cashable) the year after; the NHS saves 103.5 (non-cashable) next year;
     households gain 207 of earnings the year after."""
@@ -36,7 +36,7 @@ def _small_case():
     ]
     return Case.from_records(title="T", base_year=2025, horizon_years=3,
                              options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
-                             lines=lines)
+                             lines=lines, **extra)
 
 
 def _ledger(case):
@@ -84,7 +84,8 @@ def test_cash_position_counts_only_cashable_savings_as_cash():
 
 
 def test_pooled_budget_leaves_no_partner_worse_off():
-    _, ledger = _ledger(_small_case())
+    # basis all_fiscal: the NHS's non-cashable saving funds the pool too
+    _, ledger = _ledger(_small_case(public_value={"pooled_budget": {"basis": "all_fiscal"}}))
     pool = ledger.pooled_budget(1)
     partners = {r["agency"]: r for r in pool["partners"]}
     assert set(partners) == {"Council", "NHS"}  # households have no fiscal lines

@@ -87,12 +87,14 @@ def test_public_sector_cost_bcr_by_hand():
     """Costs 100 in year 0; fiscal saving 60 and social benefit 80 in year 1.
     PV fiscal = 60/1.035 = 57.971014, PV social = 80/1.035 = 77.294686.
     Benefit-cost form: (57.971014 + 77.294686) / 100 = 1.352657 -> Low.
-    Public-sector-cost form (fiscal savings net off costs): 77.294686 / (100 - 57.971014)
-    = 77.294686 / 42.028986 = 1.839080 -> Medium."""
+    Public-sector-cost form (DfT: the cost and the saving fall on the public budget, so
+    PVC = 100 - 57.971014 and PVB = the social benefit): 77.294686 / 42.028986 = 1.839080
+    -> Medium. (That form needs every cost line's value type, so the cost is fiscal.)"""
     records = dict(
         title="T", base_year=2025, horizon_years=2,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
-        lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
+        lines=[{"option": "A", "name": "c", "kind": "cost", "value_type": "fiscal",
+                "values": {2025: 100}},
                {"option": "A", "name": "f", "kind": "benefit", "value_type": "fiscal",
                 "values": {2026: 60}},
                {"option": "A", "name": "s", "kind": "benefit", "value_type": "social",

@@ -204,11 +204,14 @@ def test_root_must_be_a_mapping():
 
 
 def test_case_options_parsed():
-    case = build_case(_data(timing="mid", bcr_definition="public_sector_cost", vintage="GB2022",
-                            price_year=2024,
-                            prices={"deflator_basis": "financial", "deflator": {2030: 120},
-                                    "deflator_extend_growth": 0.02, "source": "OBR"},
-                            parameters={"allow_unconfirmed": ["gdp_deflator"]}))
+    data = _data(timing="mid", bcr_definition="public_sector_cost", vintage="GB2022",
+                 price_year=2024,
+                 prices={"deflator_basis": "financial", "deflator": {2030: 120},
+                         "deflator_extend_growth": 0.02, "source": "OBR"},
+                 parameters={"allow_unconfirmed": ["gdp_deflator"]})
+    for line in data["lines"]:  # DfT's BCR needs to know who bears each cost
+        line.setdefault("value_type", "fiscal")
+    case = build_case(data)
     assert (case.timing, case.bcr_definition, case.vintage) == ("mid", "public_sector_cost",
                                                                "GB2022")
     assert case.prices.deflator_basis == "financial"

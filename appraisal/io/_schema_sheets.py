@@ -106,6 +106,10 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
          "that this case may use, separated by ';'", ()),
         ("packs", "list", "folders of your own parameter packs, separated by ';'", ()),
     ),
+    "public_budget": (
+        ("agencies", "list", "bcr_definition public_sector_cost only: agencies whose fiscal "
+         "lines form the public budget, separated by ';' (blank: every fiscal line)", ()),
+    ),
 }
 #: Sections with a layout of their own: name -> (write rows, read rows). None registered yet;
 #: every section falls back to the long ``Sections`` sheet.

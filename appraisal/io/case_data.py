@@ -130,6 +130,9 @@ def case_to_data(case: Case) -> dict[str, Any]:
                                               ("packs", case.packs)) if v}
             if params:
                 out[name] = params
+        elif name == "public_budget":
+            if case.public_budget_agencies:
+                out[name] = {"agencies": list(case.public_budget_agencies)}
         elif hasattr(case, name):
             value = getattr(case, name)
             if spec.required or (value is not None and value != _default(Case, name)):

@@ -12,7 +12,11 @@ Layout (years across the columns from :data:`Y0`; ``t`` in row 4, the year in ro
   ``IF(t < delay, 0, amount(t − delay) × factor(t − delay)) × scale × (1 + uplift) ×
   additionality``, where the amounts are the cells of the ``Profiles`` input sheet;
   the line's PV is ``SUMPRODUCT(flows, DF of its schedule)``;
-- one row per option: PV costs, PV benefits, PV fiscal benefits, NPSV and BCR.
+- one row per option: PV costs, PV benefits, PV fiscal benefits, NPSV, BCR, and the PV of
+  the costs and savings falling on the public budget (lines marked ``yes`` in the
+  ``Public budget`` column): the BCR follows the case's ``bcr_definition``
+  (:func:`appraisal.cba.bcr_terms`), and under ``public_sector_cost`` a net cost to the
+  public budget of zero or less shows "net saving to the public sector", not a ratio.
 
 Where the engine's arrays cannot be expressed from the inputs this way (amounts stretched
 for works duration or reshaped by an outcome chain, unit values by year), those arrays are
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from appraisal.cba import NET_SAVING
 from appraisal.discounting import factors_from_rates
 from appraisal.engine import discount_factor_array
 from appraisal.errors import OutputError
@@ -40,13 +45,13 @@ if TYPE_CHECKING:
     from appraisal.io.excel_template import InputLayout
     from appraisal.results import AppraisalResult
 
-__all__ = ["LINE_COLUMNS", "Y0", "protect_formulas", "write_calculation"]
+__all__ = ["LINE_COLUMNS", "Y0", "bcr_formula_terms", "protect_formulas", "write_calculation"]
 
 #: Columns of a line row before the years.
 LINE_COLUMNS = ("Option", "Line", "Kind", "Value type", "Agency", "Schedule", "Price basis",
                 "Price year", "Index at price year", "Price factor", "Scale",
                 "Optimism bias uplift", "Delay (years)", "Additionality", "PV (£)",
-                "Option no.")
+                "Option no.", "Public budget")
 #: Column of year t = 0.
 Y0 = len(LINE_COLUMNS) + 2
 _RTOL = 1e-9
@@ -266,6 +271,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         sheet.number(r, 13, int(c.delay[i]), book.style("input", "0"))
         sheet.number(r, 14, add_value, book.style("input", "0.0000"))
         sheet.number(r, 16, int(c.line_option[i]) + 1, book.style("calc", "0"))
+        sheet.text(r, 17, "yes" if c.in_public_budget[i] else "no", text_cell)
         d = int(c.delay[i])
         shifted = np.zeros(T)
         if d < T:
@@ -298,9 +304,13 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     r = extra + len(extra_rows) + 2
     sheet.text(r - 1, 1, "Options", label)
     for col, name in enumerate(("Option", "PV costs", "PV benefits", "PV fiscal benefits",
-                                "NPSV", "BCR", "Option no."), start=1):
+                                "NPSV", "BCR", "Option no.", "PV public-budget costs",
+                                "PV public-budget savings"), start=1):
         sheet.text(r, col, name, book.header)
     lo, hi = first, max(first + L - 1, first)
+    pv_public = np.asarray(result.pv_lines, dtype=float) * c.in_public_budget
+    pub_costs = (pv_public * c.is_cost) @ c.option_matrix
+    pub_savings = (pv_public * ~c.is_cost) @ c.option_matrix
     option_rows = []
     span = lambda col: f"${col}${lo}:${col}${hi}"  # noqa: E731
     for o, m in enumerate(result.options):
@@ -314,18 +324,48 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         f(rr, 4, f'SUMIFS({span("O")},{crit},{span("C")},"benefit",{span("D")},"fiscal")',
           m.pv_fiscal_benefits)
         f(rr, 5, f"C{rr}-B{rr}", m.npsv)
-        bcr = "n/a" if m.bcr is None else m.bcr
-        if case.bcr_definition == "benefit_cost":
-            f(rr, 6, f'IF(B{rr}>0,C{rr}/B{rr},"n/a")', bcr, book.style("calc", "0.00"))
-        else:
-            f(rr, 6, f'IF(B{rr}-D{rr}>0,(C{rr}-D{rr})/(B{rr}-D{rr}),"n/a")', bcr,
-              book.style("calc", "0.00"))
+        public = f'{span("Q")},"yes"'
+        f(rr, 8, f'SUMIFS({span("O")},{crit},{span("C")},"cost",{public})',
+          float(pub_costs[o]))
+        f(rr, 9, f'SUMIFS({span("O")},{crit},{span("C")},"benefit",{public})',
+          float(pub_savings[o]))
+        num, den, undefined = bcr_formula_terms(case.bcr_definition, rr)
+        bcr = undefined if m.bcr is None else m.bcr
+        f(rr, 6, f'IF({den}>0,{num}/{den},"{undefined}")', bcr, book.style("calc", "0.00"))
     ws.freeze_panes = f"C{first}"
     for col in range(3, Y0):
         ws.column_dimensions[column_letter(col)].width = 13
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
     protect_formulas(book, "Calculation", formulas)
     return {"option_rows": option_rows, "counterfactual": counterfactual}
+
+
+def bcr_formula_terms(definition: str, row: int, base: int | None = None,
+                      sheet: str = "") -> tuple[str, str, str]:
+    """Excel numerator, denominator and undefined label of a BCR on the Calculation sheet.
+
+    ``row`` is an option row of the Calculation sheet; with ``base`` (the counterfactual's
+    row) the terms are incremental. Columns: B PV costs, C PV benefits, H public-budget
+    costs, I public-budget savings (see :func:`appraisal.cba.bcr_terms`).
+
+    Examples
+    --------
+    >>> bcr_formula_terms("benefit_cost", 30)
+    ('(C30)', '(B30)', 'n/a')
+    >>> bcr_formula_terms("public_sector_cost", 31, 30)[1]
+    '((H31-H$30)-(I31-I$30))'
+    """
+    def term(col: str) -> str:
+        return f"{sheet}{col}{row}" + (f"-{sheet}{col}${base}" if base is not None else "")
+
+    if definition == "benefit_cost":
+        return f"({term('C')})", f"({term('B')})", "n/a"
+    pvc = f"(({term('H')})-({term('I')}))"
+    pvb = f"((({term('C')})-({term('I')}))-(({term('B')})-({term('H')})))"
+    if base is None:
+        pvc = f"({sheet}H{row}-{sheet}I{row})"
+        pvb = f"(({sheet}C{row}-{sheet}I{row})-({sheet}B{row}-{sheet}H{row}))"
+    return pvb, pvc, NET_SAVING
 
 
 def _extra(rows: list[tuple[str, np.ndarray, str]], start: int, values: np.ndarray,

@@ -32,12 +32,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalValidationError, OutputError
 from appraisal.headline import HEADLINE_MEASURES, LABELS, headline
 from appraisal.io.atomic import PathLike
 from appraisal.io.case_data import case_to_data
 from appraisal.io.excel_book import BookBuilder
-from appraisal.io.excel_calc import protect_formulas, write_calculation
+from appraisal.io.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
 from appraisal.io.excel_stream import column_letter, no_gc
 from appraisal.io.excel_template import add_input_sheets
 from appraisal.results import AppraisalResult
@@ -124,12 +125,10 @@ def _ledger_rows(result: AppraisalResult) -> tuple[list[list[Any]], list[list[An
 def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -> None:
     ws, sheet = book.sheet("Summary", index=0)
     case = result.case
-    definition = ("PV benefits / PV costs" if case.bcr_definition == "benefit_cost" else
-                  "public-sector-cost form: (PV benefits − fiscal benefits) / (PV costs − "
-                  "fiscal benefits)")
     sheet.text(1, 1, case.title, book.title)
-    sheet.text(2, 1, f"{result.price_label}. BCR = {definition}. Increments against "
-               f"'{case.counterfactual.name}'.", book.style(italic=True))
+    sheet.text(2, 1, f"{result.price_label}. Business as usual is "
+               f"'{case.counterfactual.name}'. {result.bcr_definition_text}.",
+               book.style(italic=True))
     headers = (*SUMMARY_COLUMNS, LABELS["inc_npsv"], LABELS["inc_bcr"], LABELS["vfm_category"],
                "NPSV (engine run)", "Difference")
     for col, name in enumerate(headers, start=1):
@@ -153,20 +152,19 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
         f(r, 2, f"Calculation!B{cr}", m.pv_costs, money)
         f(r, 3, f"Calculation!C{cr}", m.pv_benefits, money)
         f(r, 4, f"Calculation!E{cr}", m.npsv, money)
-        f(r, 5, f"Calculation!F{cr}", "n/a" if m.bcr is None else m.bcr, ratio)
+        undefined = NET_SAVING if m.net_saving else "n/a"
+        f(r, 5, f"Calculation!F{cr}", undefined if m.bcr is None else m.bcr, ratio)
         f(r, 6, f"D{r}-D${cf_row}", m.inc_npsv, money)
         if m.counterfactual:
             sheet.text(r, 7, "(counterfactual)", book.style("calc"))
         else:
             ccf = calc["option_rows"][calc["counterfactual"]]
-            if case.bcr_definition == "benefit_cost":
-                num, den = (f"(C{r}-C${cf_row})", f"(B{r}-B${cf_row})")
-            else:
-                fis = f"(Calculation!D{cr}-Calculation!D${ccf})"
-                num, den = f"(C{r}-C${cf_row}-{fis})", f"(B{r}-B${cf_row}-{fis})"
-            f(r, 7, f'IF({den}>0,{num}/{den},"n/a")', "n/a" if m.inc_bcr is None else m.inc_bcr,
-              ratio)
-        sheet.any(r, 8, m.vfm_category or ("" if m.counterfactual else "n/a"),
+            num, den, undefined = bcr_formula_terms(case.bcr_definition, cr, ccf,
+                                                    sheet="Calculation!")
+            f(r, 7, f'IF({den}>0,{num}/{den},"{undefined}")',
+              undefined if m.inc_bcr is None else m.inc_bcr, ratio)
+        sheet.any(r, 8, m.vfm_category or ("" if m.counterfactual else
+                                           NET_SAVING if m.inc_net_saving else "n/a"),
                   book.style("calc"))
         sheet.number(r, 9, m.npsv, value_money)
         f(r, 10, f"D{r}-I{r}", 0.0, money)
@@ -207,7 +205,9 @@ def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, 
             sheet.text(r, 1, LABELS[key], book.style("calc"))
             value = values[key]
             if key == "vfm_category" or (key == "inc_bcr" and value is None):
-                sheet.text(r, 2, value if value is not None else "n/a", book.style("calc"))
+                text = ("net saving to the public sector" if key == "inc_bcr" and
+                        values.get("net_saving_to_public_sector") else "n/a")
+                sheet.text(r, 2, value if value is not None else text, book.style("calc"))
             else:
                 f(r, 2, f"{column[key]}{row}", value, ratio if key == "inc_bcr" else money)
         r += 2

@@ -152,15 +152,12 @@ def cba_metrics(case: Case, compiled: CompiledCase, out: EngineOutput
                 ) -> dict[str, dict[str, FloatArray]]:
     """Each option's NPSV, PV costs, PV benefits and BCR, ``[D]`` arrays, by option name.
 
-    The BCR follows the case's ``bcr_definition``; it is NaN when PV costs are not
-    positive.
+    The BCR follows the case's ``bcr_definition`` (:func:`appraisal.cba.bcr_terms`); it is
+    NaN when its denominator is not positive (under ``public_sector_cost``, a net saving
+    to the public sector).
     """
     costs, benefits = np.asarray(out.pv_costs), np.asarray(out.pv_benefits)
-    if case.bcr_definition == "public_sector_cost":
-        fiscal = np.asarray(out.pv_fiscal_benefits)
-        ratio = bcr(benefits - fiscal, costs - fiscal)
-    else:
-        ratio = bcr(benefits, costs)
+    ratio = bcr(*out.bcr_terms(case.bcr_definition))
     return {name: {"npsv": benefits[:, o] - costs[:, o], "pv_costs": costs[:, o],
                    "pv_benefits": benefits[:, o], "bcr": ratio[:, o]}
             for o, name in enumerate(compiled.option_names)}

@@ -46,7 +46,9 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
 ``cba`` : dict
     ``comparison`` (str, optional: e.g. "Incremental to Business as usual"),
     ``metrics`` (list, one per option: ``option``, ``pv_costs`` £, ``pv_benefits`` £,
-    ``npsv`` £, ``bcr`` (float or null when undefined), ``vfm_category`` (str)),
+    ``npsv`` £, ``bcr`` (float or null when undefined), ``vfm_category`` (str),
+    ``bcr_note`` (str, optional: why the BCR is undefined, e.g. a net saving to the
+    public sector)),
     ``pv_lines`` (list of ``{"category": str, "kind": "cost" | "benefit",
     "pv": {option id: £}}``, every option; for each option the benefit lines must sum
     to ``pv_benefits``, the cost lines to ``pv_costs``, within £1),

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.headline import LABELS, headline
 from appraisal.report.formatting import choose_money_unit
@@ -197,10 +198,7 @@ def _schedule_text(result: Any) -> str:
 
 def _bcr_definition(result: Any) -> str:
     cf = result.case.counterfactual.name
-    if result.case.bcr_definition == "public_sector_cost":
-        return ("(PV benefits − PV fiscal benefits) ÷ (PV costs − PV fiscal benefits): the "
-                f"net cost to the public sector form, both incremental to {cf}")
-    return f"PV benefits ÷ PV costs, both incremental to {cf}"
+    return f"{result.bcr_definition_text}; both terms incremental to {cf}"
 
 
 def _meta(result: Any, ids: Mapping[str, str], now: _dt.datetime) -> dict[str, Any]:
@@ -256,10 +254,14 @@ def _cba(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
             metrics.append({"option": ids[m.name], "pv_costs": 0.0, "pv_benefits": 0.0,
                             "npsv": 0.0, "bcr": None, "vfm_category": _NOT_APPLICABLE})
             continue
-        metrics.append({"option": ids[m.name], "pv_costs": m.inc_pv_costs,
-                        "pv_benefits": m.inc_pv_benefits, "npsv": m.inc_npsv,
-                        "bcr": m.inc_bcr,
-                        "vfm_category": m.vfm_category or "Not defined (compare NPSV)"})
+        row = {"option": ids[m.name], "pv_costs": m.inc_pv_costs,
+               "pv_benefits": m.inc_pv_benefits, "npsv": m.inc_npsv, "bcr": m.inc_bcr,
+               "vfm_category": m.vfm_category or (
+                   f"Not defined: {NET_SAVING} (compare NPSV)" if m.inc_net_saving
+                   else "Not defined (compare NPSV)")}
+        if m.inc_bcr is None and m.bcr_note:
+            row["bcr_note"] = m.bcr_note
+        metrics.append(row)
     pv_lines = []
     for category, kind, idx in _line_groups(result):
         by_option = pv[idx] @ onehot[idx]  # (O,)

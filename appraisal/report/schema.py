@@ -250,7 +250,8 @@ _META = _r(title=_S, opt_subtitle=_S, opt_organisation=_S, date=_S, price_base_y
            opt_money_unit=_Enum(("auto", "£", "£m")))
 _OPTION = _r(id=_Pattern(r"[^\s].{0,199}", "a non-empty id of at most 200 characters"),
              name=_S, opt_description=_S)
-_MEASURES = dict(inc_npsv=_N, inc_bcr=_Null(_N), vfm_category=_Null(_S), npsv=_N)
+_MEASURES = dict(inc_npsv=_N, inc_bcr=_Null(_N), vfm_category=_Null(_S), npsv=_N,
+                 net_saving_to_public_sector=_Enum((True, False)))
 _HEADLINE = _r(preferred_option=_OPT, counterfactual=_OPT, **_MEASURES,
                best_alternative=_Null(_r(option=_OPT, **_MEASURES)))
 _LABELS = _r(**dict.fromkeys(("preferred_option", "pv_costs", "pv_benefits", "npsv", "bcr",
@@ -265,7 +266,7 @@ _STRATEGIC = _r(
 _CBA = _r(
     opt_comparison=_S,
     metrics=_List(_r(option=_OPT, pv_costs=_N, pv_benefits=_N, npsv=_N, bcr=_Null(_N),
-                     vfm_category=_S), min_len=1),
+                     vfm_category=_S, opt_bcr_note=_S), min_len=1),
     pv_lines=_List(_r(category=_S, kind=_Enum(("cost", "benefit")), pv=_KeyMap(_N))),
     cash_flows=_r(measure=_S, years=_List(_YEAR, min_len=1), net=_KeyMap(_NUMS, complete=False)),
     opt_waterfall_option=_OPT,

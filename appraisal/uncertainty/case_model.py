@@ -208,19 +208,18 @@ class CaseModel:
         out = evaluate_arrays(c, **kwargs)
         npsv = out.npsv
         cf = self.counterfactual
-        costs, benefits, fiscal = out.pv_costs, out.pv_benefits, out.pv_fiscal_benefits
-        public = c.case.bcr_definition == "public_sector_cost"
+        costs, benefits = out.pv_costs, out.pv_benefits
+        pvb, pvc = out.bcr_terms(c.case.bcr_definition)  # the case's BCR definition
 
-        def ratio(b: np.ndarray, k: np.ndarray, f: np.ndarray) -> np.ndarray:
+        def ratio(b: np.ndarray, k: np.ndarray) -> np.ndarray:
             with np.errstate(over="ignore"):
-                return bcr(b - f, k - f) if public else bcr(b, k)
+                return bcr(b, k)
 
-        inc_bcr = ratio(benefits - benefits[:, cf:cf + 1], costs - costs[:, cf:cf + 1],
-                        fiscal - fiscal[:, cf:cf + 1])
+        inc_bcr = ratio(pvb - pvb[:, cf:cf + 1], pvc - pvc[:, cf:cf + 1])
         inc_bcr[:, cf] = np.nan
         signed = np.where(c.is_cost, -out.pv_lines, out.pv_lines)
         result = {"npsv": npsv, "inc_npsv": npsv - npsv[:, cf:cf + 1], "pv_costs": costs,
-                  "pv_benefits": benefits, "bcr": ratio(benefits, costs, fiscal),
+                  "pv_benefits": benefits, "bcr": ratio(pvb, pvc),
                   "inc_bcr": inc_bcr, "signed_pv_lines": signed}
         if self._equity is not None:
             incomes, reference, shares, unallocated, eta0 = self._equity
