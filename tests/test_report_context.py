@@ -356,4 +356,4 @@ def test_a_case_with_no_lines_still_reports():
                                                 {"name": "A"}], lines=[])
     ctx = report_context(appraisal.evaluate(case))
     assert ctx["cba"]["pv_lines"] == []
-    assert "Present value of costs" in render_report(ctx)
+    assert "PV costs against business as usual" in render_report(ctx)
