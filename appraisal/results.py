@@ -113,7 +113,6 @@ class OptionMetrics:
             "bcr_pvc": self.bcr_pvc,
             "net_saving_to_public_sector": self.net_saving,
             "bcr_note": self.own_bcr_note,
-            "vfm_category": self.vfm_category,
             "equivalent_annual_cost": self.eac,
             "incremental": {
                 "pv_costs": self.inc_pv_costs,
@@ -190,8 +189,7 @@ class AppraisalResult:
             for m in self.options:
                 d = m.to_dict()
                 inc = d.pop("incremental")
-                rows.append({**d, **{f"inc_{k}": v for k, v in inc.items()
-                                     if k not in ("vfm_category",)}})
+                rows.append({**d, **{f"inc_{k}": v for k, v in inc.items()}})
             return pd.DataFrame(rows).set_index("name")
         if view == "lines":
             return pd.DataFrame(self._line_rows())

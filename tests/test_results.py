@@ -13,8 +13,7 @@ from appraisal.io.outputs import results_json
 from appraisal.pipeline import evaluate
 from appraisal.results import RESULTS_SCHEMA_VERSION, AppraisalResult
 
-OPTION_FIELDS = {"name", "counterfactual", "pv_costs", "pv_benefits", "npsv", "bcr",
-                 "vfm_category"}
+OPTION_FIELDS = {"name", "counterfactual", "pv_costs", "pv_benefits", "npsv", "bcr"}
 INCREMENTAL_FIELDS = {"pv_costs", "pv_benefits", "npsv", "bcr", "vfm_category"}
 
 
@@ -57,7 +56,7 @@ def test_results_json_is_strict_json_with_null_for_undefined_values(minimal):
     assert bau["counterfactual"] is True
     assert bau["bcr"] is None
     assert bau["incremental"]["bcr"] is None
-    assert bau["vfm_category"] is None
+    assert bau["incremental"]["vfm_category"] is None
 
 
 def test_manifest_records_provenance(capital):
@@ -81,7 +80,7 @@ def test_parameters_used_carry_their_sources(capital):
 
 
 @pytest.mark.parametrize(("view", "columns"), [
-    ("options", {"pv_costs", "pv_benefits", "npsv", "bcr", "vfm_category", "inc_npsv"}),
+    ("options", {"pv_costs", "pv_benefits", "npsv", "bcr", "inc_vfm_category", "inc_npsv"}),
     ("lines", {"option", "line", "kind", "pv", "ob_uplift", "source"}),
     ("cashflows", {"option", "line", "year", "t", "real", "discounted"}),
     ("switching", {"target", "subject", "option", "test", "change"}),
