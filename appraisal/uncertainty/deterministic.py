@@ -40,7 +40,8 @@ from appraisal.errors import AppraisalValidationError, Issue, NoSwitchingValueEr
 from appraisal.uncertainty.case_model import CaseModel
 from appraisal.uncertainty.distributions import Discrete
 
-__all__ = ["FIELD_UNITS", "OneWayResult", "SwitchingResult", "TwoWayResult", "one_way",
+__all__ = ["FIELD_UNITS", "OneWayResult", "SwitchingResult", "TwoWayResult", "mean_effects",
+           "one_way",
            "scenario_table", "search_bounds", "switching_value", "switching_values", "two_way"]
 
 #: How each field's values read in tables.
@@ -181,6 +182,27 @@ def one_way(model: CaseModel, *, low: float = 0.05, high: float = 0.95,
         model.spec.input(n).field == "eta" for n in model.spec.input_names) else ""
     return OneWayResult(model.option_names[model.focus], float(values[0]), tuple(rows),
                         (low, high), note)
+
+
+def mean_effects(model: CaseModel, tornado: OneWayResult) -> list[dict[str, Any]]:
+    """Each input's estimated effect of moving from the case's value to its mean.
+
+    The effect is the tornado's slope (change in the option's incremental NPSV between
+    the input's low and high values, per unit) times ``mean - case value``: what the
+    input alone contributes to the gap between the Monte Carlo mean and the central
+    estimate, to first order. Returns ``input``, ``case_value``, ``mean`` and ``effect``
+    per tornado row (inputs without a numeric mean are left out).
+    """
+    out = []
+    for r in tornado.rows:
+        mean = model.spec.input(r["parameter"]).distribution.mean
+        if mean is None or r["high"] == r["low"]:
+            continue
+        own = r["base"] if r["base"] is not None else _central(model, r["parameter"])
+        slope = (r["npsv_high"] - r["npsv_low"]) / (r["high"] - r["low"])
+        out.append({"input": r["parameter"], "case_value": own, "mean": float(mean),
+                    "effect": slope * (float(mean) - own)})
+    return out
 
 
 # ------------------------------------------------------------------------ two-way
