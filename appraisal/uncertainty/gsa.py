@@ -112,7 +112,8 @@ class SensitivityResult:
         [[0.75, 0.08]]
         """
         if self.variance is None:
-            raise ValueError(f"{self.method} results carry no output variance")
+            msg = f"{self.method} results carry no output variance"
+            raise ValueError(msg)
         return np.asarray(self.indices[key]) * np.asarray(self.variance)[:, None]
 
     def to_frame(self) -> Any:

@@ -347,12 +347,17 @@ def mean_versus_central(subject: str, central: float, mean: float, mcse: float,
 
     Examples
     --------
+    >>> import textwrap
     >>> effects = [{"input": "benefit scale", "case_value": 1.0, "mean": 1.1, "effect": 9.0},
     ...            {"input": "cost scale", "case_value": 1.0, "mean": 1.0, "effect": 0.0}]
-    >>> print(mean_versus_central("the NPSV", 100.0, 110.0, 1.0, effects))
-    The Monte Carlo mean of the NPSV (£110) is £10 above the central estimate (£100) mainly because the expected value of benefit scale (1.1) differs from the case's value (1), worth about £9 on its own.
-    >>> print(mean_versus_central("the NPSV", 100.0, 101.0, 1.0, effects))
-    The Monte Carlo mean of the NPSV (£101) is within sampling error of the central estimate (£100): the difference, £1, is within 2 Monte Carlo standard errors (£1 each).
+    >>> print(textwrap.fill(mean_versus_central("the NPSV", 100.0, 110.0, 1.0, effects), 80))
+    The Monte Carlo mean of the NPSV (£110) is £10 above the central estimate (£100)
+    mainly because the expected value of benefit scale (1.1) differs from the case's
+    value (1), worth about £9 on its own.
+    >>> print(textwrap.fill(mean_versus_central("the NPSV", 100.0, 101.0, 1.0, effects), 80))
+    The Monte Carlo mean of the NPSV (£101) is within sampling error of the central
+    estimate (£100): the difference, £1, is within 2 Monte Carlo standard errors (£1
+    each).
     """
     diff = mean - central
     head = f"The Monte Carlo mean of {subject} ({money(mean)})"
