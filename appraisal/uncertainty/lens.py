@@ -69,7 +69,7 @@ __all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "sobol_groups
 ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
 _HIST_BINS = 30
 _MONEY_POINTS = 21
-_SOBOL_OUTPUTS = ("focus_inc_npsv", "focus_margin")
+_SOBOL_OUTPUTS = ("focus_margin", "focus_inc_npsv")
 #: Draws whose range is below this share of their size count as one value (a point mass).
 _RANGE_RTOL = 1e-9
 
