@@ -158,8 +158,10 @@ def test_lens_payloads_are_merged_into_their_sections(results):
           "summary": [{"option": "New build", "mean": 1e7, "p5": -2e6, "p50": 1e7, "p95": 2e7,
                        "p_positive": 0.9}],
           "p_preferred": {"Business as usual": 0.0, "Refurbish": 0.3, "New build": 0.7}}
-    sobol = {"output": "NPSV", "n_base_samples": 64,
-             "rows": [{"parameter": "x", "s1": 0.5, "s1_conf": 0.1, "st": 0.6, "st_conf": 0.1}]}
+    sobol = {"n_base_samples": 64, "comparisons": [
+        {"output": "NPSV", "comparison": "against business as usual", "total_variance": 4.0,
+         "rows": [{"parameter": "x", "s1": 0.5, "s1_conf": 0.1, "st": 0.6, "st_conf": 0.1,
+                   "first_order_variance": 2.0, "total_order_variance": 2.4}]}]}
     lenses = {**result.lenses, "uncertainty": _Lens({"monte_carlo": mc, "sobol": sobol}),
               "long_list": _Strategic()}
     ctx = report_context(replace(result, lenses=lenses))

@@ -292,7 +292,7 @@ def _inject(ctx: dict, payload: str) -> dict:
     ctx["uncertainty"]["tornado"]["rows"][0]["parameter"] = payload
     ctx["uncertainty"]["switching_values"][0]["note"] = payload
     ctx["uncertainty"]["acceptability"]["x_label"] = payload
-    ctx["uncertainty"]["sobol"]["rows"][0]["parameter"] = payload
+    ctx["uncertainty"]["sobol"]["comparisons"][0]["rows"][0]["parameter"] = payload
     ctx["assumptions"][0]["assumption"] = payload
     ctx["parameters"][0]["name"] = payload
     ctx["parameters"][1]["value"] = payload

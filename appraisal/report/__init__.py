@@ -89,18 +89,23 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     ``weight_sets`` (optional list of ``{"name": str, "weights": {criterion id: fraction},
     "totals": {option id: float}, "preferred": option id}``), ``note`` (str, optional).
 ``uncertainty`` : dict, optional
-    ``tornado`` (``{"option", "base_npsv": £, "rows": [{"parameter", "low_label",
-    "high_label", "npsv_low": £, "npsv_high": £}]}``), ``switching_values`` (list of
+    ``tornado`` (``{"option", "base_npsv": £ (the case's own values), "rows":
+    [{"parameter", "low_label", "high_label", "npsv_low": £, "npsv_high": £}]}``),
+    ``central_differs`` (list of ``{"input", "case_value": float or null,
+    "distribution_central": float}``: inputs whose distribution is not centred on the
+    case's value), ``switching_values`` (list of
     ``{"parameter", "unit": str, "base_value": float, "switching_value": float or
     null (no value turns the NPSV negative), "change": relative change as a fraction,
     e.g. 2.95 for +295%, or null, "note"?: str}``), ``monte_carlo``
     (``{"n_draws": int, "seed": int or null, "histograms": {option id: {"bin_edges":
-    [£], "counts": [float]}}, "summary": [{"option", "mean", "p5", "p50", "p95": £,
-    "p_positive": fraction}], "p_preferred": {option id: fraction}}``),
+    [£], "counts": [float]}}, "summary": [{"option", "central"?, "mean", "p5", "p50",
+    "p95": £, "p_positive": fraction}], "p_preferred": {option id: fraction},
+    "mean_versus_central"?: str}``),
     ``acceptability`` (``{"x_label": str, "x_is_money": bool, "x": [float],
-    "curves": {option id: [fraction]}, "note"?: str}``), ``sobol`` (``{"output": str,
-    "n_base_samples": int, "rows": [{"parameter", "s1", "s1_conf", "st",
-    "st_conf"}]}``); each optional.
+    "curves": {option id: [fraction]}, "note"?: str}``), ``sobol`` (``{"n_base_samples":
+    int, "comparisons": [{"output": str, "comparison": str, "total_variance": £²,
+    "rows": [{"parameter", "s1", "s1_conf", "st", "st_conf", "first_order_variance":
+    £², "total_order_variance": £²}]}]}``); each optional.
 ``assumptions`` : list of dict, optional
     ``id``, ``assumption``, ``rationale`` (optional), ``source``, ``confidence`` (str).
 ``parameters`` : list of dict

@@ -62,7 +62,7 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
         Keyed by figure name (``"cash_flow"``, ``"pv_by_option"``, ``"waterfall"``,
         ``"value_types"``, ``"agencies"``, ``"incidence"``, ``"eta_curve"``,
         ``"mca_contributions"``, ``"tornado"``, ``"npsv_distribution"``,
-        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``); figures without data
+        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``); figures without data
         are left out. Each option keeps one colour and dash pattern in every figure.
     """
     prices = f"{unit}, real, {ctx['meta']['price_base_year']} prices"
@@ -253,13 +253,14 @@ def _uncertainty(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> N
             x_label=acc["x_label"], y_label="Probability preferred", x_fmt=x_fmt,
             y_fmt=format_percent, y_ticks=_PROBABILITY_TICKS, colours=kit.colours(ids),
             dashes=kit.dashes(ids))
-    if unc.get("sobol"):
-        s = unc["sobol"]
-        figs["sobol"] = charts.bar_chart(
-            "fig-sobol", title=f"Sobol sensitivity indices: {s['output']}",
+    for k, comp in enumerate((unc.get("sobol") or {}).get("comparisons", [])):
+        figs["sobol" if k == 0 else f"sobol_{k}"] = charts.bar_chart(
+            "fig-sobol" if k == 0 else f"fig-sobol-{k}",
+            title=f"Sobol sensitivity indices: {comp['output']}",
             description=("First-order and total-order Sobol indices: the share of the variance "
-                         "of the output due to each input alone and with its interactions."),
-            categories=[r["parameter"] for r in s["rows"]], category_label="Input",
-            series={"First-order (S1)": [r["s1"] for r in s["rows"]],
-                    "Total-order (ST)": [r["st"] for r in s["rows"]]},
+                         f"of the {comp['output']} ({comp['comparison']}) due to each input "
+                         "alone and with its interactions."),
+            categories=[r["parameter"] for r in comp["rows"]], category_label="Input",
+            series={"First-order (S1)": [r["s1"] for r in comp["rows"]],
+                    "Total-order (ST)": [r["st"] for r in comp["rows"]]},
             horizontal=True, fmt=partial(format_number, decimals=2))

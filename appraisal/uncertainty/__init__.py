@@ -16,6 +16,9 @@ leading axis out. The appraisal engine is one such model.
 - :mod:`~appraisal.uncertainty.gsa`: Sobol, Morris and given-data sensitivity indices
   (the only importer of SALib).
 - :mod:`~appraisal.uncertainty.voi`: expected value of (partial) perfect information.
+- :mod:`~appraisal.uncertainty.test_functions`: the Ishigami and Sobol G functions with
+  their analytic Sobol indices and partial variances, to check the machinery (not
+  imported here).
 """
 
 from appraisal.uncertainty.backends import (
@@ -45,6 +48,7 @@ from appraisal.uncertainty.deterministic import (
     OneWayResult,
     SwitchingResult,
     TwoWayResult,
+    mean_effects,
     one_way,
     scenario_table,
     search_bounds,
@@ -101,6 +105,7 @@ from appraisal.uncertainty.summaries import (
     OutputSummary,
     acceptability_curve,
     acceptability_sweep,
+    mean_versus_central,
     probability_above,
     probability_best,
     summarise,
@@ -172,6 +177,8 @@ __all__ = [
     "gaussian_copula",
     "given_data_indices",
     "iman_conover",
+    "mean_effects",
+    "mean_versus_central",
     "morris_screening",
     "one_way",
     "parse_correlation",

@@ -12,15 +12,19 @@ arguments of :func:`appraisal.engine.evaluate_arrays`, broadcasting over the dra
 ``focus_inc_npsv``, ``focus_margin`` : ``(D,)``
     incremental NPSV of the *focus* option (the preferred option at the central values,
     or the best alternative when that is the counterfactual), and its NPSV minus the
-    runner-up's (the decision margin);
+    runner-up's (the decision margin); focus and runner-up are found at the case's own
+    values;
 ``weighted_npsv``, ``inc_weighted_npsv`` : ``(D, O)``, and ``weighted_margin`` ``(D,)``
     distributionally weighted NPSV, when the case has a ``distribution:`` section (η
     drawn when ``eta`` is an uncertain input, else the case's η);
 ``signed_pv_lines`` : ``(D, L)``
     PV of each line, negative for costs (for sweeps of η).
 
-Inputs the caller leaves out are held at their central values. With every input at its
-central value the outputs equal :func:`appraisal.evaluate` (see the tests).
+Inputs the caller leaves out are held at the **case's own values** (:attr:`CaseModel.case_values`:
+a multiplier of 1, no added delay or rate shift, the compiled optimism-bias uplift, the
+case's η), so ``model({})`` equals :func:`appraisal.evaluate` exactly; the deterministic
+analyses start from there. A distribution's central value (mode or median) may differ from
+the case's value: :meth:`CaseModel.central_differs` lists those inputs.
 
 Examples
 --------
@@ -29,10 +33,12 @@ Examples
 >>> import appraisal.uncertainty.lens  # registers the section
 >>> case = load_case(example_path("prevention"))
 >>> model = CaseModel(case)
->>> out = model(central_inputs(model.specs))
+>>> out = model({})  # every input at the case's own value
 >>> result = evaluate(case)
 >>> bool(np.allclose(out["npsv"][0], [m.npsv for m in result.options], rtol=1e-12))
 True
+>>> len(model(central_inputs(model.specs))["npsv"])  # or at the distributions' centres
+1
 """
 
 from __future__ import annotations
@@ -106,12 +112,14 @@ class CaseModel:
             shares, unallocated, _ = weighting_incidence(c, dist)
             self._equity = (np.asarray(dist.incomes, dtype=np.float64), float(dist.reference),
                             shares, unallocated, float(dist.eta_value(c.pack)))
-        central = self._evaluate(self.central_inputs(), focus=False)
-        self.central_npsv = central["npsv"][0]
-        self.focus, self.runner_up = self._focus(self.central_npsv)
+        self.case_values = {i.name: self._case_value(i) for i in self.spec.inputs}
+        base = self._evaluate({}, focus=False)
+        self.case_npsv = base["npsv"][0]
+        self.focus, self.runner_up = self._focus(self.case_npsv)
+        self.preferred = self._focus(self.case_npsv, any_option=True)
         self.weighted_focus = None
-        if "weighted_npsv" in central:
-            self.weighted_focus = self._focus(central["weighted_npsv"][0], any_option=True)
+        if "weighted_npsv" in base:
+            self.weighted_focus = self._focus(base["weighted_npsv"][0], any_option=True)
 
     # ------------------------------------------------------------------ set-up
     def _check_schedules(self) -> None:
@@ -123,6 +131,34 @@ class CaseModel:
                     and isinstance(i.target, Mapping) and i.target["schedule"] not in names]
         if problems:
             raise AppraisalValidationError(problems, source=self.compiled.case.source_path)
+
+    def _case_value(self, inp: UncertainInput) -> float:
+        """The input's value in the case itself (``nan`` when the targeted lines differ)."""
+        if inp.field == "eta":
+            return float(self._equity[4]) if self._equity is not None else float("nan")
+        if inp.field == "ob_uplift":
+            uplifts = np.unique(self.compiled.ob_uplift[np.asarray(inp.lines, dtype=np.intp)])
+            return float(uplifts[0]) if uplifts.size == 1 else float("nan")
+        return 0.0 if inp.field in ("delay", "rate_shift") else 1.0
+
+    def central_differs(self, rtol: float = 1e-9) -> list[dict[str, Any]]:
+        """Inputs whose distribution's central value is not the case's own value.
+
+        Each entry: ``input``, ``field``, ``case_value`` (``None`` when the targeted lines
+        hold different values), ``distribution_central`` and ``distribution_mean``.
+        """
+        out = []
+        for inp in self.spec.inputs:
+            case = self.case_values[inp.name]
+            central = float(self.values(inp.name, [inp.distribution.central])[0])
+            if np.isfinite(case) and abs(central - case) <= rtol * max(1.0, abs(case)):
+                continue
+            mean = inp.distribution.mean
+            out.append({"input": inp.name, "field": inp.field,
+                        "case_value": case if np.isfinite(case) else None,
+                        "distribution_central": central,
+                        "distribution_mean": None if mean is None else float(mean)})
+        return out
 
     def _focus(self, npsv: np.ndarray, any_option: bool = False) -> tuple[int, int | None]:
         order = [int(o) for o in np.argsort(-npsv, kind="stable")]
@@ -143,7 +179,9 @@ class CaseModel:
         return self._equity is not None
 
     def central_inputs(self) -> dict[str, np.ndarray]:
-        """One draw with every input at its central value."""
+        """One draw with every input at its distribution's central value (mode or median).
+
+        This need not be the case itself: call the model with ``{}`` for that."""
         return {i.name: np.asarray([i.distribution.central]) for i in self.spec.inputs}
 
     def values(self, name: str, raw: Any) -> np.ndarray:
@@ -154,14 +192,18 @@ class CaseModel:
         return np.asarray(raw, dtype=np.float64)
 
     # ------------------------------------------------------------------ kernel
-    def engine_kwargs(self, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], np.ndarray | None]:
+    def engine_kwargs(self, inputs: Mapping[str, Any], *, numeric: bool = False
+                      ) -> tuple[dict[str, Any], np.ndarray | None]:
         """Keyword arguments of :func:`~appraisal.engine.evaluate_arrays` and η draws.
 
         Pure mapping (no validation): fields no input moves are left to the compiled
-        defaults, so a central draw runs exactly the deterministic arithmetic.
+        defaults, so an empty ``inputs`` runs exactly the deterministic arithmetic.
+        With ``numeric=True`` the values are numbers (discrete inputs need no index) and
+        ``nan`` stands for the case's own value.
         """
         c = self.compiled
-        arrays = {k: np.atleast_1d(self.values(k, v)) for k, v in inputs.items()}
+        arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float64) if numeric
+                                   else self.values(k, v)) for k, v in inputs.items()}
         d = max((a.shape[0] for a in arrays.values()), default=1)
         kwargs: dict[str, Any] = {"chunk_size": self.chunk_size}
         eta = None
@@ -169,7 +211,11 @@ class CaseModel:
         for inp in self.spec.inputs:
             x = arrays.get(inp.name)
             if x is None:
-                x = np.asarray([float(self.values(inp.name, [inp.distribution.central])[0])])
+                continue
+            if numeric:  # nan: the case's own value
+                own = self.case_values[inp.name]
+                if inp.field != "ob_uplift":
+                    x = np.where(np.isnan(x), own, x)
             by_field.setdefault(inp.field, []).append((inp, np.broadcast_to(x, (d,))))
         defaults = {"scale": c.scale, "value_multiplier": np.ones(c.n_lines),
                     "additionality": c.additionality, "drop_off": c.drop_off,
@@ -180,7 +226,7 @@ class CaseModel:
                 for inp, x in moved:
                     idx = np.asarray(inp.lines, dtype=np.intp)
                     if fld == "ob_uplift":
-                        arr[:, idx] = x[:, None]
+                        arr[:, idx] = np.where(np.isnan(x)[:, None], arr[:, idx], x[:, None])
                     else:
                         arr[:, idx] *= x[:, None]
                 kwargs[fld] = np.clip(arr, 0.0, 1.0) if fld == "drop_off" else arr
@@ -202,9 +248,10 @@ class CaseModel:
                 eta = moved[-1][1]
         return kwargs, eta
 
-    def _evaluate(self, inputs: Mapping[str, Any], focus: bool = True) -> dict[str, np.ndarray]:
+    def _evaluate(self, inputs: Mapping[str, Any], focus: bool = True,
+                  numeric: bool = False) -> dict[str, np.ndarray]:
         c = self.compiled
-        kwargs, eta = self.engine_kwargs(inputs)
+        kwargs, eta = self.engine_kwargs(inputs, numeric=numeric)
         out = evaluate_arrays(c, **kwargs)
         npsv = out.npsv
         cf = self.counterfactual
@@ -239,8 +286,16 @@ class CaseModel:
         return result
 
     def __call__(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Evaluate draws of the inputs (``{name: (D,) array}``; missing inputs central)."""
+        """Evaluate draws of the inputs (``{name: (D,) array}``; missing inputs at the
+        case's own values)."""
         return self._evaluate(inputs)
+
+    def evaluate_values(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """Evaluate numeric input values (``nan`` or missing: the case's own value).
+
+        Unlike :meth:`__call__`, a discrete input takes any number, not an index.
+        """
+        return self._evaluate(values, numeric=True)
 
     def __repr__(self) -> str:
         return (f"CaseModel({self.compiled.case.title!r}, inputs={list(self.spec.input_names)},"

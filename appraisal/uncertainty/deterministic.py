@@ -1,14 +1,18 @@
 """Deterministic sensitivity analyses on a :class:`~appraisal.uncertainty.case_model.CaseModel`.
 
-- :func:`scenario_table`: the named scenarios (plus the implicit ``central``);
+Every analysis starts from the case's own values (:attr:`CaseModel.case_values`), so its
+base equals :func:`appraisal.evaluate`; inputs not being moved stay there.
+
+- :func:`scenario_table`: the named scenarios (plus the implicit ``central``: the case);
 - :func:`one_way`: each input at its low and high value (5th and 95th percentile by
-  default), others central, ordered as a tornado by the swing in the focus option's
-  incremental NPSV;
+  default), others at the case's values, ordered as a tornado by the swing in the focus
+  option's incremental NPSV;
 - :func:`two_way`: a grid of two inputs;
 - :func:`switching_value` / :func:`switching_values`: the value of an input at which the
-  focus option stops being preferred (its NPSV equals the best other option's), solved
-  with :func:`scipy.optimize.brentq` after bracketing on a vectorised grid. For ``eta``
-  the decision metric is the distributionally weighted NPSV.
+  preferred option stops being preferred (its NPSV equals the best other option's), solved
+  with :func:`scipy.optimize.brentq` after bracketing on a vectorised grid; the rival named
+  is the option that is preferred just past that value. For ``eta`` the decision metric is
+  the distributionally weighted NPSV.
 
 Every analysis evaluates all its points in one vectorised model call (the root finder's
 refinement steps are single draws).
@@ -36,7 +40,8 @@ from appraisal.errors import AppraisalValidationError, Issue, NoSwitchingValueEr
 from appraisal.uncertainty.case_model import CaseModel
 from appraisal.uncertainty.distributions import Discrete
 
-__all__ = ["FIELD_UNITS", "OneWayResult", "SwitchingResult", "TwoWayResult", "one_way",
+__all__ = ["FIELD_UNITS", "OneWayResult", "SwitchingResult", "TwoWayResult", "mean_effects",
+           "one_way",
            "scenario_table", "search_bounds", "switching_value", "switching_values", "two_way"]
 
 #: How each field's values read in tables.
@@ -57,7 +62,9 @@ def _unknown(model: CaseModel, name: str) -> None:
 
 
 def _points(model: CaseModel, n: int) -> dict[str, np.ndarray]:
-    return {k: np.repeat(v, n) for k, v in model.central_inputs().items()}
+    """``n`` numeric points with every input at the case's own value (``nan`` where the
+    targeted lines hold different values); evaluate with ``model.evaluate_values``."""
+    return {k: np.full(n, v) for k, v in model.case_values.items()}
 
 
 def _value(model: CaseModel, name: str, q: float) -> float:
@@ -65,21 +72,22 @@ def _value(model: CaseModel, name: str, q: float) -> float:
     return float(model.values(name, model.spec.input(name).distribution.ppf([q]))[0])
 
 
-def _raw(model: CaseModel, name: str, value: float) -> Any:
-    """Raw input for a numeric value (the nearest index for a discrete input)."""
-    dist = model.spec.input(name).distribution
-    if isinstance(dist, Discrete):
-        return int(np.argmin(np.abs(np.asarray(dist.values, dtype=np.float64) - value)))
-    return value
-
-
 def _central(model: CaseModel, name: str) -> float:
+    """The distribution's central value (mode or median), as a number."""
     return float(model.values(name, [model.spec.input(name).distribution.central])[0])
+
+
+def _base(model: CaseModel, name: str) -> float:
+    """Where a deterministic analysis starts: the case's value, else (when the targeted
+    lines hold different values) the distribution's central value."""
+    value = model.case_values[name]
+    return value if np.isfinite(value) else _central(model, name)
 
 
 # ------------------------------------------------------------------------ scenarios
 def scenario_table(model: CaseModel) -> list[dict[str, Any]]:
-    """NPSV of every option in ``central`` and each named scenario (one model call).
+    """NPSV of every option in ``central`` (the case as appraised) and each named scenario
+    (one model call); inputs a scenario does not name keep the case's values.
 
     Returns one row per scenario: ``scenario``, ``inputs`` (values set), ``npsv`` and
     ``inc_npsv`` (``{option: £}``) and ``preferred_option``.
@@ -88,9 +96,8 @@ def scenario_table(model: CaseModel) -> list[dict[str, Any]]:
     pts = _points(model, len(names))
     for k, scenario in enumerate(names[1:], start=1):
         for name, value in model.spec.scenarios[scenario].items():
-            pts[name] = pts[name].astype(np.float64)
-            pts[name][k] = _raw(model, name, value)
-    out = model(pts)
+            pts[name][k] = value
+    out = model.evaluate_values(pts)
     rows = []
     for k, scenario in enumerate(names):
         row: dict[str, Any] = {
@@ -112,8 +119,10 @@ def scenario_table(model: CaseModel) -> list[dict[str, Any]]:
 class OneWayResult:
     """A tornado: rows sorted by swing, largest first.
 
-    Each row: ``parameter``, ``field``, ``low``, ``high`` (input values), ``npsv_low``,
-    ``npsv_high`` (incremental NPSV of ``option`` at them) and ``swing``.
+    ``base_npsv`` is the incremental NPSV of ``option`` in the case as appraised. Each row:
+    ``parameter``, ``field``, ``base`` (the case's value, ``None`` when the targeted lines
+    differ), ``low``, ``high`` (input values), ``npsv_low``, ``npsv_high`` (incremental
+    NPSV of ``option`` at them) and ``swing``.
     """
 
     option: str
@@ -134,7 +143,8 @@ def one_way(model: CaseModel, *, low: float = 0.05, high: float = 0.95,
     """One-way analysis of each input between two quantiles, as a tornado.
 
     The output is the incremental NPSV of the focus option (the preferred option, or
-    the best alternative when the counterfactual is preferred). ``eta`` does not move the
+    the best alternative when the counterfactual is preferred). Every other input keeps
+    the case's own value, so the base is the appraisal's result. ``eta`` does not move the
     unweighted NPSV and is left out (see :func:`switching_value` for it).
 
     Raises
@@ -154,17 +164,17 @@ def one_way(model: CaseModel, *, low: float = 0.05, high: float = 0.95,
     qs = (max(low, 1e-9), min(high, 1.0 - 1e-9))
     pts = _points(model, 1 + 2 * len(names))
     for k, name in enumerate(names):
-        dist = model.spec.input(name).distribution
-        pts[name] = pts[name].astype(np.asarray(dist.ppf([0.5])).dtype)
-        pts[name][1 + 2 * k] = dist.ppf([qs[0]])[0]
-        pts[name][2 + 2 * k] = dist.ppf([qs[1]])[0]
-    values = model(pts)["focus_inc_npsv"]
+        pts[name][1 + 2 * k] = _value(model, name, qs[0])
+        pts[name][2 + 2 * k] = _value(model, name, qs[1])
+    values = model.evaluate_values(pts)["focus_inc_npsv"]
     rows = []
     for k, name in enumerate(names):
         inp = model.spec.input(name)
-        lo, hi = (float(model.values(name, [pts[name][1 + 2 * k + j]])[0]) for j in (0, 1))
+        lo, hi = float(pts[name][1 + 2 * k]), float(pts[name][2 + 2 * k])
         a, b = float(values[1 + 2 * k]), float(values[2 + 2 * k])
+        own = model.case_values[name]
         rows.append({"parameter": name, "field": inp.field, "unit": FIELD_UNITS[inp.field],
+                     "base": own if np.isfinite(own) else None,
                      "low": lo, "high": hi, "npsv_low": a, "npsv_high": b,
                      "swing": abs(b - a)})
     rows.sort(key=lambda r: -r["swing"])
@@ -172,6 +182,27 @@ def one_way(model: CaseModel, *, low: float = 0.05, high: float = 0.95,
         model.spec.input(n).field == "eta" for n in model.spec.input_names) else ""
     return OneWayResult(model.option_names[model.focus], float(values[0]), tuple(rows),
                         (low, high), note)
+
+
+def mean_effects(model: CaseModel, tornado: OneWayResult) -> list[dict[str, Any]]:
+    """Each input's estimated effect of moving from the case's value to its mean.
+
+    The effect is the tornado's slope (change in the option's incremental NPSV between
+    the input's low and high values, per unit) times ``mean - case value``: what the
+    input alone contributes to the gap between the Monte Carlo mean and the central
+    estimate, to first order. Returns ``input``, ``case_value``, ``mean`` and ``effect``
+    per tornado row (inputs without a numeric mean are left out).
+    """
+    out = []
+    for r in tornado.rows:
+        mean = model.spec.input(r["parameter"]).distribution.mean
+        if mean is None or r["high"] == r["low"]:
+            continue
+        own = r["base"] if r["base"] is not None else _central(model, r["parameter"])
+        slope = (r["npsv_high"] - r["npsv_low"]) / (r["high"] - r["low"])
+        out.append({"input": r["parameter"], "case_value": own, "mean": float(mean),
+                    "effect": slope * (float(mean) - own)})
+    return out
 
 
 # ------------------------------------------------------------------------ two-way
@@ -196,7 +227,7 @@ class TwoWayResult:
 
 def two_way(model: CaseModel, x_name: str, y_name: str, *, points: int = 5,
             low: float = 0.05, high: float = 0.95) -> TwoWayResult:
-    """Two inputs over a ``points × points`` grid of quantiles, others central.
+    """Two inputs over a ``points × points`` grid of quantiles, others at the case's values.
 
     Examples
     --------
@@ -216,30 +247,32 @@ def two_way(model: CaseModel, x_name: str, y_name: str, *, points: int = 5,
             f"{x_name!r}, {y_name!r}, points={points!r})", field="two_way",
             fix="name two different inputs")], source="two_way")
     qs = np.linspace(max(low, 1e-9), min(high, 1 - 1e-9), points)
-    xr = model.spec.input(x_name).distribution.ppf(qs)
-    yr = model.spec.input(y_name).distribution.ppf(qs)
+    xr = model.values(x_name, model.spec.input(x_name).distribution.ppf(qs))
+    yr = model.values(y_name, model.spec.input(y_name).distribution.ppf(qs))
     pts = _points(model, points * points)
     pts[x_name] = np.repeat(xr, points)
     pts[y_name] = np.tile(yr, points)
-    out = model(pts)
+    out = model.evaluate_values(pts)
     metric = "inc_weighted_npsv" if "eta" in (model.spec.input(x_name).field,
                                               model.spec.input(y_name).field) \
         and "inc_weighted_npsv" in out else "inc_npsv"
     values = out[metric][:, model.focus].reshape(points, points)
     base = "weighted_npsv" if metric == "inc_weighted_npsv" else "npsv"
     pref = np.asarray(model.option_names, dtype=object)[out[base].argmax(axis=1)]
-    return TwoWayResult(model.option_names[model.focus], x_name, y_name,
-                        model.values(x_name, xr), model.values(y_name, yr), values,
+    return TwoWayResult(model.option_names[model.focus], x_name, y_name, xr, yr, values,
                         pref.reshape(points, points))
 
 
 # ------------------------------------------------------------------------ switching
 @dataclass(frozen=True)
 class SwitchingResult:
-    """Where the decision switches as one input moves (others central).
+    """Where the decision switches as one input moves (others at the case's values).
 
-    ``value`` is ``None`` when no value in ``bounds`` switches it (``note`` says why);
-    ``change`` is ``(value - base_value) / base_value`` (``None`` when the base is 0).
+    ``option`` is the option preferred in the case (on ``metric``); ``rival`` is the option
+    that is preferred just past ``value`` (``None`` when no value switches it, or the case
+    has one option). ``value`` is ``None`` when no value in ``bounds`` switches it
+    (``note`` says why); ``base_value`` is the case's value of the input and ``change`` is
+    ``(value - base_value) / |base_value|`` (``None`` when the base is 0).
     """
 
     parameter: str
@@ -267,49 +300,59 @@ class SwitchingResult:
         row = {"parameter": f"{self.parameter} ({self.field})", "unit": self.unit,
                "base_value": self.base_value, "switching_value": self.value,
                "change": self.change}
-        text = self.note or (f"{self.option} stops being preferred over {self.rival}"
-                             if self.rival else "")
+        text = self.note if self.value is None else (
+            f"{self.rival} becomes preferred instead of {self.option}"
+            + (f" ({self.note})" if self.note else ""))
         if text:
             row["note"] = text
         return row
 
 
 def search_bounds(model: CaseModel, name: str) -> tuple[float, float]:
-    """Default search range: the 0.1-99.9 percentile range widened by four times its width
-    on each side, clipped to the values the field can take."""
+    """Default search range: the 0.1-99.9 percentile range (and the case's value) widened
+    by four times its width on each side, clipped to the values the field can take."""
     _unknown(model, name)
     inp = model.spec.input(name)
     dist = inp.distribution
+    base = _base(model, name)
     if isinstance(dist, Discrete):
-        vals = np.asarray(dist.values, dtype=np.float64)
+        vals = np.append(np.asarray(dist.values, dtype=np.float64), base)
         return float(vals.min()), float(vals.max())
-    lo, hi = _value(model, name, 0.001), _value(model, name, 0.999)
+    lo = min(_value(model, name, 0.001), base)
+    hi = max(_value(model, name, 0.999), base)
     width = hi - lo
     if width == 0.0:
         width = max(abs(lo), 1.0)
     lo, hi = lo - _WIDEN * width, hi + _WIDEN * width
-    floor = {"rate_shift": -float(np.min(model.compiled.rates)), "delay": -float(
-        model.compiled.case.horizon_years), "ob_uplift": -1.0}.get(inp.field, 0.0)
-    ceiling = float(model.compiled.case.horizon_years) if inp.field == "delay" else np.inf
+    rates = model.compiled.rates
+    horizon = float(model.compiled.case.horizon_years)
+    floor = {"rate_shift": -float(np.min(rates)) if rates.size else -np.inf,
+             "delay": -horizon, "ob_uplift": -1.0}.get(inp.field, 0.0)
+    ceiling = horizon if inp.field == "delay" else np.inf
     return max(lo, floor), min(hi, ceiling)
 
 
 def _metric(model: CaseModel, name: str) -> tuple[str, int, int | None]:
+    """Decision metric, the option preferred in the case on it, and its runner-up."""
     if model.spec.input(name).field == "eta" and model.weighted_focus is not None:
         return ("weighted_npsv", *model.weighted_focus)
-    return "npsv", model.focus, model.runner_up
+    return ("npsv", *model.preferred)
 
 
 def switching_value(model: CaseModel, name: str, *,
                     bounds: tuple[float, float] | None = None,
                     xtol: float = 1e-10) -> SwitchingResult:
-    """The value of input ``name`` at which the focus option stops being preferred.
+    """The value of input ``name`` at which the preferred option stops being preferred.
 
-    The gap ``g(x) = NPSV_focus(x) - max_{o != focus} NPSV_o(x)`` (weighted NPSV for
-    ``eta``) is evaluated on a vectorised grid over ``bounds`` (default
-    :func:`search_bounds`); the sign change nearest the central value is refined with
-    :func:`scipy.optimize.brentq`. Delays move in whole years, so for ``delay`` the
-    result is the first whole number of years at which the option is no longer preferred.
+    The preferred option is the one with the highest NPSV in the case as appraised (every
+    input at the case's own value; business as usual included). The gap
+    ``g(x) = NPSV_pref(x) - max_{o != pref} NPSV_o(x)`` (weighted NPSV for ``eta``) is
+    evaluated on a vectorised grid over ``bounds`` (default :func:`search_bounds`); the
+    sign change nearest the case's value is refined with :func:`scipy.optimize.brentq`.
+    The rival reported is the option with the highest NPSV just past the switching value
+    (it need not be the runner-up in the case). Delays move in whole years, so for
+    ``delay`` the result is the first whole number of years at which the option is no
+    longer preferred.
 
     Raises
     ------
@@ -320,55 +363,60 @@ def switching_value(model: CaseModel, name: str, *,
     """
     _unknown(model, name)
     inp = model.spec.input(name)
-    metric, focus, rival = _metric(model, name)
+    metric, pref, rival = _metric(model, name)
     lo, hi = bounds if bounds is not None else search_bounds(model, name)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise AppraisalValidationError([Issue(
             "invalid-argument", f"bounds must be finite and increasing (got {(lo, hi)})",
             field="bounds", fix="give (low, high) with low < high")], source="switching_value")
-    base = _central(model, name)
+    base = _base(model, name)
     if rival is None:
         msg = f"{name!r}: the case has one option, nothing to switch to"
         raise NoSwitchingValueError(msg)
 
-    def gap_of(out: dict[str, np.ndarray]) -> np.ndarray:
-        m = out[metric]
-        others = np.delete(m, focus, axis=1)
-        return m[:, focus] - others.max(axis=1)
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        pts = _points(model, x.size)
+        pts[name] = x
+        return model.evaluate_values(pts)[metric]
+
+    def gap(m: np.ndarray) -> np.ndarray:
+        return m[:, pref] - np.delete(m, pref, axis=1).max(axis=1)
 
     integer = inp.field == "delay" or isinstance(inp.distribution, Discrete)
     grid = np.unique(np.rint(np.linspace(lo, hi, _GRID))) if inp.field == "delay" else \
         np.asarray(inp.distribution.values, dtype=np.float64) if integer else \
         np.linspace(lo, hi, _GRID)
-    grid = np.unique(np.append(grid, base))
-    raw = grid if not isinstance(inp.distribution, Discrete) else np.asarray(
-        [_raw(model, name, v) for v in grid])
-    pts = _points(model, grid.size)
-    pts[name] = raw
-    gaps = gap_of(model(pts))
-    g0 = gaps[np.searchsorted(grid, base)]
-    flips = np.flatnonzero(np.sign(gaps) != np.sign(g0)) if g0 != 0 else np.array([], int)
+    grid = np.unique(np.append(grid[(grid >= lo) & (grid <= hi)], base))
+    gaps = gap(evaluate(grid))
+    g0 = float(gap(model.evaluate_values({})[metric])[0])  # the case itself: >= 0
+    flips = np.flatnonzero(gaps <= 0.0 if g0 > 0 else np.zeros_like(gaps, bool))
     if flips.size == 0:
-        msg = (f"{name!r}: {model.option_names[focus]} stays preferred for every value in "
+        msg = (f"{name!r}: {model.option_names[pref]} stays preferred for every value in "
                f"[{lo:.4g}, {hi:.4g}]")
         raise NoSwitchingValueError(msg)
     k = int(flips[np.argmin(np.abs(grid[flips] - base))])
-    if integer:
+    j = k - 1 if grid[k] > base else k + 1
+    if integer or not 0 <= j < grid.size or gaps[j] <= 0.0:
         value = float(grid[k])
+        past = value
     else:
-        j = k - 1 if grid[k] > base else k + 1
-
         def f(x: float) -> float:
-            single = {n: v[:1] for n, v in _points(model, 1).items()}
-            single[name] = np.asarray([x])
-            return float(gap_of(model(single))[0])
+            return float(gap(evaluate(np.asarray([x])))[0])
 
         value = float(brentq(f, min(grid[j], grid[k]), max(grid[j], grid[k]), xtol=xtol,
                              rtol=4 * np.finfo(float).eps))
+        # just past the root, on the far side from the case's value
+        step = max(abs(value), 1.0) * 1e-7 + 2 * xtol
+        past = value + step if grid[k] > base else value - step
+        if f(past) > 0.0:
+            past = float(grid[k])
+    m_past = evaluate(np.asarray([past]))[0]
+    others = [o for o in range(m_past.size) if o != pref]
+    taker = others[int(np.argmax(m_past[others]))]
     change = None if base == 0 else (value - base) / abs(base)
     return SwitchingResult(name, inp.field, FIELD_UNITS[inp.field], base, value, change,
-                           (float(lo), float(hi)), model.option_names[focus],
-                           model.option_names[rival], metric,
+                           (float(lo), float(hi)), model.option_names[pref],
+                           model.option_names[taker], metric,
                            "whole years" if inp.field == "delay" else "")
 
 
@@ -380,11 +428,9 @@ def switching_values(model: CaseModel) -> list[SwitchingResult]:
             out.append(switching_value(model, name))
         except NoSwitchingValueError as exc:
             inp = model.spec.input(name)
-            metric, focus, rival = _metric(model, name)
+            metric, pref, _ = _metric(model, name)
             lo, hi = search_bounds(model, name)
             out.append(SwitchingResult(name, inp.field, FIELD_UNITS[inp.field],
-                                       _central(model, name), None, None, (lo, hi),
-                                       model.option_names[focus],
-                                       None if rival is None else model.option_names[rival],
-                                       metric, str(exc)))
+                                       _base(model, name), None, None, (lo, hi),
+                                       model.option_names[pref], None, metric, str(exc)))
     return out

@@ -86,6 +86,9 @@ class SensitivityResult:
     e.g. ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` for Sobol, ``mu``, ``mu_star``, ``sigma``,
     ``mu_star_conf`` for Morris. ``*_conf`` entries are half-widths of the
     ``conf_level`` bootstrap interval. ``names`` are inputs, or groups when grouped.
+    ``variance`` (Sobol only) is each output's total variance ``V`` over the design's
+    ``A`` and ``B`` rows, the denominator of the indices, in the output's units squared:
+    ``S1 * V`` and ``ST * V`` are the first-order and total partial variances.
     """
 
     method: str
@@ -95,6 +98,23 @@ class SensitivityResult:
     n_evaluations: int
     settings: Mapping[str, Any]
     notes: tuple[str, ...] = ()
+    variance: np.ndarray | None = None
+
+    def partial_variances(self, key: str = "S1") -> np.ndarray:
+        """``indices[key] * variance`` per output and input (units squared).
+
+        Examples
+        --------
+        >>> from appraisal.uncertainty.distributions import Uniform
+        >>> res = sobol_analysis(lambda x: {"y": 3 * x["a"] + x["b"]},
+        ...                      {"a": Uniform(0, 1), "b": Uniform(0, 1)}, 1024, rng=1)
+        >>> res.partial_variances("S1").round(2).tolist()  # analytic: 9/12 and 1/12
+        [[0.75, 0.08]]
+        """
+        if self.variance is None:
+            msg = f"{self.method} results carry no output variance"
+            raise ValueError(msg)
+        return np.asarray(self.indices[key]) * np.asarray(self.variance)[:, None]
 
     def to_frame(self) -> Any:
         """Long pandas DataFrame: one row per (output, input), one column per index."""
@@ -316,6 +336,12 @@ def sobol_first_total(y: np.ndarray, k: int, *, num_resamples: int = 100,
     return out
 
 
+def _output_variance(y: np.ndarray, rows_per_base: int) -> np.ndarray:
+    """Variance of each output column over the design's A and B rows (SALib's denominator)."""
+    blocks = y.reshape(-1, rows_per_base, y.shape[1])
+    return np.var(np.concatenate([blocks[:, 0], blocks[:, -1]]), axis=0)
+
+
 def _sobol_indices(problem: dict[str, Any], labels: list[str], y: np.ndarray, k: int, *,
                    calc_second_order: bool, num_resamples: int, conf_level: float,
                    seed: int) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -507,7 +533,8 @@ def sobol_analysis(model: Any, specs: Mapping[str, Distribution], n: int, *, rng
     settings = {**run.settings, "num_resamples": num_resamples, "conf_level": conf_level}
     return SensitivityResult("sobol", tuple(run.group_names), tuple(labels),
                              MappingProxyType(indices), y.shape[0],
-                             MappingProxyType(settings), tuple(notes))
+                             MappingProxyType(settings), tuple(notes),
+                             _output_variance(y, run.rows_per_base))
 
 
 @dataclass(frozen=True)
@@ -595,7 +622,8 @@ def sobol_convergence(model: Any, specs: Mapping[str, Distribution], n_max: int,
     settings = {**run.settings, "num_resamples": num_resamples, "conf_level": conf_level}
     final = SensitivityResult("sobol", tuple(run.group_names), tuple(labels),
                               MappingProxyType(cast(dict, previous)), y.shape[0],
-                              MappingProxyType(settings), tuple(notes))
+                              MappingProxyType(settings), tuple(notes),
+                              _output_variance(y, run.rows_per_base))
     return ConvergenceReport(tuple(steps), final, st_tolerance, ci_tolerance, converged)
 
 

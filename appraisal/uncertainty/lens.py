@@ -43,6 +43,7 @@ from appraisal.uncertainty.deterministic import (
     OneWayResult,
     SwitchingResult,
     TwoWayResult,
+    mean_effects,
     one_way,
     scenario_table,
     switching_values,
@@ -50,7 +51,12 @@ from appraisal.uncertainty.deterministic import (
 )
 from appraisal.uncertainty.sampling import MonteCarloResult, run_monte_carlo
 from appraisal.uncertainty.section import UncertaintySpec, parse_uncertainty_section
-from appraisal.uncertainty.summaries import probability_above, probability_best, summarise
+from appraisal.uncertainty.summaries import (
+    mean_versus_central,
+    probability_above,
+    probability_best,
+    summarise,
+)
 from appraisal.uncertainty.voi import evpi, evppi
 
 if TYPE_CHECKING:
@@ -64,6 +70,8 @@ ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
 _HIST_BINS = 30
 _MONEY_POINTS = 21
 _SOBOL_OUTPUTS = ("focus_margin", "focus_inc_npsv")
+#: Draws whose range is below this share of their size count as one value (a point mass).
+_RANGE_RTOL = 1e-9
 
 
 def _json(value: Any) -> Any:
@@ -100,6 +108,7 @@ class UncertaintyResult:
     sobol: SensitivityResult | None = None
     morris: SensitivityResult | None = None
     draws: MonteCarloResult | None = field(default=None, repr=False)
+    central_differs: tuple[dict[str, Any], ...] = ()
 
     # ------------------------------------------------------------------ outputs
     def to_dict(self) -> dict[str, Any]:
@@ -107,7 +116,8 @@ class UncertaintyResult:
         out: dict[str, Any] = {
             "options": list(self.option_names), "counterfactual": self.counterfactual,
             "focus_option": self.focus, "runner_up": self.runner_up,
-            "inputs": list(self.inputs), "scenarios": list(self.scenarios),
+            "inputs": list(self.inputs), "central_differs": list(self.central_differs),
+            "scenarios": list(self.scenarios),
             "tornado": self.tornado.to_dict(),
             "switching_values": [s.to_dict() for s in self.switching],
             "monte_carlo": self.monte_carlo,
@@ -122,7 +132,39 @@ class UncertaintyResult:
                             "outputs": list(gsa.outputs), "n_evaluations": gsa.n_evaluations,
                             "settings": dict(gsa.settings), "notes": list(gsa.notes),
                             "indices": {k: v.tolist() for k, v in gsa.indices.items()}}
+        if self.sobol is not None:
+            out["sobol"]["comparisons"] = self._sobol_comparisons()
         return _json(out)
+
+    def _sobol_comparisons(self) -> list[dict[str, Any]]:
+        """The Sobol indices of the decision's comparisons, with variances in £²."""
+        gsa = self.sobol
+        if gsa is None:
+            return []
+        labels = {"focus_inc_npsv": (f"NPSV of {self.focus} minus NPSV of "
+                                     f"{self.counterfactual}", "against business as usual")}
+        if self.runner_up is not None and self.runner_up != self.counterfactual:
+            labels["focus_margin"] = (f"NPSV of {self.focus} minus NPSV of {self.runner_up}",
+                                      "against the runner-up")
+        elif self.runner_up is not None:
+            labels["focus_inc_npsv"] = (labels["focus_inc_npsv"][0], "against business as "
+                                        "usual, which is also the runner-up")
+        variance = gsa.variance if gsa.variance is not None else np.zeros(len(gsa.outputs))
+        out = []
+        for key, (what, against) in labels.items():
+            c = gsa.outputs.index(key)
+            v = float(variance[c])
+            rows = [{"parameter": name,
+                     **{k.lower(): max(0.0, float(np.nan_to_num(gsa.indices[k][c, j])))
+                        if k.endswith("conf") else float(np.nan_to_num(gsa.indices[k][c, j]))
+                        for k in ("S1", "S1_conf", "ST", "ST_conf")}}
+                    for j, name in enumerate(gsa.names)]
+            for r in rows:
+                r["first_order_variance"] = r["s1"] * v
+                r["total_order_variance"] = r["st"] * v
+            out.append({"output": what, "comparison": against, "output_key": key,
+                        "total_variance": v, "rows": rows})
+        return out
 
     def summary_lines(self) -> list[str]:
         """A few readable lines for the CLI summary."""
@@ -138,11 +180,18 @@ class UncertaintyResult:
 
             lines.append(f"  Monte Carlo, {mc['n_draws']:,} draws (seed {mc['seed']}): "
                          f"P({self.focus} preferred) = {mc['p_preferred'][self.focus]:.1%}")
-            lines.append(f"  incremental NPSV of {self.focus}: mean {money(inc['mean'])} "
+            lines.append(f"  incremental NPSV of {self.focus}: central estimate "
+                         f"{money(inc['central'])}, Monte Carlo mean {money(inc['mean'])} "
                          f"(± {format_money(inc['mcse'], unit, 2 if unit == '£m' else 1)} "
                          f"Monte Carlo standard error), 90% interval "
                          f"{money(inc['p5'])} to {money(inc['p95'])}; "
                          f"P(> 0) = {inc['p_positive']:.1%}")
+            lines.append(f"  {mc['central_versus_mean']['explanation']}")
+        for d in self.central_differs:
+            case = "differs by line" if d["case_value"] is None else f"{d['case_value']:.4g}"
+            lines.append(f"  note: {d['input']}: the case's value ({case}) is not its "
+                         f"distribution's central value ({d['distribution_central']:.4g}); "
+                         "the deterministic analyses use the case's value")
         top = [r["parameter"] for r in self.tornado.rows[:3]]
         if top:
             lines.append(f"  largest one-way effects on {self.tornado.option}: "
@@ -151,7 +200,8 @@ class UncertaintyResult:
         if closest:
             s = min(closest, key=lambda s: abs(s.change or 0.0))
             lines.append(f"  closest switching value: {s.parameter} at {s.value:.4g} "
-                         f"(central {s.base_value:.4g})")
+                         f"(case value {s.base_value:.4g}): {s.rival} becomes preferred "
+                         f"instead of {s.option}")
         voi = self.value_of_information
         if voi.get("evpi") is not None:
             lines.append("  expected value of perfect information (EVPI): "
@@ -167,6 +217,11 @@ class UncertaintyResult:
         if rows:
             ctx["tornado"] = {"option": self.tornado.option, "base_npsv": self.tornado.base_npsv,
                               "rows": rows}
+        if self.central_differs:
+            ctx["central_differs"] = [
+                {"input": d["input"], "case_value": d["case_value"],
+                 "distribution_central": d["distribution_central"]}
+                for d in self.central_differs]
         if self.switching:
             ctx["switching_values"] = [s.report_row() for s in self.switching]
         mc = self.monte_carlo
@@ -175,23 +230,20 @@ class UncertaintyResult:
                 "n_draws": mc["n_draws"], "seed": mc["seed"],
                 "histograms": mc["histograms"],
                 "summary": [{"option": r["option"], **{k: r["inc_npsv"][k] for k in (
-                    "mean", "p5", "p50", "p95", "p_positive")}} for r in mc["options"]],
-                "p_preferred": dict(mc["p_preferred"])}
+                    "central", "mean", "p5", "p50", "p95", "p_positive")}}
+                    for r in mc["options"]],
+                "p_preferred": dict(mc["p_preferred"]),
+                "mean_versus_central": mc["central_versus_mean"]["explanation"]}
             acc = self.acceptability.get("eta") or self.acceptability.get("threshold")
             if acc:
                 ctx["acceptability"] = {k: acc[k] for k in ("x_label", "x_is_money", "x",
                                                             "curves", "note") if k in acc}
         if self.sobol is not None:
-            out = self.sobol.outputs.index("focus_margin")
             ctx["sobol"] = {
-                "output": f"NPSV of {self.focus} minus NPSV of {self.runner_up}",
                 "n_base_samples": int(self.sobol.settings.get("n", 0)) or 1,
-                "rows": [{"parameter": name,
-                          **{key.lower(): max(0.0, float(np.nan_to_num(
-                              self.sobol.indices[key][out, j]))) if key.endswith("conf")
-                             else float(np.nan_to_num(self.sobol.indices[key][out, j]))
-                             for key in ("S1", "S1_conf", "ST", "ST_conf")}}
-                         for j, name in enumerate(self.sobol.names)]}
+                "comparisons": [{k: c[k] for k in ("output", "comparison", "total_variance",
+                                                   "rows")}
+                                for c in self._sobol_comparisons()]}
         return _json(ctx)
 
     def to_frames(self) -> dict[str, Any]:
@@ -254,10 +306,12 @@ def _monte_carlo(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     bands = _vfm_bands(model)
     inc_bcr = np.nan_to_num(mc.outputs["inc_bcr"], nan=-np.inf)
     options = []
+    base = model.case_npsv
     for j, name in enumerate(names):
         row: dict[str, Any] = {"option": name, "counterfactual": j == cf,
-                               "npsv": _summary_dict(s_npsv, j),
-                               "inc_npsv": _summary_dict(s_inc, j),
+                               "npsv": {"central": float(base[j]), **_summary_dict(s_npsv, j)},
+                               "inc_npsv": {"central": float(base[j] - base[cf]),
+                                            **_summary_dict(s_inc, j)},
                                "p_preferred": float(p_pref[j])}
         if j != cf and bands:
             row["p_bcr_at_least"] = {f"{cat} ({low:g})": float((inc_bcr[:, j] >= low).mean())
@@ -270,23 +324,45 @@ def _monte_carlo(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
         options.append(row)
     histograms = {}
     for j, name in enumerate(names):
-        if j == cf:
+        x = inc[:, j]
+        # a range at rounding level (or zero) is a point mass: no histogram, and
+        # np.histogram would fail ("Too many bins") on draws differing in the last digit
+        if j == cf or not np.ptp(x) > _RANGE_RTOL * max(float(np.max(np.abs(x))), 1.0):
             continue
-        counts, edges = np.histogram(inc[:, j], bins=_HIST_BINS)
-        if np.ptp(inc[:, j]) > 0:
-            histograms[name] = {"bin_edges": edges.tolist(),
-                                "counts": counts.astype(float).tolist()}
+        counts, edges = np.histogram(x, bins=_HIST_BINS)
+        histograms[name] = {"bin_edges": edges.tolist(),
+                            "counts": counts.astype(float).tolist()}
     out = {"n_draws": mc.n, "seed": model.spec.seed if isinstance(mc.entropy, int) else None,
            "seed_record": mc.seed_record(), "options": options,
            "p_preferred": dict(zip(names, map(float, p_pref), strict=True)),
            "histograms": histograms,
-           "metric_note": "inc_npsv is NPSV incremental to the counterfactual; "
-                          "P(BCR at least a band) uses the incremental BCR (undefined counts "
-                          "as not reaching the band)"}
+           "metric_note": "inc_npsv is NPSV incremental to the counterfactual; 'central' is "
+                          "the appraisal at the case's own values, beside the Monte Carlo "
+                          "mean; P(BCR at least a band) uses the incremental BCR (undefined "
+                          "counts as not reaching the band)"}
     if "weighted_npsv" in mc.outputs:
         wp = probability_best(mc.outputs["weighted_npsv"])
         out["p_preferred_weighted"] = dict(zip(names, map(float, wp), strict=True))
     return out
+
+
+def _central_versus_mean(model: CaseModel, mc: dict[str, Any], tornado: OneWayResult
+                         ) -> dict[str, Any]:
+    """The focus option's central estimate beside its Monte Carlo mean, and why they differ."""
+    focus = model.option_names[model.focus]
+    inc = next(r for r in mc["options"] if r["option"] == focus)["inc_npsv"]
+    effects = mean_effects(model, tornado)
+    unit = choose_money_unit([inc["central"], inc["mean"]])
+
+    def money(x: float) -> str:  # prose: a minus sign, not accounting brackets
+        text = format_money(abs(x), unit)
+        return f"−{text}" if x < 0 and text not in ("£0", "£0.0m") else text
+
+    text = mean_versus_central(f"the incremental NPSV of {focus}", inc["central"],
+                               inc["mean"], inc["mcse"], effects, money=money)
+    return {"option": focus, "central": inc["central"], "mean": inc["mean"],
+            "difference": inc["mean"] - inc["central"], "mcse": inc["mcse"],
+            "input_effects": effects, "explanation": text}
 
 
 def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
@@ -482,9 +558,14 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     if morris:
         morris_result = morris_screening(model, spec.distributions, morris, rng=seed,
                                          outputs=list(_SOBOL_OUTPUTS), backend=backend)
+    tornado = one_way(model)
+    if mc:
+        mc["central_versus_mean"] = _central_versus_mean(model, mc, tornado)
     inputs = tuple({"name": i.name, "field": i.field, "group": i.group,
                     "distribution": i.distribution.to_dict(),
                     "central": float(model.values(i.name, [i.distribution.central])[0]),
+                    "case_value": model.case_values[i.name]
+                    if np.isfinite(model.case_values[i.name]) else None,
                     "lines": [model.compiled.line_names[k] for k in i.lines]
                     if i.field not in ("eta", "rate_shift") else []}
                    for i in spec.inputs)
@@ -492,11 +573,12 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         option_names=names, counterfactual=names[model.counterfactual],
         focus=names[model.focus],
         runner_up=None if model.runner_up is None else names[model.runner_up],
-        inputs=inputs, scenarios=tuple(scenario_table(model)), tornado=one_way(model),
+        inputs=inputs, scenarios=tuple(scenario_table(model)), tornado=tornado,
         switching=tuple(switching_values(model)),
         two_way=two_way(model, *spec.two_way) if spec.two_way else None,
         monte_carlo=mc, value_of_information=voi, acceptability=acc, sobol=sobol_result,
-        morris=morris_result, draws=mc_result if keep_draws else None)
+        morris=morris_result, draws=mc_result if keep_draws else None,
+        central_differs=tuple(model.central_differs()))
 
 
 def uncertainty_hook(case: Case, compiled: CompiledCase, out: EngineOutput

@@ -22,9 +22,11 @@ field               meaning of a draw ``x``                       target        
                                                                   section)
 =================== ============================================= ================== =========
 
-A deterministic appraisal is every input at its neutral value; a distribution whose
-central value (mode of a triangular or PERT, median otherwise) is the neutral value
-reproduces :func:`appraisal.evaluate` at the centre.
+A deterministic appraisal is every input at the case's own value (the neutral value
+above; for ``ob_uplift`` the compiled uplift, for ``eta`` the case's η). The scenarios,
+one-way analysis and switching values start from there, whatever the distributions'
+central values (mode of a triangular or PERT, median otherwise); inputs whose central
+value differs are listed in the results (``central_differs``).
 
 Targets: ``all``; or a mapping combining (all must hold) ``line`` (a line name, every
 option's line of that name), ``lines`` (a list of names), ``category``, ``kind``

@@ -8,6 +8,9 @@ per option (further trailing axes are flattened into columns).
 - :func:`probability_best`: the share of draws in which each option is best.
 - :func:`probability_above`: ``P(x > threshold)`` for several thresholds (e.g. the BCR
   value-for-money band edges, which the caller takes from the parameter pack).
+- :func:`mean_versus_central`: why the Monte Carlo mean differs from the central estimate
+  (the deterministic result at the case's own values), in one sentence built from the
+  numbers.
 - :func:`acceptability_curve` and :func:`acceptability_sweep`: probability that each option
   is preferred as a parameter is swept (the public-value analogue of a cost-effectiveness
   acceptability curve). A sweep recomputes the objective from stored draw-level components,
@@ -35,6 +38,7 @@ __all__ = [
     "OutputSummary",
     "acceptability_curve",
     "acceptability_sweep",
+    "mean_versus_central",
     "probability_above",
     "probability_best",
     "summarise",
@@ -306,3 +310,85 @@ def acceptability_sweep(objective: Callable[[Any], npt.ArrayLike],
         best.append(probability_best(columns, maximise=maximise))
         expected.append(columns.mean(axis=0))
     return AcceptabilityCurve(tuple(values), np.array(best), np.array(expected), maximise)
+
+
+def _money(x: float) -> str:
+    return f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+
+
+def mean_versus_central(subject: str, central: float, mean: float, mcse: float,
+                        effects: Sequence[Mapping[str, Any]], *,
+                        money: Callable[[float], str] = _money, z: float = 2.0,
+                        share: float = 0.1) -> str:
+    """One sentence on why the Monte Carlo mean differs from the central estimate.
+
+    The Green Book asks for expected values; the central estimate is the appraisal at the
+    case's own input values. The two differ when the inputs' expected values differ from
+    the case's values (skewed or off-centre distributions) or when the output responds
+    non-linearly to the inputs.
+
+    Parameters
+    ----------
+    subject : str
+        What is measured, e.g. ``"the incremental NPSV of Option A"``.
+    central, mean, mcse : float
+        The central estimate, the Monte Carlo mean and its Monte Carlo standard error.
+    effects : sequence of mapping
+        Per input: ``input``, ``case_value``, ``mean`` (the distribution's mean) and
+        ``effect``, the estimated change in the output from moving that input alone from
+        its case value to its mean (e.g. the tornado slope times the difference).
+    money : callable
+        Formats an amount.
+    z : float
+        A difference within ``z`` standard errors is reported as sampling error.
+    share : float
+        Inputs whose effect has the difference's sign and at least this share of its
+        size are named (the three largest), and then the two largest offsetting ones.
+
+    Examples
+    --------
+    >>> import textwrap
+    >>> effects = [{"input": "benefit scale", "case_value": 1.0, "mean": 1.1, "effect": 9.0},
+    ...            {"input": "cost scale", "case_value": 1.0, "mean": 1.0, "effect": 0.0}]
+    >>> print(textwrap.fill(mean_versus_central("the NPSV", 100.0, 110.0, 1.0, effects), 80))
+    The Monte Carlo mean of the NPSV (£110) is £10 above the central estimate (£100)
+    mainly because the expected value of benefit scale (1.1) differs from the case's
+    value (1), worth about £9 on its own.
+    >>> print(textwrap.fill(mean_versus_central("the NPSV", 100.0, 101.0, 1.0, effects), 80))
+    The Monte Carlo mean of the NPSV (£101) is within sampling error of the central
+    estimate (£100): the difference, £1, is within 2 Monte Carlo standard errors (£1
+    each).
+    """
+    diff = mean - central
+    head = f"The Monte Carlo mean of {subject} ({money(mean)})"
+    if not np.isfinite(diff) or abs(diff) <= z * mcse:
+        return (f"{head} is within sampling error of the central estimate "
+                f"({money(central)}): the difference, {money(abs(diff))}, is within {z:g} "
+                f"Monte Carlo standard errors ({money(mcse)} each).")
+    where = f"{money(abs(diff))} {'above' if diff > 0 else 'below'}"
+    named = sorted((e for e in effects if np.sign(e["effect"]) == np.sign(diff)
+                    and abs(e["effect"]) >= share * abs(diff)),
+                   key=lambda e: -abs(e["effect"]))[:3]
+    if not named:
+        return (f"{head} is {where} the central estimate ({money(central)}) because the "
+                "NPSV responds non-linearly to the inputs (a delay, a clipped value or a "
+                "product of inputs), so the average over the draws is not the value at "
+                "the case's inputs.")
+    if len(named) == 1:
+        e = named[0]
+        because = (f"the expected value of {e['input']} ({e['mean']:.3g}) differs from the "
+                   f"case's value ({e['case_value']:.3g}), worth about {money(e['effect'])} "
+                   "on its own")
+    else:
+        parts = [f"{e['input']} ({e['mean']:.3g} against {e['case_value']:.3g} in the case; "
+                 f"about {money(e['effect'])} on its own)" for e in named]
+        because = ("the expected values of " + ", ".join(parts[:-1]) + f" and {parts[-1]} "
+                   "differ from the case's values")
+    offset = sorted((e for e in effects if np.sign(e["effect"]) == -np.sign(diff)
+                     and abs(e["effect"]) >= share * abs(diff)),
+                    key=lambda e: -abs(e["effect"]))[:2]
+    if offset:
+        because += ", partly offset by " + " and ".join(
+            f"{e['input']} ({e['mean']:.3g} against {e['case_value']:.3g}; about "
+            f"{money(e['effect'])})" for e in offset)
+    return f"{head} is {where} the central estimate ({money(central)}) mainly because {because}."
