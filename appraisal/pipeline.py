@@ -184,8 +184,8 @@ def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
             test_option, gap, c = o, npsv[o] - npsv[cf], contrib
         if test_option is not None and gap is not None:
             x, note = switching_value(float(gap), c)
-            out.append(SwitchingValue(target, subject, names[o], f"incremental NPSV of "
-                                      f"'{names[test_option]}' becomes zero", x, contrib, note))
+            what = f"NPSV against business as usual of '{names[test_option]}' becomes zero"
+            out.append(SwitchingValue(target, subject, names[o], what, x, contrib, note))
         if runner is None:
             continue
         if o == preferred:

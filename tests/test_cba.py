@@ -136,10 +136,10 @@ def test_switching_value_closes_the_gap(gap, contribution):
 
 
 def test_switching_value_record_to_dict():
-    sv = SwitchingValue("line", "capex", "A", "incremental NPSV of 'A' becomes zero", 0.25,
-                        -200.0)
+    test = "NPSV against business as usual of 'A' becomes zero"
+    sv = SwitchingValue("line", "capex", "A", test, 0.25, -200.0)
     assert sv.to_dict() == {"target": "line", "subject": "capex", "option": "A",
-                            "test": "incremental NPSV of 'A' becomes zero", "change": 0.25,
+                            "test": test, "change": 0.25,
                             "pv": -200.0, "note": ""}
 
 

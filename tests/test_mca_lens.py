@@ -16,6 +16,7 @@ import appraisal.mca.lens as lens
 from appraisal import evaluate, load_case
 from appraisal.cli import summary_text
 from appraisal.errors import AppraisalValidationError
+from appraisal.headline import LABELS, headline
 from appraisal.io.convert import case_to_data
 from appraisal.io.load import example_path
 from appraisal.io.outputs import write_outputs
@@ -177,6 +178,8 @@ def _minimal_context(result, **sections) -> dict:
                  "discount_schedule": "STPR", "bcr_definition": "PVB/PVC",
                  "counterfactual": "Business as usual"},
         "options": opts,
+        "headline": {k: v for k, v in headline(result).items() if k != "labels"},
+        "labels": dict(LABELS),
         "summary": {"preferred_option": result.preferred_option, "rationale": "r",
                     "key_uncertainties": "k", "switching_values": "s"},
         "cba": {"metrics": [{"option": m.name, "pv_costs": m.pv_costs,

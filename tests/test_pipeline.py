@@ -266,7 +266,7 @@ def _gap_after(result: AppraisalResult, sv) -> tuple[float, float]:
     npsv = evaluate_arrays(compiled, scale=scale).npsv[0]
     names = compiled.option_names
     size = float(np.abs(result.pv_lines).sum()) * (1.0 + abs(sv.change)) + 1.0
-    if m := re.fullmatch(r"incremental NPSV of '(.+)' becomes zero", sv.test):
+    if m := re.fullmatch(r"NPSV against business as usual of '(.+)' becomes zero", sv.test):
         return npsv[names.index(m[1])] - npsv[compiled.counterfactual], size
     if m := re.fullmatch(r"'(.+)' is no longer preferred \(runner-up '(.+)'\)", sv.test):
         return npsv[names.index(m[1])] - npsv[names.index(m[2])], size

@@ -480,7 +480,7 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     rows = []
     for s in useful:
         base = abs(float(s.pv_at_base))
-        test = re.sub(r"^incremental NPSV of '(.*)' becomes zero$",
+        test = re.sub(r"^NPSV against business as usual of '(.*)' becomes zero$",
                       lambda m: f"{LABELS['inc_npsv']} of '{m.group(1)}' falls to zero",
                       s.test)
         if s.target == "category":

@@ -158,7 +158,8 @@ def switching_text(result: Any) -> str:
         return (f"{best} would have a positive {LABELS['inc_npsv']} if "
                 + ", or ".join(parts) + "." + tail)
     sentences = []
-    zero = closest(lambda s: s.option == pref and s.test.startswith("incremental NPSV"))
+    zero = closest(lambda s: s.option == pref
+                   and s.test.startswith("NPSV against business as usual"))
     if zero:
         parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in zero]
         sentences.append(f"The {LABELS['inc_npsv']} of {pref} would fall to zero only if "

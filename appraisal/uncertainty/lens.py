@@ -180,7 +180,7 @@ class UncertaintyResult:
 
             lines.append(f"  Monte Carlo, {mc['n_draws']:,} draws (seed {mc['seed']}): "
                          f"P({self.focus} preferred) = {mc['p_preferred'][self.focus]:.1%}")
-            lines.append(f"  incremental NPSV of {self.focus}: central estimate "
+            lines.append(f"  NPSV against business as usual of {self.focus}: central estimate "
                          f"{money(inc['central'])}, Monte Carlo mean {money(inc['mean'])} "
                          f"(± {format_money(inc['mcse'], unit, 2 if unit == '£m' else 1)} "
                          f"Monte Carlo standard error), 90% interval "
@@ -358,7 +358,7 @@ def _central_versus_mean(model: CaseModel, mc: dict[str, Any], tornado: OneWayRe
         text = format_money(abs(x), unit)
         return f"−{text}" if x < 0 and text not in ("£0", "£0.0m") else text
 
-    text = mean_versus_central(f"the incremental NPSV of {focus}", inc["central"],
+    text = mean_versus_central(f"the NPSV against business as usual of {focus}", inc["central"],
                                inc["mean"], inc["mcse"], effects, money=money)
     return {"option": focus, "central": inc["central"], "mean": inc["mean"],
             "difference": inc["mean"] - inc["central"], "mcse": inc["mcse"],
@@ -374,7 +374,7 @@ def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     if top > 0:
         x = np.linspace(0.0, top, _MONEY_POINTS)
         p = probability_above(inc, x)  # (X, O)
-        out["threshold"] = {"x_label": "Threshold for incremental NPSV (£)",
+        out["threshold"] = {"x_label": "Threshold for the NPSV against business as usual (£)",
                             "x_is_money": True, "x": x.tolist(),
                             "curves": {n: p[:, j].tolist() for j, n in enumerate(names)
                                        if j != cf},
