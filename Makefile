@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= demo-output
 
-.PHONY: demo test lint bench clean
+LOWEST_VENV ?= .venv-lowest
+LOWEST_BIN := $(LOWEST_VENV)/bin
+
+.PHONY: demo test test-lowest lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +28,22 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check appraisal tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
+# The suite again in its own venv, every dependency at the lowest version pyproject.toml
+# declares (pinned in constraints/lowest.txt). Lint is `make test`'s job only: ruff's rules
+# change between releases, so the lowest ruff would lint differently, not test compatibility.
+$(LOWEST_BIN)/python:
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_BIN)/python -m pip install --quiet --upgrade pip
+
+$(LOWEST_VENV)/.installed-test: pyproject.toml constraints/lowest.txt | $(LOWEST_BIN)/python
+	$(LOWEST_BIN)/python -m pip install --quiet -c constraints/lowest.txt -e '.[test]'
+	touch $@
+
+test-lowest: $(LOWEST_VENV)/.installed-test
+	$(LOWEST_BIN)/python -m pytest
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build dist .pytest_cache
+	rm -rf $(VENV) $(LOWEST_VENV) $(OUT) build dist .pytest_cache
