@@ -71,7 +71,7 @@ def test_minimal_switching_values_by_hand(minimal_result):
     """Costs must fall by 23.744947 / 194.984714 = 12.18%, or benefits rise by
     23.744947 / 171.239767 = 13.87%, for the new service to break even."""
     by_subject = {s.subject: s.change for s in minimal_result.switching_values
-                  if s.target == "line" and "incremental NPSV" in s.test}
+                  if s.target == "line" and "NPSV against business as usual" in s.test}
     assert by_subject["Set-up and running costs"] == pytest.approx(-23.744947 / 194.984714,
                                                                     rel=1e-6)
     assert by_subject["Avoided costs"] == pytest.approx(23.744947 / 171.239767, rel=1e-6)
