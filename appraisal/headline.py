@@ -16,12 +16,9 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from appraisal.cba import NET_SAVING
-
-if TYPE_CHECKING:
-    from appraisal.results import AppraisalResult
 
 __all__ = ["HEADLINE_MEASURES", "LABELS", "headline", "headline_lines"]
 
@@ -44,8 +41,9 @@ LABELS: dict[str, str] = {
 HEADLINE_MEASURES = ("inc_npsv", "inc_bcr", "vfm_category", "npsv")
 
 
-def headline(result: AppraisalResult) -> dict[str, Any]:
-    """The headline of a result: the preferred option and its measures, with their labels.
+def headline(result: Any) -> dict[str, Any]:
+    """The headline of an :class:`~appraisal.results.AppraisalResult`: the preferred option
+    and its measures, with their labels.
 
     The measures are those of the preferred option. When business as usual is preferred,
     its measures against itself are zero or undefined, so the headline also gives the best

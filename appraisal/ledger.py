@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from appraisal.model import POOL_BASES
+
 if TYPE_CHECKING:
     from appraisal.engine import CompiledCase
 
@@ -113,8 +115,6 @@ def payback_index(net_by_year: npt.ArrayLike, tol: float = 1e-9) -> np.ndarray:
     return np.where(stays.any(axis=-1), first, -1)
 
 
-#: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
-POOL_BASES = ("cashable", "all_fiscal")
 _BASIS_WORDS = {"cashable": "cashable savings", "all_fiscal": "fiscal benefits (cashable or not)"}
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "KINDS",
+    "POOL_BASES",
     "PROFILE_TYPES",
     "VALUE_TYPES",
     "Case",
@@ -33,6 +34,8 @@ __all__ = [
 KINDS = ("cost", "benefit")
 VALUE_TYPES = ("fiscal", "economic", "social")
 PROFILE_TYPES = ("explicit", "one_off", "constant", "growth", "ramp_up")
+#: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
+POOL_BASES = ("cashable", "all_fiscal")
 
 
 def _frozen_map(value: Mapping | None) -> Mapping:

@@ -55,8 +55,7 @@ from typing import Any
 
 from appraisal.equity import DistributionSpec
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.ledger import POOL_BASES
-from appraisal.model import OutcomeChain, RealGrowth, UnitValueSpec
+from appraisal.model import POOL_BASES, OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.non_monetised import parse_register
 from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 from appraisal.valuation import MEASURES, renamed_attribution_message
