@@ -259,7 +259,9 @@ def _roots_1d(v: np.ndarray) -> list[float]:
     numpy-financial's ``irr``), polished by Newton's method on ``x`` and kept only when
     the NPV there is zero to rounding; repeated roots are counted once.
     """
-    nz = np.flatnonzero(v)
+    big = np.abs(v).max(initial=0.0)
+    # trailing terms negligible against the largest make the companion matrix singular
+    nz = np.flatnonzero(np.abs(v) > 1e-13 * big)
     if nz.size == 0:
         return []
     c = v[: nz[-1] + 1]
@@ -382,8 +384,8 @@ def irr(values: npt.ArrayLike, *, on_ambiguous: str = "raise") -> Any:
         if problem is None:
             out[k] = roots[0]
         elif on_ambiguous == "raise" and len(issues) < 5:
-            where = "values" if v.ndim == 1 else f"values[{np.unravel_index(k, v.shape[:-1])}]"
-            where = where.replace("(", "").replace(",)", "").replace(")", "")
+            idx = ", ".join(str(int(i)) for i in np.unravel_index(k, v.shape[:-1]))
+            where = "values" if v.ndim == 1 else f"values[{idx}]"
             issues.error(problem[0], problem[1], location=where, field=where,
                          fix="report the NPV at the discount rate (or MIRR) instead; "
                          "irr_all() lists every rate; irr(..., on_ambiguous='nan') "
