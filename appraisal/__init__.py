@@ -13,7 +13,7 @@ One case, several lenses, one vectorised engine. Start with :func:`load_case` an
 from appraisal.cba import benefit_cost_ratio, vfm_category
 from appraisal.checks import check_case
 from appraisal.discounting import discount_factors
-from appraisal.equity import atkinson_index, ede_income, equity_weights
+from appraisal.equity import atkinson_index, ede_income, equity_weights, income_ratios
 from appraisal.errors import (
     AppraisalError,
     AppraisalValidationError,
@@ -71,6 +71,7 @@ __all__ = [
     "equity_weights",
     "evaluate",
     "example_path",
+    "income_ratios",
     "load_case",
     "load_unit_values",
     "outcome_chain",

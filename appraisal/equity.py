@@ -59,6 +59,7 @@ __all__ = [
     "ede_income",
     "equity_weights",
     "incidence_arrays",
+    "income_ratios",
     "line_weights",
     "shipped_eta",
     "weighting_incidence",
@@ -179,6 +180,52 @@ def equity_weights(incomes: npt.ArrayLike, reference_income: float,
     return weights_kernel(y, ref, e)
 
 
+def income_ratios(weights: npt.ArrayLike, eta: npt.ArrayLike | None = None) -> np.ndarray:
+    """Group income relative to the reference income implied by distributional weights.
+
+    The inverse of :func:`equity_weights`: from ``w = (ŷ / y) ** eta``,
+    ``y / ŷ = w ** (-1 / eta)``. Use it to read a published table of weights (e.g. by
+    income quintile) as the incomes the weights assume.
+
+    Parameters
+    ----------
+    weights : array_like
+        Distributional weight of each group (positive; 1 at the reference income).
+    eta : float or array_like, optional
+        The elasticity the weights were derived with; default the shipped value, 1.3
+        (Green Book 2018 A3.12). Must be positive: at ``eta = 0`` every weight is 1 and
+        no income ratio can be recovered.
+
+    Raises
+    ------
+    AppraisalValidationError
+        If a weight is not positive, or ``eta`` is not positive.
+
+    Examples
+    --------
+    >>> income_ratios([2.0, 1.0, 0.5], eta=1.0).tolist()
+    [0.5, 1.0, 2.0]
+    >>> w = equity_weights([15_000, 29_000, 62_000], 29_000)
+    >>> np.allclose(income_ratios(w) * 29_000, [15_000, 29_000, 62_000])
+    True
+    """
+    issues = Issues()
+    w = np.asarray(weights, dtype=np.float64)
+    bad = ~(np.isfinite(w) & (w > 0))
+    if w.size == 0 or bad.any():
+        got = w[bad].ravel()[0] if bad.any() else "nothing"
+        issues.error("out-of-range", f"'weights' must be positive numbers (got {got})",
+                     location="weights", field="weights",
+                     fix="give each group's weight (1 at the reference income)")
+    e = _eta(issues, eta)
+    if not issues.has_errors and np.any(e <= 0):
+        issues.error("out-of-range", "'eta' must be positive to recover incomes from "
+                     "weights (at eta = 0 every weight is 1)", location="eta", field="eta",
+                     fix="give the eta the weights were derived with")
+    issues.raise_if_errors("income_ratios")
+    return w ** (-1.0 / (e[..., None] if e.ndim else e))
+
+
 def ede_income(incomes: npt.ArrayLike, eta: float | None = None,
                population: npt.ArrayLike | None = None) -> float:
     """Equally-distributed-equivalent income (Atkinson 1970), inequality aversion ``eta``.
@@ -233,6 +280,8 @@ class DistributionSpec:
     grouping: str = "income quintile"
     income_source: str = ""
     weight_wellbeing: bool = False
+    weights: tuple[float, ...] | None = None
+    weights_source: str = ""
 
     @property
     def reference(self) -> float:
@@ -418,7 +467,14 @@ class EquityResult:
             "households": list(self.spec.households) if self.spec.households else None,
             "reference_income": self.reference, "eta": self.eta, "eta_source": self.eta_source,
             "weights": [float(w) for w in self.weights],
-            "weights_note": "derived: (reference income / group income) ** eta",
+            "weights_given": self.spec.weights is not None,
+            "weights_source": self.spec.weights_source,
+            "implied_income_ratios": [float(y / self.reference) for y in self.spec.incomes],
+            "weights_note": (
+                f"given by the case ({self.spec.weights_source}); the incomes are those the "
+                f"weights imply at eta = {self.eta:g}: y / reference = w ** (-1 / eta)"
+                if self.spec.weights is not None
+                else "derived: (reference income / group income) ** eta"),
             "npsv": [{"option": n, "unweighted": float(self.unweighted[o]),
                       "weighted": float(self.weighted[o]),
                       "inc_unweighted": float(self.unweighted[o] - self.unweighted[cf]),

@@ -85,7 +85,8 @@ CASE_FIELDS = (
     FieldSpec("unit_value_packs", "list", False, "unit-value packs: [{path | shipped, name, "
               "sheet, header_row, columns}]"),
     FieldSpec("distribution", "map", False, "distributional analysis: groups, incomes, "
-              "income_source, households, reference_income, eta"),
+              "income_source, households, reference_income, eta; or weights and weights_source "
+              "instead of incomes and income_source"),
     FieldSpec("public_value", "map", False, "public-value ledger options: pooled_budget "
               "{basis: cashable (default) | all_fiscal}"),
     FieldSpec("non_monetised", "list", False, "register of non-monetised impacts: [{impact, "

@@ -23,6 +23,12 @@ complete, valid fragment of a case)::
       eta: 1.3                             # optional (default: the shipped value, 1.3)
       weight_wellbeing: false              # optional: income-weight WELLBY-valued lines too
                                            # (default false, as the wellbeing guidance; a warning)
+    # or, instead of incomes, the weights themselves (e.g. a published table by quintile):
+    # weights: {Q1: 1.9, Q2: 1.3, Q3: 1.0, Q4: 0.75, Q5: 0.45}
+    # weights_source: where the table comes from   (required with weights)
+    # eta: the eta the weights were derived with (default 1.3); the implied income ratios
+    # y / reference = w ** (-1 / eta) are reported; reference_income (optional) puts them
+    # in pounds, and is required with households (the EDE summary needs incomes in pounds)
     lines:
       - option: A
         name: Improved child wellbeing
@@ -85,7 +91,7 @@ _FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
             "attribution_to_others", "drop_off")
 _PACK_KEYS = ("name", "path", "shipped", "sheet", "header_row", "columns")
 _DIST_KEYS = ("grouping", "groups", "incomes", "income_source", "households",
-              "reference_income", "eta", "weight_wellbeing")
+              "reference_income", "eta", "weight_wellbeing", "weights", "weights_source")
 
 
 def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
@@ -170,17 +176,104 @@ def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str
     return out
 
 
+def _groups(ck: Any, data: Mapping, path: tuple, by: Any) -> list[str] | None:
+    groups_raw = data.get("groups")
+    if groups_raw is None:
+        groups = [str(g) for g in (by or {})] if isinstance(by, Mapping) else []
+    elif isinstance(groups_raw, list) and all(isinstance(g, str) for g in groups_raw):
+        groups = list(groups_raw)
+    else:
+        ck.error((*path, "groups"), "wrong-type", "'groups' must be a list of group names, "
+                 "lowest income first", "write 'groups: [Q1, Q2, Q3, Q4, Q5]'")
+        return None
+    if len(set(groups)) != len(groups):
+        ck.error((*path, "groups"), "duplicate-name", "a group is listed twice in 'groups'",
+                 "remove the repeated name")
+        return None
+    if not groups:
+        ck.error((*path, "groups"), "empty", "the distribution needs at least one group",
+                 "list the groups, lowest income first, e.g. 'groups: [Q1, Q2, Q3, Q4, Q5]'")
+        return None
+    return groups
+
+
+def _parse_weights(ck: Any, data: Mapping, path: tuple) -> DistributionSpec | None:
+    """``distribution:`` given as explicit group weights (with their source) instead of
+    incomes: the incomes used are those the weights imply at the case's eta."""
+    from appraisal.equity import income_ratios, shipped_eta
+
+    if data.get("incomes") is not None:
+        ck.error((*path, "weights"), "weights-with-incomes", "give either 'incomes' (the "
+                 "weights are derived from them and eta) or 'weights' (a published table), "
+                 "not both", "remove 'weights' or remove 'incomes' and 'income_source'")
+        return None
+    if data.get("income_source") is not None:
+        ck.error((*path, "income_source"), "weights-with-incomes", "'income_source' goes "
+                 "with 'incomes'; with 'weights' say where they come from in "
+                 "'weights_source'", "rename 'income_source' to 'weights_source'")
+    raw = data["weights"]
+    groups = _groups(ck, data, path, raw)
+    if groups is None:
+        return None
+    weights = _group_numbers(ck, raw, (*path, "weights"), groups, "weight")
+    for g in groups:
+        if g not in weights and isinstance(raw, Mapping) and g not in raw:
+            ck.error((*path, "weights"), "missing-weight", f"group '{g}' has no weight",
+                     f"add '{g}: <weight>' to 'weights'")
+    source = ck.text(data, "weights_source", path)
+    if not source.strip():
+        ck.error((*path, "weights_source"), "missing", "'weights_source' is required: say "
+                 "where the weights come from", "e.g. the published table and its edition")
+    eta = ck.number(data, "eta", path, low=0.0, high=10.0,
+                    hint="the eta the weights were derived with (Green Book: 1.3)")
+    if eta is not None and eta <= 0:
+        ck.error((*path, "eta"), "out-of-range", "with 'weights', 'eta' must be positive: at "
+                 "eta = 0 every weight is 1 and the weights imply no incomes",
+                 "give the eta the weights were derived with")
+        return None
+    ref = ck.number(data, "reference_income", path)
+    if ref is not None and ref <= 0:
+        ck.error((*path, "reference_income"), "out-of-range", f"'reference_income' must be "
+                 f"positive (got {ref:g})", "give a positive income in pounds a year")
+        ref = None
+    households = None
+    if data.get("households") is not None:
+        hh = _group_numbers(ck, data["households"], (*path, "households"), groups,
+                            "number of households")
+        households = tuple(hh.get(g, 1.0) for g in groups)
+        if ref is None:
+            ck.error((*path, "households"), "missing", "'households' (for the EDE summary) "
+                     "needs incomes in pounds: with 'weights', give 'reference_income' too",
+                     "add 'reference_income', or leave 'households' out")
+    if len(weights) != len(groups) or ck.issues.has_errors:
+        return None
+    e = eta if eta is not None else float(shipped_eta().value)
+    reference = ref if ref is not None else 1.0
+    ratios = income_ratios([weights[g] for g in groups], e)
+    unit = "£ a year" if ref is not None else "multiples of the reference income"
+    return DistributionSpec(
+        groups=tuple(groups), incomes=tuple(float(reference * r) for r in ratios),
+        reference_income=reference, eta=eta, households=households,
+        grouping=ck.text(data, "grouping", path) or "income group",
+        income_source=f"implied by the weights ({source}) at eta = {e:g}, in {unit}",
+        weight_wellbeing=ck.boolean(data, "weight_wellbeing", path),
+        weights=tuple(weights[g] for g in groups), weights_source=source)
+
+
 def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | None:
     """The ``distribution:`` section: groups, their incomes and η."""
     data = ck.mapping(raw, path, "'distribution'")
     if data is None:
         return None
     ck.unknown_keys(data, _DIST_KEYS, path)
+    if data.get("weights") is not None:
+        return _parse_weights(ck, data, path)
     incomes_raw = data.get("incomes")
     if incomes_raw is None:
         ck.error((*path, "incomes"), "missing", "'incomes' is required: the income of every "
                  "group (none is shipped: the Green Book quintile table could not be "
-                 "confirmed)", "add 'incomes: {Q1: ..., Q2: ...}' and its 'income_source'")
+                 "confirmed), or give the groups' 'weights' with their 'weights_source'",
+                 "add 'incomes: {Q1: ..., Q2: ...}' and its 'income_source'")
         return None
     groups_raw = data.get("groups")
     if groups_raw is None:
