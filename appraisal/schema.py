@@ -22,6 +22,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from appraisal.errors import Issues
+from appraisal.limits import count_issues
 from appraisal.model import (
     KINDS,
     PROFILE_TYPES,
@@ -603,6 +604,8 @@ def build_case(
         issues.raise_if_errors(source)
     known = [f.name for f in CASE_FIELDS] + sorted(SECTION_PARSERS)
     ck.unknown_keys(root, known, ())
+    if not count_issues(root, ck.error):  # before any work: a huge case is refused at once
+        issues.raise_if_errors(source)
     version = ck.integer(root, "schema_version", (), required=True)
     if version is not None and version != SCHEMA_VERSION:
         ck.error(("schema_version",), "schema-version", f"unsupported schema_version {version}; "
