@@ -222,6 +222,12 @@ class _Checker:
                        f"{', '.join(choices)} (got {value!r})",
                        f"{hint}use one of the listed values")
             return default
+        if "\r" in value:
+            self.error((*path, key), "carriage-return", f"'{key}' contains a carriage return "
+                       f"(U+000D) at position {value.index(chr(13))}; a workbook would give it "
+                       "back as a line feed, so the text would change on the way",
+                       "remove it, or use a plain line break (\\n)")
+            return value  # recorded; keep the name so nothing else cascades from it
         if not value.strip() and required:
             self.error((*path, key), "empty", f"'{key}' must not be empty",
                        f"write a value after '{key}:'")
