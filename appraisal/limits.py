@@ -81,6 +81,6 @@ def count_issues(root: Mapping[str, Any], error: Error) -> bool:
         if count > limit.maximum:
             ok = False
             error(limit.field, "too-many", f"the case has {count:,} {limit.what}; the limit "
-                  f"is {limit.maximum:,}", f"split the appraisal into smaller cases (limits: "
+                  f"is {limit.maximum:,}", "split the appraisal into smaller cases (limits: "
                   "README, Validation)")
     return ok

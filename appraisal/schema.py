@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -165,6 +166,10 @@ _DEFAULT_FIX = {
 _GENERIC_FIX = "correct the value as the message says"
 
 
+#: Control characters (C0, DEL, C1): refused in names, which are single-line labels.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _dotted(path: Path) -> str:
     out = ""
     for part in path:
@@ -222,6 +227,13 @@ class _Checker:
                        f"{', '.join(choices)} (got {value!r})",
                        f"{hint}use one of the listed values")
             return default
+        control = _CONTROL.search(value) if key == "name" else None
+        if control:
+            self.error((*path, key), "control-character", f"'{key}' contains the control "
+                       f"character U+{ord(control.group()):04X} at position {control.start()}; "
+                       "a name is one line of text (it labels tables, charts and cells)",
+                       "remove it (put longer text in 'description')")
+            return value  # recorded; keep the name so nothing else cascades from it
         if "\r" in value:
             self.error((*path, key), "carriage-return", f"'{key}' contains a carriage return "
                        f"(U+000D) at position {value.index(chr(13))}; a workbook would give it "

@@ -3,7 +3,8 @@
 Registered in :data:`appraisal.cli.COMMANDS` on import::
 
     appraisal uncertainty CASE --out DIR [--draws N] [--seed S] [--sobol N]
-                          [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS] [--dask-timeout S]] [--force]
+                          [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS]]
+                          [--dask-timeout S] [--force]
 
 Writes, atomically (all files or none; existing files are kept unless ``--force``):
 ``uncertainty.json`` (everything, see

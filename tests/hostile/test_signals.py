@@ -46,7 +46,8 @@ def test_signal_during_first_run_leaves_nothing(tmp_path, name, code):
     assert done.returncode == code
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and f"interrupted ({name})" in lines[0]
+    assert len(lines) == 1
+    assert f"interrupted ({name})" in lines[0]
     assert list(tmp_path.iterdir()) == []  # no output folder, no hidden staging folder
 
 
@@ -89,5 +90,6 @@ def test_real_sigterm_from_outside_while_staging(tmp_path):
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 143
-    assert "Traceback" not in err and "interrupted (SIGTERM)" in err
+    assert "Traceback" not in err
+    assert "interrupted (SIGTERM)" in err
     assert list(tmp_path.iterdir()) == []
