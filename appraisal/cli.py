@@ -2,19 +2,23 @@
 
 ``appraisal run CASE --out DIR``, ``appraisal validate CASE``, ``appraisal demo``,
 ``appraisal params list|show NAME``. Exit codes: 0 success, 1 invalid input or a
-refused output (every problem printed, nothing written), 2 usage error.
+refused output (every problem printed, nothing written), 2 usage error,
+130 interrupted by Ctrl-C (SIGINT), 143 terminated (SIGTERM): one line is printed, the
+staging folder is removed and the output folder is left as it was or complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
-__all__ = ["COMMANDS", "RUN_HOOKS", "main"]
+__all__ = ["COMMANDS", "RUN_HOOKS", "Interrupted", "main"]
 
 #: Extra sub-commands registered by lenses and front ends:
 #: name -> (help, add_arguments(parser), handler(args) -> exit code).
@@ -220,17 +224,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(BaseException):
+    """Raised in the main thread by SIGINT or SIGTERM, so that cleanup code runs.
+
+    A ``BaseException`` like :class:`KeyboardInterrupt`: ``except Exception`` blocks do
+    not swallow it, ``finally`` blocks (staging folders, temporary files) run.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    del frame
+    for sig in _HANDLED_SIGNALS:  # a second Ctrl-C must not cut the cleanup short
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _interrupted(signum: int) -> int:
+    name = signal.Signals(signum).name
+    print(f"appraisal: interrupted ({name}); stopped, and no partial output was left",
+          file=sys.stderr)
+    return 128 + signum
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    SIGINT (Ctrl-C) and SIGTERM stop the command cleanly: the staging folder is
+    removed, one line is printed, and the exit code is 130 or 143.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "command", None) == "params" and args.action == "show" and not args.name:
         parser.error("'params show' needs a table name (see 'appraisal params list')")
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in _HANDLED_SIGNALS}
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
-        return 0
+        code = 0
+    except Interrupted as exc:  # signals stay ignored until the process exits
+        return _interrupted(exc.signum)
+    except KeyboardInterrupt:  # SIGINT raised before our handler, or by a library
+        return _interrupted(signal.SIGINT)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

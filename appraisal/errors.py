@@ -28,6 +28,7 @@ __all__ = [
     "AppraisalError",
     "AppraisalValidationError",
     "BCRUndefinedError",
+    "BackendError",
     "Issue",
     "Issues",
     "NoSwitchingValueError",
@@ -250,3 +251,7 @@ class UnsafeInputError(ValueError, AppraisalError):
 
 class OutputError(OSError, AppraisalError):
     """An output could not be written safely (e.g. it exists and replacing was not asked)."""
+
+
+class BackendError(ConnectionError, AppraisalError):
+    """A parallel backend could not be used (e.g. an unreachable Dask scheduler)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -22,6 +23,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from appraisal.errors import Issues
+from appraisal.limits import count_issues
 from appraisal.model import (
     KINDS,
     PROFILE_TYPES,
@@ -165,6 +167,10 @@ _DEFAULT_FIX = {
 _GENERIC_FIX = "correct the value as the message says"
 
 
+#: Control characters (C0, DEL, C1): refused in names, which are single-line labels.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _dotted(path: Path) -> str:
     out = ""
     for part in path:
@@ -222,6 +228,19 @@ class _Checker:
                        f"{', '.join(choices)} (got {value!r})",
                        f"{hint}use one of the listed values")
             return default
+        control = _CONTROL.search(value) if key == "name" else None
+        if control:
+            self.error((*path, key), "control-character", f"'{key}' contains the control "
+                       f"character U+{ord(control.group()):04X} at position {control.start()}; "
+                       "a name is one line of text (it labels tables, charts and cells)",
+                       "remove it (put longer text in 'description')")
+            return value  # recorded; keep the name so nothing else cascades from it
+        if "\r" in value:
+            self.error((*path, key), "carriage-return", f"'{key}' contains a carriage return "
+                       f"(U+000D) at position {value.index(chr(13))}; a workbook would give it "
+                       "back as a line feed, so the text would change on the way",
+                       "remove it, or use a plain line break (\\n)")
+            return value  # recorded; keep the name so nothing else cascades from it
         if not value.strip() and required:
             self.error((*path, key), "empty", f"'{key}' must not be empty",
                        f"write a value after '{key}:'")
@@ -604,6 +623,8 @@ def build_case(
         issues.raise_if_errors(source)
     known = [f.name for f in CASE_FIELDS] + sorted(SECTION_PARSERS)
     ck.unknown_keys(root, known, ())
+    if not count_issues(root, ck.error):  # before any work: a huge case is refused at once
+        issues.raise_if_errors(source)
     version = ck.integer(root, "schema_version", (), required=True)
     if version is not None and version != SCHEMA_VERSION:
         ck.error(("schema_version",), "schema-version", f"unsupported schema_version {version}; "

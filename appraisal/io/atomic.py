@@ -23,8 +23,11 @@ rename is never replaced either.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -36,6 +39,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "clean_stale_staging",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -261,27 +265,195 @@ def atomic_write_text(
     return atomic_write(path, write, force=force, protect=protect)
 
 
+#: Staging and retired folders of :func:`atomic_output_dir`: ``.<target>.appraisal-<random>.tmp``
+#: (the new run being written, or the old run after the swap) and ``.old`` (the old run moved
+#: aside where the folders cannot be exchanged in one step).
+_STAGING_INFIX = ".appraisal-"
+
+
+def _staging_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\.{re.escape(name)}{re.escape(_STAGING_INFIX)}[A-Za-z0-9_]+\.(tmp|old)$")
+
+
+def _try_lock(folder: Path) -> int | None:
+    """Hold an exclusive advisory lock on *folder*; ``None`` if another process holds it.
+
+    The lock dies with the process, so a folder nobody holds belongs to a run that
+    ended (or was killed) and can be cleaned. Without ``fcntl`` (Windows) every
+    folder counts as held, so nothing is ever cleaned by mistake.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def clean_stale_staging(target: PathLike) -> list[Path]:
+    """Remove staging folders that killed runs left beside *target*; restore a moved-aside run.
+
+    A folder is stale when no running process holds its lock. When *target* is
+    missing but a stale ``.old`` folder exists (a run killed between moving the old
+    folder aside and moving the new one in, on systems without an atomic exchange),
+    the old run is put back first, so the folder is again the previous run, whole.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed or restored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> parent = Path(tempfile.mkdtemp())
+    >>> (parent / ".run.appraisal-abc123.tmp").mkdir()
+    >>> [p.name for p in clean_stale_staging(parent / "run")]
+    ['.run.appraisal-abc123.tmp']
+    >>> list(parent.iterdir())
+    []
+    """
+    target = Path(target)
+    pattern = _staging_pattern(target.name)
+    try:
+        found = sorted(p for p in target.parent.iterdir()
+                       if pattern.match(p.name) and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+    done = []
+    for folder in found:
+        fd = _try_lock(folder)
+        if fd is None:
+            continue  # a live run owns it
+        try:
+            if folder.suffix == ".old" and not os.path.lexists(target):
+                os.rename(folder, target)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+            done.append(folder)
+        except OSError:
+            pass
+        finally:
+            _unlock(fd)
+    return done
+
+
+def _exchange_syscall() -> Callable[[Path, Path], None] | None:
+    """``renameat2(RENAME_EXCHANGE)`` (Linux): swap two folders in one atomic step."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+
+    def exchange(a: Path, b: Path) -> None:
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange):
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(b))
+
+    return exchange
+
+
+_EXCHANGE = _exchange_syscall()
+
+
+def _swap(staging: Path, target: Path) -> Path:
+    """Put *staging* at *target* and return where the old folder now is.
+
+    With an atomic exchange (Linux) the two folders trade names in one step. Otherwise
+    (or where the filesystem refuses it) the old folder is first renamed aside to a
+    locked ``.old`` sibling and the new one renamed in; a kill between the two leaves
+    the ``.old`` folder, which :func:`clean_stale_staging` puts back on the next run.
+    """
+    if _EXCHANGE is not None:
+        try:
+            _EXCHANGE(staging, target)
+            return staging
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+                raise
+    aside = staging.with_suffix(".old")
+    fd = _try_lock(target)  # keep other runs' cleaners from restoring it under our feet
+    try:
+        os.rename(target, aside)
+        try:
+            os.rename(staging, target)
+        except BaseException:
+            os.rename(aside, target)
+            raise
+    finally:
+        _unlock(fd)
+    return aside
+
+
+def _carry_over(source: Path, staging: Path) -> None:
+    """Hard-link (or copy) into *staging* every entry of *source* the new run does not write."""
+    for entry in sorted(source.iterdir()):
+        dest = staging / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            if dest.exists() and not dest.is_dir():
+                continue  # the run writes a file where a folder was: the run wins
+            dest.mkdir(exist_ok=True)
+            shutil.copymode(entry, dest)
+            _carry_over(entry, dest)
+        elif not os.path.lexists(dest):
+            try:
+                os.link(entry, dest, follow_symlinks=False)
+            except OSError:
+                if entry.is_symlink():
+                    os.symlink(os.readlink(entry), dest)
+                else:
+                    shutil.copy2(entry, dest)
+
+
 @contextlib.contextmanager
 def atomic_output_dir(
     target: PathLike, *, force: bool = False, protect: Sequence[PathLike] = ()
 ) -> Iterator[Path]:
-    """Build several output files in a staging folder, then move them all into *target*.
+    """Build several output files in a staging folder, then commit them in one step.
 
     Write every file into the yielded staging folder (a hidden sibling of
-    *target*, so moves never cross a filesystem). On a clean exit the files are
-    moved into *target*; if the block raises, the staging folder is deleted and
-    *target* is untouched.
+    *target*, so renames never cross a filesystem). On a clean exit the run is
+    committed; if the block raises (or the process is interrupted), the staging
+    folder is deleted and *target* is untouched.
 
-    All or nothing: when *target* does not exist yet, the whole staging folder
-    is renamed to it in one atomic step. When it exists, every name is checked
-    first (nothing moves if any file exists without ``force`` or is a protected
-    input), then each file is renamed atomically; only an operating-system
-    failure between two renames can leave a partial set.
+    All or nothing, in one step: when *target* does not exist yet, the staging
+    folder is renamed to it. When it exists, every name is checked first (nothing
+    changes if a file exists without ``force`` or is a protected input), the
+    files of *target* that the run does not write are hard-linked into the
+    staging folder, and the two folders are exchanged in one atomic rename; the
+    old folder is kept until the exchange succeeded, then deleted. At every
+    instant *target* is either the previous run or the new one, whole.
+
+    Staging folders left by killed runs (no live process holds their lock) are
+    removed when the next run starts.
 
     Parameters
     ----------
     target : str or os.PathLike
-        Output folder; its parent must exist.
+        Output folder; its parent must exist. A symbolic link is refused.
     force : bool, default False
         Replace files that already exist in *target*.
     protect : sequence of paths, default ()
@@ -290,8 +462,8 @@ def atomic_output_dir(
     Raises
     ------
     OutputError
-        If a file exists without ``force``, is a protected input, or the
-        parent folder is missing.
+        If a file exists without ``force``, is a protected input, *target* is a
+        symbolic link or a file, or the parent folder is missing.
 
     Examples
     --------
@@ -305,25 +477,43 @@ def atomic_output_dir(
     ['report.html', 'results.json']
     """
     target = Path(target)
+    if target.is_symlink():
+        msg = (
+            f"refusing to write outputs to {str(target)!r}: it is a symbolic link "
+            f"(to {os.readlink(target)!r}); give the real folder's path, so the outputs "
+            "go where you can see them"
+        )
+        raise OutputError(msg)
     if not target.parent.is_dir():
         msg = (
             f"cannot write outputs to {str(target)!r}: folder {str(target.parent)!r} does not "
             "exist; create it first"
         )
         raise OutputError(msg)
+    clean_stale_staging(target)
     if target.exists() and not target.is_dir():
         msg = f"cannot write outputs to {str(target)!r}: it is a file, not a folder"
         raise OutputError(msg)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}"
+                                        f"{_STAGING_INFIX}", suffix=".tmp"))
+    except OSError as exc:
+        msg = f"could not write outputs to {str(target)!r}: {exc.strerror or exc}"
+        raise OutputError(msg) from exc
+    lock = _try_lock(staging)
     try:
         yield staging
-        _commit_dir(staging, target, force=force, protect=protect)
+        retired = _commit_dir(staging, target, force=force, protect=protect)
     finally:
+        _unlock(lock)
         shutil.rmtree(staging, ignore_errors=True)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
 
 
-def _commit_dir(staging: Path, target: Path, *, force: bool, protect: Sequence[PathLike]) -> None:
-    """Move the staged files into *target* (see :func:`atomic_output_dir`)."""
+def _commit_dir(staging: Path, target: Path, *, force: bool,
+                protect: Sequence[PathLike]) -> Path | None:
+    """Commit the staged run to *target*; returns the old folder's new place, if any."""
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     try:
         for item in files:
@@ -334,15 +524,18 @@ def _commit_dir(staging: Path, target: Path, *, force: bool, protect: Sequence[P
                 item.chmod(_umask_mode())
             os.rename(staging, target)
             _fsync_dir(target.parent)
-            return
+            return None
         moves = [(item, target / item.relative_to(staging)) for item in files]
         for _, dest in moves:
             _check_destination_in_dir(dest, force=force, protect=protect)
         for item, dest in moves:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            item.chmod(dest.stat().st_mode & 0o7777 if dest.exists() else _umask_mode())
-            os.replace(item, dest)
-        _fsync_dir(target)
+            item.chmod(dest.stat().st_mode & 0o7777 if dest.is_file() else _umask_mode())
+        _carry_over(target, staging)
+        shutil.copymode(target, staging)
+        _fsync_dir(staging)
+        retired = _swap(staging, target)
+        _fsync_dir(target.parent)
+        return retired
     except OutputError:
         raise
     except OSError as exc:

@@ -38,6 +38,13 @@ _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 _DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
 _PERCENT_IDS = {9, 10}
 _INT = re.compile(r"-?[0-9]+")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref=[\"']([^\"']*)[\"']")
+
+
+def _quote_title(title: str) -> str:
+    return title if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", title) else (
+        "'" + title.replace("'", "''") + "'")
 
 
 _LETTER_COLS: dict[str, int] = {}
@@ -307,6 +314,28 @@ class WorkbookGrid:
         self._strings = strings
         return strings
 
+    def _check_rows(self, title: str, data: bytes) -> None:
+        """Refuse a sheet with more rows than an input sheet may hold, before parsing it.
+
+        The rows are counted in the XML (``<row>`` elements, at C speed); the declared
+        ``<dimension>`` is quoted in the message but not trusted (it may be missing or
+        wrong).
+        """
+        from appraisal.limits import MAX_SHEET_ROWS
+
+        rows = len(_ROW_TAG.findall(data))
+        if rows <= MAX_SHEET_ROWS:
+            return
+        declared = _DIMENSION.search(data[:4096])
+        extent = f", declared extent {declared.group(1).decode('ascii', 'replace')}" if (
+            declared) else ""
+        where = f"{_quote_title(title)}!A{MAX_SHEET_ROWS + 1}"
+        raise AppraisalValidationError([Issue(
+            "too-many-rows", f"sheet '{title}' has {rows:,} rows{extent}; an input sheet may "
+            f"hold at most {MAX_SHEET_ROWS:,} rows (limits: README, Validation)", where,
+            fix="delete the rows below the table (select them, right-click > Delete), or "
+                "split the appraisal into smaller cases")], source=self.path.name)
+
     def sheet(self, title: str) -> SheetGrid:
         """The parsed cells of sheet *title* (parsed once, then cached)."""
         if title in self._sheets:
@@ -319,6 +348,7 @@ class WorkbookGrid:
         except (KeyError, zipfile.BadZipFile, OSError):
             data = None  # let the guarded parse below report it, located
         if data is not None:
+            self._check_rows(title, data)
             self._parse(part, data=data)  # guarded pass at C speed: well-formed, no DTD
             scanned = _scan_plain_sheet(data, strings)
             if scanned is not None:

@@ -32,6 +32,35 @@ def example_path(name: str = "prevention") -> Path:
     return data_dir() / "examples" / EXAMPLES[name]
 
 
+def _not_a_file(p: Path) -> Issue:
+    """The problem with a case path that is not a regular file: say what it is.
+
+    Examples
+    --------
+    >>> _not_a_file(Path(".")).message
+    "'.' is a folder, not a case file"
+    """
+    import stat
+
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        if p.is_symlink():
+            return Issue("not-found", f"{str(p)!r} is a symbolic link to a missing file",
+                         location=str(p), fix="check the link's target")
+        return Issue("not-found", f"no such file: {str(p)!r}", location=str(p),
+                     fix="check the path")
+    except OSError as exc:
+        return Issue("not-found", f"cannot read {str(p)!r}: {exc.strerror or exc}",
+                     location=str(p), fix="check the path and its permissions")
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    what = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return Issue("not-a-file", f"{str(p)!r} is {what}, not a case file", location=str(p),
+                 fix="give a .yaml case or an .xlsx workbook")
+
+
 def load_case(path: str | Path) -> Case:
     """Load and validate a case from YAML (``.yaml``/``.yml``) or a workbook (``.xlsx``).
 
@@ -42,9 +71,7 @@ def load_case(path: str | Path) -> Case:
     """
     p = Path(path)
     if not p.is_file():
-        issue = Issue("not-found", f"no such file: {p}", location=str(p.name),
-                      fix="check the path")
-        raise AppraisalValidationError([issue], source=p.name)
+        raise AppraisalValidationError([_not_a_file(p)], source=str(p))
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
         from appraisal.io.yaml_case import load_yaml_case

@@ -128,6 +128,10 @@ class SectionReader:
         if not text:
             self.error("empty", (*path, key), "is empty", "write some text")
             return None
+        if "\r" in text:
+            self.error("carriage-return", (*path, key), "contains a carriage return "
+                       "(U+000D); a workbook would give it back as a line feed, so the text "
+                       "would change on the way", "remove it, or use a plain line break (\\n)")
         return text
 
     def number(self, value: object, path: Path) -> float | None:

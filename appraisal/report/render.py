@@ -266,6 +266,7 @@ def render_report(context: dict[str, Any], *,
                       location=f"{name}:{line}" if line else str(name), field="template_dir",
                       fix="fix the template, or delete it from your folder to use the bundled one")
         raise AppraisalValidationError([issue], source=str(template_dir)) from err
+    html = isolate_bidi(html, context)
     try:
         check_self_contained(html)
     except UnsafeInputError as err:
@@ -274,6 +275,60 @@ def render_report(context: dict[str, Any], *,
         msg = f"{err} (check the templates in {template_dir})"
         raise UnsafeInputError(msg) from err
     return html
+
+
+#: Unicode bidirectional formatting characters (ALM, LRM, RLM, embeddings, overrides,
+#: isolates): in user text they could reorder the page around it.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def _bidi_strings(value: Any, found: set[str]) -> set[str]:
+    if isinstance(value, str):
+        if BIDI_CONTROLS.search(value):
+            found.add(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _bidi_strings(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _bidi_strings(item, found)
+    return found
+
+
+def isolate_bidi(page: str, context: Mapping[str, Any]) -> str:
+    """Isolate every user text that carries bidi controls, wherever the page shows it.
+
+    Each context string holding a bidirectional control (e.g. a right-to-left
+    override, U+202E) that is not made of another such string (an option name, not
+    a sentence quoting it) is wrapped, at each of its appearances in *page* (text,
+    attributes, SVG labels), between FIRST STRONG ISOLATE (U+2068) and POP DIRECTIONAL
+    ISOLATE (U+2069): the plain-text form of ``<bdi>``, which also works inside
+    attributes. The PDI ends any override the text left open, so the text cannot
+    reorder what follows it; the text itself is kept exactly. Pages without such
+    text are returned unchanged.
+
+    Examples
+    --------
+    >>> name = "Evil \u202eoption"
+    >>> page = isolate_bidi(f"<p>{name} is preferred</p>", {"options": [name]})
+    >>> page == "<p>\u2068Evil \u202eoption\u2069 is preferred</p>"
+    True
+    """
+    import html as html_lib
+
+    from markupsafe import escape
+
+    found = _bidi_strings(context, set())
+    if not found:
+        return page
+    atomic = {s for s in found if not any(t != s and t in s for t in found)}
+    forms = set()
+    for text in atomic:
+        forms |= {text, str(escape(text)), html_lib.escape(text),
+                  html_lib.escape(text, quote=False)}
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+    return pattern.sub(lambda m: _FSI + m.group(0) + _PDI, page)
 
 
 class _Audit(HTMLParser):

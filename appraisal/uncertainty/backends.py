@@ -32,7 +32,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from tqdm import tqdm
 
-from appraisal.errors import AppraisalValidationError, Issue, Issues
+from appraisal.errors import AppraisalValidationError, BackendError, Issue, Issues
 
 __all__ = [
     "Backend",
@@ -156,6 +156,10 @@ class ProcessBackend:
                              2 * self.workers, desc)
 
 
+#: Seconds to wait for a remote Dask scheduler before giving up (``--dask-timeout``).
+DASK_TIMEOUT = 10.0
+
+
 class DaskBackend:
     """Evaluate chunks on a Dask cluster (``dask.distributed``).
 
@@ -170,6 +174,10 @@ class DaskBackend:
         An existing client to use (not closed by this backend).
     window : int, optional
         Tasks submitted ahead of the one being consumed (default: 4 per worker thread).
+    timeout : float, default 10
+        Seconds to wait for the scheduler at ``address``; if it cannot be reached in
+        that time, :class:`~appraisal.errors.BackendError` names the address and the
+        timeout.
 
     Examples
     --------
@@ -179,8 +187,9 @@ class DaskBackend:
 
     def __init__(self, address: str | None = None, *, n_workers: int = 2,
                  threads_per_worker: int = 1, processes: bool = True, client: Any = None,
-                 window: int | None = None) -> None:
+                 window: int | None = None, timeout: float = DASK_TIMEOUT) -> None:
         self.address = address
+        self.timeout = timeout
         self.n_workers = n_workers
         self.threads_per_worker = threads_per_worker
         self.processes = processes
@@ -212,7 +221,13 @@ class DaskBackend:
                 client = distributed.Client(cluster)
                 self._owned = [client, cluster]
             else:
-                client = distributed.Client(self.address)
+                try:
+                    client = distributed.Client(self.address, timeout=self.timeout)
+                except (OSError, TimeoutError) as exc:
+                    msg = (f"could not reach the Dask scheduler at {self.address} within "
+                           f"{self.timeout:g} s ({type(exc).__name__}); check that it is "
+                           "running and the address, or raise --dask-timeout")
+                    raise BackendError(msg) from None
                 self._owned = [client]
             self._client = client
         return self
@@ -244,7 +259,8 @@ class DaskBackend:
                              lambda future: future.result(), n_tasks, window, desc)
 
 
-def resolve_backend(backend: Backend | int | str | None) -> Backend:
+def resolve_backend(backend: Backend | int | str | None, *,
+                    timeout: float = DASK_TIMEOUT) -> Backend:
     """Turn a backend argument into a backend.
 
     ``None`` or ``"serial"``: serial; an integer ``n``: ``n`` local processes (1 means
@@ -265,7 +281,7 @@ def resolve_backend(backend: Backend | int | str | None) -> Backend:
     elif backend == "dask":
         return DaskBackend()
     elif isinstance(backend, str) and "://" in backend:
-        return DaskBackend(address=backend)
+        return DaskBackend(address=backend, timeout=timeout)
     elif isinstance(backend, Backend):
         return backend
     message = f"unknown backend {backend!r}"

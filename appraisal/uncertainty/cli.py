@@ -3,7 +3,8 @@
 Registered in :data:`appraisal.cli.COMMANDS` on import::
 
     appraisal uncertainty CASE --out DIR [--draws N] [--seed S] [--sobol N]
-                          [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS]] [--force]
+                          [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS]]
+                          [--dask-timeout S] [--force]
 
 Writes, atomically (all files or none; existing files are kept unless ``--force``):
 ``uncertainty.json`` (everything, see
@@ -50,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--dask", nargs="?", const="dask", default=None, metavar="ADDRESS",
                        help="evaluate chunks on Dask: a local cluster, or the scheduler at "
                             "ADDRESS (tcp://host:port)")
+    parser.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                        help="seconds to wait for the Dask scheduler at ADDRESS "
+                             "(default: 10)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
 
 
@@ -71,6 +75,10 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.workers is not None and args.workers < 1:
         found.error("invalid-value", f"must be at least 1 (got {args.workers})",
                     location="--workers", field="workers", fix="e.g. --workers 2")
+    if args.dask_timeout is not None and not (0 < args.dask_timeout < 86400):
+        found.error("invalid-value", f"must be a positive number of seconds (got "
+                    f"{args.dask_timeout:g})", location="--dask-timeout", field="dask_timeout",
+                    fix="e.g. --dask-timeout 30")
     if args.dask is not None and args.dask != "dask" and "://" not in args.dask:
         found.error("invalid-value", f"a scheduler address needs a scheme (got {args.dask!r})",
                     location="--dask", field="dask", fix="e.g. --dask tcp://127.0.0.1:8786")
@@ -78,6 +86,11 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
 
 
 def _backend(args: argparse.Namespace) -> Any:
+    from appraisal.uncertainty.backends import DASK_TIMEOUT, DaskBackend
+
+    if args.dask is not None and args.dask != "dask":
+        timeout = DASK_TIMEOUT if args.dask_timeout is None else args.dask_timeout
+        return DaskBackend(address=args.dask, timeout=timeout)
     if args.dask is not None:
         return args.dask
     return args.workers
