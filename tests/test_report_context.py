@@ -35,8 +35,8 @@ for _lens in ("appraisal.mca.lens", "appraisal.uncertainty.lens"):  # their case
 EXAMPLES = ("minimal", "capital", "prevention")
 DATA = Path(__file__).parent / "data"
 #: Sections built here (the MCA and strategic sections come from the MCA lens's own tests).
-OWN = ("meta", "options", "summary", "cba", "optimism_bias", "public_value", "distributional",
-       "non_monetised", "parameters")
+OWN = ("meta", "options", "at_a_glance", "summary", "cba", "optimism_bias", "public_value",
+       "distributional", "non_monetised", "parameters")
 VOLATILE = {("meta", "date"), ("audit", "generated_at"), ("audit", "command"),
             ("audit", "python"), ("audit", "tool_version"),
             ("summary", "key_uncertainties")}  # quotes the MCA lens, tested on its own below
@@ -309,6 +309,8 @@ def _strip(ctx: dict) -> dict:
     out = {k: ctx[k] for k in OWN if k in ctx}
     out["uncertainty"] = {"switching_values": [r for r in ctx["uncertainty"]["switching_values"]
                                                if r["unit"] == "£ PV of the input (absolute)"]}
+    if "scenarios" in ctx["uncertainty"]:
+        out["uncertainty"]["scenarios"] = ctx["uncertainty"]["scenarios"]
     out["audit"] = {k: v for k, v in ctx["audit"].items() if ("audit", k) not in VOLATILE}
     # Checksums follow every edit of an example file; test_audit_* checks them against it.
     out["audit"]["inputs"] = [f["name"] for f in ctx["audit"]["inputs"]]

@@ -19,7 +19,7 @@ from appraisal.uncertainty.lens import UncertaintyResult, analyse_uncertainty, u
 with contextlib.suppress(ImportError):  # the example also has MCA sections
     import appraisal.mca.lens  # noqa: F401
 
-REPORT_KEYS = {"tornado", "switching_values", "monte_carlo", "acceptability", "sobol"}
+REPORT_KEYS = {"tornado", "switching_values", "scenarios", "monte_carlo", "acceptability", "sobol"}
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.headline import LABELS, headline
 from appraisal.report.formatting import choose_money_unit
 from appraisal.report.narrative import (
+    at_a_glance,
     category_kinds,
     key_uncertainties_text,
     rationale_text,
@@ -109,6 +110,7 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "audit": _audit(result, now, command, uncertainty),
     }
     ctx["summary"] = _summary(result, ids, ctx)
+    ctx["at_a_glance"] = at_a_glance(ctx, result.manifest)
     ctx = {k: v for k, v in ctx.items() if v not in (None, {}, [])}
     validate_context(ctx)
     return ctx

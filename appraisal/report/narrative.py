@@ -11,9 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.headline import LABELS
-from appraisal.report.formatting import format_bcr, format_money, format_percent
+from appraisal.report.formatting import (
+    choose_money_unit,
+    format_bcr,
+    format_money,
+    format_percent,
+)
 
-__all__ = ["category_kinds", "key_uncertainties_text", "rationale_text", "switching_text"]
+__all__ = ["at_a_glance", "category_kinds", "key_uncertainties_text", "rationale_text",
+           "switching_text"]
 
 
 def _money(x: float, unit: str) -> str:
@@ -275,4 +281,112 @@ def _mca_sentences(pref: str, mca: Mapping[str, Any]) -> list[str]:
     if share is not None:
         out.append(f"With the criterion weights varied, {pref} ranks first in "
                    f"{format_percent(share)} of weight sets.")
+    return out
+
+
+# --------------------------------------------------------------------------- at a glance
+#: Unit-value packs whose values are made up (the shipped demonstration pack).
+ILLUSTRATIVE_PACKS = ("illustrative",)
+
+
+def warnings_text(manifest: Mapping[str, Any]) -> list[str]:
+    """The banner of the report: illustrative or unconfirmed values used (empty if none).
+
+    Examples
+    --------
+    >>> warnings_text({"unit_value_packs": [], "unconfirmed_parameters_used": []})
+    []
+    >>> print(warnings_text({"unconfirmed_parameters_used": ["gdp_deflator"]})[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Not yet confirmed against a primary source: GDP deflator (see the parameter appendix).
+    """
+    out = []
+    packs = [p.get("name") for p in manifest.get("unit_value_packs") or []]
+    illustrative = [p for p in packs if p in ILLUSTRATIVE_PACKS]
+    if illustrative:
+        out.append("Illustrative figures: the unit values of the "
+                   + ", ".join(f"'{p}'" for p in illustrative)
+                   + " pack are made up. Do not quote these results as evidence.")
+    unconfirmed = manifest.get("unconfirmed_parameters_used") or []
+    if unconfirmed:
+        out.append("Not yet confirmed against a primary source: "
+                   + ", ".join(_table_name(t) for t in unconfirmed)
+                   + " (see the parameter appendix).")
+    return out
+
+
+def at_a_glance(ctx: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The first screen of the report, from the headline and sections of a context.
+
+    Parameters
+    ----------
+    ctx : dict
+        A report context with ``options``, ``headline``, ``cba`` and, when run, the
+        ``uncertainty`` section.
+    manifest : dict
+        ``result.manifest`` (for the unit-value packs and unconfirmed parameters used).
+
+    Returns
+    -------
+    dict
+        ``recommendation`` and, when the data exist, ``how_sure``, ``switching``,
+        ``scenarios`` and ``warnings`` (see :mod:`appraisal.report`).
+    """
+    names = {o["id"]: o["name"] for o in ctx["options"]}
+    head = ctx["headline"]
+    pref, cf = head["preferred_option"], head["counterfactual"]
+    subject = (head["best_alternative"] or {}).get("option", pref)
+    amounts = [m[k] for m in ctx["cba"]["metrics"] for k in ("pv_costs", "pv_benefits", "npsv")]
+    unit = choose_money_unit(amounts)
+    n = len(ctx["options"])
+    if pref != cf:
+        rec = (f"{names[pref]} is recommended: of the {n} options appraised, it has the "
+               f"highest {LABELS['inc_npsv']}.")
+    elif subject != cf:
+        rec = (f"Keep {names[cf]}: no option improves on it. The best alternative, "
+               f"{names[subject]}, has an {LABELS['inc_npsv']} of "
+               f"{_money(head['best_alternative']['inc_npsv'], unit)}.")
+    else:
+        rec = f"{names[cf]} is the only option appraised."
+    out: dict[str, Any] = {"recommendation": rec}
+    unc = ctx.get("uncertainty") or {}
+    mc = unc.get("monte_carlo") or {}
+    row = next((r for r in mc.get("summary", []) if r["option"] == subject), None)
+    p_pref = (mc.get("p_preferred") or {}).get(pref)
+    if row is not None and p_pref is not None:
+        text = (f"{names[pref]} is preferred in {format_percent(p_pref)} of "
+                f"{mc['n_draws']:,} Monte Carlo draws; ")
+        text += (f"its {LABELS['inc_npsv']}" if subject == pref else
+                 f"the {LABELS['inc_npsv']} of {names[subject]}")
+        text += f" is positive in {format_percent(row['p_positive'])}."
+        out["how_sure"] = {"n_draws": mc["n_draws"], "p_preferred": p_pref,
+                           "p_positive": row["p_positive"], "text": text}
+    switch = next((r for r in unc.get("switching_values", []) if r.get("change") is not None),
+                  None)
+    if switch is not None:
+        change = format_percent(switch["change"], signed=True).replace("-", "−")
+        what = f"a change of {change} in {switch['parameter']}"
+        note = switch.get("note")
+        out["switching"] = {
+            "parameter": switch["parameter"], "change": switch["change"],
+            "text": f"{note[:1].upper()}{note[1:]} with {what}." if note else
+            f"The closest switching value is {what}."}
+    scenarios = unc.get("scenarios") or []
+    if scenarios:
+        rows, parts = [], []
+        for sc in scenarios:
+            changes = sc["preferred_option"] != pref
+            value = sc["inc_npsv"][subject]
+            rows.append({"scenario": sc["scenario"], "preferred_option": sc["preferred_option"],
+                         "changes_decision": changes, "inc_npsv": value})
+            verdict = (f"{names[sc['preferred_option']]} would be preferred instead"
+                       if changes else f"{names[pref]} stays preferred")
+            what = "" if parts else f"{LABELS['inc_npsv']} of {names[subject]} "
+            name = sc["scenario"][:1].upper() + sc["scenario"][1:]
+            money = _money(value, unit).replace("−", "−\u2060")  # keep the sign on its line
+            parts.append(f"{name}: {verdict} ({what}{money}).")
+        out["scenarios"] = {"rows": rows, "text": " ".join(parts)}
+    warnings = warnings_text(manifest)
+    if warnings:
+        out["warnings"] = warnings
     return out

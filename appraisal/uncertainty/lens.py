@@ -23,7 +23,7 @@ Examples
 >>> case = load_case(example_path("prevention"))
 >>> res = analyse_uncertainty(case, draws=2000)
 >>> res.monte_carlo["n_draws"], sorted(res.report_context())[:3]
-(2000, ['acceptability', 'monte_carlo', 'switching_values'])
+(2000, ['acceptability', 'monte_carlo', 'scenarios'])
 """
 
 from __future__ import annotations
@@ -224,6 +224,13 @@ class UncertaintyResult:
                 for d in self.central_differs]
         if self.switching:
             ctx["switching_values"] = [s.report_row() for s in self.switching]
+        named = list(self.scenarios[1:])  # the first row is the case as appraised
+        if named:
+            ctx["scenarios"] = [
+                {"scenario": r["scenario"],
+                 "inputs": [{"input": k, "value": float(v)} for k, v in r["inputs"].items()],
+                 "inc_npsv": {o: float(r["inc_npsv"][o]) for o in self.option_names},
+                 "preferred_option": r["preferred_option"]} for r in named]
         mc = self.monte_carlo
         if mc.get("n_draws"):
             ctx["monte_carlo"] = {
