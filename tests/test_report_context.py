@@ -190,7 +190,7 @@ def test_mca_lens_is_merged_and_quoted_in_the_summary(results):
     assert ctx["mca"] == mca
     text = ctx["summary"]["key_uncertainties"]
     assert "ranks Refurbish first, not New build" in text
-    assert "New build ranks first in 25% of weight sets" in text
+    assert "New build ranks first in 25% of draws" in text
 
 
 def test_a_lens_that_breaks_the_schema_is_reported_not_rendered(results):

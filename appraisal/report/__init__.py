@@ -108,7 +108,10 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     case's value), ``switching_values`` (list of
     ``{"parameter", "unit": str, "base_value": float, "switching_value": float or
     null (no value turns the NPSV negative), "change": relative change as a fraction,
-    e.g. 2.95 for +295%, or null, "note"?: str}``), ``scenarios`` (list of
+    e.g. 2.95 for +295%, or null, "note"?: str}``), ``unit_value_range``
+    (``{"option", "lines": [str], "low": £, "high": £}``: the NPSV against business as
+    usual of the headline option with every unit value that has a published range at its
+    low, then high, value), ``scenarios`` (list of
     ``{"scenario": str, "inputs": [{"input": str, "value": float}], "inc_npsv":
     {option id: £}, "preferred_option": option id}``:
     the case's named scenarios), ``monte_carlo``

@@ -321,6 +321,7 @@ _UNCERTAINTY = _r(
     opt_switching_values=_List(_r(parameter=_S, unit=_S, base_value=_N,
                                   switching_value=_Null(_N), change=_Null(_N), opt_note=_S),
                                min_len=1),
+    opt_unit_value_range=_r(option=_OPT, lines=_List(_S, min_len=1), low=_N, high=_N),
     opt_scenarios=_List(_r(scenario=_S, inputs=_List(_r(input=_S, value=_N)),
                            inc_npsv=_KeyMap(_N), preferred_option=_OPT), min_len=1),
     opt_monte_carlo=_r(n_draws=_Num(1, integer=True), seed=_Null(_Num(0, integer=True)),
