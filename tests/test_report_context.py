@@ -48,7 +48,7 @@ PV_BENEFITS = 30 * sum(1.035**-t for t in range(3, 10))      # 171.239767
 
 @pytest.fixture(scope="module")
 def results():
-    return {name: evaluate(load_case(example_path(name))) for name in EXAMPLES}
+    return {name: evaluate(load_case(example_path(name)), lenses="all") for name in EXAMPLES}
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ SELECTORS = [".glance", ".glance__recommendation", ".glance__figures", ".banner"
 
 @pytest.fixture(scope="module")
 def demo_page(tmp_path_factory) -> Path:
-    ctx = report_context(evaluate(load_case(example_path("prevention"))))
+    ctx = report_context(evaluate(load_case(example_path("prevention")), lenses="all"))
     page = tmp_path_factory.mktemp("first-screen") / "report.html"
     page.write_text(render_report(ctx), encoding="utf-8")
     return page

@@ -26,7 +26,7 @@ TOKEN = re.compile(rf"£{_NUM}m?|{_NUM}%|(?<![\w.,£]){_NUM}(?![\w%])")
 
 @pytest.fixture(scope="module")
 def contexts():
-    return {n: report_context(evaluate(load_case(example_path(n)))) for n in EXAMPLES}
+    return {n: report_context(evaluate(load_case(example_path(n)), lenses="all")) for n in EXAMPLES}
 
 
 def _numbers(value, path=""):

@@ -4,9 +4,10 @@ Importing this module registers
 
 - the section parser, as ``appraisal.schema.SECTION_PARSERS["uncertainty"]``
   (:func:`~appraisal.uncertainty.section.parse_uncertainty_section`), and
-- a lens hook in ``appraisal.pipeline.LENS_HOOKS``: when a case has an
-  ``uncertainty:`` section, :func:`appraisal.evaluate` stores an
-  :class:`UncertaintyResult` under ``result.lenses["uncertainty"]``.
+- a lens hook in ``appraisal.pipeline.LENS_HOOKS``, run on request only: when a case has
+  an ``uncertainty:`` section and ``appraisal.evaluate(case, lenses="all")`` (or a list
+  naming ``"uncertainty"``) asks for it, it stores an :class:`UncertaintyResult` under
+  ``result.lenses["uncertainty"]``. ``appraisal run`` asks for it.
 
 :func:`analyse_uncertainty` runs, on the vectorised engine: the named scenarios, the
 one-way analysis (tornado), the switching value of every input, the optional two-way
@@ -595,6 +596,10 @@ def uncertainty_hook(case: Case, compiled: CompiledCase, out: EngineOutput
     if not isinstance(case.sections.get("uncertainty"), UncertaintySpec):
         return None
     return "uncertainty", analyse_uncertainty(case, compiled=compiled)
+
+
+uncertainty_hook.lens_name = "uncertainty"  # type: ignore[attr-defined]
+uncertainty_hook.on_request = True  # type: ignore[attr-defined]  # thousands of model runs
 
 
 def _register() -> None:
