@@ -10,6 +10,15 @@ One case, several lenses, one vectorised engine. Start with :func:`load_case` an
     ('Business as usual', -23.7)
 """
 
+from importlib import metadata as _metadata
+
+try:
+    #: The installed version of the toolkit (``"0+unknown"`` when run from a source tree
+    #: that was never installed).
+    __version__: str = _metadata.version("appraisal")
+except _metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
+    __version__ = "0+unknown"
+
 from appraisal.cba import benefit_cost_ratio, vfm_category
 from appraisal.checks import check_case
 from appraisal.discounting import discount_factors

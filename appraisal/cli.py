@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         case = load_case(args.case)
         _print_notes(args)
-        result = evaluate(case)
+        result = evaluate(case, lenses="all")  # the case's uncertainty section too
         written = write_outputs(result, args.out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         return _fail(exc)
@@ -180,6 +180,16 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed version, without importing the package's heavy modules."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     import importlib
@@ -191,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Green Book public-value appraisal: validate a case, run it, and write "
                     "results.",
     )
+    parser.add_argument("--version", action="version", version=f"appraisal {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("run", help="appraise a case and write results into a folder")
     p.add_argument("case", help="case file (.yaml or .xlsx)")

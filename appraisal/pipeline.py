@@ -10,7 +10,7 @@ The CLI, notebooks and the uncertainty module all call this function or the same
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -31,12 +31,13 @@ from appraisal.engine import (
     evaluate_arrays,
     yearly_flows,
 )
+from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.lenses import public_value_lenses, write_lens_tables
 from appraisal.model import Case
 from appraisal.parameters import ParameterPack, ParameterRow
 from appraisal.results import AppraisalResult, OptionMetrics, manifest_for
 
-__all__ = ["LENS_HOOKS", "evaluate"]
+__all__ = ["LENS_HOOKS", "evaluate", "lens_names"]
 
 #: Extra lenses (public value, equity, MCA ...) register a hook here:
 #: ``hook(case, compiled, result_fields) -> (name, payload)``; payloads are stored on
@@ -200,8 +201,59 @@ def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
     return out
 
 
-def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResult:
+#: The public-value lenses :func:`evaluate` always offers (see :mod:`appraisal.lenses`).
+_PUBLIC_VALUE_LENSES = ("valuation", "public_value", "distributional", "non_monetised")
+
+
+def lens_names() -> dict[str, bool]:
+    """Every lens :func:`evaluate` can run, and whether it runs only on request.
+
+    A hook in :data:`LENS_HOOKS` names its lens with a ``lens_name`` attribute and marks
+    itself ``on_request = True`` when it is too slow to run by default (the uncertainty
+    analyses: thousands of model runs).
+
+    Examples
+    --------
+    >>> lens_names()["uncertainty"], lens_names()["public_value"]
+    (True, False)
+    """
+    out = dict.fromkeys(_PUBLIC_VALUE_LENSES, False)
+    for hook in LENS_HOOKS:
+        name = getattr(hook, "lens_name", None)
+        if name:
+            out[name] = bool(getattr(hook, "on_request", False))
+    return out
+
+
+def _wanted(lenses: str | Iterable[str] | None) -> Callable[[str | None, bool], bool]:
+    """Which lenses to run: a test on (lens name, on request)."""
+    if lenses is None or lenses == "default":
+        return lambda name, on_request: not on_request
+    if lenses == "all":
+        return lambda name, on_request: True
+    if isinstance(lenses, str):
+        lenses = [lenses]
+    names = set(lenses)
+    known = lens_names()
+    unknown = sorted(names - set(known))
+    if unknown:
+        msg = (f"'lenses' names {', '.join(map(repr, unknown))}, which evaluate() does not "
+               "know")
+        raise AppraisalValidationError([Issue(
+            "unknown-lens", msg, field="lenses",
+            fix=f"use None (the default lenses), 'all', or names from: {', '.join(known)}")],
+            source="evaluate")
+    return lambda name, on_request: name in names
+
+
+def evaluate(case: Case, *, pack: ParameterPack | None = None,
+             lenses: str | Iterable[str] | None = None) -> AppraisalResult:
     """Appraise a case: PV costs and benefits, NPSV, BCR, VfM, preferred option, switching values.
+
+    Deterministic by default: the case's ``uncertainty:`` section (Monte Carlo draws,
+    EVPPI, switching-value search, Sobol) runs only when asked for, with
+    ``lenses="all"`` or ``lenses=[..., "uncertainty"]`` (``appraisal run`` asks for it),
+    or on its own with :func:`appraisal.uncertainty.analyse`.
 
     Parameters
     ----------
@@ -209,6 +261,10 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
         A validated case (see :func:`appraisal.load_case`).
     pack : ParameterPack, optional
         Parameters to use instead of the case's vintage and packs.
+    lenses : None, "all" or list of str, optional
+        ``None`` (default): every lens the case has except those that run only on request
+        (the uncertainty analyses). ``"all"``: every lens. A list of names (from
+        :func:`lens_names`): exactly those lenses.
 
     Returns
     -------
@@ -226,6 +282,7 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
     >>> result.preferred_option, round(result.option("A").npsv, 2)
     ('A', 13.98)
     """
+    wanted = _wanted(lenses)
     compiled = compile_case(case, pack=pack)
     out = evaluate_arrays(compiled)
     npsv = out.npsv[0]
@@ -245,12 +302,15 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
                    "preferred_option": alt.option_names[alt_pref],
                    "options": [m.to_dict() for m in alt_metrics]}
     used = list(compiled.parameters_used) + list(threshold_rows) + metric_rows
-    lenses: dict[str, Any] = public_value_lenses(case, compiled, out)
+    payloads: dict[str, Any] = {k: v for k, v in public_value_lenses(case, compiled, out).items()
+                                if wanted(k, False)}
     for hook in LENS_HOOKS:
+        name, on_request = getattr(hook, "lens_name", None), getattr(hook, "on_request", False)
+        if name is not None and not wanted(name, on_request):
+            continue
         produced = hook(case, compiled, out)
-        if produced is not None:
-            name, payload = produced
-            lenses[name] = payload
+        if produced is not None and wanted(produced[0], on_request):
+            payloads[produced[0]] = produced[1]
     return AppraisalResult(
         case=case,
         compiled=compiled,
@@ -263,6 +323,6 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None) -> AppraisalResul
         reduced_schedule=reduced,
         parameters_used=tuple(dict.fromkeys(used)),
         warnings=tuple(compiled.warnings),
-        lenses=lenses,
+        lenses=payloads,
         manifest=manifest_for(case, compiled, tuple(dict.fromkeys(used))),
     )

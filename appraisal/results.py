@@ -128,6 +128,17 @@ class OptionMetrics:
         }
 
 
+#: The views :meth:`AppraisalResult.to_frame` builds itself (lens tables follow).
+_CORE_VIEWS = ("options", "lines", "cashflows", "switching", "parameters")
+
+
+def _money(x: float) -> str:
+    """Money for a one-line summary: ``£11.1m``, ``−£24``."""
+    sign = "−" if x < 0 else ""
+    x = abs(x)
+    return f"{sign}£{x / 1e6:,.1f}m" if x >= 1e6 else f"{sign}£{x:,.0f}"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class AppraisalResult:
     """Everything one deterministic appraisal produced. Frozen; arrays are read-only."""
@@ -171,19 +182,92 @@ class AppraisalResult:
 
         return bcr_definition_text(self.case.bcr_definition, self.case.public_budget_agencies)
 
+    def __repr__(self) -> str:
+        """One line: the case, the preferred option and its headline measures, the lenses."""
+        from appraisal.headline import headline
+
+        h = headline(self)
+        b = h["best_alternative"] or h
+        bcr = "not defined" if b["inc_bcr"] is None else f"{b['inc_bcr']:.2f}"
+        who = "" if h["best_alternative"] is None else f", best alternative {b['option']!r}"
+        return (f"<AppraisalResult {self.case.title!r}: {len(self.options)} options, "
+                f"preferred {self.preferred_option!r}{who}: NPSV against business as usual "
+                f"{_money(b['inc_npsv'])}, BCR against business as usual {bcr}"
+                + (f" ({b['vfm_category']})" if b["vfm_category"] else "")
+                + f"; lenses: {', '.join(self.lenses) or 'none'}>")
+
+    def _repr_html_(self) -> str:
+        """A small HTML table for notebooks: every option's headline measures."""
+        import html
+
+        from appraisal.headline import LABELS
+
+        e = html.escape
+        head = ["Option", LABELS["inc_npsv"], LABELS["inc_bcr"], LABELS["vfm_category"],
+                LABELS["npsv"]]
+        rows = []
+        for m in self.options:
+            star = " (preferred)" if m.name == self.preferred_option else ""
+            bcr = "—" if m.counterfactual or m.inc_bcr is None else f"{m.inc_bcr:.2f}"
+            rows.append(f"<tr><th scope=\"row\">{e(m.name)}{star}</th>"
+                        f"<td>{_money(m.inc_npsv)}</td><td>{bcr}</td>"
+                        f"<td>{e(m.vfm_category or '—')}</td><td>{_money(m.npsv)}</td></tr>")
+        return (f"<div><strong>{e(self.case.title)}</strong>: preferred option "
+                f"<strong>{e(self.preferred_option)}</strong> ({e(self.price_label)})"
+                "<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in head)
+                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+                f"<p>Lenses: {e(', '.join(self.lenses) or 'none')}. Tables: "
+                "<code>result.tables()</code>, <code>result.to_frame(name)</code>.</p></div>")
+
+    def _lens_tables(self) -> dict[str, tuple[str, str]]:
+        """Lens table name -> (lens key, CSV file name), for every lens with ``to_frames``."""
+        out: dict[str, tuple[str, str]] = {}
+        for key, payload in self.lenses.items():
+            if hasattr(payload, "to_frames"):
+                for csv in payload.to_frames():
+                    out[csv.removesuffix(".csv")] = (key, csv)
+        return out
+
+    def tables(self) -> list[str]:
+        """The name of every table :meth:`to_frame` can give for this result.
+
+        The five core views first, then every lens table (the name of its CSV file in
+        the run's outputs, without ``.csv``).
+
+        Examples
+        --------
+        >>> from appraisal import evaluate, example_path, load_case
+        >>> result = evaluate(load_case(example_path("prevention")))
+        >>> result.tables()[:6]
+        ['options', 'lines', 'cashflows', 'switching', 'parameters', 'valuation']
+        >>> result.to_frame("agency_matrix").shape[0] > 0
+        True
+        """
+        return [*_CORE_VIEWS, *self._lens_tables()]
+
     def to_frame(self, view: str = "options") -> pd.DataFrame:
-        """A pandas view of the results.
+        """A pandas view of the results: any name :meth:`tables` lists.
 
         Parameters
         ----------
-        view : {"options", "lines", "cashflows", "switching", "parameters"}
+        view : str
             ``options``: one row per option (absolute and incremental metrics);
             ``lines``: PV and optimism bias of each line; ``cashflows``: real and discounted
             amounts by line and year; ``switching``: switching values; ``parameters``: every
-            parameter used with its provenance.
+            parameter used with its provenance; or the name of a lens table (for example
+            ``valuation``, ``agency_matrix``, ``mca_scores``, ``uncertainty_draws_summary``;
+            a trailing ``.csv`` is allowed), the same table as that CSV in the outputs.
         """
         import pandas as pd
 
+        if view not in _CORE_VIEWS:
+            lens_tables = self._lens_tables()
+            key = view.removesuffix(".csv")
+            if key in lens_tables:
+                lens, csv = lens_tables[key]
+                return self.lenses[lens].to_frames()[csv]
+            msg = f"unknown view {view!r}; choose one of: {', '.join(self.tables())}"
+            raise ValueError(msg)
         if view == "options":
             rows = []
             for m in self.options:
@@ -208,9 +292,7 @@ class AppraisalResult:
             return pd.DataFrame([s.to_dict() for s in self.switching_values])
         if view == "parameters":
             return pd.DataFrame([r.to_dict() for r in self.parameters_used])
-        msg = (f"unknown view {view!r}; choose options, lines, cashflows, switching or "
-               "parameters")
-        raise ValueError(msg)
+        raise AssertionError(view)  # pragma: no cover - every core view is handled above
 
     def _line_rows(self) -> list[dict[str, Any]]:
         """One row per line. The ``ob_*`` columns: the cost measure's starting value

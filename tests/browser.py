@@ -300,7 +300,7 @@ def _browser(executable: str, width: int, timeout: float) -> Iterator[tuple[_Pip
 
 
 def _open(pipe: _Pipe, session: str, page: Path, *, javascript: bool, media: str,
-          width: int, settle: float) -> None:
+          width: int, settle: float, height: int = 900) -> None:
     for method in ("Page.enable", "Runtime.enable", "Log.enable", "Network.enable",
                    "DOM.enable"):
         pipe.call(method, session=session)
@@ -308,7 +308,8 @@ def _open(pipe: _Pipe, session: str, page: Path, *, javascript: bool, media: str
               session=session)
     pipe.call("Emulation.setEmulatedMedia", {"media": media}, session=session)
     pipe.call("Emulation.setDeviceMetricsOverride",
-              {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+              {"width": width, "height": height, "deviceScaleFactor": 1,
+               "mobile": width < 640},
               session=session)
     pipe.call("Page.navigate", {"url": page.as_uri()}, session=session)
     pipe.wait_for("Page.loadEventFired", session)
@@ -386,4 +387,37 @@ def print_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[
         data = pipe.call("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True},
                          session=session)["data"]
     out.write_bytes(base64.b64decode(data))
+    return out
+
+
+def element_boxes(html_path: str | os.PathLike[str], selectors: list[str], *,
+                  width: int = 1280, height: int = 900, chromium: str | None = None,
+                  screenshot_path: str | os.PathLike[str] | None = None,
+                  timeout: float = 60.0) -> dict[str, tuple[float, float] | None]:
+    """Top and bottom edge (CSS px from the top of the page) of the first element matching
+    each selector, in a ``width`` x ``height`` viewport (a phone below 640 px), JavaScript
+    off; ``None`` when nothing matches. Optionally saves a screenshot of the first screen."""
+    executable = chromium or find_chromium()
+    if executable is None:
+        raise BrowserError("Chromium not found")
+    out: dict[str, tuple[float, float] | None] = {}
+    with _browser(executable, width, timeout) as (pipe, session):
+        _open(pipe, session, Path(html_path).resolve(), javascript=False, media="screen",
+              width=width, settle=0.2, height=height)
+        root = pipe.call("DOM.getDocument", {"depth": 0}, session=session)["root"]["nodeId"]
+        for sel in selectors:
+            node = pipe.call("DOM.querySelector", {"nodeId": root, "selector": sel},
+                             session=session)["nodeId"]
+            if not node:
+                out[sel] = None
+                continue
+            quad = pipe.call("DOM.getBoxModel", {"nodeId": node},
+                             session=session)["model"]["border"]
+            ys = quad[1::2]
+            out[sel] = (float(min(ys)), float(max(ys)))
+        if screenshot_path is not None:
+            png = pipe.call("Page.captureScreenshot", {"format": "png"},
+                            session=session)["data"]
+            Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(screenshot_path).write_bytes(base64.b64decode(png))
     return out

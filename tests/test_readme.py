@@ -24,7 +24,7 @@ def test_the_readme_shows_cases():
 def test_every_yaml_case_in_the_readme_runs(block, tmp_path):
     path = tmp_path / "case.yaml"
     path.write_text(block, encoding="utf-8")
-    result = appraisal.evaluate(appraisal.load_case(path))
+    result = appraisal.evaluate(appraisal.load_case(path), lenses="all")
     assert result.preferred_option in {o.name for o in result.case.options}
     if "uncertainty:" in block:
         mc = result.lenses["uncertainty"].to_dict()["monte_carlo"]

@@ -130,7 +130,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 def test_prevention_report_in_a_browser(chromium, tmp_path, width):
-    ctx = report_context(evaluate(load_case(example_path("prevention"))))
+    ctx = report_context(evaluate(load_case(example_path("prevention")), lenses="all"))
     page = tmp_path / "report.html"
     page.write_text(render_report(ctx), encoding="utf-8")
     shot = tmp_path / f"report-prevention-{width}.png"
@@ -143,6 +143,6 @@ def test_prevention_report_in_a_browser(chromium, tmp_path, width):
     assert shot_height > 2000
     headings = [text for level, text in result.headings if level == 2]
     expected = [s.heading for s in REPORT_SECTIONS if ctx.get(s.key)]
-    assert [h for h in headings if h != "Contents"] == expected
+    assert [h for h in headings if h not in ("Contents", "At a glance")] == expected
     assert {"Public value", "Distributional analysis", "Non-monetised impacts"} <= set(headings)
     assert "Whole-family service is recommended" in result.dom_text

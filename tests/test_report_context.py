@@ -35,8 +35,8 @@ for _lens in ("appraisal.mca.lens", "appraisal.uncertainty.lens"):  # their case
 EXAMPLES = ("minimal", "capital", "prevention")
 DATA = Path(__file__).parent / "data"
 #: Sections built here (the MCA and strategic sections come from the MCA lens's own tests).
-OWN = ("meta", "options", "summary", "cba", "optimism_bias", "public_value", "distributional",
-       "non_monetised", "parameters")
+OWN = ("meta", "options", "at_a_glance", "summary", "cba", "optimism_bias", "public_value",
+       "distributional", "non_monetised", "parameters")
 VOLATILE = {("meta", "date"), ("audit", "generated_at"), ("audit", "command"),
             ("audit", "python"), ("audit", "tool_version"),
             ("summary", "key_uncertainties")}  # quotes the MCA lens, tested on its own below
@@ -48,7 +48,7 @@ PV_BENEFITS = 30 * sum(1.035**-t for t in range(3, 10))      # 171.239767
 
 @pytest.fixture(scope="module")
 def results():
-    return {name: evaluate(load_case(example_path(name))) for name in EXAMPLES}
+    return {name: evaluate(load_case(example_path(name)), lenses="all") for name in EXAMPLES}
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_mca_lens_is_merged_and_quoted_in_the_summary(results):
     assert ctx["mca"] == mca
     text = ctx["summary"]["key_uncertainties"]
     assert "ranks Refurbish first, not New build" in text
-    assert "New build ranks first in 25% of weight sets" in text
+    assert "New build ranks first in 25% of draws" in text
 
 
 def test_a_lens_that_breaks_the_schema_is_reported_not_rendered(results):
@@ -309,6 +309,8 @@ def _strip(ctx: dict) -> dict:
     out = {k: ctx[k] for k in OWN if k in ctx}
     out["uncertainty"] = {"switching_values": [r for r in ctx["uncertainty"]["switching_values"]
                                                if r["unit"] == "£ PV of the input (absolute)"]}
+    if "scenarios" in ctx["uncertainty"]:
+        out["uncertainty"]["scenarios"] = ctx["uncertainty"]["scenarios"]
     out["audit"] = {k: v for k, v in ctx["audit"].items() if ("audit", k) not in VOLATILE}
     # Checksums follow every edit of an example file; test_audit_* checks them against it.
     out["audit"]["inputs"] = [f["name"] for f in ctx["audit"]["inputs"]]

@@ -19,7 +19,7 @@ from appraisal.uncertainty.lens import UncertaintyResult, analyse_uncertainty, u
 with contextlib.suppress(ImportError):  # the example also has MCA sections
     import appraisal.mca.lens  # noqa: F401
 
-REPORT_KEYS = {"tornado", "switching_values", "monte_carlo", "acceptability", "sobol"}
+REPORT_KEYS = {"tornado", "switching_values", "scenarios", "monte_carlo", "acceptability", "sobol"}
 
 
 @pytest.fixture(scope="module")
@@ -123,14 +123,14 @@ def test_report_context_is_exactly_the_report_section_and_validates(case, result
     assert set(ctx) <= REPORT_KEYS
     assert {"tornado", "monte_carlo", "acceptability", "sobol", "switching_values"} <= set(ctx)
     json.dumps(ctx, allow_nan=False)
-    full = evaluate(case)
+    full = evaluate(case, lenses="all")
     merged = report_context(full)  # raises if the merged context breaks the schema
     assert merged["uncertainty"]["monte_carlo"]["n_draws"] == case.sections["uncertainty"].draws
 
 
 def test_hook_runs_with_evaluate_and_results_are_json(case):
     assert uncertainty_hook in LENS_HOOKS
-    res = evaluate(case)
+    res = evaluate(case, lenses="all")
     payload = res.lenses["uncertainty"]
     assert isinstance(payload, UncertaintyResult)
     json.dumps(payload.to_dict(), allow_nan=False)

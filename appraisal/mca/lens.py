@@ -340,6 +340,10 @@ def write_mca_tables(result: AppraisalResult, stage: Path) -> list[str]:
     return names
 
 
+mca_hook.lens_name = "mca"  # type: ignore[attr-defined]
+long_list_hook.lens_name = "long_list"  # type: ignore[attr-defined]
+
+
 def register() -> None:
     """Register the sections, hooks and output writer (idempotent; done at import)."""
     from appraisal.io.outputs import OUTPUT_WRITERS

@@ -36,6 +36,18 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
 ``options`` : list of dict
     In display order: ``id`` (str, unique), ``name`` (str), ``description`` (str,
     optional).
+``headline`` : dict
+    The preferred option and its measures (:func:`appraisal.headline.headline`, option
+    ids for names); ``labels`` (dict) the one name of each measure.
+``at_a_glance`` : dict, optional
+    The first screen: ``recommendation`` (str), ``how_sure`` (optional ``{"n_draws":
+    int, "p_preferred": fraction, "p_positive": fraction, "text": str}``: Monte Carlo
+    probabilities for the option the headline describes), ``switching`` (optional
+    ``{"parameter": str, "change": fraction, "text": str}``: the closest switching
+    value), ``scenarios`` (optional ``{"rows": [{"scenario": str, "preferred_option":
+    id, "changes_decision": bool, "inc_npsv": £ of the headline option}], "text": str}``),
+    ``warnings`` (optional list of str: illustrative or unconfirmed values used; shown
+    as a banner).
 ``summary`` : dict
     ``preferred_option`` (option id), ``rationale`` (str: why it is preferred),
     ``key_uncertainties`` (str), ``switching_values`` (str): one paragraph each.
@@ -96,7 +108,13 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     case's value), ``switching_values`` (list of
     ``{"parameter", "unit": str, "base_value": float, "switching_value": float or
     null (no value turns the NPSV negative), "change": relative change as a fraction,
-    e.g. 2.95 for +295%, or null, "note"?: str}``), ``monte_carlo``
+    e.g. 2.95 for +295%, or null, "note"?: str}``), ``unit_value_range``
+    (``{"option", "lines": [str], "low": £, "high": £}``: the NPSV against business as
+    usual of the headline option with every unit value that has a published range at its
+    low, then high, value), ``scenarios`` (list of
+    ``{"scenario": str, "inputs": [{"input": str, "value": float}], "inc_npsv":
+    {option id: £}, "preferred_option": option id}``:
+    the case's named scenarios), ``monte_carlo``
     (``{"n_draws": int, "seed": int or null, "histograms": {option id: {"bin_edges":
     [£], "counts": [float]}}, "summary": [{"option", "central"?, "mean", "p5", "p50",
     "p95": £, "p_positive": fraction}], "p_preferred": {option id: fraction},

@@ -90,7 +90,7 @@ def _report(args: argparse.Namespace) -> int:
 
             msg = f"refusing to write the report over the case file {args.case!r}"
             raise OutputError(msg)
-        result = evaluate(load_case(args.case))
+        result = evaluate(load_case(args.case), lenses="all")
         command = _command_line() or shlex.join(
             ["appraisal", "report", str(args.case), "-o", str(out)]
             + (["--force"] if args.force else [])

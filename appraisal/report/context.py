@@ -31,6 +31,7 @@ from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.headline import LABELS, headline
 from appraisal.report.formatting import choose_money_unit
 from appraisal.report.narrative import (
+    at_a_glance,
     category_kinds,
     key_uncertainties_text,
     rationale_text,
@@ -84,6 +85,9 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     lenses = result.lenses
     uncertainty = _merge(_switching_rows(result, ids), lenses.get("uncertainty"))
+    value_range = _unit_value_range(result, ids)
+    if value_range:
+        uncertainty["unit_value_range"] = value_range
     if uncertainty.get("switching_values"):  # ours and the lens's, in one table, closest first
         uncertainty["switching_values"].sort(
             key=lambda r: (r.get("change") is None, abs(r.get("change") or 0.0)))
@@ -109,6 +113,7 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "audit": _audit(result, now, command, uncertainty),
     }
     ctx["summary"] = _summary(result, ids, ctx)
+    ctx["at_a_glance"] = at_a_glance(ctx, result.manifest)
     ctx = {k: v for k, v in ctx.items() if v not in (None, {}, [])}
     validate_context(ctx)
     return ctx
@@ -494,6 +499,22 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
                      "change": s.change, "note": test + (f"; {s.note}" if s.note else "")})
     del ids, cfn
     return {"switching_values": rows} if rows else {}
+
+
+def _unit_value_range(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
+    """The NPSV against business as usual of the headline option (the preferred one, or the
+    best alternative) with every ranged unit value at its low, then its high, value."""
+    val = result.lenses.get("valuation")
+    if val is None or not getattr(val, "ranged_lines", ()):
+        return {}
+    names = [m.name for m in result.options]
+    q, cf = names.index(_subject_option(result)), names.index(result.case.counterfactual.name)
+    if q == cf:
+        return {}
+    low, high = sorted((float(val.npsv_low[q] - val.npsv_low[cf]),
+                        float(val.npsv_high[q] - val.npsv_high[cf])))
+    return {"option": ids[names[q]], "lines": list(dict.fromkeys(val.ranged_lines)),
+            "low": low, "high": high}
 
 
 # --------------------------------------------------------------------------- appendix

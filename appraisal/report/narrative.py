@@ -11,9 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.headline import LABELS
-from appraisal.report.formatting import format_bcr, format_money, format_percent
+from appraisal.report.formatting import (
+    choose_money_unit,
+    format_bcr,
+    format_money,
+    format_percent,
+)
 
-__all__ = ["category_kinds", "key_uncertainties_text", "rationale_text", "switching_text"]
+__all__ = ["at_a_glance", "category_kinds", "key_uncertainties_text", "rationale_text",
+           "switching_text"]
 
 
 def _money(x: float, unit: str) -> str:
@@ -199,10 +205,7 @@ def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any
     ``uncertainty`` and ``mca`` are the report's sections of those names (a Monte Carlo
     summary and the multi-criteria ranking are quoted when present).
     """
-    cfn = result.case.counterfactual.name
     pref = result.preferred_option
-    names = [m.name for m in result.options]
-    p, cf = names.index(pref), names.index(cfn)
     sentences = []
     mc = uncertainty.get("monte_carlo") or {}
     row = next((r for r in mc.get("summary", []) if r.get("option") == pref), None)
@@ -216,23 +219,20 @@ def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any
             "draws" + ("" if p_pref is None else
                        f"; it is the preferred option in {format_percent(p_pref)} of draws")
             + ".")
-    val = result.lenses.get("valuation")
-    if val is not None and getattr(val, "ranged_lines", ()):
-        low = val.npsv_low[p] - val.npsv_low[cf]
-        high = val.npsv_high[p] - val.npsv_high[cf]
-        lo, hi = sorted((low, high))
-        what = "NPSV" if pref == cfn else f"{LABELS['inc_npsv']} of {pref}"
-        if pref == cfn:
-            best = max((m for m in result.options if not m.counterfactual),
-                       key=lambda m: m.inc_npsv).name
-            q = names.index(best)
-            lo, hi = sorted((val.npsv_low[q] - val.npsv_low[cf],
-                             val.npsv_high[q] - val.npsv_high[cf]))
-            what = f"{LABELS['inc_npsv']} of {best}"
+        if row.get("central") is not None and _money(row["mean"], unit) != \
+                _money(row["central"], unit):
+            sentences.append(
+                f"Its Monte Carlo mean, {_money(row['mean'], unit)}, differs from the central "
+                f"estimate of {_money(row['central'], unit)}"
+                + (": see the Monte Carlo analysis for why." if mc.get("mean_versus_central")
+                   else "."))
+    rng = uncertainty.get("unit_value_range")
+    if rng:
         sentences.append(
             "Setting every unit value that has a published range (used for: "
-            f"{', '.join(dict.fromkeys(val.ranged_lines))}) to its low or high value moves the "
-            f"{what} between {_money(lo, unit)} and {_money(hi, unit)}.")
+            f"{', '.join(rng['lines'])}) to its low or high value moves the "
+            f"{LABELS['inc_npsv']} of {rng['option']} between {_money(rng['low'], unit)} and "
+            f"{_money(rng['high'], unit)}.")
     obs = [ob.uplift for ob in result.compiled.optimism_bias if ob is not None and ob.uplift]
     if obs:
         span = (format_percent(min(obs)) if min(obs) == max(obs) else
@@ -262,17 +262,191 @@ def key_uncertainties_text(result: Any, unit: str, uncertainty: Mapping[str, Any
     return " ".join(sentences)
 
 
+def _set_name(name: str) -> str:
+    """A stakeholder weight set's name in words (``citizens_panel`` -> ``citizens panel``)."""
+    return name.replace("_", " ").strip()
+
+
+def _points(x: float) -> str:
+    return f"{x:.1f} point" + ("" if f"{x:.1f}" == "1.0" else "s")
+
+
 def _mca_sentences(pref: str, mca: Mapping[str, Any]) -> list[str]:
-    """How the multi-criteria analysis bears on the preferred option (none without one)."""
-    scores = mca.get("scores") or []
-    top = next((r["option"] for r in scores if r.get("rank") == 1), None)
-    if top is None:
+    """How the multi-criteria analysis bears on the preferred option (none without one).
+
+    Generated from the margin between the top two total scores, the share of random
+    weight draws in which each option ranks first, and the option each stakeholder weight
+    set puts first. "Supports" is said only when all three agree with the economic case:
+    the MCA ranks the preferred option first, the preferred option is first in more random
+    draws than any other option, and every stakeholder set puts it first.
+
+    Examples
+    --------
+    >>> mca = {"scores": [{"option": "A", "total": 75.8, "rank": 1},
+    ...                   {"option": "B", "total": 75.5, "rank": 2}],
+    ...        "weight_robustness": {"n_samples": 2000, "rows": [
+    ...            {"option": "A", "p_first": 0.31}, {"option": "B", "p_first": 0.69}]},
+    ...        "weight_sets": [{"name": "officers", "preferred": "A"},
+    ...                        {"name": "citizens_panel", "preferred": "B"}]}
+    >>> print(" ".join(_mca_sentences("A", mca)))  # doctest: +NORMALIZE_WHITESPACE
+    The multi-criteria analysis ranks A first, 0.3 points ahead of B, but the lead is not
+    robust: with the criterion weights drawn at random, B ranks first in 69% of 2,000 draws
+    (A in 31%), and the citizens panel weight set puts B first (officers: A).
+    """
+    scores = sorted((r for r in mca.get("scores") or [] if "total" in r),
+                    key=lambda r: r.get("rank", 0))
+    if not scores or scores[0].get("rank") != 1:
         return []
-    out = [f"The multi-criteria analysis also ranks {pref} first." if top == pref else
-           f"The multi-criteria analysis ranks {top} first, not {pref}."]
-    rows = (mca.get("weight_robustness") or {}).get("rows") or []
-    share = next((r["p_first"] for r in rows if r.get("option") == pref), None)
-    if share is not None:
-        out.append(f"With the criterion weights varied, {pref} ranks first in "
-                   f"{format_percent(share)} of weight sets.")
+    top = scores[0]
+    total = {r["option"]: r["total"] for r in scores}
+    robust = mca.get("weight_robustness") or {}
+    p_first = {r["option"]: r["p_first"] for r in robust.get("rows") or []}
+    sets = mca.get("weight_sets") or []
+    doubts = []
+    if p_first:
+        rival = max(p_first, key=lambda o: (p_first[o], o == pref))
+        n = f" of {robust['n_samples']:,}" if robust.get("n_samples") else ""
+        if rival != pref:
+            doubts.append(f"with the criterion weights drawn at random, {rival} ranks first in "
+                          f"{format_percent(p_first[rival])}{n} draws ({pref} in "
+                          f"{format_percent(p_first.get(pref, 0.0))})")
+    others = [w for w in sets if w.get("preferred") != pref]
+    if others:
+        agree = [w for w in sets if w.get("preferred") == pref]
+        named = ", ".join(f"the {_set_name(w['name'])} weight set puts {w['preferred']} first"
+                          for w in others)
+        doubts.append(named + (f" ({', '.join(_set_name(w['name']) for w in agree)}: {pref})"
+                               if agree else ""))
+    if top["option"] == pref:
+        second = scores[1] if len(scores) > 1 else None
+        lead = ("" if second is None else
+                f", {_points(top['total'] - second['total'])} ahead of {second['option']}")
+        if doubts:
+            return [f"The multi-criteria analysis ranks {pref} first{lead}, but the lead is not "
+                    f"robust: {', and '.join(doubts)}."]
+        support = f"The multi-criteria analysis supports {pref}: it ranks first{lead}"
+        if p_first:
+            support += (f", and in {format_percent(p_first.get(pref, 0.0))} of random "
+                        "weight draws")
+        if sets:
+            support += f"; every stakeholder weight set ({len(sets)}) puts it first"
+        return [support + "."]
+    behind = f" ({_points(top['total'] - total[pref])} behind)" if pref in total else ""
+    out = f"The multi-criteria analysis ranks {top['option']} first, not {pref}{behind}"
+    if p_first:
+        out += (f"; with the criterion weights drawn at random, {pref} ranks first in "
+                f"{format_percent(p_first.get(pref, 0.0))} of draws")
+    agree = [w for w in sets if w.get("preferred") == pref]
+    if agree:
+        out += ("; the " + ", ".join(_set_name(w["name"]) for w in agree)
+                + f" weight set{'s' if len(agree) > 1 else ''} put{'' if len(agree) > 1 else 's'}"
+                f" {pref} first")
+    return [out + "."]
+
+
+# --------------------------------------------------------------------------- at a glance
+#: Unit-value packs whose values are made up (the shipped demonstration pack).
+ILLUSTRATIVE_PACKS = ("illustrative",)
+
+
+def warnings_text(manifest: Mapping[str, Any]) -> list[str]:
+    """The banner of the report: illustrative or unconfirmed values used (empty if none).
+
+    Examples
+    --------
+    >>> warnings_text({"unit_value_packs": [], "unconfirmed_parameters_used": []})
+    []
+    >>> print(warnings_text({"unconfirmed_parameters_used": ["gdp_deflator"]})[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Not yet confirmed against a primary source: GDP deflator (see the parameter appendix).
+    """
+    out = []
+    packs = [p.get("name") for p in manifest.get("unit_value_packs") or []]
+    illustrative = [p for p in packs if p in ILLUSTRATIVE_PACKS]
+    if illustrative:
+        out.append("Illustrative figures: the unit values of the "
+                   + ", ".join(f"'{p}'" for p in illustrative)
+                   + " pack are made up. Do not quote these results as evidence.")
+    unconfirmed = manifest.get("unconfirmed_parameters_used") or []
+    if unconfirmed:
+        out.append("Not yet confirmed against a primary source: "
+                   + ", ".join(_table_name(t) for t in unconfirmed)
+                   + " (see the parameter appendix).")
+    return out
+
+
+def at_a_glance(ctx: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The first screen of the report, from the headline and sections of a context.
+
+    Parameters
+    ----------
+    ctx : dict
+        A report context with ``options``, ``headline``, ``cba`` and, when run, the
+        ``uncertainty`` section.
+    manifest : dict
+        ``result.manifest`` (for the unit-value packs and unconfirmed parameters used).
+
+    Returns
+    -------
+    dict
+        ``recommendation`` and, when the data exist, ``how_sure``, ``switching``,
+        ``scenarios`` and ``warnings`` (see :mod:`appraisal.report`).
+    """
+    names = {o["id"]: o["name"] for o in ctx["options"]}
+    head = ctx["headline"]
+    pref, cf = head["preferred_option"], head["counterfactual"]
+    subject = (head["best_alternative"] or {}).get("option", pref)
+    amounts = [m[k] for m in ctx["cba"]["metrics"] for k in ("pv_costs", "pv_benefits", "npsv")]
+    unit = choose_money_unit(amounts)
+    n = len(ctx["options"])
+    if pref != cf:
+        rec = (f"{names[pref]} is recommended: of the {n} options appraised, it has the "
+               f"highest {LABELS['inc_npsv']}.")
+    elif subject != cf:
+        rec = (f"Keep {names[cf]}: no option improves on it. The best alternative, "
+               f"{names[subject]}, has an {LABELS['inc_npsv']} of "
+               f"{_money(head['best_alternative']['inc_npsv'], unit)}.")
+    else:
+        rec = f"{names[cf]} is the only option appraised."
+    out: dict[str, Any] = {"recommendation": rec}
+    unc = ctx.get("uncertainty") or {}
+    mc = unc.get("monte_carlo") or {}
+    row = next((r for r in mc.get("summary", []) if r["option"] == subject), None)
+    p_pref = (mc.get("p_preferred") or {}).get(pref)
+    if row is not None and p_pref is not None:
+        text = (f"{names[pref]} is preferred in {format_percent(p_pref)} of "
+                f"{mc['n_draws']:,} Monte Carlo draws; ")
+        text += (f"its {LABELS['inc_npsv']}" if subject == pref else
+                 f"the {LABELS['inc_npsv']} of {names[subject]}")
+        text += f" is positive in {format_percent(row['p_positive'])}."
+        out["how_sure"] = {"n_draws": mc["n_draws"], "p_preferred": p_pref,
+                           "p_positive": row["p_positive"], "text": text}
+    switch = next((r for r in unc.get("switching_values", []) if r.get("change") is not None),
+                  None)
+    if switch is not None:
+        change = format_percent(switch["change"], signed=True).replace("-", "−")
+        what = f"a change of {change} in {switch['parameter']}"
+        note = switch.get("note")
+        out["switching"] = {
+            "parameter": switch["parameter"], "change": switch["change"],
+            "text": f"{note[:1].upper()}{note[1:]} with {what}." if note else
+            f"The closest switching value is {what}."}
+    scenarios = unc.get("scenarios") or []
+    if scenarios:
+        rows, parts = [], []
+        for sc in scenarios:
+            changes = sc["preferred_option"] != pref
+            value = sc["inc_npsv"][subject]
+            rows.append({"scenario": sc["scenario"], "preferred_option": sc["preferred_option"],
+                         "changes_decision": changes, "inc_npsv": value})
+            verdict = (f"{names[sc['preferred_option']]} would be preferred instead"
+                       if changes else f"{names[pref]} stays preferred")
+            what = "" if parts else f"{LABELS['inc_npsv']} of {names[subject]} "
+            name = sc["scenario"][:1].upper() + sc["scenario"][1:]
+            money = _money(value, unit).replace("−", "−\u2060")  # keep the sign on its line
+            parts.append(f"{name}: {verdict} ({what}{money}).")
+        out["scenarios"] = {"rows": rows, "text": " ".join(parts)}
+    warnings = warnings_text(manifest)
+    if warnings:
+        out["warnings"] = warnings
     return out

@@ -321,6 +321,9 @@ _UNCERTAINTY = _r(
     opt_switching_values=_List(_r(parameter=_S, unit=_S, base_value=_N,
                                   switching_value=_Null(_N), change=_Null(_N), opt_note=_S),
                                min_len=1),
+    opt_unit_value_range=_r(option=_OPT, lines=_List(_S, min_len=1), low=_N, high=_N),
+    opt_scenarios=_List(_r(scenario=_S, inputs=_List(_r(input=_S, value=_N)),
+                           inc_npsv=_KeyMap(_N), preferred_option=_OPT), min_len=1),
     opt_monte_carlo=_r(n_draws=_Num(1, integer=True), seed=_Null(_Num(0, integer=True)),
                        histograms=_KeyMap(_r(bin_edges=_NUMS, counts=_List(_NONNEG, min_len=1)),
                                           complete=False),
@@ -337,6 +340,16 @@ _UNCERTAINTY = _r(
                                                     total_order_variance=_N), min_len=1)),
                                    min_len=1)),
 )
+_AT_A_GLANCE = _r(
+    recommendation=_S,
+    opt_how_sure=_r(n_draws=_Num(1, integer=True), p_preferred=_FRAC, p_positive=_FRAC,
+                    text=_S),
+    opt_switching=_r(parameter=_S, change=_N, text=_S),
+    opt_scenarios=_r(rows=_List(_r(scenario=_S, preferred_option=_OPT,
+                                   changes_decision=_Enum((True, False)), inc_npsv=_N),
+                                min_len=1), text=_S),
+    opt_warnings=_List(_S, min_len=1),
+)
 _ASSUMPTIONS = _List(_r(id=_S, assumption=_S, opt_rationale=_S, source=_S, confidence=_S),
                      min_len=1)
 _PARAMETERS = _List(_r(name=_S, value=_NumOrStr(), unit=_S, price_year=_Null(_YEAR), source=_S,
@@ -350,6 +363,7 @@ _CONTEXT = _Rec(
         "schema_version": (_Enum((SCHEMA_VERSION,)), True),
         "meta": (_META, True), "options": (_List(_OPTION, min_len=1), True),
         "headline": (_HEADLINE, True), "labels": (_LABELS, True),
+        "at_a_glance": (_Lens(_AT_A_GLANCE), False),
         "summary": (_SUMMARY, True), "strategic": (_Lens(_STRATEGIC), False),
         "cba": (_CBA, True), "optimism_bias": (_Lens(_OPTIMISM_BIAS), False),
         "public_value": (_Lens(_PUBLIC_VALUE), False),

@@ -226,9 +226,18 @@ _LAZY_GSA = frozenset({
 
 
 def __getattr__(name: str):
+    """Imported on first use: the GSA functions (SALib), and ``analyse``
+    (:func:`~appraisal.uncertainty.lens.analyse_uncertainty`: every analysis of a case's
+    ``uncertainty:`` section, outside :func:`appraisal.evaluate`, which is deterministic
+    unless asked)."""
     if name in _LAZY_GSA:
         from appraisal.uncertainty import gsa
 
         return getattr(gsa, name)
+    if name == "analyse":
+        from appraisal.uncertainty.lens import analyse_uncertainty
+
+        return analyse_uncertainty
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
+

@@ -4,9 +4,10 @@ Importing this module registers
 
 - the section parser, as ``appraisal.schema.SECTION_PARSERS["uncertainty"]``
   (:func:`~appraisal.uncertainty.section.parse_uncertainty_section`), and
-- a lens hook in ``appraisal.pipeline.LENS_HOOKS``: when a case has an
-  ``uncertainty:`` section, :func:`appraisal.evaluate` stores an
-  :class:`UncertaintyResult` under ``result.lenses["uncertainty"]``.
+- a lens hook in ``appraisal.pipeline.LENS_HOOKS``, run on request only: when a case has
+  an ``uncertainty:`` section and ``appraisal.evaluate(case, lenses="all")`` (or a list
+  naming ``"uncertainty"``) asks for it, it stores an :class:`UncertaintyResult` under
+  ``result.lenses["uncertainty"]``. ``appraisal run`` asks for it.
 
 :func:`analyse_uncertainty` runs, on the vectorised engine: the named scenarios, the
 one-way analysis (tornado), the switching value of every input, the optional two-way
@@ -23,7 +24,7 @@ Examples
 >>> case = load_case(example_path("prevention"))
 >>> res = analyse_uncertainty(case, draws=2000)
 >>> res.monte_carlo["n_draws"], sorted(res.report_context())[:3]
-(2000, ['acceptability', 'monte_carlo', 'switching_values'])
+(2000, ['acceptability', 'monte_carlo', 'scenarios'])
 """
 
 from __future__ import annotations
@@ -224,6 +225,13 @@ class UncertaintyResult:
                 for d in self.central_differs]
         if self.switching:
             ctx["switching_values"] = [s.report_row() for s in self.switching]
+        named = list(self.scenarios[1:])  # the first row is the case as appraised
+        if named:
+            ctx["scenarios"] = [
+                {"scenario": r["scenario"],
+                 "inputs": [{"input": k, "value": float(v)} for k, v in r["inputs"].items()],
+                 "inc_npsv": {o: float(r["inc_npsv"][o]) for o in self.option_names},
+                 "preferred_option": r["preferred_option"]} for r in named]
         mc = self.monte_carlo
         if mc.get("n_draws"):
             ctx["monte_carlo"] = {
@@ -588,6 +596,10 @@ def uncertainty_hook(case: Case, compiled: CompiledCase, out: EngineOutput
     if not isinstance(case.sections.get("uncertainty"), UncertaintySpec):
         return None
     return "uncertainty", analyse_uncertainty(case, compiled=compiled)
+
+
+uncertainty_hook.lens_name = "uncertainty"  # type: ignore[attr-defined]
+uncertainty_hook.on_request = True  # type: ignore[attr-defined]  # thousands of model runs
 
 
 def _register() -> None:
