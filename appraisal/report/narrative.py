@@ -441,10 +441,11 @@ def at_a_glance(ctx: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str
                          "changes_decision": changes, "inc_npsv": value})
             verdict = (f"{names[sc['preferred_option']]} would be preferred instead"
                        if changes else f"{names[pref]} stays preferred")
-            what = "" if parts else f"{LABELS['inc_npsv']} of {names[subject]} "
             name = sc["scenario"][:1].upper() + sc["scenario"][1:]
             money = _money(value, unit).replace("−", "−\u2060")  # keep the sign on its line
-            parts.append(f"{name}: {verdict} ({what}{money}).")
+            # the measure is named every time: a bare "(£24.9m)" would read as a negative
+            parts.append(f"{name}: {verdict}; {LABELS['inc_npsv']} of {names[subject]} "
+                         f"{money}.")
         out["scenarios"] = {"rows": rows, "text": " ".join(parts)}
     warnings = warnings_text(manifest)
     if warnings:
