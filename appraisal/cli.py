@@ -85,6 +85,9 @@ def summary_text(result) -> str:
     if unconfirmed:
         lines.append("Unconfirmed parameters used (check before relying on them): "
                      + ", ".join(unconfirmed))
+    for o in result.manifest.get("parameter_overrides") or []:
+        lines.append(f"User pack value: {o['table_name']} = {o['value']} from {o['origin']}, "
+                     f"replacing {o['replaced_value']} ({o['replaced_origin']})")
     for w in result.warnings:
         lines.append(f"warning: {w}")
     for name, payload in result.lenses.items():
@@ -136,6 +139,9 @@ def _validate(args: argparse.Namespace) -> int:
         return _fail(exc)
     for w in compiled.warnings:
         print(f"warning: {w}")
+    for row in compiled.pack.overrides():
+        print(f"User pack value: {row.table_name} = {row.value} from {row.origin}, "
+              f"replacing {row.replaced_value} ({row.replaced_origin})")
     print(f"{args.case}: valid ({len(case.options)} options, {len(case.lines)} lines, "
           f"{case.horizon_years} years from {case.base_year})")
     return 0

@@ -104,8 +104,6 @@ class ParameterRow:
     origin: str = ""
     #: ``"shipped"`` (the Green Book pack), ``"user pack"`` or ``"unit-value pack"``.
     pack: str = "shipped"
-    #: The user pack folder the row came from (empty for shipped rows).
-    pack_path: str = ""
     #: The value this row replaced, and where that value came from (empty if none).
     replaced_value: float | str | None = None
     replaced_origin: str = ""
@@ -135,7 +133,6 @@ class ParameterRow:
             "notes": self.notes,
             "origin": self.origin,
             "pack": self.pack,
-            "pack_path": self.pack_path,
             "replaced_value": self.replaced_value,
             "replaced_origin": self.replaced_origin,
         }
@@ -646,7 +643,7 @@ class ParameterPack:
                         Severity.WARNING))
                     continue
                 ident = _identity(row)
-                row = dataclasses.replace(row, pack="user pack", pack_path=str(folder))
+                row = dataclasses.replace(row, pack="user pack")
                 old = current.get(ident)
                 if old is not None:
                     row = dataclasses.replace(row, replaced_value=old.value,
