@@ -26,7 +26,6 @@ database's own headings (``Cost code``, ``Fiscal cost`` ...) can be used as they
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import math
@@ -149,7 +148,8 @@ class UnitValuePack:
             table_name=self.table_name, key=(("code", row.code),), value=row.value,
             unit=f"£ per {row.unit}", price_year=row.price_year, source=row.source,
             edition=row.edition or Path(self.path).name, table=row.agency,
-            confidence=row.confidence, vintages=(), notes=notes, origin=row.location)
+            confidence=row.confidence, vintages=(), notes=notes, origin=row.location,
+            pack="unit-value pack")
 
     def to_frame(self):
         """The pack as a pandas DataFrame, one row per code."""

@@ -118,7 +118,8 @@ def test_a_pack_saved_with_a_bom_is_applied_and_listed_as_a_user_pack(tmp_path):
                           "replaced_origin": "green_book/discount_schedules.csv:2"}]
     shipped = [r for r in result.parameters_used if r.table_name == "discount_schedules"
                and r.pack == "shipped"]
-    assert shipped and all(r.replaced_value is None for r in shipped)
+    assert shipped
+    assert all(r.replaced_value is None for r in shipped)
 
 
 def test_parameters_used_in_results_json_say_user_pack_and_where(tmp_path):
@@ -138,8 +139,10 @@ def test_a_windows_1252_pack_is_refused_at_the_byte_with_a_fix(tmp_path):
     column = len("standard,0,30,0.05,rate per year (real),,Guidance ") + 1
     assert issue.location == f"pack/discount_schedules.csv:2:{column}"
     assert issue.code == "encoding"
-    assert "0xA3" in issue.message and "'£'" in issue.message
-    assert "CSV UTF-8" in issue.fix and "encoding: cp1252" in issue.fix
+    assert "0xA3" in issue.message
+    assert "'£'" in issue.message
+    assert "CSV UTF-8" in issue.fix
+    assert "encoding: cp1252" in issue.fix
 
 
 def test_a_declared_encoding_decodes_the_pack(tmp_path):
@@ -154,7 +157,8 @@ def test_a_declared_encoding_decodes_the_pack(tmp_path):
 def test_an_unknown_declared_encoding_is_refused(tmp_path):
     _pack(tmp_path / "pack", [_ds_row()])
     (issue,) = _refused(tmp_path, "{path: pack, encoding: klingon}")
-    assert issue.code == "unknown-encoding" and "cp1252" in issue.fix
+    assert issue.code == "unknown-encoding"
+    assert "cp1252" in issue.fix
 
 
 def test_a_utf16_pack_is_refused(tmp_path):
@@ -222,7 +226,8 @@ def test_every_problem_of_every_file_is_reported_with_the_case_problems(tmp_path
     assert ("pack/equity.csv:1", "unknown-column") in where
     assert ("case", "wrong-type") in where  # horizon_years
     unknown = next(i for i in info.value.errors if i.code == "unknown-column")
-    assert unknown.location == "pack/equity.csv:1:2" and "did you mean 'value'?" in unknown.fix
+    assert unknown.location == "pack/equity.csv:1:2"
+    assert "did you mean 'value'?" in unknown.fix
     assert main(["validate", str(case)]) == 1
 
 
@@ -233,7 +238,8 @@ def test_header_problems_are_named(tmp_path):
     assert (dup.code, dup.location) == ("duplicate-column", "pack/discount_schedules.csv:1:5")
     _pack(tmp_path / "pack", [_ds_row()[1:]], header=DS_HEADER[1:])
     (missing,) = _refused(tmp_path)
-    assert missing.code == "missing-columns" and "schedule" in missing.message
+    assert missing.code == "missing-columns"
+    assert "schedule" in missing.message
 
 
 def test_duplicate_keys_unknown_vintages_and_non_integer_years_are_refused(tmp_path):
@@ -360,7 +366,8 @@ _OVERRIDABLE = [("standard", "0", "30"), ("standard", "31", "75"), ("health", "0
                 ("health", "31", "75"), ("reduced", "0", "30")]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), bom=st.booleans(), crlf=st.booleans(), quote_all=st.booleans())
 def test_every_override_in_a_random_valid_pack_is_applied(tmp_path_factory, data, bom, crlf,
                                                           quote_all):
@@ -399,7 +406,8 @@ _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40) | 
      "a\x1fb", "\ufffe"])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(source=_ANY_TEXT, notes=_ANY_TEXT, description=_ANY_TEXT, value=st.sampled_from(
     ["0.05", "0.2", "0", "1e-3", "3.5", "-1", "inf", "nan", " 0.04 "]))
 def test_validate_passing_means_run_cannot_refuse_a_pack(tmp_path_factory, source, notes,
