@@ -161,7 +161,9 @@ def _params(args: argparse.Namespace) -> int:
     try:
         pack = ParameterPack.green_book(args.vintage)
         if args.pack:
-            pack = pack.with_pack(args.pack)
+            pack = pack.with_pack(args.pack, encoding=args.encoding)
+            for note in pack.notes:
+                print(f"warning: {note}")
         if args.action == "list":
             print(f"Parameter tables ({pack.vintage}):")
             for name in pack.table_names():
@@ -218,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="table name (for 'show')")
     p.add_argument("--vintage", default="GB2026", help="parameter vintage (GB2026, GB2022)")
     p.add_argument("--pack", help="folder of a user parameter pack to layer on top")
+    p.add_argument("--encoding", help="the pack's encoding if it is not UTF-8 (e.g. cp1252)")
     p.set_defaults(handler=_params)
     for name, (help_text, add_arguments, handler) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)

@@ -240,7 +240,9 @@ def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def read_csv_records(path: Path, label: str, issues: Issues, *, encoding: str | None = None,
-                     declare: str = "'encoding: cp1252' in the pack's entry in the case"
+                     declare: str = "'encoding: cp1252' in the pack's entry in the case "
+                                    "('--encoding cp1252' for 'appraisal params'; "
+                                    "encoding='cp1252' in Python)"
                      ) -> list[tuple[int, list[str]]] | None:
     r"""Decode a pack CSV and split it into records, each with the line it starts on.
 
