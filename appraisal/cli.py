@@ -89,6 +89,9 @@ def summary_text(result) -> str:
     if unconfirmed:
         lines.append("Unconfirmed parameters used (check before relying on them): "
                      + ", ".join(unconfirmed))
+    for o in result.manifest.get("parameter_overrides") or []:
+        lines.append(f"User pack value: {o['table_name']} = {o['value']} from {o['origin']}, "
+                     f"replacing {o['replaced_value']} ({o['replaced_origin']})")
     for w in result.warnings:
         lines.append(f"warning: {w}")
     for name, payload in result.lenses.items():
@@ -140,6 +143,9 @@ def _validate(args: argparse.Namespace) -> int:
         return _fail(exc)
     for w in compiled.warnings:
         print(f"warning: {w}")
+    for row in compiled.pack.overrides():
+        print(f"User pack value: {row.table_name} = {row.value} from {row.origin}, "
+              f"replacing {row.replaced_value} ({row.replaced_origin})")
     print(f"{args.case}: valid ({len(case.options)} options, {len(case.lines)} lines, "
           f"{case.horizon_years} years from {case.base_year})")
     return 0
@@ -159,7 +165,9 @@ def _params(args: argparse.Namespace) -> int:
     try:
         pack = ParameterPack.green_book(args.vintage)
         if args.pack:
-            pack = pack.with_pack(args.pack)
+            pack = pack.with_pack(args.pack, encoding=args.encoding)
+            for note in pack.notes:
+                print(f"warning: {note}")
         if args.action == "list":
             print(f"Parameter tables ({pack.vintage}):")
             for name in pack.table_names():
@@ -227,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="table name (for 'show')")
     p.add_argument("--vintage", default="GB2026", help="parameter vintage (GB2026, GB2022)")
     p.add_argument("--pack", help="folder of a user parameter pack to layer on top")
+    p.add_argument("--encoding", help="the pack's encoding if it is not UTF-8 (e.g. cp1252)")
     p.set_defaults(handler=_params)
     for name, (help_text, add_arguments, handler) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)

@@ -141,6 +141,11 @@ def schedule_rates(
     t = np.arange(1, horizon + 1)
     rates = np.full(horizon, np.nan)
     for band in bands:
+        if isinstance(band.value, str) or not np.isfinite(band.value) or band.value <= -1:
+            msg = (f"discount schedule {schedule!r} has the rate {band.value!r} at "
+                   f"{band.origin or 'a row without origin'}: a rate must be a finite number "
+                   "greater than -1 (e.g. 0.035 for 3.5%)")
+            raise ParameterError(msg)
         lo = int(band.get("from_t"))
         hi_text = band.get("to_t")
         hi = int(hi_text) if hi_text else np.iinfo(np.int64).max

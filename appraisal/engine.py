@@ -160,11 +160,12 @@ def load_pack(case: Case) -> ParameterPack:
     'GB2026'
     """
     pack = ParameterPack.green_book(case.vintage)
-    for folder in case.packs:
+    encodings = case.pack_encodings or ("",) * len(case.packs)
+    for folder, encoding in zip(case.packs, encodings, strict=True):
         p = Path(folder)
         if not p.is_absolute() and case.base_dir:
             p = Path(case.base_dir) / p
-        pack = pack.with_pack(p)
+        pack = pack.with_pack(p, encoding=encoding or None)
     return pack.allowing(case.allow_unconfirmed)
 
 
@@ -303,6 +304,7 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
     """
     pack = pack or load_pack(case)
     issues = Issues()
+    issues.extend(pack.notes)
     years = np.arange(case.base_year, case.base_year + case.horizon_years)
     T = years.size
     options = tuple(o.name for o in case.options)

@@ -363,6 +363,8 @@ class Case:
     prices: PriceAssumptions = field(default_factory=PriceAssumptions)
     allow_unconfirmed: tuple[str, ...] = ()
     packs: tuple[str, ...] = ()
+    #: The declared encoding of each of :attr:`packs` (``""``: UTF-8, with or without BOM).
+    pack_encodings: tuple[str, ...] = ()
     sections: Mapping[str, Any] = field(default_factory=dict)
     source_path: str = ""
     source_sha256: str = ""

@@ -54,6 +54,10 @@ def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[s
         "parameter_vintage": case.vintage,
         "parameter_packs": list(compiled.pack.sources),
         "unconfirmed_parameters_used": unconfirmed,
+        "parameter_overrides": [
+            {"table_name": r.table_name, **dict(r.key), "value": r.value, "origin": r.origin,
+             "replaced_value": r.replaced_value, "replaced_origin": r.replaced_origin}
+            for r in compiled.pack.overrides()],
         "unit_value_packs": [
             {"name": name, "file": pack.path.replace("\\", "/").rsplit("/", 1)[-1],
              "sha256": pack.sha256}

@@ -644,7 +644,7 @@ def build_case(
     params = ck.mapping(root.get("parameters", {}), ("parameters",), "'parameters'") or {}
     ck.unknown_keys(params, ("allow_unconfirmed", "packs"), ("parameters",))
     allow = _string_list(ck, params.get("allow_unconfirmed"), ("parameters", "allow_unconfirmed"))
-    packs = _string_list(ck, params.get("packs"), ("parameters", "packs"))
+    packs, pack_encodings = _pack_list(ck, params.get("packs"), ("parameters", "packs"))
     options = _build_options(ck, root.get("options"))
     if "options" not in root:
         ck.error(("options",), "missing", "'options' is required",
@@ -670,6 +670,7 @@ def build_case(
     }
     conventions["public_budget_agencies"] = _public_budget(
         ck, root, conventions["bcr_definition"], lines)
+    _check_parameter_packs(ck, packs, pack_encodings, base_dir, conventions["vintage"])
     issues.raise_if_errors(source)
     return Case(
         schema_version=version or SCHEMA_VERSION,
@@ -681,6 +682,7 @@ def build_case(
         prices=prices,
         allow_unconfirmed=tuple(allow),
         packs=tuple(packs),
+        pack_encodings=tuple(pack_encodings),
         options=tuple(options),
         lines=tuple(lines),
         sections=sections,
@@ -751,6 +753,54 @@ def _public_budget(ck: _Checker, root: Mapping[str, Any], definition: str | None
                          "set 'value_type: fiscal' for a cost to the public sector, or "
                          "'economic' / 'social' for a cost borne by others")
     return tuple(agencies)
+
+
+def _pack_list(ck: _Checker, raw: Any, path: Path) -> tuple[list[str], list[str]]:
+    """Parameter pack folders: each a folder name, or ``{path: folder, encoding: codec}``."""
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        ck.error(path, "wrong-type", "'packs' must be a list of folders",
+                 "write 'packs: [my_pack]' or 'packs: [{path: my_pack, encoding: cp1252}]'")
+        return [], []
+    folders: list[str] = []
+    encodings: list[str] = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str) and item.strip():
+            folders.append(item)
+            encodings.append("")
+            continue
+        data = ck.mapping(item, (*path, i), "a parameter pack (a folder, or a mapping with "
+                          "'path' and 'encoding')")
+        if data is None:
+            continue
+        ck.unknown_keys(data, ("path", "encoding"), (*path, i))
+        folder = ck.text(data, "path", (*path, i), required=True)
+        if folder:
+            folders.append(folder)
+            encodings.append(ck.text(data, "encoding", (*path, i)) or "")
+    return folders, encodings
+
+
+def _check_parameter_packs(ck: _Checker, packs: list[str], encodings: list[str],
+                           base_dir: Any, vintage: str | None) -> None:
+    """Read each parameter pack as strictly as the case; its errors join the case's."""
+    from appraisal.parameters import VINTAGES, ParameterPack
+
+    pack = ParameterPack.green_book(vintage if vintage in VINTAGES else VINTAGES[0])
+    for i, (folder, encoding) in enumerate(zip(packs, encodings, strict=True)):
+        p = FilePath(folder)
+        if not p.is_absolute() and base_dir is not None:
+            p = FilePath(base_dir) / p
+        declare = (f"'packs: [{{path: {folder}, encoding: cp1252}}]' under 'parameters' in "
+                   "the case")
+        pack, found = pack.layer(p, encoding=encoding or None, declare=declare)
+        for issue in found.errors:
+            where = issue.location if issue.code != "not-found" else ck.locate(
+                ("parameters", "packs", i))
+            ck.issues.error(issue.code, f"parameter pack '{folder}': {issue.message}",
+                            location=where, field=f"parameters.packs[{i}]: {issue.field}",
+                            fix=issue.fix)
 
 
 def _string_list(ck: _Checker, raw: Any, path: Path) -> list[str]:

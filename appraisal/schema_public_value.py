@@ -89,7 +89,7 @@ OUTCOME_KEYS = ("engagement", "success", "quantity_per_outcome", "deadweight",
                 "drop_off", "source")
 _FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
             "attribution_to_others", "drop_off")
-_PACK_KEYS = ("name", "path", "shipped", "sheet", "header_row", "columns")
+_PACK_KEYS = ("name", "path", "shipped", "sheet", "header_row", "columns", "encoding")
 _DIST_KEYS = ("grouping", "groups", "incomes", "income_source", "households",
               "reference_income", "eta", "weight_wellbeing", "weights", "weights_source")
 
@@ -131,7 +131,8 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
                 pack = load_unit_values(
                     p, name=name, sheet=ck.text(data, "sheet", ipath) or None,
                     header_row=ck.integer(data, "header_row", ipath, default=1, minimum=1) or 1,
-                    columns={str(k): str(v) for k, v in columns.items()})
+                    columns={str(k): str(v) for k, v in columns.items()},
+                    encoding=ck.text(data, "encoding", ipath) or None)
         except AppraisalValidationError as exc:
             for issue in exc.issues:
                 ck.issues.error(issue.code, f"unit-value pack '{name}': {issue.message}",

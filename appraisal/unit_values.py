@@ -26,7 +26,6 @@ database's own headings (``Cost code``, ``Fiscal cost`` ...) can be used as they
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import math
@@ -39,7 +38,7 @@ from typing import Any
 
 from appraisal._resources import data_dir
 from appraisal.errors import Issues, ParameterError
-from appraisal.parameters import ParameterRow
+from appraisal.parameters import PACK_TEXT_CHARS, ParameterRow, check_text, read_csv_records
 
 __all__ = [
     "OPTIONAL_COLUMNS",
@@ -149,7 +148,8 @@ class UnitValuePack:
             table_name=self.table_name, key=(("code", row.code),), value=row.value,
             unit=f"£ per {row.unit}", price_year=row.price_year, source=row.source,
             edition=row.edition or Path(self.path).name, table=row.agency,
-            confidence=row.confidence, vintages=(), notes=notes, origin=row.location)
+            confidence=row.confidence, vintages=(), notes=notes, origin=row.location,
+            pack="unit-value pack")
 
     def to_frame(self):
         """The pack as a pandas DataFrame, one row per code."""
@@ -176,6 +176,12 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
         bad = True
         issues.error(code_, message, location=where(column), field=column, fix=fix)
 
+    for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        # the unit is written as '£ per UNIT': leave room for the prefix
+        limit = PACK_TEXT_CHARS - 10 if column == "unit" else PACK_TEXT_CHARS
+        if column != "value" and not check_text(_text(raw.get(column)), where(column), column,
+                                                issues, limit=limit):
+            bad = True
     if not code:
         error("code", "missing", "'code' is empty", "give every unit value a code")
     value_raw = raw.get("value")
@@ -237,6 +243,13 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
     if schedule not in ("", "standard", "health"):
         error("schedule", "bad-choice", f"'schedule' must be standard, health or empty "
               f"(got {schedule!r})")
+    joined = len("; ".join(x for x in (_text(raw.get("description")),
+                                      f"licence: {_text(raw.get('licence'))}",
+                                      _text(raw.get("notes"))) if x))
+    if not bad and joined > PACK_TEXT_CHARS:
+        error("description", "text-too-long", f"'description', 'licence' and 'notes' together "
+              f"are {joined:,} characters; they are written to the results as one text, "
+              f"which may hold at most {PACK_TEXT_CHARS:,}", "shorten them")
     if bad:
         return None
     return UnitValueRow(
@@ -246,7 +259,7 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
         cashable=cashable, source=_text(raw.get("source")), licence=_text(raw.get("licence")),
         confidence=confidence, schedule=schedule, edition=_text(raw.get("edition")),
         notes=_text(raw.get("notes")),
-        location=where("code"))
+        location=where(""))
 
 
 def _check_header(header: list[str], columns: Mapping[str, str], where_header: Any,
@@ -269,26 +282,39 @@ def _check_header(header: list[str], columns: Mapping[str, str], where_header: A
     return found
 
 
-def _read_csv(path: Path, columns: Mapping[str, str], issues: Issues) -> list[UnitValueRow]:
+def _read_csv(path: Path, columns: Mapping[str, str], issues: Issues,
+              encoding: str | None = None) -> list[UnitValueRow]:
     rows: list[UnitValueRow] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        issues.error("encoding", "the pack is not UTF-8 text", location=path.name,
-                     fix="save the CSV as UTF-8")
+    records = read_csv_records(
+        path, path.name, issues, encoding=encoding,
+        declare="'encoding: cp1252' in the pack's entry under 'unit_value_packs' (or "
+                "load_unit_values(..., encoding='cp1252'))")
+    if records is None:
         return rows
-    records = list(csv.reader(text.splitlines()))
-    if not records:
-        issues.error("empty", "the pack is empty", location=f"{path.name}:1")
-        return rows
-    found = _check_header(records[0], columns, f"{path.name}:1", issues)
+    header_line, header = records[0]
+    for i, name in enumerate(header, start=1):
+        check_text(name, f"{path.name}:{header_line}:{i}", "header", issues)
+    found = _check_header(header, columns, f"{path.name}:{header_line}", issues)
     if found is None:
         return rows
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in records[1:]:
+        if len(record) != len(header):
+            column = min(len(record), len(header)) + 1
+            issues.error("ragged-row", f"the row has {len(record)} fields but the header has "
+                         f"{len(header)}", location=f"{path.name}:{number}:{column}",
+                         field="row", fix="quote fields that hold a comma, and give every row "
+                         "one field per column")
+            continue
         if not any(cell.strip() for cell in record):
             continue
-        raw = {k: (record[i] if i < len(record) else "") for k, i in found.items()}
-        row = _parse_row(raw, lambda column, n=number: f"{path.name}:{n}", issues)
+        raw = {k: record[i] for k, i in found.items()}
+
+        def where(column: str, n: int = number) -> str:
+            if column in found:
+                return f"{path.name}:{n}:{found[column] + 1}"
+            return f"{path.name}:{n}"
+
+        row = _parse_row(raw, where, issues)
         if row is not None:
             rows.append(row)
     return rows
@@ -333,7 +359,7 @@ def _read_xlsx(path: Path, columns: Mapping[str, str], sheet: str | None, header
         raw = {k: (record[i] if i < len(record) else None) for k, i in found.items()}
 
         def where(column: str, n: int = number) -> str:
-            return f"{ws.title}!{_column_letter(found.get(column, 0))}{n}"
+            return f"{ws.title}!{_column_letter(found.get(column, found['code']))}{n}"
 
         row = _parse_row(raw, where, issues)
         if row is not None:
@@ -348,6 +374,7 @@ def load_unit_values(
     sheet: str | None = None,
     header_row: int = 1,
     columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
 ) -> UnitValuePack:
     """Load a unit-value pack from a CSV file or a workbook (``.xlsx``).
 
@@ -363,6 +390,10 @@ def load_unit_values(
         Workbook row holding the column headings (databases often have a title block).
     columns : mapping, optional
         Our column name -> the heading used in the file, e.g. ``{"code": "Cost code"}``.
+    encoding : str, optional
+        A CSV's encoding if it is not UTF-8 (e.g. ``cp1252`` for Windows "ANSI" files).
+        UTF-8 is read with or without a byte-order mark; anything else undeclared is
+        refused, located at the first byte that is not UTF-8.
 
     Returns
     -------
@@ -372,7 +403,9 @@ def load_unit_values(
     ------
     AppraisalValidationError
         Every problem found (missing columns, a value or price year missing or malformed,
-        duplicate codes ...), each located at ``file.csv:row`` or ``Sheet!Cell``.
+        duplicate codes, rows with too many or too few fields, control characters or texts
+        over 32,767 characters ...), each located at ``file.csv:line:column`` or
+        ``Sheet!Cell``.
 
     Examples
     --------
@@ -392,7 +425,7 @@ def load_unit_values(
     if suffix in (".xlsx", ".xlsm"):
         rows = _read_xlsx(p, mapping, sheet, header_row, issues)
     elif suffix == ".csv":
-        rows = _read_csv(p, mapping, issues)
+        rows = _read_csv(p, mapping, issues, encoding)
     else:
         issues.error("file-type", f"cannot read '{p.suffix}' unit-value packs", location=p.name,
                      fix="give a .csv file or an .xlsx workbook")

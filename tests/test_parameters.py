@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from appraisal._resources import data_dir
-from appraisal.errors import ParameterError, UnconfirmedParameterError
+from appraisal.errors import AppraisalValidationError, ParameterError, UnconfirmedParameterError
 from appraisal.parameters import (
     DEFAULT_VINTAGE,
     PROVENANCE_COLUMNS,
@@ -132,7 +132,9 @@ def test_a_user_pack_replaces_and_extends(tmp_path):
 def test_a_user_pack_row_without_a_source_is_refused_with_its_location(tmp_path):
     (tmp_path / "discount_schedules.csv").write_text(
         HEADER + "standard,0,30,0.04,rate,,,2026,T1,C,GB2026,\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"discount_schedules.csv:2: 'source' is empty"):
+    with pytest.raises(AppraisalValidationError,
+                       match=r"discount_schedules.csv:2:7: error \[missing\] source: 'source' "
+                             r"is empty"):
         ParameterPack.green_book().with_pack(tmp_path)
 
 
@@ -140,20 +142,22 @@ def test_a_user_pack_with_a_bad_confidence_or_no_vintage_is_refused(tmp_path):
     (tmp_path / "discount_schedules.csv").write_text(
         HEADER + "standard,0,30,0.04,rate,,src,2026,T1,high,GB2026,\n"
                  "standard,31,75,0.04,rate,,src,2026,T1,C,,\n", encoding="utf-8")
-    with pytest.raises(ParameterError) as info:
+    with pytest.raises(AppraisalValidationError) as info:
         ParameterPack.green_book().with_pack(tmp_path)
-    assert ":2: 'confidence' must be one of C, C2, U (got 'high')" in str(info.value)
-    assert ":3: 'vintages' is empty" in str(info.value)
+    assert ":2:10: error [bad-choice] confidence: 'confidence' must be one of C, C2, U " \
+        "(got 'high')" in str(info.value)
+    assert ":3:11: error [missing] vintages: 'vintages' is empty" in str(info.value)
 
 
 def test_a_user_pack_missing_provenance_columns_is_refused(tmp_path):
     (tmp_path / "mine.csv").write_text("name,value\nx,1\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"missing the column\(s\) unit, price_year"):
+    with pytest.raises(AppraisalValidationError,
+                       match=r"mine.csv:1: .*missing the column\(s\) unit, price_year"):
         ParameterPack.green_book().with_pack(tmp_path)
 
 
 def test_a_missing_pack_folder_is_refused(tmp_path):
-    with pytest.raises(ParameterError, match=r"folder not found"):
+    with pytest.raises(AppraisalValidationError, match=r"folder not found"):
         ParameterPack.green_book().with_pack(tmp_path / "nope")
 
 

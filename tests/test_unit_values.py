@@ -96,7 +96,7 @@ def test_bad_rows_are_located_at_their_row(tmp_path, change, where, text):
     with pytest.raises(AppraisalValidationError) as err:
         load_unit_values(path)
     issue = next(i for i in err.value.issues if i.field == where)
-    assert issue.location == "p.csv:3"
+    assert issue.location == f"p.csv:3:{HEADER.index(where) + 1}"  # line:column
     assert text in issue.message + issue.fix
 
 
@@ -110,7 +110,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
                                                                 "price_year": ""}])
     with pytest.raises(AppraisalValidationError) as err:
         load_unit_values(path)
-    assert {i.location for i in err.value.issues} == {"p.csv:2", "p.csv:3"}
+    assert {i.location for i in err.value.issues} == {"p.csv:2:4", "p.csv:3:5"}
 
 
 def test_workbook_with_a_title_block_and_own_headings(tmp_path):
@@ -175,7 +175,7 @@ def test_a_broken_pack_in_a_case_is_reported_at_the_pack_row(tmp_path):
     with pytest.raises(AppraisalValidationError) as err:
         build_case(_case_data(unit_value_packs=[{"path": "p.csv"}]), base_dir=tmp_path)
     issue = err.value.issues[0]
-    assert issue.location == "p.csv:2"
+    assert issue.location == "p.csv:2:5"  # line 2, column 5 (price_year)
     assert issue.field.startswith("unit_value_packs[0]")
 
 
