@@ -1,6 +1,7 @@
 """The README's commands work as written: the Quickstart says how to run the installed
-command, every ``appraisal`` command line parses, those on the shipped examples run (with
-their outputs redirected outside the repository), and the Python section runs."""
+command, every ``appraisal`` command line (in README.md and docs/*.md) parses, those on the
+shipped examples run (with their outputs redirected outside the repository), and the
+economists' Python section runs."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from appraisal.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(?:sh|console)\n(.*?)```", TEXT, re.S)
+DOCS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md"))]
+BLOCKS = [block for text in (TEXT, *DOCS)
+          for block in re.findall(r"```(?:sh|console)\n(.*?)```", text, re.S)]
 COMMANDS = [line.removeprefix("$ ").split("  #")[0].strip()
             for block in BLOCKS for line in block.splitlines()
             if line.removeprefix("$ ").startswith("appraisal ")]
@@ -56,7 +59,8 @@ def test_commands_on_the_shipped_examples_run_outside_the_repository(command, tm
 
 
 def test_the_python_section_runs(monkeypatch):
-    code = re.search(r"```python\n(.*?)```", _section("Python"), re.S).group(1)
+    section = _section("For economists: Python and notebooks")
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
     exec(compile(code, "README.md (Python)", "exec"), namespace)
