@@ -382,6 +382,20 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed version only when asked (not for every command)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        parser.exit(message=f"appraisal {_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -389,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Green Book public-value appraisal: validate a case, run it, and write "
                     "results.",
     )
-    parser.add_argument("--version", action="version", version=f"appraisal {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         p = sub.add_parser(name, help=command.help, description=command.description,
