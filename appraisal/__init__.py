@@ -35,11 +35,6 @@ from appraisal.errors import (
     UnconfirmedParameterError,
     UnsafeInputError,
 )
-from appraisal.io.convert import convert_case
-from appraisal.io.excel_diff import workbook_changes
-from appraisal.io.excel_read import read_case_workbook
-from appraisal.io.excel_results import write_results_workbook
-from appraisal.io.excel_template import write_template
 from appraisal.io.load import example_path, load_case
 from appraisal.model import Case, Line, Option, Profile
 from appraisal.parameters import ParameterPack
@@ -51,6 +46,36 @@ from appraisal.valuation import additionality_factor, outcome_chain
 # Lenses that add case sections and result payloads register themselves on import.
 import appraisal.mca.lens  # isort: skip
 import appraisal.uncertainty.lens  # noqa: F401  isort: skip
+
+#: Names whose modules (the Excel front end) are imported on first use, PEP 562: they are
+#: in ``__all__`` and ``dir(appraisal)`` like the others, but ``import appraisal`` does not
+#: load them.
+_LAZY = {
+    "convert_case": "appraisal.io.convert",
+    "read_case_workbook": "appraisal.io.excel_read",
+    "workbook_changes": "appraisal.io.excel_diff",
+    "write_results_workbook": "appraisal.io.excel_results",
+    "write_template": "appraisal.io.excel_template",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a lazily loaded public name on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'appraisal' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 
 __all__ = [
     "AppraisalError",

@@ -14,22 +14,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
-from appraisal.cba import NET_SAVING
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
-__all__ = ["COMMANDS", "RUN_HOOKS", "Interrupted", "main"]
-
-#: Extra sub-commands registered by lenses and front ends:
-#: name -> (help, add_arguments(parser), handler(args) -> exit code).
-COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
-
-#: Hooks for ``run`` and ``validate``: (add_arguments(parser), notes(args) -> lines to
-#: print after the case is read). The Excel front end adds ``--against`` this way.
-RUN_HOOKS: list[tuple[Callable, Callable]] = []
-
-#: Modules that register commands, outputs and hooks when the parser is built.
-_FRONT_ENDS = ("appraisal.io.excel_cli", "appraisal.report.cli", "appraisal.uncertainty.cli")
+__all__ = ["COMMANDS", "RUN_HOOKS", "Command", "Interrupted", "main"]
 
 
 def _money(x: float | None, millions: bool = False) -> str:
@@ -44,6 +33,7 @@ def summary_text(result) -> str:
 
     Labels come from :data:`appraisal.headline.LABELS`, the same as in every other output.
     """
+    from appraisal.cba import NET_SAVING
     from appraisal.headline import headline, headline_lines
 
     cf = result.case.counterfactual.name
@@ -115,6 +105,8 @@ def _print_notes(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import appraisal.io.excel  # results.xlsx in the outputs
+    import appraisal.report.cli  # noqa: F401  (report.html, after results.xlsx)
     from appraisal.io.load import load_case
     from appraisal.io.outputs import write_outputs
     from appraisal.pipeline import evaluate
@@ -198,49 +190,227 @@ def _version() -> str:
         return "0+unknown"
 
 
+# --- the sub-commands: one static table ---------------------------------------------------
+# Argument definitions are plain argparse; every handler imports its module when it runs,
+# so ``appraisal --help`` imports neither the engine nor pandas, scipy, openpyxl or jinja2.
+
+
+def _case_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="case file (.yaml or .xlsx)")
+
+
+def _change_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--against PREVIOUS`` for ``run`` and ``validate`` (the Excel front end's notes)."""
+    parser.add_argument("--against", metavar="PREVIOUS",
+                        help="report which inputs changed against this earlier case file "
+                             "(.xlsx or .yaml)")
+
+
+def _change_notes(args: argparse.Namespace) -> list[str]:
+    from appraisal.io.excel_cli import change_notes
+
+    return change_notes(args)
+
+
+#: Hooks for ``run`` and ``validate``: (add_arguments(parser), notes(args) -> lines to
+#: print after the case is read). The Excel front end's ``--against`` and change notes.
+RUN_HOOKS: list[tuple[Callable, Callable]] = [(_change_arguments, _change_notes)]
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    _case_arguments(parser)
+    parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+    for add_arguments, _ in RUN_HOOKS:
+        add_arguments(parser)
+
+
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    _case_arguments(parser)
+    for add_arguments, _ in RUN_HOOKS:
+        add_arguments(parser)
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", "-o", default="demo-output", help="output folder "
+                        "(default: demo-output)")
+    parser.add_argument("--example", default="prevention", choices=("prevention", "capital",
+                                                                    "minimal"))
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+
+
+def _params_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("list", "show"))
+    parser.add_argument("name", nargs="?", help="table name (for 'show')")
+    parser.add_argument("--vintage", default="GB2026", help="parameter vintage (GB2026, GB2022)")
+    parser.add_argument("--pack", help="folder of a user parameter pack to layer on top")
+    parser.add_argument("--encoding", help="the pack's encoding if it is not UTF-8 (e.g. cp1252)")
+
+
+def _template_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--out", required=True, help="workbook to write (.xlsx)")
+    parser.add_argument("--from", dest="source", help="fill it from this case (.yaml or .xlsx)")
+    parser.add_argument("--years", type=int, default=None,
+                        help="year columns of a blank template (default 60)")
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+def _convert_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="case to convert (.yaml, .yml or .xlsx)")
+    parser.add_argument("target", help="file to write (.xlsx, .yaml or .yml)")
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    _case_arguments(parser)
+    parser.add_argument("--out", "-o", required=True, help="the HTML file to write")
+    parser.add_argument("--force", action="store_true", help="replace the file if it exists")
+    parser.add_argument("--template-dir", help="folder of templates that override the "
+                        "bundled ones, file by file (e.g. only report.css)")
+
+
+_MORRIS_DEFAULT = 20
+
+
+def _uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="case file (.yaml or .xlsx) with an 'uncertainty:' section")
+    parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
+    parser.add_argument("--draws", type=int, default=None,
+                        help="Monte Carlo draws (default: the case's 'draws')")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (default: the "
+                        "case's 'seed')")
+    parser.add_argument("--sobol", type=int, default=None, metavar="N",
+                        help="Sobol indices with N base samples (a power of 2)")
+    parser.add_argument("--morris", type=int, nargs="?", const=_MORRIS_DEFAULT, default=None,
+                        metavar="TRAJECTORIES", help="Morris screening (default "
+                        f"{_MORRIS_DEFAULT} trajectories)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="K",
+                       help="evaluate chunks in K local processes")
+    where.add_argument("--dask", nargs="?", const="dask", default=None, metavar="ADDRESS",
+                       help="evaluate chunks on Dask: a local cluster, or the scheduler at "
+                            "ADDRESS (tcp://host:port)")
+    parser.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                        help="seconds to wait for the Dask scheduler at ADDRESS "
+                             "(default: 10)")
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+
+
+def _template(args: argparse.Namespace) -> int:
+    from appraisal.io.excel_cli import _template as handle
+
+    return handle(args)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from appraisal.io.excel_cli import _convert as handle
+
+    return handle(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from appraisal.report.cli import _report as handle
+
+    return handle(args)
+
+
+def _uncertainty(args: argparse.Namespace) -> int:
+    from appraisal.uncertainty.cli import handle
+
+    return handle(args)
+
+
+class Command(NamedTuple):
+    """One sub-command: its one-line help, description, example, arguments and handler."""
+
+    help: str
+    description: str
+    example: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+
+
+#: Every sub-command, in the order ``appraisal --help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        "appraise a case and write results into a folder",
+        "Appraise a case (every lens it declares, its uncertainty section too) and write "
+        "results.json,\nCSV tables, results.xlsx and report.html into a folder, all or "
+        "nothing; then print a summary.",
+        "appraisal run data/examples/minimal.yaml --out results",
+        _run_arguments, _run),
+    "validate": Command(
+        "check a case and report every problem; writes nothing",
+        "Read a case and check it against the schema and the parameter pack; print every "
+        "problem\nwith its file:line and a fix. Writes nothing.",
+        "appraisal validate data/examples/minimal.yaml",
+        _validate_arguments, _validate),
+    "demo": Command(
+        "run an embedded example case end to end",
+        "Run one of the embedded example cases end to end, as 'appraisal run' would.",
+        "appraisal demo --example minimal --out demo-output",
+        _demo_arguments, _demo),
+    "params": Command(
+        "list parameter tables or show one, with sources",
+        "List the Green Book parameter tables of a vintage, or show one table's values with "
+        "their\nunit, source, edition, table and confidence.",
+        "appraisal params show discount_schedules",
+        _params_arguments, _params),
+    "template": Command(
+        "write the input workbook (blank, or --from a case)",
+        "Write the Excel input workbook: blank, or filled in from an existing case.",
+        "appraisal template -o case.xlsx --from data/examples/minimal.yaml",
+        _template_arguments, _template),
+    "convert": Command(
+        "convert a case between YAML and a workbook",
+        "Convert a case between YAML (.yaml, .yml) and the Excel workbook (.xlsx), either "
+        "way.",
+        "appraisal convert data/examples/minimal.yaml minimal.xlsx",
+        _convert_arguments, _convert),
+    "report": Command(
+        "appraise a case and write its HTML business-case report",
+        "Appraise a case and write its HTML business-case report (one self-contained "
+        "file).",
+        "appraisal report data/examples/minimal.yaml -o report.html",
+        _report_arguments, _report),
+    "uncertainty": Command(
+        "scenarios, tornado, switching values, Monte Carlo, Sobol and value of information",
+        "Run every uncertainty analysis of a case with an 'uncertainty:' section and write\n"
+        "uncertainty.json and CSV tables into a folder, all or nothing.",
+        "appraisal uncertainty data/examples/early_help_prevention.yaml --out unc --sobol 1024",
+        _uncertainty_arguments, _uncertainty),
+}
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed version only when asked (not for every command)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        parser.exit(message=f"appraisal {_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    import importlib
-
-    for module in _FRONT_ENDS:
-        importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="appraisal",
         description="Green Book public-value appraisal: validate a case, run it, and write "
                     "results.",
     )
-    parser.add_argument("--version", action="version", version=f"appraisal {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("run", help="appraise a case and write results into a folder")
-    p.add_argument("case", help="case file (.yaml or .xlsx)")
-    p.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
-    p.add_argument("--force", action="store_true", help="replace existing output files")
-    p.set_defaults(handler=_run)
-    run_parser = p
-    p = sub.add_parser("validate", help="check a case and report every problem; writes nothing")
-    p.add_argument("case", help="case file (.yaml or .xlsx)")
-    p.set_defaults(handler=_validate)
-    for add_arguments, _ in RUN_HOOKS:
-        add_arguments(run_parser)
-        add_arguments(p)
-    p = sub.add_parser("demo", help="run an embedded example case end to end")
-    p.add_argument("--out", "-o", default="demo-output", help="output folder "
-                   "(default: demo-output)")
-    p.add_argument("--example", default="prevention", choices=("prevention", "capital",
-                                                               "minimal"))
-    p.add_argument("--force", action="store_true", help="replace existing output files")
-    p.set_defaults(handler=_demo)
-    p = sub.add_parser("params", help="list parameter tables or show one, with sources")
-    p.add_argument("action", choices=("list", "show"))
-    p.add_argument("name", nargs="?", help="table name (for 'show')")
-    p.add_argument("--vintage", default="GB2026", help="parameter vintage (GB2026, GB2022)")
-    p.add_argument("--pack", help="folder of a user parameter pack to layer on top")
-    p.add_argument("--encoding", help="the pack's encoding if it is not UTF-8 (e.g. cp1252)")
-    p.set_defaults(handler=_params)
-    for name, (help_text, add_arguments, handler) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
-        add_arguments(p)
-        p.set_defaults(handler=handler)
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.description,
+                           epilog=f"Example:\n  {command.example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_arguments(p)
+        p.set_defaults(handler=command.handler)
     return parser
 
 

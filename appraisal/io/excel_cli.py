@@ -1,4 +1,4 @@
-"""Command-line commands of the Excel front end, registered in :data:`appraisal.cli.COMMANDS`.
+"""Command-line commands of the Excel front end (listed in :data:`appraisal.cli.COMMANDS`).
 
 ``appraisal template -o case.xlsx [--from CASE] [--years N] [--force]``
     write the input workbook, blank or filled from a case.
@@ -7,8 +7,8 @@
 
 For ``run`` and ``validate``, :func:`add_change_arguments` adds ``--against PREVIOUS`` and
 :func:`change_notes` lists the inputs that changed since the workbook was written (or
-against the previous file); ``appraisal.cli`` calls them (see :data:`RUN_HOOK`).
-Importing this module also registers ``results.xlsx`` as an output of every run.
+against the previous file); ``appraisal.cli`` imports this module only when a command
+needs it. Importing this module also registers ``results.xlsx`` as an output of every run.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import appraisal.io.excel  # noqa: F401  (registers the results.xlsx writer)
-from appraisal.cli import COMMANDS
+from appraisal.cli import _change_arguments as add_change_arguments
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
 __all__ = ["RUN_HOOK", "add_change_arguments", "change_notes"]
@@ -31,14 +31,6 @@ def _fail(exc: Exception) -> int:
     if isinstance(exc, AppraisalValidationError):
         print("Nothing was written.", file=sys.stderr)
     return 1
-
-
-def _template_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-o", "--out", required=True, help="workbook to write (.xlsx)")
-    parser.add_argument("--from", dest="source", help="fill it from this case (.yaml or .xlsx)")
-    parser.add_argument("--years", type=int, default=None,
-                        help="year columns of a blank template (default 60)")
-    parser.add_argument("--force", action="store_true", help="replace an existing file")
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -66,12 +58,6 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", help="case to convert (.yaml, .yml or .xlsx)")
-    parser.add_argument("target", help="file to write (.xlsx, .yaml or .yml)")
-    parser.add_argument("--force", action="store_true", help="replace an existing file")
-
-
 def _convert(args: argparse.Namespace) -> int:
     from appraisal.io.convert import convert_case
 
@@ -81,13 +67,6 @@ def _convert(args: argparse.Namespace) -> int:
         return _fail(exc)
     print(f"Converted {args.source} to {written}")
     return 0
-
-
-def add_change_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--against PREVIOUS`` to a ``run`` or ``validate`` parser."""
-    parser.add_argument("--against", metavar="PREVIOUS",
-                        help="report which inputs changed against this earlier case file "
-                             "(.xlsx or .yaml)")
 
 
 def change_notes(args: argparse.Namespace) -> list[str]:
@@ -123,20 +102,3 @@ def change_notes(args: argparse.Namespace) -> list[str]:
 
 #: What ``appraisal.cli`` needs for ``run`` and ``validate``: (add_arguments, notes).
 RUN_HOOK = (add_change_arguments, change_notes)
-
-COMMANDS.setdefault("template", ("write the input workbook (blank, or --from a case)",
-                                 _template_arguments, _template))
-COMMANDS.setdefault("convert", ("convert a case between YAML and a workbook",
-                                _convert_arguments, _convert))
-
-
-def _register_run_hook() -> None:
-    """Add :data:`RUN_HOOK` to ``appraisal.cli.RUN_HOOKS`` when the CLI offers it."""
-    from appraisal import cli
-
-    hooks = getattr(cli, "RUN_HOOKS", None)
-    if hooks is not None and RUN_HOOK not in hooks:
-        hooks.append(RUN_HOOK)
-
-
-_register_run_hook()

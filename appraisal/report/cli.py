@@ -1,14 +1,13 @@
 """The ``appraisal report`` command, and ``report.html`` in every run's outputs.
 
-Importing this module (``appraisal.cli`` does, through its front-end list) registers:
-
-- ``appraisal report CASE -o report.html [--force] [--template-dir DIR]`` in
-  :data:`appraisal.cli.COMMANDS`: appraise the case and write its business-case
-  report. Invalid input exits with status 1, every problem printed and nothing
-  written; an existing file is refused without ``--force``.
-- :func:`write_report_output` in :data:`appraisal.io.outputs.OUTPUT_WRITERS`, so
-  ``appraisal run`` and ``appraisal demo`` also write ``report.html`` beside
-  ``results.json``.
+- ``appraisal report CASE -o report.html [--force] [--template-dir DIR]`` (listed in
+  :data:`appraisal.cli.COMMANDS`, which imports this module when the command runs):
+  appraise the case and write its business-case report. Invalid input exits with
+  status 1, every problem printed and nothing written; an existing file is refused
+  without ``--force``.
+- Importing this module registers :func:`write_report_output` in
+  :data:`appraisal.io.outputs.OUTPUT_WRITERS`, so ``appraisal run`` and ``appraisal demo``
+  (which import it) also write ``report.html`` beside ``results.json``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from appraisal.cli import COMMANDS
 from appraisal.errors import AppraisalError, AppraisalValidationError
 from appraisal.io.outputs import OUTPUT_WRITERS
 
@@ -64,14 +62,6 @@ def write_report_output(result: Any, stage: Path) -> list[str]:
     return [REPORT_NAME]
 
 
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("case", help="case file (.yaml or .xlsx)")
-    parser.add_argument("--out", "-o", required=True, help="the HTML file to write")
-    parser.add_argument("--force", action="store_true", help="replace the file if it exists")
-    parser.add_argument("--template-dir", help="folder of templates that override the "
-                        "bundled ones, file by file (e.g. only report.css)")
-
-
 def _report(args: argparse.Namespace) -> int:
     from appraisal.io.load import load_case
     from appraisal.pipeline import evaluate
@@ -106,7 +96,5 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS["report"] = ("appraise a case and write its HTML business-case report",
-                      _add_arguments, _report)
 if write_report_output not in OUTPUT_WRITERS:
     OUTPUT_WRITERS.append(write_report_output)

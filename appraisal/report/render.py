@@ -27,10 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from appraisal._resources import templates_dir
@@ -44,6 +42,10 @@ from appraisal.report.formatting import (
     format_percent,
     rounding_note,
 )
+
+if TYPE_CHECKING:  # jinja2 is imported when a report is rendered, not on import
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 from appraisal.report.schema import validate_context
 
 __all__ = [
@@ -152,6 +154,9 @@ def build_environment(template_dir: Path | None = None) -> ImmutableSandboxedEnv
     folders = [str(_bundled_templates())]
     if template_dir is not None:
         folders.insert(0, str(template_dir))
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=True,
@@ -249,6 +254,8 @@ def render_report(context: dict[str, Any], *,
     ...     print(len(err.issues), "problems, first:", err.issues[0].field)
     15 problems, first: meta.title
     """
+    import jinja2
+
     validate_context(context)
     env = build_environment(None if template_dir is None else _user_folder(template_dir))
     css = _stylesheet(env)

@@ -1,6 +1,6 @@
 """``appraisal uncertainty CASE --out DIR``: every uncertainty analysis of a case, to files.
 
-Registered in :data:`appraisal.cli.COMMANDS` on import::
+Listed in :data:`appraisal.cli.COMMANDS`, which imports this module when the command runs::
 
     appraisal uncertainty CASE --out DIR [--draws N] [--seed S] [--sobol N]
                           [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS]]
@@ -24,38 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import appraisal.uncertainty.lens  # noqa: F401  (registers the section and the lens hook)
-from appraisal.cli import COMMANDS
+from appraisal.cli import _uncertainty_arguments as add_arguments
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
 
 __all__ = ["add_arguments", "handle"]
-
-_MORRIS_DEFAULT = 20
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``appraisal uncertainty``."""
-    parser.add_argument("case", help="case file (.yaml or .xlsx) with an 'uncertainty:' section")
-    parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
-    parser.add_argument("--draws", type=int, default=None,
-                        help="Monte Carlo draws (default: the case's 'draws')")
-    parser.add_argument("--seed", type=int, default=None, help="root seed (default: the "
-                        "case's 'seed')")
-    parser.add_argument("--sobol", type=int, default=None, metavar="N",
-                        help="Sobol indices with N base samples (a power of 2)")
-    parser.add_argument("--morris", type=int, nargs="?", const=_MORRIS_DEFAULT, default=None,
-                        metavar="TRAJECTORIES", help="Morris screening (default "
-                        f"{_MORRIS_DEFAULT} trajectories)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=None, metavar="K",
-                       help="evaluate chunks in K local processes")
-    where.add_argument("--dask", nargs="?", const="dask", default=None, metavar="ADDRESS",
-                       help="evaluate chunks on Dask: a local cluster, or the scheduler at "
-                            "ADDRESS (tcp://host:port)")
-    parser.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
-                        help="seconds to wait for the Dask scheduler at ADDRESS "
-                             "(default: 10)")
-    parser.add_argument("--force", action="store_true", help="replace existing output files")
-
 
 def _argument_issues(args: argparse.Namespace) -> Issues:
     found = Issues()
@@ -148,8 +120,3 @@ def handle(args: argparse.Namespace) -> int:
     print("\n".join(result.summary_lines()))
     print(f"\nOutputs written to {out}: " + ", ".join(written))
     return 0
-
-
-COMMANDS["uncertainty"] = (
-    "scenarios, tornado, switching values, Monte Carlo, Sobol and value of information",
-    add_arguments, handle)

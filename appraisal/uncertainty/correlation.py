@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from appraisal.errors import Issues
 from appraisal.uncertainty.distributions import Locator, PathKey, Report, dotted
@@ -59,6 +58,13 @@ CORRELATION_METHODS: tuple[str, ...] = ("iman-conover", "gaussian-copula")
 _TOLERANCE = 1e-10
 # Uniforms are kept inside (0, 1) so that unbounded inverse CDFs stay finite.
 _U_MIN, _U_MAX = 2.0**-53, 1.0 - 2.0**-53
+
+
+def _special() -> Any:
+    """:mod:`scipy.special`, imported on first use (``import appraisal`` stays light)."""
+    from scipy import special
+
+    return special
 
 
 def spearman_to_normal(rho: npt.ArrayLike) -> np.ndarray:
@@ -123,7 +129,7 @@ def iman_conover(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     0.7
     """
     u = np.asarray(u, dtype=np.float64)
-    scores = special.ndtri(np.clip(u, _U_MIN, _U_MAX))
+    scores = _special().ndtri(np.clip(u, _U_MIN, _U_MAX))
     scores = scores - scores.mean(axis=0)
     # Remove the sample correlation the scores happen to have, then impose the target.
     sample = np.atleast_2d(np.corrcoef(scores, rowvar=False))
@@ -148,8 +154,8 @@ def gaussian_copula(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     [[0.5, 0.9]]
     """
     u = np.asarray(u, dtype=np.float64)
-    z = special.ndtri(np.clip(u, _U_MIN, _U_MAX)) @ np.asarray(factor, dtype=np.float64).T
-    return np.clip(special.ndtr(z), _U_MIN, _U_MAX)
+    z = _special().ndtri(np.clip(u, _U_MIN, _U_MAX)) @ np.asarray(factor, dtype=np.float64).T
+    return np.clip(_special().ndtr(z), _U_MIN, _U_MAX)
 
 
 @dataclass(frozen=True)

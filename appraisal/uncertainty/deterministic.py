@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from appraisal.errors import AppraisalValidationError, Issue, NoSwitchingValueError
 from appraisal.uncertainty.case_model import CaseModel
@@ -402,6 +401,8 @@ def switching_value(model: CaseModel, name: str, *,
     else:
         def f(x: float) -> float:
             return float(gap(evaluate(np.asarray([x])))[0])
+
+        from scipy.optimize import brentq
 
         value = float(brentq(f, min(grid[j], grid[k]), max(grid[j], grid[k]), xtol=xtol,
                              rtol=4 * np.finfo(float).eps))

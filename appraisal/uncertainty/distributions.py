@@ -46,7 +46,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from appraisal.errors import Issues
 
@@ -74,6 +73,13 @@ Report = Callable[[str | None, str, str, str], None]
 _MIN_TRUNCATED_MASS = 1e-12
 # Tolerance on probabilities summing to one (values typed from spreadsheets are rounded).
 _PROBABILITY_SUM_TOLERANCE = 1e-6
+
+
+def _special() -> Any:
+    """:mod:`scipy.special`, imported on first use (``import appraisal`` stays light)."""
+    from scipy import special
+
+    return special
 
 
 def dotted(path: Sequence[PathKey]) -> str:
@@ -154,8 +160,8 @@ def _check_pert(p: Mapping[str, Any], report: Report) -> None:
 def _truncated_mass(alpha: float, beta: float) -> float:
     """Standard-normal probability of ``[alpha, beta]``, accurate in either tail."""
     if alpha > 0.0:
-        return float(special.ndtr(-alpha) - special.ndtr(-beta))
-    return float(special.ndtr(beta) - special.ndtr(alpha))
+        return float(_special().ndtr(-alpha) - _special().ndtr(-beta))
+    return float(_special().ndtr(beta) - _special().ndtr(alpha))
 
 
 def _check_normal(p: Mapping[str, Any], report: Report) -> None:
@@ -269,9 +275,9 @@ _TABLE_POINTS = 2**14 + 1
 @functools.lru_cache(maxsize=64)
 def _beta_table(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     """Values and logit-derivatives of the Beta(a, b) inverse CDF on the table grid."""
-    u = special.expit(np.linspace(-_LOGIT_SPAN, _LOGIT_SPAN, _TABLE_POINTS))
-    x = special.betaincinv(a, b, u)
-    log_pdf = (a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - special.betaln(a, b)
+    u = _special().expit(np.linspace(-_LOGIT_SPAN, _LOGIT_SPAN, _TABLE_POINTS))
+    x = _special().betaincinv(a, b, u)
+    log_pdf = (a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - _special().betaln(a, b)
     return x, np.exp(np.log(u) + np.log1p(-u) - log_pdf)  # dx/dlogit(u) = u(1-u)/pdf(x)
 
 
@@ -279,7 +285,7 @@ def _beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
     """Beta(a, b) inverse CDF (a, b >= 1) by table interpolation; pure kernel."""
     x, dx = _beta_table(a, b)
     step = 2.0 * _LOGIT_SPAN / (_TABLE_POINTS - 1)
-    t = special.logit(u)
+    t = _special().logit(u)
     s = (np.clip(t, -_LOGIT_SPAN, _LOGIT_SPAN) + _LOGIT_SPAN) / step
     i = np.minimum(s.astype(np.intp), _TABLE_POINTS - 2)
     f = s - i
@@ -288,7 +294,7 @@ def _beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
            + step * (dx[i] * (f * (f - 1.0) ** 2) + dx[i + 1] * (f2 * (f - 1.0))))
     outside = np.abs(t) >= _LOGIT_SPAN
     if outside.any():
-        out[outside] = special.betaincinv(a, b, u[outside])
+        out[outside] = _special().betaincinv(a, b, u[outside])
     return out
 
 
@@ -446,7 +452,7 @@ class PERT(Distribution):
         a = 1.0 + self.lamb * (self.mode - self.low) / width
         b = 1.0 + self.lamb * (self.high - self.mode) / width
         if u.size < _BETA_TABLE_MIN_SIZE:
-            return self.low + width * special.betaincinv(a, b, u)
+            return self.low + width * _special().betaincinv(a, b, u)
         return self.low + width * _beta_ppf(a, b, u)
 
     @property
@@ -508,16 +514,16 @@ class Normal(Distribution):
         if self.sd == 0.0:
             return np.full(u.shape, self.central)
         if self.low is None and self.high is None:
-            return self.loc + self.sd * special.ndtri(u)
+            return self.loc + self.sd * _special().ndtri(u)
         alpha, beta = self._standard_bounds()
         if alpha > 0.0:
             # Both bounds in the upper tail: invert the survival function, which keeps its
             # precision there (the CDF rounds to 1).
-            s_a, s_b = special.ndtr(-alpha), special.ndtr(-beta)
-            z = -special.ndtri(s_a - u * (s_a - s_b))
+            s_a, s_b = _special().ndtr(-alpha), _special().ndtr(-beta)
+            z = -_special().ndtri(s_a - u * (s_a - s_b))
         else:
-            p_a, p_b = special.ndtr(alpha), special.ndtr(beta)
-            z = special.ndtri(p_a + u * (p_b - p_a))
+            p_a, p_b = _special().ndtr(alpha), _special().ndtr(beta)
+            z = _special().ndtri(p_a + u * (p_b - p_a))
         return self.loc + self.sd * np.clip(z, alpha, beta)
 
     @property
@@ -585,7 +591,7 @@ class LogNormal(Distribution):
 
     def ppf(self, u: npt.ArrayLike) -> np.ndarray:
         """Inverse CDF (see :meth:`Distribution.ppf`)."""
-        return np.exp(self.meanlog + self.sdlog * special.ndtri(np.asarray(u, np.float64)))
+        return np.exp(self.meanlog + self.sdlog * _special().ndtri(np.asarray(u, np.float64)))
 
     @property
     def mean(self) -> float:
@@ -618,7 +624,7 @@ class Interval90(Distribution):
     @property
     def fitted(self) -> Normal | LogNormal:
         """The normal or log-normal fitted to the interval."""
-        z95 = float(special.ndtri(0.95))
+        z95 = float(_special().ndtri(0.95))
         if self.shape == "lognormal":
             log_lo, log_hi = math.log(self.low), math.log(self.high)
             return LogNormal(0.5 * (log_lo + log_hi), (log_hi - log_lo) / (2.0 * z95))

@@ -28,7 +28,6 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from appraisal.errors import Issues
 
@@ -48,6 +47,13 @@ __all__ = [
 DEFAULT_PERCENTILES: tuple[float, ...] = (5, 25, 50, 75, 95)
 
 
+def _special() -> Any:
+    """:mod:`scipy.special`, imported on first use (``import appraisal`` stays light)."""
+    from scipy import special
+
+    return special
+
+
 def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, *,
                     confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a binomial proportion (elementwise).
@@ -63,7 +69,7 @@ def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, *,
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
-    z = float(special.ndtri(0.5 + confidence / 2.0))
+    z = float(_special().ndtri(0.5 + confidence / 2.0))
     p = k / n
     denominator = 1.0 + z * z / n
     centre = (p + z * z / (2.0 * n)) / denominator

@@ -1,0 +1,65 @@
+"""Start-up of the command line: what ``appraisal --help`` imports, and every command's help.
+
+Issues 14 and 16: ``appraisal --help`` must not pull in the heavy libraries (timing itself is
+measured in ``benchmarks/bench_startup.py``, not asserted here), and every sub-command's
+``--help`` gives a description and an example that parses.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from appraisal.cli import COMMANDS, build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = {"pandas", "scipy", "SALib", "openpyxl", "jinja2", "dask", "matplotlib"}
+
+
+def _imported(*args: str) -> set[str]:
+    """Top-level packages imported by ``python -X importtime ARGS`` (nothing written)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    imported = _imported("-m", "appraisal", "--help")
+    assert "appraisal" in imported  # the parse worked: the package itself was imported
+    assert not imported & HEAVY, sorted(imported & HEAVY)
+
+
+def test_import_appraisal_imports_none_of_the_heavy_libraries():
+    imported = _imported("-c", "import appraisal")
+    assert not imported & HEAVY, sorted(imported & HEAVY)
+
+
+def test_every_command_is_in_the_parser_and_the_table():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert list(sub.choices) == list(COMMANDS)
+    assert {"run", "validate", "demo", "params", "template", "convert", "report",
+            "uncertainty"} == set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_help_has_a_description_and_an_example_that_parses(name):
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = sub.choices[name].format_help()
+    assert COMMANDS[name].description.split("\n")[0] in text
+    lines = text.splitlines()
+    at = lines.index("Example:")
+    example = lines[at + 1].strip()
+    assert example.startswith(f"appraisal {name} ")
+    args = build_parser().parse_args(shlex.split(example)[1:])  # exits (status 2) if not
+    assert args.command == name
