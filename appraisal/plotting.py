@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["PlotAccessor"]
 
 #: Default figure size (inches) of a chart drawn without ``ax``: small enough for a notebook.
-FIGSIZE = (6.0, 3.5)
+FIGSIZE = (6.4, 3.6)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
