@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from appraisal.engine import CompiledCase
     from appraisal.model import Case
     from appraisal.parameters import ParameterRow
+    from appraisal.plotting import PlotAccessor
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "AppraisalResult", "OptionMetrics", "manifest_for"]
 
@@ -172,6 +173,16 @@ class AppraisalResult:
                 return m
         msg = f"no option {name!r}; options: {', '.join(m.name for m in self.options)}"
         raise KeyError(msg)
+
+    @property
+    def plot(self) -> PlotAccessor:
+        """Matplotlib charts of this result for notebooks: ``result.plot.cashflows()``,
+        ``.eta_curve()``, ``.tornado()``, ``.npsv_distribution()``, ``.acceptability()``,
+        ``.sobol()`` (see :class:`~appraisal.plotting.PlotAccessor`; needs matplotlib,
+        ``pip install 'appraisal[plot]'``). Each returns a matplotlib ``Axes``."""
+        from appraisal.plotting import PlotAccessor
+
+        return PlotAccessor(self)
 
     @property
     def price_label(self) -> str:
