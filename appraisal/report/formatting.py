@@ -13,6 +13,7 @@ are refused: a NaN in a business case is a bug upstream, not something to print.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 from typing import Literal
 
@@ -22,6 +23,7 @@ __all__ = [
     "MoneyUnit",
     "choose_money_unit",
     "default_decimals",
+    "distinct_decimals",
     "format_bcr",
     "format_money",
     "format_number",
@@ -61,13 +63,25 @@ def _decimals(decimals: object, function: str) -> int:
     return decimals
 
 
+def _rounded(value: float, decimals: int) -> Decimal:
+    """``abs(value)`` rounded half away from zero, as a reader rounds the number shown.
+
+    Python's own formatting rounds the binary float half to even, so ``0.25`` came out
+    as ``0.2`` and ``2.675`` as ``2.67``. The shortest decimal text of the float
+    (``repr``) is what the reader would write down, so that is what is rounded.
+    """
+    return Decimal(repr(abs(value))).quantize(Decimal(1).scaleb(-decimals),
+                                               rounding=ROUND_HALF_UP)
+
+
 def _group(value: float, decimals: int) -> str:
-    """Format ``abs(value)`` with thousands separators, never showing ``-0``."""
-    return f"{abs(value):,.{decimals}f}"
+    """Format ``abs(value)`` with thousands separators, rounded half away from zero,
+    never showing ``-0``."""
+    return f"{_rounded(value, decimals):,.{decimals}f}"
 
 
 def _is_zero_when_rounded(value: float, decimals: int) -> bool:
-    return float(f"{abs(value):.{decimals}f}") == 0.0
+    return _rounded(value, decimals) == 0
 
 
 def choose_money_unit(values: list[float] | tuple[float, ...]) -> Literal["£", "£m"]:
@@ -102,6 +116,45 @@ def default_decimals(unit: Literal["£", "£m"]) -> int:
     (0, 1)
     """
     return 1 if unit == "£m" else 0
+
+
+def distinct_decimals(values: list[float] | tuple[float, ...], unit: Literal["£", "£m"],
+                      *, at_least: int | None = None, at_most: int = 6) -> int:
+    """The fewest decimals at which neighbouring amounts in ``values`` print differently.
+
+    For the edges of histogram bins: at the table's default precision, narrow bins can
+    print as ``(£0.6m) to (£0.6m)``. This returns the smallest number of decimals (from
+    ``at_least``, by default :func:`default_decimals` of ``unit``, up to ``at_most``) at
+    which no two consecutive values that differ print the same.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Amounts in pounds, in the order they are shown.
+    unit : {"£", "£m"}
+        The unit they are shown in.
+    at_least, at_most : int
+        The range of decimals to choose from.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> distinct_decimals([-620_000.0, -580_000.0, -540_000.0], "£m")
+    2
+    >>> distinct_decimals([1_000_000.0, 2_000_000.0], "£m")
+    1
+    """
+    places = default_decimals(unit) if at_least is None else _decimals(at_least,
+                                                                       "distinct_decimals")
+    pairs = [(_finite(a, "values", "distinct_decimals"), _finite(b, "values", "distinct_decimals"))
+             for a, b in zip(values, values[1:], strict=False) if a != b]
+    while places < at_most and any(
+            format_money(a, unit, places) == format_money(b, unit, places) for a, b in pairs):
+        places += 1
+    return places
 
 
 def format_money(x: float | None, unit: MoneyUnit = "auto", decimals: int | None = None, *,
@@ -144,6 +197,8 @@ def format_money(x: float | None, unit: MoneyUnit = "auto", decimals: int | None
     '(£12.3m)'
     >>> format_money(250_000.0, unit="£m", decimals=2)
     '£0.25m'
+    >>> format_money(250_000.0, unit="£m"), format_money(-250_000.0, unit="£m")
+    ('£0.3m', '(£0.3m)')
     >>> format_money(-0.004, unit="£", decimals=2)
     '£0.00'
     >>> format_money(20_000_000.0, trim=True), format_money(2_500_000.0, trim=True)
