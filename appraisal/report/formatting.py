@@ -12,6 +12,7 @@ are refused: a NaN in a business case is a bug upstream, not something to print.
 
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
@@ -149,8 +150,8 @@ def distinct_decimals(values: list[float] | tuple[float, ...], unit: Literal["£
     """
     places = default_decimals(unit) if at_least is None else _decimals(at_least,
                                                                        "distinct_decimals")
-    pairs = [(_finite(a, "values", "distinct_decimals"), _finite(b, "values", "distinct_decimals"))
-             for a, b in zip(values, values[1:], strict=False) if a != b]
+    checked = [_finite(v, "values", "distinct_decimals") for v in values]
+    pairs = [(a, b) for a, b in itertools.pairwise(checked) if a != b]
     while places < at_most and any(
             format_money(a, unit, places) == format_money(b, unit, places) for a, b in pairs):
         places += 1
@@ -289,8 +290,8 @@ def format_bcr(x: float | None) -> str:
 
     Examples
     --------
-    >>> format_bcr(2.345)
-    '2.35'
+    >>> format_bcr(2.345), format_bcr(2.675)
+    ('2.35', '2.68')
     >>> format_bcr(None)
     'n/a'
     """
@@ -298,7 +299,7 @@ def format_bcr(x: float | None) -> str:
         return NOT_AVAILABLE
     value = _finite(x, "x", "format_bcr")
     sign = "-" if value < 0 and not _is_zero_when_rounded(value, 2) else ""
-    return f"{sign}{abs(value):.2f}"
+    return f"{sign}{_rounded(value, 2):.2f}"
 
 
 def format_number(x: float | str | None, decimals: int | None = None) -> str:
@@ -341,7 +342,7 @@ def format_number(x: float | str | None, decimals: int | None = None) -> str:
         return "0"
     magnitude = math.floor(math.log10(abs(value)))
     places = max(0, 5 - magnitude)
-    text = f"{abs(value):,.{places}f}"
+    text = _group(value, places)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"-{text}" if value < 0 else text
