@@ -19,6 +19,7 @@ empty.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -89,7 +90,8 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
     if value_range:
         uncertainty["unit_value_range"] = value_range
     if uncertainty.get("switching_values"):  # ours and the lens's, in one table, closest first
-        uncertainty["switching_values"].sort(
+        uncertainty["switching_values"] = sorted(
+            (_worded_switching_row(r) for r in uncertainty["switching_values"]),
             key=lambda r: (r.get("change") is None, abs(r.get("change") or 0.0)))
     ctx: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -106,10 +108,11 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "public_value": _public_value(result, ids),
         "distributional": _distributional(result, ids),
         "non_monetised": _non_monetised(result, ids),
-        "mca": _merge({}, lenses.get("mca")),
+        "mca": _mca(lenses.get("mca")),
         "uncertainty": uncertainty,
         "parameters": [_parameter(r) for r in sorted(
-            result.parameters_used, key=lambda r: _table_rank(result, r.table_name))],
+            result.parameters_used, key=lambda r: (_table_rank(result, r.table_name),
+                                                   _band_start(r)))],
         "audit": _audit(result, now, command, uncertainty),
     }
     ctx["summary"] = _summary(result, ids, ctx)
@@ -518,6 +521,53 @@ def _unit_value_range(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- appendix
+#: Model inputs whose internal name is not a word a reader knows.
+_INPUT_WORDS = {"eta": "inequality aversion (η)"}
+
+
+def words(name: str) -> str:
+    """An internal id in words, for a reader: ``"citizens_panel"`` → ``"Citizens panel"``.
+
+    Text that is not an id (it has capitals, spaces or punctuation) is returned as it is.
+
+    Examples
+    --------
+    >>> words("citizens_panel"), words("officers"), words("Local residents")
+    ('Citizens panel', 'Officers', 'Local residents')
+    """
+    if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name):
+        return name
+    return name.replace("_", " ").capitalize()
+
+
+def _worded_switching_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A switching-value row labelled in words: the model input's internal field name
+    (``"benefit scale (scale)"``, ``"eta (eta)"``) is dropped, and ``eta`` is named."""
+    out = dict(row)
+    m = re.fullmatch(r"(.+) \(([a-z][a-z0-9_]*)\)", str(row["parameter"]))
+    label = m.group(1) if m else str(row["parameter"])
+    out["parameter"] = _INPUT_WORDS.get(label, label)
+    return out
+
+
+def _mca(payload: Any) -> dict[str, Any]:
+    """The MCA lens's section, with stakeholder weight sets named in words."""
+    mca = _merge({}, payload)
+    if mca.get("weight_sets"):
+        mca["weight_sets"] = [{**w, "name": words(str(w["name"]))} for w in mca["weight_sets"]]
+    return mca
+
+
+def _band_start(row: Any) -> float:
+    """Where a banded parameter's band starts (``bcr_from``; an open lower band first), so
+    bands such as the value-for-money categories are listed in order; 0 for other rows."""
+    key = dict(row.key)
+    if "bcr_from" not in key:
+        return 0.0
+    start = key["bcr_from"]
+    return -math.inf if start in (None, "") else float(start)
+
+
 def _table_rank(result: Any, table: str) -> int:
     """Order of first use of a parameter table (sorting by it groups a table's rows)."""
     return [r.table_name for r in result.parameters_used].index(table)
@@ -527,6 +577,7 @@ def _parameter(row: Any) -> dict[str, Any]:
     label = dict(row.key).get("label")
     skip = {"label", "project_type"} if label else set()
     key = "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in row.key if v and k not in skip)
+    key = re.sub(r"\bbcr\b", "BCR", key)
     name = _label(re.sub(r"\bgdp\b", "GDP", row.table_name.replace("_", " ").replace(":", ": ")))
     name = f"{name}: {label}" if label else name
     value = row.value

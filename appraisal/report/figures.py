@@ -15,7 +15,12 @@ from typing import Any
 
 from appraisal.report import charts
 from appraisal.report.charts import Chart
-from appraisal.report.formatting import format_money, format_number, format_percent
+from appraisal.report.formatting import (
+    distinct_decimals,
+    format_money,
+    format_number,
+    format_percent,
+)
 
 __all__ = ["build_figures"]
 
@@ -37,6 +42,7 @@ class _Kit:
     ticks: Callable[[float], str]
     prices: str
     pv_unit: str
+    unit: str
 
     def colours(self, ids: list[str]) -> list[str]:
         return [self.styles[i][0] for i in ids]
@@ -75,6 +81,7 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
         ticks=partial(format_money, unit=unit, decimals=2, trim=True),
         prices=prices,
         pv_unit=f"{prices}, discounted to {ctx['meta']['discount_base_year']}",
+        unit=unit,
     )
     figs: dict[str, Chart] = {}
     _cba(ctx, kit, figs)
@@ -224,6 +231,10 @@ def _uncertainty(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> N
     if mc:
         ids = _ordered(ctx, mc["histograms"])
         if ids:
+            # bin edges at the precision at which neighbouring edges differ
+            places = max(distinct_decimals(mc["histograms"][i]["bin_edges"], kit.unit)
+                         for i in ids)
+            edge_fmt = partial(format_money, unit=kit.unit, decimals=places)
             figs["npsv_distribution"] = charts.histogram_chart(
                 "fig-npsv-distribution", title="Distribution of NPSV by option",
                 description=(f"Share of {mc['n_draws']:,} Monte Carlo draws in each NPSV band, "
@@ -231,7 +242,7 @@ def _uncertainty(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> N
                              f"{kit.pv_unit}."),
                 histograms={names[i]: (mc["histograms"][i]["bin_edges"],
                                        mc["histograms"][i]["counts"]) for i in ids},
-                x_label=f"NPSV ({kit.pv_unit})", fmt=kit.money, tick_fmt=kit.ticks,
+                x_label=f"NPSV ({kit.pv_unit})", fmt=edge_fmt, tick_fmt=kit.ticks,
                 colours=kit.colours(ids))
         ids = _ordered(ctx, mc["p_preferred"])
         figs["p_preferred"] = charts.bar_chart(

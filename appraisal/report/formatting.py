@@ -12,7 +12,9 @@ are refused: a NaN in a business case is a bug upstream, not something to print.
 
 from __future__ import annotations
 
+import itertools
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 from typing import Literal
 
@@ -22,6 +24,7 @@ __all__ = [
     "MoneyUnit",
     "choose_money_unit",
     "default_decimals",
+    "distinct_decimals",
     "format_bcr",
     "format_money",
     "format_number",
@@ -61,13 +64,25 @@ def _decimals(decimals: object, function: str) -> int:
     return decimals
 
 
+def _rounded(value: float, decimals: int) -> Decimal:
+    """``abs(value)`` rounded half away from zero, as a reader rounds the number shown.
+
+    Python's own formatting rounds the binary float half to even, so ``0.25`` came out
+    as ``0.2`` and ``2.675`` as ``2.67``. The shortest decimal text of the float
+    (``repr``) is what the reader would write down, so that is what is rounded.
+    """
+    return Decimal(repr(abs(value))).quantize(Decimal(1).scaleb(-decimals),
+                                               rounding=ROUND_HALF_UP)
+
+
 def _group(value: float, decimals: int) -> str:
-    """Format ``abs(value)`` with thousands separators, never showing ``-0``."""
-    return f"{abs(value):,.{decimals}f}"
+    """Format ``abs(value)`` with thousands separators, rounded half away from zero,
+    never showing ``-0``."""
+    return f"{_rounded(value, decimals):,.{decimals}f}"
 
 
 def _is_zero_when_rounded(value: float, decimals: int) -> bool:
-    return float(f"{abs(value):.{decimals}f}") == 0.0
+    return _rounded(value, decimals) == 0
 
 
 def choose_money_unit(values: list[float] | tuple[float, ...]) -> Literal["£", "£m"]:
@@ -102,6 +117,45 @@ def default_decimals(unit: Literal["£", "£m"]) -> int:
     (0, 1)
     """
     return 1 if unit == "£m" else 0
+
+
+def distinct_decimals(values: list[float] | tuple[float, ...], unit: Literal["£", "£m"],
+                      *, at_least: int | None = None, at_most: int = 6) -> int:
+    """The fewest decimals at which neighbouring amounts in ``values`` print differently.
+
+    For the edges of histogram bins: at the table's default precision, narrow bins can
+    print as ``(£0.6m) to (£0.6m)``. This returns the smallest number of decimals (from
+    ``at_least``, by default :func:`default_decimals` of ``unit``, up to ``at_most``) at
+    which no two consecutive values that differ print the same.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Amounts in pounds, in the order they are shown.
+    unit : {"£", "£m"}
+        The unit they are shown in.
+    at_least, at_most : int
+        The range of decimals to choose from.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> distinct_decimals([-620_000.0, -580_000.0, -540_000.0], "£m")
+    2
+    >>> distinct_decimals([1_000_000.0, 2_000_000.0], "£m")
+    1
+    """
+    places = default_decimals(unit) if at_least is None else _decimals(at_least,
+                                                                       "distinct_decimals")
+    checked = [_finite(v, "values", "distinct_decimals") for v in values]
+    pairs = [(a, b) for a, b in itertools.pairwise(checked) if a != b]
+    while places < at_most and any(
+            format_money(a, unit, places) == format_money(b, unit, places) for a, b in pairs):
+        places += 1
+    return places
 
 
 def format_money(x: float | None, unit: MoneyUnit = "auto", decimals: int | None = None, *,
@@ -144,6 +198,8 @@ def format_money(x: float | None, unit: MoneyUnit = "auto", decimals: int | None
     '(£12.3m)'
     >>> format_money(250_000.0, unit="£m", decimals=2)
     '£0.25m'
+    >>> format_money(250_000.0, unit="£m"), format_money(-250_000.0, unit="£m")
+    ('£0.3m', '(£0.3m)')
     >>> format_money(-0.004, unit="£", decimals=2)
     '£0.00'
     >>> format_money(20_000_000.0, trim=True), format_money(2_500_000.0, trim=True)
@@ -234,8 +290,8 @@ def format_bcr(x: float | None) -> str:
 
     Examples
     --------
-    >>> format_bcr(2.345)
-    '2.35'
+    >>> format_bcr(2.345), format_bcr(2.675)
+    ('2.35', '2.68')
     >>> format_bcr(None)
     'n/a'
     """
@@ -243,7 +299,7 @@ def format_bcr(x: float | None) -> str:
         return NOT_AVAILABLE
     value = _finite(x, "x", "format_bcr")
     sign = "-" if value < 0 and not _is_zero_when_rounded(value, 2) else ""
-    return f"{sign}{abs(value):.2f}"
+    return f"{sign}{_rounded(value, 2):.2f}"
 
 
 def format_number(x: float | str | None, decimals: int | None = None) -> str:
@@ -286,7 +342,7 @@ def format_number(x: float | str | None, decimals: int | None = None) -> str:
         return "0"
     magnitude = math.floor(math.log10(abs(value)))
     places = max(0, 5 - magnitude)
-    text = f"{abs(value):,.{places}f}"
+    text = _group(value, places)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"-{text}" if value < 0 else text
