@@ -1,8 +1,8 @@
 """Readable report tables (issue 16): rounding, histogram bins, switching values, bands,
 names in words, and the phone layout of wide tables.
 
-Rounding follows the convention of UK government statistical tables (a half rounds
-away from zero: GSS, "Rounding" guidance); the value-for-money bands are listed in the
+Rounding: a half rounds away from zero, as a reader rounding by hand expects (£0.25m is
+£0.3m; Python's own ``round`` sends halves to even); the value-for-money bands are listed in the
 order of ``data/green_book/value_for_money.csv`` (DfT Value for Money Framework,
 categories by BCR), lowest band first.
 """
