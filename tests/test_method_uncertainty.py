@@ -346,9 +346,9 @@ def test_a_range_at_rounding_level_is_one_value():
     from appraisal.uncertainty.lens import _RANGE_RTOL
 
     x = 1234.5678 + np.array([0.0, 1, 2, 3, 4, 5, 6]) * np.spacing(1234.5678)
+    # such draws count as one value; recent numpy (2.4) refuses to bin them ("Too many
+    # bins"), numpy 2.0 bins them into empty slivers: either way no histogram is wanted
     assert 0 < np.ptp(x) <= _RANGE_RTOL * np.abs(x).max()
-    with pytest.raises(ValueError, match="Too many bins"):
-        np.histogram(x, bins=30)  # what the guard protects against
 
 
 ONE_YEAR = """

@@ -178,3 +178,15 @@ def test_nice_ticks_cover_the_range_with_round_equal_steps(a, b, count):
     mantissa = steps[0] / 10 ** math.floor(math.log10(steps[0]))
     assert any(math.isclose(mantissa, m, rel_tol=1e-6) for m in (1, 2, 2.5, 5, 10))
     assert 2 <= len(ticks) <= 3 * count + 3
+
+
+@pytest.mark.parametrize(("a", "b"), [(31691057.999999996, 31691058.0),
+                                      (31691058.0, 31691057.99609375)])
+def test_nice_ticks_of_a_range_at_float_rounding_level(a, b):
+    """Regression (found by Hypothesis 6.100 under the lowest versions): a range that is
+    one value up to float rounding gets round, distinct ticks around it."""
+    ticks = nice_ticks(min(a, b), max(a, b), 4)
+    steps = [y - x for x, y in itertools.pairwise(ticks)]
+    assert all(s > 0 for s in steps)
+    assert ticks[0] <= min(a, b)
+    assert ticks[-1] >= max(a, b)

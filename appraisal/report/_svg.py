@@ -108,9 +108,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """
     if hi < lo:
         lo, hi = hi, lo
-    if hi == lo:
-        pad = abs(lo) * 0.1 or 1.0
-        lo, hi = lo - pad, hi + pad
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # one value, up to float rounding
+        mid = (lo + hi) / 2.0
+        pad = abs(mid) * 0.1 or 1.0
+        lo, hi = mid - pad, mid + pad
     raw = (hi - lo) / max(count, 1)
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * magnitude >= raw * 0.999)
