@@ -268,6 +268,9 @@ def _roots_1d(v: np.ndarray) -> list[float]:
     if c.size < 2:
         return []
     cands = np.roots(c[::-1])
+    # candidates come from the trimmed polynomial; polish and accept them on the whole
+    # stream, since a trimmed term times a large x (a rate near -100%) need not be small
+    c = v[: np.flatnonzero(v)[-1] + 1]
     dc = np.arange(1, c.size) * c[1:]
     out: list[float] = []
     for z in cands:

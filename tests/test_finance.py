@@ -264,3 +264,12 @@ def test_bad_flows_are_located():
         irr([])
     with pytest.raises(ValueError, match="on_ambiguous"):
         irr([-1, 2], on_ambiguous="guess")
+
+
+def test_irr_near_minus_100_percent_counts_every_flow():
+    """Regression (found by Hypothesis 6.100 under the lowest versions): a last flow that is
+    negligible against the largest is not negligible at a rate near -100% (it is multiplied
+    by (1 + r)^-t), so the IRR is solved on the whole stream."""
+    flows = np.array([-20955.0, 1.0, 2.0954757928848267e-09])
+    r = irr(flows)
+    assert abs(npv(r, flows)) <= 1e-7 * (20955.0 + 1.0)
