@@ -190,3 +190,10 @@ def test_nice_ticks_of_a_range_at_float_rounding_level(a, b):
     assert all(s > 0 for s in steps)
     assert ticks[0] <= min(a, b)
     assert ticks[-1] >= max(a, b)
+
+
+def test_nice_ticks_of_a_subnormal_range():
+    """Regression (Hypothesis 6.100): a range of one subnormal step is one value."""
+    ticks = nice_ticks(0.0, 5e-324, 2)
+    assert ticks[0] <= 0.0 < 5e-324 <= ticks[-1]
+    assert all(y > x for x, y in itertools.pairwise(ticks))

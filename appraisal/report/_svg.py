@@ -108,7 +108,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """
     if hi < lo:
         lo, hi = hi, lo
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # one value, up to float rounding
+    if hi - lo <= max(1e-9 * max(abs(lo), abs(hi)), 1e-300):  # one value, up to rounding
         mid = (lo + hi) / 2.0
         pad = abs(mid) * 0.1 or 1.0
         lo, hi = mid - pad, mid + pad
