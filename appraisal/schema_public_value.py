@@ -276,22 +276,8 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
                  "confirmed), or give the groups' 'weights' with their 'weights_source'",
                  "add 'incomes: {Q1: ..., Q2: ...}' and its 'income_source'")
         return None
-    groups_raw = data.get("groups")
-    if groups_raw is None:
-        groups = [str(g) for g in (incomes_raw or {})] if isinstance(incomes_raw, Mapping) else []
-    elif isinstance(groups_raw, list) and all(isinstance(g, str) for g in groups_raw):
-        groups = list(groups_raw)
-    else:
-        ck.error((*path, "groups"), "wrong-type", "'groups' must be a list of group names, "
-                 "lowest income first", "write 'groups: [Q1, Q2, Q3, Q4, Q5]'")
-        return None
-    if len(set(groups)) != len(groups):
-        ck.error((*path, "groups"), "duplicate-name", "a group is listed twice in 'groups'",
-                 "remove the repeated name")
-        return None
-    if not groups:
-        ck.error((*path, "groups"), "empty", "the distribution needs at least one group",
-                 "list the groups, lowest income first, e.g. 'groups: [Q1, Q2, Q3, Q4, Q5]'")
+    groups = _groups(ck, data, path, incomes_raw)
+    if groups is None:
         return None
     incomes = _group_numbers(ck, incomes_raw, (*path, "incomes"), groups, "income")
     for g in groups:
