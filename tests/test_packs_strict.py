@@ -39,25 +39,10 @@ from appraisal.schema import build_case
 from appraisal.unit_values import REQUIRED_COLUMNS, load_unit_values
 
 DS_HEADER = ["schedule", "from_t", "to_t", *PROVENANCE_COLUMNS]
-MINIMAL = """schema_version: 1
-title: Minimal two-option case
-base_year: 2025
-horizon_years: 10
-parameters: {packs: [PACKS]}
-options:
-  - name: Business as usual
-    counterfactual: true
-  - name: New service
-lines:
-  - option: New service
-    name: Set-up and running costs
-    kind: cost
-    values: {2025: 100, 2026: 50, 2027: 50}
-  - option: New service
-    name: Avoided costs
-    kind: benefit
-    values: {2028: 30, 2029: 30, 2030: 30, 2031: 30, 2032: 30, 2033: 30, 2034: 30}
-"""
+# the shipped minimal example (its hand-checked PV costs are 194.98) with a pack folder
+MINIMAL = ((Path(__file__).resolve().parents[1] / "data" / "examples" / "minimal.yaml")
+           .read_text(encoding="utf-8")
+           .replace("\noptions:", "\nparameters: {packs: [PACKS]}\noptions:", 1))
 UV_ROW = {"code": "X1", "description": "A call-out", "unit": "call-out", "value": "600",
           "price_year": "2024", "agency": "Police", "value_type": "fiscal",
           "cashable": "false", "source": "Local audit 2024", "licence": "OGL"}
