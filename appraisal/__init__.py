@@ -19,10 +19,9 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
     __version__ = "0+unknown"
 
-from appraisal.cba import benefit_cost_ratio, vfm_category
-from appraisal.checks import check_case
-from appraisal.discounting import discount_factors
-from appraisal.equity import atkinson_index, ede_income, equity_weights, income_ratios
+from appraisal.case.model import Case, Line, Option, Profile
+from appraisal.engine.checks import check_case
+from appraisal.engine.results import AppraisalResult
 from appraisal.errors import (
     AppraisalError,
     AppraisalValidationError,
@@ -35,27 +34,24 @@ from appraisal.errors import (
     UnconfirmedParameterError,
     UnsafeInputError,
 )
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case, Line, Option, Profile
-from appraisal.parameters import ParameterPack
-from appraisal.pipeline import evaluate
-from appraisal.results import AppraisalResult
-from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
-from appraisal.valuation import additionality_factor, outcome_chain
-
-# Lenses that add case sections and result payloads register themselves on import.
-import appraisal.mca.lens  # isort: skip
-import appraisal.uncertainty.lens  # noqa: F401  isort: skip
+from appraisal.greenbook.cba import benefit_cost_ratio, vfm_category
+from appraisal.greenbook.discounting import discount_factors
+from appraisal.greenbook.equity import atkinson_index, ede_income, equity_weights, income_ratios
+from appraisal.greenbook.valuation import additionality_factor, outcome_chain
+from appraisal.inputs.load import case_from_records, example_path, load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.params.packs import ParameterPack
+from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
 #: Names whose modules (the Excel front end) are imported on first use, PEP 562: they are
 #: in ``__all__`` and ``dir(appraisal)`` like the others, but ``import appraisal`` does not
 #: load them.
 _LAZY = {
-    "convert_case": "appraisal.io.convert",
-    "read_case_workbook": "appraisal.io.excel_read",
-    "workbook_changes": "appraisal.io.excel_diff",
-    "write_results_workbook": "appraisal.io.excel_results",
-    "write_template": "appraisal.io.excel_template",
+    "convert_case": "appraisal.outputs.convert",
+    "read_case_workbook": "appraisal.inputs.excel_read",
+    "workbook_changes": "appraisal.inputs.excel_diff",
+    "write_results_workbook": "appraisal.outputs.excel_results",
+    "write_template": "appraisal.outputs.excel_template",
 }
 
 
@@ -98,6 +94,7 @@ __all__ = [
     "additionality_factor",
     "atkinson_index",
     "benefit_cost_ratio",
+    "case_from_records",
     "check_case",
     "convert_case",
     "discount_factors",

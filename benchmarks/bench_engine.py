@@ -22,8 +22,8 @@ from dataclasses import replace
 import numpy as np
 
 import appraisal
-from appraisal.engine import compile_case, evaluate_arrays
-from appraisal.lens_draws import sample_lens_inputs
+from appraisal.engine.compile import compile_case, evaluate_arrays
+from appraisal.lenses.lens_draws import sample_lens_inputs
 
 
 def main() -> None:

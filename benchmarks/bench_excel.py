@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from appraisal.outputs.excel import read_case_workbook, write_results_workbook, write_template
 
 import appraisal
-from appraisal.io.excel import read_case_workbook, write_results_workbook, write_template
 
 TARGET_S = 10.0
 
@@ -50,7 +50,7 @@ def synthetic_case(lines: int, years: int, seed: int = 20250101) -> appraisal.Ca
             record["profile"] = {"type": "growth", "start": 2025, "end": 2025 + years - 1,
                                  "amount": round(float(rng.uniform(1e4, 1e6)), 2), "rate": 0.01}
         records.append(record)
-    return appraisal.Case.from_records(title="Benchmark case", base_year=2025,
+    return appraisal.case_from_records(title="Benchmark case", base_year=2025,
                                        horizon_years=years, options=options, lines=records)
 
 

@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from appraisal.report import render_report
-from appraisal.report.render import build_environment
+from appraisal.outputs.report import render_report
+from appraisal.outputs.report.render import build_environment
 
 BUDGET_SECONDS = 3.0
 DEFAULT_CONTEXT = Path(__file__).resolve().parents[1] / "tests" / "data" / \
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     # the demo report end to end: appraise the prevention example (every lens, including its
     # 10,000-draw Monte Carlo), build the report context from the result and render it
     import appraisal
-    from appraisal.report.context import report_context
+    from appraisal.outputs.report.context import report_context
 
     start = time.perf_counter()
     case = appraisal.load_case(appraisal.example_path("prevention"))

@@ -18,7 +18,7 @@ import numpy as np
 from SALib.analyze import sobol as salib_sobol
 from SALib.sample import sobol as salib_sobol_sample
 
-from appraisal.uncertainty import (
+from appraisal.lenses.uncertainty import (
     PERT,
     LogNormal,
     Normal,

@@ -4,9 +4,9 @@ Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4
 
 1. **Monte Carlo**: 10^6 draws of 10 uncertain inputs (five line-scale groups, optimism
    bias, drop-off, additionality, a benefit delay in whole years, a discount-rate shift)
-   through :func:`appraisal.uncertainty.run_monte_carlo` and the vectorised engine, one
+   through :func:`appraisal.lenses.uncertainty.run_monte_carlo` and the vectorised engine, one
    engine call per chunk: wall time and draws/s in this process and on a 2-process
-   :class:`~appraisal.uncertainty.ProcessBackend`; peak traced memory at two chunk sizes.
+   :class:`~appraisal.lenses.uncertainty.ProcessBackend`; peak traced memory at two chunk sizes.
 2. **Per-draw loop**: the same model called once per draw on a sample of draws, timed and
    extrapolated to the full run (it checks it gets the same numbers as the chunked run).
 3. **Floor**: a minimal hand-written numpy kernel of the same arithmetic (scale the line
@@ -14,7 +14,7 @@ Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4
    delay by an index shift of the discount factors, sum per option), asserted equal to the
    engine on the same draws, and timed against the engine on those draws.
 4. **Sobol**: one scale per line plus the five scalars (31 inputs) at N = 2^13 through
-   :func:`appraisal.uncertainty.sobol_analysis`: sampling, engine evaluation, analysis.
+   :func:`appraisal.lenses.uncertainty.sobol_analysis`: sampling, engine evaluation, analysis.
 
 Every ratio is measured in the same run, so it holds on a noisy shared machine. The
 distributions are illustrative spreads for exercising the machinery, not published values.
@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 import appraisal
-from appraisal.engine import CompiledCase, compile_case, evaluate_arrays
-from appraisal.uncertainty import (
+from appraisal.engine.compile import CompiledCase, compile_case, evaluate_arrays
+from appraisal.lenses.uncertainty import (
     PERT,
     Discrete,
     Distribution,

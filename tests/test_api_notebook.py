@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import appraisal
-import appraisal.uncertainty.lens as unc_lens
+import appraisal.lenses.uncertainty.lens as unc_lens
 from appraisal import AppraisalValidationError, evaluate, example_path, load_case
-from appraisal.cli import main
+from appraisal.cli.commands import main
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_uncertainty_runs_when_asked(case):
     full = evaluate(case, lenses="all")
     mc = full.lenses["uncertainty"].to_dict()["monte_carlo"]
     assert mc["n_draws"] == case.sections["uncertainty"].draws
-    assert appraisal.uncertainty.analyse is unc_lens.analyse_uncertainty
+    assert appraisal.lenses.uncertainty.analyse is unc_lens.analyse_uncertainty
     only = evaluate(case, lenses=["mca"])
     assert set(only.lenses) == {"mca"}
 
@@ -77,7 +77,7 @@ def test_repr_is_one_short_line(result):
 
 def test_repr_html_is_a_table_with_escaped_names():
     hostile = "<b>A</b>"
-    case = appraisal.Case.from_records(
+    case = appraisal.case_from_records(
         title="T", base_year=2025, horizon_years=3,
         options=[{"name": "BAU", "counterfactual": True}, {"name": hostile}],
         lines=[{"option": hostile, "name": "c", "kind": "cost", "values": {2025: 100}},

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from appraisal.cba import (
+from appraisal.errors import AppraisalError, BCRUndefinedError
+from appraisal.greenbook.cba import (
     SwitchingValue,
     bcr,
     benefit_cost_ratio,
@@ -23,8 +24,7 @@ from appraisal.cba import (
     vfm_category,
     vfm_row,
 )
-from appraisal.errors import AppraisalError, BCRUndefinedError
-from appraisal.parameters import ParameterPack
+from appraisal.params.packs import ParameterPack
 
 
 @pytest.fixture(scope="module")

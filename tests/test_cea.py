@@ -1,4 +1,4 @@
-"""Cost-effectiveness kernels (appraisal.cea): a published ICER worked example, the
+"""Cost-effectiveness kernels (appraisal.greenbook.cea): a published ICER worked example, the
 dominance rules, INB, CEAC/CEAF properties and located errors."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.cea import ceac, frontier, icer, inb, shipped_thresholds
 from appraisal.errors import AppraisalValidationError
+from appraisal.greenbook.cea import ceac, frontier, icer, inb, shipped_thresholds
 
 
 def test_herc_worked_example():

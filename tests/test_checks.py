@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from appraisal.checks import check_case
-from appraisal.engine import compile_case
+from appraisal import case_from_records
+from appraisal.engine.checks import check_case
+from appraisal.engine.compile import compile_case
 from appraisal.errors import Severity
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
 
 OPTIONS = [{"name": "BAU", "counterfactual": True}, {"name": "A"}]
 ALLOW = {"allow_unconfirmed": ["wellbeing_values", "qaly_values", "gdp_deflator"]}
@@ -21,7 +21,7 @@ def _line(name="b", **fields):
 
 
 def _warnings(*lines, **extra):
-    case = Case.from_records(title="T", base_year=2025, horizon_years=3, options=OPTIONS,
+    case = case_from_records(title="T", base_year=2025, horizon_years=3, options=OPTIONS,
                              lines=list(lines), parameters=ALLOW,
                              prices={"deflator_extend_growth": 0.02, "source": "test"}, **extra)
     return compile_case(case).warnings
@@ -61,7 +61,7 @@ def test_the_same_unit_value_twice_for_one_agency_is_flagged():
     assert "double-count" not in _codes(_warnings(_line("x", unit_value=uv),
                                                   _line("y", unit_value=uv)))
     lines = [_line(n, unit_value={"code": "ILL-POL-01"}) for n in ("x", "y")]
-    warnings = Case.from_records(
+    warnings = case_from_records(
         title="T", base_year=2024, horizon_years=2, options=OPTIONS,
         lines=[{**ln, "values": {2024: 1}} for ln in lines],
         unit_value_packs=[{"shipped": "illustrative"}],
@@ -135,6 +135,6 @@ def test_warnings_are_located_in_the_yaml(tmp_path):
 
 
 def test_check_case_runs_on_a_case_alone():
-    case = Case.from_records(title="T", base_year=2025, horizon_years=1, options=OPTIONS,
+    case = case_from_records(title="T", base_year=2025, horizon_years=1, options=OPTIONS,
                              lines=[_line(transfer=True)])
     assert _codes(check_case(case)) == ["transfer-as-benefit"]

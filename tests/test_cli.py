@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import main
+from appraisal.cli.commands import main
 
 OUTPUTS = {"results.json", "options.csv", "lines.csv", "cashflows.csv", "switching_values.csv",
            "parameters_used.csv"}

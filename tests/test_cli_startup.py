@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import COMMANDS, build_parser
+from appraisal.cli.commands import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"pandas", "scipy", "SALib", "openpyxl", "jinja2", "dask", "matplotlib"}

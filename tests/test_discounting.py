@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.discounting import (
+from appraisal.errors import ParameterError
+from appraisal.greenbook.discounting import (
     SCHEDULES,
     discount_factors,
     factors_from_rates,
     schedule_rates,
 )
-from appraisal.errors import ParameterError
-from appraisal.parameters import ParameterPack
+from appraisal.params.packs import ParameterPack
 
 #: (first year t, last year t or None, standard, health, reduced): DfT TAG 2026 table.
 PUBLISHED_BANDS = [

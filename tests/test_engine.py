@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal.discounting import factors_from_rates
-from appraisal.engine import CompiledCase, compile_case, evaluate_arrays, yearly_flows
+from appraisal import case_from_records
+from appraisal.case.model import Case
+from appraisal.engine.compile import CompiledCase, compile_case, evaluate_arrays, yearly_flows
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
+from appraisal.greenbook.discounting import factors_from_rates
+from appraisal.inputs.load import example_path, load_case
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -44,7 +45,7 @@ def cases(draw, max_lines: int = 6) -> Case:
             "category": draw(st.sampled_from(["capital", "operating", ""])),
             "values": amounts,
         })
-    return Case.from_records(title="random", base_year=2025, horizon_years=horizon,
+    return case_from_records(title="random", base_year=2025, horizon_years=horizon,
                              options=options, lines=lines)
 
 
@@ -145,7 +146,7 @@ def test_whole_delays_given_as_floats_are_accepted(capital):
 def test_delay_by_hand():
     """100 in 2025 delayed two years is discounted as 100 in 2027: 100 / 1.035^2 = 93.3511;
     amounts pushed past the horizon are dropped."""
-    case = Case.from_records(title="T", base_year=2025, horizon_years=3,
+    case = case_from_records(title="T", base_year=2025, horizon_years=3,
                              options=[{"name": "BAU", "counterfactual": True}],
                              lines=[{"option": "BAU", "name": "c", "kind": "cost",
                                      "values": {2025: 100, 2027: 50}}])
@@ -167,7 +168,7 @@ def test_pv_is_linear_in_amounts(horizon, data):
     schedule = data.draw(st.sampled_from(["standard", "health", "reduced"]))
 
     def pv(values):
-        case = Case.from_records(
+        case = case_from_records(
             title="T", base_year=2025, horizon_years=horizon,
             options=[{"name": "BAU", "counterfactual": True}],
             lines=[{"option": "BAU", "name": "c", "kind": "cost", "schedule": schedule,
@@ -247,7 +248,7 @@ def test_nominal_amounts_are_converted_with_the_deflator():
     """HMT GDP deflator (calendar, 2024 = 100; R package greenbook, Dec 2025 QNA):
     D_2022 = 90.5005, D_2023 = 96.2507. Nominal 100 a year in 2022-2024, in 2024 prices:
     100 x 100 / 90.5005 = 110.4966, 100 x 100 / 96.2507 = 103.8953, and 100."""
-    case = Case.from_records(
+    case = case_from_records(
         title="T", base_year=2022, horizon_years=3, price_year=2024,
         parameters={"allow_unconfirmed": ["gdp_deflator"]},
         options=[{"name": "BAU", "counterfactual": True}],
@@ -259,7 +260,7 @@ def test_nominal_amounts_are_converted_with_the_deflator():
 
 
 def test_unconfirmed_deflator_without_opt_in_fails_at_compile_time():
-    case = Case.from_records(
+    case = case_from_records(
         title="T", base_year=2024, horizon_years=2,
         options=[{"name": "BAU", "counterfactual": True}],
         lines=[{"option": "BAU", "name": "c", "kind": "cost", "price_year": 2020,
@@ -280,7 +281,7 @@ def test_schedule_map_switches_to_the_reduced_schedule(capital):
 
 
 def test_a_delay_past_the_horizon_is_a_warning():
-    case = Case.from_records(title="T", base_year=2025, horizon_years=3,
+    case = case_from_records(title="T", base_year=2025, horizon_years=3,
                              options=[{"name": "BAU", "counterfactual": True}],
                              lines=[{"option": "BAU", "name": "c", "kind": "cost", "delay": 2,
                                      "values": {2026: 100}}])

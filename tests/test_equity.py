@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.equity import atkinson_index, ede_income, equity_weights, shipped_eta
+from appraisal import case_from_records
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
+from appraisal.greenbook.equity import atkinson_index, ede_income, equity_weights, shipped_eta
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
 
 GROUPS = {"groups": ["Q1", "Q2", "Q3"], "incomes": {"Q1": 10_000, "Q2": 20_000, "Q3": 40_000},
           "reference_income": 20_000, "income_source": "test incomes"}
@@ -35,7 +35,7 @@ def _case(eta=None, households=None, **dist):
         distribution["eta"] = eta
     if households is not None:
         distribution["households"] = households
-    return Case.from_records(title="T", base_year=2025, horizon_years=3,
+    return case_from_records(title="T", base_year=2025, horizon_years=3,
                              options=[{"name": "BAU", "counterfactual": True}, {"name": "A"},
                                       {"name": "B"}], lines=lines, distribution=distribution)
 
@@ -151,7 +151,7 @@ def test_ede_summary_by_hand():
 
 
 def test_equity_lens_outputs(tmp_path):
-    from appraisal.io.outputs import write_outputs
+    from appraisal.outputs.files import write_outputs
 
     result = evaluate(_case(households={"Q1": 1, "Q2": 1, "Q3": 1}))
     data = result.to_dict()["distributional"]
@@ -171,7 +171,7 @@ def test_incidence_shares_must_sum_to_one():
     lines = [{"option": "A", "name": "g", "kind": "benefit", "values": {2025: 1},
               "incidence": {"Q1": 0.5, "Q2": 0.4}}]
     with pytest.raises(AppraisalValidationError) as err:
-        Case.from_records(title="T", base_year=2025, horizon_years=1,
+        case_from_records(title="T", base_year=2025, horizon_years=1,
                           options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
                           lines=lines, distribution=GROUPS)
     issue = err.value.issues[0]
@@ -186,9 +186,9 @@ def test_incidence_names_only_known_groups_and_needs_a_distribution():
             "options": [{"name": "BAU", "counterfactual": True}, {"name": "A"}],
             "lines": lines}
     with pytest.raises(AppraisalValidationError, match=r"not in distribution\.groups"):
-        Case.from_records(**base, distribution=GROUPS)
+        case_from_records(**base, distribution=GROUPS)
     with pytest.raises(AppraisalValidationError, match="needs a 'distribution:' section"):
-        Case.from_records(**base)
+        case_from_records(**base)
 
 
 def test_a_group_with_no_income_is_rejected_and_located():

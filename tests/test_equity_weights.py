@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import appraisal
-from appraisal.equity import income_ratios
+from appraisal import case_from_records
+from appraisal.case.schema import build_case
 from appraisal.errors import AppraisalValidationError
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
-from appraisal.schema import build_case
+from appraisal.greenbook.equity import income_ratios
+from appraisal.lenses.pipeline import evaluate
 
 
 @given(st.lists(st.floats(1_000, 500_000), min_size=1, max_size=6),
@@ -46,7 +46,7 @@ OPTIONS = [{"name": "BAU", "counterfactual": True}, {"name": "A"}]
 
 
 def _case(distribution):
-    return Case.from_records(title="T", base_year=2025, horizon_years=2, options=OPTIONS,
+    return case_from_records(title="T", base_year=2025, horizon_years=2, options=OPTIONS,
                              lines=LINES, distribution=distribution)
 
 

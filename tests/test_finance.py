@@ -1,4 +1,4 @@
-"""Financial measures (appraisal.finance): known answers from numpy-financial's test suite
+"""Financial measures (appraisal.greenbook.finance): known answers from numpy-financial's test suite
 and Microsoft's Excel documentation, properties, and located errors."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.finance import (
+from appraisal.greenbook.finance import (
     fv,
     irr,
     irr_all,
@@ -239,7 +239,7 @@ def test_payback_is_monotone_in_costs(flows, year, extra_cost, r):
 
 
 def test_payback_draws_and_discount_factors():
-    from appraisal.discounting import discount_factors
+    from appraisal.greenbook.discounting import discount_factors
 
     flows = np.array([[-100, 30, 40, 50, 10], [-100, 10, 10, 10, 10]])
     np.testing.assert_array_equal(payback(flows), [3.0, np.nan])

@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 
 from appraisal import example_path
-from appraisal.cli import main
-from appraisal.headline import HEADLINE_MEASURES, LABELS
-from appraisal.report.context import report_context
-from appraisal.results import AppraisalResult
+from appraisal.cli.commands import main
+from appraisal.engine.headline import HEADLINE_MEASURES, LABELS
+from appraisal.engine.results import AppraisalResult
+from appraisal.outputs.report.context import report_context
 
 EXAMPLES = ("minimal", "capital", "prevention")
 

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import OutputError
-from appraisal.io import atomic
-from appraisal.io.atomic import (
+from appraisal.outputs import atomic
+from appraisal.outputs.atomic import (
     atomic_output_dir,
     atomic_write,
     atomic_write_bytes,
@@ -253,7 +253,7 @@ def test_sigkill_during_write_leaves_previous_file_intact(tmp_path):
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from appraisal.io.atomic import atomic_write
+        from appraisal.outputs.atomic import atomic_write
         def slow(tmp):
             with open(tmp, "wb") as handle:
                 handle.write(b"half of the new")

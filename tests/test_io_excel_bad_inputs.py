@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import appraisal.io.excel_cli  # noqa: F401  (registers the commands and results.xlsx)
+import appraisal.cli.excel  # noqa: F401  (registers the commands and results.xlsx)
 from appraisal import example_path, load_case
-from appraisal.cli import main
-from appraisal.io.excel_template import write_template
+from appraisal.cli.commands import main
+from appraisal.outputs.excel_template import write_template
 
 
 def _base(tmp_path: Path, example: str = "minimal") -> Path:
@@ -248,7 +248,7 @@ def test_every_problem_is_reported_at_once(tmp_path, capsys):
 
 
 def test_macros_are_ignored_when_allowed(tmp_path):
-    from appraisal.io.excel_read import read_case_workbook, read_workbook_data
+    from appraisal.inputs.excel_read import read_case_workbook, read_workbook_data
 
     path, _, _ = macro_enabled(tmp_path)
     case = read_case_workbook(path, allow_macros=True)
@@ -261,7 +261,7 @@ def test_a_workbook_is_read_once_for_the_run_and_its_change_report(tmp_path):
     """The CLI reads the workbook for the run and again for the change report (which
     allows macros, to report them): without macros the second read reuses the first;
     with macros, what allow_macros changes is read afresh."""
-    from appraisal.io.excel_read import read_workbook_data
+    from appraisal.inputs.excel_read import read_workbook_data
 
     plain = _base(tmp_path)
     first = read_workbook_data(plain)
@@ -277,7 +277,7 @@ def test_a_workbook_is_read_once_for_the_run_and_its_change_report(tmp_path):
 
 
 def test_formula_with_a_cached_value_is_read_as_its_value(tmp_path):
-    from appraisal.io.excel_read import read_case_workbook
+    from appraisal.inputs.excel_read import read_case_workbook
 
     source = _base(tmp_path)
     path = _replace_part(source, "xl/worksheets/sheet5.xml", _with_formula(source))
@@ -305,7 +305,7 @@ def test_openpyxl_switched_off_defusedxml_is_refused(tmp_path, monkeypatch, caps
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
-    from appraisal.io.excel_read import read_case_workbook
+    from appraisal.inputs.excel_read import read_case_workbook
 
     payload = "=cmd|' /C calc'!A0"
 
@@ -321,7 +321,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
 def test_sheet_xml_is_parsed_with_defusedxml_guards():
     from defusedxml import DTDForbidden
 
-    from appraisal.io.excel_grid import _guarded_parser
+    from appraisal.inputs.excel_grid import _guarded_parser
 
     parser = _guarded_parser()
     with pytest.raises(DTDForbidden):
@@ -330,7 +330,7 @@ def test_sheet_xml_is_parsed_with_defusedxml_guards():
 
 def test_zip_bytes_are_checked_before_parsing(tmp_path):
     from appraisal.errors import UnsafeInputError
-    from appraisal.io.excel_read import read_case_workbook
+    from appraisal.inputs.excel_read import read_case_workbook
 
     path, _, _ = zip_bomb(tmp_path)
     with pytest.raises(UnsafeInputError, match="compressed"):

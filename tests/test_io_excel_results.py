@@ -10,13 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import appraisal.io.excel_cli  # noqa: F401  (registers the results.xlsx writer)
+import appraisal.cli.excel  # noqa: F401  (registers the results.xlsx writer)
 from appraisal import evaluate, example_path, load_case
-from appraisal.cli import main
-from appraisal.io._recalc import read_values, recalculate, soffice_or_skip
-from appraisal.io.excel_grid import open_grid
-from appraisal.io.excel_results import write_results_workbook
-from appraisal.io.excel_stream import column_letter
+from appraisal.cli.commands import main
+from appraisal.inputs.excel_grid import open_grid
+from appraisal.outputs.excel_results import write_results_workbook
+from appraisal.outputs.excel_stream import column_letter
+from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
 
 EXAMPLES = ("minimal", "prevention", "capital")
 

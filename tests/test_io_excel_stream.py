@@ -2,7 +2,7 @@
 with each other.
 
 ``results.xlsx`` and the template are written as XML text built by
-:class:`appraisal.io.excel_stream.SheetData`; the rows are checked for characters XML does
+:class:`appraisal.outputs.excel_stream.SheetData`; the rows are checked for characters XML does
 not allow rather than parsed again (they are well formed by construction: texts and
 formulas are escaped, numbers are the texts of finite floats). These tests hold that
 construction to account: whatever text, formula and number goes in, the saved part is
@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import OutputError
-from appraisal.io import excel_grid
-from appraisal.io.excel_grid import open_grid
-from appraisal.io.excel_stream import SheetData, _float_texts, save_with_sheets
+from appraisal.inputs import excel_grid
+from appraisal.inputs.excel_grid import open_grid
+from appraisal.outputs.excel_stream import SheetData, _float_texts, save_with_sheets
 
 # any text a user may type, but characters XML 1.0 cannot hold (which check_text refuses)
 _TEXT = st.text(alphabet=st.characters(
@@ -101,7 +101,7 @@ def test_a_character_xml_cannot_hold_is_refused_and_nothing_is_written(tmp_path)
 def test_written_workbooks_read_the_same_by_both_readers(tmp_path, monkeypatch):
     """The template of the prevention example: every cell, fast path against parser."""
     from appraisal import example_path, load_case
-    from appraisal.io.excel import write_template
+    from appraisal.outputs.excel import write_template
 
     path = write_template(tmp_path / "t.xlsx", load_case(example_path("prevention")))
     grid = open_grid(path)

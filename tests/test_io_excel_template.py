@@ -7,12 +7,12 @@ import zipfile
 import openpyxl
 import pytest
 
-from appraisal import example_path, load_case
-from appraisal.io import _schema_sheets as S
-from appraisal.io.excel_grid import open_grid
-from appraisal.io.excel_template import write_template
-from appraisal.io.xlsx_cells import CALCULATION_STYLE, INPUT_STYLE
-from appraisal.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS, SCHEMA_VERSION
+from appraisal import case_from_records, example_path, load_case
+from appraisal.case import sheets as S
+from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS, SCHEMA_VERSION
+from appraisal.inputs.excel_grid import open_grid
+from appraisal.outputs.excel_template import write_template
+from appraisal.outputs.xlsx_cells import CALCULATION_STYLE, INPUT_STYLE
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_conventions_styles_dropdowns_names_frozen_protected(blank):
 
 
 def _letter(col):
-    from appraisal.io.excel_stream import column_letter
+    from appraisal.outputs.excel_stream import column_letter
 
     return column_letter(col)
 
@@ -102,10 +102,9 @@ def test_generated_profiles_are_live_formulas_with_cached_values(tmp_path):
 
 
 def test_user_text_is_written_as_inline_text_never_a_formula(tmp_path):
-    from appraisal import Case
 
     payload = '=HYPERLINK("http://example.invalid","x")'
-    case = Case.from_records(title=payload, base_year=2025, horizon_years=1,
+    case = case_from_records(title=payload, base_year=2025, horizon_years=1,
                              options=[{"name": payload, "counterfactual": True}], lines=[])
     path = write_template(tmp_path / "p.xlsx", case)
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet3.xml").decode()
@@ -114,7 +113,7 @@ def test_user_text_is_written_as_inline_text_never_a_formula(tmp_path):
 
 
 def test_blank_template_validates_with_located_errors(blank, capsys):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     path, _ = blank
     assert main(["validate", str(path)]) == 1

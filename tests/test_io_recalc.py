@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 
 from appraisal.errors import AppraisalValidationError, OutputError
-from appraisal.io import _recalc
-from appraisal.io._recalc import read_values, recalculate, soffice_or_skip
-from appraisal.io.xlsx_cells import (
+from appraisal.outputs import recalc as _recalc
+from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
+from appraisal.outputs.xlsx_cells import (
     define_name,
     save_workbook,
     write_formula,

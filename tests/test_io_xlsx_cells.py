@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError, OutputError
-from appraisal.io import xlsx_cells, xlsx_render
-from appraisal.io.xlsx_cells import (
+from appraisal.outputs import xlsx_cells, xlsx_render
+from appraisal.outputs.xlsx_cells import (
     INPUT_STYLE,
     META_SHEET,
     add_dropdown,

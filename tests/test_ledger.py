@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.io.load import example_path, load_case
-from appraisal.ledger import payback_index, pooled_contributions
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
+from appraisal import case_from_records
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.ledger import payback_index, pooled_contributions
+from appraisal.lenses.pipeline import evaluate
 
 D1, D2 = 1 / 1.035, 1 / 1.035 ** 2
 
@@ -34,7 +34,7 @@ def _small_case(**extra):
         _line("A", "A&E", "benefit", {2026: 103.5}, "NHS", "fiscal", False),
         _line("A", "earnings", "benefit", {2027: 207}, "Households", "economic"),
     ]
-    return Case.from_records(title="T", base_year=2025, horizon_years=3,
+    return case_from_records(title="T", base_year=2025, horizon_years=3,
                              options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
                              lines=lines, **extra)
 
@@ -151,7 +151,7 @@ def test_ledger_always_sums_to_the_option_totals(specs):
         if s["value_type"]:
             line["value_type"] = s["value_type"]
         lines.append(line)
-    case = Case.from_records(title="T", base_year=2025, horizon_years=5,
+    case = case_from_records(title="T", base_year=2025, horizon_years=5,
                              options=[{"name": "BAU", "counterfactual": True}, {"name": "A"},
                                       {"name": "B"}], lines=lines)
     result, ledger = _ledger(case)
@@ -166,7 +166,7 @@ def test_ledger_always_sums_to_the_option_totals(specs):
 
 
 def test_ledger_lens_is_in_results_json_and_csvs(tmp_path):
-    from appraisal.io.outputs import write_outputs
+    from appraisal.outputs.files import write_outputs
 
     result, _ = _ledger(_small_case())
     data = result.to_dict()["public_value"]

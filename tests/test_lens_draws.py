@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appraisal.engine import compile_case, evaluate_arrays
-from appraisal.io.load import example_path, load_case
-from appraisal.lens_draws import sample_lens_inputs
-from appraisal.pipeline import evaluate
+from appraisal.engine.compile import compile_case, evaluate_arrays
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.lens_draws import sample_lens_inputs
+from appraisal.lenses.pipeline import evaluate
 
 
 def test_lens_draws_broadcast_as_draws_by_lines():

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from appraisal.cli import summary_text
-from appraisal.io.load import example_path, load_case
-from appraisal.io.outputs import write_outputs
-from appraisal.pipeline import evaluate
+from appraisal.cli.commands import summary_text
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.outputs.files import write_outputs
 
 LENSES = ("valuation", "public_value", "distributional", "non_monetised")
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.mca import linear_additive, rank_descending, topsis
-from appraisal.mca.aggregation import topsis_kernel
+from appraisal.lenses.mca import linear_additive, rank_descending, topsis
+from appraisal.lenses.mca.aggregation import topsis_kernel
 
 # Hwang & Yoon (1981) Multiple Attribute Decision Making: Methods and Applications,
 # Springer (Lecture Notes in Economics and Mathematical Systems 186), p. 133: fighter

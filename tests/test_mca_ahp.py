@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.mca import ahp, random_index
-from appraisal.mca.ahp import consistency_threshold
+from appraisal.lenses.mca import ahp, random_index
+from appraisal.lenses.mca.ahp import consistency_threshold
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "mca" / "ahp_consistency.csv"
 

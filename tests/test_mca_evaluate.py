@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError, Issues
-from appraisal.mca import (
+from appraisal.lenses.mca import (
     CombineRule,
     Criterion,
     Direction,
@@ -26,8 +26,8 @@ from appraisal.mca import (
     summary_lines,
     topsis,
 )
-from appraisal.mca import section as section_module
-from appraisal.mca.result import FRAMES
+from appraisal.lenses.mca import section as section_module
+from appraisal.lenses.mca.result import FRAMES
 
 OPTIONS = ["Do minimum", "New service"]
 CBA = {"Do minimum": {"npsv": 0.0, "bcr": 1.0, "pv_costs": 2.0, "pv_benefits": 2.0},

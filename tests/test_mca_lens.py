@@ -12,21 +12,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import appraisal.mca.lens as lens
+import appraisal.lenses.mca.lens as lens
 from appraisal import evaluate, load_case
-from appraisal.cli import summary_text
+from appraisal.case.schema import build_case
+from appraisal.cli.commands import summary_text
+from appraisal.engine.headline import LABELS, headline
 from appraisal.errors import AppraisalValidationError
-from appraisal.headline import LABELS, headline
-from appraisal.io.convert import case_to_data
-from appraisal.io.load import example_path
-from appraisal.io.outputs import write_outputs
-from appraisal.io.yaml_case import parse_yaml
-from appraisal.mca import evaluate_mca
-from appraisal.mca.case_section import LongListSection, MCASection, load_template
-from appraisal.mca.totals import additive_totals, combined_weights, mca_totals
-from appraisal.pipeline import LENS_HOOKS
-from appraisal.report import validate_context
-from appraisal.schema import SECTION_PARSERS, build_case
+from appraisal.inputs.load import example_path
+from appraisal.inputs.yaml_case import parse_yaml
+from appraisal.lenses.mca import evaluate_mca
+from appraisal.lenses.mca.case_section import LongListSection, MCASection, load_template
+from appraisal.lenses.mca.totals import additive_totals, combined_weights, mca_totals
+from appraisal.lenses.catalogue import LENSES, section_parsers
+from appraisal.outputs.convert import case_to_data
+from appraisal.outputs.files import write_outputs
+from appraisal.outputs.report import validate_context
 
 EXAMPLE = example_path("prevention")
 
@@ -47,12 +47,13 @@ def result(case):
     return evaluate(case)
 
 
-def test_registration_is_done_once_at_import():
-    lens.register()
-    assert SECTION_PARSERS["mca"] is lens.parse_mca_case_section
-    assert SECTION_PARSERS["long_list"] is lens.parse_long_list_case_section
-    assert LENS_HOOKS.count(lens.mca_hook) == 1
-    assert LENS_HOOKS.count(lens.long_list_hook) == 1
+def test_the_lens_is_listed_with_its_sections():
+    """Listed once in the explicit tuple of lenses, with both section parsers."""
+    listed = [entry for entry in LENSES if entry.run is lens.mca_lenses]
+    assert len(listed) == 1
+    assert listed[0].payloads == ("mca", "long_list")
+    assert section_parsers()["mca"] is lens.parse_mca_case_section
+    assert section_parsers()["long_list"] is lens.parse_long_list_case_section
 
 
 def test_sections_round_trip_as_written(case, raw):

@@ -8,8 +8,8 @@ import json
 import yaml
 
 from appraisal.errors import Issues
-from appraisal.mca import long_list as long_list_module
-from appraisal.mca import parse_long_list_section
+from appraisal.lenses.mca import long_list as long_list_module
+from appraisal.lenses.mca import parse_long_list_section
 
 
 def locate(path):

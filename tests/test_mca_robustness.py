@@ -9,10 +9,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from appraisal.mca import agreement, dominance, rank_descending, weight_ranges
-from appraisal.mca.aggregation import TIE_ATOL
-from appraisal.mca.decision import benefit_weights, vfm_frontier
-from appraisal.mca.robustness import rank_reversals
+from appraisal.lenses.mca import agreement, dominance, rank_descending, weight_ranges
+from appraisal.lenses.mca.aggregation import TIE_ATOL
+from appraisal.lenses.mca.decision import benefit_weights, vfm_frontier
+from appraisal.lenses.mca.robustness import rank_reversals
 
 values_st = hnp.arrays(np.float64, st.tuples(st.integers(2, 6), st.integers(1, 5)),
                        elements=st.floats(0, 100, allow_nan=False))

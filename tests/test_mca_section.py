@@ -10,14 +10,14 @@ import pytest
 import yaml
 
 from appraisal.errors import Issues
-from appraisal.mca import (
+from appraisal.lenses.mca import (
     LinearScale,
     LocalScale,
     PiecewiseScale,
     parse_mca_section,
     parse_value_tree,
 )
-from appraisal.mca import section as section_module
+from appraisal.lenses.mca import section as section_module
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "mca"
 OPTIONS = ["Do minimum", "New service"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.mca import Direction, LocalScale, direct_value, linear_value, piecewise_value
+from appraisal.lenses.mca import Direction, LocalScale, direct_value, linear_value, piecewise_value
 
 
 @st.composite

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.mca import (
+from appraisal.lenses.mca import (
     CombineRule,
     Criterion,
     Direction,
@@ -21,7 +21,7 @@ from appraisal.mca import (
     combine_weight_sets,
     resolve_weights,
 )
-from appraisal.mca.weights import weight_set_problems
+from appraisal.lenses.mca.weights import weight_set_problems
 
 UP = Direction.INCREASE
 

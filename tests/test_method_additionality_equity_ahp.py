@@ -23,19 +23,18 @@ import re
 import numpy as np
 import pytest
 
-from appraisal import evaluate
-from appraisal.engine import compile_case, evaluate_arrays
-from appraisal.equity import incidence_arrays, line_weights, weights_kernel
+from appraisal import case_from_records, evaluate
+from appraisal.engine.compile import compile_case, evaluate_arrays
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.lens_draws import sample_lens_inputs
-from appraisal.mca.ahp import ahp, consistency_threshold
-from appraisal.model import Case
-from appraisal.valuation import additionality_factor, outcome_chain
+from appraisal.greenbook.equity import incidence_arrays, line_weights, weights_kernel
+from appraisal.greenbook.valuation import additionality_factor, outcome_chain
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.lens_draws import sample_lens_inputs
+from appraisal.lenses.mca.ahp import ahp, consistency_threshold
 
 
 def _case(outcome, *, values=None, horizon=5, unit_value=None):
-    return Case.from_records(
+    return case_from_records(
         title="T", base_year=2025, horizon_years=horizon,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
         lines=[{"option": "A", "name": "b", "kind": "benefit",
@@ -207,7 +206,7 @@ def test_lens_draws_and_uncertainty_weight_the_same_way(prevention):
     lens = sample_lens_inputs(compiled, 50, rng=3)
     assert np.all(lens.line_weights[:, wb] == 1.0)
     assert np.any(lens.line_weights[:, ~wb] != 1.0)
-    from appraisal.uncertainty.case_model import CaseModel
+    from appraisal.lenses.uncertainty.case_model import CaseModel
 
     model = CaseModel(prevention.case)
     incomes, reference, shares, unallocated, eta = model._equity

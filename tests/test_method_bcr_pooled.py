@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal import Case, evaluate
-from appraisal.cba import NET_SAVING, bcr_terms
-from appraisal.cli import summary_text
+from appraisal import case_from_records, evaluate
+from appraisal.cli.commands import summary_text
 from appraisal.errors import AppraisalValidationError
-from appraisal.ledger import (
+from appraisal.greenbook.cba import NET_SAVING, bcr_terms
+from appraisal.lenses.ledger import (
     BENEFIT_TYPES,
     COST_TYPES,
     LedgerResult,
@@ -41,7 +41,7 @@ def _line(name, kind, values, agency, value_type, **extra):
 
 
 def _case(lines, **extra):
-    return Case.from_records(title="T", base_year=2025, horizon_years=2,
+    return case_from_records(title="T", base_year=2025, horizon_years=2,
                              options=[BAU, {"name": "A"}], lines=lines, **extra)
 
 
@@ -106,9 +106,9 @@ def test_a_fiscal_saving_no_longer_pushes_the_bcr_to_thirty():
 
 
 def test_net_saving_is_said_in_every_output(tmp_path):
-    from appraisal.io.excel_results import write_results_workbook
-    from appraisal.io.outputs import write_outputs
-    from appraisal.report.context import report_context
+    from appraisal.outputs.excel_results import write_results_workbook
+    from appraisal.outputs.files import write_outputs
+    from appraisal.outputs.report.context import report_context
 
     result = evaluate(_thirty_case())
     data = result.to_dict()

@@ -21,7 +21,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from appraisal.discounting import (
+from appraisal import case_from_records
+from appraisal.case.model import Case
+from appraisal.greenbook.discounting import (
     SCHEDULES,
     annuity_factor,
     discount_factors,
@@ -29,9 +31,8 @@ from appraisal.discounting import (
     factors_from_rates,
     schedule_rates,
 )
-from appraisal.equity import ede_income
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
+from appraisal.greenbook.equity import ede_income
+from appraisal.lenses.pipeline import evaluate
 
 TIMINGS = ("end", "mid")
 HORIZONS = (1, 2, 31, 80, 400)
@@ -47,7 +48,7 @@ def _level_case(level: float, horizon: int, timing: str, *, schedule: str = "sta
                       "values": {2025 + t: level for t in range(horizon)},
                       "incidence": {"Q1": 1.0}})
         lines[0]["incidence"] = {"Q1": 0.5, "Q2": 0.5}
-    return Case.from_records(title="Level", base_year=2025, horizon_years=horizon,
+    return case_from_records(title="Level", base_year=2025, horizon_years=horizon,
                              timing=timing, lines=lines,
                              options=[{"name": "BAU", "counterfactual": True},
                                       {"name": "A"}], **extra)
@@ -227,8 +228,8 @@ def test_mid_year_workbook_recalculates_to_the_engine(tmp_path):
 
     import openpyxl
 
-    from appraisal.io._recalc import read_values, recalculate, soffice_or_skip
-    from appraisal.io.excel_results import write_results_workbook
+    from appraisal.outputs.excel_results import write_results_workbook
+    from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
 
     soffice_or_skip()
     case = _level_case(1000.0, 35, "mid")

@@ -31,11 +31,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import appraisal
-from appraisal.engine import compile_case
+from appraisal import case_from_records
+from appraisal.case.model import Case
+from appraisal.engine.compile import compile_case
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
-from appraisal.report.context import report_context
+from appraisal.inputs.load import example_path, load_case
+from appraisal.outputs.report.context import report_context
 
 #: HMT 2003 section 4.2 Example 2: % contribution to the works-duration bias (from Table 15,
 #: non-standard buildings, works duration) and the mitigation factor of each risk area.
@@ -53,7 +54,7 @@ def _case(ob: dict | None, *, capex: dict | None = None, extra: list | None = No
     lines = [{"option": "Build", "name": "Works", "kind": "cost", "category": "capital",
               "values": capex or {2025: 100.0}, **({"optimism_bias": ob} if ob else {})}]
     lines += [{"option": "Build", **ln} for ln in extra or []]
-    return Case.from_records(title="OB", base_year=2025, horizon_years=horizon,
+    return case_from_records(title="OB", base_year=2025, horizon_years=horizon,
                              options=[{"name": "BAU", "counterfactual": True},
                                       {"name": "Build"}], lines=lines)
 
@@ -254,7 +255,7 @@ def test_results_record_the_breakdown(tmp_path: Path):
 
 def test_duration_details_survive_the_workbook(tmp_path: Path):
     """YAML -> workbook -> case keeps the duration map and depends_on_completion."""
-    from appraisal.io.convert import case_to_yaml, convert_case
+    from appraisal.outputs.convert import case_to_yaml, convert_case
 
     ob = {"project_type": "non_standard_buildings",
           "duration": {"contributions": {"design": 0.2}, "mitigation": {"design": 0.5}}}
@@ -280,7 +281,7 @@ def test_report_shows_given_upper_bound_and_managed_reduction():
     assert row["upper_bound"] == pytest.approx(0.39)
     assert row["mitigation"] == pytest.approx(0.238)
     assert row["applied"] == pytest.approx(0.29718)
-    from appraisal.report import render_report
+    from appraisal.outputs.report import render_report
 
     html = render_report(report_context(result))
     for shown in ("39.0%", "23.8%", "29.7%"):

@@ -25,22 +25,22 @@ import numpy as np
 import pytest
 import yaml
 
-import appraisal.uncertainty.lens
+import appraisal.lenses.uncertainty.lens
 from appraisal import evaluate, example_path, load_case
-from appraisal.cli import main
-from appraisal.uncertainty.case_model import CaseModel
-from appraisal.uncertainty.deterministic import (
+from appraisal.cli.commands import main
+from appraisal.lenses.uncertainty.case_model import CaseModel
+from appraisal.lenses.uncertainty.deterministic import (
     one_way,
     scenario_table,
     switching_value,
     switching_values,
 )
-from appraisal.uncertainty.gsa import sobol_analysis
-from appraisal.uncertainty.lens import analyse_uncertainty
-from appraisal.uncertainty.test_functions import ishigami, sobol_g
+from appraisal.lenses.uncertainty.gsa import sobol_analysis
+from appraisal.lenses.uncertainty.lens import analyse_uncertainty
+from appraisal.lenses.uncertainty.test_functions import ishigami, sobol_g
 
 with contextlib.suppress(ImportError):  # the prevention example also has MCA sections
-    import appraisal.mca.lens  # noqa: F401
+    import appraisal.lenses.mca.lens  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -309,7 +309,7 @@ def test_test_functions_module_is_doctested_not_collected_as_tests():
     items = [ln for ln in run.stdout.splitlines() if "::" in ln]
     assert run.returncode == 0, run.stdout + run.stderr
     assert items
-    assert all("::appraisal.uncertainty.test_functions" in ln for ln in items)
+    assert all("::appraisal.lenses.uncertainty.test_functions" in ln for ln in items)
 
 
 # ------------------------------------------------------------------ edge cases
@@ -343,7 +343,7 @@ def test_constant_inputs_run_at_few_draws(draws, tmp_path, capsys):
 
 def test_a_range_at_rounding_level_is_one_value():
     """The guard itself: values equal but for the last bits give no histogram."""
-    from appraisal.uncertainty.lens import _RANGE_RTOL
+    from appraisal.lenses.uncertainty.lens import _RANGE_RTOL
 
     x = 1234.5678 + np.array([0.0, 1, 2, 3, 4, 5, 6]) * np.spacing(1234.5678)
     # such draws count as one value; recent numpy (2.4) refuses to bin them ("Too many

@@ -6,12 +6,13 @@ import dataclasses
 
 import pytest
 
+from appraisal import case_from_records
+from appraisal.case.model import Case, Line, LineOptimismBias, Option, PriceAssumptions, Profile
 from appraisal.errors import AppraisalValidationError
-from appraisal.model import Case, Line, LineOptimismBias, Option, PriceAssumptions, Profile
 
 
 def _case(**extra) -> Case:
-    return Case.from_records(
+    return case_from_records(
         title="Tiny", base_year=2025, horizon_years=4,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "Do it"}],
         lines=[{"option": "Do it", "name": "cost", "kind": "cost", "values": {2025: 10}},
@@ -54,7 +55,7 @@ def test_explicit_profile():
     Profile(type="ramp_up", start=2025, end=2028, amount=100.0, ramp_years=2),
 ], ids=lambda p: p.type)
 def test_profile_data_round_trips_through_the_schema(profile):
-    case = Case.from_records(
+    case = case_from_records(
         title="T", base_year=2025, horizon_years=5,
         options=[{"name": "BAU", "counterfactual": True}],
         lines=[{"option": "BAU", "name": "x", "kind": "cost", **profile.to_data()}])
@@ -73,7 +74,7 @@ def test_case_from_records_and_derived_properties():
 
 def test_from_records_collects_every_problem():
     with pytest.raises(AppraisalValidationError) as info:
-        Case.from_records(title="T", base_year=2025, horizon_years=0,
+        case_from_records(title="T", base_year=2025, horizon_years=0,
                           options=[{"name": "A"}], lines=[])
     codes = sorted(i.code for i in info.value.issues)
     assert codes == ["counterfactual", "out-of-range"]
@@ -135,7 +136,7 @@ def test_a_case_pickles_with_its_locations_and_folder(tmp_path):
     """Cases cross process and Dask boundaries, so they must survive pickling."""
     import pickle
 
-    from appraisal.io.load import example_path, load_case
+    from appraisal.inputs.load import example_path, load_case
 
     for name in ("minimal", "capital"):
         case = load_case(example_path(name))
@@ -144,7 +145,7 @@ def test_a_case_pickles_with_its_locations_and_folder(tmp_path):
         assert dict(back.locations) == dict(case.locations)
         assert back.base_dir == case.base_dir != ""
         assert back.locate("lines[0].schedule") == case.locate("lines[0].schedule")
-    with_pack = Case.from_records(
+    with_pack = case_from_records(
         title="T", base_year=2025, horizon_years=1, unit_value_packs=[{"shipped": "illustrative"}],
         options=[{"name": "BAU", "counterfactual": True}], lines=[])
     back = pickle.loads(pickle.dumps(with_pack))
@@ -153,7 +154,7 @@ def test_a_case_pickles_with_its_locations_and_folder(tmp_path):
 
 
 def test_equality_does_not_depend_on_locations_or_folder():
-    case = Case.from_records(title="T", base_year=2025, horizon_years=1,
+    case = case_from_records(title="T", base_year=2025, horizon_years=1,
                              options=[{"name": "BAU", "counterfactual": True}], lines=[])
     moved = dataclasses.replace(case, locations={"title": "other.yaml:9:9"}, base_dir="x")
     assert moved == case
@@ -164,7 +165,7 @@ def test_equality_does_not_depend_on_locations_or_folder():
 
 
 def test_yaml_locations_point_at_the_fields_compile_needs(tmp_path):
-    from appraisal.io.yaml_case import load_yaml_case
+    from appraisal.inputs.yaml_case import load_yaml_case
 
     path = tmp_path / "case.yaml"
     path.write_text(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from appraisal import case_from_records
+from appraisal.case.non_monetised import SCALE, parse_score, score_label
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
-from appraisal.non_monetised import SCALE, parse_score, score_label
-from appraisal.pipeline import evaluate
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
 
 OPTIONS = [{"name": "BAU", "counterfactual": True}, {"name": "A"}, {"name": "B"}]
 
 
 def _case(register):
-    return Case.from_records(title="T", base_year=2025, horizon_years=1, options=OPTIONS,
+    return case_from_records(title="T", base_year=2025, horizon_years=1, options=OPTIONS,
                              lines=[], non_monetised=register)
 
 
@@ -32,7 +32,7 @@ def test_scores_parse_labels_and_integers(value, score):
 
 
 def test_register_is_carried_into_results_csv_and_summary(tmp_path):
-    from appraisal.io.outputs import write_outputs
+    from appraisal.outputs.files import write_outputs
 
     case = _case([{"impact": "Trust", "scores": {"A": "moderate beneficial", "B": -1},
                    "evidence": "survey", "confidence": "low"}])

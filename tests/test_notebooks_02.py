@@ -63,4 +63,4 @@ def test_exported_functions_come_from_their_concept_modules(name):
     if name not in appraisal.__all__:
         pytest.fail(f"add {name!r} to appraisal.__all__")
     module = getattr(appraisal, name).__module__
-    assert module in ("appraisal.equity", "appraisal.valuation", "appraisal.unit_values")
+    assert module in ("appraisal.greenbook.equity", "appraisal.greenbook.valuation", "appraisal.params.unit_values")

@@ -15,18 +15,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.engine import compile_case
+from appraisal import case_from_records
+from appraisal.case.model import Case, LineOptimismBias
+from appraisal.engine.compile import compile_case
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case, LineOptimismBias
-from appraisal.optimism_bias import (
+from appraisal.greenbook.optimism_bias import (
     combined_uplift,
     mitigated_uplift,
     project_types,
     stretch_profile,
     table_uplift,
 )
-from appraisal.parameters import ParameterPack
+from appraisal.inputs.load import example_path, load_case
+from appraisal.params.packs import ParameterPack
 
 #: HMT 2003 Table 2, % uplift: (duration upper, duration lower, capex upper, capex lower).
 TABLE_2 = {
@@ -138,7 +139,7 @@ def test_the_capital_example_applies_the_hand_computed_uplifts():
 
 
 def _one_cost_case(ob: LineOptimismBias) -> Case:
-    case = Case.from_records(
+    case = case_from_records(
         title="OB", base_year=2025, horizon_years=5,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "Build"}],
         lines=[{"option": "Build", "name": "capex", "kind": "cost",

@@ -21,12 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal.cli import main
-from appraisal.discounting import schedule_rates
+from appraisal.case.schema import build_case
+from appraisal.cli.commands import main
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.io.load import load_case
-from appraisal.io.outputs import write_outputs
-from appraisal.parameters import (
+from appraisal.greenbook.discounting import schedule_rates
+from appraisal.inputs.load import load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.outputs.files import write_outputs
+from appraisal.params.packs import (
     MAX_TEXT_CHARS,
     PACK_TEXT_CHARS,
     PROVENANCE_COLUMNS,
@@ -34,9 +36,7 @@ from appraisal.parameters import (
     ParameterRow,
     table_schema,
 )
-from appraisal.pipeline import evaluate
-from appraisal.schema import build_case
-from appraisal.unit_values import REQUIRED_COLUMNS, load_unit_values
+from appraisal.params.unit_values import REQUIRED_COLUMNS, load_unit_values
 
 DS_HEADER = ["schedule", "from_t", "to_t", *PROVENANCE_COLUMNS]
 # the shipped minimal example (its hand-checked PV costs are 194.98) with a pack folder
@@ -278,7 +278,7 @@ def test_a_nan_rate_reaching_the_schedule_is_named():
 def test_the_pack_text_limit_fits_every_output():
     """Excel holds 32,767 characters in a cell (Microsoft KB 211878); the HTML report
     refuses texts over its own limit: a pack text must fit both."""
-    from appraisal.report import schema as report_schema
+    from appraisal.outputs.report import schema as report_schema
 
     assert MAX_TEXT_CHARS == 32_767
     assert PACK_TEXT_CHARS <= min(MAX_TEXT_CHARS, report_schema._MAX_TEXT)

@@ -9,7 +9,7 @@ import pytest
 
 from appraisal._resources import data_dir
 from appraisal.errors import AppraisalValidationError, ParameterError, UnconfirmedParameterError
-from appraisal.parameters import (
+from appraisal.params.packs import (
     DEFAULT_VINTAGE,
     PROVENANCE_COLUMNS,
     VINTAGES,

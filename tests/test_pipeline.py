@@ -3,7 +3,7 @@
 Method: Green Book 2018 paras 5.53-5.56 (NPSV = PV benefits - PV costs; BCR = PV benefits /
 PV costs; increments against business as usual), A6 (3.5% STPR, year 0 undiscounted),
 2.16 (switching values); EAC = PV costs / sum_{t=0..n-1} DF_t over the n-year appraisal
-period (an annuity-due: ``appraisal.discounting.annuity_factor``; a level stream returns its
+period (an annuity-due: ``appraisal.greenbook.discounting.annuity_factor``; a level stream returns its
 level, tests/test_method_discounting.py); DfT value-for-money categories.
 """
 
@@ -17,13 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal.cba import vfm_category
-from appraisal.engine import evaluate_arrays
-from appraisal.io.load import example_path, load_case
-from appraisal.model import Case
-from appraisal.parameters import ParameterPack
-from appraisal.pipeline import evaluate
-from appraisal.results import AppraisalResult
+from appraisal import case_from_records
+from appraisal.case.model import Case
+from appraisal.engine.compile import evaluate_arrays
+from appraisal.engine.results import AppraisalResult
+from appraisal.greenbook.cba import vfm_category
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.params.packs import ParameterPack
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -99,8 +100,8 @@ def test_public_sector_cost_bcr_by_hand():
                 "values": {2026: 60}},
                {"option": "A", "name": "s", "kind": "benefit", "value_type": "social",
                 "values": {2026: 80}}])
-    standard = evaluate(Case.from_records(**records)).option("A")
-    public = evaluate(Case.from_records(bcr_definition="public_sector_cost", **records))
+    standard = evaluate(case_from_records(**records)).option("A")
+    public = evaluate(case_from_records(bcr_definition="public_sector_cost", **records))
     a = public.option("A")
     assert standard.inc_bcr == pytest.approx(1.352657, abs=1e-6)
     assert standard.vfm_category == "Low"
@@ -111,7 +112,7 @@ def test_public_sector_cost_bcr_by_hand():
 
 
 def _long_case(horizon: int, **extra) -> Case:
-    return Case.from_records(
+    return case_from_records(
         title="Long", base_year=2025, horizon_years=horizon,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
         lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
@@ -166,7 +167,7 @@ def test_eac_uses_the_stpr_even_when_every_line_is_on_the_health_schedule(minima
 
 
 def _vfm_case(benefit: float, **extra) -> Case:
-    return Case.from_records(
+    return case_from_records(
         title="VfM", base_year=2025, horizon_years=2, **extra,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
         lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
@@ -187,7 +188,7 @@ def test_a_vfm_category_from_an_unconfirmed_band_is_flagged_wherever_it_is_shown
     """BCR 2.5 is 'High', whose 4.0 upper edge is C2 (secondary source): the category is
     still shown, but flagged per option in results.json and in the manifest's
     unconfirmed_parameters_used (which the summary text lists)."""
-    from appraisal.cli import summary_text
+    from appraisal.cli.commands import summary_text
 
     result = evaluate(_vfm_case(250))
     a = result.option("A")
@@ -225,7 +226,7 @@ def cases(draw) -> Case:
             "values": draw(st.dictionaries(st.sampled_from(years), st.floats(1, 1e6),
                                            min_size=1, max_size=horizon)),
         })
-    return Case.from_records(
+    return case_from_records(
         title="random", base_year=2025, horizon_years=horizon,
         options=[{"name": f"o{k}", "counterfactual": k == cf} for k in range(n_options)],
         lines=lines)

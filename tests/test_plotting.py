@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import appraisal
-from appraisal.report.context import report_context
+from appraisal.outputs.report.context import report_context
 
 MONEY = "£m, real, 2025 prices, discounted to 2025"
 

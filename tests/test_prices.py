@@ -18,8 +18,7 @@ from appraisal.errors import (
     PriceBaseMismatchError,
     UnconfirmedParameterError,
 )
-from appraisal.parameters import ParameterPack
-from appraisal.prices import (
+from appraisal.greenbook.prices import (
     DeflatorIndex,
     Flow,
     PriceBase,
@@ -29,6 +28,7 @@ from appraisal.prices import (
     to_nominal,
     to_real,
 )
+from appraisal.params.packs import ParameterPack
 
 REAL_2025 = PriceBase(PriceBasis.REAL, 2025)
 NOMINAL = PriceBase(PriceBasis.NOMINAL)

@@ -58,18 +58,24 @@ def test_all_lists_exactly_the_public_names():
 # ------------------------------------------------------------------------- mirror
 
 
+def _mirrored(stem: str, tests: set[str]) -> bool:
+    return any(name == f"test_{stem}.py" or name.startswith(f"test_{stem}_") for name in tests)
+
+
 def _missing_mirrors() -> list[str]:
+    """Top-level modules need ``tests/test_<module>[_*].py``; each layer package (params,
+    case, greenbook, ...) needs a test file for at least one of its modules."""
     tests = {p.name for p in [*TESTS.glob("test_*.py"), *TESTS.glob("hostile/test_*.py")]}
     missing = []
     for module in sorted(PACKAGE.glob("*.py")):
         if module.name.startswith("_"):  # private modules, __init__ and __main__
             continue
-        if f"test_{module.stem}.py" not in tests:
+        if not _mirrored(module.stem, tests):
             missing.append(f"tests/test_{module.stem}.py (for appraisal/{module.name})")
-    # subpackages: one tests/test_<pkg>_*.py suffices; only io/ is policed for now
-    for package in ("io",):
-        if not any(name.startswith(f"test_{package}_") for name in tests):
-            missing.append(f"tests/test_{package}_*.py (for appraisal/{package}/)")
+    for package in sorted(p for p in PACKAGE.iterdir() if (p / "__init__.py").exists()):
+        stems = {m.stem for m in package.rglob("*.py") if not m.name.startswith("_")}
+        if not any(_mirrored(stem, tests) for stem in stems):
+            missing.append(f"tests/test_<module>.py for a module of appraisal/{package.name}/")
     return missing
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import build_parser, main
+from appraisal.cli.commands import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.report import REPORT_SECTIONS, render_report
+from appraisal.outputs.report import REPORT_SECTIONS, render_report
 
 _path = Path(__file__).with_name("browser.py")
 _spec = importlib.util.spec_from_file_location("report_browser", _path)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.report import charts
-from appraisal.report.charts import (
+from appraisal.outputs.report import charts
+from appraisal.outputs.report.charts import (
     Chart,
     bar_chart,
     histogram_chart,

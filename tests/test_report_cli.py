@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import main
-from appraisal.io.load import example_path, load_case
-from appraisal.pipeline import evaluate
-from appraisal.report import REPORT_SECTIONS, render_report
-from appraisal.report.context import report_context
+from appraisal.cli.commands import main
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.outputs.report import REPORT_SECTIONS, render_report
+from appraisal.outputs.report.context import report_context
 
-for _lens in ("appraisal.mca.lens", "appraisal.uncertainty.lens"):  # their case sections
+for _lens in ("appraisal.lenses.mca.lens", "appraisal.lenses.uncertainty.lens"):  # their case sections
     with contextlib.suppress(ImportError):
         importlib.import_module(_lens)
 

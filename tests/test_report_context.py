@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from appraisal import Case, evaluate
+from appraisal import case_from_records, evaluate
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.report import render_report, validate_context
-from appraisal.report.context import report_context
+from appraisal.inputs.load import example_path, load_case
+from appraisal.outputs.report import render_report, validate_context
+from appraisal.outputs.report.context import report_context
 
-for _lens in ("appraisal.mca.lens", "appraisal.uncertainty.lens"):  # their case sections
+for _lens in ("appraisal.lenses.mca.lens", "appraisal.lenses.uncertainty.lens"):  # their case sections
     with contextlib.suppress(ImportError):
         importlib.import_module(_lens)
 
@@ -291,7 +291,7 @@ def test_audit_records_inputs_and_command(contexts, results):
 
 def test_hostile_names_reach_the_page_as_text():
     hostile = "<script>alert(1)</script>"
-    case = Case.from_records(
+    case = case_from_records(
         title=hostile, base_year=2025, horizon_years=3,
         options=[{"name": "BAU", "counterfactual": True}, {"name": hostile}],
         lines=[{"option": hostile, "name": '" onmouseover="x', "kind": "cost",
@@ -352,10 +352,10 @@ def test_a_case_with_no_lines_still_reports():
 
     """A valid case may have no impact lines yet (the schema's own example); its report
     renders with empty PV tables instead of failing the whole run."""
-    from appraisal.report import render_report
-    from appraisal.report.context import report_context
+    from appraisal.outputs.report import render_report
+    from appraisal.outputs.report.context import report_context
 
-    case = appraisal.Case.from_records(title="Empty", base_year=2025, horizon_years=3,
+    case = appraisal.case_from_records(title="Empty", base_year=2025, horizon_years=3,
                                        options=[{"name": "BAU", "counterfactual": True},
                                                 {"name": "A"}], lines=[])
     ctx = report_context(appraisal.evaluate(case))

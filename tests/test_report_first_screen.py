@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from appraisal import evaluate, example_path, load_case
-from appraisal.report import render_report
-from appraisal.report.context import report_context
+from appraisal.outputs.report import render_report
+from appraisal.outputs.report.context import report_context
 
 _path = Path(__file__).with_name("browser.py")
 _spec = importlib.util.spec_from_file_location("report_browser", _path)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.report.formatting import (
+from appraisal.formatting import (
     choose_money_unit,
     format_bcr,
     format_money,

@@ -19,9 +19,13 @@ from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from appraisal.errors import AppraisalValidationError, OutputError, UnsafeInputError
-from appraisal.report import REPORT_SECTIONS, render_report, write_report
-from appraisal.report.formatting import format_money
-from appraisal.report.render import _bundled_templates, build_environment, check_self_contained
+from appraisal.formatting import format_money
+from appraisal.outputs.report import REPORT_SECTIONS, render_report, write_report
+from appraisal.outputs.report.render import (
+    _bundled_templates,
+    build_environment,
+    check_self_contained,
+)
 
 EXAMPLE = Path(__file__).parent / "data" / "report_context_example.json"
 CORE = ("schema_version", "meta", "options", "headline", "labels", "summary", "cba", "parameters",

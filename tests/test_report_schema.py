@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.report import SCHEMA_VERSION, validate_context
+from appraisal.outputs.report import SCHEMA_VERSION, validate_context
 
 EXAMPLE = Path(__file__).parent / "data" / "report_context_example.json"
 

@@ -15,8 +15,8 @@ import re
 import pytest
 
 from appraisal import evaluate, example_path, load_case
-from appraisal.report.context import report_context
-from appraisal.report.formatting import format_bcr, format_money, format_percent
+from appraisal.formatting import format_bcr, format_money, format_percent
+from appraisal.outputs.report.context import report_context
 
 EXAMPLES = ("minimal", "capital", "prevention")
 # money (£12, £1.2m), percentages, then any other number; ordinals (5th) are words
@@ -99,7 +99,7 @@ def test_the_check_catches_a_number_that_is_not_in_the_context(contexts):
 
 
 # --------------------------------------------------------------------------- MCA sentence
-from appraisal.report.narrative import _mca_sentences  # noqa: E402
+from appraisal.outputs.report.narrative import _mca_sentences  # noqa: E402
 
 
 def _mca(totals, p_first, sets):

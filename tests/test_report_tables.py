@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 
 from appraisal import evaluate, example_path, load_case
-from appraisal.report import render_report
-from appraisal.report.context import report_context, words
-from appraisal.report.figures import build_figures
-from appraisal.report.formatting import (
+from appraisal.formatting import (
     distinct_decimals,
     format_bcr,
     format_money,
     format_percent,
 )
+from appraisal.outputs.report import render_report
+from appraisal.outputs.report.context import report_context, words
+from appraisal.outputs.report.figures import build_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = Path(__file__).parent / "data" / "report_context_example.json"

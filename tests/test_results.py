@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from appraisal.io.load import example_path, load_case
-from appraisal.io.outputs import results_json
-from appraisal.pipeline import evaluate
-from appraisal.results import RESULTS_SCHEMA_VERSION, AppraisalResult
+from appraisal.engine.results import RESULTS_SCHEMA_VERSION, AppraisalResult
+from appraisal.inputs.load import example_path, load_case
+from appraisal.lenses.pipeline import evaluate
+from appraisal.outputs.files import results_json
 
 OPTION_FIELDS = {"name", "counterfactual", "pv_costs", "pv_benefits", "npsv", "bcr"}
 INCREMENTAL_FIELDS = {"pv_costs", "pv_benefits", "npsv", "bcr", "vfm_category"}

@@ -6,9 +6,15 @@ import copy
 
 import pytest
 
+from appraisal.case.model import Case
+from appraisal.case.schema import (
+    CASE_FIELDS,
+    LINE_FIELDS,
+    OPTION_FIELDS,
+    SCHEMA_VERSION,
+    build_case,
+)
 from appraisal.errors import AppraisalValidationError
-from appraisal.model import Case
-from appraisal.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS, SCHEMA_VERSION, build_case
 
 MINIMAL = {
     "schema_version": SCHEMA_VERSION,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-import appraisal.schema_public_value as spv
+import appraisal.case.public_value as spv
+from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, build_case
 from appraisal.errors import AppraisalValidationError
-from appraisal.schema import CASE_FIELDS, LINE_FIELDS, build_case
-from appraisal.unit_values import shipped_unit_values
+from appraisal.params.unit_values import shipped_unit_values
 
 OPTIONS = [{"name": "BAU", "counterfactual": True}, {"name": "A"}]
 

@@ -1,4 +1,4 @@
-"""The public API of appraisal.uncertainty is explicit and complete (httpx-style check)."""
+"""The public API of appraisal.lenses.uncertainty is explicit and complete (httpx-style check)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 import importlib
 from pathlib import Path
 
-import appraisal.uncertainty as uncertainty
+import appraisal.lenses.uncertainty as uncertainty
 
 MODULES = ["backends", "case_model", "correlation", "deterministic", "distributions", "gsa", "lens",
            "sampling", "section", "summaries", "voi"]
@@ -15,7 +15,7 @@ MODULES = ["backends", "case_model", "correlation", "deterministic", "distributi
 def test_package_all_is_the_union_of_the_modules_all():
     exported: set[str] = set()
     for name in MODULES:
-        module = importlib.import_module(f"appraisal.uncertainty.{name}")
+        module = importlib.import_module(f"appraisal.lenses.uncertainty.{name}")
         exported |= set(module.__all__)
         for item in module.__all__:
             assert getattr(uncertainty, item) is getattr(module, item)
@@ -26,7 +26,7 @@ def test_package_all_is_the_union_of_the_modules_all():
 def test_every_public_function_and_class_is_exported_and_documented():
     package_dir = Path(uncertainty.__file__).parent
     for name in MODULES:
-        module = importlib.import_module(f"appraisal.uncertainty.{name}")
+        module = importlib.import_module(f"appraisal.lenses.uncertainty.{name}")
         tree = ast.parse((package_dir / f"{name}.py").read_text(encoding="utf-8"))
         public = {node.name for node in tree.body
                   if isinstance(node, ast.FunctionDef | ast.ClassDef)

@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.backends: same seed, same answer, on every backend."""
+"""Tests for appraisal.lenses.uncertainty.backends: same seed, same answer, on every backend."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.uncertainty.backends import (
+from appraisal.lenses.uncertainty.backends import (
     DaskBackend,
     ProcessBackend,
     SerialBackend,
     resolve_backend,
 )
-from appraisal.uncertainty.correlation import Correlation, CorrelationGroup
-from appraisal.uncertainty.distributions import Discrete, LogNormal, Normal, Triangular
-from appraisal.uncertainty.gsa import sobol_analysis
-from appraisal.uncertainty.sampling import run_monte_carlo
+from appraisal.lenses.uncertainty.correlation import Correlation, CorrelationGroup
+from appraisal.lenses.uncertainty.distributions import Discrete, LogNormal, Normal, Triangular
+from appraisal.lenses.uncertainty.gsa import sobol_analysis
+from appraisal.lenses.uncertainty.sampling import run_monte_carlo
 
 SPECS = {
     "capex": Triangular(0.9, 1.0, 1.4),

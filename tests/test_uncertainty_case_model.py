@@ -11,13 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import appraisal.uncertainty.lens  # registers the section
-from appraisal import AppraisalValidationError, Case, evaluate, example_path, load_case
-from appraisal.engine import compile_case, evaluate_arrays
-from appraisal.uncertainty.case_model import CaseModel
+import appraisal.lenses.uncertainty.lens  # registers the section
+from appraisal import (
+    AppraisalValidationError,
+    Case,
+    case_from_records,
+    evaluate,
+    example_path,
+    load_case,
+)
+from appraisal.engine.compile import compile_case, evaluate_arrays
+from appraisal.lenses.uncertainty.case_model import CaseModel
 
 with contextlib.suppress(ImportError):  # the example also has MCA sections
-    import appraisal.mca.lens  # noqa: F401
+    import appraisal.lenses.mca.lens  # noqa: F401
 
 
 def _prevention() -> Case:
@@ -51,7 +58,7 @@ UNC = {"draws": 100, "inputs": [
 
 
 def _small() -> Case:
-    return Case.from_records(**_records(uncertainty=UNC))
+    return case_from_records(**_records(uncertainty=UNC))
 
 
 def _metrics_match(out, result, row=0):
@@ -108,7 +115,7 @@ def test_delay_draw_equals_a_case_with_the_benefits_moved_a_year_later():
         if line["kind"] == "benefit":
             line["values"] = {y + 1: v for y, v in line["values"].items()}
     np.testing.assert_allclose(model(inputs)["npsv"][0],
-                               [m.npsv for m in evaluate(Case.from_records(**later)).options],
+                               [m.npsv for m in evaluate(case_from_records(**later)).options],
                                rtol=1e-12)
 
 
@@ -150,11 +157,11 @@ def test_model_pickles_and_gives_the_same_answer():
 
 def test_case_without_section_is_refused():
     with pytest.raises(AppraisalValidationError, match="no uncertain inputs"):
-        CaseModel(Case.from_records(**_records()))
+        CaseModel(case_from_records(**_records()))
 
 
 def test_rate_shift_on_an_unused_schedule_is_refused():
     unc = {"inputs": [{"name": "r", "target": {"schedule": "health"}, "field": "rate_shift",
                        "distribution": 0.0}]}
     with pytest.raises(AppraisalValidationError, match="schedule 'health'"):
-        CaseModel(Case.from_records(**_records(uncertainty=unc)))
+        CaseModel(case_from_records(**_records(uncertainty=unc)))

@@ -10,10 +10,10 @@ import shutil
 import pandas as pd
 
 from appraisal import example_path
-from appraisal.cli import COMMANDS, main
+from appraisal.cli.commands import COMMANDS, main
 
 with contextlib.suppress(ImportError):  # the example also has MCA sections
-    import appraisal.mca.lens  # noqa: F401
+    import appraisal.lenses.mca.lens  # noqa: F401
 
 EXPECTED = {"uncertainty.json", "uncertainty_draws_summary.csv", "uncertainty_tornado.csv",
             "uncertainty_switching_values.csv", "uncertainty_scenarios.csv",
@@ -27,7 +27,7 @@ def _case(tmp_path):
 
 
 def test_command_is_in_the_static_command_table():
-    from appraisal.uncertainty.cli import handle
+    from appraisal.cli.uncertainty import handle
 
     assert "uncertainty" in COMMANDS
     assert COMMANDS["uncertainty"].handler.__name__ == "_uncertainty"

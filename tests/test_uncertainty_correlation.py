@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.correlation."""
+"""Tests for appraisal.lenses.uncertainty.correlation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from appraisal.errors import AppraisalValidationError, Issues
-from appraisal.uncertainty.correlation import (
+from appraisal.lenses.uncertainty.correlation import (
     Correlation,
     CorrelationGroup,
     correlation_factor,

@@ -7,17 +7,17 @@ import contextlib
 import numpy as np
 import pytest
 
-import appraisal.uncertainty.lens  # registers the section
+import appraisal.lenses.uncertainty.lens  # registers the section
 from appraisal import (
     AppraisalValidationError,
-    Case,
     NoSwitchingValueError,
+    case_from_records,
     evaluate,
     example_path,
     load_case,
 )
-from appraisal.uncertainty.case_model import CaseModel
-from appraisal.uncertainty.deterministic import (
+from appraisal.lenses.uncertainty.case_model import CaseModel
+from appraisal.lenses.uncertainty.deterministic import (
     one_way,
     scenario_table,
     search_bounds,
@@ -27,7 +27,7 @@ from appraisal.uncertainty.deterministic import (
 )
 
 with contextlib.suppress(ImportError):  # the example also has MCA sections
-    import appraisal.mca.lens  # noqa: F401
+    import appraisal.lenses.mca.lens  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def _minimal(**unc):
          "distribution": {"dist": "pert", "low": 0.9, "mode": 1.0, "high": 1.4}},
         {"name": "rates", "field": "rate_shift",
          "distribution": {"dist": "uniform", "low": -0.01, "high": 0.01}}]
-    return Case.from_records(
+    return case_from_records(
         title="T", base_year=2025, horizon_years=10,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "New"}],
         lines=[{"option": "New", "name": "costs", "kind": "cost",
@@ -77,7 +77,7 @@ def test_found_switching_values_zero_the_decision_margin(prevention):
 
 def test_switching_value_of_a_cost_scale_matches_the_linear_formula():
     """For a cost scale the NPSV is linear: x* = 1 + NPSV / PV costs (the closed form that
-    appraisal.cba.switching_value uses)."""
+    appraisal.greenbook.cba.switching_value uses)."""
     case = _minimal()
     model = CaseModel(case)
     result = evaluate(case)

@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.distributions."""
+"""Tests for appraisal.lenses.uncertainty.distributions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from appraisal.errors import AppraisalValidationError, Issues
-from appraisal.uncertainty.distributions import (
+from appraisal.lenses.uncertainty.distributions import (
     DISTRIBUTION_KINDS,
     PERT,
     Constant,

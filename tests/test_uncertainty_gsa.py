@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.gsa (validated on functions with analytic indices)."""
+"""Tests for appraisal.lenses.uncertainty.gsa (validated on functions with analytic indices)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from SALib.sample import sobol as salib_sobol_sample
 from scipy.stats import qmc
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.uncertainty.correlation import Correlation, CorrelationGroup
-from appraisal.uncertainty.distributions import Constant, Normal, Uniform
-from appraisal.uncertainty.gsa import (
+from appraisal.lenses.uncertainty.correlation import Correlation, CorrelationGroup
+from appraisal.lenses.uncertainty.distributions import Constant, Normal, Uniform
+from appraisal.lenses.uncertainty.gsa import (
     given_data_indices,
     morris_screening,
     saltelli_unit_sample,
@@ -23,7 +23,7 @@ from appraisal.uncertainty.gsa import (
     sobol_convergence,
     sobol_first_total,
 )
-from appraisal.uncertainty.sampling import run_monte_carlo
+from appraisal.lenses.uncertainty.sampling import run_monte_carlo
 
 ISHIGAMI_SPECS = {f"x{i}": Uniform(-np.pi, np.pi) for i in (1, 2, 3)}
 

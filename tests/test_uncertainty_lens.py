@@ -9,15 +9,19 @@ import json
 import numpy as np
 import pytest
 
-import appraisal.uncertainty.lens  # registers the section and the hook
+import appraisal.lenses.uncertainty.lens  # registers the section and the hook
 from appraisal import AppraisalValidationError, evaluate, example_path, load_case
-from appraisal.pipeline import LENS_HOOKS
-from appraisal.report.context import report_context
-from appraisal.uncertainty import Constant, ProcessBackend
-from appraisal.uncertainty.lens import UncertaintyResult, analyse_uncertainty, uncertainty_hook
+from appraisal.lenses.catalogue import LENSES
+from appraisal.lenses.uncertainty import Constant, ProcessBackend
+from appraisal.lenses.uncertainty.lens import (
+    UncertaintyResult,
+    analyse_uncertainty,
+    uncertainty_lenses,
+)
+from appraisal.outputs.report.context import report_context
 
 with contextlib.suppress(ImportError):  # the example also has MCA sections
-    import appraisal.mca.lens  # noqa: F401
+    import appraisal.lenses.mca.lens  # noqa: F401
 
 REPORT_KEYS = {"tornado", "switching_values", "scenarios", "monte_carlo", "acceptability", "sobol"}
 
@@ -60,7 +64,7 @@ def test_dask_local_cluster_gives_the_serial_result_on_a_real_case(case):
     """Issue 5: the same seed gives identical results on the Dask backend (a LocalCluster
     with two worker processes), for the prevention case through the engine."""
     pytest.importorskip("dask.distributed")
-    from appraisal.uncertainty import DaskBackend
+    from appraisal.lenses.uncertainty import DaskBackend
 
     serial = analyse_uncertainty(case, draws=5000, seed=13, chunk_size=2048, keep_draws=True)
     with DaskBackend(n_workers=2, processes=True) as backend:
@@ -129,7 +133,7 @@ def test_report_context_is_exactly_the_report_section_and_validates(case, result
 
 
 def test_hook_runs_with_evaluate_and_results_are_json(case):
-    assert uncertainty_hook in LENS_HOOKS
+    assert [lens.on_request for lens in LENSES if lens.run is uncertainty_lenses] == [True]
     res = evaluate(case, lenses="all")
     payload = res.lenses["uncertainty"]
     assert isinstance(payload, UncertaintyResult)

@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.sampling."""
+"""Tests for appraisal.lenses.uncertainty.sampling."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.uncertainty.correlation import Correlation, CorrelationGroup
-from appraisal.uncertainty.distributions import (
+from appraisal.lenses.uncertainty.correlation import Correlation, CorrelationGroup
+from appraisal.lenses.uncertainty.distributions import (
     Constant,
     Discrete,
     Normal,
     Triangular,
     Uniform,
 )
-from appraisal.uncertainty.sampling import (
+from appraisal.lenses.uncertainty.sampling import (
     central_inputs,
     run_monte_carlo,
     sample_inputs,

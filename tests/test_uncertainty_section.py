@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import appraisal.uncertainty.lens  # noqa: F401  (registers the section)
+import appraisal.lenses.uncertainty.lens  # noqa: F401  (registers the section)
 from appraisal import AppraisalValidationError, load_case
+from appraisal.case.schema import LENS_SECTIONS
+from appraisal.lenses.catalogue import section_parsers
 from appraisal.errors import Issues
-from appraisal.schema import SECTION_PARSERS
-from appraisal.uncertainty import PERT, Constant, Uniform
-from appraisal.uncertainty.section import (
+from appraisal.lenses.uncertainty import PERT, Constant, Uniform
+from appraisal.lenses.uncertainty.section import (
     UncertaintySpec,
     parse_uncertainty_section,
     target_lines,
@@ -84,8 +85,9 @@ def _errors(tmp_path, section):
     return info.value.errors
 
 
-def test_section_is_registered_on_import():
-    assert SECTION_PARSERS["uncertainty"] is parse_uncertainty_section
+def test_the_readers_are_given_the_section_parser():
+    assert section_parsers()["uncertainty"] is parse_uncertainty_section
+    assert set(section_parsers()) == set(LENS_SECTIONS)
 
 
 def test_good_section_parses_every_part(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.summaries."""
+"""Tests for appraisal.lenses.uncertainty.summaries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.uncertainty.summaries import (
+from appraisal.lenses.uncertainty.summaries import (
     acceptability_curve,
     acceptability_sweep,
     probability_above,

@@ -1,4 +1,4 @@
-"""Tests for appraisal.uncertainty.voi."""
+"""Tests for appraisal.lenses.uncertainty.voi."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from appraisal.errors import AppraisalValidationError
-from appraisal.uncertainty.voi import (
+from appraisal.lenses.uncertainty.voi import (
     cubic_spline_basis,
     evpi,
     evppi,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from appraisal import case_from_records
 from appraisal._resources import data_dir
+from appraisal.case.schema import build_case
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
-from appraisal.schema import build_case
-from appraisal.unit_values import (
+from appraisal.lenses.pipeline import evaluate
+from appraisal.params.unit_values import (
     REQUIRED_COLUMNS,
     load_unit_values,
     shipped_unit_values,
@@ -200,13 +200,13 @@ def test_pack_values_are_rebased_and_inherit_agency_and_value_type(tmp_path):
 def test_unconfirmed_pack_values_are_opt_in_and_flagged():
     lines = [{"option": "A", "name": "b", "kind": "benefit", "values": {2024: 1},
               "unit_value": {"code": "ILL-POL-01"}}]
-    case = Case.from_records(**{k: v for k, v in _case_data(
+    case = case_from_records(**{k: v for k, v in _case_data(
         unit_value_packs=[{"shipped": "illustrative"}], lines=lines).items()
         if k != "schema_version"})
     with pytest.raises(AppraisalValidationError) as err:
         evaluate(case)
     assert "unit_values:illustrative" in str(err.value)
-    allowed = Case.from_records(**{k: v for k, v in _case_data(
+    allowed = case_from_records(**{k: v for k, v in _case_data(
         unit_value_packs=[{"shipped": "illustrative"}], lines=lines,
         parameters={"allow_unconfirmed": ["unit_values:illustrative"]}).items()
         if k != "schema_version"})

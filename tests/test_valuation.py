@@ -7,23 +7,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.engine import compile_case, evaluate_arrays
+from appraisal import case_from_records
+from appraisal.engine.compile import compile_case, evaluate_arrays
 from appraisal.errors import AppraisalValidationError
-from appraisal.model import Case
-from appraisal.pipeline import evaluate
-from appraisal.valuation import (
+from appraisal.greenbook.valuation import (
     CHAIN_FACTORS,
     additionality_factor,
     growth_factors,
     outcome_chain,
     persistence_filter,
 )
+from appraisal.lenses.pipeline import evaluate
 
 BAU = {"name": "BAU", "counterfactual": True}
 
 
 def _case(lines, *, base_year=2025, horizon=5, allow=(), **extra):
-    return Case.from_records(title="T", base_year=base_year, horizon_years=horizon,
+    return case_from_records(title="T", base_year=base_year, horizon_years=horizon,
                              options=[BAU, {"name": "A"}], lines=lines,
                              parameters={"allow_unconfirmed": list(allow)}, **extra)
 
@@ -257,7 +257,7 @@ lines:
 """
     path = tmp_path / "case.yaml"
     path.write_text(text)
-    from appraisal.io.load import load_case
+    from appraisal.inputs.load import load_case
 
     with pytest.raises(AppraisalValidationError) as err:
         load_case(path)

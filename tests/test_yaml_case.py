@@ -17,12 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal.cli import main
-from appraisal.engine import compile_case
+from appraisal import case_from_records
+from appraisal.case.model import Case
+from appraisal.cli.commands import main
+from appraisal.engine.compile import compile_case
 from appraisal.errors import AppraisalValidationError
-from appraisal.io.load import example_path, load_case
-from appraisal.io.yaml_case import load_yaml_case, parse_yaml
-from appraisal.model import Case
+from appraisal.inputs.load import example_path, load_case
+from appraisal.inputs.yaml_case import load_yaml_case, parse_yaml
 
 LOCATED = re.compile(r"case\.yaml:\d+:\d+")
 
@@ -379,8 +380,8 @@ def test_relative_packs_resolve_against_the_case_folder_not_the_working_folder(
         tmp_path, monkeypatch):
     """A case run from another folder still finds its parameter pack and unit-value pack,
     both given as paths relative to the case file."""
-    from appraisal.parameters import PROVENANCE_COLUMNS
-    from appraisal.pipeline import evaluate
+    from appraisal.lenses.pipeline import evaluate
+    from appraisal.params.packs import PROVENANCE_COLUMNS
 
     project = tmp_path / "project"
     (project / "my_params").mkdir(parents=True)
@@ -416,7 +417,7 @@ def test_relative_packs_resolve_against_the_case_folder_not_the_working_folder(
 
 
 def test_compile_time_issues_of_a_python_case_are_located_by_field_path():
-    case = Case.from_records(
+    case = case_from_records(
         title="T", base_year=2025, horizon_years=2,
         options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
         lines=[{"option": "A", "name": "ok", "kind": "cost", "values": {2025: 1}},

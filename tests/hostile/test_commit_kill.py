@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from appraisal.errors import OutputError
-from appraisal.io import atomic
-from appraisal.io.atomic import atomic_output_dir, clean_stale_staging
+from appraisal.outputs import atomic
+from appraisal.outputs.atomic import atomic_output_dir, clean_stale_staging
 
 REPO = Path(__file__).resolve().parents[2]
 N_FILES = 12
@@ -113,7 +113,7 @@ _CHILD = textwrap.dedent("""
     import os, shutil, sys
     sys.path.insert(0, {repo!r})
     from pathlib import Path
-    from appraisal.io import atomic
+    from appraisal.outputs import atomic
     target, mode, when, k = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     count = [0]
     def killing(real):
@@ -213,7 +213,7 @@ _LOOP = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
     from pathlib import Path
-    from appraisal.io.atomic import atomic_output_dir
+    from appraisal.outputs.atomic import atomic_output_dir
     target = Path(sys.argv[1])
     generation = 0
     while True:
@@ -247,7 +247,7 @@ def test_sigkill_at_random_moments_never_mixes_runs(tmp_path):
 
 def test_results_json_of_a_real_forced_run_is_replaced_whole(tmp_path):
     """End to end: ``appraisal run --force`` over a previous run swaps the folder whole."""
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = REPO / "data" / "examples" / "minimal.yaml"
     out = tmp_path / "out"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from appraisal.errors import BackendError
-from appraisal.uncertainty.backends import DaskBackend
+from appraisal.lenses.uncertainty.backends import DaskBackend
 
 pytest.importorskip("distributed")
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def test_backend_raises_backend_error_within_the_timeout():
 
 
 def test_cli_says_so_in_one_line(tmp_path, capsys):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = REPO / "data" / "examples" / "early_help_prevention.yaml"
     code = main(["uncertainty", str(case), "--out", str(tmp_path / "out"), "--draws", "50",
@@ -40,7 +40,7 @@ def test_cli_says_so_in_one_line(tmp_path, capsys):
 
 
 def test_cli_refuses_a_nonpositive_timeout(tmp_path, capsys):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = REPO / "data" / "examples" / "early_help_prevention.yaml"
     code = main(["uncertainty", str(case), "--out", str(tmp_path / "out"),

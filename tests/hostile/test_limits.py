@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from appraisal.case.schema import build_case
 from appraisal.errors import AppraisalValidationError
 from appraisal.limits import LIMITS, MAX_SHEET_ROWS, count_issues
-from appraisal.schema import build_case
 
 REPO = Path(__file__).resolve().parents[2]
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,7 +59,7 @@ def test_limits_leave_room_for_the_benchmark_case():
 
 
 def test_yaml_case_over_a_limit_fails_validate_with_the_limit(tmp_path, capsys):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     options = "\n".join(f"  - name: Option {k}" for k in range(1, 202))
     case = tmp_path / "big.yaml"
@@ -101,7 +101,7 @@ def _with_rows(book: Path, out: Path, title: str, rows: int) -> Path:
 def test_million_row_options_sheet_is_refused_before_parsing(tmp_path):
     """7.9 MB zipped, inside every zip limit; refused in seconds, at the first row over."""
     from appraisal import example_path, load_case
-    from appraisal.io.excel import write_template
+    from appraisal.outputs.excel import write_template
 
     book = write_template(tmp_path / "case.xlsx", load_case(example_path("minimal")))
     bad = _with_rows(book, tmp_path / "million.xlsx", "Options", 1_000_000)
@@ -120,7 +120,7 @@ def test_workbook_with_too_many_options_but_few_rows_names_the_options_limit(tmp
     import openpyxl
 
     from appraisal import example_path, load_case
-    from appraisal.io.excel import write_template
+    from appraisal.outputs.excel import write_template
 
     book = write_template(tmp_path / "case.xlsx", load_case(example_path("minimal")))
     wb = openpyxl.load_workbook(book)

@@ -10,7 +10,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from appraisal.cli import main
+from appraisal.cli.commands import main
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "data" / "green_book" / "discount_schedules.csv"

@@ -21,15 +21,14 @@ REPO = Path(__file__).resolve().parents[2]
 _CHILD = textwrap.dedent("""
     import os, signal, sys, time
     sys.path.insert(0, {repo!r})
-    from appraisal import cli
-    from appraisal.io.outputs import OUTPUT_WRITERS
-    cli.build_parser()  # registers the front ends' writers first
-    def stall(result, stage):
+    import appraisal.cli.commands as cli
+    import appraisal.outputs.files as files
+    def stall(result, stage, command):  # the report, the last file written: stalls
         (stage / "partial.bin").write_bytes(b"x" * 1_000_000)
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
         time.sleep(30)
         return []
-    OUTPUT_WRITERS.append(stall)
+    files._report = stall
     sys.exit(cli.main(["run", {case!r}, "--out", sys.argv[2], *sys.argv[3:]]))
 """)
 
@@ -53,7 +52,7 @@ def test_signal_during_first_run_leaves_nothing(tmp_path, name, code):
 
 @pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
 def test_signal_during_forced_rerun_keeps_the_previous_run(tmp_path, name, code):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = REPO / "data" / "examples" / "minimal.yaml"
     assert main(["run", str(case), "--out", str(tmp_path / "out")]) == 0
@@ -71,14 +70,13 @@ def test_real_sigterm_from_outside_while_staging(tmp_path):
     code = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
-        from appraisal import cli
-        from appraisal.io.outputs import OUTPUT_WRITERS
-        cli.build_parser()
-        def slow(result, stage):
+        import appraisal.cli.commands as cli
+        import appraisal.outputs.files as files
+        def slow(result, stage, command):
             (stage / "partial.bin").write_bytes(b"x" * 1_000_000)
             time.sleep(30)
             return []
-        OUTPUT_WRITERS.append(slow)
+        files._report = slow
         sys.exit(cli.main(["run", {str(REPO / "data/examples/minimal.yaml")!r}, "--out",
                            {str(tmp_path / "out")!r}]))
     """)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appraisal.errors import AppraisalValidationError, OutputError
-from appraisal.report.render import BIDI_CONTROLS
+from appraisal.outputs.report.render import BIDI_CONTROLS
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = (REPO / "data" / "examples" / "minimal.yaml").read_text(encoding="utf-8")
@@ -32,7 +32,7 @@ def _case_with_option(tmp_path: Path, name: str) -> Path:
                                   '"Tab\\tname"'])
 def test_control_character_in_a_name_is_refused_at_validation(tmp_path, capsys, name):
     """A CR would come back as LF from the workbook; an LF or tab breaks one-line labels."""
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = _case_with_option(tmp_path, name)
     assert main(["validate", str(case)]) == 1
@@ -44,7 +44,7 @@ def test_control_character_in_a_name_is_refused_at_validation(tmp_path, capsys, 
 
 
 def test_carriage_return_in_a_description_is_refused(tmp_path, capsys):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     text = MINIMAL.replace("  - name: New service",
                            '  - name: New service\n    description: "a\\r\\nb"')
@@ -56,8 +56,8 @@ def test_carriage_return_in_a_description_is_refused(tmp_path, capsys):
 
 def test_line_feed_in_a_description_survives_json_and_workbook(tmp_path):
     """Text that is kept is kept exactly: the case and its results workbook agree."""
-    from appraisal.cli import main
-    from appraisal.io.load import load_case
+    from appraisal.cli.commands import main
+    from appraisal.inputs.load import load_case
 
     text = MINIMAL.replace("  - name: New service",
                            '  - name: New service\n    description: "Two\\nlines"')
@@ -78,7 +78,7 @@ def _outside_isolates(text: str) -> list[str]:
 def test_rtl_override_in_user_text_is_isolated_in_the_report(tmp_path):
     from html.parser import HTMLParser
 
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     case = _case_with_option(tmp_path, '"Evil \\u202Eoption"')
     assert main(["run", str(case), "--out", str(tmp_path / "out")]) == 0
@@ -106,7 +106,7 @@ def test_rtl_override_in_user_text_is_isolated_in_the_report(tmp_path):
 
 
 def test_report_without_bidi_text_is_unchanged():
-    from appraisal.report.render import isolate_bidi
+    from appraisal.outputs.report.render import isolate_bidi
 
     page = "<p>Plain option</p>"
     assert isolate_bidi(page, {"name": "Plain option"}) is page
@@ -121,7 +121,7 @@ def test_report_without_bidi_text_is_unchanged():
     (lambda d: Path("/dev/null"), "is a character device"),
 ])
 def test_case_path_that_is_not_a_file_says_what_it_is(tmp_path, capsys, make, what):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     path = make(tmp_path)
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 1
@@ -133,7 +133,7 @@ def test_case_path_that_is_not_a_file_says_what_it_is(tmp_path, capsys, make, wh
 
 
 def test_current_folder_as_case_names_it(tmp_path, capsys, monkeypatch):
-    from appraisal.cli import main
+    from appraisal.cli.commands import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "."]) == 1
@@ -143,8 +143,8 @@ def test_current_folder_as_case_names_it(tmp_path, capsys, monkeypatch):
 
 
 def test_out_given_as_a_symlink_to_a_folder_is_refused(tmp_path, capsys):
-    from appraisal.cli import main
-    from appraisal.io.atomic import atomic_output_dir
+    from appraisal.cli.commands import main
+    from appraisal.outputs.atomic import atomic_output_dir
 
     real = tmp_path / "real"
     real.mkdir()
@@ -160,7 +160,7 @@ def test_out_given_as_a_symlink_to_a_folder_is_refused(tmp_path, capsys):
 
 
 def test_missing_case_still_says_no_such_file(tmp_path):
-    from appraisal.io.load import load_case
+    from appraisal.inputs.load import load_case
 
     with pytest.raises(AppraisalValidationError, match="no such file"):
         load_case(tmp_path / "nope.yaml")

@@ -1,0 +1,465 @@
+"""Sheets and columns of a case workbook: one source of truth for template, reader and results.
+
+Everything here is generated from the case schema (:data:`appraisal.case.schema.CASE_FIELDS`,
+:data:`~appraisal.case.schema.OPTION_FIELDS`, :data:`~appraisal.case.schema.LINE_FIELDS`) and the
+model (:class:`~appraisal.case.model.Profile`), so a scalar field added to the schema appears
+as a row or a column without touching the workbook code:
+
+``Case``
+    one row per scalar case field (``Field | Value | Unit | What it is``); the ``prices``
+    and ``parameters`` maps are expanded into rows (:data:`MAP_EXPANSIONS`).
+``Options``
+    one row per option, one column per option field.
+``Lines``
+    one row per impact line, one column per *scalar* line field.
+``Profiles``
+    one row per line (matched to ``Lines`` by option and name): the profile generator
+    (``type`` and its parameters) and the amounts with the years across the columns.
+``Line details``
+    map-valued line fields (``optimism_bias`` and any added later) in long form:
+    ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
+``Deflator``
+    ``prices.deflator``: user GDP-deflator index values by year.
+``Sections``
+    the optional case sections of the lenses (:data:`appraisal.case.schema.LENS_SECTIONS`), in long
+    form ``Section | Path | Value``, until a section registers its own layout in
+    :data:`SECTION_LAYOUTS`.
+
+Every table sheet has its headers in row 1, a "what to enter" row 2 and data from row 3.
+Units and help come from the field tables; fraction-valued fields (shown as percentages)
+are listed in :data:`FRACTION_FIELDS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from appraisal.case.model import PROFILE_TYPES, Profile
+from appraisal.case.schema import (
+    CASE_FIELDS,
+    LENS_SECTIONS,
+    LINE_FIELDS,
+    OPTION_FIELDS,
+    FieldSpec,
+)
+from appraisal.cells import column_letter
+
+__all__ = [
+    "CASE_ROWS",
+    "DEFLATOR",
+    "FIRST_ROW",
+    "FRACTION_FIELDS",
+    "HEADER_ROW",
+    "HELP_ROW",
+    "INPUT_SHEETS",
+    "LINES",
+    "LINE_DETAILS",
+    "MAP_EXPANSIONS",
+    "META_SHEET",
+    "OPTIONS",
+    "PROFILES",
+    "PROFILE_PARAMS",
+    "SECTIONS",
+    "SECTION_LAYOUTS",
+    "CaseRow",
+    "Column",
+    "TableSheet",
+    "generator_formula",
+    "generator_formulas",
+    "is_fraction",
+    "label",
+    "line_map_fields",
+    "parse_path",
+    "path_text",
+]
+
+#: The hidden sheet that records what wrote a workbook (format, versions, digests).
+META_SHEET = "_meta"
+
+HEADER_ROW, HELP_ROW, FIRST_ROW = 1, 2, 3
+
+#: Units shown beside a field, by field name (presentation only).
+UNITS = {
+    "base_year": "year", "horizon_years": "years", "price_year": "year", "delay": "years",
+    "scale": "×", "year": "year", "start": "year", "end": "year", "amount": "£ a year",
+    "rate": "% a year", "ramp_years": "years", "deflator_extend_growth": "% a year",
+}
+#: Headers that already say their unit.
+_NAMES = {"year": "Year", "start": "Start year", "end": "End year", "price_year": "Price year",
+          "base_year": "Base year", "ramp_years": "Ramp years", "horizon_years": "Horizon years"}
+#: Field paths whose values are fractions, shown as percentages (``*`` matches any key).
+FRACTION_FIELDS = (
+    "profile.rate", "prices.deflator_extend_growth", "optimism_bias.uplift",
+    "optimism_bias.shares.*", "optimism_bias.contributions.*", "optimism_bias.mitigation.*",
+    "optimism_bias.duration.uplift", "optimism_bias.duration.contributions.*",
+    "optimism_bias.duration.mitigation.*",
+    "incidence.*", "unit_value.real_growth.rate", "outcome.engagement", "outcome.success",
+    "outcome.deadweight", "outcome.displacement", "outcome.leakage",
+    "outcome.attribution_to_others",
+    "outcome.drop_off",
+)
+#: Keys of the case-level maps the schema reads, expanded into rows of the ``Case`` sheet
+#: (key, type, help, choices). ``prices.deflator`` has its own sheet.
+MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
+    "prices": (
+        ("deflator_basis", "str", "GDP deflator series: calendar or financial years",
+         ("calendar", "financial")),
+        ("deflator_extend_growth", "fraction", "growth assumed beyond the published deflator "
+         "(needs a source)", ()),
+        ("source", "str", "source of the price assumptions", ()),
+    ),
+    "parameters": (
+        ("allow_unconfirmed", "list", "parameter tables not confirmed from a primary source "
+         "that this case may use, separated by ';'", ()),
+        ("packs", "list", "folders of your own parameter packs, separated by ';'", ()),
+    ),
+    "public_budget": (
+        ("agencies", "list", "bcr_definition public_sector_cost only: agencies whose fiscal "
+         "lines form the public budget, separated by ';' (blank: every fiscal line)", ()),
+    ),
+}
+#: Sections with a layout of their own: name -> (write rows, read rows). None registered yet;
+#: every section falls back to the long ``Sections`` sheet.
+SECTION_LAYOUTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+
+
+def label(name: str, unit: str | None = None) -> str:
+    """Column header for a field: words, capitalised, with the unit in brackets.
+
+    Examples
+    --------
+    >>> label("value_type"), label("delay"), label("start")
+    ('Value type', 'Delay (years)', 'Start year')
+    """
+    if name in _NAMES and unit is None:
+        return _NAMES[name]
+    text = name.replace("_", " ")
+    text = text[:1].upper() + text[1:]
+    unit = UNITS.get(name, "") if unit is None else unit
+    return f"{text} ({unit})" if unit else text
+
+
+@functools.lru_cache(maxsize=4096)
+def is_fraction(path: str) -> bool:
+    """True when values at ``path`` (dotted, within a line or the case) are fractions.
+
+    Examples
+    --------
+    >>> is_fraction("optimism_bias.shares.standard_buildings"), is_fraction("delay")
+    (True, False)
+    """
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in FRACTION_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a table sheet.
+
+    ``key`` is the field's key in the row's plain data (dotted for nested fields such as
+    ``profile.rate``); ``role`` is ``key`` (identifies the row), ``input``, ``calc``
+    (written by the tool) or ``note`` (free text the reader ignores).
+    """
+
+    key: str
+    header: str
+    type: str
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    source: str = ""
+    role: str = "input"
+    width: float = 14.0
+
+    @property
+    def number_format(self) -> str:
+        """Excel number format for the column's cells."""
+        if self.type == "fraction":
+            return "0.00%"
+        if self.type == "int":
+            return "0"
+        if self.type == "float":
+            return "#,##0.00"
+        return "@" if self.type in ("str", "list") else "General"
+
+
+@dataclass(frozen=True, slots=True)
+class TableSheet:
+    """A sheet with a header row, a help row and one record per row from :data:`FIRST_ROW`."""
+
+    title: str
+    columns: tuple[Column, ...]
+    description: str
+
+    def index(self, key: str) -> int:
+        """1-based column number of ``key``."""
+        for i, column in enumerate(self.columns, start=1):
+            if column.key == key:
+                return i
+        msg = f"sheet {self.title!r} has no column {key!r}"
+        raise KeyError(msg)
+
+    @property
+    def headers(self) -> dict[str, Column]:
+        """Columns by header text."""
+        return {c.header: c for c in self.columns}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map."""
+
+    path: tuple[str, ...]
+    type: str
+    required: bool
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The dotted field name shown in the ``Field`` column."""
+        return ".".join(self.path)
+
+    @property
+    def unit(self) -> str:
+        """The unit shown in the ``Unit`` column."""
+        if self.type == "fraction":
+            return "%"
+        return UNITS.get(self.path[-1], "text" if self.type in ("str", "list") else "")
+
+
+_SCALARS = ("str", "int", "float", "bool")
+_HANDLED_CASE = {"schema_version", "options", "lines"}
+
+
+def _case_rows() -> tuple[CaseRow, ...]:
+    rows: list[CaseRow] = []
+    for spec in CASE_FIELDS:
+        if spec.name in _HANDLED_CASE:
+            continue
+        if spec.name in MAP_EXPANSIONS:
+            rows += [CaseRow((spec.name, key), kind, False, text, choices)
+                     for key, kind, text, choices in MAP_EXPANSIONS[spec.name]]
+        elif spec.type in _SCALARS:
+            rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+    return tuple(rows)
+
+
+def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = None,
+            role: str = "input", source: str = "", width: float = 14.0) -> Column:
+    kind = "fraction" if is_fraction(key or spec.name) else spec.type
+    return Column(key or spec.name, header or label(spec.name), kind, spec.required, spec.help,
+                  spec.choices, source, role, width)
+
+
+_NOTES = Column("notes", "Notes", "str", help="your notes (not read)", role="note", width=30)
+_WIDTHS = {"name": 34, "description": 44, "source": 44, "option": 24, "category": 16,
+           "agency": 16}
+_SOURCES = {"option": "option_names", "category": "categories", "agency": "agencies"}
+
+
+def line_map_fields() -> tuple[FieldSpec, ...]:
+    """Map-valued line fields shown on ``Line details`` (all but ``values``/``profile``)."""
+    return tuple(f for f in LINE_FIELDS if f.type not in _SCALARS
+                 and f.name not in ("values", "profile"))
+
+
+def _options_sheet() -> TableSheet:
+    cols = [_column(f, role="key" if f.name == "name" else "input",
+                    width=_WIDTHS.get(f.name, 14)) for f in OPTION_FIELDS if f.type in _SCALARS]
+    return TableSheet("Options", (*cols, _NOTES), "the short list; mark exactly one option "
+                      "'yes' as the counterfactual (business as usual)")
+
+
+def _lines_sheet() -> TableSheet:
+    cols = [_column(f, role="key" if f.name in ("option", "name") else "input",
+                    source=_SOURCES.get(f.name, ""), width=_WIDTHS.get(f.name, 14))
+            for f in LINE_FIELDS if f.type in _SCALARS]
+    return TableSheet("Lines", (*cols, _NOTES), "one row per cost or benefit line; amounts "
+                      "by year go on Profiles, optimism bias and other details on "
+                      "Line details")
+
+
+#: Profile generator parameters, from :class:`~appraisal.case.model.Profile` (all but the type
+#: and the explicit values).
+PROFILE_PARAMS = tuple(f.name for f in dataclasses.fields(Profile)
+                       if f.name not in ("type", "values"))
+_PARAM_TYPES = {"year": "int", "start": "int", "end": "int", "amount": "float",
+                "rate": "fraction", "ramp_years": "int"}
+
+
+def _profiles_sheet() -> TableSheet:
+    cols = [
+        Column("option", "Option", "str", True, "option of the line", source="option_names",
+               role="key", width=24),
+        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        Column("profile.type", "Profile type", "str", False, "explicit (type the years) or a "
+               "generator", PROFILE_TYPES, width=13),
+    ]
+    for name in PROFILE_PARAMS:
+        kind = _PARAM_TYPES.get(name, "float")
+        cols.append(Column(f"profile.{name}", label(name), kind, False,
+                           f"{name} of the generator", width=11))
+    cols += [Column("unit", "Unit", "str", help="of the amounts", role="calc", width=16),
+             Column("total", "Total (£)", "float", help="sum of the years", role="calc",
+                    width=14)]
+    return TableSheet("Profiles", tuple(cols), "amounts by year (years across the columns): "
+                      "type them for 'explicit' lines; generated lines are calculated")
+
+
+def _details_sheet() -> TableSheet:
+    fields = tuple(f.name for f in line_map_fields())
+    help_text = "; ".join(f"{f.name}: {f.help}" for f in line_map_fields())
+    return TableSheet("Line details", (
+        Column("option", "Option", "str", True, "option of the line", source="option_names",
+               role="key", width=24),
+        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        Column("field", "Field", "str", True, help_text, fields, width=16),
+        Column("key", "Key", "str", True, "key inside the field, e.g. project_type, "
+               "shares.standard_buildings", width=34),
+        Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
+               width=24),
+        _NOTES,
+    ), "optimism bias and other details of lines, one key per row")
+
+
+DEFLATOR = TableSheet("Deflator", (
+    Column("year", "Year", "int", True, "calendar (or financial) year", width=10),
+    Column("index", "Index", "float", True, "GDP deflator index value", width=12),
+    _NOTES,
+), "your own GDP deflator index values by year (override the shipped series)")
+
+SECTIONS = TableSheet("Sections", (
+    Column("section", "Section", "str", True, "name of the case section",
+           LENS_SECTIONS, width=16),
+    Column("path", "Path", "str", True, "where the value goes inside the section, e.g. "
+           "criteria[0].weight", width=44),
+    Column("value", "Value", "any", False, "text, number or TRUE/FALSE", width=30),
+    _NOTES,
+), "further case sections (MCA, uncertainty ...), one value per row")
+
+CASE_ROWS = _case_rows()
+OPTIONS = _options_sheet()
+LINES = _lines_sheet()
+PROFILES = _profiles_sheet()
+LINE_DETAILS = _details_sheet()
+#: The sheets the reader reads, in workbook order (``Case`` first).
+INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, LINE_DETAILS.title,
+                DEFLATOR.title, SECTIONS.title)
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")
+_TOKEN = re.compile(r'\.([^.\[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|\{(-?\d+)\}')
+
+
+def path_text(path: tuple[Any, ...]) -> str:
+    """Dotted text of a path inside a map: ``shares.standard_buildings``, ``points[0][1]``.
+
+    Keys that are not simple names are quoted (``["a.b"]``), integer keys of maps are
+    braced (``{2025}``), list indices are bracketed.
+
+    Examples
+    --------
+    >>> path_text(("criteria", 0, "weight")), path_text(("x", "a.b", ("int", 2025)))
+    ('criteria[0].weight', 'x["a.b"]{2025}')
+    """
+    import json
+
+    out = ""
+    for part in path:
+        if isinstance(part, tuple):  # ("int", key): an integer key of a map
+            out += "{" + str(part[1]) + "}"
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        elif _SIMPLE_KEY.fullmatch(part) and part == part.strip():
+            out += f".{part}" if out else part
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+def parse_path(text: str) -> tuple[Any, ...] | None:
+    """Inverse of :func:`path_text`; None when the text is not a valid path.
+
+    Examples
+    --------
+    >>> parse_path('criteria[0].weight'), parse_path('x["a.b"]{2025}'), parse_path("a..b")
+    (('criteria', 0, 'weight'), ('x', 'a.b', ('int', 2025)), None)
+    """
+    import json
+
+    if not isinstance(text, str) or not text.strip():
+        return None
+    source = text if text.startswith(("[", "{")) else "." + text
+    parts: list[Any] = []
+    pos = 0
+    while pos < len(source):
+        match = _TOKEN.match(source, pos)
+        if match is None:
+            return None
+        name, index, quoted, int_key = match.groups()
+        if name is not None:
+            if name != name.strip() or not name:
+                return None
+            parts.append(name)
+        elif index is not None:
+            parts.append(int(index))
+        elif quoted is not None:
+            parts.append(json.loads(f'"{quoted}"'))
+        else:
+            parts.append(("int", int(int_key)))
+        pos = match.end()
+    return tuple(parts)
+
+
+# ------------------------------------------------------------ live profile formulas
+_LETTERS: dict[str, str] = {}
+
+
+def _param_letters() -> dict[str, str]:
+    if not _LETTERS:
+        _LETTERS.update({name: column_letter(PROFILES.index(f"profile.{name}"))
+                         for name in PROFILE_PARAMS})
+    return _LETTERS
+
+
+def generator_formula(kind: str, letter: str, row: int) -> str:
+    """The live formula of one year cell of a generated profile (see ``Profile.resolve``).
+
+    Examples
+    --------
+    >>> generator_formula("constant", "M", 3)
+    'IF(AND(M$1>=$E3,M$1<=$F3),$G3,0)'
+    """
+    c = _param_letters()
+    year, within = f"{letter}$1", (f"AND({letter}$1>=${c['start']}{row},"
+                                   f"{letter}$1<=${c['end']}{row})")
+    amount = f"${c['amount']}{row}"
+    if kind == "one_off":
+        return f"IF({year}=${c['year']}{row},{amount},0)"
+    if kind == "constant":
+        return f"IF({within},{amount},0)"
+    if kind == "growth":
+        return f"IF({within},{amount}*(1+${c['rate']}{row})^({year}-${c['start']}{row}),0)"
+    if kind == "ramp_up":
+        return (f"IF({within},{amount}*MIN(1,({year}-${c['start']}{row}+1)/"
+                f"MAX(1,${c['ramp_years']}{row})),0)")
+    msg = f"unknown profile type {kind!r}"
+    raise ValueError(msg)
+
+
+def generator_formulas(kind: str, letters: Sequence[str], row: int) -> list[str]:
+    """:func:`generator_formula` for several year columns of one row (built once, then joined).
+
+    Examples
+    --------
+    >>> generator_formulas("constant", ["M", "N"], 3) == [generator_formula("constant", x, 3)
+    ...                                                   for x in ("M", "N")]
+    True
+    """
+    parts = generator_formula(kind, "\x00", row).split("\x00")
+    return [letter.join(parts) for letter in letters]

@@ -1,0 +1,799 @@
+"""Compile a case into arrays, and evaluate them for any number of draws at once.
+
+:func:`compile_case` resolves every line once (profiles, price-base conversion,
+optimism bias, delays) into arrays over lines ``L`` and years ``T``.
+:func:`evaluate_arrays` then computes present values for ``D`` draws of the numeric
+inputs, broadcasting over a leading draws axis, in chunks so memory stays bounded.
+A deterministic appraisal is one draw. There is no per-draw Python loop: the chunk
+loop runs ``ceil(D / chunk_size)`` times.
+
+Inputs that may carry the draws axis (shape ``(D, L)`` for per-line inputs, ``(D,)``
+or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
+
+``scale``
+    multiplier on each line's amounts (default: the case's ``scale``, normally 1);
+``ob_uplift``
+    optimism-bias uplift fraction on each line (default: as compiled);
+``value_multiplier``
+    any further per-line multiplier (e.g. draws of unit values relative to the compiled
+    central value, or distributional weights);
+``additionality``
+    the outcome-chain factor of each line (replaces the compiled one; see
+    :func:`appraisal.greenbook.valuation.additionality_factor`);
+``drop_off``
+    the drop-off of each line with a persistence over one year (replaces the compiled
+    one; a vectorised recursion over years, no per-draw loop);
+``rate_shift``
+    added to every one-year discount rate (all schedules, or per schedule);
+``delay``
+    whole years by which each line's profile is shifted later (amounts moved past the
+    horizon are dropped).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from appraisal.case.model import Case, Line
+from appraisal.engine.checks import check_case
+from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
+from appraisal.greenbook.cba import bcr_terms
+from appraisal.greenbook.discounting import factors_from_rates, schedule_rates
+from appraisal.greenbook.optimism_bias import (
+    BiasMeasure,
+    OptimismBias,
+    bias_measure,
+    combined_uplift,
+    completion_dependents,
+    stretch_profile,
+    table_uplift,
+)
+from appraisal.greenbook.prices import (
+    DeflatorIndex,
+    PriceBase,
+    PriceBasis,
+    deflator_index,
+    rebase_factors,
+)
+from appraisal.greenbook.valuation import (
+    Valuation,
+    additionality_factor,
+    persistence_filter,
+    resolve_valuation,
+    validate_factor_draws,
+)
+from appraisal.params.packs import ParameterPack, ParameterRow
+
+__all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
+           "load_pack"]
+
+DEFAULT_CHUNK = 16_384
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledCase:
+    """A case resolved into arrays. All arrays are read-only.
+
+    ``amounts`` are in each line's own price basis (quantities for valued lines), after
+    any works-duration stretch; ``quantities`` are the amounts after the outcome chain's
+    lag, persistence and drop-off; ``value_paths`` the unit value per unit in each year in
+    the value's own price year (1 for money lines); ``gross`` = quantities × value paths ×
+    price factors, in real prices of the case's price year; ``real`` = gross ×
+    ``additionality``. Both are before the optimism-bias uplift and scale and **without**
+    delays (delays are applied in :func:`evaluate_arrays`). ``delay`` is each line's own
+    ``delay`` plus ``completion_delay``: the whole years by which a works-duration
+    optimism bias on its option's works delays a line that depends on their completion.
+    """
+
+    case: Case
+    pack: ParameterPack
+    years: np.ndarray
+    option_names: tuple[str, ...]
+    counterfactual: int
+    line_names: tuple[str, ...]
+    line_option: np.ndarray
+    is_cost: np.ndarray
+    is_fiscal_benefit: np.ndarray
+    in_public_budget: np.ndarray
+    schedule_names: tuple[str, ...]
+    line_schedule: np.ndarray
+    rates: np.ndarray
+    amounts: np.ndarray
+    price_factors: np.ndarray
+    real: np.ndarray
+    ob_uplift: np.ndarray
+    scale: np.ndarray
+    delay: np.ndarray
+    optimism_bias: tuple[OptimismBias | None, ...]
+    deflator: DeflatorIndex | None
+    parameters_used: tuple[ParameterRow, ...]
+    warnings: tuple = ()
+    quantities: np.ndarray | None = None
+    value_paths: np.ndarray | None = None
+    value_low: np.ndarray | None = None
+    value_high: np.ndarray | None = None
+    gross: np.ndarray | None = None
+    additionality: np.ndarray | None = None
+    lag: np.ndarray | None = None
+    persistence: np.ndarray | None = None
+    drop_off: np.ndarray | None = None
+    valuations: tuple[Valuation | None, ...] = ()
+    unit_packs: Mapping[str, Any] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+    schedule_map: Mapping[str, str] = field(default_factory=dict)
+    completion_delay: np.ndarray | None = None
+
+    @property
+    def n_lines(self) -> int:
+        """Number of impact lines ``L``."""
+        return len(self.line_names)
+
+    @property
+    def n_years(self) -> int:
+        """Number of years ``T`` (year 0 included)."""
+        return int(self.years.size)
+
+    @property
+    def option_matrix(self) -> np.ndarray:
+        """One-hot matrix ``(L, O)`` mapping lines to options."""
+        if "onehot" not in self._cache:
+            m = np.zeros((self.n_lines, len(self.option_names)))
+            m[np.arange(self.n_lines), self.line_option] = 1.0
+            m.flags.writeable = False
+            self._cache["onehot"] = m
+        return self._cache["onehot"]
+
+
+def load_pack(case: Case) -> ParameterPack:
+    """The parameter pack a case asks for: vintage, user packs, opt-ins.
+
+    Relative pack folders are resolved against the case file's folder
+    (:attr:`Case.base_dir <appraisal.case.model.Case.base_dir>`), or the current folder for a
+    case built in Python.
+
+    Examples
+    --------
+    >>> from appraisal import case_from_records
+    >>> case = case_from_records(title="T", base_year=2025, horizon_years=1,
+    ...     options=[{"name": "BAU", "counterfactual": True}], lines=[])
+    >>> load_pack(case).vintage
+    'GB2026'
+    """
+    pack = ParameterPack.green_book(case.vintage)
+    encodings = case.pack_encodings or ("",) * len(case.packs)
+    for folder, encoding in zip(case.packs, encodings, strict=True):
+        p = Path(folder)
+        if not p.is_absolute() and case.base_dir:
+            p = Path(case.base_dir) / p
+        pack = pack.with_pack(p, encoding=encoding or None)
+    return pack.allowing(case.allow_unconfirmed)
+
+
+def _known_project_types(pack: ParameterPack) -> list[str]:
+    if "optimism_bias" not in pack.tables:
+        return []
+    return sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
+                   if r.get("project_type")})
+
+
+def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
+    """Field (relative to the line) and fix hint for an optimism-bias lookup failure."""
+    known = _known_project_types(pack)
+    asked = list(spec.shares) if spec.shares else [spec.project_type or ""]
+    unknown = [t for t in asked if t not in known]
+    if unknown and known:
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        mean = f"did you mean '{close[0]}'? " if close else ""
+        where = "optimism_bias.shares" if spec.shares else "optimism_bias.project_type"
+        listed = all(t in str(exc) for t in known)
+        return where, mean + ("use one of the project types listed" if listed else
+                              f"project types: {', '.join(known)}")
+    if isinstance(exc, UnconfirmedParameterError):
+        return "optimism_bias", ("opt in with 'parameters: {allow_unconfirmed: "
+                                 "[optimism_bias]}', or give an explicit 'uplift' and 'source'")
+    return "optimism_bias", ("check 'measure', 'bound' and 'duration' against the optimism-bias "
+                             "table, or give an explicit 'uplift' with its 'source'")
+
+
+def _ob_measure(spec: Any, pack: ParameterPack, measure: str, explicit: float | None,
+                contributions: Mapping[str, float], mitigation: Mapping[str, float]
+                ) -> tuple[BiasMeasure, list[ParameterRow]]:
+    """One measure of a line's optimism bias: the starting value and its mitigation."""
+    used: list[ParameterRow] = []
+    shares: dict[str, float] = {}
+    type_uppers: dict[str, float] = {}
+    if explicit is not None:
+        upper = explicit
+    elif spec.shares:
+        upper = combined_uplift(pack, spec.shares, measure, spec.bound)
+        shares = dict(spec.shares)
+        type_uppers = {t: table_uplift(pack, t, measure, spec.bound) for t in spec.shares}
+        used += [pack.row("optimism_bias", project_type=t, measure=measure, bound=spec.bound)
+                 for t in spec.shares]
+    else:
+        upper = table_uplift(pack, spec.project_type or "", measure, spec.bound)
+        used.append(pack.row("optimism_bias", project_type=spec.project_type or "",
+                             measure=measure, bound=spec.bound))
+    return bias_measure(upper, measure, contributions, mitigation, shares, type_uppers), used
+
+
+def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: Case | None = None,
+             i: int = 0) -> tuple[OptimismBias | None, list[ParameterRow]]:
+    spec = line.optimism_bias
+    if spec is None:
+        return None, []
+    measure = spec.measure or ("opex" if spec.project_type == "outsourcing" else "capex")
+    try:
+        cost, used = _ob_measure(spec, pack, measure, spec.uplift, spec.contributions,
+                                 spec.mitigation)
+        duration = None
+        if spec.duration:
+            duration, rows = _ob_measure(spec, pack, "duration", spec.duration_uplift,
+                                         spec.duration_contributions, spec.duration_mitigation)
+            used += rows
+    except (KeyError, ValueError) as exc:
+        sub, fix = _ob_fix(spec, pack, exc)
+        path = f"lines[{i}].{sub}"
+        issues.error("optimism-bias", str(exc).strip('"'),
+                     location=case.locate(path, where) if case is not None else where,
+                     field=path, fix=fix)
+        return None, []
+    source = spec.source if spec.uplift is not None or not used else used[0].source
+    return OptimismBias(project_type=spec.project_type, bound=spec.bound, cost=cost,
+                        duration=duration, source=source), used
+
+
+def _completion_delays(case: Case, amounts: np.ndarray, planned: np.ndarray,
+                       records: list[OptimismBias | None]) -> np.ndarray:
+    """Whole years each line is delayed because its option's works finish later.
+
+    Per option, the planned completion is the last year with spending in any line with a
+    works-duration uplift (before the stretch) and the optimism-bias completion the same
+    after the stretch; their difference (whole years, i.e. the fractional slip of the
+    stretched span rounded up to the year in which the works now end) delays every line
+    of the option that depends on completion (:func:`completion_dependents`).
+    """
+    L = len(case.lines)
+    delays = np.zeros(L, dtype=np.int64)
+    for option in dict.fromkeys(ln.option for ln in case.lines):
+        idx = [i for i, ln in enumerate(case.lines) if ln.option == option]
+        works = [records[i] is not None and records[i].duration is not None
+                 and bool(np.any(planned[i])) for i in idx]
+        if not any(works):
+            continue
+        ends = [int(np.flatnonzero(planned[i])[-1]) for i, w in zip(idx, works, strict=True) if w]
+        new_ends = [int(records[i].end) - case.base_year  # type: ignore[union-attr]
+                    for i, w in zip(idx, works, strict=True) if w]
+        planned_end, slip = max(ends), max(new_ends) - max(ends)
+        starts = [int(np.flatnonzero(planned[i])[0]) if np.any(planned[i]) else None
+                  for i in idx]
+        dependent = completion_dependents(starts, works,
+                                          [case.lines[i].depends_on_completion for i in idx],
+                                          planned_end)
+        for i, dep in zip(idx, dependent, strict=True):
+            if dep:
+                delays[i] = slip
+    return delays
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def compile_case(case: Case, *, pack: ParameterPack | None = None,
+                 schedule_map: Mapping[str, str] | None = None) -> CompiledCase:
+    """Resolve a case into arrays ready for :func:`evaluate_arrays`.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    pack : ParameterPack, optional
+        Parameters to use (default: the case's vintage, user packs and opt-ins).
+    schedule_map : mapping, optional
+        Replace schedules by name, e.g. ``{"standard": "reduced"}`` for the reduced-rate
+        sensitivity test.
+
+    Raises
+    ------
+    AppraisalValidationError
+        If parameters the case needs are missing or not allowed (e.g. an unconfirmed
+        deflator without opting in).
+    """
+    pack = pack or load_pack(case)
+    issues = Issues()
+    issues.extend(pack.notes)
+    years = np.arange(case.base_year, case.base_year + case.horizon_years)
+    T = years.size
+    options = tuple(o.name for o in case.options)
+    option_index = {name: i for i, name in enumerate(options)}
+    L = len(case.lines)
+    amounts = np.zeros((L, T))
+    price_factors = np.ones((L, T))
+    ob_uplift = np.zeros(L)
+    planned = np.zeros((L, T))
+    records: list[OptimismBias | None] = []
+    used: list[ParameterRow] = []
+    reason = _deflator_reason(case)
+    index: DeflatorIndex | None = None
+    deflator_tried = False
+
+    def get_index(why: str = "prices") -> DeflatorIndex | None:
+        nonlocal index, deflator_tried
+        if not deflator_tried:
+            deflator_tried = True
+            try:
+                index = deflator_index(pack, basis=case.prices.deflator_basis,
+                                       extend_growth=case.prices.deflator_extend_growth,
+                                       overrides=case.prices.deflator)
+                used.extend(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
+            except KeyError as exc:
+                issues.error("deflator", str(exc).strip('"'),
+                             location=case.locate(why), field=why, fix=_deflator_fix(exc))
+        return index
+
+    if reason:
+        get_index(reason)
+    unit_packs = dict(case.sections.get("unit_value_packs", {}) or {})
+    value_paths = np.ones((L, T))
+    value_low = np.ones((L, T))
+    value_high = np.ones((L, T))
+    quantities = np.zeros((L, T))
+    additionality = np.ones(L)
+    lag = np.zeros(L, dtype=np.int64)
+    persistence = np.ones(L, dtype=np.int64)
+    drop_off = np.zeros(L)
+    valuations: list[Valuation | None] = []
+    smap = dict(schedule_map or {})
+    schedule_names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
+                                         for ln in case.lines)) or ("standard",)
+    for i, line in enumerate(case.lines):
+        where = case.locate(f"lines[{i}]", line.location or case.source_path)
+        for year, amount in line.profile.resolve().items():
+            amounts[i, year - case.base_year] = amount
+        ob, rows = _line_ob(line, pack, issues, where, case, i)
+        used += rows
+        records.append(ob)
+        planned[i] = amounts[i]
+        if ob is not None:
+            ob_uplift[i] = ob.uplift
+            if ob.duration is not None and np.any(amounts[i]):
+                # The stretch fixes when the works now end; the spending itself stays in
+                # its planned years: moving it later would lower its PV, so a late project
+                # would look cheaper (the capex uplift carries the overrun's cost).
+                stretched = stretch_profile(amounts[i], ob.duration_uplift)
+                nz_planned, nz = np.flatnonzero(planned[i]), np.flatnonzero(stretched)
+                ob = replace(ob, planned_end=int(years[nz_planned[-1]]), end=int(years[nz[-1]]))
+                records[-1] = ob
+        valuation = _line_valuation(line, i, years, case, pack, unit_packs, index,
+                                    get_index, issues)
+        valuations.append(valuation)
+        if valuation is not None:
+            used += list(valuation.rows)
+            value_paths[i], value_low[i], value_high[i] = (valuation.path, valuation.low,
+                                                           valuation.high)
+            price_factors[i] = valuation.rebase
+        else:
+            base = PriceBase(PriceBasis(line.price_basis), line.price_year
+                             if line.price_year is not None else case.price_base_year)
+            try:
+                price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
+                                                  index=index)
+            except KeyError as exc:
+                if not (index is None and deflator_tried):  # else: already reported
+                    path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
+                                             else "price_year")
+                    issues.error("deflator", str(exc).strip('"'), location=case.locate(path),
+                                 field=path, fix=_deflator_fix(exc))
+        chain = line.outcome
+        quantities[i] = amounts[i]
+        if chain is not None:
+            additionality[i] = float(additionality_factor(
+                chain.engagement, chain.success, deadweight=chain.deadweight,
+                displacement=chain.displacement, leakage=chain.leakage,
+                attribution_to_others=chain.attribution_to_others,
+                quantity_per_outcome=chain.quantity_per_outcome))
+            lag[i], persistence[i], drop_off[i] = chain.lag, chain.persistence, chain.drop_off
+            if chain.shapes_time:
+                quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,
+                                                   chain.persistence)
+    # one rate per year t = 1 .. T-1; mid-year timing also needs r(1) when T == 1
+    n_rates = max(T - 1, 1 if case.timing == "mid" else 0)
+    rates = np.zeros((len(schedule_names), n_rates))
+    for k, s in enumerate(schedule_names):
+        try:
+            rates[k] = schedule_rates(s, n_rates, pack=pack)
+            used += list(pack.rows("discount_schedules", schedule=s))
+        except KeyError as exc:
+            first = next((j for j, ln in enumerate(case.lines)
+                          if smap.get(ln.schedule, ln.schedule) == s), None)
+            path = f"lines[{first}].schedule" if first is not None else "parameters.packs"
+            issues.error("schedule", str(exc).strip('"'), location=case.locate(path),
+                         field=path, fix="use a schedule the parameter pack holds (standard, "
+                         "health or reduced), or add it to your pack's discount_schedules.csv")
+    completion_delay = _completion_delays(case, amounts, planned, records)
+    for j, ln in enumerate(case.lines):
+        if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
+            path = f"lines[{j}].delay"
+            issues.warn("delay-past-horizon", f"line '{ln.name}' is delayed {ln.delay} years; "
+                        "amounts pushed past the horizon are dropped",
+                        location=case.locate(path), field=path,
+                        fix="shorten the delay, or extend 'horizon_years' to keep the amounts")
+    issues.extend(check_case(case, valuations=valuations, unit_packs=unit_packs))
+    if issues.has_errors:
+        raise AppraisalValidationError(issues.items, source=case.source_path or "case")
+    sched_idx = {s: k for k, s in enumerate(schedule_names)}
+    gross = quantities * value_paths * price_factors
+    real = gross * additionality[:, None]
+    return CompiledCase(
+        case=case,
+        pack=pack,
+        years=_readonly(years),
+        option_names=options,
+        counterfactual=option_index[case.counterfactual.name],
+        line_names=tuple(ln.name for ln in case.lines),
+        line_option=_readonly(np.array([option_index[ln.option] for ln in case.lines], dtype=int)),
+        is_cost=_readonly(np.array([ln.kind == "cost" for ln in case.lines], dtype=bool)),
+        is_fiscal_benefit=_readonly(np.array(
+            [ln.kind == "benefit" and ln.value_type == "fiscal" for ln in case.lines], dtype=bool)),
+        in_public_budget=_readonly(np.array([case.in_public_budget(ln) for ln in case.lines],
+                                            dtype=bool)),
+        schedule_names=schedule_names,
+        line_schedule=_readonly(np.array([sched_idx[smap.get(ln.schedule, ln.schedule)]
+                                          for ln in case.lines], dtype=int)),
+        rates=_readonly(rates),
+        amounts=_readonly(amounts),
+        price_factors=_readonly(price_factors),
+        real=_readonly(real),
+        ob_uplift=_readonly(ob_uplift),
+        scale=_readonly(np.array([ln.scale for ln in case.lines], dtype=float)),
+        delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)
+                        + completion_delay),
+        completion_delay=_readonly(completion_delay),
+        optimism_bias=tuple(records),
+        deflator=index,
+        parameters_used=tuple(dict.fromkeys(used)),
+        warnings=tuple(issues.warnings),
+        quantities=_readonly(quantities),
+        value_paths=_readonly(value_paths),
+        value_low=_readonly(value_low),
+        value_high=_readonly(value_high),
+        gross=_readonly(gross),
+        additionality=_readonly(additionality),
+        lag=_readonly(lag),
+        persistence=_readonly(persistence),
+        drop_off=_readonly(drop_off),
+        valuations=tuple(valuations),
+        unit_packs=unit_packs,
+        schedule_map=smap,
+    )
+
+
+def _deflator_reason(case: Case) -> str:
+    """Field path of the first input that needs a GDP deflator, or ``""`` if none does."""
+    for i, ln in enumerate(case.lines):
+        if ln.price_basis == "nominal":
+            return f"lines[{i}].price_basis"
+        if ln.price_year is not None and ln.price_year != case.price_base_year:
+            return f"lines[{i}].price_year"
+    if case.lines and case.price_base_year != case.base_year:
+        return "price_year"
+    return ""
+
+
+def _deflator_fix(exc: Exception) -> str:
+    if isinstance(exc, UnconfirmedParameterError):
+        return ("opt in with 'parameters: {allow_unconfirmed: [gdp_deflator]}', or give your "
+                "own 'prices: {deflator: {year: index}, source: ...}'")
+    return ("give the missing years in 'prices: deflator: {year: index}', or set "
+            "'prices: deflator_extend_growth' with its 'source'")
+
+
+def _line_valuation(line: Line, i: int, years: np.ndarray, case: Case, pack: ParameterPack,
+                    unit_packs: Mapping[str, Any], index: DeflatorIndex | None,
+                    get_index: Any, issues: Issues) -> Valuation | None:
+    """Resolve a line's unit value, building the deflator only when rebasing needs it."""
+    if line.unit_value is None:
+        return None
+    path = f"lines[{i}].unit_value"
+    where = case.locate(path, line.location or case.source_path)
+    for attempt in (index, "build"):
+        idx = get_index(path) if attempt == "build" else attempt
+        try:
+            return resolve_valuation(line.unit_value, years=years, pack=pack,
+                                     unit_packs=unit_packs,
+                                     price_base_year=case.price_base_year, index=idx)
+        except KeyError as exc:
+            if idx is None and attempt != "build" and "deflator is needed" in str(exc):
+                continue
+            unconfirmed = isinstance(exc, UnconfirmedParameterError)
+            if idx is None and "deflator is needed" in str(exc):
+                return None  # the deflator problem is already reported
+            issues.error("unconfirmed-parameter" if unconfirmed else "unit-value",
+                         str(exc).strip('"'), location=where, field=path,
+                         fix=("opt in to the table named in the message with 'parameters: "
+                              "{allow_unconfirmed: [...]}', or give an explicit value and source"
+                              if unconfirmed else "check the unit value against its pack or "
+                              "measure table, or give an explicit value, unit, price_year and "
+                              "source"))
+            return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOutput:
+    """Present values for ``D`` draws: per line and aggregated per option.
+
+    Attributes
+    ----------
+    pv_lines : ndarray (D, L)
+        PV of each line (positive amounts; see ``is_cost`` for the sign).
+    pv_costs, pv_benefits, pv_fiscal_benefits : ndarray (D, O)
+        PV of costs, benefits and fiscal benefits of each option.
+    pv_public_costs, pv_public_savings : ndarray (D, O)
+        PV of the costs and of the savings (fiscal benefits) that fall on the public
+        budget of DfT's BCR (:meth:`~appraisal.case.model.Case.in_public_budget`).
+    """
+
+    pv_lines: np.ndarray
+    pv_costs: np.ndarray
+    pv_benefits: np.ndarray
+    pv_fiscal_benefits: np.ndarray
+    pv_public_costs: np.ndarray
+    pv_public_savings: np.ndarray
+
+    def bcr_terms(self, definition: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(PVB, PVC)`` of each option under a BCR definition, ``(D, O)`` each."""
+        return bcr_terms(definition, self.pv_benefits, self.pv_costs, self.pv_public_costs,
+                         self.pv_public_savings)
+
+    @property
+    def npsv(self) -> np.ndarray:
+        """Net present social value of each option, ``(D, O)``."""
+        return self.pv_benefits - self.pv_costs
+
+
+def _as_draws(value: Any, default: np.ndarray, name: str, n_lines: int) -> np.ndarray:
+    if value is None:
+        return default[None, :]
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 1 and arr.shape[0] == n_lines:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_lines:
+        msg = f"'{name}' must have shape (draws, {n_lines}) (got {arr.shape})"
+        raise ValueError(msg)
+    return arr
+
+
+def discount_factor_array(compiled: CompiledCase, rate_shift: Any = None) -> np.ndarray:
+    """Discount factors ``(D or 1, S, T)`` for the compiled schedules, shifted per draw."""
+    rates = compiled.rates[None, :, :]
+    if rate_shift is not None:
+        shift = np.asarray(rate_shift, dtype=np.float64)
+        if shift.ndim == 1:
+            shift = shift[:, None, None]
+        elif shift.ndim == 2:
+            shift = shift[:, :, None]
+        rates = rates + shift
+    factors = factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
+    return factors[..., : compiled.n_years]
+
+
+def _shift(real: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """Shift each line's profile later by ``delay`` whole years, per draw: (D, L, T)."""
+    T = real.shape[-1]
+    t = np.arange(T)
+    src = t[None, None, :] - delay[:, :, None]
+    valid = src >= 0
+    gathered = np.take_along_axis(
+        np.broadcast_to(real[None], (delay.shape[0], *real.shape)), np.clip(src, 0, T - 1),
+        axis=-1)
+    return np.where(valid, gathered, 0.0)
+
+
+def _check_chunk_size(chunk_size: Any) -> None:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or \
+            chunk_size < 1:
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'chunk_size' must be a whole number of at least 1 (got "
+            f"{chunk_size!r})", field="chunk_size",
+            fix=f"leave it out (default {DEFAULT_CHUNK}) or pass a positive integer")],
+            source="evaluate_arrays")
+
+
+def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
+    """Validated per-draw delays ``(D, L)`` as integers."""
+    arr = np.asarray(delay, dtype=np.float64)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+    if bad.any():
+        example = arr[bad].flat[0]
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'delay' draws must be whole numbers of years, 0 or more "
+            f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
+            fix="round the delay draws to whole years and clip them at 0 (e.g. with "
+                "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
+    return arr.astype(np.int64).reshape(-1, n_lines)
+
+
+def evaluate_arrays(
+    compiled: CompiledCase,
+    *,
+    scale: Any = None,
+    ob_uplift: Any = None,
+    value_multiplier: Any = None,
+    rate_shift: Any = None,
+    delay: Any = None,
+    additionality: Any = None,
+    drop_off: Any = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> EngineOutput:
+    """Present values for ``D`` draws of the inputs, evaluated in chunks.
+
+    Per-line inputs have shape ``(D, L)`` (or ``(L,)`` / ``(1, L)`` to broadcast); see the
+    module docstring. ``drop_off`` draws must be fractions in [0, 1].
+
+    Raises
+    ------
+    AppraisalValidationError
+        If ``drop_off`` draws fall outside [0, 1], ``delay`` draws are negative, fractional
+        or not finite, or ``chunk_size`` is not a whole number of at least 1.
+    ValueError
+        If inputs have the wrong shape or disagree on the number of draws.
+
+    Examples
+    --------
+    >>> from appraisal import case_from_records
+    >>> case = case_from_records(title="T", base_year=2025, horizon_years=2,
+    ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+    ...     lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100}},
+    ...            {"option": "A", "name": "b", "kind": "benefit", "values": {2026: 207}}])
+    >>> out = evaluate_arrays(compile_case(case), scale=[[1.0, 1.0], [2.0, 1.0]])
+    >>> out.npsv.round(2).tolist()
+    [[0.0, 100.0], [0.0, 0.0]]
+    """
+    c = compiled
+    L = c.n_lines
+    _check_chunk_size(chunk_size)
+    sc = _as_draws(scale, c.scale, "scale", L)
+    ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
+    vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
+    add = _as_draws(additionality, c.additionality if c.additionality is not None
+                    else np.ones(L), "additionality", L)
+    drops = None
+    timed = np.flatnonzero(c.persistence > 1) if c.persistence is not None else np.array([], int)
+    if drop_off is not None:
+        drops = validate_factor_draws("drop_off", _as_draws(drop_off, c.drop_off, "drop_off", L))
+    per_draw_delay = delay is not None
+    dl = _delay_draws(delay, L) if per_draw_delay else c.delay[None, :]
+    shift = None if rate_shift is None else np.asarray(rate_shift, dtype=np.float64)
+    sizes = [a.shape[0] for a in (sc, ob, vm, dl, add, *(() if drops is None else (drops,)))
+             if a.shape[0] != 1]
+    if shift is not None and shift.ndim >= 1 and shift.shape[0] != 1:
+        sizes.append(shift.shape[0])
+    D = max(sizes, default=1)
+    if any(s != D for s in sizes):
+        msg = f"inputs disagree on the number of draws: {sorted(set(sizes))}"
+        raise ValueError(msg)
+    static_profile = not per_draw_delay
+    gross = c.gross if c.gross is not None else c.real
+    base = _shift(gross, c.delay[None, :])[0] if static_profile else None
+    value_factor = (c.value_paths * c.price_factors)[timed] if (
+        drops is not None and timed.size) else None
+    onehot = c.option_matrix
+    pv_lines = np.empty((D, L))
+    for start in range(0, D, max(int(chunk_size), 1)):
+        stop = min(start + chunk_size, D)
+
+        def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+            return a if a.shape[0] == 1 else a[start:stop]
+
+        sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
+                                         else shift[start:stop])
+        df = discount_factor_array(c, sh)  # (d or 1, S, T)
+        if static_profile:
+            raw = np.empty((df.shape[0], L))
+            for s in range(len(c.schedule_names)):
+                idx = np.flatnonzero(c.line_schedule == s)
+                if idx.size:
+                    raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
+        else:
+            # per-draw delays move the discount factors, not the flows: no (D, L, T) arrays
+            raw = np.empty((max(df.shape[0], take(dl).shape[0]), L))
+            static = np.setdiff1d(np.arange(L), timed) if value_factor is not None \
+                else np.arange(L)
+            raw[:, static] = _pv_by_delay(gross[static][:, :, None], c.line_schedule[static],
+                                          take(dl)[:, static], df, None)
+        if value_factor is not None:
+            raw = np.array(np.broadcast_to(raw, (stop - start, L)))
+            raw[:, timed] = _pv_by_delay(_persistence_weights(c, timed),
+                                         c.line_schedule[timed], take(dl)[:, timed], df,
+                                         1.0 - take(drops)[:, timed])  # type: ignore[index]
+        mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
+        pv_lines[start:stop] = raw * mult
+    costs = (pv_lines * c.is_cost) @ onehot
+    benefits = (pv_lines * ~c.is_cost) @ onehot
+    fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
+    public = pv_lines * c.in_public_budget
+    return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
+                        pv_fiscal_benefits=fiscal, pv_public_costs=(public * c.is_cost) @ onehot,
+                        pv_public_savings=(public * ~c.is_cost) @ onehot)
+
+
+def _persistence_weights(c: CompiledCase, timed: np.ndarray) -> np.ndarray:
+    """Flows of each persistence year, ``W[p, t, k] = value[p, t] * amounts[p, t - lag - k]``
+    for ``k < persistence`` (zero beyond): a line's flows are ``sum_k keep^k W[p, :, k]``
+    with ``keep = 1 - drop_off``, which is :func:`persistence_filter` written as a
+    polynomial in ``keep``. Cached on the compiled case, ``(P, T, K)``."""
+    key = ("persistence_weights", timed.tobytes())
+    if key not in c._cache:
+        T = c.n_years
+        pers = c.persistence[timed]  # type: ignore[index]
+        lags = c.lag[timed]  # type: ignore[index]
+        vf = (c.value_paths * c.price_factors)[timed]  # type: ignore[operator]
+        w = np.zeros((timed.size, T, int(pers.max(initial=1))))
+        for p, line in enumerate(timed):
+            for k in range(int(pers[p])):
+                s = int(lags[p]) + k
+                if s < T:
+                    w[p, s:, k] = vf[p, s:] * c.amounts[line, : T - s]
+        w.flags.writeable = False
+        c._cache[key] = w
+    return c._cache[key]
+
+
+def _pv_by_delay(weights: np.ndarray, schedule: np.ndarray, delay: np.ndarray, df: np.ndarray,
+                 keep: np.ndarray | None) -> np.ndarray:
+    """PV ``(n, P)`` of lines with flows ``sum_k keep^k weights[p, :, k]``, delayed per draw.
+
+    ``sum_t flow(t - k) df(t) = sum_u flow(u) df(u + k)`` (flows pushed past the horizon are
+    dropped), so each distinct delay ``k`` reads the discount factors ``k`` years later
+    and costs one matmul per schedule; the loop runs over distinct delays (a handful) and
+    persistence years (Horner's rule in ``keep``), never over draws. Kernel: no checks.
+    """
+    P, T, K = weights.shape
+    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
+    out = np.empty((n, P))
+    for j, k in enumerate(np.unique(delay)):
+        shifted = df
+        if k:
+            shifted = np.zeros_like(df)
+            shifted[..., : max(T - int(k), 0)] = df[..., int(k):]
+        for s in np.unique(schedule):
+            cols = np.flatnonzero(schedule == s)
+            if j:  # the first delay filled every line; later ones only where they apply
+                cols = cols[(delay[:, cols] == k).any(axis=0)]
+            if not cols.size:
+                continue
+            w = weights[cols].transpose(1, 0, 2).reshape(T, -1)
+            terms = (shifted[:, s, :] @ w).reshape(-1, cols.size, K)
+            pv = terms[:, :, K - 1]
+            for m in range(K - 2, -1, -1):
+                pv = pv * keep[:, cols] + terms[:, :, m]  # type: ignore[index]
+            out[:, cols] = pv if not j else np.where(delay[:, cols] == k, pv, out[:, cols])
+    return out
+
+
+def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:
+    """PV of each line ``(L,)`` from real flows ``gross`` ``(L, T)``: delayed and discounted,
+    before scale, optimism bias and additionality (deterministic)."""
+    flows = _shift(gross, compiled.delay[None, :])[0]
+    return (flows * discount_factor_array(compiled)[0][compiled.line_schedule]).sum(axis=1)
+
+
+def yearly_flows(compiled: CompiledCase) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic real flows and discounted flows per line and year, ``(L, T)`` each.
+
+    Real flows include price conversion, optimism bias, scale and delay.
+    """
+    c = compiled
+    real = _shift(c.real, c.delay[None, :])[0] * (c.scale * (1.0 + c.ob_uplift))[:, None]
+    df = discount_factor_array(c)[0]
+    return real, real * df[c.line_schedule]

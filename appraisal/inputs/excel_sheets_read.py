@@ -1,0 +1,383 @@
+"""The sheet-by-sheet part of the workbook reader (see :mod:`appraisal.inputs.excel_read`).
+
+Each function reads one sheet of the layout in :mod:`appraisal.case.sheets` into the
+YAML layout, registering the cell of every field it reads so that schema errors are
+located at ``Sheet!Cell``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from appraisal.case import sheets as S
+from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
+from appraisal.case.sheets import generator_formulas
+from appraisal.cells import cell_ref, column_letter
+from appraisal.inputs.excel_changes import normalise_formula
+
+if TYPE_CHECKING:
+    from appraisal.inputs.excel_read import _Reader
+
+__all__ = ["read_sheets"]
+
+
+def _case(rd: _Reader, data: dict[str, Any]) -> None:
+    if "Case" not in rd.grid.sheet_names:
+        return
+    sheet = rd.grid.sheet("Case")
+    for col, text in ((1, "Field"), (2, "Value")):
+        cell = sheet.get(S.HEADER_ROW, col)
+        if cell is None or cell.value != text:
+            rd.error(cell_ref("Case", S.HEADER_ROW, col), "Case", "renamed-header",
+                     f"expected the header {text!r} (got {getattr(cell, 'value', None)!r})",
+                     "restore the header as in `appraisal template`")
+    rows = {row.name: row for row in S.CASE_ROWS}
+    seen: dict[str, int] = {}
+    for r in range(S.FIRST_ROW, sheet.max_row + 1):
+        cell = sheet.get(r, 1)
+        name = cell.value if cell is not None and cell.kind == "s" else None
+        value_cell = sheet.get(r, 2)
+        if not name:
+            if value_cell is not None and value_cell.kind is not None:
+                rd.error(cell_ref("Case", r, 2), "Case", "value-without-field", "a value with no "
+                         "field name in column A", "put the field name back, or clear the value")
+            continue
+        spec = rows.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(rows), n=1)
+            rd.error(cell_ref("Case", r, 1), name, "unknown-field", f"unknown field {name!r}",
+                     f"did you mean '{close[0]}'?" if close else "use the field names of "
+                     "`appraisal template`")
+            continue
+        if name in seen:
+            rd.error(cell_ref("Case", r, 1), name, "duplicate-field", f"field {name!r} appears "
+                     f"twice (also row {seen[name]})", "delete one of the rows")
+            continue
+        seen[name] = r
+        value = rd.value(sheet, r, 2, spec.type, spec.path)
+        if value is not None and value != []:
+            node = data
+            for part in spec.path[:-1]:
+                node = node.setdefault(part, {})
+            node[spec.path[-1]] = value
+
+
+def _table(rd: _Reader, spec: S.TableSheet) -> list[tuple[int, dict[str, Any], dict[str, int]]]:
+    """(row, record, columns) of each filled data row of a table sheet."""
+    if spec.title not in rd.grid.sheet_names:
+        return []
+    rows, _ = _table_cols(rd, spec)
+    return rows
+
+
+def _table_cols(rd: _Reader, spec: S.TableSheet
+                ) -> tuple[list[tuple[int, dict[str, Any], dict[str, int]]], dict[str, int]]:
+    """The filled rows of a table sheet and the column of each header found."""
+    sheet = rd.grid.sheet(spec.title)
+    stop = len(spec.columns) if spec is S.PROFILES else None
+    cols = rd.headers(spec, sheet, stop=stop)
+    out = []
+    for r in rd.rows(spec, sheet, cols):
+        record: dict[str, Any] = {}
+        for column in spec.columns:
+            if column.key not in cols or column.role not in ("key", "input"):
+                continue
+            path = (spec.title, r, column.key)
+            value = rd.value(sheet, r, cols[column.key], column.type, path,
+                             S.is_fraction(column.key))
+            if value is not None:
+                record[column.key] = value
+        out.append((r, record, cols))
+    return out, cols
+
+
+def _relocate(rd: _Reader, spec: S.TableSheet, r: int, new: tuple[Any, ...],
+              keys: dict[str, tuple[Any, ...]]) -> None:
+    for key, target in keys.items():
+        where = rd.loc.pop((spec.title, r, key), None)
+        if where is not None:
+            rd.loc[(*new, *target)] = where
+
+
+def _options(rd: _Reader, data: dict[str, Any]) -> None:
+    options = []
+    for r, record, _ in _table(rd, S.OPTIONS):
+        i = len(options)
+        rd.loc[("options", i)] = cell_ref(S.OPTIONS.title, r, 1)
+        _relocate(rd, S.OPTIONS, r, ("options", i), {c.key: (c.key,) for c in
+                                                       S.OPTIONS.columns})
+        options.append(record)
+    data["options"] = options
+
+
+def _year_columns(rd: _Reader, sheet: Any, first: int, base: int | None) -> int:
+    """Number of year columns (those with a header), checking numeric headers."""
+    n = 0
+    while sheet.get(S.HEADER_ROW, first + n) is not None:
+        cell = sheet.get(S.HEADER_ROW, first + n)
+        if cell.kind == "n" and base is not None and cell.value != base + n:
+            rd.error(cell_ref(sheet.title, S.HEADER_ROW, first + n), "year", "year-header",
+                     f"the header says {cell.value} but this column is year {base + n} "
+                     f"(base year {base} plus {n})", "year columns run from the base year, one "
+                     "year per column: restore the header formula")
+        n += 1
+    return n
+
+
+def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
+              ) -> dict[tuple[Any, Any], dict[str, Any]]:
+    spec = S.PROFILES
+    if spec.title not in rd.grid.sheet_names:
+        return {}
+    sheet = rd.grid.sheet(spec.title)
+    table, cols = _table_cols(rd, spec)
+    first = max(cols.values(), default=len(spec.columns)) + 1
+    n_years = _year_columns(rd, sheet, first, base)
+    total_col = cols.get("total")
+    out: dict[tuple[Any, Any], dict[str, Any]] = {}
+    date_styles = rd.grid.date_styles
+    rd.year_cells = (spec.title, first, base)
+    filled: set[int] = set()
+    beyond_by_row: dict[int, int] = {}
+    for (r, c), cell in sheet.cells.items():
+        if r >= S.FIRST_ROW and c >= first and (cell.formula is not None or
+                                                  cell.kind is not None):
+            filled.add(r)
+            if c >= first + n_years and cell.kind is not None and cell.value not in ("", 0):
+                beyond_by_row[r] = min(c, beyond_by_row.get(r, c))
+    rows = {r for r, _, _ in table} | filled
+    records = {r: rec for r, rec, _ in table}
+    letters = [column_letter(first + k) for k in range(n_years)]
+    for r in sorted(rows):
+        record = records.get(r, {})
+        if r in beyond_by_row:
+            rd.error(cell_ref(spec.title, r, beyond_by_row[r]), "values", "outside-year-columns",
+                     "amounts to the right of the last year column are not read",
+                     "move them into the year columns, or extend the year headers")
+        kind = record.get("profile.type") or "explicit"
+        item: dict[str, Any] = {"row": r, "type": kind, "values": {}, "params": {}}
+        for name in S.PROFILE_PARAMS:
+            if f"profile.{name}" in record:
+                item["params"][name] = record[f"profile.{name}"]
+        typed, edited = [], []
+        expected_row: list[str] | None = None
+        for k in range(n_years):
+            c = first + k
+            cell = sheet.get(r, c)
+            if cell is None:
+                continue
+            if kind == "explicit":
+                year = base + k if base is not None else k
+                if (cell.kind == "n" and cell.formula is None and type(cell.value) in (int, float)
+                        and cell.style not in date_styles):
+                    item["values"][year] = cell.value  # the common case; located lazily
+                    continue
+                key = (record.get("option"), record.get("name"))
+                path = ("lines", index[key], "values", year) if key in index else (
+                    spec.title, r, "values", year)
+                value = rd.value(sheet, r, c, "float", path)
+                if value is not None:
+                    item["values"][year] = value
+            elif cell.formula is None:
+                if cell.kind is not None and cell.value != "":
+                    typed.append(cell_ref(spec.title, r, c))
+            elif cell.formula and kind in ("one_off", "constant", "growth", "ramp_up"):
+                if expected_row is None:
+                    expected_row = generator_formulas(kind, letters, r)
+                expected = expected_row[k]
+                if cell.formula != expected and normalise_formula(
+                        cell.formula) != normalise_formula(expected):
+                    edited.append(cell_ref(spec.title, r, c))
+        if typed:
+            rd.error(typed[0], "values", "generated-amount-typed", f"this line's amounts come "
+                     f"from its '{kind}' profile, but {len(typed)} year cell(s) hold typed "
+                     f"values ({', '.join(typed[:5])})", "set 'Profile type' to 'explicit' to "
+                     "type amounts year by year, or clear the typed cells")
+        if edited:
+            rd.error(edited[0], "values", "formula-edited", f"{len(edited)} calculated year "
+                     f"cell(s) of this '{kind}' profile were changed ({', '.join(edited[:5])})",
+                     "undo the edit: change the profile's parameters instead")
+        if total_col is not None and record:
+            cell = sheet.get(r, total_col)
+            if cell is not None and cell.formula is None and cell.kind is not None:
+                rd.error(cell_ref(spec.title, r, total_col), "total", "formula-edited",
+                         "the Total is calculated and was overwritten", "undo the edit")
+        key = (record.get("option"), record.get("name"))
+        if not record.get("option") and not record.get("name"):
+            if item["values"] or item["params"]:
+                rd.error(cell_ref(spec.title, r, 1), "option", "profile-without-line",
+                         "amounts with no option and line name", "fill in Option and Line")
+            continue
+        if key in out:
+            rd.error(cell_ref(spec.title, r, 2), "name", "duplicate-profile", f"line "
+                     f"'{key[1]}' of '{key[0]}' has two rows (also row {out[key]['row']})",
+                     "keep one row per line")
+            continue
+        out[key] = item
+    return out
+
+
+def _lines(rd: _Reader, data: dict[str, Any]) -> None:
+    base = data.get("base_year") if isinstance(data.get("base_year"), int) else None
+    table = _table(rd, S.LINES)
+    index: dict[tuple[Any, Any], int] = {}
+    for i, (_, record, _) in enumerate(table):
+        index.setdefault((record.get("option"), record.get("name")), i)
+    profiles = _profiles(rd, base, index)
+    lines, used = [], set()
+    for r, record, _ in table:
+        i = len(lines)
+        rd.loc[("lines", i)] = cell_ref(S.LINES.title, r, 1)
+        _relocate(rd, S.LINES, r, ("lines", i), {c.key: (c.key,) for c in S.LINES.columns})
+        key = (record.get("option"), record.get("name"))
+        item = profiles.get(key)
+        if item is not None:
+            used.add(key)
+            pr = item["row"]
+            if item["type"] == "explicit":
+                record["values"] = item["values"]
+                rd.loc[("lines", i, "values")] = cell_ref(S.PROFILES.title, pr, 3)
+                rd.line_rows[i] = pr
+                for year in item["values"]:
+                    where = rd.loc.pop((S.PROFILES.title, pr, "values", year), None)
+                    if where and index.get(key) != i:  # a duplicate line: keep the first's cells
+                        rd.loc[("lines", i, "values", year)] = where
+            else:
+                record["profile"] = {"type": item["type"], **item["params"]}
+                rd.loc[("lines", i, "profile")] = cell_ref(S.PROFILES.title, pr, 3)
+                _relocate(rd, S.PROFILES, pr, ("lines", i, "profile"),
+                          {f"profile.{n}": (n,) for n in ("type", *S.PROFILE_PARAMS)})
+        lines.append(record)
+    for key, item in profiles.items():
+        if key not in used:
+            rd.error(cell_ref(S.PROFILES.title, item["row"], 1), "option", "profile-without-line",
+                     f"no line '{key[1]}' of option '{key[0]}' on the Lines sheet",
+                     "add the line on Lines, or correct the option and line names")
+    data["lines"] = lines
+
+
+def _long(rd: _Reader, spec: S.TableSheet, data: dict[str, Any]) -> None:
+    """Line details and Sections: one value per row, at a path."""
+    sections = spec is S.SECTIONS
+    lines = data.get("lines", [])
+    index = {(ln.get("option"), ln.get("name")): i for i, ln in enumerate(lines)}
+    allowed = line_map_names()
+    value_col = spec.index("value")
+    for r, record, cols in _table(rd, spec):
+        sheet = rd.grid.sheet(spec.title)
+        vcol = cols.get("value", value_col)
+        where = cell_ref(spec.title, r, vcol)
+        text = record.get("path" if sections else "key", "")
+        path = S.parse_path(text)
+        if sections:
+            name = record.get("section")
+            if not name:
+                rd.error(cell_ref(spec.title, r, 1), "section", "missing", "the row has no "
+                         "section name", "fill in Section")
+                continue
+            target, prefix, located = data, (name,), ()
+        else:
+            key = (record.get("option"), record.get("name"))
+            field_name = record.get("field")
+            if key not in index:
+                rd.error(cell_ref(spec.title, r, 1), "option", "detail-without-line",
+                         f"no line '{key[1]}' of option '{key[0]}' on the Lines sheet",
+                         "correct the option and line names")
+                continue
+            if field_name not in allowed:
+                close = difflib.get_close_matches(str(field_name), list(allowed), n=1)
+                rd.error(cell_ref(spec.title, r, 3), "field", "unknown-field", f"unknown line "
+                         f"field {field_name!r}", f"did you mean '{close[0]}'?" if close else
+                         f"use one of {', '.join(allowed)}")
+                continue
+            target, prefix, located = lines[index[key]], (field_name,), ("lines", index[key])
+        if path is None:
+            rd.error(cell_ref(spec.title, r, cols.get("path" if sections else "key", 2)),
+                     "path", "bad-path", f"{text!r} is not a valid path", "write keys "
+                     "separated by dots and list positions as [0], e.g. shares.standard_buildings")
+            continue
+        full = (*prefix, *path)
+        dotted = S.path_text(full)
+        value = rd.value(sheet, r, vcol, "any", ("_long", spec.title, r), S.is_fraction(dotted))
+        rd.loc.pop(("_long", spec.title, r), None)
+        cell = sheet.get(r, vcol)
+        if value is None and cell is not None and (cell.kind is not None
+                                                   or cell.formula is not None):
+            continue  # refused, with an error already
+        if not _set_path(target, full, value):
+            rd.error(where, dotted, "duplicate-key", f"{dotted} is given twice or clashes with "
+                     "another row", "keep one row per key")
+            continue
+        plain_path = tuple(p[1] if isinstance(p, tuple) else p for p in full)
+        rd.loc[(*located, *plain_path)] = where
+
+
+def _deflator(rd: _Reader, data: dict[str, Any]) -> None:
+    table = {}
+    for r, record, _ in _table(rd, S.DEFLATOR):
+        year = record.get("year")
+        where = rd.loc.pop((S.DEFLATOR.title, r, "index"), cell_ref(S.DEFLATOR.title, r, 2))
+        if year is None or "index" not in record:
+            rd.error(cell_ref(S.DEFLATOR.title, r, 1), "prices.deflator", "missing", "give both "
+                     "the year and the index", "fill in Year and Index, or clear the row")
+            continue
+        if year in table:
+            rd.error(where, ("prices", "deflator", year), "duplicate-key", f"year {year} "
+                     "appears twice", "keep one row per year")
+            continue
+        table[year] = record["index"]
+        rd.loc[("prices", "deflator", year)] = where
+    if table:
+        data.setdefault("prices", {})["deflator"] = table
+
+
+def read_sheets(rd: _Reader) -> dict[str, Any]:
+    """Read every input sheet into plain case data."""
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    _case(rd, data)
+    _options(rd, data)
+    _lines(rd, data)
+    _long(rd, S.LINE_DETAILS, data)
+    _deflator(rd, data)
+    _long(rd, S.SECTIONS, data)
+    return data
+
+
+def line_map_names() -> tuple[str, ...]:
+    """Line fields that ``Line details`` may hold (map or list valued)."""
+    return tuple(f.name for f in LINE_FIELDS if f.type in ("map", "list")
+                 and f.name not in ("values", "profile"))
+
+
+def _set_path(target: Any, path: tuple[Any, ...], value: Any) -> bool:
+    """Set *value* at *path* inside nested dicts/lists, creating containers; False if clash."""
+    node = target
+    for i, part in enumerate(path):
+        key = part[1] if isinstance(part, tuple) else part
+        last = i == len(path) - 1
+        nxt = path[i + 1] if not last else None
+        make = (lambda: []) if isinstance(nxt, int) else dict
+        if isinstance(node, list):
+            if not isinstance(key, int) or key > len(node):
+                return False
+            if key == len(node):
+                node.append(None if last else make())
+            if last:
+                if node[key] is not None:
+                    return False
+                node[key] = value
+                return True
+            if node[key] is None:
+                node[key] = make()
+            node = node[key]
+        elif isinstance(node, dict):
+            if last:
+                if key in node:
+                    return False
+                node[key] = value
+                return True
+            node = node.setdefault(key, make())
+        else:
+            return False
+    return False

@@ -1,0 +1,112 @@
+"""Load a case from any supported front end, chosen by file extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from appraisal._resources import data_dir
+from appraisal.case.model import Case
+from appraisal.case.schema import SCHEMA_VERSION, build_case
+from appraisal.errors import AppraisalValidationError, Issue
+from appraisal.lenses.catalogue import section_parsers
+
+__all__ = ["EXAMPLES", "case_from_records", "example_path", "load_case"]
+
+#: Embedded example cases: name -> file in ``data/examples``.
+EXAMPLES = {
+    "minimal": "minimal.yaml",
+    "prevention": "early_help_prevention.yaml",
+    "capital": "capital_project.yaml",
+}
+
+
+def example_path(name: str = "prevention") -> Path:
+    """Path of an embedded example case (``minimal``, ``prevention`` or ``capital``).
+
+    Examples
+    --------
+    >>> example_path("minimal").name
+    'minimal.yaml'
+    """
+    if name not in EXAMPLES:
+        msg = f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}"
+        raise KeyError(msg)
+    return data_dir() / "examples" / EXAMPLES[name]
+
+
+def _not_a_file(p: Path) -> Issue:
+    """The problem with a case path that is not a regular file: say what it is.
+
+    Examples
+    --------
+    >>> _not_a_file(Path(".")).message
+    "'.' is a folder, not a case file"
+    """
+    import stat
+
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        if p.is_symlink():
+            return Issue("not-found", f"{str(p)!r} is a symbolic link to a missing file",
+                         location=str(p), fix="check the link's target")
+        return Issue("not-found", f"no such file: {str(p)!r}", location=str(p),
+                     fix="check the path")
+    except OSError as exc:
+        return Issue("not-found", f"cannot read {str(p)!r}: {exc.strerror or exc}",
+                     location=str(p), fix="check the path and its permissions")
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    what = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return Issue("not-a-file", f"{str(p)!r} is {what}, not a case file", location=str(p),
+                 fix="give a .yaml case or an .xlsx workbook")
+
+
+def load_case(path: str | Path) -> Case:
+    """Load and validate a case from YAML (``.yaml``/``.yml``) or a workbook (``.xlsx``).
+
+    Raises
+    ------
+    AppraisalValidationError
+        With every problem found, each located (``file:line:column`` or ``Sheet!Cell``).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise AppraisalValidationError([_not_a_file(p)], source=str(p))
+    suffix = p.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        from appraisal.inputs.yaml_case import load_yaml_case
+
+        return load_yaml_case(p)
+    if suffix in (".xlsx", ".xlsm"):
+        from appraisal.inputs.excel_read import read_case_workbook
+
+        return read_case_workbook(p)
+    issue = Issue("file-type", f"cannot read '{p.suffix}' files", location=p.name,
+                  fix="give a .yaml case or an .xlsx workbook made with 'appraisal template'")
+    raise AppraisalValidationError([issue], source=p.name)
+
+
+def case_from_records(**data: Any) -> Case:
+    """Build and validate a case from plain Python data (the YAML layout), every lens's
+    section included.
+
+    Raises
+    ------
+    AppraisalValidationError
+        With every problem found, each located by its field path.
+
+    Examples
+    --------
+    >>> case = case_from_records(
+    ...     title="T", base_year=2025, horizon_years=1,
+    ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "Do"}],
+    ...     lines=[{"name": "c", "option": "Do", "kind": "cost",
+    ...             "profile": {"type": "one_off", "amount": 100, "year": 2025}}])
+    >>> [o.name for o in case.options]
+    ['BAU', 'Do']
+    """
+    return build_case({"schema_version": SCHEMA_VERSION, **data}, source="<python>",
+                      sections=section_parsers())

@@ -1,0 +1,224 @@
+"""Read a case from YAML, strictly, with a location for every field.
+
+The YAML is composed into nodes (never constructed into Python objects by PyYAML) and
+converted by our own rules, so that the YAML 1.1 surprises are errors instead of silent
+changes of meaning:
+
+- ``yes``/``no``/``on``/``off``/``y``/``n`` (any case) are refused: write ``true``/
+  ``false``, or quote the text;
+- numbers with a leading zero (``010``, octal in YAML 1.1) and sexagesimal values
+  (``1:30``) are refused: quote them or write the number plainly;
+- ``.nan`` and ``.inf`` are refused; duplicate keys, anchors/aliases and explicit
+  tags are refused.
+
+Every problem is reported at once, with ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from appraisal.case.model import Case
+from appraisal.case.schema import build_case
+from appraisal.errors import AppraisalValidationError, Issues
+from appraisal.lenses.catalogue import section_parsers
+
+__all__ = ["load_yaml_case", "parse_yaml"]
+
+_MAX_BYTES = 20 * 1024 * 1024
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+(\.[0-9]*)?")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?")
+_YAML11_BOOL = {"yes", "no", "on", "off", "y", "n"}
+_NOT_FINITE = {".nan", ".inf", "-.inf", "+.inf", "nan", "inf", "-inf", "+inf", "infinity"}
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge", "value")
+}
+
+
+def _scalar(node: yaml.ScalarNode, where: str, issues: Issues, path: str) -> Any:
+    text = node.value
+    if node.style in ("'", '"', "|", ">"):
+        return text
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("", "~", "null"):
+        return None
+    if low in _YAML11_BOOL:
+        issues.error("yaml-1.1-boolean", f"'{text}' is read as a boolean by some YAML readers "
+                     "and as text by others", location=where, field=path,
+                     fix=f"write true or false, or quote it: '{text}'")
+        return text
+    if low in _NOT_FINITE:
+        issues.error("not-finite", f"'{text}' is not a finite number", location=where,
+                     field=path, fix="write a finite number")
+        return None
+    if _LEADING_ZERO.fullmatch(text):
+        issues.error("leading-zero", f"'{text}' has a leading zero (YAML 1.1 reads it as an "
+                     "octal number)", location=where, field=path,
+                     fix="remove the leading zero, or quote it if it is text")
+        return text
+    if _SEXAGESIMAL.fullmatch(text):
+        issues.error("yaml-1.1-sexagesimal", f"'{text}' is read as a base-60 number by YAML 1.1 "
+                     "readers", location=where, field=path, fix=f"quote it: '{text}'")
+        return text
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_yaml(
+    text: str, source: str = "<yaml>"
+) -> tuple[Any, Callable[[tuple], str], Issues]:
+    """Parse YAML text into plain data, a locator and the problems found.
+
+    Examples
+    --------
+    >>> data, locate, issues = parse_yaml("a: 1\\nb: [x, NO]\\n", "c.yaml")
+    >>> data["a"], locate(("b", 1)), [i.code for i in issues]
+    (1, 'c.yaml:2:8', ['yaml-1.1-boolean'])
+    """
+    issues = Issues()
+    marks: dict[tuple, tuple[int, int]] = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        issues.error("yaml-syntax", f"{exc.problem or 'invalid YAML'}"
+                     f"{' ' + exc.context if exc.context else ''}", location=where,
+                     fix="check indentation, colons and quotes around this point")
+        return None, lambda path: source, issues
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        issues.error("yaml-syntax", f"{exc.reason}: character #x{exc.character:04x}",
+                     location=f"{source}:{line}:{column}",
+                     fix="remove the control character (save the file as plain UTF-8 text)")
+        return None, lambda path: source, issues
+    except yaml.YAMLError as exc:
+        issues.error("yaml-syntax", str(exc), location=source)
+        return None, lambda path: source, issues
+
+    def where(n: yaml.Node) -> str:
+        return f"{source}:{n.start_mark.line + 1}:{n.start_mark.column + 1}"
+
+    seen: set[int] = set()
+
+    def convert(n: yaml.Node, path: tuple) -> Any:
+        marks[path] = (n.start_mark.line + 1, n.start_mark.column + 1)
+        if n.tag not in _STANDARD_TAGS:  # e.g. !!python/object, !!binary, !local
+            shown = n.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            issues.error("yaml-tag", f"explicit tag '{shown}' is not allowed", location=where(n),
+                         field=_dotted(path), fix="remove the tag")
+            return None
+        if id(n) in seen:
+            issues.error("yaml-alias", "anchors and aliases (&name / *name) are not allowed in a "
+                         "case", location=where(n), field=_dotted(path),
+                         fix="write the value out in full")
+            return None
+        seen.add(id(n))
+        if isinstance(n, yaml.ScalarNode):
+            return _scalar(n, where(n), issues, _dotted(path))
+        if isinstance(n, yaml.SequenceNode):
+            return [convert(item, (*path, i)) for i, item in enumerate(n.value)]
+        out: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
+        for key_node, value_node in n.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                issues.error("yaml-key", "mapping keys must be plain values",
+                             location=where(key_node), field=_dotted(path))
+                continue
+            key = _scalar(key_node, where(key_node), issues, _dotted(path))
+            if key_node.value == "<<":
+                issues.error("yaml-merge", "merge keys (<<) are not allowed in a case",
+                             location=where(key_node), field=_dotted(path),
+                             fix="write the keys out in full")
+                continue
+            if key in first:
+                issues.error("duplicate-key", f"key '{key}' appears twice in this mapping "
+                             f"(first at line {first[key].start_mark.line + 1})",
+                             location=where(key_node), field=_dotted((*path, key)),
+                             fix="remove or rename one of them")
+                continue
+            first[key] = key_node
+            out[key] = convert(value_node, (*path, key))
+            # a field is located at its key: the line a reader looks for
+            marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return out
+
+    data = convert(node, ()) if node is not None else None
+
+    def locate(path: tuple) -> str:
+        probe = tuple(path)
+        while probe and probe not in marks:
+            probe = probe[:-1]
+        line, col = marks.get(probe, (1, 1))
+        return f"{source}:{line}:{col}"
+
+    return data, locate, issues
+
+
+def load_yaml_case(path: str | Path) -> Case:
+    """Load and validate a YAML case file.
+
+    Raises
+    ------
+    AppraisalValidationError
+        With every problem found (YAML and schema), each at ``file:line:column``.
+    """
+    p = Path(path)
+    name = p.name
+    raw = p.read_bytes()
+    if len(raw) > _MAX_BYTES:
+        raise AppraisalValidationError(
+            [_too_big(name, len(raw))], source=name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        issues = Issues()
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        issues.error("encoding", f"the file is not UTF-8 text (byte {exc.start})",
+                     location=f"{name}:{line}:{column}", fix="save the file as UTF-8")
+        issues.raise_if_errors(name)
+        raise
+    data, locate, issues = parse_yaml(text, name)
+    if data is None and not issues.has_errors:
+        issues.error("empty", "the file holds no case", location=f"{name}:1:1",
+                     fix="start from an example: appraisal demo --example minimal")
+    if issues.has_errors and not isinstance(data, dict):
+        issues.raise_if_errors(name)
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        case = build_case(data, locate=locate, source=name, source_sha256=sha,
+                          base_dir=p.parent, sections=section_parsers())
+    except AppraisalValidationError as exc:
+        raise AppraisalValidationError([*issues.items, *exc.issues], source=name) from None
+    issues.raise_if_errors(name)
+    return case
+
+
+def _too_big(name: str, size: int):
+    from appraisal.errors import Issue
+
+    return Issue("too-large", f"the file is {size:,} bytes; a case file may be at most "
+                 f"{_MAX_BYTES:,}", location=name)

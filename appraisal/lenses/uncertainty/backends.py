@@ -1,0 +1,290 @@
+"""Where chunks of draws are evaluated: in this process, in local processes, or on Dask.
+
+A backend maps a function ``fn(chunk_index)`` over ``range(n_tasks)`` and yields the
+results **in chunk order**, whatever order the workers finish in. Each chunk builds its own
+inputs from the seed and its index (see :mod:`~appraisal.lenses.uncertainty.sampling`), so only
+the chunk index travels to a worker, and results are identical across backends for the
+same seed.
+
+- :class:`SerialBackend`: one chunk after another, in this process.
+- :class:`ProcessBackend`: ``workers`` local processes
+  (:class:`concurrent.futures.ProcessPoolExecutor`). ``fn`` must be picklable: the model
+  must be a module-level function (or a picklable callable object).
+- :class:`DaskBackend`: a :mod:`dask.distributed` cluster; a ``LocalCluster`` it starts
+  itself, or an existing scheduler ``address``. Dask is an optional extra
+  (``pip install 'appraisal[dask]'``) and is imported only here, only when used.
+
+Backends submit a bounded window of tasks ahead of the one being consumed, so memory
+holds a few chunk results at a time, not all of them. Use a backend as a context manager
+to keep its pool or cluster alive across several runs; otherwise each :meth:`map` call
+starts and stops its own.
+
+A progress bar (tqdm) is drawn on stderr only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from tqdm import tqdm
+
+from appraisal.errors import AppraisalValidationError, BackendError, Issue, Issues
+
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "ProcessBackend",
+    "SerialBackend",
+    "resolve_backend",
+]
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything with ``map(fn, n_tasks, *, desc)`` yielding ``fn(i)`` for i in order."""
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(0), fn(1), ..., fn(n_tasks - 1)`` in that order."""
+        ...
+
+
+def _progress(total: int, desc: str) -> Any:
+    return tqdm(total=total, desc=desc or None, unit="chunk", file=sys.stderr,
+                disable=not sys.stderr.isatty(), leave=False)
+
+
+def _windowed(submit: Callable[[int], Any], result: Callable[[Any], T], n_tasks: int,
+              window: int, desc: str) -> Iterator[T]:
+    """Submit up to ``window`` tasks ahead and yield their results in index order."""
+    pending: collections.deque[Any] = collections.deque()
+    submitted = 0
+    with _progress(n_tasks, desc) as bar:
+        while submitted < n_tasks or pending:
+            while submitted < n_tasks and len(pending) < window:
+                pending.append(submit(submitted))
+                submitted += 1
+            value = result(pending.popleft())
+            bar.update(1)
+            yield value
+
+
+class SerialBackend:
+    """Evaluate chunks one after another in this process.
+
+    Examples
+    --------
+    >>> list(SerialBackend().map(lambda i: i * i, 4))
+    [0, 1, 4, 9]
+    """
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(i)`` for ``i`` in ``range(n_tasks)``."""
+        with _progress(n_tasks, desc) as bar:
+            for i in range(n_tasks):
+                value = fn(i)
+                bar.update(1)
+                yield value
+
+    def __enter__(self) -> SerialBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "SerialBackend()"
+
+
+class ProcessBackend:
+    """Evaluate chunks in ``workers`` local processes.
+
+    Parameters
+    ----------
+    workers : int
+        Number of worker processes (>= 1).
+    mp_context : multiprocessing context, optional
+        E.g. ``multiprocessing.get_context("spawn")``; the platform default otherwise.
+
+    Examples
+    --------
+    >>> ProcessBackend(workers=2)
+    ProcessBackend(workers=2)
+    """
+
+    def __init__(self, workers: int, *, mp_context: Any = None) -> None:
+        found = Issues()
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            found.error("invalid-argument", f"'workers' must be a positive integer (got "
+                        f"{workers!r})", field="workers", fix="use e.g. workers=4")
+        found.raise_if_errors("ProcessBackend")
+        self.workers = workers
+        self.mp_context = mp_context
+        self._executor: Executor | None = None
+
+    def __repr__(self) -> str:
+        return f"ProcessBackend(workers={self.workers})"
+
+    def __enter__(self) -> ProcessBackend:
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=self.mp_context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(i)`` in index order, computed in worker processes."""
+        if self._executor is not None:
+            yield from self._map(self._executor, fn, n_tasks, desc)
+            return
+        with ProcessPoolExecutor(self.workers, mp_context=self.mp_context) as executor:
+            yield from self._map(executor, fn, n_tasks, desc)
+
+    def _map(self, executor: Executor, fn: Callable[[int], T], n_tasks: int,
+             desc: str) -> Iterator[T]:
+        def result(future: Future[T]) -> T:
+            return future.result()
+
+        yield from _windowed(lambda i: executor.submit(fn, i), result, n_tasks,
+                             2 * self.workers, desc)
+
+
+#: Seconds to wait for a remote Dask scheduler before giving up (``--dask-timeout``).
+DASK_TIMEOUT = 10.0
+
+
+class DaskBackend:
+    """Evaluate chunks on a Dask cluster (``dask.distributed``).
+
+    Parameters
+    ----------
+    address : str, optional
+        Scheduler address (e.g. ``"tcp://10.0.0.5:8786"``). If omitted, a
+        ``LocalCluster`` is started with the options below and closed afterwards.
+    n_workers, threads_per_worker, processes : optional
+        ``LocalCluster`` options (ignored with ``address`` or ``client``).
+    client : distributed.Client, optional
+        An existing client to use (not closed by this backend).
+    window : int, optional
+        Tasks submitted ahead of the one being consumed (default: 4 per worker thread).
+    timeout : float, default 10
+        Seconds to wait for the scheduler at ``address``; if it cannot be reached in
+        that time, :class:`~appraisal.errors.BackendError` names the address and the
+        timeout.
+
+    Examples
+    --------
+    >>> DaskBackend(n_workers=2)
+    DaskBackend(local, n_workers=2)
+    """
+
+    def __init__(self, address: str | None = None, *, n_workers: int = 2,
+                 threads_per_worker: int = 1, processes: bool = True, client: Any = None,
+                 window: int | None = None, timeout: float = DASK_TIMEOUT) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.n_workers = n_workers
+        self.threads_per_worker = threads_per_worker
+        self.processes = processes
+        self.window = window
+        self._client = client
+        self._owned: list[Any] = []
+
+    def __repr__(self) -> str:
+        where = self.address or ("client" if self._client is not None else "local")
+        return f"DaskBackend({where}, n_workers={self.n_workers})"
+
+    @staticmethod
+    def _import() -> Any:
+        try:
+            import dask.distributed as distributed
+        except ImportError as exc:
+            msg = ("the Dask backend needs the optional 'dask' extra: "
+                   "pip install 'appraisal[dask]' (or dask and distributed)")
+            raise ImportError(msg) from exc
+        return distributed
+
+    def __enter__(self) -> DaskBackend:
+        if self._client is None:
+            distributed = self._import()
+            if self.address is None:
+                cluster = distributed.LocalCluster(
+                    n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
+                    processes=self.processes, dashboard_address=None)
+                client = distributed.Client(cluster)
+                self._owned = [client, cluster]
+            else:
+                try:
+                    client = distributed.Client(self.address, timeout=self.timeout)
+                except (OSError, TimeoutError) as exc:
+                    msg = (f"could not reach the Dask scheduler at {self.address} within "
+                           f"{self.timeout:g} s ({type(exc).__name__}); check that it is "
+                           "running and the address, or raise --dask-timeout")
+                    raise BackendError(msg) from None
+                self._owned = [client]
+            self._client = client
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for resource in self._owned:
+            resource.close()
+        if self._owned:
+            self._client = None
+        self._owned = []
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(i)`` in index order, computed on the cluster."""
+        if self._client is not None:
+            yield from self._map(fn, n_tasks, desc)
+            return
+        with self:
+            yield from self._map(fn, n_tasks, desc)
+
+    def _map(self, fn: Callable[[int], T], n_tasks: int, desc: str) -> Iterator[T]:
+        client = self._client
+        if self.window is not None:
+            window = self.window
+        else:
+            threads = sum(client.nthreads().values()) or 1
+            window = 4 * threads
+        # pure=False: the same (fn, i) must run even if Dask has seen it before.
+        yield from _windowed(lambda i: client.submit(fn, i, pure=False),
+                             lambda future: future.result(), n_tasks, window, desc)
+
+
+def resolve_backend(backend: Backend | int | str | None, *,
+                    timeout: float = DASK_TIMEOUT) -> Backend:
+    """Turn a backend argument into a backend.
+
+    ``None`` or ``"serial"``: serial; an integer ``n``: ``n`` local processes (1 means
+    serial); ``"dask"``: a local Dask cluster; a ``"tcp://..."`` (or other scheme) address:
+    that Dask scheduler; a backend object: itself.
+
+    Examples
+    --------
+    >>> resolve_backend(None), resolve_backend(3)
+    (SerialBackend(), ProcessBackend(workers=3))
+    """
+    if isinstance(backend, bool):
+        pass  # neither a worker count nor a backend: reported below
+    elif backend is None or backend == "serial" or backend == 1:
+        return SerialBackend()
+    elif isinstance(backend, int):
+        return ProcessBackend(workers=backend)
+    elif backend == "dask":
+        return DaskBackend()
+    elif isinstance(backend, str) and "://" in backend:
+        return DaskBackend(address=backend, timeout=timeout)
+    elif isinstance(backend, Backend):
+        return backend
+    message = f"unknown backend {backend!r}"
+    fix = "use None, 'serial', a number of workers, 'dask', a scheduler address or a backend"
+    raise AppraisalValidationError([Issue("invalid-argument", message, "", "backend", fix)],
+                                   source="resolve_backend")

@@ -1,0 +1,280 @@
+"""``results.xlsx``: the run's inputs, live calculations, a summary and value tables.
+
+Sheets, in order:
+
+``Summary``
+    one row per option: ``Option | PV costs | PV benefits | NPSV | BCR`` (then incremental
+    NPSV and BCR, the value-for-money category), as formulas on ``Calculation``, with the
+    engine's NPSV beside them and a master check.
+``Calculation``
+    live formulas that refer to input cells: one-year discount rates per schedule (inputs)
+    and discount factors ``DF_0 = 1, DF_t = DF_{t-1} / (1 + r_t)`` (never ``NPV()``);
+    GDP-deflator conversion; per line the real flows by year after price conversion,
+    optimism bias, scale, delay and additionality, and their present value; per option PV
+    costs, PV benefits, NPSV and BCR. Amounts come from the ``Profiles`` input sheet.
+``Ledger``, ``Switching values``, ``Parameters used`` (and one sheet per lens table)
+    values: tables where formulas would not help.
+the input sheets (``Case`` ... ``Lists``)
+    as in the template, so the workbook can be edited and run again.
+
+Every formula carries its cached value (the engine's number), so viewers that do not
+calculate show the results; the LibreOffice recalculation test checks that the formulas
+give the same numbers. ``_meta`` holds the manifest, the inputs as written and the
+digests of every formula row, so edits to calculated cells are refused on a re-run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from appraisal.case.case_data import case_to_data
+from appraisal.cells import column_letter
+from appraisal.engine.headline import HEADLINE_MEASURES, LABELS, headline
+from appraisal.engine.results import AppraisalResult
+from appraisal.errors import AppraisalValidationError, OutputError
+from appraisal.greenbook.cba import NET_SAVING
+from appraisal.outputs.atomic import PathLike
+from appraisal.outputs.excel_book import BookBuilder
+from appraisal.outputs.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
+from appraisal.inputs.excel_grid import no_gc
+from appraisal.outputs.excel_template import add_input_sheets
+
+__all__ = ["write_results_workbook"]
+
+SUMMARY_COLUMNS = ("Option", LABELS["pv_costs"], LABELS["pv_benefits"], LABELS["npsv"],
+                   LABELS["bcr"])
+
+
+def _case_data(result: AppraisalResult) -> tuple[dict[str, Any], str]:
+    """Plain data of the run's case, and what (if anything) could not be written."""
+    import dataclasses
+
+    from appraisal.case.schema import build_case
+    from appraisal.lenses.catalogue import section_parsers
+
+    case = result.case
+    omitted = []
+    sections = dict(case.sections)
+    try:
+        data = case_to_data(case)
+    except OutputError:
+        data = case_to_data(dataclasses.replace(case, sections={}))
+        omitted = sorted(sections)
+    if sections or any(getattr(ln, "unit_value", None) or getattr(ln, "outcome", None)
+                       for ln in case.lines):
+        try:
+            again = build_case(data, source=case.source_path, source_sha256=case.source_sha256,
+                               sections=section_parsers())
+            same = again == case
+        except AppraisalValidationError:
+            same = False
+        if not same and not omitted:
+            omitted = ["case sections or valued lines (their parsed form cannot be written "
+                       "back exactly)"]
+    return data, "; ".join(omitted)
+
+
+def _table(book: BookBuilder, title: str, caption: str, columns: Sequence[str],
+           rows: Sequence[Sequence[Any]], *, index: int, money: Sequence[str] = ()) -> None:
+    """A sheet of values: caption, header, rows (NaN shown as 'n/a')."""
+    ws, sheet = book.sheet(title, index=index)
+    sheet.text(1, 1, title, book.title)
+    sheet.text(2, 1, caption, book.style(italic=True))
+    head, text = book.header, book.style("calc")
+    number = book.style("calc", "#,##0.00")
+    plain = book.style("calc", "General")
+    for col, name in enumerate(columns, start=1):
+        sheet.text(4, col, str(name), head)
+        ws.column_dimensions[column_letter(col)].width = max(12, min(40, len(str(name)) + 4))
+    for r, row in enumerate(rows, start=5):
+        for col, value in enumerate(row, start=1):
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float) and not math.isfinite(value):
+                value = "n/a"
+            if isinstance(value, dict | list | tuple):
+                value = json.dumps(value, default=str)
+            style = number if columns[col - 1] in money else (
+                plain if isinstance(value, int | float) else text)
+            sheet.any(r, col, value, style)
+    ws.freeze_panes = "A5"
+
+
+def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]]]:
+    columns = [str(c) for c in frame.columns]
+    rows = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in record]
+            for record in frame.itertuples(index=False, name=None)]
+    return columns, rows
+
+
+def _ledger_rows(result: AppraisalResult) -> tuple[list[list[Any]], list[list[Any]]]:
+    by_agency: dict[tuple[str, str], list[float]] = {}
+    by_type: dict[tuple[str, str], list[float]] = {}
+    for i, line in enumerate(result.case.lines):
+        pv = float(result.pv_lines[i])
+        for table, key in ((by_agency, line.agency or "(not given)"),
+                           (by_type, line.value_type or "(not given)")):
+            cell = table.setdefault((key, line.option), [0.0, 0.0])
+            cell[0 if line.kind == "cost" else 1] += pv
+    return ([[a, o, c, b, b - c] for (a, o), (c, b) in sorted(by_agency.items())],
+            [[a, o, c, b, b - c] for (a, o), (c, b) in sorted(by_type.items())])
+
+
+def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -> None:
+    ws, sheet = book.sheet("Summary", index=0)
+    case = result.case
+    sheet.text(1, 1, case.title, book.title)
+    sheet.text(2, 1, f"{result.price_label}. Business as usual is "
+               f"'{case.counterfactual.name}'. {result.bcr_definition_text}.",
+               book.style(italic=True))
+    headers = (*SUMMARY_COLUMNS, LABELS["inc_npsv"], LABELS["inc_bcr"], LABELS["vfm_category"],
+               "NPSV (engine run)", "Difference")
+    for col, name in enumerate(headers, start=1):
+        sheet.text(4, col, name, book.header)
+        ws.column_dimensions[column_letter(col)].width = (
+            max(34, max(len(m.name) for m in result.options) + 2) if col == 1
+            else max(16, len(name) + 2))
+    money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
+    value_money = book.style("calc", "#,##0")
+    first = 5
+    cf_row = first + calc["counterfactual"]
+    formulas: dict[int, dict[int, str]] = defaultdict(dict)
+
+    def f(r: int, c: int, text: str, cached: Any, style: int) -> None:
+        sheet.formula(r, c, text, cached, style)
+        formulas[r][c] = text
+
+    for k, m in enumerate(result.options):
+        r, cr = first + k, calc["option_rows"][k]
+        sheet.text(r, 1, m.name, book.style("calc", bold=m.name == result.preferred_option))
+        f(r, 2, f"Calculation!B{cr}", m.pv_costs, money)
+        f(r, 3, f"Calculation!C{cr}", m.pv_benefits, money)
+        f(r, 4, f"Calculation!E{cr}", m.npsv, money)
+        undefined = NET_SAVING if m.net_saving else "n/a"
+        f(r, 5, f"Calculation!F{cr}", undefined if m.bcr is None else m.bcr, ratio)
+        f(r, 6, f"D{r}-D${cf_row}", m.inc_npsv, money)
+        if m.counterfactual:
+            sheet.text(r, 7, "(counterfactual)", book.style("calc"))
+        else:
+            ccf = calc["option_rows"][calc["counterfactual"]]
+            num, den, undefined = bcr_formula_terms(case.bcr_definition, cr, ccf,
+                                                    sheet="Calculation!")
+            f(r, 7, f'IF({den}>0,{num}/{den},"{undefined}")',
+              undefined if m.inc_bcr is None else m.inc_bcr, ratio)
+        sheet.any(r, 8, m.vfm_category or ("" if m.counterfactual else
+                                           NET_SAVING if m.inc_net_saving else "n/a"),
+                  book.style("calc"))
+        sheet.number(r, 9, m.npsv, value_money)
+        f(r, 10, f"D{r}-I{r}", 0.0, money)
+    last = first + len(result.options) - 1
+    r = last + 2
+    sheet.text(r, 1, f"The preferred option has the highest NPSV: {result.preferred_option}",
+               book.bold)
+    sheet.text(r + 1, 1, "Tolerance for the check (£)", book.style("calc"))
+    sheet.number(r + 1, 2, 1e-6, book.style("input", "0.000000"))
+    sheet.text(r + 2, 1, "Formulas agree with the engine run", book.bold)
+    f(r + 2, 2, f'IF(SUMPRODUCT(ABS(J{first}:J{last}))<=B{r + 1}*MAX(1,SUMPRODUCT(ABS('
+      f'I{first}:I{last}))),"OK","CHANGED")', "OK", book.style("calc", bold=True))
+    _headline(book, sheet, result, r + 4, first, f)
+    ws.freeze_panes = "B5"
+    protect_formulas(book, "Summary", formulas)
+
+
+def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, first: int,
+              f: Any) -> None:
+    """The headline block (:func:`appraisal.engine.headline.headline`): the preferred option, or
+    the best alternative when business as usual is preferred, with each measure a formula
+    on the option's row of the table above, under the label every output uses."""
+    head = headline(result)
+    names = [m.name for m in result.options]
+    column = {"inc_npsv": "F", "inc_bcr": "G", "vfm_category": "H", "npsv": "D"}
+    money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
+    blocks = [(LABELS["preferred_option"], head["preferred_option"], head)]
+    if head["best_alternative"]:
+        best = head["best_alternative"]
+        blocks.append((f"Best alternative to {head['counterfactual']}", best["option"], best))
+    r = top
+    for title, option, values in blocks:
+        sheet.text(r, 1, title, book.bold)
+        sheet.text(r, 2, option, book.bold)
+        row = first + names.index(option)
+        for key in HEADLINE_MEASURES:
+            r += 1
+            sheet.text(r, 1, LABELS[key], book.style("calc"))
+            value = values[key]
+            if key == "vfm_category" or (key == "inc_bcr" and value is None):
+                text = ("net saving to the public sector" if key == "inc_bcr" and
+                        values.get("net_saving_to_public_sector") else "n/a")
+                sheet.text(r, 2, value if value is not None else text, book.style("calc"))
+            else:
+                f(r, 2, f"{column[key]}{row}", value, ratio if key == "inc_bcr" else money)
+        r += 2
+
+
+def write_results_workbook(result: AppraisalResult, path: PathLike, *, force: bool = False,
+                           protect: Sequence[PathLike] = ()) -> Path:
+    """Write ``results.xlsx`` for a result (see the module docstring for its sheets).
+
+    Raises
+    ------
+    OutputError
+        If the destination is refused, or a formula would not reproduce the engine's
+        number (nothing is written then).
+    AppraisalValidationError
+        If a value to be written is not finite (located at its cell).
+
+    Examples
+    --------
+    >>> import tempfile, zipfile
+    >>> from appraisal import evaluate, example_path, load_case
+    >>> result = evaluate(load_case(example_path("minimal")))
+    >>> out = write_results_workbook(result, Path(tempfile.mkdtemp()) / "results.xlsx")
+    >>> "xl/worksheets/sheet1.xml" in zipfile.ZipFile(out).namelist()
+    True
+    """
+    with no_gc():
+        return _write(result, path, force=force, protect=protect)
+
+
+def _write(result: AppraisalResult, path: PathLike, *, force: bool,
+           protect: Sequence[PathLike]) -> Path:
+    data, omitted = _case_data(result)
+    book = BookBuilder()
+    layout = add_input_sheets(book, data, result.case, years=result.case.horizon_years)
+    calc = write_calculation(book, result, layout, index=0)
+    _summary(book, result, calc)
+    agency, types = _ledger_rows(result)
+    money = ("PV costs", "PV benefits", "Net")
+    _table(book, "Ledger", f"Present values by agency and by value type ({result.price_label})",
+           ["Agency", "Option", "PV costs", "PV benefits", "Net"],
+           [*agency, [], ["Value type", "Option", "PV costs", "PV benefits", "Net"], *types],
+           index=2, money=money)
+    position = 3
+    for title, view in (("Switching values", "switching"), ("Parameters used", "parameters")):
+        columns, rows = _frame_rows(result.to_frame(view))
+        _table(book, title, f"{title} of this run", columns, rows, index=position)
+        position += 1
+    for name, payload in result.lenses.items():
+        frame = None
+        if hasattr(payload, "to_frame"):
+            try:
+                frame = payload.to_frame()
+            except (TypeError, ValueError):
+                frame = None
+        if frame is not None and hasattr(frame, "itertuples"):
+            columns, rows = _frame_rows(frame)
+            _table(book, f"Lens {name}"[:31], f"{name}: values", columns, rows, index=position)
+            position += 1
+    manifest = {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v)
+                for k, v in result.manifest.items()}
+    book.meta.update({f"manifest.{k}": ("" if v is None else v) for k, v in manifest.items()})
+    book.meta.update({"workbook_kind": "results", "results_hash": result.results_hash(),
+                      "inputs_complete": "no" if omitted else "yes",
+                      "inputs_omitted": omitted})
+    book.workbook.active = 0
+    return book.save(path, force=force, protect=protect)

@@ -1,0 +1,426 @@
+"""The input workbook (``appraisal template``): generated from the case schema, never drawn.
+
+:func:`write_template` writes a blank workbook, or one filled from a case. Its sheets are
+laid out by :mod:`appraisal.case.sheets`; :func:`add_input_sheets` writes them and is
+shared with the results workbook, which carries the same input sheets so that it can be
+edited and run again. Conventions: inputs blue on a light fill, calculations black; units
+on every row; drop-downs for options, kinds, categories, agencies, schedules and other
+choices; named ranges; frozen headers; ``Parameters`` (shipped values and their sources)
+protected; a hidden ``_meta`` sheet with the schema and tool versions, the inputs as
+written (for change reports) and the digests of the protected cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from appraisal.case import sheets as S
+from appraisal.case.case_data import case_to_data
+from appraisal.case.model import Case
+from appraisal.case.schema import SCHEMA_VERSION
+from appraisal.case.sheets import generator_formulas
+from appraisal.cells import column_letter
+from appraisal.inputs.excel_changes import normalise
+from appraisal.outputs.atomic import PathLike
+from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
+from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
+from appraisal.inputs.excel_grid import no_gc
+from appraisal.outputs.excel_stream import SheetData
+from appraisal.outputs.xlsx_cells import add_dropdown
+
+__all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "write_template"]
+
+#: Year columns of a blank template (a case's template has one per year of its horizon).
+DEFAULT_YEARS = 60
+_CATEGORIES = ("capital", "operating", "fiscal saving", "economic", "social")
+_AGENCIES = ("Council", "NHS", "Police", "DWP", "Households", "Businesses")
+_YES_NO = ("yes", "no")
+
+
+@dataclass
+class InputLayout:
+    """Where the input sheets put things, for formulas that refer to them."""
+
+    case_cells: dict[str, str] = field(default_factory=dict)
+    profile_rows: list[int] = field(default_factory=list)
+    first_year_col: int = 0
+    n_years: int = 0
+
+
+def flatten(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """Leaves of nested plain data as ``(path, value)``; empty maps and lists as ``{}``/``[]``.
+
+    Examples
+    --------
+    >>> flatten({"shares": {"a": 0.7, "b": 0.3}, "bound": "upper", "x": []})
+    [(('shares', 'a'), 0.7), (('shares', 'b'), 0.3), (('bound',), 'upper'), (('x',), '[]')]
+    """
+    if isinstance(value, Mapping):
+        if not value:
+            return [(path, "{}")]
+        out = []
+        for key, item in value.items():
+            part = ("int", key) if isinstance(key, int) and not isinstance(key, bool) else key
+            out += flatten(item, (*path, part))
+        return out
+    if isinstance(value, list | tuple):
+        if not value:
+            return [(path, "[]")]
+        out = []
+        for i, item in enumerate(value):
+            out += flatten(item, (*path, i))
+        return out
+    return [(path, value)]
+
+
+_FORMATS = {"fraction": "0.00%", "int": "0", "float": "#,##0.00", "str": "@", "list": "@"}
+
+
+def _yes_no(value: Any) -> Any:
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
+class _Writer:
+    """Writes the input sheets of one case (or a blank template) into a builder."""
+
+    def __init__(self, book: BookBuilder, data: Mapping[str, Any], case: Case | None,
+                 years: int) -> None:
+        self.book, self.data, self.case, self.years = book, data, case, years
+        self.layout = InputLayout(n_years=years)
+        self.leftover: list[tuple[str, tuple[Any, ...], Any]] = []
+        lines = data.get("lines") or []
+        self.line_rows = max(len(lines) + 30, 100)
+        self.option_rows = max(len(data.get("options") or []) + 5, 10)
+
+    def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
+             role: str = "input", where: str = "") -> None:
+        """A typed input cell; blank (styled) when value is None."""
+        style = self.book.style(role, _FORMATS.get(kind, "General"))
+        if value is None:
+            sheet.blank(row, col, style)
+        elif type(value) is str:
+            sheet.text(row, col, value, style, field=where)
+        else:
+            sheet.any(row, col, value, style, field=where)
+
+    # --- Case ---------------------------------------------------------------------------
+
+    def case_sheet(self) -> None:
+        ws, sheet = self.book.table(S.TableSheet("Case", (
+            S.Column("field", "Field", "str", help="case field", role="key", width=30),
+            S.Column("value", "Value", "any", help="type the value here", width=40),
+            S.Column("unit", "Unit", "str", help="unit", role="calc", width=10),
+            S.Column("help", "What it is", "str", help="", role="calc", width=70),
+        ), "the case's details"), freeze_cols=1)
+        used: set[tuple[str, ...]] = set()
+        label = self.book.style("calc", bold=True)
+        note = self.book.style("calc", wrap=True)
+        for i, row in enumerate(S.CASE_ROWS):
+            r = S.FIRST_ROW + i
+            value: Any = self.data
+            for part in row.path:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            used.add(row.path)
+            if row.type == "list" and isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            sheet.text(r, 1, row.name, label)
+            self.cell(sheet, r, 2, _yes_no(value), row.type, where=row.name)
+            sheet.any(r, 3, row.unit or None, note)
+            text = row.help + (" (required)" if row.required else "")
+            sheet.text(r, 4, text, note)
+            ref = f"$B${r}"
+            self.layout.case_cells[row.name] = f"Case!{ref}"
+            if row.choices:
+                add_dropdown(ws, f"B{r}", list(row.choices))
+            if len(row.path) == 1:
+                self.book.name(row.name, ws, ref)
+        for key, value in self.data.items():
+            if key in ("schema_version", "options", "lines"):
+                continue
+            if isinstance(value, Mapping) and key in S.MAP_EXPANSIONS:
+                for sub, item in value.items():
+                    if (key, sub) not in used and not (key == "prices" and sub == "deflator"):
+                        self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)]
+            elif (key,) not in used:
+                self.leftover += [(key, p, v) for p, v in flatten(value)]
+
+    # --- tables -------------------------------------------------------------------------
+
+    def options_sheet(self) -> None:
+        spec = S.OPTIONS
+        ws, sheet = self.book.table(spec, freeze_cols=1)
+        options = self.data.get("options") or []
+        last = S.FIRST_ROW + self.option_rows - 1
+        for i in range(self.option_rows):
+            record = options[i] if i < len(options) else {}
+            for col, column in enumerate(spec.columns, start=1):
+                value = _yes_no(record.get(column.key))
+                self.cell(sheet, S.FIRST_ROW + i, col, value, column.type,
+                          role="input", where=column.key)
+            for key in record:
+                if key not in {c.key for c in spec.columns}:
+                    self.leftover += [("options", (i, key, *p), v)
+                                      for p, v in flatten(record[key])]
+        self.book.name("option_names", ws, f"$A${S.FIRST_ROW}:$A${last}")
+        for col, column in enumerate(spec.columns, start=1):
+            if column.type == "bool":
+                self.book.dropdown(ws, col, last, choices=_YES_NO)
+            elif column.choices:
+                self.book.dropdown(ws, col, last, choices=column.choices)
+
+    def lines_sheet(self) -> None:
+        spec = S.LINES
+        ws, sheet = self.book.table(spec, freeze_cols=2)
+        lines = self.data.get("lines") or []
+        last = S.FIRST_ROW + self.line_rows - 1
+        columns = {c.key for c in spec.columns}
+        for i in range(self.line_rows):
+            record = lines[i] if i < len(lines) else {}
+            r = S.FIRST_ROW + i
+            for col, column in enumerate(spec.columns, start=1):
+                self.cell(sheet, r, col, _yes_no(record.get(column.key)), column.type,
+                          where=column.key)
+        for col, column in enumerate(spec.columns, start=1):
+            if column.source:
+                self.book.dropdown(ws, col, last, source=column.source,
+                                   strict=column.key == "option")
+            elif column.type == "bool":
+                self.book.dropdown(ws, col, last, choices=_YES_NO)
+            elif column.choices:
+                self.book.dropdown(ws, col, last, choices=column.choices)
+        del columns
+
+    def profiles_sheet(self) -> None:
+        spec = S.PROFILES
+        base = self.data.get("base_year")
+        extra = [(None, f"t = {k}", 11) for k in range(self.years)]
+        ws, sheet = self.book.table(spec, freeze_cols=2, extra_headers=extra)
+        first = len(spec.columns) + 1
+        self.layout.first_year_col = first
+        head = self.book.header
+        for k in range(self.years):
+            cached: Any = base + k if isinstance(base, int) else ""
+            sheet.formula(S.HEADER_ROW, first + k, f'IF(ISNUMBER(base_year),base_year+{k},"")',
+                          cached, head)
+        lines = self.data.get("lines") or []
+        cols = {c.key: i for i, c in enumerate(spec.columns, start=1)}
+        amount_in, amount_calc = self.book.style("input", "#,##0.00"), self.book.style(
+            "calc", "#,##0.00")
+        unit_style = self.book.style("calc", wrap=False)
+        total_style = self.book.style("calc", '#,##0.00;-#,##0.00;""')
+        last_col = column_letter(first + self.years - 1)
+        letters = [column_letter(first + k) for k in range(self.years)]
+        for i in range(self.line_rows):
+            r = S.FIRST_ROW + i
+            record = lines[i] if i < len(lines) else {}
+            self.layout.profile_rows.append(r)
+            profile = record.get("profile") or {}
+            kind = profile.get("type") or ("explicit" if "values" in record else None)
+            for key in ("option", "name"):
+                self.cell(sheet, r, cols[key], record.get(key), "str", where=key)
+            self.cell(sheet, r, cols["profile.type"], kind, "str", where="profile.type")
+            for name in S.PROFILE_PARAMS:
+                column = spec.columns[cols[f"profile.{name}"] - 1]
+                self.cell(sheet, r, cols[f"profile.{name}"], profile.get(name), column.type,
+                          where=f"profile.{name}")
+            sheet.any(r, cols["unit"], self._unit(record) if record else None, unit_style)
+            amounts = self._amounts(record, kind)
+            if kind in (None, "explicit"):
+                values = record.get("values") or {}
+                row = [values.get(base + k) if isinstance(base, int) else None
+                       for k in range(self.years)]
+                if all(v is not None for v in row):
+                    sheet.numbers(r, first, row, amount_in, field="values")
+                else:
+                    for k, value in enumerate(row):
+                        if value is None:
+                            sheet.blank(r, first + k, amount_in)
+                        else:
+                            sheet.number(r, first + k, value, amount_in, field="values")
+            else:
+                sheet.formula_row(r, first, generator_formulas(kind, letters, r), amounts,
+                                  amount_calc)
+            sheet.formula(r, cols["total"], f"SUM({column_letter(first)}{r}:{last_col}{r})",
+                          float(sum(amounts)), total_style)
+        last = S.FIRST_ROW + self.line_rows - 1
+        self.book.dropdown(ws, cols["option"], last, source="option_names")
+        self.book.dropdown(ws, cols["profile.type"], last,
+                           choices=spec.columns[cols["profile.type"] - 1].choices)
+
+    def _unit(self, record: Mapping[str, Any]) -> str:
+        if record.get("price_basis") == "nominal":
+            return "£ cash (nominal)"
+        year = record.get("price_year") or self.data.get("price_year") or self.data.get(
+            "base_year")
+        return f"£ real, {year} prices" if year else "£ real"
+
+    def _amounts(self, record: Mapping[str, Any], kind: str | None) -> list[float]:
+        base = self.data.get("base_year")
+        if not isinstance(base, int) or not record:
+            return [0.0] * self.years
+        if kind in (None, "explicit"):
+            values = record.get("values") or {}
+            return [float(values.get(base + k, 0.0)) for k in range(self.years)]
+        from appraisal.case.model import Profile
+
+        profile = record.get("profile") or {}
+        resolved = Profile(**profile).resolve()
+        return [float(resolved.get(base + k, 0.0)) for k in range(self.years)]
+
+    def details_sheet(self) -> None:
+        spec = S.LINE_DETAILS
+        ws, sheet = self.book.table(spec, freeze_cols=2)
+        scalar = {c.key for c in S.LINES.columns}
+        rows: list[tuple[str, str, str, str, Any]] = []
+        for record in self.data.get("lines") or []:
+            for key, value in record.items():
+                if key in scalar or key in ("values", "profile"):
+                    continue
+                for path, leaf in flatten(value):
+                    rows.append((record.get("option"), record.get("name"), key,
+                                 S.path_text(path), leaf))
+        total = len(rows) + 20
+        for i in range(total):
+            r = S.FIRST_ROW + i
+            option, name, key, path, leaf = rows[i] if i < len(rows) else (None,) * 5
+            where = f"{key}.{path}" if key else ""
+            for col, value in enumerate((option, name, key, path), start=1):
+                self.cell(sheet, r, col, value, "str", where=where)
+            kind = "fraction" if where and S.is_fraction(where) else "any"
+            self.cell(sheet, r, 5, leaf, kind, where=where)
+            self.cell(sheet, r, 6, None, "str")
+        last = S.FIRST_ROW + total - 1
+        self.book.dropdown(ws, 1, last, source="option_names")
+        self.book.dropdown(ws, 3, last, choices=spec.columns[2].choices)
+
+    def deflator_sheet(self) -> None:
+        ws, sheet = self.book.table(S.DEFLATOR, freeze_cols=1)
+        table = ((self.data.get("prices") or {}).get("deflator")) or {}
+        items = sorted(table.items())
+        for i in range(len(items) + 10):
+            year, index = items[i] if i < len(items) else (None, None)
+            r = S.FIRST_ROW + i
+            self.cell(sheet, r, 1, year, "int")
+            self.cell(sheet, r, 2, index, "float")
+            self.cell(sheet, r, 3, None, "str")
+        del ws
+
+    def sections_sheet(self) -> None:
+        ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
+        rows = self.leftover
+        for i in range(len(rows) + 10):
+            section, path, leaf = rows[i] if i < len(rows) else (None, None, None)
+            r = S.FIRST_ROW + i
+            self.cell(sheet, r, 1, section, "str")
+            self.cell(sheet, r, 2, S.path_text(path) if path else None, "str")
+            where = f"{section}.{S.path_text(path)}" if section and path else ""
+            kind = "fraction" if where and S.is_fraction(where) else "any"
+            self.cell(sheet, r, 3, leaf, kind, where=where)
+            self.cell(sheet, r, 4, None, "str")
+        del ws
+
+    def lists_sheet(self) -> None:
+        spec = S.TableSheet("Lists", (
+            S.Column("categories", "Categories", "str", help="drop-down list of categories "
+                     "(add your own)", width=24),
+            S.Column("agencies", "Agencies", "str", help="drop-down list of agencies (add "
+                     "your own)", width=24),
+        ), "lists behind the drop-downs")
+        ws, sheet = self.book.table(spec)
+        lines = self.data.get("lines") or []
+        lists = [list(dict.fromkeys([*_CATEGORIES, *(ln.get("category") for ln in lines
+                                                     if ln.get("category"))])),
+                 list(dict.fromkeys([*_AGENCIES, *(ln.get("agency") for ln in lines
+                                                   if ln.get("agency"))]))]
+        size = max(len(lists[0]), len(lists[1])) + 30
+        for col, items in enumerate(lists, start=1):
+            for i in range(size):
+                self.cell(sheet, S.FIRST_ROW + i, col, items[i] if i < len(items) else None,
+                          "str")
+        last = S.FIRST_ROW + size - 1
+        self.book.name("categories", ws, f"$A${S.FIRST_ROW}:$A${last}")
+        self.book.name("agencies", ws, f"$B${S.FIRST_ROW}:$B${last}")
+
+
+def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | None, *,
+                     years: int) -> InputLayout:
+    """Write the input sheets for *data* (plain case data) and record the snapshot."""
+    writer = _Writer(book, data, case, years)
+    writer.case_sheet()
+    writer.options_sheet()
+    writer.lines_sheet()
+    writer.profiles_sheet()
+    writer.details_sheet()
+    writer.deflator_sheet()
+    writer.sections_sheet()
+    writer.lists_sheet()
+    book.put_json("snapshot", normalise(data))
+    book.meta.update({"format": WORKBOOK_FORMAT, "schema_version": SCHEMA_VERSION,
+                      "tool_version": tool_version(),
+                      "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "year_columns": years, "first_year_column": writer.layout.first_year_col})
+    return writer.layout
+
+
+def write_template(
+    path: PathLike,
+    case: Case | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+    years: int | None = None,
+    force: bool = False,
+    protect: Sequence[PathLike] = (),
+) -> Path:
+    """Write an input workbook: blank, or filled from a case.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.xlsx`` file to write (atomically; never over an input).
+    case : Case, optional
+        Fill the workbook from this case.
+    data : mapping, optional
+        The case as plain data (as read from its file), when known; it is written exactly,
+        so case sections keep their own layout. By default built from *case*.
+    years : int, optional
+        Year columns of a blank template (default :data:`DEFAULT_YEARS`); a case's
+        workbook has one per year of its horizon.
+    force : bool, default False
+        Replace an existing file.
+    protect : sequence of paths
+        Inputs that must never be overwritten.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from appraisal import example_path, load_case
+    >>> out = write_template(Path(tempfile.mkdtemp()) / "case.xlsx",
+    ...                      load_case(example_path("minimal")))
+    >>> out.suffix
+    '.xlsx'
+    """
+    if data is None:
+        data = case_to_data(case) if case is not None else {"schema_version": SCHEMA_VERSION}
+    n_years = case.horizon_years if case is not None else int(years or DEFAULT_YEARS)
+    with no_gc():
+        return _write(path, case, data, n_years, force=force, protect=protect)
+
+
+def _write(path: PathLike, case: Case | None, data: Mapping[str, Any], n_years: int, *,
+           force: bool, protect: Sequence[PathLike]) -> Path:
+    book = BookBuilder()
+    add_input_sheets(book, data, case, years=n_years)
+    cover_sheet(book, data)
+    parameters_sheet(book, str(data.get("vintage") or "GB2026"))
+    book.meta["workbook_kind"] = "case" if case is not None else "template"
+    book.workbook.active = 0
+    return book.save(path, force=force, protect=protect)

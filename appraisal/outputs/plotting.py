@@ -1,0 +1,381 @@
+"""Matplotlib charts of an appraisal result, for notebooks: ``result.plot.tornado()`` etc.
+
+:class:`PlotAccessor` is what :attr:`AppraisalResult.plot <appraisal.engine.results.AppraisalResult.plot>`
+returns. Each method draws one chart on a matplotlib ``Axes`` (a new figure when ``ax`` is
+not given) and returns the ``Axes``. The numbers come from the same place as the HTML
+report's figures (:func:`appraisal.outputs.report.context.report_context`, built once per accessor), so a
+notebook chart and the report agree; the cash-flow chart is built from
+``result.to_frame("cashflows")``. Axes are labelled with the toolkit's measure names
+(:data:`appraisal.engine.headline.LABELS`); money is in £m when it runs to millions.
+
+matplotlib is an optional dependency (``pip install 'appraisal[plot]'``) imported only
+when a chart is drawn, so ``import appraisal`` never imports it.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from appraisal import evaluate, example_path, load_case
+>>> result = evaluate(load_case(example_path("prevention")))
+>>> ax = result.plot.cashflows()
+>>> print(ax.get_ylabel())
+Net benefit against business as usual
+(£m, real, 2025 prices, undiscounted)
+>>> ax.get_legend_handles_labels()[1]
+['Do minimum', 'Whole-family service', 'Whole-family service and hub']
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from appraisal.engine.headline import LABELS
+from appraisal.errors import AppraisalValidationError, Issue
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from appraisal.engine.results import AppraisalResult
+
+__all__ = ["PlotAccessor"]
+
+#: Default figure size (inches) of a chart drawn without ``ax``: small enough for a notebook.
+FIGSIZE = (6.4, 3.6)
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def _scale(values: Any) -> tuple[float, str]:
+    """(divisor, unit): £m when the largest absolute amount is at least £1m, else £."""
+    import numpy as np
+
+    arr = np.abs(np.asarray(list(values), dtype=float))
+    big = float(np.nanmax(arr)) if arr.size else 0.0
+    return (1e6, "£m") if big >= 1e6 else (1.0, "£")
+
+
+def _missing(lens: str, fix: str) -> AppraisalValidationError:
+    msg = f"this result has no {lens} lens to plot"
+    return AppraisalValidationError(
+        [Issue("missing-lens", msg, field=f"lenses.{lens}", fix=fix)], source="result.plot")
+
+
+_EVALUATE_ALL = "evaluate with appraisal.evaluate(case, lenses=\"all\")"
+
+
+class PlotAccessor:
+    """Charts of one :class:`~appraisal.engine.results.AppraisalResult` (``result.plot``).
+
+    Parameters
+    ----------
+    result : AppraisalResult
+        What :func:`appraisal.evaluate` returned. The uncertainty charts (:meth:`tornado`,
+        :meth:`npsv_distribution`, :meth:`acceptability`, :meth:`sobol`) need the
+        uncertainty lens, which runs only with ``evaluate(case, lenses="all")``.
+    """
+
+    def __init__(self, result: AppraisalResult) -> None:
+        self._result = result
+        self._ctx: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        names = ("cashflows", "eta_curve", "tornado", "npsv_distribution", "acceptability",
+                 "sobol")
+        return f"<PlotAccessor of {self._result.case.title!r}: {', '.join(names)}>"
+
+    # ------------------------------------------------------------------ shared data
+    @property
+    def _context(self) -> dict[str, Any]:
+        """The report context of the result (built once): the figures' numbers."""
+        if self._ctx is None:
+            from appraisal.outputs.report.context import report_context
+
+            self._ctx = report_context(self._result)
+        return self._ctx
+
+    def _names(self) -> dict[str, str]:
+        return {o["id"]: o["name"] for o in self._context["options"]}
+
+    def _ordered(self, keyed: dict[str, Any]) -> list[str]:
+        return [o["id"] for o in self._context["options"] if o["id"] in keyed]
+
+    def _unit_caption(self, unit: str, *, discounted: bool = True) -> str:
+        case = self._result.case
+        text = f"{unit}, real, {case.price_base_year} prices"
+        return text + (f", discounted to {case.base_year}" if discounted else ", undiscounted")
+
+    def _uncertainty(self, part: str, what: str) -> dict[str, Any]:
+        if "uncertainty" not in self._result.lenses:
+            fix = (_EVALUATE_ALL + " (the uncertainty analyses run only on request) on a "
+                   "case with an uncertainty: section")
+            raise _missing(lens="uncertainty", fix=fix)
+        data = self._context.get("uncertainty", {}).get(part)
+        if not data:
+            msg = f"the uncertainty lens of this result has no {what}"
+            fix = {"sobol": "add 'sobol: {base_samples: 1024}' to the case's uncertainty: "
+                            "section and " + _EVALUATE_ALL}.get(
+                part, "declare uncertain inputs in the case's uncertainty: section and "
+                + _EVALUATE_ALL)
+            raise AppraisalValidationError(
+                [Issue("missing-analysis", msg, field=f"uncertainty.{part}", fix=fix)],
+                source="result.plot")
+        return data
+
+    # ------------------------------------------------------------------ charts
+    def cashflows(self, option: str | None = None, *, discounted: bool = False,
+                  ax: Axes | None = None) -> Axes:
+        """Net benefit by year, from ``result.to_frame("cashflows")``.
+
+        Parameters
+        ----------
+        option : str, optional
+            ``None`` (default): one line per option (except business as usual) of its net
+            benefit (benefits minus costs) against business as usual, the report's
+            cash-flow profile. An option's name: that option's own benefits (above zero)
+            and costs (below zero) as bars by year, with its net benefit as a line.
+        discounted : bool
+            Discounted amounts instead of real, undiscounted ones.
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        result = self._result
+        frame = result.to_frame("cashflows")
+        column = "discounted" if discounted else "real"
+        frame = frame.assign(signed=frame[column].where(frame["kind"] == "benefit",
+                                                         -frame[column]))
+        years = [int(y) for y in result.compiled.years]
+        ax = _axes(ax)
+        if option is None:
+            net = (frame.pivot_table(index="option", columns="year", values="signed",
+                                     aggfunc="sum", fill_value=0.0)
+                   .reindex(index=[o.name for o in result.case.options],
+                            columns=years, fill_value=0.0))
+            cf = result.case.counterfactual.name
+            inc = net.sub(net.loc[cf], axis=1).drop(index=cf)
+            div, unit = _scale(inc.to_numpy().ravel())
+            for name, row in inc.iterrows():
+                ax.plot(years, row.to_numpy() / div, label=str(name))
+            ax.set_ylabel("Net benefit against business as usual\n"
+                          f"({self._unit_caption(unit, discounted=discounted)})")
+            ax.set_title("Cash-flow profile by option")
+        else:
+            result.option(option)  # KeyError naming the options when there is no such option
+            mine = frame[frame["option"] == option]
+            by_kind = (mine.pivot_table(index="year", columns="kind", values="signed",
+                                        aggfunc="sum", fill_value=0.0)
+                       .reindex(index=years, columns=["benefit", "cost"], fill_value=0.0))
+            div, unit = _scale(by_kind.to_numpy().ravel())
+            ax.bar(years, by_kind["benefit"] / div, label="Benefits", color="#009E73")
+            ax.bar(years, by_kind["cost"] / div, label="Costs", color="#D55E00")
+            ax.plot(years, by_kind.sum(axis=1) / div, label="Net benefit", color="black")
+            ax.set_ylabel(f"{self._unit_caption(unit, discounted=discounted)}")
+            ax.set_title(f"Benefits and costs by year: {option}")
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("Year")
+        ax.legend(fontsize="small")
+        return ax
+
+    def eta_curve(self, *, ax: Axes | None = None) -> Axes:
+        """Distributionally weighted NPSV against business as usual as η varies.
+
+        One line per option (except business as usual) over the distributional lens's η
+        grid; a dotted vertical line marks the case's central η.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no distributional lens (the case has no
+            ``distributional:`` section).
+        """
+        dist = self._context.get("distributional")
+        if not dist or not dist.get("eta_curve"):
+            fix = ("add a distributional: section to the case (income groups and the "
+                   "incidence of each line)")
+            raise _missing(lens="distributional", fix=fix)
+        curve, names = dist["eta_curve"], self._names()
+        ids = self._ordered(curve["npsv"])
+        div, unit = _scale(v for i in ids for v in curve["npsv"][i])
+        ax = _axes(ax)
+        for i in ids:
+            ax.plot(curve["eta"], [v / div for v in curve["npsv"][i]], label=names[i])
+        ax.axvline(dist["eta"], color="grey", linestyle=":", label=f"Central η = {dist['eta']:g}")
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("Elasticity of marginal utility of income (η)")
+        ax.set_ylabel(f"Weighted {LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
+        ax.set_title("Weighted NPSV as the inequality aversion (η) varies")
+        ax.legend(fontsize="small")
+        return ax
+
+    def tornado(self, *, ax: Axes | None = None) -> Axes:
+        """One-way sensitivity of the NPSV against business as usual (tornado chart).
+
+        Two bars per uncertain input, from the central NPSV to the NPSV with the input at
+        its low and at its high value (the uncertainty lens's one-way analysis of the
+        preferred option, or the best alternative), widest swing at the top.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
+        """
+        t = self._uncertainty("tornado", "one-way sensitivity (tornado)")
+        rows, base = t["rows"], t["base_npsv"]
+        div, unit = _scale([base, *(r["npsv_low"] for r in rows),
+                            *(r["npsv_high"] for r in rows)])
+        ax = _axes(ax, (FIGSIZE[0], max(FIGSIZE[1], 0.35 * len(rows) + 1.2)))
+        y = list(range(len(rows)))[::-1]  # widest swing first, at the top
+        ax.barh(y, [(r["npsv_low"] - base) / div for r in rows], left=base / div, height=0.6,
+                color="#0072B2", label="Input at its low value")
+        ax.barh(y, [(r["npsv_high"] - base) / div for r in rows], left=base / div, height=0.6,
+                color="#E69F00", label="Input at its high value")
+        ax.axvline(base / div, color="black", linewidth=0.8)
+        ax.set_yticks(y, [r["parameter"] for r in rows])
+        ax.set_ylabel("Uncertain input")
+        ax.set_xlabel(f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
+        ax.set_title(f"One-way sensitivity: {self._names().get(t['option'], t['option'])}")
+        ax.legend(fontsize="small")
+        return ax
+
+    def npsv_distribution(self, *, ax: Axes | None = None) -> Axes:
+        """Monte Carlo distribution of the NPSV against business as usual, by option.
+
+        One step histogram per option (the lens's bins; options whose NPSV does not vary
+        have none), as the share of draws in each band; a dotted line marks zero.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
+        """
+        mc = self._uncertainty("monte_carlo", "Monte Carlo draws")
+        hists, names = mc["histograms"], self._names()
+        ids = self._ordered(hists)
+        div, unit = _scale(e for i in ids for e in hists[i]["bin_edges"])
+        ax = _axes(ax)
+        for i in ids:
+            counts, edges = hists[i]["counts"], hists[i]["bin_edges"]
+            total = sum(counts) or 1.0
+            ax.stairs([c / total for c in counts], [e / div for e in edges], label=names[i],
+                      linewidth=1.5)
+        ax.axvline(0.0, color="grey", linestyle=":")
+        ax.set_xlabel(f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
+        ax.set_ylabel(f"Share of {mc['n_draws']:,} draws")
+        ax.set_title("Distribution of NPSV by option (Monte Carlo)")
+        ax.legend(fontsize="small")
+        return ax
+
+    def acceptability(self, *, ax: Axes | None = None) -> Axes:
+        """Acceptability curves: the probability that each option has the highest NPSV.
+
+        One line per option over the lens's acceptability axis (η when the case's
+        uncertainty covers distributional weights, else a threshold).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
+        """
+        acc = self._uncertainty("acceptability", "acceptability curves")
+        names = self._names()
+        x = acc["x"]
+        div, unit = _scale(x) if acc["x_is_money"] else (1.0, "")
+        ax = _axes(ax)
+        for i in self._ordered(acc["curves"]):
+            ax.plot([v / div for v in x], acc["curves"][i], label=names[i])
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(acc["x_label"] + (f" ({unit})" if unit else ""))
+        ax.set_ylabel("Probability preferred")
+        ax.set_title("Acceptability curves")
+        ax.legend(fontsize="small")
+        return ax
+
+    def sobol(self, comparison: int = 0, *, ax: Axes | None = None) -> Axes:
+        """First-order (S1) and total-order (ST) Sobol indices of the NPSV, by input.
+
+        Parameters
+        ----------
+        comparison : int
+            Which of the lens's comparisons: ``0`` (default) the preferred option against
+            business as usual, ``1`` against the runner-up when there is one.
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when not given.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no uncertainty lens (evaluate with ``lenses="all"``) or
+            the case asks for no Sobol analysis (``sobol: {base_samples: 1024}``).
+        IndexError
+            When there is no such comparison.
+        """
+        comps = self._uncertainty("sobol", "Sobol indices")["comparisons"]
+        if not 0 <= comparison < len(comps):
+            msg = f"comparison {comparison} out of range: this result has {len(comps)}"
+            raise IndexError(msg)
+        comp = comps[comparison]
+        rows = comp["rows"]
+        ax = _axes(ax, (FIGSIZE[0], max(FIGSIZE[1], 0.4 * len(rows) + 1.2)))
+        y = list(range(len(rows)))[::-1]
+        ax.barh([v + 0.2 for v in y], [r["s1"] for r in rows], height=0.4,
+                color="#56B4E9", label="First-order (S1)")
+        ax.barh([v - 0.2 for v in y], [r["st"] for r in rows], height=0.4,
+                color="#0072B2", label="Total-order (ST)")
+        ax.set_yticks(y, [r["parameter"] for r in rows])
+        ax.set_ylabel("Uncertain input")
+        ax.set_xlabel("Sobol index: share of the variance of the NPSV\n"
+                      + comp["comparison"])
+        ax.set_title(textwrap.fill(f"Sobol indices: {comp['output']}", 60), fontsize="medium")
+        ax.legend(fontsize="small")
+        return ax

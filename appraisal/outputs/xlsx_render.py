@@ -1,0 +1,264 @@
+"""Saving a workbook with the cached values of its formulas, verified, atomically.
+
+How cached values are written
+-----------------------------
+openpyxl has no API for a formula's cached result (its issue #251 was closed
+"wontfix"), and patching its cell writer would change global state. So
+:func:`save_workbook` lets openpyxl save into memory and post-processes only
+the worksheet parts that hold formulas recorded by
+:func:`~appraisal.outputs.xlsx_write.write_formula`: an expat parse of the part
+gives the byte span of each target ``<c>`` element, which is rebuilt (same
+attributes, the formula as written, ``<v>`` holding the value, ``t="str"`` or
+``t="b"`` for text or booleans); every other byte of the file is unchanged. The
+rebuilt parts are parsed again and each target cell is checked to hold exactly
+the formula and value intended, and every text cell that started with a
+formula trigger is checked to have no ``<f>`` element, before the file is
+written atomically (:func:`appraisal.outputs.atomic.atomic_write_bytes`). The
+workbook is also flagged ``fullCalcOnLoad`` so Excel recalculates on opening;
+cached values are for viewers that cannot. Big data sheets are not written
+cell by cell through openpyxl at all: :mod:`appraisal.outputs.excel_stream` writes
+their formulas and cached values in one pass and splices them into the parts
+rendered here.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.parsers import expat
+from xml.sax.saxutils import escape
+
+from appraisal.errors import OutputError
+from appraisal.outputs.atomic import PathLike, atomic_write_bytes
+from appraisal.outputs.xlsx_write import _FORMULAS, _INERT_TEXT
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+__all__ = ["render_workbook", "save_workbook", "sheet_parts"]
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Map each worksheet title to its part name inside a saved workbook."""
+    from defusedxml.ElementTree import fromstring
+
+    def rels_of(part: str) -> dict[str, str]:
+        folder, name = posixpath.split(part)
+        rels = fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
+        out = {}
+        for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            out[rel.get("Id", "")] = (target.lstrip("/") if target.startswith("/")
+                                      else posixpath.normpath(posixpath.join(folder, target)))
+        return out
+
+    root_rels = fromstring(archive.read("_rels/.rels"))
+    book = next(r.get("Target", "").lstrip("/") for r in root_rels
+                if r.get("Type", "").endswith("/officeDocument"))
+    targets = rels_of(book)
+    sheets = fromstring(archive.read(book)).iter(f"{{{_MAIN_NS}}}sheet")
+    return {s.get("name", ""): targets[s.get(f"{{{_REL_NS}}}id", "")] for s in sheets}
+
+
+def _scan_cells(xml: bytes) -> dict[str, dict[str, Any]]:
+    """Parse a sheet part: for each cell, its byte span, attributes, ``<f>`` and ``<v>`` text."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    cells: dict[str, dict[str, Any]] = {}
+    state: dict[str, Any] = {"cell": None, "text": None}
+    c_tag, f_tag, v_tag = f"{_MAIN_NS} c", f"{_MAIN_NS} f", f"{_MAIN_NS} v"
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == c_tag:
+            state["cell"] = {"start": parser.CurrentByteIndex, "attrs": attrs,
+                             "f": None, "v": None}
+            cells[attrs.get("r", "")] = state["cell"]
+        elif name in (f_tag, v_tag) and state["cell"] is not None:
+            state["text"] = []
+
+    def end(name: str) -> None:
+        cell = state["cell"]
+        if name == c_tag and cell is not None:
+            at = parser.CurrentByteIndex  # the "</c>" of a cell with children
+            cell["end"] = xml.index(b">", at) + 1 if xml.startswith(b"</", at) else None
+            state["cell"] = None
+        elif name in (f_tag, v_tag) and cell is not None:
+            cell[name[-1]] = "".join(state["text"])
+            state["text"] = None
+
+    def chars(data: str) -> None:
+        if state["text"] is not None:
+            state["text"].append(data)
+
+    def no_doctype(*_: Any) -> None:
+        msg = "refusing to post-process a worksheet part that has a DOCTYPE"
+        raise OutputError(msg)
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler, parser.StartDoctypeDeclHandler = chars, no_doctype
+    parser.Parse(xml, True)
+    return cells
+
+
+def _inject(xml: bytes, targets: Mapping[str, tuple[str, str, str | None]], title: str) -> bytes:
+    """Rebuild each target ``<c>`` element of one sheet part with its cached value."""
+    cells = _scan_cells(xml)
+    spans = []
+    for coord, (body, text, kind) in targets.items():
+        found = cells.get(coord)
+        if found is None or found["f"] != body or found.get("end") is None:
+            msg = f"saving {title}!{coord}: openpyxl did not write the expected formula"
+            raise OutputError(msg)
+        attrs = {k: v for k, v in found["attrs"].items() if k != "t"}
+        if any(" " in k for k in attrs):
+            msg = f"saving {title}!{coord}: unexpected namespaced attribute on the cell"
+            raise OutputError(msg)
+        if kind:
+            attrs["t"] = kind
+        head = "".join(f' {k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
+        new = f"<c{head}><f>{escape(body)}</f><v>{escape(text)}</v></c>".encode()
+        spans.append((found["start"], found["end"], new))
+    out, last = [], 0
+    for start, end, new in sorted(spans):
+        out += [xml[last:start], new]
+        last = end
+    out.append(xml[last:])
+    return b"".join(out)
+
+
+def _verify(xml: bytes, title: str, targets: Mapping[str, tuple[str, str, str | None]],
+            inert: Iterable[str]) -> None:
+    cells = _scan_cells(xml)
+    for coord, (body, text, kind) in targets.items():
+        got = cells.get(coord, {})
+        if got.get("f") != body or got.get("v") != text or got["attrs"].get("t") != kind:
+            msg = f"saving {title}!{coord}: the cached formula value did not verify"
+            raise OutputError(msg)
+    for coord in inert:
+        if coord in cells and cells[coord]["f"] is not None:
+            msg = (f"saving {title}!{coord}: text was about to be written as a formula; "
+                   "nothing was saved")
+            raise OutputError(msg)
+
+
+def _rendered(workbook: Workbook) -> bytes:
+    """Save with openpyxl into memory, then insert cached values and verify every change."""
+    jobs = {}
+    for sheet in workbook.worksheets:
+        records = _FORMULAS.get(sheet, {})
+        live = {c: r for c, r in records.items()
+                if sheet[c].data_type == "f" and sheet[c].value == "=" + r[0]}
+        inert = {c for c in _INERT_TEXT.get(sheet, set()) if sheet[c].data_type == "s"}
+        if live or inert:
+            jobs[sheet.title] = (live, inert)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if not jobs:
+        return buffer.getvalue()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    parts = _sheet_parts(source)
+    changed = {}
+    for title, (live, inert) in jobs.items():
+        xml = source.read(parts[title])
+        new = _inject(xml, live, title) if live else xml
+        _verify(new, title, live, inert)
+        changed[parts[title]] = new
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, changed.get(info.filename) or source.read(info))
+    if zipfile.ZipFile(io.BytesIO(result.getvalue())).testzip() is not None:
+        msg = "the rewritten workbook failed its zip integrity check; nothing was saved"
+        raise OutputError(msg)
+    return result.getvalue()
+
+
+def render_workbook(workbook: Workbook, *, full_calc_on_load: bool = True) -> bytes:
+    """The bytes :func:`save_workbook` would write, for callers that post-process them.
+
+    Examples
+    --------
+    >>> import io, zipfile, openpyxl
+    >>> from appraisal.outputs.xlsx_write import write_formula
+    >>> book = openpyxl.Workbook()
+    >>> write_formula(book.active["A1"], "=1+1", 2)
+    >>> data = render_workbook(book)
+    >>> b"<v>2</v>" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    True
+    """
+    if full_calc_on_load:
+        workbook.calculation.fullCalcOnLoad = True
+    return _rendered(workbook)
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Map each worksheet title of an open ``.xlsx`` zip to its part name.
+
+    Examples
+    --------
+    >>> import io, zipfile, openpyxl
+    >>> buffer = io.BytesIO()
+    >>> openpyxl.Workbook().save(buffer)
+    >>> sheet_parts(zipfile.ZipFile(buffer))
+    {'Sheet': 'xl/worksheets/sheet1.xml'}
+    """
+    return _sheet_parts(archive)
+
+def save_workbook(
+    workbook: Workbook,
+    path: PathLike,
+    *,
+    force: bool = False,
+    protect: Sequence[PathLike] = (),
+    full_calc_on_load: bool = True,
+) -> Path:
+    """Save *workbook* atomically, with the cached values of formulas from :func:`write_formula`.
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        The workbook to save.
+    path : str or os.PathLike
+        Destination (see :func:`appraisal.outputs.atomic.atomic_write`).
+    force : bool, default False
+        Replace an existing file.
+    protect : sequence of paths, default ()
+        Input files that must never be written over.
+    full_calc_on_load : bool, default True
+        Ask Excel to recalculate every formula when it opens the file.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+
+    Raises
+    ------
+    OutputError
+        As :func:`~appraisal.outputs.atomic.atomic_write`, or if a cached value or an
+        inert text cell failed verification (then nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> from pathlib import Path
+    >>> from appraisal.outputs.xlsx_write import write_formula, write_number
+    >>> book = openpyxl.Workbook()
+    >>> sheet = book.active
+    >>> _ = write_number(sheet["A1"], 2), write_number(sheet["A2"], 3)
+    >>> write_formula(sheet["A3"], "=A1*A2", 6)
+    >>> out = save_workbook(book, Path(tempfile.mkdtemp()) / "out.xlsx")
+    >>> openpyxl.load_workbook(out, data_only=True).active["A3"].value
+    6
+    """
+    if full_calc_on_load:
+        workbook.calculation.fullCalcOnLoad = True
+    data = _rendered(workbook)
+    return atomic_write_bytes(path, data, force=force, protect=protect)
