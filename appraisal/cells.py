@@ -22,7 +22,6 @@ _SIMPLE_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 LOOKS_LIKE_REF = re.compile(r"(?i)([A-Z]{1,3}[0-9]+|R[0-9]*C[0-9]*|R[0-9]*|C[0-9]*)")
 
 
-@lru_cache(maxsize=MAX_COLUMN)
 def column_letter(col: int) -> str:
     """Excel column letters of a 1-based column number.
 
@@ -31,9 +30,14 @@ def column_letter(col: int) -> str:
     >>> column_letter(1), column_letter(26), column_letter(28), column_letter(16384)
     ('A', 'Z', 'AB', 'XFD')
     """
-    if not (isinstance(col, int) and 1 <= col <= MAX_COLUMN):
+    if isinstance(col, bool) or not (isinstance(col, int) and 1 <= col <= MAX_COLUMN):
         msg = f"column must be 1..{MAX_COLUMN} (got {col!r})"
         raise ValueError(msg)
+    return _letters(col)
+
+
+@lru_cache(maxsize=MAX_COLUMN)
+def _letters(col: int) -> str:
     letters = ""
     while col:
         col, rem = divmod(col - 1, 26)

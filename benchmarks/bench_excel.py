@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from appraisal.outputs.excel import read_case_workbook, write_results_workbook, write_template
+from appraisal.inputs.excel_read import read_case_workbook
+from appraisal.outputs.excel_results import write_results_workbook
+from appraisal.outputs.excel_template import write_template
 
 import appraisal
 

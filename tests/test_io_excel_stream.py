@@ -101,7 +101,7 @@ def test_a_character_xml_cannot_hold_is_refused_and_nothing_is_written(tmp_path)
 def test_written_workbooks_read_the_same_by_both_readers(tmp_path, monkeypatch):
     """The template of the prevention example: every cell, fast path against parser."""
     from appraisal import example_path, load_case
-    from appraisal.outputs.excel import write_template
+    from appraisal.outputs.excel_template import write_template
 
     path = write_template(tmp_path / "t.xlsx", load_case(example_path("prevention")))
     grid = open_grid(path)

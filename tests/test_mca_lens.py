@@ -21,6 +21,7 @@ from appraisal.errors import AppraisalValidationError
 from appraisal.inputs.load import example_path
 from appraisal.inputs.yaml_case import parse_yaml
 from appraisal.lenses.mca import evaluate_mca
+from appraisal.lenses.mca import case_section
 from appraisal.lenses.mca.case_section import LongListSection, MCASection, load_template
 from appraisal.lenses.mca.totals import additive_totals, combined_weights, mca_totals
 from appraisal.lenses.catalogue import LENSES, section_parsers
@@ -52,8 +53,8 @@ def test_the_lens_is_listed_with_its_sections():
     listed = [entry for entry in LENSES if entry.run is lens.mca_lenses]
     assert len(listed) == 1
     assert listed[0].payloads == ("mca", "long_list")
-    assert section_parsers()["mca"] is lens.parse_mca_case_section
-    assert section_parsers()["long_list"] is lens.parse_long_list_case_section
+    assert section_parsers()["mca"] is case_section.parse_mca_case_section
+    assert section_parsers()["long_list"] is case_section.parse_long_list_case_section
 
 
 def test_sections_round_trip_as_written(case, raw):
@@ -65,7 +66,7 @@ def test_sections_round_trip_as_written(case, raw):
     # the other sections of the example have their own round trips: rebuild only these
     again = build_case({k: data[k] for k in ("schema_version", "title", "base_year",
                                              "horizon_years", "options", "mca", "long_list")}
-                       | {"lines": []})
+                       | {"lines": []}, sections=section_parsers())
     assert again.sections["mca"].spec == case.sections["mca"].spec
     np.testing.assert_array_equal(again.sections["mca"].spec.performance,
                                   case.sections["mca"].spec.performance)

@@ -304,7 +304,7 @@ def test_test_functions_module_is_doctested_not_collected_as_tests():
     name matches pytest's default test_*.py pattern)."""
     run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
                           "-p", "no:cacheprovider",
-                          str(REPO / "appraisal" / "uncertainty" / "test_functions.py")],
+                          str(REPO / "appraisal" / "lenses" / "uncertainty" / "test_functions.py")],
                          capture_output=True, text=True, cwd=REPO, check=False)
     items = [ln for ln in run.stdout.splitlines() if "::" in ln]
     assert run.returncode == 0, run.stdout + run.stderr

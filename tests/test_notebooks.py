@@ -61,12 +61,12 @@ def test_notebook_imports_only_public_api(path):
         for node in ast.walk(ast.parse(_python(cell.source))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
                     "appraisal"):
-                assert node.module in ("appraisal", "appraisal.lenses.mca", "appraisal.lenses.uncertainty"), (
+                assert node.module in ("appraisal", "appraisal.mca", "appraisal.uncertainty"), (
                     f"{path.name} imports private module {node.module}")
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.startswith("appraisal."):
-                        assert alias.name in ("appraisal.lenses.mca", "appraisal.lenses.uncertainty"), (
+                        assert alias.name in ("appraisal.mca", "appraisal.uncertainty"), (
                             f"{path.name} imports {alias.name}")
 
 

@@ -351,7 +351,7 @@ def _read_xlsx(path: Path, columns: Mapping[str, str], sheet: str | None, header
         raw = {k: (record[i] if i < len(record) else None) for k, i in found.items()}
 
         def where(column: str, n: int = number) -> str:
-            return f"{ws.title}!{column_letter(found.get(column, found['code']))}{n}"
+            return f"{ws.title}!{column_letter(found.get(column, found['code']) + 1)}{n}"
 
         row = _parse_row(raw, where, issues)
         if row is not None:
@@ -402,7 +402,6 @@ def load_unit_values(
     Examples
     --------
     >>> from appraisal._resources import data_dir
-from appraisal.cells import column_letter
     >>> pack = load_unit_values(data_dir() / "unit_values" / "illustrative.csv")
     >>> pack.name, pack.get("ILL-POL-01").unit
     ('illustrative', 'call-out')

@@ -101,7 +101,7 @@ def _with_rows(book: Path, out: Path, title: str, rows: int) -> Path:
 def test_million_row_options_sheet_is_refused_before_parsing(tmp_path):
     """7.9 MB zipped, inside every zip limit; refused in seconds, at the first row over."""
     from appraisal import example_path, load_case
-    from appraisal.outputs.excel import write_template
+    from appraisal.outputs.excel_template import write_template
 
     book = write_template(tmp_path / "case.xlsx", load_case(example_path("minimal")))
     bad = _with_rows(book, tmp_path / "million.xlsx", "Options", 1_000_000)
@@ -120,7 +120,7 @@ def test_workbook_with_too_many_options_but_few_rows_names_the_options_limit(tmp
     import openpyxl
 
     from appraisal import example_path, load_case
-    from appraisal.outputs.excel import write_template
+    from appraisal.outputs.excel_template import write_template
 
     book = write_template(tmp_path / "case.xlsx", load_case(example_path("minimal")))
     wb = openpyxl.load_workbook(book)

@@ -75,6 +75,7 @@ from appraisal.lenses.uncertainty.lens import (
     analyse_uncertainty,
     sobol_groups,
     uncertainty_hook,
+    uncertainty_lenses,
 )
 from appraisal.lenses.uncertainty.sampling import (
     DEFAULT_BLOCK_SIZE,
@@ -206,6 +207,7 @@ __all__ = [
     "target_lines",
     "two_way",
     "uncertainty_hook",
+    "uncertainty_lenses",
     "uniform_block",
     "wilson_interval",
 ]
