@@ -8,21 +8,19 @@ located at ``Sheet!Cell``.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import cell_ref, column_letter
 from appraisal.inputs.excel_changes import normalise_formula
-
-if TYPE_CHECKING:
-    from appraisal.inputs.excel_read import _Reader
+from appraisal.inputs.workbook_cells import CellReader
 
 __all__ = ["read_sheets"]
 
 
-def _case(rd: _Reader, data: dict[str, Any]) -> None:
+def _case(rd: CellReader, data: dict[str, Any]) -> None:
     if "Case" not in rd.grid.sheet_names:
         return
     sheet = rd.grid.sheet("Case")
@@ -63,7 +61,7 @@ def _case(rd: _Reader, data: dict[str, Any]) -> None:
             node[spec.path[-1]] = value
 
 
-def _table(rd: _Reader, spec: S.TableSheet) -> list[tuple[int, dict[str, Any], dict[str, int]]]:
+def _table(rd: CellReader, spec: S.TableSheet) -> list[tuple[int, dict[str, Any], dict[str, int]]]:
     """(row, record, columns) of each filled data row of a table sheet."""
     if spec.title not in rd.grid.sheet_names:
         return []
@@ -71,7 +69,7 @@ def _table(rd: _Reader, spec: S.TableSheet) -> list[tuple[int, dict[str, Any], d
     return rows
 
 
-def _table_cols(rd: _Reader, spec: S.TableSheet
+def _table_cols(rd: CellReader, spec: S.TableSheet
                 ) -> tuple[list[tuple[int, dict[str, Any], dict[str, int]]], dict[str, int]]:
     """The filled rows of a table sheet and the column of each header found."""
     sheet = rd.grid.sheet(spec.title)
@@ -92,7 +90,7 @@ def _table_cols(rd: _Reader, spec: S.TableSheet
     return out, cols
 
 
-def _relocate(rd: _Reader, spec: S.TableSheet, r: int, new: tuple[Any, ...],
+def _relocate(rd: CellReader, spec: S.TableSheet, r: int, new: tuple[Any, ...],
               keys: dict[str, tuple[Any, ...]]) -> None:
     for key, target in keys.items():
         where = rd.loc.pop((spec.title, r, key), None)
@@ -100,7 +98,7 @@ def _relocate(rd: _Reader, spec: S.TableSheet, r: int, new: tuple[Any, ...],
             rd.loc[(*new, *target)] = where
 
 
-def _options(rd: _Reader, data: dict[str, Any]) -> None:
+def _options(rd: CellReader, data: dict[str, Any]) -> None:
     options = []
     for r, record, _ in _table(rd, S.OPTIONS):
         i = len(options)
@@ -111,7 +109,7 @@ def _options(rd: _Reader, data: dict[str, Any]) -> None:
     data["options"] = options
 
 
-def _year_columns(rd: _Reader, sheet: Any, first: int, base: int | None) -> int:
+def _year_columns(rd: CellReader, sheet: Any, first: int, base: int | None) -> int:
     """Number of year columns (those with a header), checking numeric headers."""
     n = 0
     while sheet.get(S.HEADER_ROW, first + n) is not None:
@@ -125,7 +123,7 @@ def _year_columns(rd: _Reader, sheet: Any, first: int, base: int | None) -> int:
     return n
 
 
-def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
+def _profiles(rd: CellReader, base: int | None, index: dict[tuple[Any, Any], int]
               ) -> dict[tuple[Any, Any], dict[str, Any]]:
     spec = S.PROFILES
     if spec.title not in rd.grid.sheet_names:
@@ -218,7 +216,7 @@ def _profiles(rd: _Reader, base: int | None, index: dict[tuple[Any, Any], int]
     return out
 
 
-def _lines(rd: _Reader, data: dict[str, Any]) -> None:
+def _lines(rd: CellReader, data: dict[str, Any]) -> None:
     base = data.get("base_year") if isinstance(data.get("base_year"), int) else None
     table = _table(rd, S.LINES)
     index: dict[tuple[Any, Any], int] = {}
@@ -257,7 +255,7 @@ def _lines(rd: _Reader, data: dict[str, Any]) -> None:
     data["lines"] = lines
 
 
-def _long(rd: _Reader, spec: S.TableSheet, data: dict[str, Any]) -> None:
+def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """Line details and Sections: one value per row, at a path."""
     sections = spec is S.SECTIONS
     lines = data.get("lines", [])
@@ -313,7 +311,7 @@ def _long(rd: _Reader, spec: S.TableSheet, data: dict[str, Any]) -> None:
         rd.loc[(*located, *plain_path)] = where
 
 
-def _deflator(rd: _Reader, data: dict[str, Any]) -> None:
+def _deflator(rd: CellReader, data: dict[str, Any]) -> None:
     table = {}
     for r, record, _ in _table(rd, S.DEFLATOR):
         year = record.get("year")
@@ -332,7 +330,7 @@ def _deflator(rd: _Reader, data: dict[str, Any]) -> None:
         data.setdefault("prices", {})["deflator"] = table
 
 
-def read_sheets(rd: _Reader) -> dict[str, Any]:
+def read_sheets(rd: CellReader) -> dict[str, Any]:
     """Read every input sheet into plain case data."""
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     _case(rd, data)
