@@ -43,11 +43,12 @@ from appraisal.lenses.pipeline import evaluate
 from appraisal.params.packs import ParameterPack
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
-#: Names whose modules (the Excel front end) are imported on first use, PEP 562: they are
-#: in ``__all__`` and ``dir(appraisal)`` like the others, but ``import appraisal`` does not
+#: Names whose modules (the Excel front end, the charts) are imported on first use,
+#: PEP 562: they are in ``__all__`` and ``dir(appraisal)`` like the others, but ``import appraisal`` does not
 #: load them.
 _LAZY = {
     "convert_case": "appraisal.outputs.convert",
+    "plot": "appraisal.outputs.plotting",
     "read_case_workbook": "appraisal.inputs.excel_read",
     "workbook_changes": "appraisal.inputs.excel_diff",
     "write_results_workbook": "appraisal.outputs.excel_results",
@@ -106,6 +107,7 @@ __all__ = [
     "load_case",
     "load_unit_values",
     "outcome_chain",
+    "plot",
     "read_case_workbook",
     "shipped_unit_values",
     "vfm_category",

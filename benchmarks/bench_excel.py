@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import appraisal
 from appraisal.inputs.excel_read import read_case_workbook
 from appraisal.outputs.excel_results import write_results_workbook
 from appraisal.outputs.excel_template import write_template
-
-import appraisal
 
 TARGET_S = 10.0
 

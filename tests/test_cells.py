@@ -19,7 +19,7 @@ def test_every_column_matches_openpyxl_both_ways():
 
 @pytest.mark.parametrize("col", [0, -1, 16_385, 2.0, True])
 def test_columns_outside_the_grid_are_refused(col):
-    with pytest.raises(ValueError, match="column must be 1..16384"):
+    with pytest.raises(ValueError, match=r"column must be 1\.\.16384"):
         column_letter(col)
 
 

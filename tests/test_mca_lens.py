@@ -20,11 +20,10 @@ from appraisal.engine.headline import LABELS, headline
 from appraisal.errors import AppraisalValidationError
 from appraisal.inputs.load import example_path
 from appraisal.inputs.yaml_case import parse_yaml
-from appraisal.lenses.mca import evaluate_mca
-from appraisal.lenses.mca import case_section
+from appraisal.lenses.catalogue import LENSES, section_parsers
+from appraisal.lenses.mca import case_section, evaluate_mca
 from appraisal.lenses.mca.case_section import LongListSection, MCASection, load_template
 from appraisal.lenses.mca.totals import additive_totals, combined_weights, mca_totals
-from appraisal.lenses.catalogue import LENSES, section_parsers
 from appraisal.outputs.convert import case_to_data
 from appraisal.outputs.files import write_outputs
 from appraisal.outputs.report import validate_context

@@ -26,7 +26,7 @@ def _cells():
 
 def test_notebook_stores_the_eta_curve_chart():
     # stored outputs in general: tests/test_notebooks.py
-    charts = [c for c in _cells() if "result.plot.eta_curve(" in c.source]
+    charts = [c for c in _cells() if "appraisal.plot(result).eta_curve(" in c.source]
     assert len(charts) == 1
     assert any("image/png" in o.get("data", {}) for o in charts[0].outputs)
 
@@ -63,4 +63,5 @@ def test_exported_functions_come_from_their_concept_modules(name):
     if name not in appraisal.__all__:
         pytest.fail(f"add {name!r} to appraisal.__all__")
     module = getattr(appraisal, name).__module__
-    assert module in ("appraisal.greenbook.equity", "appraisal.greenbook.valuation", "appraisal.params.unit_values")
+    assert module in ("appraisal.greenbook.equity", "appraisal.greenbook.valuation",
+                      "appraisal.params.unit_values")

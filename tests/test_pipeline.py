@@ -3,8 +3,8 @@
 Method: Green Book 2018 paras 5.53-5.56 (NPSV = PV benefits - PV costs; BCR = PV benefits /
 PV costs; increments against business as usual), A6 (3.5% STPR, year 0 undiscounted),
 2.16 (switching values); EAC = PV costs / sum_{t=0..n-1} DF_t over the n-year appraisal
-period (an annuity-due: ``appraisal.greenbook.discounting.annuity_factor``; a level stream returns its
-level, tests/test_method_discounting.py); DfT value-for-money categories.
+period (an annuity-due: ``appraisal.greenbook.discounting.annuity_factor``; a level stream
+returns its level, tests/test_method_discounting.py); DfT value-for-money categories.
 """
 
 from __future__ import annotations

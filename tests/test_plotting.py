@@ -1,4 +1,4 @@
-"""``result.plot``: matplotlib charts drawn from the same numbers as the report's figures."""
+"""``appraisal.plot(result)``: matplotlib charts from the same numbers as the report's figures."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _alternatives(result):
 def test_import_appraisal_does_not_import_matplotlib():
     code = ("import sys, appraisal\n"
             "r = appraisal.evaluate(appraisal.load_case(appraisal.example_path('minimal')))\n"
-            "r.plot\n"
+            "appraisal.plot(r)\n"
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -66,7 +66,7 @@ def test_import_appraisal_does_not_import_matplotlib():
 
 
 def test_cashflows_draws_one_line_per_alternative_equal_to_the_report(result, ctx):
-    ax = result.plot.cashflows()
+    ax = appraisal.plot(result).cashflows()
     labels = ax.get_legend_handles_labels()[1]
     assert labels == _alternatives(result)
     assert ax.get_xlabel() == "Year"
@@ -83,7 +83,7 @@ def test_cashflows_draws_one_line_per_alternative_equal_to_the_report(result, ct
 
 def test_cashflows_of_one_option_sum_to_its_discounted_pv(result):
     name = "Whole-family service"
-    ax = result.plot.cashflows(name, discounted=True)
+    ax = appraisal.plot(result).cashflows(name, discounted=True)
     years = len(result.compiled.years)
     assert len(ax.patches) == 2 * years  # a benefit bar and a cost bar per year
     assert [ln.get_label() for ln in ax.get_lines() if not ln.get_label().startswith("_")] \
@@ -98,12 +98,12 @@ def test_cashflows_of_one_option_sum_to_its_discounted_pv(result):
 
 def test_cashflows_unknown_option_names_the_options(result):
     with pytest.raises(KeyError, match="Whole-family service"):
-        result.plot.cashflows("No such option")
+        appraisal.plot(result).cashflows("No such option")
 
 
 def test_eta_curve_one_line_per_alternative_and_the_central_eta(result, ctx):
     _fig, ax = plt.subplots()
-    assert result.plot.eta_curve(ax=ax) is ax
+    assert appraisal.plot(result).eta_curve(ax=ax) is ax
     curve = ctx["distributional"]["eta_curve"]
     labelled = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
     assert [ln.get_label() for ln in labelled] == [*_alternatives(result), "Central η = 1.3"]
@@ -114,7 +114,7 @@ def test_eta_curve_one_line_per_alternative_and_the_central_eta(result, ctx):
 
 
 def test_tornado_two_bars_per_input_from_the_central_npsv(result, ctx):
-    ax = result.plot.tornado()
+    ax = appraisal.plot(result).tornado()
     t = ctx["uncertainty"]["tornado"]
     rows = t["rows"]
     assert len(ax.patches) == 2 * len(rows)
@@ -131,7 +131,7 @@ def test_tornado_two_bars_per_input_from_the_central_npsv(result, ctx):
 
 
 def test_npsv_distribution_one_histogram_per_varying_option(result, ctx):
-    ax = result.plot.npsv_distribution()
+    ax = appraisal.plot(result).npsv_distribution()
     hists = ctx["uncertainty"]["monte_carlo"]["histograms"]
     assert len(ax.patches) == len(hists) >= 2
     assert ax.get_legend_handles_labels()[1] == [n for n in _alternatives(result)
@@ -143,7 +143,7 @@ def test_npsv_distribution_one_histogram_per_varying_option(result, ctx):
 
 
 def test_acceptability_one_curve_per_option(result, ctx):
-    ax = result.plot.acceptability()
+    ax = appraisal.plot(result).acceptability()
     acc = ctx["uncertainty"]["acceptability"]
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == [o.name for o in result.case.options]
@@ -155,7 +155,7 @@ def test_acceptability_one_curve_per_option(result, ctx):
 
 def test_sobol_first_and_total_order_bars_per_input(result, ctx):
     comp = ctx["uncertainty"]["sobol"]["comparisons"][0]
-    ax = result.plot.sobol()
+    ax = appraisal.plot(result).sobol()
     n = len(comp["rows"])
     assert len(ax.patches) == 2 * n
     assert [p.get_width() for p in ax.patches[:n]] == pytest.approx(
@@ -166,13 +166,13 @@ def test_sobol_first_and_total_order_bars_per_input(result, ctx):
     assert ax.get_ylabel() == "Uncertain input"
     assert "against business as usual" in ax.get_xlabel()
     with pytest.raises(IndexError, match="out of range"):
-        result.plot.sobol(comparison=len(ctx["uncertainty"]["sobol"]["comparisons"]))
+        appraisal.plot(result).sobol(comparison=len(ctx["uncertainty"]["sobol"]["comparisons"]))
 
 
 @pytest.mark.parametrize("method", ["tornado", "npsv_distribution", "acceptability", "sobol"])
 def test_uncertainty_charts_without_the_lens_say_to_evaluate_with_all(deterministic, method):
     with pytest.raises(appraisal.AppraisalValidationError) as err:
-        getattr(deterministic.plot, method)()
+        getattr(appraisal.plot(deterministic), method)()
     issue = err.value.issues[0]
     assert issue.code == "missing-lens"
     assert 'lenses="all"' in issue.fix
@@ -183,9 +183,9 @@ def test_sobol_without_a_sobol_run_says_how_to_ask_for_one(case):
         **case.sections,
         "uncertainty": dataclasses.replace(case.sections["uncertainty"], draws=1000)}),
         lenses="all")
-    assert result.plot.tornado().patches  # the other analyses are there
+    assert appraisal.plot(result).tornado().patches  # the other analyses are there
     with pytest.raises(appraisal.AppraisalValidationError) as err:
-        result.plot.sobol()
+        appraisal.plot(result).sobol()
     assert err.value.issues[0].code == "missing-analysis"
     assert "sobol: {base_samples: 1024}" in err.value.issues[0].fix
 
@@ -193,5 +193,5 @@ def test_sobol_without_a_sobol_run_says_how_to_ask_for_one(case):
 def test_eta_curve_without_a_distributional_section(deterministic):
     minimal = appraisal.evaluate(appraisal.load_case(appraisal.example_path("minimal")))
     with pytest.raises(appraisal.AppraisalValidationError, match="distributional"):
-        minimal.plot.eta_curve()
-    assert deterministic.plot.eta_curve().get_lines()  # the deterministic lenses suffice
+        appraisal.plot(minimal).eta_curve()
+    assert appraisal.plot(deterministic).eta_curve().get_lines()  # the deterministic lenses suffice

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -14,10 +13,6 @@ from appraisal.inputs.load import example_path, load_case
 from appraisal.lenses.pipeline import evaluate
 from appraisal.outputs.report import REPORT_SECTIONS, render_report
 from appraisal.outputs.report.context import report_context
-
-for _lens in ("appraisal.lenses.mca.lens", "appraisal.lenses.uncertainty.lens"):  # their case sections
-    with contextlib.suppress(ImportError):
-        importlib.import_module(_lens)
 
 _path = Path(__file__).with_name("browser.py")
 _spec = importlib.util.spec_from_file_location("report_browser", _path)

@@ -12,8 +12,6 @@ number change. Regenerate them deliberately with ``APPRAISAL_UPDATE_GOLDEN=1``.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 import math
 import os
@@ -27,10 +25,6 @@ from appraisal.errors import AppraisalValidationError
 from appraisal.inputs.load import example_path, load_case
 from appraisal.outputs.report import render_report, validate_context
 from appraisal.outputs.report.context import report_context
-
-for _lens in ("appraisal.lenses.mca.lens", "appraisal.lenses.uncertainty.lens"):  # their case sections
-    with contextlib.suppress(ImportError):
-        importlib.import_module(_lens)
 
 EXAMPLES = ("minimal", "capital", "prevention")
 DATA = Path(__file__).parent / "data"

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import appraisal.lenses.uncertainty.lens  # noqa: F401  (registers the section)
 from appraisal import AppraisalValidationError, load_case
 from appraisal.case.schema import LENS_SECTIONS
-from appraisal.lenses.catalogue import section_parsers
 from appraisal.errors import Issues
+from appraisal.lenses.catalogue import section_parsers
 from appraisal.lenses.uncertainty import PERT, Constant, Uniform
 from appraisal.lenses.uncertainty.section import (
     UncertaintySpec,

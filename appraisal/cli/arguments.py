@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["case_arguments", "change_arguments", "convert_arguments", "demo_arguments", "params_arguments", "report_arguments", "run_arguments", "template_arguments", "uncertainty_arguments", "validate_arguments"]
+__all__ = [
+    "case_arguments",
+    "change_arguments",
+    "convert_arguments",
+    "demo_arguments",
+    "params_arguments",
+    "report_arguments",
+    "run_arguments",
+    "template_arguments",
+    "uncertainty_arguments",
+    "validate_arguments",
+]
 
 
 def case_arguments(parser: argparse.ArgumentParser) -> None:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from appraisal.case.model import Case
     from appraisal.engine.compile import CompiledCase
     from appraisal.greenbook.cba import SwitchingValue
-    from appraisal.outputs.plotting import PlotAccessor
     from appraisal.params.packs import ParameterRow
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "AppraisalResult", "OptionMetrics", "manifest_for"]
@@ -173,16 +172,6 @@ class AppraisalResult:
                 return m
         msg = f"no option {name!r}; options: {', '.join(m.name for m in self.options)}"
         raise KeyError(msg)
-
-    @property
-    def plot(self) -> PlotAccessor:
-        """Matplotlib charts of this result for notebooks: ``result.plot.cashflows()``,
-        ``.eta_curve()``, ``.tornado()``, ``.npsv_distribution()``, ``.acceptability()``,
-        ``.sobol()`` (see :class:`~appraisal.outputs.plotting.PlotAccessor`; needs matplotlib,
-        ``pip install 'appraisal[plot]'``). Each returns a matplotlib ``Axes``."""
-        from appraisal.outputs.plotting import PlotAccessor
-
-        return PlotAccessor(self)
 
     @property
     def price_label(self) -> str:

@@ -15,8 +15,8 @@ by ``1 + OB``; the works-duration uplift stretches the capital profile over a lo
 to find when the works now end (the spending itself stays in its planned years, so a late
 project never looks cheaper), and the whole years by which the works end later delay the lines of
 the option that depend on completion (:func:`completion_dependents`; applied by
-:func:`appraisal.engine.compile.compile_case`), since optimism bias extends "the timescales over which
-the costs and benefits are assumed to accrue".
+:func:`appraisal.engine.compile.compile_case`), since optimism bias extends "the
+timescales over which the costs and benefits are assumed to accrue".
 """
 
 from __future__ import annotations

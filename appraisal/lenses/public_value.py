@@ -9,7 +9,8 @@ the payloads stored on :attr:`AppraisalResult.lenses` (each with ``to_dict()``,
     price year, rebasing, source and confidence, and NPSV with every ranged unit value
     (WELLBY, carbon) at its low and at its high value — when any line is valued;
 ``public_value``
-    the agency ledger (:mod:`appraisal.lenses.ledger`) — when any line has an agency or a value type;
+    the agency ledger (:mod:`appraisal.lenses.ledger`) — when any line has an agency or a
+    value type;
 ``distributional``
     equity weights, incidence and the η sweep (:mod:`appraisal.greenbook.equity`) — when the case
     has a ``distribution:`` section;

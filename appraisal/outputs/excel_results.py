@@ -38,10 +38,10 @@ from appraisal.engine.headline import HEADLINE_MEASURES, LABELS, headline
 from appraisal.engine.results import AppraisalResult
 from appraisal.errors import AppraisalValidationError, OutputError
 from appraisal.greenbook.cba import NET_SAVING
+from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import BookBuilder
 from appraisal.outputs.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
-from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.excel_template import add_input_sheets
 
 __all__ = ["write_results_workbook"]

@@ -25,10 +25,10 @@ from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import column_letter
 from appraisal.inputs.excel_changes import normalise
+from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
-from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.excel_stream import SheetData
 from appraisal.outputs.xlsx_cells import add_dropdown
 

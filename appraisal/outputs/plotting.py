@@ -1,10 +1,9 @@
-"""Matplotlib charts of an appraisal result, for notebooks: ``result.plot.tornado()`` etc.
+"""Matplotlib charts of an appraisal result, for notebooks: ``appraisal.plot(result).tornado()``.
 
-:class:`PlotAccessor` is what :attr:`AppraisalResult.plot <appraisal.engine.results.AppraisalResult.plot>`
-returns. Each method draws one chart on a matplotlib ``Axes`` (a new figure when ``ax`` is
-not given) and returns the ``Axes``. The numbers come from the same place as the HTML
-report's figures (:func:`appraisal.outputs.report.context.report_context`, built once per accessor), so a
-notebook chart and the report agree; the cash-flow chart is built from
+:class:`PlotAccessor` is what :func:`plot` (``appraisal.plot``) returns. Each method draws
+one chart on a matplotlib ``Axes`` (a new figure when ``ax`` is not given) and returns the ``Axes``. The numbers come from the same place as the HTML
+report's figures (:func:`appraisal.outputs.report.context.report_context`, built once per
+accessor), so a notebook chart and the report agree; the cash-flow chart is built from
 ``result.to_frame("cashflows")``. Axes are labelled with the toolkit's measure names
 (:data:`appraisal.engine.headline.LABELS`); money is in £m when it runs to millions.
 
@@ -17,7 +16,7 @@ Examples
 >>> matplotlib.use("Agg")
 >>> from appraisal import evaluate, example_path, load_case
 >>> result = evaluate(load_case(example_path("prevention")))
->>> ax = result.plot.cashflows()
+>>> ax = plot(result).cashflows()
 >>> print(ax.get_ylabel())
 Net benefit against business as usual
 (£m, real, 2025 prices, undiscounted)
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 
     from appraisal.engine.results import AppraisalResult
 
-__all__ = ["PlotAccessor"]
+__all__ = ["PlotAccessor", "plot"]
 
 #: Default figure size (inches) of a chart drawn without ``ax``: small enough for a notebook.
 FIGSIZE = (6.4, 3.6)
@@ -65,14 +64,14 @@ def _scale(values: Any) -> tuple[float, str]:
 def _missing(lens: str, fix: str) -> AppraisalValidationError:
     msg = f"this result has no {lens} lens to plot"
     return AppraisalValidationError(
-        [Issue("missing-lens", msg, field=f"lenses.{lens}", fix=fix)], source="result.plot")
+        [Issue("missing-lens", msg, field=f"lenses.{lens}", fix=fix)], source="appraisal.plot")
 
 
 _EVALUATE_ALL = "evaluate with appraisal.evaluate(case, lenses=\"all\")"
 
 
 class PlotAccessor:
-    """Charts of one :class:`~appraisal.engine.results.AppraisalResult` (``result.plot``).
+    """Charts of one :class:`~appraisal.engine.results.AppraisalResult`: ``appraisal.plot(result)``.
 
     Parameters
     ----------
@@ -126,7 +125,7 @@ class PlotAccessor:
                 + _EVALUATE_ALL)
             raise AppraisalValidationError(
                 [Issue("missing-analysis", msg, field=f"uncertainty.{part}", fix=fix)],
-                source="result.plot")
+                source="appraisal.plot")
         return data
 
     # ------------------------------------------------------------------ charts
@@ -379,3 +378,22 @@ class PlotAccessor:
         ax.set_title(textwrap.fill(f"Sobol indices: {comp['output']}", 60), fontsize="medium")
         ax.legend(fontsize="small")
         return ax
+
+
+def plot(result: AppraisalResult) -> PlotAccessor:
+    """Matplotlib charts of a result for notebooks: ``appraisal.plot(result).cashflows()``.
+
+    The charts: :meth:`~PlotAccessor.cashflows`, :meth:`~PlotAccessor.eta_curve`,
+    :meth:`~PlotAccessor.tornado`, :meth:`~PlotAccessor.npsv_distribution`,
+    :meth:`~PlotAccessor.acceptability`, :meth:`~PlotAccessor.sobol`; each returns a
+    matplotlib ``Axes``. Needs matplotlib (``pip install 'appraisal[plot]'``), imported only
+    when a chart is drawn.
+
+    Examples
+    --------
+    >>> import appraisal
+    >>> result = appraisal.evaluate(appraisal.load_case(appraisal.example_path("minimal")))
+    >>> type(appraisal.plot(result)).__name__
+    'PlotAccessor'
+    """
+    return PlotAccessor(result)

@@ -78,7 +78,8 @@ def case_spec(case: Case) -> UncertaintySpec:
             "no-uncertainty-section", "the case declares no uncertain inputs",
             location=getattr(case, "source_path", ""), field="uncertainty",
             fix="add an 'uncertainty:' section with 'inputs' (see "
-                "appraisal.lenses.uncertainty.section)")], source=getattr(case, "source_path", "case"))
+                "appraisal.lenses.uncertainty.section)")],
+            source=getattr(case, "source_path", "case"))
     return spec
 
 

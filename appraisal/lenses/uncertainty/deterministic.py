@@ -1,4 +1,6 @@
-"""Deterministic sensitivity analyses on a :class:`~appraisal.lenses.uncertainty.case_model.CaseModel`.
+"""Deterministic sensitivity analyses on a case model.
+
+The model is a :class:`~appraisal.lenses.uncertainty.case_model.CaseModel`.
 
 Every analysis starts from the case's own values (:attr:`CaseModel.case_values`), so its
 base equals :func:`appraisal.evaluate`; inputs not being moved stay there.
