@@ -44,8 +44,8 @@ from appraisal.params.packs import ParameterPack
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
 #: Names whose modules (the Excel front end, the charts) are imported on first use,
-#: PEP 562: they are in ``__all__`` and ``dir(appraisal)`` like the others, but ``import appraisal`` does not
-#: load them.
+#: PEP 562: they are in ``__all__`` and ``dir(appraisal)`` like the others, but
+#: ``import appraisal`` does not load them.
 _LAZY = {
     "convert_case": "appraisal.outputs.convert",
     "plot": "appraisal.outputs.plotting",

@@ -60,8 +60,8 @@ def _metrics(compiled: CompiledCase, out: EngineOutput
     """Per-option metrics, the preferred option and the parameter rows they used.
 
     The BCR is built as the case's ``bcr_definition`` says
-    (:func:`~appraisal.greenbook.cba.bcr_terms`), absolute and incremental to the counterfactual; the value-for-money category is a band of
-    the incremental BCR.
+    (:func:`~appraisal.greenbook.cba.bcr_terms`), absolute and incremental to the
+    counterfactual; the value-for-money category is a band of the incremental BCR.
     """
     case, pack = compiled.case, compiled.pack
     cf = compiled.counterfactual
