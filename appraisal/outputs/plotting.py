@@ -2,8 +2,9 @@
 
 :class:`PlotAccessor` is what :func:`plot` (``appraisal.plot``) returns. Each method draws
 one chart on a matplotlib ``Axes`` (a new figure when ``ax`` is not given) and returns the
-``Axes``. The numbers come from the same place as the HTML report's figures (:func:`appraisal.outputs.report.context.report_context`, built once per
-accessor), so a notebook chart and the report agree; the cash-flow chart is built from
+``Axes``. The numbers come from the same place as the HTML report's figures
+(:func:`appraisal.outputs.report.context.report_context`, built once per accessor), so a
+notebook chart and the report agree; the cash-flow chart is built from
 ``result.to_frame("cashflows")``. Axes are labelled with the toolkit's measure names
 (:data:`appraisal.engine.headline.LABELS`); money is in £m when it runs to millions.
 
