@@ -44,6 +44,7 @@ from appraisal.unit_values import UnitValuePack, load_unit_values, shipped_unit_
 from appraisal.valuation import additionality_factor, outcome_chain
 
 # Lenses that add case sections and result payloads register themselves on import.
+import appraisal.affordability  # isort: skip
 import appraisal.mca.lens  # isort: skip
 import appraisal.uncertainty.lens  # noqa: F401  isort: skip
 
