@@ -494,31 +494,45 @@ class AffordabilityResult:
         return out
 
     def report_context(self, option_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The ``financial_case`` section of the report context."""
+        """The ``financial_case`` section of the report context (years with cash only)."""
         ids = option_ids or {}
         out = []
         for o in self.options:
+            m = o["measures"]
             out.append({
                 "option": ids.get(o["option"], o["option"]),
-                "totals": o["totals"],
-                "years": [{"budget_year": r["budget_year"], "requirement": r["requirement"],
-                           "capital": r["capital"], "resource": r["resource"],
-                           "optimism_bias": r["optimism_bias"], "funding": r["funding"],
-                           "funding_gap": r["funding_gap"]} for r in o["totals_by_year"]],
+                "totals": {k: o["totals"][k] for k in (
+                    "requirement", "capital", "resource", "contingency", "irrecoverable_vat",
+                    "optimism_bias", "funding", "funding_gap", "cashable_savings")},
+                "years": [{k: r[k] for k in ("budget_year", "requirement", "capital",
+                                             "resource", "optimism_bias", "funding",
+                                             "funding_gap")}
+                          for r in o["totals_by_year"] if r["requirement"] or r["funding"]],
                 "partners": [{"agency": p["agency"], "requirement": p["requirement"],
                               "funding_received": p["funding_received"],
                               "funding_paid": p["funding_paid"],
                               "cashable_savings": p["cashable_savings"],
                               "funding_gap": p["funding_gap"],
                               "final_cumulative_cash": p["final_cumulative_cash"],
-                              "breakeven_year": p["breakeven_budget_year"] or "never"}
+                              "breakeven_year": p["breakeven_budget_year"]}
                              for p in o["partners"]],
-                "irr": o["measures"]["irr"]["irr"],
-                "irr_note": o["measures"]["irr"]["note"],
-                "payback_year": o["measures"]["payback_year"],
-                "discounted_payback_year": o["measures"]["discounted_payback_year"],
+                "irr": m["irr"]["irr"], "irr_note": m["irr"]["note"],
+                "payback_year": m["payback_year"],
+                "discounted_payback_year": m["discounted_payback_year"],
             })
-        return {"options": out, "assumptions": self.assumptions, "note": _NOTE}
+        a = self.assumptions
+        infl = a["inflation"]
+        inflation = (f"GDP deflator ({infl.get('basis')} basis"
+                     + (f", extended at {infl['extend_growth']:.1%} a year"
+                        if infl.get("extend_growth") is not None else "") + ")"
+                     if infl["method"] == "GDP deflator" else
+                     f"{infl['rate']:.1%} a year ({infl['source']})")
+        vat = a["vat"]
+        rec = [k for k, v in vat["recoverable"].items() if v]
+        vat_text = (f"{vat['rate']:.0%} ({vat['source']}); recovered by "
+                    f"{', '.join(rec) or 'no agency'}" if vat["rate"] else "not modelled")
+        return {"options": out, "inflation": inflation, "vat": vat_text,
+                "contingency": a["contingency"]["rate"], "note": _NOTE}
 
 
 def _measure_cols(m: Mapping[str, Any]) -> dict[str, Any]:

@@ -176,7 +176,9 @@ def test_no_irr_is_reported_not_guessed():
         affordability={"inflation": {"rate": 0.0, "source": "test"}})
     block = evaluate(case).lenses["affordability"].to_dict()["options"][0]
     irr = block["measures"]["irr"]
-    assert irr["irr"] is None and irr["status"] == "none" and "sign" in irr["note"]
+    assert irr["irr"] is None
+    assert irr["status"] == "none"
+    assert "sign" in irr["note"]
     assert block["measures"]["payback_year"] is None
     assert block["partners"][0]["breakeven_note"].startswith("does not break even")
 
@@ -233,7 +235,8 @@ def test_bad_input_is_located(tmp_path, write_case, section, field, code):
     found = [i for i in err.value.errors if i.field == field and i.code == code]
     assert found, [str(i) for i in err.value.errors]
     file, line, _col = found[0].location.rsplit(":", 2)
-    assert file.endswith(path.name) and int(line) > 1   # file:line:column of the field
+    assert file.endswith(path.name)
+    assert int(line) > 1
     assert found[0].fix
 
 
@@ -248,4 +251,5 @@ def test_counterfactual_cannot_be_assessed(tmp_path, write_case):
 
 def test_spec_defaults():
     spec = AffordabilitySpec()
-    assert spec.capital_categories == ("capital",) and spec.vat_rate == 0.0
+    assert spec.capital_categories == ("capital",)
+    assert spec.vat_rate == 0.0
