@@ -45,6 +45,7 @@ from appraisal.valuation import additionality_factor, outcome_chain
 
 # Lenses that add case sections and result payloads register themselves on import.
 import appraisal.affordability  # isort: skip
+import appraisal.cea_lens  # isort: skip
 import appraisal.mca.lens  # isort: skip
 import appraisal.uncertainty.lens  # noqa: F401  isort: skip
 
