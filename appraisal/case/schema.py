@@ -148,7 +148,8 @@ _PROFILE_KEYS = {
 
 #: The optional sections read by the lenses (:data:`appraisal.lenses.catalogue.LENSES`),
 #: whose parsers the readers pass to :func:`build_case` as ``sections``.
-LENS_SECTIONS: tuple[str, ...] = ("long_list", "mca", "uncertainty")
+LENS_SECTIONS: tuple[str, ...] = ("affordability", "cost_effectiveness", "long_list", "mca",
+                                   "uncertainty")
 
 
 #: Fix hints for issues recorded without one (e.g. by section parsers): every issue says

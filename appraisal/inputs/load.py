@@ -18,11 +18,12 @@ EXAMPLES = {
     "minimal": "minimal.yaml",
     "prevention": "early_help_prevention.yaml",
     "capital": "capital_project.yaml",
+    "falls": "falls_prevention.yaml",
 }
 
 
 def example_path(name: str = "prevention") -> Path:
-    """Path of an embedded example case (``minimal``, ``prevention`` or ``capital``).
+    """Path of an embedded example case (``minimal``, ``prevention``, ``capital`` or ``falls``).
 
     Examples
     --------

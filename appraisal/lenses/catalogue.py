@@ -5,29 +5,30 @@ on the compiled case and the engine's output, and whether it runs by default or 
 request. :data:`LENSES` is the one tuple of them, in the order their payloads appear in
 ``results.json``; nothing is registered by importing a module.
 
-=================  =====================================================  ==============
-payload            what                                                   case sections
-=================  =====================================================  ==============
-valuation          valued lines, NPSV at low and high unit values         (lines)
-public_value       who pays and who benefits (:mod:`.ledger`)             (lines)
-distributional     equity-weighted NPSV, η sweep (:mod:`.distributional`)  distribution
-non_monetised      the seven-point register                               non_monetised
-mca                multi-criteria analysis (:mod:`.mca`)                  mca
-long_list          the options framework filter                           long_list
-uncertainty        scenarios ... Sobol (:mod:`.uncertainty`), on request  uncertainty
-=================  =====================================================  ==============
+==================  =====================================================  ==============
+payload             what                                                   case sections
+==================  =====================================================  ==============
+valuation           valued lines, NPSV at low and high unit values         (lines)
+public_value        who pays and who benefits (:mod:`.ledger`)             (lines)
+distributional      equity-weighted NPSV, η sweep (:mod:`.distributional`)  distribution
+non_monetised       the seven-point register                               non_monetised
+mca                 multi-criteria analysis (:mod:`.mca`)                  mca
+long_list           the options framework filter                           long_list
+uncertainty         scenarios ... Sobol (:mod:`.uncertainty`), on request  uncertainty
+affordability       the financial case in cash (:mod:`.affordability`)     affordability
+cost_effectiveness  ICER, INB, frontier (:mod:`.cost_effectiveness`)       cost_effectiveness
+==================  =====================================================  ==============
 
 The sections ``distribution`` and ``non_monetised`` are part of the core schema
-(:mod:`appraisal.case.public_value`); ``mca``, ``long_list`` and ``uncertainty`` are read
-by the parsers listed here, which the readers pass to
-:func:`appraisal.case.schema.build_case` (:func:`section_parsers`).
+(:mod:`appraisal.case.public_value`); the others are read by the parsers listed here,
+which the readers pass to :func:`appraisal.case.schema.build_case` (:func:`section_parsers`).
 
 Examples
 --------
 >>> [lens.name for lens in LENSES]
-['public_value', 'mca', 'uncertainty']
+['public_value', 'mca', 'uncertainty', 'affordability', 'cost_effectiveness']
 >>> sorted(section_parsers())
-['long_list', 'mca', 'uncertainty']
+['affordability', 'cost_effectiveness', 'long_list', 'mca', 'uncertainty']
 >>> lens_names()["uncertainty"], lens_names()["valuation"]
 (True, False)
 """
@@ -38,6 +39,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from appraisal.lenses.affordability import affordability_lenses, parse_affordability_section
+from appraisal.lenses.cost_effectiveness import (
+    cost_effectiveness_lenses,
+    parse_cost_effectiveness_section,
+)
 from appraisal.lenses.mca.case_section import (
     parse_long_list_case_section,
     parse_mca_case_section,
@@ -98,6 +104,10 @@ LENSES: tuple[Lens, ...] = (
                    "long_list": parse_long_list_case_section}),
     Lens("uncertainty", ("uncertainty",), uncertainty_lenses,
          sections={"uncertainty": parse_uncertainty_section}, on_request=True, tables=False),
+    Lens("affordability", ("affordability",), affordability_lenses,
+         sections={"affordability": parse_affordability_section}),
+    Lens("cost_effectiveness", ("cost_effectiveness",), cost_effectiveness_lenses,
+         sections={"cost_effectiveness": parse_cost_effectiveness_section}),
 )
 
 

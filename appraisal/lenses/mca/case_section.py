@@ -1,8 +1,9 @@
-"""The ``mca:`` and ``long_list:`` sections of a case file, as registered case sections.
+"""The ``mca:`` and ``long_list:`` sections of a case file.
 
-:func:`parse_mca_case_section` and :func:`parse_long_list_case_section` have the
-signature of :data:`appraisal.case.schema.SECTION_PARSERS` entries; :mod:`appraisal.lenses.mca.lens`
-registers them. Each returns a frozen, picklable section object (:class:`MCASection`,
+:func:`parse_mca_case_section` and :func:`parse_long_list_case_section` are the section
+parsers of the MCA lens in :data:`appraisal.lenses.catalogue.LENSES` (the readers pass them
+to :func:`appraisal.case.schema.build_case`). Each returns a frozen, picklable section
+object (:class:`MCASection`,
 :class:`LongListSection`) holding the parsed form and the data as written, so that
 ``to_data()`` gives back exactly what was read (the workbook writer re-emits sections
 with it).

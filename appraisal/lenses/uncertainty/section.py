@@ -441,8 +441,8 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
                               path: Path = ("uncertainty",)) -> UncertaintySpec | None:
     """Parse an ``uncertainty:`` section, recording every located problem in ``issues``.
 
-    Registered as ``SECTION_PARSERS["uncertainty"]`` when :mod:`appraisal.lenses.uncertainty.lens`
-    is imported. Returns ``None`` when any problem was found.
+    Listed with the uncertainty lens in :data:`appraisal.lenses.catalogue.LENSES`, whose
+    section parsers the readers pass to the schema. Returns ``None`` when any problem was found.
 
     Parameters
     ----------

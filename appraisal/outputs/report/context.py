@@ -110,6 +110,7 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "non_monetised": _non_monetised(result, ids),
         "mca": _mca(lenses.get("mca")),
         "uncertainty": uncertainty,
+        "financial_case": _financial_case(lenses.get("affordability"), ids),
         "parameters": [_parameter(r) for r in sorted(
             result.parameters_used, key=lambda r: (_table_rank(result, r.table_name),
                                                    _band_start(r)))],
@@ -159,6 +160,11 @@ def _merge(own: dict[str, Any], payload: Any) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _financial_case(payload: Any, ids: Mapping[str, str]) -> dict[str, Any]:
+    """The affordability lens's ``report_context`` (the "Financial case" section)."""
+    return payload.report_context(ids) if hasattr(payload, "report_context") else {}
 
 
 def _strategic(lenses: Mapping[str, Any]) -> dict[str, Any]:

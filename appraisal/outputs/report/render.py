@@ -97,6 +97,7 @@ REPORT_SECTIONS: tuple[Section, ...] = (
     Section("non-monetised", "Non-monetised impacts", "non_monetised"),
     Section("mca", "Multi-criteria analysis", "mca"),
     Section("uncertainty", "Sensitivity and uncertainty", "uncertainty"),
+    Section("financial-case", "Financial case", "financial_case"),
     Section("assumptions", "Assumptions log", "assumptions"),
     Section("parameters", "Parameter appendix", "parameters"),
     Section("audit", "Audit trail", "audit"),

@@ -312,6 +312,19 @@ _MCA = _r(
                              totals=_KeyMap(_N, complete=False), preferred=_OPT)),
     opt_note=_S,
 )
+_FIN_TOTALS = _r(requirement=_N, capital=_N, resource=_N, contingency=_N, irrecoverable_vat=_N,
+                 optimism_bias=_N, funding=_N, funding_gap=_N, cashable_savings=_N)
+_FINANCIAL_CASE = _r(
+    options=_List(_r(option=_OPT, totals=_FIN_TOTALS,
+                     years=_List(_r(budget_year=_S, requirement=_N, capital=_N, resource=_N,
+                                    optimism_bias=_N, funding=_N, funding_gap=_N)),
+                     partners=_List(_r(agency=_S, requirement=_N, funding_received=_N,
+                                       funding_paid=_N, cashable_savings=_N, funding_gap=_N,
+                                       final_cumulative_cash=_N, breakeven_year=_Null(_S))),
+                     irr=_Null(_N), irr_note=_S, payback_year=_Null(_YEAR),
+                     discounted_payback_year=_Null(_YEAR)), min_len=1),
+    inflation=_S, vat=_S, contingency=_FRAC, note=_S,
+)
 _UNCERTAINTY = _r(
     opt_tornado=_r(option=_OPT, base_npsv=_N,
                    rows=_List(_r(parameter=_S, low_label=_S, high_label=_S, npsv_low=_N,
@@ -369,7 +382,9 @@ _CONTEXT = _Rec(
         "public_value": (_Lens(_PUBLIC_VALUE), False),
         "distributional": (_Lens(_DISTRIBUTIONAL), False),
         "non_monetised": (_Lens(_NON_MONETISED), False), "mca": (_Lens(_MCA), False),
-        "uncertainty": (_Lens(_UNCERTAINTY), False), "assumptions": (_Lens(_ASSUMPTIONS), False),
+        "uncertainty": (_Lens(_UNCERTAINTY), False),
+        "financial_case": (_Lens(_FINANCIAL_CASE), False),
+        "assumptions": (_Lens(_ASSUMPTIONS), False),
         "parameters": (_PARAMETERS, True),
         "audit": (_AUDIT, True),
     },

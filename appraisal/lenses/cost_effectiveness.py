@@ -1,0 +1,284 @@
+"""The cost-effectiveness lens: ICERs, dominance and net benefit from a case's own lines.
+
+An optional ``cost_effectiveness:`` case section names the effect and the thresholds::
+
+    cost_effectiveness:
+      effect:
+        lines: [QALYs gained]        # quantity lines (e.g. valued in QALYs) giving the effect
+        unit: QALY
+      cost_offsets: [health care saving]   # benefit categories netted off the cost (optional)
+      thresholds: [lower, upper]     # shipped NICE variants (data/green_book/cea_thresholds.csv)
+      # or numbers with their source: thresholds: [25000], threshold_source: "..."
+
+For each option, **cost** = PV of its cost lines − PV of its benefit lines in
+``cost_offsets`` (savings that pay back part of the cost), and **effect** = PV of the
+quantities of the effect lines (after additionality and scale, discounted on each line's
+own schedule: the health schedule for QALY lines). The lens reports the ICER and the
+incremental net benefit at each threshold of every option against the counterfactual,
+and the fully incremental analysis between options (dominance, extended dominance, ICERs
+along the frontier) from :func:`appraisal.greenbook.cea.frontier`. The rules and known-answer
+tests are :mod:`appraisal.greenbook.cea`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from appraisal.errors import Issues
+from appraisal.greenbook.cea import frontier, icer, inb
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from appraisal.case.model import Case
+    from appraisal.engine.compile import CompiledCase, EngineOutput
+
+__all__ = ["CESpec", "CostEffectivenessResult", "cost_effectiveness", "cost_effectiveness_hook",
+           "cost_effectiveness_lenses", "parse_cost_effectiveness_section"]
+
+Path_ = tuple[str | int, ...]
+_SHIPPED = "nice_threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class CESpec:
+    """The parsed ``cost_effectiveness:`` section."""
+
+    effect_lines: tuple[str, ...]
+    unit: str = "unit of effect"
+    cost_offsets: tuple[str, ...] = ()
+    shipped: tuple[str, ...] = ()
+    values: tuple[float, ...] = ()
+    threshold_source: str = ""
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] | None = None,
+                                     option_names: Sequence[str] = (),
+                                     locate: Callable[[Path_], str] | None = None,
+                                     issues: Issues | None = None,
+                                     path: Path_ = ("cost_effectiveness",)) -> CESpec | None:
+    """Parse a ``cost_effectiveness:`` section, recording located problems in ``issues``.
+
+    Examples
+    --------
+    >>> parse_cost_effectiveness_section({"effect": {"lines": ["q"], "unit": "QALY"},
+    ...     "thresholds": ["lower", 25000], "threshold_source": "test"},
+    ...     case_data={"lines": [{"name": "q"}]}).values
+    (25000.0,)
+    >>> from appraisal.errors import AppraisalValidationError
+    >>> try:
+    ...     parse_cost_effectiveness_section({"effect": {"lines": ["q"]}, "thresholds": [0],
+    ...         "threshold_source": "x"}, case_data={"lines": [{"name": "q"}]})
+    ... except AppraisalValidationError as exc:
+    ...     print(exc.errors[0].field, exc.errors[0].code)
+    cost_effectiveness.thresholds[0] not-positive
+    """
+    del option_names
+    own = issues is None
+    found = Issues() if issues is None else issues
+    start = len(found)
+    loc = locate or _dotted
+
+    def err(p: Path_, code: str, msg: str, fix: str) -> None:
+        found.error(code, msg, location=loc(p), field=_dotted(p), fix=fix)
+
+    root = case_data or {}
+    names = {ln.get("name") for ln in root.get("lines", []) or [] if isinstance(ln, Mapping)}
+    kw: dict[str, Any] = {}
+    if not isinstance(raw, Mapping):
+        err(path, "wrong-type", "'cost_effectiveness' must be a mapping",
+            "give 'effect:' and 'thresholds:'")
+    else:
+        for k in raw:
+            if k not in ("effect", "cost_offsets", "thresholds", "threshold_source"):
+                err((*path, str(k)), "unknown-field", f"'cost_effectiveness' has no field {k!r}",
+                    "use only: effect, cost_offsets, thresholds, threshold_source")
+        eff = raw.get("effect")
+        if not isinstance(eff, Mapping) or not isinstance(eff.get("lines"), list) or not \
+                eff["lines"]:
+            err((*path, "effect"), "missing", "'effect' must name the effect lines",
+                "write 'effect: {lines: [QALYs gained], unit: QALY}'")
+        else:
+            for i, n in enumerate(eff["lines"]):
+                if n not in names:
+                    err((*path, "effect", "lines", i), "unknown-line", f"no line named {n!r}",
+                        "name a quantity line of the case (its 'name')")
+            kw["effect_lines"] = tuple(str(n) for n in eff["lines"])
+            kw["unit"] = str(eff.get("unit") or "unit of effect")
+        offsets = raw.get("cost_offsets") or []
+        if not isinstance(offsets, list):
+            err((*path, "cost_offsets"), "wrong-type", "'cost_offsets' must be a list",
+                "list benefit categories, e.g. [health care saving]")
+        else:
+            kw["cost_offsets"] = tuple(str(x) for x in offsets)
+        ths = raw.get("thresholds", ["lower"])
+        shipped, values = [], []
+        if not isinstance(ths, list) or not ths:
+            err((*path, "thresholds"), "wrong-type", "'thresholds' must be a non-empty list",
+                "write e.g. [lower, upper] (NICE) or numbers in £ per unit of effect")
+            ths = []
+        for i, t in enumerate(ths):
+            if isinstance(t, str):
+                shipped.append(t)
+            elif isinstance(t, int | float) and not isinstance(t, bool) and np.isfinite(t) \
+                    and t > 0:
+                values.append(float(t))
+            else:
+                err((*path, "thresholds", i), "not-positive", f"threshold {t!r} is not a "
+                    "positive number of £ per unit of effect", "give a positive number or a "
+                    "shipped variant (lower, upper, highly_specialised)")
+        if values and not raw.get("threshold_source"):
+            err((*path, "threshold_source"), "missing", "thresholds given as numbers need a "
+                "'threshold_source'", "say where the threshold comes from")
+        kw.update(shipped=tuple(shipped), values=tuple(values),
+                  threshold_source=str(raw.get("threshold_source") or ""))
+    if any(i.severity.name == "ERROR" for i in found.items[start:]) or "effect_lines" not in kw:
+        if own:
+            found.raise_if_errors("cost_effectiveness")
+        return None
+    return CESpec(**kw)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CostEffectivenessResult:
+    """The ``cost_effectiveness`` payload."""
+
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``cost_effectiveness`` section of ``results.json``."""
+        return self.data
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """CSV tables: ``cost_effectiveness.csv`` (vs the counterfactual) and
+        ``ce_frontier.csv`` (fully incremental analysis)."""
+        import pandas as pd
+
+        rows = []
+        for r in self.data["versus_counterfactual"]:
+            row = {k: v for k, v in r.items() if k != "inb"}
+            row.update({f"inb_at_{t['threshold']:.0f}": t["inb"] for t in r["inb"]})
+            rows.append(row)
+        return {"cost_effectiveness.csv": pd.DataFrame(rows),
+                "ce_frontier.csv": pd.DataFrame(self.data["frontier"])}
+
+    def summary_lines(self) -> list[str]:
+        """Lines for the run summary."""
+        d = self.data
+        unit = d["effect_unit"]
+        out = [f"Cost-effectiveness (cost per {unit}, against {d['counterfactual']}):"]
+        for r in d["versus_counterfactual"]:
+            icer_txt = (f"ICER £{r['icer']:,.0f} per {unit}" if r["icer"] is not None
+                        else r["icer_status"])
+            inbs = ", ".join(f"INB at £{t['threshold']:,.0f} {'-' if t['inb'] < 0 else ''}"
+                             f"£{abs(t['inb']):,.0f}" for t in r["inb"])
+            out.append(f"  {r['option']}: {icer_txt}; {inbs}")
+        out.append("  frontier: " + " -> ".join(d["on_frontier"]))
+        return out
+
+
+def cost_effectiveness(compiled: CompiledCase, pv_lines: np.ndarray, spec: CESpec,
+                       pack: Any = None) -> CostEffectivenessResult:
+    """Costs, effects, ICERs, dominance and INB of every option (deterministic).
+
+    Examples
+    --------
+    >>> from appraisal.engine.compile import compile_case, evaluate_arrays
+    >>> from appraisal.case.model import Case
+    >>> from appraisal import case_from_records
+    >>> case = case_from_records(title="T", base_year=2025, horizon_years=1,
+    ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+    ...     lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 1000}},
+    ...            {"option": "A", "name": "q", "kind": "benefit", "values": {2025: 0.1},
+    ...             "unit_value": {"value": 70000, "unit": "£ per QALY", "price_year": 2025,
+    ...                            "source": "test"}}])
+    >>> c = compile_case(case)
+    >>> spec = CESpec(effect_lines=("q",), unit="QALY", values=(20000.0,),
+    ...               threshold_source="test")
+    >>> r = cost_effectiveness(c, evaluate_arrays(c).pv_lines[0], spec).to_dict()
+    >>> r["versus_counterfactual"][0]["icer"], r["versus_counterfactual"][0]["inb"][0]["inb"]
+    (10000.0, 1000.0)
+    """
+    from appraisal.engine.compile import line_present_values
+
+    c, case = compiled, compiled.case
+    pack = pack or c.pack
+    names = c.option_names
+    cf = c.counterfactual
+    is_cost = np.asarray(c.is_cost, dtype=bool)
+    offset = np.array([(not k) and ln.category in spec.cost_offsets
+                       for k, ln in zip(is_cost, case.lines, strict=True)])
+    is_effect = np.array([ln.name in spec.effect_lines for ln in case.lines])
+    onehot = c.option_matrix
+    pv = np.asarray(pv_lines, dtype=np.float64)
+    cost = (pv * is_cost - pv * offset) @ onehot
+    eff_pv = line_present_values(c, np.asarray(c.quantities)) * c.additionality * c.scale
+    effect = (eff_pv * is_effect) @ onehot
+    thresholds: list[dict[str, Any]] = []
+    for variant in spec.shipped:
+        rows = pack.rows("cea_thresholds", measure=_SHIPPED, variant=variant)
+        if not rows:
+            issues = Issues()
+            issues.error("unknown-threshold", f"no shipped threshold {variant!r}",
+                         location=case.locate("cost_effectiveness.thresholds"),
+                         field="cost_effectiveness.thresholds",
+                         fix="use lower, upper or highly_specialised, or give a number")
+            issues.raise_if_errors(case.source_path or "case")
+        row = pack.require(rows[0])
+        thresholds.append({"threshold": float(row.value), "source": row.source,
+                           "confidence": row.confidence, "name": f"NICE {variant}"})
+    thresholds += [{"threshold": v, "source": spec.threshold_source, "confidence": "user",
+                    "name": "case"} for v in spec.values]
+    ks = np.array([t["threshold"] for t in thresholds])
+    versus = []
+    for o, name in enumerate(names):
+        if o == cf:
+            continue
+        dc, de = float(cost[o] - cost[cf]), float(effect[o] - effect[cf])
+        ic = icer(dc, de)
+        versus.append({"option": name, "inc_cost": dc, "inc_effect": de, "icer": ic.value,
+                       "icer_status": ic.status,
+                       "inb": [{"threshold": float(k), "inb": float(v)}
+                               for k, v in zip(ks, np.atleast_1d(inb(dc, de, ks)), strict=True)]})
+    fr = frontier(cost, effect, list(names))
+    data = {"effect_unit": spec.unit, "effect_lines": list(spec.effect_lines),
+            "cost_offsets": list(spec.cost_offsets), "counterfactual": names[cf],
+            "thresholds": thresholds,
+            "options": [{"option": n, "cost": float(cost[o]), "effect": float(effect[o])}
+                        for o, n in enumerate(names)],
+            "versus_counterfactual": versus, "frontier": [dict(r) for r in fr.rows],
+            "on_frontier": fr.on_frontier,
+            "note": ("cost = PV of costs - PV of benefits in cost_offsets; effect = PV of the "
+                     "effect lines' quantities (after additionality), discounted on each line's "
+                     "schedule; ICER = inc cost / inc effect, not reported when an option "
+                     "dominates or is dominated; INB = threshold x inc effect - inc cost")}
+    return CostEffectivenessResult(data=data)
+
+
+def cost_effectiveness_hook(case: Case, compiled: CompiledCase, out: EngineOutput
+                            ) -> tuple[str, CostEffectivenessResult] | None:
+    """Lens hook: the ``cost_effectiveness`` payload when the case has the section."""
+    spec = case.sections.get("cost_effectiveness")
+    if not isinstance(spec, CESpec):
+        return None
+    return "cost_effectiveness", cost_effectiveness(compiled, out.pv_lines[0], spec)
+
+
+def cost_effectiveness_lenses(case: Case, compiled: CompiledCase, out: EngineOutput,
+                              wanted: Callable[[str], bool] = lambda key: True
+                              ) -> dict[str, Any]:
+    """The cost-effectiveness lens (:data:`appraisal.lenses.catalogue.LENSES`)."""
+    produced = (cost_effectiveness_hook(case, compiled, out)
+                if wanted("cost_effectiveness") else None)
+    return {} if produced is None else {produced[0]: produced[1]}
