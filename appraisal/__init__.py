@@ -10,18 +10,6 @@ One case, several lenses, one vectorised engine. Start with :func:`load_case` an
     ('Business as usual', -23.7)
 """
 
-from importlib import metadata as _metadata
-
-try:
-    #: The installed version of the toolkit (``"0+unknown"`` when run from a source tree
-    #: that was never installed).
-    __version__: str = _metadata.version("appraisal")
-except _metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
-    __version__ = "0+unknown"
-
-from appraisal.case.model import Case, Line, Option, Profile
-from appraisal.engine.checks import check_case
-from appraisal.engine.results import AppraisalResult
 from appraisal.errors import (
     AppraisalError,
     AppraisalValidationError,
@@ -34,30 +22,57 @@ from appraisal.errors import (
     UnconfirmedParameterError,
     UnsafeInputError,
 )
-from appraisal.greenbook.cba import benefit_cost_ratio, vfm_category
-from appraisal.greenbook.discounting import discount_factors
-from appraisal.greenbook.equity import atkinson_index, ede_income, equity_weights, income_ratios
-from appraisal.greenbook.valuation import additionality_factor, outcome_chain
-from appraisal.inputs.load import case_from_records, example_path, load_case
-from appraisal.lenses.pipeline import evaluate
-from appraisal.params.packs import ParameterPack
-from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
-#: Names whose modules (the Excel front end, the charts) are imported on first use,
-#: PEP 562: they are in ``__all__`` and ``dir(appraisal)`` like the others, but
-#: ``import appraisal`` does not load them.
+#: Where each public name lives. They are imported on first use (PEP 562), so
+#: ``import appraisal`` (and ``appraisal --help``) loads neither numpy nor the engine; the
+#: names are in ``__all__`` and ``dir(appraisal)`` like any other.
 _LAZY = {
+    "AppraisalResult": "appraisal.engine.results",
+    "Case": "appraisal.case.model",
+    "Line": "appraisal.case.model",
+    "Option": "appraisal.case.model",
+    "ParameterPack": "appraisal.params.packs",
+    "Profile": "appraisal.case.model",
+    "UnitValuePack": "appraisal.params.unit_values",
+    "additionality_factor": "appraisal.greenbook.valuation",
+    "atkinson_index": "appraisal.greenbook.equity",
+    "benefit_cost_ratio": "appraisal.greenbook.cba",
+    "case_from_records": "appraisal.inputs.load",
+    "check_case": "appraisal.engine.checks",
     "convert_case": "appraisal.outputs.convert",
+    "discount_factors": "appraisal.greenbook.discounting",
+    "ede_income": "appraisal.greenbook.equity",
+    "equity_weights": "appraisal.greenbook.equity",
+    "evaluate": "appraisal.lenses.pipeline",
+    "example_path": "appraisal.inputs.load",
+    "income_ratios": "appraisal.greenbook.equity",
+    "load_case": "appraisal.inputs.load",
+    "load_unit_values": "appraisal.params.unit_values",
+    "outcome_chain": "appraisal.greenbook.valuation",
     "plot": "appraisal.outputs.plotting",
     "read_case_workbook": "appraisal.inputs.excel_read",
+    "shipped_unit_values": "appraisal.params.unit_values",
+    "vfm_category": "appraisal.greenbook.cba",
     "workbook_changes": "appraisal.inputs.excel_diff",
     "write_results_workbook": "appraisal.outputs.excel_results",
     "write_template": "appraisal.outputs.excel_template",
 }
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> object:
     """Import a lazily loaded public name on first use (PEP 562)."""
+    if name == "__version__":  # the installed version ("0+unknown" from a bare checkout)
+        globals()[name] = value = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         msg = f"module 'appraisal' has no attribute {name!r}"
@@ -70,8 +85,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
 
 
 __all__ = [

@@ -63,3 +63,35 @@ def test_every_command_help_has_a_description_and_an_example_that_parses(name):
     assert example.startswith(f"appraisal {name} ")
     args = build_parser().parse_args(shlex.split(example)[1:])  # exits (status 2) if not
     assert args.command == name
+
+
+def _imported_modules(*args: str) -> set[str]:
+    """Every module (dotted name) imported by ``python -X importtime ARGS``."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line} - {"package"}
+
+
+@pytest.mark.parametrize("args", [("-c", "import appraisal"), ("-m", "appraisal", "--help"),
+                                  ("-m", "appraisal", "--version")])
+def test_start_up_imports_neither_numpy_nor_the_engine(args):
+    """``import appraisal``, ``--help`` and ``--version`` load the public names lazily
+    (PEP 562): no numpy, and nothing of the engine, the lenses or the readers."""
+    imported = _imported_modules(*args)
+    assert "appraisal" in imported
+    assert "numpy" not in imported
+    assert not {m for m in imported if m.startswith(("appraisal.engine", "appraisal.lenses",
+                                                     "appraisal.inputs", "appraisal.outputs"))}
+
+
+def test_a_lazy_name_is_imported_on_first_use():
+    code = ("import sys, appraisal\n"
+            "before = 'appraisal.lenses.pipeline' in sys.modules\n"
+            "from appraisal import evaluate\n"
+            "print(before, 'appraisal.lenses.pipeline' in sys.modules, evaluate.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "True", "evaluate"]
