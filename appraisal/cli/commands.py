@@ -35,7 +35,7 @@ def summary_text(result) -> str:
     Labels come from :data:`appraisal.engine.headline.LABELS`, the same as in every other output.
     """
     from appraisal.engine.headline import headline, headline_lines
-    from appraisal.greenbook.cba import NET_SAVING
+    from appraisal.greenbook.cba import NET_SAVING, Conclusion
 
     cf = result.case.counterfactual.name
     lines = [f"{result.case.title}", f"{result.price_label}; business as usual is '{cf}'",
@@ -66,12 +66,11 @@ def summary_text(result) -> str:
                      f"(no BCR; compare NPSV): {', '.join(savers)}")
     lines += ["", f"The preferred option has the highest NPSV: {result.preferred_option}"]
     pref = [s for s in result.switching_values if s.target == "category"
-            and "no longer preferred" in s.test and s.change is not None]
+            and s.conclusion is Conclusion.NO_LONGER_PREFERRED and s.change is not None]
     if pref:
         s = min(pref, key=lambda s: abs(s.change))
         lines.append(f"Closest switching value: '{s.subject}' of '{s.option}' changing by "
-                     f"{s.change:+.1%} makes {s.test.split(' is no longer')[0]} no longer "
-                     "preferred")
+                     f"{s.change:+.1%} makes '{s.option}' no longer preferred")
     if result.reduced_schedule:
         r = result.reduced_schedule
         lines.append(f"Reduced-rate sensitivity ({r['reason']}): preferred option "

@@ -37,6 +37,7 @@ Definitions (Green Book 2018 paras 5.53–5.56; 2.16 for switching values):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -208,13 +209,27 @@ def preferred_index(npsv: npt.ArrayLike) -> np.ndarray:
     return np.argmax(np.asarray(npsv), axis=-1)
 
 
+class Conclusion(StrEnum):
+    """The conclusion a switching value overturns."""
+
+    #: The option's NPSV against business as usual falls to zero.
+    BREAK_EVEN = "break_even"
+    #: The option overtakes the preferred option (``rival``).
+    BECOMES_PREFERRED = "becomes_preferred"
+    #: The preferred option loses its place to the runner-up (``rival``).
+    NO_LONGER_PREFERRED = "no_longer_preferred"
+
+
 @dataclass(frozen=True, slots=True)
 class SwitchingValue:
     """How far one input must move to change a conclusion.
 
     ``change`` is proportional (−0.25 means a 25% fall); ``None`` means no switching
     value exists (the input cannot move the conclusion, or it would need a negative
-    amount), with the reason in ``note``.
+    amount), with the reason in ``note``. ``conclusion`` says what is overturned and
+    ``rival`` names the other option of the comparison (the preferred option an option
+    overtakes, or the runner-up that takes the preferred option's place); ``test`` says
+    the same in words, for outputs.
     """
 
     target: str
@@ -224,6 +239,8 @@ class SwitchingValue:
     change: float | None
     pv_at_base: float
     note: str = ""
+    conclusion: Conclusion = Conclusion.BREAK_EVEN
+    rival: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form for outputs."""

@@ -28,6 +28,7 @@ from appraisal.engine.results import AppraisalResult, OptionMetrics, manifest_fo
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.greenbook.cba import (
     NET_SAVING,
+    Conclusion,
     SwitchingValue,
     bcr,
     preferred_index,
@@ -181,7 +182,11 @@ def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
         if o == preferred:
             what = (f"'{names[preferred]}' is no longer preferred (runner-up "
                     f"'{names[runner]}')")
-        out.append(SwitchingValue(target, subject, names[o], what, x, contrib, note))
+            conclusion, rival = Conclusion.NO_LONGER_PREFERRED, names[runner]
+        else:
+            conclusion, rival = Conclusion.BECOMES_PREFERRED, names[preferred]
+        out.append(SwitchingValue(target, subject, names[o], what, x, contrib, note,
+                                  conclusion, rival))
     return out
 
 

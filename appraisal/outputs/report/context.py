@@ -30,7 +30,7 @@ import numpy as np
 from appraisal.engine.headline import LABELS, headline
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.formatting import choose_money_unit
-from appraisal.greenbook.cba import NET_SAVING
+from appraisal.greenbook.cba import NET_SAVING, Conclusion
 from appraisal.outputs.report.narrative import (
     at_a_glance,
     category_kinds,
@@ -479,7 +479,7 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     for s in result.switching_values:
         if s.option == cfn or (s.target == "line" and s.option != subject):
             continue
-        if s.option != pref and "becomes preferred" not in s.test:
+        if s.option != pref and s.conclusion is not Conclusion.BECOMES_PREFERRED:
             continue
         keep.append(s)
     seen: set[tuple[str, str, float]] = set()

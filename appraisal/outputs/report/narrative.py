@@ -17,6 +17,7 @@ from appraisal.formatting import (
     format_money,
     format_percent,
 )
+from appraisal.greenbook.cba import Conclusion
 
 __all__ = ["at_a_glance", "category_kinds", "key_uncertainties_text", "rationale_text",
            "switching_text"]
@@ -156,7 +157,8 @@ def switching_text(result: Any) -> str:
         if not alts:
             return "There is no alternative to the counterfactual, so no switching values."
         best = max(alts, key=lambda m: m.inc_npsv).name
-        near = closest(lambda s: s.option == best and "becomes preferred" in s.test)
+        near = closest(lambda s: s.option == best
+                       and s.conclusion is Conclusion.BECOMES_PREFERRED)
         if not near:
             return (f"No single category of costs or benefits of {best} can, on its own, "
                     f"make it better than {cfn}.")
@@ -164,8 +166,7 @@ def switching_text(result: Any) -> str:
         return (f"{best} would have a positive {LABELS['inc_npsv']} if "
                 + ", or ".join(parts) + "." + tail)
     sentences = []
-    zero = closest(lambda s: s.option == pref
-                   and s.test.startswith("NPSV against business as usual"))
+    zero = closest(lambda s: s.option == pref and s.conclusion is Conclusion.BREAK_EVEN)
     if zero:
         parts = [f"{_what(s, kinds)} {_change(s.change)}" for s in zero]
         sentences.append(f"The {LABELS['inc_npsv']} of {pref} would fall to zero only if "
@@ -173,12 +174,13 @@ def switching_text(result: Any) -> str:
     else:
         sentences.append(f"No single category of costs or benefits of {pref} can turn its "
                          f"{LABELS['inc_npsv']} negative on its own.")
-    lose = closest(lambda s: s.option == pref and "no longer preferred" in s.test, 1)
+    lose = closest(lambda s: s.option == pref
+                   and s.conclusion is Conclusion.NO_LONGER_PREFERRED, 1)
     overtake = closest(lambda s: s.option != pref and s.option != cfn
-                       and "becomes preferred" in s.test, 1)
+                       and s.conclusion is Conclusion.BECOMES_PREFERRED, 1)
     if lose:
         s = lose[0]
-        runner = s.test.split("runner-up '")[-1].rstrip("')")
+        runner = s.rival
         sentences.append(f"It would stop being the preferred option, in favour of {runner}, "
                          f"if {_what(s, kinds)} {_change(s.change)}.")
     if overtake:
