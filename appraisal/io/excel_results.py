@@ -39,6 +39,17 @@ from appraisal.io.atomic import PathLike
 from appraisal.io.case_data import case_to_data
 from appraisal.io.excel_book import BookBuilder
 from appraisal.io.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
+from appraisal.io.excel_layout import (
+    FORMATS,
+    MONEY,
+    RATIO,
+    fit_columns,
+    fit_row_height,
+    header,
+    lens_title,
+    print_setup,
+    shown,
+)
 from appraisal.io.excel_stream import column_letter, no_gc
 from appraisal.io.excel_template import add_input_sheets
 from appraisal.results import AppraisalResult
@@ -77,36 +88,112 @@ def _case_data(result: AppraisalResult) -> tuple[dict[str, Any], str]:
 
 
 def _table(book: BookBuilder, title: str, caption: str, columns: Sequence[str],
-           rows: Sequence[Sequence[Any]], *, index: int, money: Sequence[str] = ()) -> None:
-    """A sheet of values: caption, header, rows (NaN shown as 'n/a')."""
+           rows: Sequence[Sequence[Any]], *, index: int,
+           formats: Sequence[str] | None = None, header_rows: Sequence[int] = (),
+           widest: float = 60.0) -> None:
+    """A sheet of values: caption, header, rows (NaN shown as 'n/a').
+
+    ``formats`` gives each column's number format (text columns ignore it);
+    ``header_rows`` are further rows (indices into *rows*) styled as headers. Each column
+    is as wide as its widest value (text longer than ``widest`` characters wraps).
+    """
     ws, sheet = book.sheet(title, index=index)
     sheet.text(1, 1, title, book.title)
     sheet.text(2, 1, caption, book.style(italic=True))
-    head, text = book.header, book.style("calc")
-    number = book.style("calc", "#,##0.00")
-    plain = book.style("calc", "General")
-    for col, name in enumerate(columns, start=1):
-        sheet.text(4, col, str(name), head)
-        ws.column_dimensions[column_letter(col)].width = max(12, min(40, len(str(name)) + 4))
-    for r, row in enumerate(rows, start=5):
-        for col, value in enumerate(row, start=1):
+    # every data cell top-aligned (as wrapped text is), so a row of wrapped text reads level
+    head, text = book.header, book.style("calc", wrap=True)
+    formats = list(formats or []) + ["General"] * (len(columns) - len(formats or []))
+    styles = [book.style("calc", fmt, wrap=True) for fmt in formats]
+    cells: list[list[Any]] = []
+    widths = [max(8.0, max((len(w) for w in str(name).split()), default=0) * 1.1 + 3)
+              for name in columns]
+    for row in rows:
+        values = []
+        for col, value in enumerate(row):
             if hasattr(value, "item"):
                 value = value.item()
             if isinstance(value, float) and not math.isfinite(value):
                 value = "n/a"
             if isinstance(value, dict | list | tuple):
                 value = json.dumps(value, default=str)
-            style = number if columns[col - 1] in money else (
-                plain if isinstance(value, int | float) else text)
+            if value is not None and col < len(widths):
+                shown_as = (shown(value, formats[col]) if isinstance(value, int | float)
+                            and not isinstance(value, bool) else str(value))
+                widths[col] = max(widths[col], min(widest, len(shown_as) + 3))
+            values.append(value)
+        cells.append(values)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[column_letter(col)].width = round(width, 1)
+    for col, name in enumerate(columns, start=1):
+        sheet.text(4, col, str(name), head)
+    fit_row_height(ws, sheet, 4, dict(enumerate(columns, start=1)))
+    extra_heads = {5 + k for k in header_rows}
+    for r, row in enumerate(cells, start=5):
+        long: dict[int, str] = {}
+        for col, value in enumerate(row, start=1):
+            if r in extra_heads:
+                style = head
+                long[col] = str(value)
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                style = text
+                if value is not None and len(str(value)) + 3 > widths[col - 1]:
+                    long[col] = str(value)
+            else:
+                style = styles[col - 1]
             sheet.any(r, col, value, style)
-    ws.freeze_panes = "A5"
+        if long:
+            fit_row_height(ws, sheet, r, long)
+    print_setup(ws, sheet, title_rows="4:4", freeze="B5")
 
 
-def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]]]:
-    columns = [str(c) for c in frame.columns]
-    rows = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in record]
-            for record in frame.itertuples(index=False, name=None)]
-    return columns, rows
+def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]], list[str]]:
+    """Headers in words, rows, and number formats of a data frame (empty columns left out)."""
+    keep = [c for c in frame.columns if not frame[c].map(_empty).all()]
+    columns = [header(str(c)) for c in keep]
+    rows = [[None if _empty(v) else v for v in record]
+            for record in frame[keep].itertuples(index=False, name=None)]
+    formats = [FORMATS.get(str(c), "General") for c in keep]
+    return columns, rows, formats
+
+
+#: Columns of ``Parameters used`` that say which row of a table was used (joined in words).
+_PARAMETER_KEYS = ("basis", "year", "code", "project_type", "label", "measure", "bound",
+                   "variant", "schedule", "from_t", "to_t", "rule", "category", "bcr_from",
+                   "bcr_to")
+_PARAMETER_COLUMNS = ("table_name", "value", "unit", "price_year", "confidence", "source",
+                      "pack", "notes")
+
+
+def _parameter_rows(frame: Any) -> tuple[list[str], list[list[Any]], list[str]]:
+    """``Parameters used`` for reading: the row's keys in one column ("Basis calendar,
+    year 2015"), then value, unit and provenance, the edition and table with the source
+    (every column, apart, is in ``parameters_used.csv``)."""
+    columns = [header("table_name"), "Which row", *(header(c) for c in _PARAMETER_COLUMNS[1:])]
+    rows = []
+    for record in frame.to_dict("records"):
+        keys = [f"{header(k)} {_plain_number(record[k])}" for k in _PARAMETER_KEYS
+                if k in record and not _empty(record[k])]
+        which = ", ".join(keys)
+        where = "; ".join(str(record[k]) for k in ("edition", "table")
+                          if k in record and not _empty(record[k]))
+        if where and not _empty(record.get("source")):
+            record = {**record, "source": f"{record['source']} ({where})"}
+        rows.append([record.get("table_name"), which[:1].upper() + which[1:].lower()
+                     if which else "", *(None if _empty(record.get(c)) else
+                                         _plain_number(record.get(c))
+                                         for c in _PARAMETER_COLUMNS[1:])])
+    return columns, rows, ["General"] * len(columns)
+
+
+def _plain_number(value: Any) -> Any:
+    """Whole floats as ints (a price year 2024.0 shows as 2024)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
 def _ledger_rows(result: AppraisalResult) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -133,11 +220,8 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
                "NPSV (engine run)", "Difference")
     for col, name in enumerate(headers, start=1):
         sheet.text(4, col, name, book.header)
-        ws.column_dimensions[column_letter(col)].width = (
-            max(34, max(len(m.name) for m in result.options) + 2) if col == 1
-            else max(16, len(name) + 2))
-    money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
-    value_money = book.style("calc", "#,##0")
+    money, ratio = book.style("calc", MONEY), book.style("calc", RATIO)
+    value_money = book.style("calc", MONEY)
     first = 5
     cf_row = first + calc["counterfactual"]
     formulas: dict[int, dict[int, str]] = defaultdict(dict)
@@ -178,7 +262,10 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
     f(r + 2, 2, f'IF(SUMPRODUCT(ABS(J{first}:J{last}))<=B{r + 1}*MAX(1,SUMPRODUCT(ABS('
       f'I{first}:I{last}))),"OK","CHANGED")', "OK", book.style("calc", bold=True))
     _headline(book, sheet, result, r + 4, first, f)
-    ws.freeze_panes = "B5"
+    fit_columns(book, ws, sheet, skip_rows=(1, 2, r), maximum=45, fixed={1: max(
+        34.0, min(60.0, max(len(m.name) for m in result.options) * 1.1 + 3))})
+    fit_row_height(ws, sheet, 4, dict(enumerate(headers, start=1)))
+    print_setup(ws, sheet, title_rows="4:4", freeze="B5")
     protect_formulas(book, "Summary", formulas)
 
 
@@ -190,7 +277,7 @@ def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, 
     head = headline(result)
     names = [m.name for m in result.options]
     column = {"inc_npsv": "F", "inc_bcr": "G", "vfm_category": "H", "npsv": "D"}
-    money, ratio = book.style("calc", "#,##0"), book.style("calc", "0.00")
+    money, ratio = book.style("calc", MONEY), book.style("calc", RATIO)
     blocks = [(LABELS["preferred_option"], head["preferred_option"], head)]
     if head["best_alternative"]:
         best = head["best_alternative"]
@@ -246,15 +333,22 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
     calc = write_calculation(book, result, layout, index=0)
     _summary(book, result, calc)
     agency, types = _ledger_rows(result)
-    money = ("PV costs", "PV benefits", "Net")
+    money = [*(["General"] * 2), *([MONEY] * 3)]
+    heads = [LABELS["pv_costs"], LABELS["pv_benefits"], "Net position (£)"]
     _table(book, "Ledger", f"Present values by agency and by value type ({result.price_label})",
-           ["Agency", "Option", "PV costs", "PV benefits", "Net"],
-           [*agency, [], ["Value type", "Option", "PV costs", "PV benefits", "Net"], *types],
-           index=2, money=money)
+           ["Agency", "Option", *heads],
+           [*agency, [], ["Value type", "Option", *heads], *types],
+           index=2, formats=money, header_rows=[len(agency) + 1])
     position = 3
+    captions = {"switching": "How far each line or input would have to change for the "
+                "decision to change (change needed as a share of the case value)",
+                "parameters": "Every published parameter this run used, with its source"}
     for title, view in (("Switching values", "switching"), ("Parameters used", "parameters")):
-        columns, rows = _frame_rows(result.to_frame(view))
-        _table(book, title, f"{title} of this run", columns, rows, index=position)
+        frame = result.to_frame(view)
+        columns, rows, formats = (_parameter_rows(frame) if view == "parameters"
+                                  else _frame_rows(frame))
+        _table(book, title, captions[view], columns, rows, index=position, formats=formats,
+               widest=40.0 if view == "parameters" else 50.0)
         position += 1
     for name, payload in result.lenses.items():
         frame = None
@@ -264,8 +358,10 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
             except (TypeError, ValueError):
                 frame = None
         if frame is not None and hasattr(frame, "itertuples"):
-            columns, rows = _frame_rows(frame)
-            _table(book, f"Lens {name}"[:31], f"{name}: values", columns, rows, index=position)
+            columns, rows, formats = _frame_rows(frame)
+            title = lens_title(name)
+            _table(book, title, f"{title}: the values of this run", columns, rows,
+                   index=position, formats=formats)
             position += 1
     manifest = {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v)
                 for k, v in result.manifest.items()}
