@@ -93,10 +93,12 @@ def shown(value: float, number_format: str) -> str:
     --------
     >>> shown(-8866427.169, MONEY), shown(0.9672, PERCENT), shown(1.95412, RATIO)
     ('-£8,866,427', '96.72%', '1.95')
-    >>> shown(2025, "0"), shown(0.123456789, "General")
-    ('2025', '0.123456789')
+    >>> shown(2025, "0"), shown(0.123456789, "General"), shown(-1e300, '"(none)"')
+    ('2025', '0.123456789', '(none)')
     """
     fmt = number_format.split(";")[0]
+    if fmt.startswith('"') and fmt.endswith('"'):
+        return fmt[1:-1]  # a literal, e.g. "(none)"
     if fmt in ("General", "@", ""):
         text = f"{value:.10g}"
         return text if len(text) <= 11 else f"{value:.5E}"

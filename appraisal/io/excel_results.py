@@ -247,35 +247,84 @@ def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -
                                                     sheet="Calculation!")
             f(r, 7, f'IF({den}>0,{num}/{den},"{undefined}")',
               undefined if m.inc_bcr is None else m.inc_bcr, ratio)
-        sheet.any(r, 8, m.vfm_category or ("" if m.counterfactual else
-                                           NET_SAVING if m.inc_net_saving else "n/a"),
-                  book.style("calc"))
+        category = m.vfm_category or ("" if m.counterfactual else
+                                      NET_SAVING if m.inc_net_saving else "n/a")
+        if m.counterfactual:
+            sheet.any(r, 8, category, book.style("calc"))
+        else:  # the band of the BCR against business as usual (the table below)
+            f(r, 8, f"IF(ISNUMBER(G{r}),INDEX(vfm_categories,MATCH(G{r},vfm_bcr_from,1)),"
+              f"G{r})", category, book.style("calc"))
         sheet.number(r, 9, m.npsv, value_money)
         f(r, 10, f"D{r}-I{r}", 0.0, money)
     last = first + len(result.options) - 1
     r = last + 2
-    sheet.text(r, 1, f"The preferred option has the highest NPSV: {result.preferred_option}",
-               book.bold)
+    sheet.text(r, 1, "Preferred option (highest NPSV)", book.bold)
+    f(r, 2, f"INDEX($A${first}:$A${last},MATCH(MAX($D${first}:$D${last}),"
+      f"$D${first}:$D${last},0))", result.preferred_option, book.bold)
+    book.name("Preferred_option", ws, f"$B${r}")
     sheet.text(r + 1, 1, "Tolerance for the check (£)", book.style("calc"))
     sheet.number(r + 1, 2, 1e-6, book.style("input", "0.000000"))
     sheet.text(r + 2, 1, "Formulas agree with the engine run", book.bold)
     f(r + 2, 2, f'IF(SUMPRODUCT(ABS(J{first}:J{last}))<=B{r + 1}*MAX(1,SUMPRODUCT(ABS('
       f'I{first}:I{last}))),"OK","CHANGED")', "OK", book.style("calc", bold=True))
-    _headline(book, sheet, result, r + 4, first, f)
-    fit_columns(book, ws, sheet, skip_rows=(1, 2, r), maximum=45, fixed={1: max(
+    below = _headline(book, ws, sheet, result, r + 4, first, f)
+    _vfm_bands(book, ws, sheet, result, below + 1)
+    fit_columns(book, ws, sheet, skip_rows=(1, 2), maximum=45, fixed={1: max(
         34.0, min(60.0, max(len(m.name) for m in result.options) * 1.1 + 3))})
     fit_row_height(ws, sheet, 4, dict(enumerate(headers, start=1)))
     print_setup(ws, sheet, title_rows="4:4", freeze="B5")
     protect_formulas(book, "Summary", formulas)
 
 
-def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, first: int,
-              f: Any) -> None:
+#: Named ranges of the headline block, by measure (the preferred option's block).
+HEADLINE_NAMES = {"inc_npsv": "NPSV_against_BAU_preferred",
+                  "inc_bcr": "BCR_against_BAU_preferred",
+                  "vfm_category": "VfM_category_preferred", "npsv": "NPSV_preferred"}
+
+
+def _vfm_bands(book: BookBuilder, ws: Any, sheet: Any, result: AppraisalResult,
+               top: int) -> None:
+    """The value-for-money categories by BCR (from the run's parameter pack), named
+    ``vfm_bcr_from`` and ``vfm_categories`` for the category formulas above; protected
+    as reference values (the pack, not the workbook, decides them on a re-run)."""
+    from appraisal.io.excel_changes import cell_token, row_digest
+
+    rows = sorted(result.compiled.pack.rows("value_for_money"),
+                  key=lambda row: float(row.get("bcr_from") or -math.inf))
+    sheet.text(top, 1, "Value-for-money categories (BCR against business as usual from)",
+               book.bold)
+    sheet.text(top + 1, 1, "BCR from", book.header)
+    sheet.text(top + 1, 2, LABELS["vfm_category"], book.header)
+    lowest = -1e300  # the lowest band has no lower bound
+    digests = []
+    for k, row in enumerate(rows):
+        r = top + 2 + k
+        lower = row.get("bcr_from")
+        value = float(lower) if lower not in (None, "") else lowest
+        sheet.number(r, 1, value, book.style("calc", '0.00;-0.00;0.00;@'
+                                             if value != lowest else '"(none)"'))
+        sheet.text(r, 2, str(row.get("category")), book.style("calc"))
+        digests.append(row_digest([cell_token("n", value), cell_token("s",
+                                                                      str(row.get("category")))]))
+    last = top + 1 + len(rows)
+    book.name("vfm_bcr_from", ws, f"$A${top + 2}:$A${last}")
+    book.name("vfm_categories", ws, f"$B${top + 2}:$B${last}")
+    book.protect_range("Summary", (top + 2, last), (1, 2), "values", digests)
+
+
+def _headline(book: BookBuilder, ws: Any, sheet: Any, result: AppraisalResult, top: int,
+              first: int, f: Any) -> int:
     """The headline block (:func:`appraisal.headline.headline`): the preferred option, or
     the best alternative when business as usual is preferred, with each measure a formula
-    on the option's row of the table above, under the label every output uses."""
+    on the option's row of the table above, under the label every output uses.
+
+    The preferred option's block is live: its option is the preferred option cell above
+    and each measure is looked up on that option's row (named :data:`HEADLINE_NAMES`).
+    Returns the row below the block."""
     head = headline(result)
     names = [m.name for m in result.options]
+    last = first + len(names) - 1
+    cf_name = head["counterfactual"]
     column = {"inc_npsv": "F", "inc_bcr": "G", "vfm_category": "H", "npsv": "D"}
     money, ratio = book.style("calc", MONEY), book.style("calc", RATIO)
     blocks = [(LABELS["preferred_option"], head["preferred_option"], head)]
@@ -283,21 +332,44 @@ def _headline(book: BookBuilder, sheet: Any, result: AppraisalResult, top: int, 
         best = head["best_alternative"]
         blocks.append((f"Best alternative to {head['counterfactual']}", best["option"], best))
     r = top
-    for title, option, values in blocks:
+    cf_row = first + names.index(cf_name)
+    for live, (title, option, values) in enumerate(blocks):
+        live = live == 0
         sheet.text(r, 1, title, book.bold)
-        sheet.text(r, 2, option, book.bold)
         row = first + names.index(option)
+        block = r
+        if live:
+            f(r, 2, f"$B${top - 4}", option, book.bold)
+            book.name("Headline_option", ws, f"$B${r}")
+        else:
+            sheet.text(r, 2, option, book.bold)
         for key in HEADLINE_MEASURES:
             r += 1
             sheet.text(r, 1, LABELS[key], book.style("calc"))
             value = values[key]
+            style = ratio if key == "inc_bcr" else money
             if key == "vfm_category" or (key == "inc_bcr" and value is None):
                 text = ("net saving to the public sector" if key == "inc_bcr" and
                         values.get("net_saving_to_public_sector") else "n/a")
-                sheet.text(r, 2, value if value is not None else text, book.style("calc"))
+                value = value if value is not None else text
+                style = book.style("calc")
+            if live and key == "vfm_category" and option != cf_name:
+                m = result.option(option)  # as the table's category cell shows it
+                value = m.vfm_category or (NET_SAVING if m.inc_net_saving else "n/a")
+            if live:
+                col = column[key]
+                lookup = (f"INDEX(${col}${first}:${col}${last},MATCH($B${block},"
+                          f"$A${first}:$A${last},0))")
+                if key in ("inc_bcr", "vfm_category"):  # undefined for business as usual
+                    lookup = f'IF($B${block}=$A${cf_row},"n/a",{lookup})'
+                f(r, 2, lookup, value, style)
+                book.name(HEADLINE_NAMES[key], ws, f"$B${r}")
+            elif isinstance(value, str):
+                sheet.text(r, 2, value, style)
             else:
-                f(r, 2, f"{column[key]}{row}", value, ratio if key == "inc_bcr" else money)
+                f(r, 2, f"{column[key]}{row}", value, style)
         r += 2
+    return r
 
 
 def write_results_workbook(result: AppraisalResult, path: PathLike, *, force: bool = False,
