@@ -8,6 +8,7 @@ writers and :mod:`appraisal.outputs.convert` build on it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -139,7 +140,9 @@ def case_to_data(case: Case) -> dict[str, Any]:
             if spec.required or (value is not None and value != _default(Case, name)):
                 out[name] = plain(value)
     for name, payload in case.sections.items():
-        data = plain(payload)
+        written = case.section_data.get(name)
+        # the section as the input wrote it, when known: its parsed form may not read back
+        data = copy.deepcopy(written) if written is not None else plain(payload)
         if not isinstance(data, dict | list | str | int | float | bool):
             msg = (f"case section {name!r} cannot be written out: its parsed form "
                    f"({type(payload).__name__}) has no to_data(); keep this case in YAML")

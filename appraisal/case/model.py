@@ -329,9 +329,13 @@ class Case:
     source_sha256: str = ""
     locations: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     base_dir: str = field(default="", compare=False, repr=False)
+    #: Each case section as written in the input (plain data), so that writers (the
+    #: workbooks, ``appraisal convert``) can write it back exactly; not compared.
+    section_data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sections", _frozen_map(self.sections))
+        object.__setattr__(self, "section_data", _frozen_map(self.section_data))
         object.__setattr__(self, "locations", _frozen_map(self.locations))
 
     def locate(self, field_path: str, default: str = "") -> str:

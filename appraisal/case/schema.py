@@ -13,6 +13,7 @@ also what the workbook template and the documentation are generated from.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import re
@@ -702,6 +703,7 @@ def build_case(
         source_path=source,
         source_sha256=source_sha256,
         locations=_compile_locations(ck.locate, root.get("lines")),
+        section_data={name: copy.deepcopy(root[name]) for name in found if name in root},
         base_dir=str(FilePath(base_dir).resolve()) if base_dir is not None else "",
     )
 

@@ -39,6 +39,7 @@ from appraisal.errors import OutputError
 from appraisal.greenbook.cba import NET_SAVING
 from appraisal.greenbook.discounting import factors_from_rates
 from appraisal.inputs.excel_changes import formula_row_digest
+from appraisal.outputs.excel_layout import MONEY, fit_columns, fit_row_height, print_setup
 
 if TYPE_CHECKING:
     from appraisal.engine.results import AppraisalResult
@@ -52,6 +53,9 @@ LINE_COLUMNS = ("Option", "Line", "Kind", "Value type", "Agency", "Schedule", "P
                 "Price year", "Index at price year", "Price factor", "Scale",
                 "Optimism bias uplift", "Delay (years)", "Additionality", "PV (£)",
                 "Option no.", "Public budget")
+#: Columns of the options table below the lines.
+_OPTION_COLUMNS = ("Option", "PV costs", "PV benefits", "PV fiscal benefits", "NPSV", "BCR",
+                   "Option no.", "PV public-budget costs", "PV public-budget savings")
 #: Column of year t = 0.
 Y0 = len(LINE_COLUMNS) + 2
 _RTOL = 1e-9
@@ -114,7 +118,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     last = column_letter(Y0 + T - 1)
     years = np.asarray(c.years)
     formulas: dict[int, dict[int, str]] = defaultdict(dict)
-    calc = book.style("calc", "#,##0.00")
+    calc = book.style("calc", MONEY)
     plain, label = book.style("calc"), book.style("calc", bold=True)
     pct, factor = book.style("input", "0.00%"), book.style("calc", "0.000000")
 
@@ -235,7 +239,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         fallback = not exact[i]
         if fallback:
             qty_ref = _extra(extra_rows, extra, c.real[i],
-                             f"Real amounts before optimism bias: {line.name}")
+                             f"Real amounts before optimism bias: {line.option} / {line.name}")
             per_year, line_factor, add_value = None, 1.0, 1.0
             qty_value, fac_value = c.real[i], np.ones(T)
         else:
@@ -247,13 +251,14 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
                 qty_ref = f"Profiles!${a0}{p}:${a1}{p}"
             else:
                 qty_ref = _extra(extra_rows, extra, quantities[i],
-                                 f"Amounts after stretch or outcome timing: {line.name}")
+                                 "Amounts after stretch or outcome timing: "
+                                 f"{line.option} / {line.name}")
             qty_value = quantities[i]
             fac_value = factors[i]
             per_year, line_factor = None, None
             if not pf_formula[i]:
                 per_year = _extra(extra_rows, extra, factors[i],
-                                  f"Value and price factor by year: {line.name}")
+                                  f"Value and price factor by year: {line.option} / {line.name}")
             elif line.price_basis == "nominal":
                 per_year = f"${column_letter(Y0)}${nominal_row}:${last}${nominal_row}"
             else:
@@ -303,9 +308,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     # --- options ---------------------------------------------------------------------------
     r = extra + len(extra_rows) + 2
     sheet.text(r - 1, 1, "Options", label)
-    for col, name in enumerate(("Option", "PV costs", "PV benefits", "PV fiscal benefits",
-                                "NPSV", "BCR", "Option no.", "PV public-budget costs",
-                                "PV public-budget savings"), start=1):
+    for col, name in enumerate(_OPTION_COLUMNS, start=1):
         sheet.text(r, col, name, book.header)
     lo, hi = first, max(first + L - 1, first)
     pv_public = np.asarray(result.pv_lines, dtype=float) * c.in_public_budget
@@ -332,9 +335,12 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
         num, den, undefined = bcr_formula_terms(case.bcr_definition, rr)
         bcr = undefined if m.bcr is None else m.bcr
         f(rr, 6, f'IF({den}>0,{num}/{den},"{undefined}")', bcr, book.style("calc", "0.00"))
-    ws.freeze_panes = f"C{first}"
-    for col in range(3, Y0):
-        ws.column_dimensions[column_letter(col)].width = 13
+    fit_columns(book, ws, sheet, skip_rows=(1, 2), maximum=45, fixed={Y0 - 1: 2})
+    fit_row_height(ws, sheet, head, dict(enumerate(LINE_COLUMNS, start=1)))
+    fit_row_height(ws, sheet, r, dict(enumerate(_OPTION_COLUMNS, start=1)))
+    print_setup(ws, sheet, title_rows="4:5", title_cols="A:B", fit_width=False,
+                freeze=f"C{first}")
+    ws.page_setup.scale = 70
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
     protect_formulas(book, "Calculation", formulas)
     return {"option_rows": option_rows, "counterfactual": counterfactual}
