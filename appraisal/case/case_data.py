@@ -17,7 +17,7 @@ from appraisal.case.model import Case, Line, Option
 from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS
 from appraisal.errors import OutputError
 
-__all__ = ["case_to_data", "plain"]
+__all__ = ["case_to_data", "case_to_records", "plain"]
 
 _MISSING = dataclasses.MISSING
 
@@ -149,3 +149,32 @@ def case_to_data(case: Case) -> dict[str, Any]:
             raise OutputError(msg)
         out[name] = data
     return out
+
+
+def case_to_records(case: Case) -> dict[str, Any]:
+    """The case as plain Python data: the inverse of :func:`appraisal.case_from_records`.
+
+    Every section as the input wrote it, so a notebook can change any part of a case (an
+    uncertain input, a line's amounts, a weight) and build it again, checked as a YAML file
+    would be. ``schema_version`` is left out (:func:`~appraisal.case_from_records` adds it);
+    the case built again differs only in where it came from (``source_path``).
+
+    Examples
+    --------
+    >>> import appraisal
+    >>> case = appraisal.load_case(appraisal.example_path("prevention"))
+    >>> records = appraisal.case_to_records(case)
+    >>> again = appraisal.case_from_records(**records)
+    >>> (again.options, again.lines, again.sections) == (case.options, case.lines, case.sections)
+    True
+    >>> records["uncertainty"]["inputs"].append({
+    ...     "name": "hub running cost", "target": {"line": "Hub running costs"},
+    ...     "field": "scale", "distribution": {"dist": "uniform", "low": 0.9, "high": 1.2}})
+    >>> changed = appraisal.case_from_records(**records)
+    >>> [i.name for i in changed.sections["uncertainty"].inputs][-1]
+    'hub running cost'
+    """
+    records = case_to_data(case)
+    records.pop("schema_version", None)
+    return records
+
