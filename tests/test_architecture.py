@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "appraisal"
 #: The layers, lowest first, as docs/architecture.md lists them.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("appraisal.errors", "appraisal.limits", "appraisal._resources",
-                    "appraisal.xlsx_safety", "appraisal.cells", "appraisal.formatting")),
+                    "appraisal.xlsx_safety", "appraisal.cells", "appraisal.formatting",
+                    "appraisal.fields")),
     ("params", ("appraisal.params",)),
     ("greenbook", ("appraisal.greenbook",)),
     ("case", ("appraisal.case",)),

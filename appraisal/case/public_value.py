@@ -62,6 +62,7 @@ from typing import Any
 from appraisal.case.model import POOL_BASES, OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.case.non_monetised import parse_register
 from appraisal.errors import AppraisalValidationError, ParameterError
+from appraisal.fields import field_path
 from appraisal.greenbook.equity import DistributionSpec
 from appraisal.greenbook.valuation import MEASURES, renamed_attribution_message
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
@@ -136,7 +137,8 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
         except AppraisalValidationError as exc:
             for issue in exc.issues:
                 ck.issues.error(issue.code, f"unit-value pack '{name}': {issue.message}",
-                                location=issue.location, field=f"{_dot(ipath)}: {issue.field}",
+                                location=issue.location,
+                                field=f"{field_path(ipath)}: {issue.field}",
                                 fix=issue.fix)
             continue
         except ParameterError as exc:
@@ -151,11 +153,6 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
         packs[name] = pack.__class__(name=name, path=pack.path, rows=pack.rows,
                                      sha256=pack.sha256)
     return packs
-
-
-def _dot(path: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if k else str(p))
-                   for k, p in enumerate(path))
 
 
 def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str

@@ -36,6 +36,7 @@ from appraisal.case.model import (
 )
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 from appraisal.limits import count_issues
 from appraisal.params.packs import VINTAGES
 
@@ -173,16 +174,6 @@ _GENERIC_FIX = "correct the value as the message says"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-def _dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 class _Checker:
     """Small helper that reads typed fields and records located problems."""
 
@@ -191,7 +182,7 @@ class _Checker:
         self.issues = issues
 
     def error(self, path: Path, code: str, message: str, fix: str = "") -> None:
-        self.issues.error(code, message, location=self.locate(path), field=_dotted(path),
+        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
                           fix=fix or _DEFAULT_FIX.get(code, _GENERIC_FIX))
 
     def mapping(self, value: Any, path: Path, what: str, fix: str = "") -> Mapping | None:
@@ -623,7 +614,7 @@ def build_case(
     2
     """
     issues = Issues()
-    ck = _Checker(locate or (lambda path: _dotted(path) or source), issues)
+    ck = _Checker(locate or (lambda path: field_path(path) or source), issues)
     root = ck.mapping(data, (), "the case", "a case is a mapping of top-level keys "
                       "(schema_version, title, base_year, ...): start from 'appraisal demo'")
     if root is None:
@@ -729,7 +720,7 @@ def _compile_locations(locate: Locate, raw_lines: Any) -> dict[str, str]:
     paths = list(_CASE_COMPILE_FIELDS)
     for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
         paths += [("lines", i, *sub) for sub in _LINE_COMPILE_FIELDS]
-    return {_dotted(p): locate(p) for p in paths}
+    return {field_path(p): locate(p) for p in paths}
 
 
 def _public_budget(ck: _Checker, root: Mapping[str, Any], definition: str | None,

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from appraisal.fields import field_path
+
 __all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise",
            "normalise_formula", "row_digest"]
 
@@ -129,10 +131,7 @@ class Change:
     @property
     def field(self) -> str:
         """Dotted field path, as in validation messages."""
-        out = ""
-        for part in self.path:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-        return out
+        return field_path(self.path)
 
 
 def _show(value: Any) -> str:

@@ -19,6 +19,7 @@ from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import META_SHEET
 from appraisal.cells import cell_ref, column_letter
 from appraisal.errors import AppraisalValidationError, Issue, Issues, Severity
+from appraisal.fields import field_path
 from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
 from appraisal.inputs.excel_grid import Cell, SheetGrid, WorkbookGrid
 
@@ -42,13 +43,6 @@ def alternate_path(path: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 class CellReader:
     def __init__(self, grid: WorkbookGrid, allow_macros: bool) -> None:
         self.grid = grid
@@ -67,7 +61,7 @@ class CellReader:
 
     def error(self, where: str, path: tuple[Any, ...] | str, code: str, message: str,
               fix: str = "") -> None:
-        name = path if isinstance(path, str) else _dotted(path)
+        name = path if isinstance(path, str) else field_path(path)
         self.issues.error(code, message, location=where, field=name, fix=fix)
 
     def value(self, sheet: SheetGrid, row: int, col: int, kind: str,

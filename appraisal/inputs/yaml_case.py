@@ -27,6 +27,7 @@ import yaml
 from appraisal.case.model import Case
 from appraisal.case.schema import build_case
 from appraisal.errors import AppraisalValidationError, Issues
+from appraisal.fields import field_path
 from appraisal.lenses.catalogue import section_parsers
 
 __all__ = ["load_yaml_case", "parse_yaml"]
@@ -78,13 +79,6 @@ def _scalar(node: yaml.ScalarNode, where: str, issues: Issues, path: str) -> Any
     return text
 
 
-def _dotted(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def parse_yaml(
     text: str, source: str = "<yaml>"
 ) -> tuple[Any, Callable[[tuple], str], Issues]:
@@ -128,16 +122,16 @@ def parse_yaml(
         if n.tag not in _STANDARD_TAGS:  # e.g. !!python/object, !!binary, !local
             shown = n.tag.replace("tag:yaml.org,2002:", "!!", 1)
             issues.error("yaml-tag", f"explicit tag '{shown}' is not allowed", location=where(n),
-                         field=_dotted(path), fix="remove the tag")
+                         field=field_path(path), fix="remove the tag")
             return None
         if id(n) in seen:
             issues.error("yaml-alias", "anchors and aliases (&name / *name) are not allowed in a "
-                         "case", location=where(n), field=_dotted(path),
+                         "case", location=where(n), field=field_path(path),
                          fix="write the value out in full")
             return None
         seen.add(id(n))
         if isinstance(n, yaml.ScalarNode):
-            return _scalar(n, where(n), issues, _dotted(path))
+            return _scalar(n, where(n), issues, field_path(path))
         if isinstance(n, yaml.SequenceNode):
             return [convert(item, (*path, i)) for i, item in enumerate(n.value)]
         out: dict[Any, Any] = {}
@@ -145,18 +139,18 @@ def parse_yaml(
         for key_node, value_node in n.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 issues.error("yaml-key", "mapping keys must be plain values",
-                             location=where(key_node), field=_dotted(path))
+                             location=where(key_node), field=field_path(path))
                 continue
-            key = _scalar(key_node, where(key_node), issues, _dotted(path))
+            key = _scalar(key_node, where(key_node), issues, field_path(path))
             if key_node.value == "<<":
                 issues.error("yaml-merge", "merge keys (<<) are not allowed in a case",
-                             location=where(key_node), field=_dotted(path),
+                             location=where(key_node), field=field_path(path),
                              fix="write the keys out in full")
                 continue
             if key in first:
                 issues.error("duplicate-key", f"key '{key}' appears twice in this mapping "
                              f"(first at line {first[key].start_mark.line + 1})",
-                             location=where(key_node), field=_dotted((*path, key)),
+                             location=where(key_node), field=field_path((*path, key)),
                              fix="remove or rename one of them")
                 continue
             first[key] = key_node

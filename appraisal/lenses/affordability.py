@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 from appraisal.greenbook.finance import irr_summary
 from appraisal.lenses.ledger import line_value_types, payback_index
 
@@ -133,29 +134,22 @@ class AffordabilitySpec:
     funding: tuple[FundingRow, ...] = ()
 
 
-def _dotted(path: Path_) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 class _Reader:
     def __init__(self, locate: Callable[[Path_], str], issues: Issues) -> None:
         self.locate, self.issues = locate, issues
 
     def error(self, path: Path_, code: str, message: str, fix: str) -> None:
-        self.issues.error(code, message, location=self.locate(path), field=_dotted(path),
+        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
                           fix=fix)
 
     def mapping(self, raw: Any, path: Path_, keys: Sequence[str]) -> Mapping[str, Any] | None:
         if not isinstance(raw, Mapping):
-            self.error(path, "wrong-type", f"'{_dotted(path)}' must be a mapping",
+            self.error(path, "wrong-type", f"'{field_path(path)}' must be a mapping",
                        f"write it as 'key: value' lines with the keys {', '.join(keys)}")
             return None
         for k in raw:
             if k not in keys:
-                self.error((*path, str(k)), "unknown-field", f"'{_dotted(path)}' has no "
+                self.error((*path, str(k)), "unknown-field", f"'{field_path(path)}' has no "
                            f"field {k!r}", f"use only: {', '.join(keys)}")
         return raw
 
@@ -163,17 +157,17 @@ class _Reader:
                hi: float | None = None, required: bool = False) -> float | None:
         if key not in raw or raw[key] is None:
             if required:
-                self.error((*path, key), "missing", f"'{_dotted((*path, key))}' is required",
+                self.error((*path, key), "missing", f"'{field_path((*path, key))}' is required",
                            f"add '{key}:'")
             return None
         v = raw[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
-            self.error((*path, key), "wrong-type", f"'{_dotted((*path, key))}' must be a finite "
+            self.error((*path, key), "wrong-type", f"'{field_path((*path, key))}' must be a finite "
                        f"number (got {v!r})", "write a number such as 0.2")
             return None
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-            self.error((*path, key), "out-of-range", f"'{_dotted((*path, key))}' must be in "
+            self.error((*path, key), "out-of-range", f"'{field_path((*path, key))}' must be in "
                        f"{rng} (got {v})", "give a share as a fraction, e.g. 0.2 for 20%")
             return None
         return float(v)
@@ -183,7 +177,7 @@ class _Reader:
         if v is None:
             return ""
         if not isinstance(v, str):
-            self.error((*path, key), "wrong-type", f"'{_dotted((*path, key))}' must be text",
+            self.error((*path, key), "wrong-type", f"'{field_path((*path, key))}' must be text",
                        "write it as a string")
             return ""
         return v
@@ -193,7 +187,7 @@ class _Reader:
         if raw is None:
             return None
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-            self.error(path, "wrong-type", f"'{_dotted(path)}' must be a list of names",
+            self.error(path, "wrong-type", f"'{field_path(path)}' must be a list of names",
                        "write it as [a, b]")
             return None
         if known is not None:
@@ -209,7 +203,7 @@ def _year_values(rd: _Reader, row: Mapping[str, Any], path: Path_, years: range 
     out: dict[int, float] = {}
     values, constant = row.get("values"), row.get("constant")
     if (values is None) == (constant is None):
-        rd.error(path, "funding-amounts", f"'{_dotted(path)}' needs exactly one of 'values' "
+        rd.error(path, "funding-amounts", f"'{field_path(path)}' needs exactly one of 'values' "
                  "or 'constant'", "give 'values: {2025: 100000, ...}' (cash by financial "
                  "year) or 'constant: {start: 2025, end: 2029, amount: 100000}'")
         return out
@@ -227,7 +221,7 @@ def _year_values(rd: _Reader, row: Mapping[str, Any], path: Path_, years: range 
             return (*path, "constant", "end" if years and y > years[-1] else "start")
     else:
         if not isinstance(values, Mapping):
-            rd.error((*path, "values"), "wrong-type", f"'{_dotted((*path, 'values'))}' must map "
+            rd.error((*path, "values"), "wrong-type", f"'{field_path((*path, 'values'))}' must map "
                      "years to amounts", "write 'values: {2025: 100000}'")
             return out
         def where(y: int) -> Path_:
@@ -279,7 +273,7 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
     own = issues is None
     found = Issues() if issues is None else issues
     start = len(found)
-    rd = _Reader(locate or _dotted, found)
+    rd = _Reader(locate or field_path, found)
     root = case_data or {}
     base, horizon = root.get("base_year"), root.get("horizon_years")
     years = (range(base, base + horizon) if isinstance(base, int) and isinstance(horizon, int)

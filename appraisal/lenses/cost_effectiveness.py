@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 from appraisal.greenbook.cea import frontier, icer, inb
 
 if TYPE_CHECKING:
@@ -56,13 +57,6 @@ class CESpec:
     threshold_source: str = ""
 
 
-def _dotted(path: Path_) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] | None = None,
                                      option_names: Sequence[str] = (),
                                      locate: Callable[[Path_], str] | None = None,
@@ -88,10 +82,10 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
     own = issues is None
     found = Issues() if issues is None else issues
     start = len(found)
-    loc = locate or _dotted
+    loc = locate or field_path
 
     def err(p: Path_, code: str, msg: str, fix: str) -> None:
-        found.error(code, msg, location=loc(p), field=_dotted(p), fix=fix)
+        found.error(code, msg, location=loc(p), field=field_path(p), fix=fix)
 
     root = case_data or {}
     names = {ln.get("name") for ln in root.get("lines", []) or [] if isinstance(ln, Mapping)}

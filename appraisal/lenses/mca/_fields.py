@@ -15,29 +15,11 @@ from fractions import Fraction
 from typing import Any
 
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 
 Path = tuple[str | int, ...]
 
-__all__ = ["Path", "SectionReader", "field_name"]
-
-
-def field_name(path: Path) -> str:
-    """Dotted field name for a path into the case.
-
-    Examples
-    --------
-    >>> field_name(("mca", "criteria", 2, "direction"))
-    'mca.criteria[2].direction'
-    >>> field_name(("mca", "scores", "New service", "relational"))
-    'mca.scores.New service.relational'
-    """
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+__all__ = ["Path", "SectionReader"]
 
 
 class SectionReader:
@@ -67,12 +49,12 @@ class SectionReader:
 
     def error(self, code: str, path: Path, message: str, fix: str = "") -> None:
         """Record a blocking problem at ``path``."""
-        self.issues.error(code, message, location=self.locate(path), field=field_name(path),
+        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
                           fix=fix)
 
     def warn(self, code: str, path: Path, message: str, fix: str = "") -> None:
         """Record a non-blocking problem at ``path``."""
-        self.issues.warn(code, message, location=self.locate(path), field=field_name(path),
+        self.issues.warn(code, message, location=self.locate(path), field=field_path(path),
                          fix=fix)
 
     def mapping(self, value: object, path: Path, what: str = "a mapping") -> dict[Any, Any] | None:

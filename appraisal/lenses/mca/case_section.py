@@ -39,7 +39,8 @@ from typing import Any
 
 from appraisal._resources import data_dir
 from appraisal.errors import AppraisalValidationError, Issue, Issues
-from appraisal.lenses.mca._fields import Path, SectionReader, field_name
+from appraisal.fields import field_path
+from appraisal.lenses.mca._fields import Path, SectionReader
 from appraisal.lenses.mca.long_list import LongList, parse_long_list_section
 from appraisal.lenses.mca.section import parse_mca_section
 from appraisal.lenses.mca.spec import MCASpec
@@ -172,7 +173,7 @@ def _with_template(raw: Mapping[str, Any], path: Path, locate: Locate, issues: I
             return locate((*p[:len(path) + 1], i - counts[kind], *p[len(path) + 2:]))
         return locate(p)
 
-    prefix = field_name(path)
+    prefix = field_path(path)
 
     def rename(f: str) -> str:
         m = _INDEXED.match(f)

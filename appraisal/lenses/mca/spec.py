@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.lenses.mca._fields import field_name
+from appraisal.fields import field_path
 from appraisal.lenses.mca.aggregation import NORMALISATIONS
 from appraisal.lenses.mca.stakeholders import COMBINE_METHODS, CombineRule
 from appraisal.lenses.mca.tree import ValueTree
@@ -100,7 +100,7 @@ class MCASpec:
                 out.append(Issue("bad-name", f"weight set name '{name}' is reserved or repeated",
                                  field=f"weights.{name}", fix="give each weight set its own name"))
             for code, path, msg, fix in weight_set_problems(self.weight_sets[i], self.tree):
-                out.append(Issue(code, msg, field=field_name(("weights", name, *path)), fix=fix))
+                out.append(Issue(code, msg, field=field_path(("weights", name, *path)), fix=fix))
         rule = self.combine
         if rule.method not in COMBINE_METHODS:
             out.append(Issue("bad-choice", f"unknown combine method '{rule.method}'",

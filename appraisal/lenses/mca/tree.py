@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.lenses.mca._fields import field_name
+from appraisal.fields import field_path
 from appraisal.lenses.mca.value_functions import Direction, DirectScale, ValueScale
 
 __all__ = ["CBA_METRICS", "Criterion", "Purpose", "ValueTree", "tree_problems"]
@@ -161,7 +161,7 @@ class ValueTree:
         problems = tree_problems(self.purposes, self.criteria)
         if problems:
             raise AppraisalValidationError(
-                [Issue(code, msg, field=field_name(path), fix=fix)
+                [Issue(code, msg, field=field_path(path), fix=fix)
                  for code, path, msg, fix in problems],
                 source="value tree")
 

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.lenses.mca._fields import field_name
+from appraisal.fields import field_path
 from appraisal.lenses.mca.ahp import AHP_VARIANTS, AHPResult, ahp, matrix_problems
 from appraisal.lenses.mca.tree import ValueTree
 
@@ -252,7 +252,7 @@ def resolve_weights(ws: WeightSet, tree: ValueTree, *, warn: bool = False) -> Re
     problems = weight_set_problems(ws, tree)
     if problems:
         raise AppraisalValidationError(
-            [Issue(code, msg, field=field_name((ws.name, *path)), fix=fix)
+            [Issue(code, msg, field=field_path((ws.name, *path)), fix=fix)
              for code, path, msg, fix in problems], source=f"weight set '{ws.name}'")
     member = tree.membership().astype(float)
     n_nodes = len(tree.node_ids)

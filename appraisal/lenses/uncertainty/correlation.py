@@ -40,7 +40,8 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
-from appraisal.lenses.uncertainty.distributions import Locator, PathKey, Report, dotted
+from appraisal.fields import field_path
+from appraisal.lenses.uncertainty.distributions import Locator, PathKey, Report
 
 __all__ = [
     "CORRELATION_METHODS",
@@ -412,7 +413,7 @@ def parse_correlation(data: Any, *, locate: Locator, issues: Issues,
         return (*path, *keys)
 
     def error(keys: tuple[PathKey, ...], code: str, message: str, fix: str) -> None:
-        issues.error(code, message, location=locate(keys), field=dotted(keys), fix=fix)
+        issues.error(code, message, location=locate(keys), field=field_path(keys), fix=fix)
 
     if not isinstance(data, Mapping):
         error(at(), "not-a-mapping", f"expected a mapping (got {type(data).__name__})",

@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 
 __all__ = [
     "DISTRIBUTION_KINDS",
@@ -80,23 +81,6 @@ def _special() -> Any:
     from scipy import special
 
     return special
-
-
-def dotted(path: Sequence[PathKey]) -> str:
-    """Format a document path as a field name: ``("lines", 2, "low")`` -> ``lines[2].low``.
-
-    Examples
-    --------
-    >>> dotted(("inputs", "demand", "low")), dotted(("lines", 2, "values"))
-    ('inputs.demand.low', 'lines[2].values')
-    """
-    out = ""
-    for key in path:
-        if isinstance(key, int) and not isinstance(key, bool):
-            out += f"[{key}]"
-        else:
-            out += f".{key}" if out else str(key)
-    return out
 
 
 def _is_number(value: Any) -> bool:
@@ -803,7 +787,7 @@ def parse_distribution(data: Any, *, locate: Locator, issues: Issues,
     def report(key: str | None, code: str, message: str, fix: str) -> None:
         keyed = path if key is None else (*path, key)
         where = keyed if isinstance(data, Mapping) and key in data else path
-        issues.error(code, message, location=locate(where), field=dotted(keyed), fix=fix)
+        issues.error(code, message, location=locate(where), field=field_path(keyed), fix=fix)
 
     if _is_number(data):
         value = _as_float(data, "value", report)

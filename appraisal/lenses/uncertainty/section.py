@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.errors import Issues
+from appraisal.fields import field_path
 from appraisal.lenses.uncertainty.correlation import Correlation, parse_correlation
 from appraisal.lenses.uncertainty.distributions import Discrete, Distribution, parse_distribution
 
@@ -255,9 +256,8 @@ class _Reader:
 
     def error(self, keys: Path, code: str, message: str, fix: str = "") -> None:
         where = (*self.path, *keys)
-        field_name = ".".join(str(k) if not isinstance(k, int) else f"[{k}]" for k in where)
-        self.issues.error(code, message, location=self.locate(where),
-                          field=field_name.replace(".[", "["), fix=fix)
+        self.issues.error(code, message, location=self.locate(where), field=field_path(where),
+                          fix=fix)
 
     def unknown(self, data: Mapping, allowed: Sequence[str], keys: Path) -> None:
         for key in data:
