@@ -53,7 +53,6 @@ complete, valid fragment of a case)::
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,16 +61,16 @@ from typing import Any
 from appraisal.case.model import POOL_BASES, OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.case.non_monetised import parse_register
 from appraisal.errors import AppraisalValidationError, ParameterError
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 from appraisal.greenbook.equity import DistributionSpec
 from appraisal.greenbook.valuation import MEASURES, renamed_attribution_message
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
 
-def _did_you_mean(got: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(got, list(known), n=1)
+def _suggest(got: str, known: Sequence[str]) -> str:
+    close = did_you_mean(got, list(known))
     listed = ", ".join(known)
-    return (f"did you mean '{close[0]}'? " if close else "") + f"use one of: {listed}"
+    return (f"{close} " if close else "") + f"use one of: {listed}"
 
 __all__ = [
     "OUTCOME_KEYS",
@@ -163,7 +162,7 @@ def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str
         if group not in groups:
             ck.error((*path, group), "unknown-group", f"'{path[-1]}' names group '{group}', "
                      f"which is not in 'groups' ({', '.join(groups)})",
-                     _did_you_mean(str(group), groups))
+                     _suggest(str(group), groups))
             continue
         v = ck.as_number(value, (*path, group), f"{what} of {group}")
         if v is not None and v <= 0:
@@ -322,7 +321,7 @@ def _find_code(ck: Any, code: str, pack_name: str, packs: Mapping[str, UnitValue
         if pack_name not in packs:
             ck.error((*path, "pack"), "unknown-pack", f"no unit-value pack called "
                      f"'{pack_name}' (loaded: {', '.join(packs)})",
-                     _did_you_mean(str(pack_name), list(packs)))
+                     _suggest(str(pack_name), list(packs)))
             return None
         candidates = [packs[pack_name]]
     else:
@@ -333,12 +332,11 @@ def _find_code(ck: Any, code: str, pack_name: str, packs: Mapping[str, UnitValue
         return None
     pack = candidates[0]
     if code not in pack.rows:
-        close = difflib.get_close_matches(code, [c for p in candidates for c in p.rows], n=3)
+        close = did_you_mean(code, [c for p in candidates for c in p.rows], n=3)
         ck.error((*path, "code"), "unknown-code", f"unit value code '{code}' is not in "
                  f"pack{'s' if len(candidates) > 1 else ''} "
                  f"{', '.join(repr(p.name) for p in candidates)}",
-                 f"did you mean {', '.join(repr(c) for c in close)}?" if close else
-                 "check the code against your pack")
+                 close or "check the code against your pack")
         return None
     return pack
 
@@ -463,10 +461,10 @@ def _parse_incidence(ck: Any, raw: Any, path: tuple, dist: DistributionSpec | No
     shares: dict[str, float] = {}
     for group, value in data.items():
         if group not in dist.groups:
-            close = difflib.get_close_matches(str(group), list(dist.groups), n=1)
+            close = did_you_mean(str(group), list(dist.groups))
             ck.error((*path, group), "unknown-group", f"incidence names group '{group}', which "
                      f"is not in distribution.groups ({', '.join(dist.groups)})",
-                     f"did you mean '{close[0]}'?" if close else "use the group names exactly")
+                     close or "use the group names exactly")
             return None
         v = ck.as_number(value, (*path, group), f"share of {group}", low=0.0, high=1.0,
                          hint="shares are fractions: 0.4 for 40%")

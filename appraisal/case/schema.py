@@ -14,7 +14,6 @@ also what the workbook template and the documentation are generated from.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +35,7 @@ from appraisal.case.model import (
 )
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 from appraisal.limits import count_issues
 from appraisal.params.packs import VINTAGES
 
@@ -197,8 +196,8 @@ class _Checker:
     def unknown_keys(self, data: Mapping, allowed: Sequence[str], path: Path) -> None:
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
-                fix = f"did you mean '{close[0]}'?" if close else (
+                close = did_you_mean(str(key), [str(a) for a in allowed])
+                fix = close or (
                     f"allowed keys: {', '.join(allowed)}")
                 self.error((*path, key), "unknown-key", f"unknown key '{key}'", fix)
 
@@ -215,8 +214,8 @@ class _Checker:
                        "put the value in quotes")
             return default
         if choices and value not in choices:
-            close = difflib.get_close_matches(value, list(choices), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(value, list(choices))
+            hint = f"{close} " if close else ""
             self.error((*path, key), "bad-choice", f"'{key}' must be one of "
                        f"{', '.join(choices)} (got {value!r})",
                        f"{hint}use one of the listed values")
@@ -504,9 +503,9 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
         ck.unknown_keys(data, allowed, path)
         option = ck.text(data, "option", path, required=True)
         if option and option_names and option not in option_names:
-            close = difflib.get_close_matches(option, sorted(option_names), n=1)
+            close = did_you_mean(option, sorted(option_names))
             ck.error((*path, "option"), "unknown-option", f"line names option '{option}', which "
-                     "is not in 'options'", f"did you mean '{close[0]}'?" if close else
+                     "is not in 'options'", close or
                      "add the option or correct the name")
         name = ck.text(data, "name", path, required=True)
         if (option, name) in seen:

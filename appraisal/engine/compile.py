@@ -32,7 +32,6 @@ or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 from appraisal.case.model import Case, Line
 from appraisal.engine.checks import check_case
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
+from appraisal.fields import did_you_mean
 from appraisal.greenbook.cba import bcr_terms
 from appraisal.greenbook.discounting import factors_from_rates, schedule_rates
 from appraisal.greenbook.optimism_bias import (
@@ -188,8 +188,8 @@ def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
     asked = list(spec.shares) if spec.shares else [spec.project_type or ""]
     unknown = [t for t in asked if t not in known]
     if unknown and known:
-        close = difflib.get_close_matches(unknown[0], known, n=1)
-        mean = f"did you mean '{close[0]}'? " if close else ""
+        close = did_you_mean(unknown[0], known)
+        mean = f"{close} " if close else ""
         where = "optimism_bias.shares" if spec.shares else "optimism_bias.project_type"
         listed = all(t in str(exc) for t in known)
         return where, mean + ("use one of the project types listed" if listed else

@@ -7,13 +7,13 @@ located at ``Sheet!Cell``.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import cell_ref, column_letter
+from appraisal.fields import did_you_mean
 from appraisal.inputs.excel_changes import normalise_formula
 from appraisal.inputs.workbook_cells import CellReader
 
@@ -43,9 +43,9 @@ def _case(rd: CellReader, data: dict[str, Any]) -> None:
             continue
         spec = rows.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(rows), n=1)
+            close = did_you_mean(name, list(rows))
             rd.error(cell_ref("Case", r, 1), name, "unknown-field", f"unknown field {name!r}",
-                     f"did you mean '{close[0]}'?" if close else "use the field names of "
+                     close or "use the field names of "
                      "`appraisal template`")
             continue
         if name in seen:
@@ -284,9 +284,9 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
                          "correct the option and line names")
                 continue
             if field_name not in allowed:
-                close = difflib.get_close_matches(str(field_name), list(allowed), n=1)
+                close = did_you_mean(str(field_name), list(allowed))
                 rd.error(cell_ref(spec.title, r, 3), "field", "unknown-field", f"unknown line "
-                         f"field {field_name!r}", f"did you mean '{close[0]}'?" if close else
+                         f"field {field_name!r}", close or
                          f"use one of {', '.join(allowed)}")
                 continue
             target, prefix, located = lines[index[key]], (field_name,), ("lines", index[key])

@@ -9,7 +9,6 @@ workbook locations. Used by :mod:`appraisal.inputs.excel_read` (the workbook) an
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +18,7 @@ from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import META_SHEET
 from appraisal.cells import cell_ref, column_letter
 from appraisal.errors import AppraisalValidationError, Issue, Issues, Severity
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
 from appraisal.inputs.excel_grid import Cell, SheetGrid, WorkbookGrid
 
@@ -165,8 +164,8 @@ class CellReader:
         names = grid.sheet_names
         for title in _REQUIRED_SHEETS:
             if title not in names:
-                close = difflib.get_close_matches(title, names, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'? " if close else ""
+                close = did_you_mean(title, names)
+                hint = f"{close} " if close else ""
                 self.error(where, title, "missing-sheet", f"the sheet '{title}' is missing "
                            f"(sheets: {', '.join(names)})", f"{hint}use the sheet names of "
                            "`appraisal template`")
@@ -213,10 +212,10 @@ class CellReader:
             if text in known:
                 found[known[text].key] = col
                 continue
-            close = difflib.get_close_matches(str(text), list(known), n=1, cutoff=0.6)
+            close = did_you_mean(str(text), list(known))
             self.error(cell_ref(sheet.title, S.HEADER_ROW, col), f"{sheet.title}.{text}",
                        "unknown-column", f"unknown column header {text!r}",
-                       f"did you mean '{close[0]}'?" if close else "use the headers of "
+                       close or "use the headers of "
                        "`appraisal template` (add notes in the Notes column)")
         for column in spec.columns:
             if column.key not in found and (column.required or column.role == "key"):

@@ -26,7 +26,6 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import difflib
 import io
 import math
 import re
@@ -44,6 +43,7 @@ from appraisal.errors import (
     Severity,
     UnconfirmedParameterError,
 )
+from appraisal.fields import did_you_mean
 
 __all__ = [
     "DEFAULT_VINTAGE",
@@ -392,10 +392,10 @@ def _read_table(path: Path, table_name: str, label: str, issues: Issues, *,
                          field=name, fix="keep one of them")
         elif schema is not None and name not in PROVENANCE_COLUMNS and name not in schema.columns:
             known = [*schema.key_and_attributes, *PROVENANCE_COLUMNS]
-            close = difflib.get_close_matches(name, known, n=1)
+            close = did_you_mean(name, known)
             issues.error("unknown-column", f"table {table_name!r} has no column {name!r}",
                          location=where, field=name,
-                         fix=f"did you mean {close[0]!r}?" if close else
+                         fix=close or
                          f"its columns are {', '.join(known)}")
         else:
             check_text(name, where, "header", issues)

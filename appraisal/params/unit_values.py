@@ -26,7 +26,6 @@ database's own headings (``Cost code``, ``Fiscal cost`` ...) can be used as they
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import re
@@ -39,6 +38,7 @@ from typing import Any
 from appraisal._resources import data_dir
 from appraisal.cells import column_letter
 from appraisal.errors import Issues, ParameterError
+from appraisal.fields import did_you_mean
 from appraisal.params.packs import PACK_TEXT_CHARS, ParameterRow, check_text, read_csv_records
 
 __all__ = [
@@ -135,8 +135,8 @@ class UnitValuePack:
         """
         if code in self.rows:
             return self.rows[code]
-        close = difflib.get_close_matches(code, list(self.rows), n=3)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        close = did_you_mean(code, list(self.rows), n=3)
+        hint = f"; {close}" if close else ""
         msg = f"unit-value pack '{self.name}' has no code {code!r}{hint}"
         raise ParameterError(msg)
 

@@ -8,14 +8,13 @@ named problem and parsing carries on, so that every problem is reported at once.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 
 Path = tuple[str | int, ...]
 
@@ -81,9 +80,9 @@ class SectionReader:
         for key in data:
             if key not in allowed:
                 ok = False
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = (f"did you mean '{close[0]}'?" if close
-                        else f"allowed keys: {', '.join(allowed)}")
+                close = did_you_mean(str(key), allowed)
+                hint = (close or
+                        f"allowed keys: {', '.join(allowed)}")
                 self.error("unknown-key", (*path, str(key)), f"unknown key '{key}'", hint)
         for key in required:
             if key not in data:
@@ -142,8 +141,8 @@ class SectionReader:
             norm = value.strip().lower().replace(" ", "_").replace("-", "_")
             if norm in choices:
                 return norm
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(choices)}"
+        close = did_you_mean(str(value), choices)
+        hint = close or f"use one of: {', '.join(choices)}"
         self.error("bad-choice", path,
                    f"expected one of {', '.join(choices)}, got {_describe(value)}", hint)
         return None
@@ -153,9 +152,9 @@ class SectionReader:
         known = list(known)
         if isinstance(value, str) and value in known:
             return value
-        close = difflib.get_close_matches(str(value), known, n=1)
-        hint = (f"did you mean '{close[0]}'?" if close
-                else f"known {what}s: {', '.join(known) or '(none)'}")
+        close = did_you_mean(str(value), known)
+        hint = (close or
+                f"known {what}s: {', '.join(known) or '(none)'}")
         self.error("unknown-reference", path, f"unknown {what} {_describe(value)}", hint)
         return None
 

@@ -30,7 +30,6 @@ Computation* 11(3), 311-334.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 from appraisal.lenses.uncertainty.distributions import Locator, PathKey, Report
 
 __all__ = [
@@ -421,9 +420,9 @@ def parse_correlation(data: Any, *, locate: Locator, issues: Issues,
         return None
     for key in data:
         if key not in ("method", "groups", "pairs", "matrix"):
-            close = difflib.get_close_matches(str(key), ("method", "groups", "pairs", "matrix"))
+            close = did_you_mean(str(key), ("method", "groups", "pairs", "matrix"))
             error(at(key), "unknown-key", f"unknown key {key!r}",
-                  f"did you mean '{close[0]}'?" if close else "use method, groups, pairs "
+                  close or "use method, groups, pairs "
                   "or matrix")
     method = data.get("method", "iman-conover")
     if method not in CORRELATION_METHODS:
@@ -434,9 +433,9 @@ def parse_correlation(data: Any, *, locate: Locator, issues: Issues,
     def check_names(names: Sequence[str], keys: tuple[PathKey, ...]) -> None:
         for name in names:
             if known is not None and name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
+                close = did_you_mean(name, known)
                 error(keys, "unknown-input", f"{name!r} is not an uncertain input",
-                      f"did you mean '{close[0]}'?" if close else "declare a distribution "
+                      close or "declare a distribution "
                       "for it or remove it")
 
     if "matrix" in data:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import difflib
 import functools
 import math
 import numbers
@@ -48,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 
 __all__ = [
     "DISTRIBUTION_KINDS",
@@ -800,8 +799,8 @@ def parse_distribution(data: Any, *, locate: Locator, issues: Issues,
     kind = data.get("dist")
     kind = kind.strip().lower() if isinstance(kind, str) else kind
     if not isinstance(kind, str) or kind not in _FORMS:
-        close = difflib.get_close_matches(str(kind), DISTRIBUTION_KINDS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else \
+        close = did_you_mean(str(kind), DISTRIBUTION_KINDS)
+        hint = close or \
             f"use one of: {', '.join(DISTRIBUTION_KINDS)}"
         report("dist", "unknown-distribution", f"unknown distribution {data.get('dist')!r}",
                hint)
@@ -817,8 +816,8 @@ def parse_distribution(data: Any, *, locate: Locator, issues: Issues,
     keys, checker, factory = forms[0]
     for key in params:
         if key not in keys:
-            close = difflib.get_close_matches(str(key), keys, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"{kind} takes: {', '.join(keys)}"
+            close = did_you_mean(str(key), keys)
+            hint = close or f"{kind} takes: {', '.join(keys)}"
             report(str(key), "unknown-key", f"unknown key {key!r} for a {kind}", hint)
     checker(params, report)
     if len(issues) > start:

@@ -75,13 +75,12 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import did_you_mean, field_path
 from appraisal.lenses.uncertainty.correlation import Correlation, parse_correlation
 from appraisal.lenses.uncertainty.distributions import Discrete, Distribution, parse_distribution
 
@@ -262,9 +261,9 @@ class _Reader:
     def unknown(self, data: Mapping, allowed: Sequence[str], keys: Path) -> None:
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
+                close = did_you_mean(str(key), allowed)
                 self.error((*keys, key), "unknown-key", f"unknown key {key!r}",
-                           f"did you mean '{close[0]}'?" if close else
+                           close or
                            f"use one of: {', '.join(allowed)}")
 
     def count(self, data: Mapping, key: str, default: int, minimum: int) -> int:
@@ -314,18 +313,18 @@ def _parse_target(rd: _Reader, raw: Any, fld: str, lines: Sequence[Any], options
                  "discount schedule", "target lines with line, lines, category, kind or option")
         return None
     if "option" in raw and raw["option"] not in options:
-        close = difflib.get_close_matches(raw["option"], options, n=1)
+        close = did_you_mean(raw["option"], options)
         rd.error((*keys, "option"), "unknown-target", f"no option called {raw['option']!r}",
-                 f"did you mean '{close[0]}'?" if close else f"options: {', '.join(options)}")
+                 close or f"options: {', '.join(options)}")
         return None
     names = {_get(ln, "name") for ln in lines}
     for key, wanted in (("line", [raw.get("line")]), ("lines", raw.get("lines") or [])):
         for i, name in enumerate(wanted):
             if name is not None and name not in names:
-                close = difflib.get_close_matches(name, sorted(n for n in names if n), n=1)
+                close = did_you_mean(name, sorted(n for n in names if n))
                 where = (*keys, key) if key == "line" else (*keys, key, i)
                 rd.error(where, "unknown-target", f"no line called {name!r}",
-                         f"did you mean '{close[0]}'?" if close else "check the line names")
+                         close or "check the line names")
                 ok = False
     if "category" in raw and raw["category"] not in {_get(ln, "category") for ln in lines}:
         rd.error((*keys, "category"), "unknown-target", f"no line has category "
@@ -363,10 +362,10 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
         return None
     fld = raw.get("field")
     if fld not in FIELDS:
-        close = difflib.get_close_matches(str(fld), FIELDS, n=1)
+        close = did_you_mean(str(fld), FIELDS)
         rd.error((*keys, "field") if "field" in raw else keys, "unknown-field",
                  f"input {name!r}: unknown field {fld!r}",
-                 f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(FIELDS)}")
+                 close or f"use one of: {', '.join(FIELDS)}")
         return None
     if fld == "eta" and not has_distribution:
         rd.error((*keys, "field"), "field-not-applicable", "'eta' weights benefits by income "
@@ -421,9 +420,9 @@ def _parse_scenarios(rd: _Reader, raw: Any, names: Sequence[str]
         good = {}
         for key, value in values.items():
             if key not in names:
-                close = difflib.get_close_matches(str(key), names, n=1)
+                close = did_you_mean(str(key), names)
                 rd.error((*keys, key), "unknown-input", f"scenario {scenario!r}: {key!r} is "
-                         "not an uncertain input", f"did you mean '{close[0]}'?" if close else
+                         "not an uncertain input", close or
                          f"inputs: {', '.join(names)}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 rd.error((*keys, key), "invalid-value", f"scenario {scenario!r}: the value of "

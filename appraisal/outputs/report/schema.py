@@ -9,7 +9,6 @@ missing key, a NaN or an option it does not know.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.errors import AppraisalValidationError, Issues  # noqa: F401 - doctest
+from appraisal.fields import did_you_mean
 
 __all__ = ["SCHEMA_VERSION", "validate_context"]
 
@@ -214,8 +214,8 @@ class _Rec(_Spec):
         ok = True
         for key in value:
             if key not in self.fields and key not in self.free:
-                close = difflib.get_close_matches(str(key), list(self.fields), n=1)
-                fix = f"did you mean {close[0]!r}?" if close else "remove it, or move it to 'extra'"
+                close = did_you_mean(str(key), list(self.fields))
+                fix = close or "remove it, or move it to 'extra'"
                 st.error("unknown-key", _join(path, key), f"{where} has an unknown key {key!r}",
                          fix)
                 ok = False
