@@ -95,3 +95,14 @@ def test_a_lazy_name_is_imported_on_first_use():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, timeout=120, check=True)
     assert out.stdout.split() == ["False", "True", "evaluate"]
+
+
+def test_a_case_without_lens_sections_imports_no_lens_package():
+    """The minimal case has no MCA, uncertainty, affordability or cost-effectiveness
+    section: appraising it imports none of those lenses."""
+    imported = _imported_modules("-c", "import appraisal; appraisal.evaluate(appraisal."
+                                 "load_case(appraisal.example_path('minimal')))")
+    assert "appraisal.engine.compile" in imported  # the case was appraised
+    assert not {m for m in imported if m.startswith((
+        "appraisal.lenses.mca", "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
+        "appraisal.lenses.cost_effectiveness"))}

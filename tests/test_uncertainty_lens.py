@@ -16,7 +16,6 @@ from appraisal.lenses.uncertainty import Constant, ProcessBackend
 from appraisal.lenses.uncertainty.lens import (
     UncertaintyResult,
     analyse_uncertainty,
-    uncertainty_lenses,
 )
 from appraisal.outputs.report.context import report_context
 
@@ -133,7 +132,7 @@ def test_report_context_is_exactly_the_report_section_and_validates(case, result
 
 
 def test_hook_runs_with_evaluate_and_results_are_json(case):
-    assert [lens.on_request for lens in LENSES if lens.run is uncertainty_lenses] == [True]
+    assert [lens.on_request for lens in LENSES if lens.name == "uncertainty"] == [True]
     res = evaluate(case, lenses="all")
     payload = res.lenses["uncertainty"]
     assert isinstance(payload, UncertaintyResult)

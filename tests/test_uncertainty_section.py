@@ -86,7 +86,11 @@ def _errors(tmp_path, section):
 
 
 def test_the_readers_are_given_the_section_parser():
-    assert section_parsers()["uncertainty"] is parse_uncertainty_section
+    raw = {"inputs": [{"name": "x", "target": {"kind": "cost"}, "field": "scale",
+                       "distribution": {"dist": "uniform", "low": 0.9, "high": 1.1}}]}
+    where = {"option_names": ["A"], "locate": str, "path": ("uncertainty",)}
+    assert (section_parsers()["uncertainty"](raw, issues=Issues(), **where)
+            == parse_uncertainty_section(raw, issues=Issues(), **where))
     assert set(section_parsers()) == set(LENS_SECTIONS)
 
 

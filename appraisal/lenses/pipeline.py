@@ -270,6 +270,8 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None,
     payloads: dict[str, Any] = {}
     for lens in LENSES:
         asked = [key for key in lens.payloads if wanted(key, lens.on_request)]
+        if lens.sections and not any(name in case.sections for name in lens.sections):
+            continue  # a lens of its own sections has nothing to say without them
         if asked:
             payloads.update(lens.run(case, compiled, out, asked.__contains__))
     return AppraisalResult(
