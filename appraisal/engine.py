@@ -43,6 +43,13 @@ import numpy as np
 from appraisal.cba import bcr_terms
 from appraisal.checks import check_case
 from appraisal.discounting import factors_from_rates, schedule_rates
+from appraisal.engine_kernel import (
+    blas_threads,
+    check_memory,
+    chunk_for_budget,
+    line_profiles,
+    raw_present_values,
+)
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
 from appraisal.model import Case, Line
 from appraisal.optimism_bias import (
@@ -66,9 +73,6 @@ from appraisal.valuation import (
 
 __all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
            "load_pack"]
-
-DEFAULT_CHUNK = 16_384
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledCase:
@@ -599,7 +603,7 @@ def _check_chunk_size(chunk_size: Any) -> None:
         raise AppraisalValidationError([Issue(
             "out-of-range", f"'chunk_size' must be a whole number of at least 1 (got "
             f"{chunk_size!r})", field="chunk_size",
-            fix=f"leave it out (default {DEFAULT_CHUNK}) or pass a positive integer")],
+            fix="leave it out (chosen from the memory budget) or pass a positive integer")],
             source="evaluate_arrays")
 
 
@@ -627,12 +631,18 @@ def evaluate_arrays(
     delay: Any = None,
     additionality: Any = None,
     drop_off: Any = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
+    memory: float | None = None,
 ) -> EngineOutput:
     """Present values for ``D`` draws of the inputs, evaluated in chunks.
 
     Per-line inputs have shape ``(D, L)`` (or ``(L,)`` / ``(1, L)`` to broadcast); see the
     module docstring. ``drop_off`` draws must be fractions in [0, 1].
+
+    Draws are evaluated ``chunk_size`` at a time; by default the chunk is the most draws
+    whose working arrays fit in ``memory`` bytes (default 512 MB; see
+    :func:`appraisal.engine_kernel.chunk_for_budget`). The inputs and the outputs, ``(D,
+    L)`` and ``(D, O)``, are held whole besides. Results do not depend on the chunk.
 
     Raises
     ------
@@ -655,7 +665,9 @@ def evaluate_arrays(
     """
     c = compiled
     L = c.n_lines
-    _check_chunk_size(chunk_size)
+    if chunk_size is not None:
+        _check_chunk_size(chunk_size)
+    memory = check_memory(memory, "evaluate_arrays")
     sc = _as_draws(scale, c.scale, "scale", L)
     ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
     vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
@@ -676,103 +688,49 @@ def evaluate_arrays(
     if any(s != D for s in sizes):
         msg = f"inputs disagree on the number of draws: {sorted(set(sizes))}"
         raise ValueError(msg)
-    static_profile = not per_draw_delay
-    gross = c.gross if c.gross is not None else c.real
-    base = _shift(gross, c.delay[None, :])[0] if static_profile else None
-    value_factor = (c.value_paths * c.price_factors)[timed] if (
-        drops is not None and timed.size) else None
-    onehot = c.option_matrix
+    keep = None if drops is None or not timed.size else 1.0 - drops
+    chunk = chunk_size if chunk_size is not None else chunk_for_budget(
+        memory, L, c.n_years, len(c.option_names),
+        n_schedules=len(c.schedule_names), persistence=1 if keep is None else
+        int(c.persistence.max(initial=1)))  # type: ignore[union-attr]
+    profiles = line_profiles(c)
+    sums = _option_sums(c)
     pv_lines = np.empty((D, L))
-    for start in range(0, D, max(int(chunk_size), 1)):
-        stop = min(start + chunk_size, D)
+    totals = np.empty((D, sums.shape[1]))
+    with blas_threads():
+        for start in range(0, D, chunk):
+            stop = min(start + chunk, D)
 
-        def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
-            return a if a.shape[0] == 1 else a[start:stop]
+            def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+                return a if a.shape[0] == 1 else a[start:stop]
 
-        sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
-                                         else shift[start:stop])
-        df = discount_factor_array(c, sh)  # (d or 1, S, T)
-        if static_profile:
-            raw = np.empty((df.shape[0], L))
-            for s in range(len(c.schedule_names)):
-                idx = np.flatnonzero(c.line_schedule == s)
-                if idx.size:
-                    raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
-        else:
-            # per-draw delays move the discount factors, not the flows: no (D, L, T) arrays
-            raw = np.empty((max(df.shape[0], take(dl).shape[0]), L))
-            static = np.setdiff1d(np.arange(L), timed) if value_factor is not None \
-                else np.arange(L)
-            raw[:, static] = _pv_by_delay(gross[static][:, :, None], c.line_schedule[static],
-                                          take(dl)[:, static], df, None)
-        if value_factor is not None:
-            raw = np.array(np.broadcast_to(raw, (stop - start, L)))
-            raw[:, timed] = _pv_by_delay(_persistence_weights(c, timed),
-                                         c.line_schedule[timed], take(dl)[:, timed], df,
-                                         1.0 - take(drops)[:, timed])  # type: ignore[index]
-        mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
-        pv_lines[start:stop] = raw * mult
-    costs = (pv_lines * c.is_cost) @ onehot
-    benefits = (pv_lines * ~c.is_cost) @ onehot
-    fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
-    public = pv_lines * c.in_public_budget
+            sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
+                                             else shift[start:stop])
+            raw = raw_present_values(profiles, discount_factor_array(c, sh), take(dl),
+                                     None if keep is None else take(keep))
+            mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
+            np.multiply(raw, mult, out=pv_lines[start:stop])
+            np.matmul(pv_lines[start:stop], sums, out=totals[start:stop])
+    O = len(c.option_names)
+    costs, benefits, fiscal, public_costs, public_savings = (
+        totals[:, i * O:(i + 1) * O] for i in range(5))
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
-                        pv_fiscal_benefits=fiscal, pv_public_costs=(public * c.is_cost) @ onehot,
-                        pv_public_savings=(public * ~c.is_cost) @ onehot)
+                        pv_fiscal_benefits=fiscal, pv_public_costs=public_costs,
+                        pv_public_savings=public_savings)
 
 
-def _persistence_weights(c: CompiledCase, timed: np.ndarray) -> np.ndarray:
-    """Flows of each persistence year, ``W[p, t, k] = value[p, t] * amounts[p, t - lag - k]``
-    for ``k < persistence`` (zero beyond): a line's flows are ``sum_k keep^k W[p, :, k]``
-    with ``keep = 1 - drop_off``, which is :func:`persistence_filter` written as a
-    polynomial in ``keep``. Cached on the compiled case, ``(P, T, K)``."""
-    key = ("persistence_weights", timed.tobytes())
-    if key not in c._cache:
-        T = c.n_years
-        pers = c.persistence[timed]  # type: ignore[index]
-        lags = c.lag[timed]  # type: ignore[index]
-        vf = (c.value_paths * c.price_factors)[timed]  # type: ignore[operator]
-        w = np.zeros((timed.size, T, int(pers.max(initial=1))))
-        for p, line in enumerate(timed):
-            for k in range(int(pers[p])):
-                s = int(lags[p]) + k
-                if s < T:
-                    w[p, s:, k] = vf[p, s:] * c.amounts[line, : T - s]
-        w.flags.writeable = False
-        c._cache[key] = w
-    return c._cache[key]
-
-
-def _pv_by_delay(weights: np.ndarray, schedule: np.ndarray, delay: np.ndarray, df: np.ndarray,
-                 keep: np.ndarray | None) -> np.ndarray:
-    """PV ``(n, P)`` of lines with flows ``sum_k keep^k weights[p, :, k]``, delayed per draw.
-
-    ``sum_t flow(t - k) df(t) = sum_u flow(u) df(u + k)`` (flows pushed past the horizon are
-    dropped), so each distinct delay ``k`` reads the discount factors ``k`` years later
-    and costs one matmul per schedule; the loop runs over distinct delays (a handful) and
-    persistence years (Horner's rule in ``keep``), never over draws. Kernel: no checks.
-    """
-    P, T, K = weights.shape
-    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
-    out = np.empty((n, P))
-    for j, k in enumerate(np.unique(delay)):
-        shifted = df
-        if k:
-            shifted = np.zeros_like(df)
-            shifted[..., : max(T - int(k), 0)] = df[..., int(k):]
-        for s in np.unique(schedule):
-            cols = np.flatnonzero(schedule == s)
-            if j:  # the first delay filled every line; later ones only where they apply
-                cols = cols[(delay[:, cols] == k).any(axis=0)]
-            if not cols.size:
-                continue
-            w = weights[cols].transpose(1, 0, 2).reshape(T, -1)
-            terms = (shifted[:, s, :] @ w).reshape(-1, cols.size, K)
-            pv = terms[:, :, K - 1]
-            for m in range(K - 2, -1, -1):
-                pv = pv * keep[:, cols] + terms[:, :, m]  # type: ignore[index]
-            out[:, cols] = pv if not j else np.where(delay[:, cols] == k, pv, out[:, cols])
-    return out
+def _option_sums(c: CompiledCase) -> np.ndarray:
+    """``(L, 5 O)``: line PVs to PV costs, benefits, fiscal benefits, public costs and
+    public savings of each option, in one product (cached)."""
+    if "option_sums" not in c._cache:
+        onehot = c.option_matrix
+        public = c.in_public_budget.astype(np.float64)
+        m = np.concatenate([onehot * c.is_cost[:, None], onehot * ~c.is_cost[:, None],
+                            onehot * c.is_fiscal_benefit[:, None],
+                            onehot * (public * c.is_cost)[:, None],
+                            onehot * (public * ~c.is_cost)[:, None]], axis=1)
+        c._cache["option_sums"] = _readonly(m)
+    return c._cache["option_sums"]
 
 
 def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:
