@@ -49,6 +49,7 @@ from appraisal.engine_kernel import (
     chunk_for_budget,
     line_profiles,
     raw_present_values,
+    row_tiled_product,
 )
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
 from appraisal.model import Case, Line
@@ -710,7 +711,7 @@ def evaluate_arrays(
                                      None if keep is None else take(keep))
             mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
             np.multiply(raw, mult, out=pv_lines[start:stop])
-            np.matmul(pv_lines[start:stop], sums, out=totals[start:stop])
+            totals[start:stop] = row_tiled_product(pv_lines[start:stop], sums)
     O = len(c.option_names)
     costs, benefits, fiscal, public_costs, public_savings = (
         totals[:, i * O:(i + 1) * O] for i in range(5))

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from appraisal.engine import CompiledCase
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
-           "chunk_for_budget", "delay_groups", "line_profiles", "raw_present_values"]
+           "chunk_for_budget", "delay_groups", "line_profiles", "raw_present_values",
+           "row_tiled_product"]
 
 #: BLAS threads inside the engine. Its products are tall and thin (draws x years times
 #: years x lines, years ~ 10-100): a second thread splits a product too small to pay for
@@ -216,7 +217,8 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
                 d_lines = row[lines]
                 for d in np.unique(d_lines):
                     sel = d_lines == d
-                    block[:, lines[sel]] = f[:, s, d:d + T] @ (m if sel.all() else m[:, sel])
+                    block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
+                                                    m if sel.all() else m[:, sel])
             lines, w = p.timed[s]
             if keep is None or not lines.size:
                 continue
@@ -224,7 +226,7 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
             for d in np.unique(d_lines):
                 sel = d_lines == d
                 cols = w if sel.all() else w.reshape(T, -1, K)[:, sel].reshape(T, -1)
-                terms = (f[:, s, d:d + T] @ cols).reshape(-1, int(sel.sum()), K)
+                terms = row_tiled_product(f[:, s, d:d + T], cols).reshape(-1, int(sel.sum()), K)
                 pv = terms[:, :, K - 1]
                 k_sel = kp[:, lines[sel]]  # type: ignore[index]
                 for k in range(K - 2, -1, -1):
@@ -269,6 +271,32 @@ def check_memory(memory: Any, source: str) -> float:
             field="memory", fix="give a number of MB (e.g. 512) or a size with its unit "
                                 "(e.g. '2GB')")], source=source)
     return value
+
+
+#: Rows of every product are padded to a multiple of this, so each draw's sums go through
+#: the same BLAS kernel whatever the chunk it falls in (tail rows and one-row products take
+#: other code paths, which round differently): results identical for any chunk size.
+_ROW_TILE = 16
+
+
+def row_tiled_product(f: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``f @ m`` with ``f``'s rows padded with zeros to a multiple of ``_ROW_TILE``, so a
+    row's result does not depend on how many rows share the product.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f, m = rng.random((37, 30)), rng.random((30, 5))
+    >>> bool(np.array_equal(row_tiled_product(f, m)[3:4], row_tiled_product(f[3:4], m)))
+    True
+    """
+    n = f.shape[0]
+    pad = -n % _ROW_TILE
+    if not pad:
+        return f @ m
+    padded = np.zeros((n + pad, f.shape[1]))
+    padded[:n] = f
+    return (padded @ m)[:n]
 
 
 def chunk_for_budget(memory: float, n_lines: int, n_years: int, n_options: int, *,
