@@ -107,6 +107,7 @@ def _print_notes(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     import appraisal.io.excel  # results.xlsx in the outputs
     import appraisal.report.cli  # noqa: F401  (report.html, after results.xlsx)
+    from appraisal.engine_kernel import memory_budget
     from appraisal.io.load import load_case
     from appraisal.io.outputs import write_outputs
     from appraisal.pipeline import evaluate
@@ -114,7 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         case = load_case(args.case)
         _print_notes(args)
-        result = evaluate(case, lenses="all")  # the case's uncertainty section too
+        with memory_budget(_memory_argument(args)):
+            result = evaluate(case, lenses="all")  # the case's uncertainty section too
         written = write_outputs(result, args.out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         return _fail(exc)
@@ -217,10 +219,30 @@ def _change_notes(args: argparse.Namespace) -> list[str]:
 RUN_HOOKS: list[tuple[Callable, Callable]] = [(_change_arguments, _change_notes)]
 
 
+def _memory_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memory", default=None, metavar="SIZE",
+                        help="working-memory budget of the draws, in MB or with a unit "
+                             "(e.g. 256, 2GB; default 512 MB); results do not depend on it")
+
+
+def _memory_argument(args: argparse.Namespace) -> float:
+    """The ``--memory`` budget in MB, or a located error naming the option."""
+    from dataclasses import replace
+
+    from appraisal.engine_kernel import check_memory
+
+    try:
+        return check_memory(args.memory, "--memory")
+    except AppraisalValidationError as exc:
+        raise AppraisalValidationError([replace(i, location="--memory")
+                                        for i in exc.issues], source="--memory") from None
+
+
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     _case_arguments(parser)
     parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
+    _memory_option(parser)
     for add_arguments, _ in RUN_HOOKS:
         add_arguments(parser)
 
@@ -284,6 +306,7 @@ def _uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--morris", type=int, nargs="?", const=_MORRIS_DEFAULT, default=None,
                         metavar="TRAJECTORIES", help="Morris screening (default "
                         f"{_MORRIS_DEFAULT} trajectories)")
+    _memory_option(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, metavar="K",
                        help="evaluate chunks in K local processes")

@@ -540,14 +540,18 @@ class EngineOutput:
     pv_public_costs, pv_public_savings : ndarray (D, O)
         PV of the costs and of the savings (fiscal benefits) that fall on the public
         budget of DfT's BCR (:meth:`~appraisal.model.Case.in_public_budget`).
+    weighted_npsv : ndarray (D, O) or None
+        Distributionally weighted NPSV of each option, when ``line_weights`` were given:
+        the one place the weighted NPSV is composed.
     """
 
-    pv_lines: np.ndarray
+    pv_lines: np.ndarray | None
     pv_costs: np.ndarray
     pv_benefits: np.ndarray
     pv_fiscal_benefits: np.ndarray
     pv_public_costs: np.ndarray
     pv_public_savings: np.ndarray
+    weighted_npsv: np.ndarray | None = None
 
     def bcr_terms(self, definition: str) -> tuple[np.ndarray, np.ndarray]:
         """``(PVB, PVC)`` of each option under a BCR definition, ``(D, O)`` each."""
@@ -566,8 +570,8 @@ def _as_draws(value: Any, default: np.ndarray, name: str, n_lines: int) -> np.nd
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 1 and arr.shape[0] == n_lines:
         arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n_lines:
-        msg = f"'{name}' must have shape (draws, {n_lines}) (got {arr.shape})"
+    if arr.ndim != 2 or arr.shape[1] not in (n_lines, 1):
+        msg = f"'{name}' must have shape (draws, {n_lines}) or (draws, 1) (got {arr.shape})"
         raise ValueError(msg)
     return arr
 
@@ -619,6 +623,8 @@ def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
             f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
             fix="round the delay draws to whole years and clip them at 0 (e.g. with "
                 "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr.astype(np.int64)  # one delay per draw for every line
     return arr.astype(np.int64).reshape(-1, n_lines)
 
 
@@ -632,6 +638,8 @@ def evaluate_arrays(
     delay: Any = None,
     additionality: Any = None,
     drop_off: Any = None,
+    line_weights: Any = None,
+    keep_lines: bool = True,
     chunk_size: int | None = None,
     memory: float | None = None,
 ) -> EngineOutput:
@@ -639,6 +647,14 @@ def evaluate_arrays(
 
     Per-line inputs have shape ``(D, L)`` (or ``(L,)`` / ``(1, L)`` to broadcast); see the
     module docstring. ``drop_off`` draws must be fractions in [0, 1].
+
+    ``line_weights`` ``(D, L)`` (or ``(L,)`` / ``(1, L)``): distributional weights of each
+    line (:func:`appraisal.equity.line_weights` of the group weights, which may carry the
+    draws axis, e.g. draws of η); the output's ``weighted_npsv`` is then the weighted NPSV
+    of each option, computed beside the unweighted PVs. ``keep_lines=False`` keeps no
+    per-line PVs (``pv_lines`` is ``None``): the outputs are ``(D, O)`` only, so memory
+    does not grow with lines times draws. A per-line input may also be ``(D, 1)``: one
+    value per draw for every line.
 
     Draws are evaluated ``chunk_size`` at a time; by default the chunk is the most draws
     whose working arrays fit in ``memory`` bytes (default 512 MB; see
@@ -694,10 +710,20 @@ def evaluate_arrays(
         memory, L, c.n_years, len(c.option_names),
         n_schedules=len(c.schedule_names), persistence=1 if keep is None else
         int(c.persistence.max(initial=1)))  # type: ignore[union-attr]
+    weights = None if line_weights is None else _as_draws(line_weights, np.ones(L),
+                                                          "line_weights", L)
+    if weights is not None and weights.shape[0] not in (1, D):
+        if D == 1:
+            D = weights.shape[0]
+        else:
+            msg = f"inputs disagree on the number of draws: {sorted({D, weights.shape[0]})}"
+            raise ValueError(msg)
     profiles = line_profiles(c)
     sums = _option_sums(c)
-    pv_lines = np.empty((D, L))
+    signed = _signed_onehot(c) if weights is not None else None
+    pv_lines = np.empty((D, L)) if keep_lines else None
     totals = np.empty((D, sums.shape[1]))
+    weighted = np.empty((D, sums.shape[1] // 5)) if weights is not None else None
     with blas_threads():
         for start in range(0, D, chunk):
             stop = min(start + chunk, D)
@@ -705,19 +731,34 @@ def evaluate_arrays(
             def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
                 return a if a.shape[0] == 1 else a[start:stop]
 
+            def lines(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+                a = a if a.shape[0] == 1 else a[start:stop]
+                return a if a.shape[1] == L else np.broadcast_to(a, (a.shape[0], L))
+
             sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
                                              else shift[start:stop])
-            raw = raw_present_values(profiles, discount_factor_array(c, sh), take(dl),
-                                     None if keep is None else take(keep))
+            raw = raw_present_values(profiles, discount_factor_array(c, sh), lines(dl),
+                                     None if keep is None else lines(keep))
             mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
-            np.multiply(raw, mult, out=pv_lines[start:stop])
-            totals[start:stop] = row_tiled_product(pv_lines[start:stop], sums)
-    O = len(c.option_names)
+            pv = np.multiply(raw, mult, out=None if pv_lines is None else pv_lines[start:stop])
+            pv = np.broadcast_to(pv, (stop - start, L))
+            totals[start:stop] = row_tiled_product(pv, sums)
+            if weighted is not None:
+                weighted[start:stop] = row_tiled_product(pv * take(weights), signed)
+    n_opt = len(c.option_names)
     costs, benefits, fiscal, public_costs, public_savings = (
-        totals[:, i * O:(i + 1) * O] for i in range(5))
+        totals[:, i * n_opt:(i + 1) * n_opt] for i in range(5))
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
                         pv_fiscal_benefits=fiscal, pv_public_costs=public_costs,
-                        pv_public_savings=public_savings)
+                        pv_public_savings=public_savings, weighted_npsv=weighted)
+
+
+def _signed_onehot(c: CompiledCase) -> np.ndarray:
+    """``(L, O)``: +1 for a benefit line's option, -1 for a cost line's (cached)."""
+    if "signed_onehot" not in c._cache:
+        c._cache["signed_onehot"] = _readonly(np.where(c.is_cost, -1.0, 1.0)[:, None]
+                                              * c.option_matrix)
+    return c._cache["signed_onehot"]
 
 
 def _option_sums(c: CompiledCase) -> np.ndarray:

@@ -25,6 +25,7 @@ Kernels: no validation (the engine validates its inputs).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
     from appraisal.engine import CompiledCase
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
-           "chunk_for_budget", "delay_groups", "line_profiles", "raw_present_values",
+           "chunk_for_budget", "delay_groups", "line_profiles", "memory_budget",
+           "raw_present_values",
            "row_tiled_product"]
 
 #: BLAS threads inside the engine. Its products are tall and thin (draws x years times
@@ -51,6 +53,28 @@ _UNITS = {"": 1.0, "mb": 1.0, "m": 1.0, "mib": 1.0, "gb": 1024.0, "g": 1024.0, "
           "kb": 1 / 1024, "k": 1 / 1024, "kib": 1 / 1024}
 
 _CONTROLLER: list[Any] = []
+_BUDGET: contextvars.ContextVar[float] = contextvars.ContextVar("memory_budget",
+                                                               default=DEFAULT_MEMORY)
+
+
+@contextlib.contextmanager
+def memory_budget(memory: Any) -> Iterator[float]:
+    """Make ``memory`` (MB or a size with a unit) the default budget inside the block.
+
+    For callers that cannot pass ``memory=`` down (``appraisal run --memory``: the lenses
+    run inside :func:`appraisal.evaluate`). An explicit ``memory=`` still wins.
+
+    Examples
+    --------
+    >>> with memory_budget("1GB"):
+    ...     check_memory(None, "example")
+    1024.0
+    """
+    token = _BUDGET.set(check_memory(memory, "memory_budget"))
+    try:
+        yield _BUDGET.get()
+    finally:
+        _BUDGET.reset(token)
 
 
 @contextlib.contextmanager
@@ -239,7 +263,8 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
 
 def check_memory(memory: Any, source: str) -> float:
     """A memory budget in MB (2**20 bytes): a positive number, or a string with a unit
-    (``"512MB"``, ``"1.5 GB"``, ``"800k"``); ``None`` gives the default (512 MB).
+    (``"512MB"``, ``"1.5 GB"``, ``"800k"``); ``None`` gives the default (512 MB, or the
+    budget set by :func:`memory_budget`).
 
     Raises
     ------
@@ -252,7 +277,7 @@ def check_memory(memory: Any, source: str) -> float:
     (2048.0, 256.0, 512.0)
     """
     if memory is None:
-        return DEFAULT_MEMORY
+        return _BUDGET.get()
     value = None
     if isinstance(memory, str):
         text = memory.strip().lower().replace(" ", "")
