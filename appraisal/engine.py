@@ -737,9 +737,9 @@ def evaluate_arrays(
 
             sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
                                              else shift[start:stop])
-            raw = raw_present_values(profiles, discount_factor_array(c, sh), lines(dl),
+            raw = raw_present_values(profiles, discount_factor_array(c, sh), take(dl),
                                      None if keep is None else lines(keep))
-            mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
+            mult = _product_of(take(sc), 1.0 + take(ob), take(vm), take(add))
             pv = np.multiply(raw, mult, out=None if pv_lines is None else pv_lines[start:stop])
             pv = np.broadcast_to(pv, (stop - start, L))
             totals[start:stop] = row_tiled_product(pv, sums)
@@ -751,6 +751,19 @@ def evaluate_arrays(
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
                         pv_fiscal_benefits=fiscal, pv_public_costs=public_costs,
                         pv_public_savings=public_savings, weighted_npsv=weighted)
+
+
+def _product_of(*factors: np.ndarray) -> np.ndarray:
+    """The product of per-line multipliers ``(n or 1, L or 1)``: the per-line ``(1, L)``
+    and per-draw ``(n, 1)`` ones first, so a chunk pays one ``(n, L)`` pass when the draws
+    vary only per draw."""
+    rank = {True: 0, False: 1}
+    ordered = sorted(factors, key=lambda a: (a.shape[0] != 1 and a.shape[1] != 1,
+                                             rank[a.shape[0] == 1]))
+    out = ordered[0]
+    for f in ordered[1:]:
+        out = out * f
+    return out
 
 
 def _signed_onehot(c: CompiledCase) -> np.ndarray:

@@ -170,10 +170,13 @@ def line_profiles(c: CompiledCase) -> LineProfiles:
 
 
 def delay_groups(delay: np.ndarray, n: int) -> list[tuple[slice | np.ndarray, np.ndarray]]:
-    """Draws grouped by their delay row: ``[(rows, delay row (L,))]``.
+    """Draws grouped by their delay row: ``[(rows, delay row)]``.
 
-    ``rows`` is ``slice(None)`` when all ``n`` draws share one row (or ``delay`` has one
-    row to broadcast), else the indices of the group's draws in increasing order.
+    ``delay`` is ``(n or 1, L)``, or ``(n or 1, 1)`` for one delay per draw. ``rows`` is
+    ``slice(None)`` when all ``n`` draws share one row (or ``delay`` has one row to
+    broadcast), else the indices of the group's draws in increasing order. Rows are keyed
+    by an exact integer when the delays fit one, else by a hash whose groups are then
+    checked row by row (any collision falls back to sorting the rows).
 
     Examples
     --------
@@ -181,17 +184,22 @@ def delay_groups(delay: np.ndarray, n: int) -> list[tuple[slice | np.ndarray, np
     ...                                                            [0, 1]]), 3)]
     [([0, 2], [0, 1]), ([1], [0, 2])]
     """
-    differs = delay != delay[:1]
-    if delay.shape[0] == 1 or not differs.any():
+    if delay.shape[0] == 1:
         return [(slice(None), delay[0])]
-    varying = delay[:, differs.any(axis=0)]
+    varying = delay[:, (delay != delay[:1]).any(axis=0)]
+    if not varying.shape[1]:
+        return [(slice(None), delay[0])]
     radix = int(varying.max()) + 1
     if radix ** varying.shape[1] < 2**62:  # an exact integer key per delay row
         key = varying @ (radix ** np.arange(varying.shape[1], dtype=np.int64))
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     else:
-        _, first, inverse = np.unique(varying, axis=0, return_index=True, return_inverse=True)
+        weights = np.random.default_rng(0).integers(1, 2**31, varying.shape[1])
+        key = varying.astype(np.float64) @ weights.astype(np.float64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
+    if radix ** varying.shape[1] >= 2**62 and not np.array_equal(varying, varying[first[inverse]]):
+        _, first, inverse = np.unique(varying, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(first.size + 1))
     return [(order[bounds[g]:bounds[g + 1]], delay[first[g]]) for g in range(first.size)]
@@ -216,8 +224,8 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
         The case's profile matrices.
     df : ndarray (n or 1, S, T)
         Discount factors of each draw and schedule.
-    delay : ndarray (n or 1, L) of int
-        Whole years each line is delayed in each draw.
+    delay : ndarray (n or 1, L) or (n or 1, 1) of int
+        Whole years each line is delayed in each draw (one column: every line alike).
     keep : ndarray (n or 1, L), optional
         ``1 - drop_off`` per draw; ``None`` uses the compiled flows of every line.
 
@@ -231,6 +239,7 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
     plain = p.gross if keep is None else p.static
     out = np.empty((n, L))
     for rows, row in delay_groups(delay, n):
+        row = np.broadcast_to(row, (L,))
         whole = isinstance(rows, slice)
         f = dfp if dfp.shape[0] == 1 or whole else dfp[rows]
         kp = None if keep is None else (keep if keep.shape[0] == 1 or whole else keep[rows])
@@ -316,12 +325,16 @@ def row_tiled_product(f: np.ndarray, m: np.ndarray) -> np.ndarray:
     True
     """
     n = f.shape[0]
-    pad = -n % _ROW_TILE
-    if not pad:
+    whole = n - n % _ROW_TILE
+    if whole == n:
         return f @ m
-    padded = np.zeros((n + pad, f.shape[1]))
-    padded[:n] = f
-    return (padded @ m)[:n]
+    out = np.empty((n, m.shape[1]))
+    if whole:
+        np.matmul(f[:whole], m, out=out[:whole])
+    tail = np.zeros((_ROW_TILE, f.shape[1]))
+    tail[: n - whole] = f[whole:]
+    out[whole:] = (tail @ m)[: n - whole]
+    return out
 
 
 def chunk_for_budget(memory: float, n_lines: int, n_years: int, n_options: int, *,
@@ -337,14 +350,15 @@ def chunk_for_budget(memory: float, n_lines: int, n_years: int, n_options: int, 
     per-draw arrays (e.g. the outputs a Monte Carlo chunk returns). ``fixed`` (bytes) is
     held whatever the chunk and is taken off the budget.
 
-    Returns at least 1 (a budget below one draw's needs still runs, one draw at a time).
+    Returns a multiple of 16 rows (whole row tiles of the products; at least 16: a
+    budget below that still runs, over budget).
 
     Examples
     --------
     >>> chunk_for_budget(512, n_lines=26, n_years=40, n_options=4, n_schedules=2,
     ...                  persistence=10)
-    96978
+    96976
     """
     per_draw = 8.0 * (12 * n_lines + n_lines * persistence + n_schedules * (n_years + 4)
                       + 8 * n_options) + extra_per_draw
-    return max(1, int((memory * 2**20 - fixed) // per_draw))
+    return max(1, int((memory * 2**20 - fixed) // per_draw) // _ROW_TILE) * _ROW_TILE

@@ -187,7 +187,7 @@ def test_a_smaller_budget_gives_smaller_chunks_down_to_one_block(prevention):
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[0] > sizes[-1]
     assert sizes[-1] == 4096  # one sampling block, whatever the budget
-    assert chunk_for_budget(1e-6, 10, 10, 2) == 1
+    assert chunk_for_budget(1e-6, 10, 10, 2) == 16
 
 
 @pytest.mark.parametrize("bad", [0, -5, "lots", "3XB", float("nan"), True])
@@ -214,3 +214,20 @@ def test_cli_memory_option_is_checked_and_located(command, tmp_path, capsys):
     assert "--memory" in err
     assert "positive size" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("n_params", [1, 2, 3])
+def test_evppi_by_chunks_equals_one_least_squares_solve(n_params):
+    from appraisal.uncertainty import voi
+
+    rng = np.random.default_rng(n_params)
+    theta = rng.normal(size=(5000, n_params))
+    theta[:, 0] = np.round(theta[:, 0] * 2)  # a few levels: the dummy-coded basis too
+    nb = np.column_stack([np.zeros(5000), theta.sum(axis=1) + rng.normal(0, 0.5, 5000),
+                          0.5 * theta[:, -1] ** 2 + rng.normal(0, 0.5, 5000)])
+    names = tuple(f"p{i}" for i in range(n_params))
+    whole = voi._evppi(nb, theta, names, voi.DEFAULT_KNOTS)
+    chunked = voi._evppi(nb, theta, names, voi.DEFAULT_KNOTS, chunk=700)
+    assert chunked.n_basis == whole.n_basis
+    np.testing.assert_allclose(chunked.raw, whole.raw, rtol=1e-9)
+    np.testing.assert_allclose(chunked.r_squared, whole.r_squared, rtol=1e-9)
