@@ -16,6 +16,12 @@ Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4
    whole run with the same sampling (the Monte Carlo end to end against sampling + floor).
 4. **Sobol**: one scale per line plus the five scalars (31 inputs) at N = 2^13 through
    :func:`appraisal.uncertainty.sobol_analysis`: sampling, engine evaluation, analysis.
+5. **The case's own Monte Carlo** (its ``uncertainty:`` section) end to end through
+   :func:`~appraisal.uncertainty.lens.analyse_uncertainty`, 10^6 draws, with the peak
+   traced memory (numpy's allocations, via tracemalloc) under the default 512 MB budget.
+6. **A generated case**, 5,000 lines x 60 years x 10^4 draws (a scale, a rate shift and a
+   delay per draw): time and peak traced memory, and the time at 100 to 5,000 lines with
+   the fitted exponent of time against lines.
 
 Every ratio is measured in the same run, so it holds on a noisy shared machine. The
 distributions are illustrative spreads for exercising the machinery, not published values.
@@ -62,6 +68,10 @@ TARGET_MC_S = 20.0
 TARGET_LOOP_X = 100.0
 TARGET_FLOOR_X = 1.5
 TARGET_SOBOL_S = 60.0
+TARGET_CASE_MC_S = 3.0  # issue 14
+TARGET_MB = 512
+TARGET_BIG_S = 3.0
+TARGET_EXPONENT = 1.05
 
 # --------------------------------------------------------------------- the model
 _COMPILED: dict[str, CompiledCase] = {}
@@ -165,6 +175,31 @@ class EngineModel:
         return {"npsv": out.npsv}
 
 
+# --------------------------------------------------------------------- generated cases
+def generated_case(n_lines: int, n_years: int, n_options: int = 10, seed: int = 0) -> Any:
+    """A synthetic case: ``n_lines`` lines with random amounts in every year, spread over
+    ``n_options`` options (the first the counterfactual) and two discount schedules."""
+    from appraisal.model import Case
+
+    rng = np.random.default_rng(seed)
+    years = [int(y) for y in range(2025, 2025 + n_years)]
+    options = [{"name": f"o{k}", "counterfactual": k == 0} for k in range(n_options)]
+    lines = [{"option": f"o{i % n_options}", "name": f"l{i}",
+              "kind": "cost" if i % 3 == 0 else "benefit",
+              "schedule": ("standard", "health")[i % 2],
+              "values": dict(zip(years, map(float, rng.uniform(0, 1e5, n_years)),
+                                 strict=True))} for i in range(n_lines)]
+    return Case.from_records(title="generated", base_year=2025, horizon_years=n_years,
+                             options=options, lines=lines)
+
+
+def generated_draws(n: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """A common scale, a rate shift and a delay per draw (one value for every line)."""
+    rng = np.random.default_rng(seed)
+    return {"scale": rng.uniform(0.8, 1.2, (n, 1)), "rate_shift": rng.uniform(-0.01, 0.01, n),
+            "delay": rng.integers(0, 3, (n, 1))}
+
+
 # --------------------------------------------------------------------- helpers
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
@@ -174,11 +209,16 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def traced_peak(fn: Callable[[], Any]) -> float:
     """Peak traced allocation (MB) while ``fn`` runs (numpy reports to tracemalloc)."""
+    return timed_peak(fn)[1]
+
+
+def timed_peak(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds and peak traced allocation (MB) of one call of ``fn``."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2**20
+        _, seconds = timed(fn)
+        return seconds, tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
 
@@ -277,6 +317,29 @@ def main(argv: list[str] | None = None) -> int:
     _, t_analysis = timed(lambda: sobol_first_total(y, len(s_specs), num_resamples=100))
     t_eval = s_model.seconds
 
+    # 5. the case's own Monte Carlo end to end (analyse_uncertainty: sampling, engine,
+    # summaries, acceptability curves, EVPI/EVPPI, one-way, switching values) under the
+    # default 512 MB budget, timed with its peak traced memory
+    from appraisal.uncertainty.lens import analyse_uncertainty
+
+    case_mc = 10_000 if q else 1_000_000
+    t_case, mb_case = timed_peak(lambda: analyse_uncertainty(c.case, draws=case_mc))
+
+    # 6. a generated case: lines x years x draws, and time against lines
+    big_l, big_t, big_d = (500, 60, 1000) if q else (5000, 60, 10_000)
+    big = compile_case(generated_case(big_l, big_t))
+    draws_big = generated_draws(big_d)
+    evaluate_arrays(big, **{k: v[:16] for k, v in draws_big.items()}, keep_lines=False)
+    t_big, mb_big = timed_peak(lambda: evaluate_arrays(big, **draws_big, keep_lines=False))
+    sizes = (100, 200, 500) if q else (100, 300, 1000, 3000, 5000)
+    per_size = []
+    for size in sizes:
+        cs = big if size == big_l else compile_case(generated_case(size, big_t))
+        per_size.append(min(timed(lambda cs=cs: evaluate_arrays(cs, **draws_big,
+                                                                keep_lines=False))[1]
+                            for _ in range(3)))
+    exponent = float(np.polyfit(np.log(sizes), np.log(per_size), 1)[0])
+
     # the table
     rows = [
         ("Monte Carlo, serial", f"{n:,} draws", t_mc,
@@ -296,6 +359,15 @@ def main(argv: list[str] | None = None) -> int:
         (f"Sobol, {len(s_specs)} inputs, N=2^{log2n}", f"{res.n_evaluations:,} evals", t_sobol,
          f"engine {t_eval:.2f} s, analysis {t_analysis:.2f} s, "
          f"sampling and the rest {t_sobol - t_eval - t_analysis:.2f} s"),
+    ]
+    rows += [
+        ("case Monte Carlo end to end", f"{case_mc:,} draws", t_case,
+         f"analyse_uncertainty, 512 MB budget; peak traced {mb_case:,.0f} MB"),
+        (f"generated {big_l:,} lines x {big_t} years", f"{big_d:,} draws", t_big,
+         f"evaluate_arrays, keep_lines=False; peak traced {mb_big:,.0f} MB"),
+        ("time against lines", f"{sizes[0]}-{sizes[-1]} lines", per_size[-1],
+         f"fitted exponent {exponent:.2f}; " + ", ".join(
+             f"{s_}: {t_:.2f} s" for s_, t_ in zip(sizes, per_size, strict=True))),
     ]
     print(f"{'measure':<34s} {'size':>16s} {'seconds':>9s}  detail")
     for label, size, seconds, detail in rows:
@@ -329,6 +401,15 @@ def main(argv: list[str] | None = None) -> int:
     print(verdict(f"Sobol ({len(s_specs)} inputs, N=2^{log2n}) in < {TARGET_SOBOL_S:.0f} s",
                   t_sobol < TARGET_SOBOL_S,
                   f"{t_sobol:.1f} s for {res.n_evaluations:,} evaluations") + note)
+    print(verdict(f"case Monte Carlo {case_mc:,} draws < {TARGET_CASE_MC_S:.0f} s",
+                  t_case < TARGET_CASE_MC_S, f"{t_case:.1f} s end to end") + note)
+    print(verdict(f"peak memory < {TARGET_MB} MB", max(mb_case, mb_big) < TARGET_MB,
+                  f"case Monte Carlo {mb_case:.0f} MB, generated case {mb_big:.0f} MB "
+                  "(traced numpy allocations)"))
+    print(verdict(f"generated case < {TARGET_BIG_S:.0f} s, time linear in lines",
+                  t_big < TARGET_BIG_S and exponent <= TARGET_EXPONENT,
+                  f"{t_big:.2f} s; exponent {exponent:.2f} (target <= {TARGET_EXPONENT})")
+          + note)
     return 0
 
 
