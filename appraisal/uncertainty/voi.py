@@ -201,16 +201,20 @@ class EVPPIResult:
     n: int
 
 
-#: Draws per chunk of the EVPPI regression: runs with more draws fit by a tall-skinny QR
-#: over chunks of this many rows (the basis is never held for every draw: 10^6 draws of a
-#: 49-column basis would be 400 MB); shorter runs use one least-squares solve.
-EVPPI_CHUNK = 65_536
+#: Bytes of regression basis held at once (32 MB; the QR holds a few copies): a run whose
+#: basis ``(D, m)`` is larger is fitted by a tall-skinny QR over chunks of rows that size
+#: (10^6 draws of a two-parameter group's 49-column basis would be 400 MB at once); smaller
+#: ones by one least-squares solve, as before.
+EVPPI_BASIS_BYTES = 32 * 2**20
 
 
 def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
-                   chunk: int) -> tuple[np.ndarray, np.ndarray, int]:
+                   chunk: int | None) -> tuple[np.ndarray, np.ndarray, int]:
     """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``."""
     D = params.shape[0]
+    if chunk is None:
+        width = _basis_rows(plan, params[:1]).shape[1] + y.shape[1]
+        chunk = max(1024, EVPPI_BASIS_BYTES // (8 * width))
     if D <= chunk:
         basis = _basis_rows(plan, params)
         coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
@@ -234,7 +238,7 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
 
 
 def _evppi(nb: np.ndarray, params: np.ndarray, names: tuple[str, ...],
-           knots: int, chunk: int = EVPPI_CHUNK) -> EVPPIResult:
+           knots: int, chunk: int | None = None) -> EVPPIResult:
     total = _evpi(nb)
     if nb.shape[1] == 1:
         return EVPPIResult(names, 0.0, 0.0, total, False, np.empty(0), 0, nb.shape[0])
