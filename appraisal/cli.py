@@ -232,7 +232,7 @@ def _memory_argument(args: argparse.Namespace) -> float:
     from appraisal.engine_kernel import check_memory
 
     try:
-        return check_memory(args.memory, "--memory")
+        return check_memory(getattr(args, "memory", None), "--memory")
     except AppraisalValidationError as exc:
         raise AppraisalValidationError([replace(i, location="--memory")
                                         for i in exc.issues], source="--memory") from None
