@@ -73,6 +73,7 @@ from appraisal.uncertainty.lens import (
     ETA_GRID,
     UncertaintyResult,
     analyse_uncertainty,
+    monte_carlo_chunk,
     sobol_groups,
     uncertainty_hook,
 )
@@ -179,6 +180,7 @@ __all__ = [
     "iman_conover",
     "mean_effects",
     "mean_versus_central",
+    "monte_carlo_chunk",
     "morris_screening",
     "one_way",
     "parse_correlation",

@@ -65,8 +65,8 @@ from appraisal.uncertainty.voi import evpi, evppi
 if TYPE_CHECKING:
     from appraisal.uncertainty.gsa import SensitivityResult
 
-__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "sobol_groups",
-           "uncertainty_hook"]
+__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "monte_carlo_chunk",
+           "sobol_groups", "uncertainty_hook"]
 
 #: η values of the acceptability curve against η.
 ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
