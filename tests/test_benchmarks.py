@@ -50,10 +50,12 @@ def test_uncertainty_quick_prints_table_and_every_target(runs):
     assert re.search(r"^measure\s+size\s+seconds\s+detail$", out, re.MULTILINE)
     for row in ("Monte Carlo, serial", "Monte Carlo, 2 processes", "per-draw loop",
                 "engine kernel", "floor kernel", "Sobol, 31 inputs, N=2^9",
-                "peak working memory, chunk 4,096", "peak working memory, chunk 8,192"):
+                "peak working memory, chunk 4,096", "peak working memory, chunk 8,192",
+                "floor, same sampling, whole run", "case Monte Carlo end to end",
+                "generated 500 lines x 60 years", "time against lines"):
         assert row in out, row
     targets = re.findall(r"^target .* (met|NOT met) +\(", out, re.MULTILINE)
-    assert len(targets) == 6, out
+    assert len(targets) == 9, out
     assert "10,000 draws" in out
     assert "16,896 evals" in out  # N (K + 2) = 512 x 33 model evaluations
 

@@ -14,6 +14,7 @@ __all__ = [
     "change_arguments",
     "convert_arguments",
     "demo_arguments",
+    "memory_option",
     "params_arguments",
     "report_arguments",
     "run_arguments",
@@ -34,10 +35,18 @@ def change_arguments(parser: argparse.ArgumentParser) -> None:
                              "(.xlsx or .yaml)")
 
 
+def memory_option(parser: argparse.ArgumentParser) -> None:
+    """``--memory SIZE``: the working-memory budget of the draws."""
+    parser.add_argument("--memory", default=None, metavar="SIZE",
+                        help="working-memory budget of the draws, in MB or with a unit "
+                             "(e.g. 256, 2GB; default 512 MB); results do not depend on it")
+
+
 def run_arguments(parser: argparse.ArgumentParser) -> None:
     case_arguments(parser)
     parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
+    memory_option(parser)
     change_arguments(parser)
 
 
@@ -99,6 +108,7 @@ def uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--morris", type=int, nargs="?", const=MORRIS_DEFAULT, default=None,
                         metavar="TRAJECTORIES", help="Morris screening (default "
                         f"{MORRIS_DEFAULT} trajectories)")
+    memory_option(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, metavar="K",
                        help="evaluate chunks in K local processes")

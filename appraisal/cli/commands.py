@@ -108,6 +108,7 @@ def _print_notes(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from appraisal.cli.report import command_line
+    from appraisal.engine.kernel import memory_budget
     from appraisal.inputs.load import load_case
     from appraisal.lenses.pipeline import evaluate
     from appraisal.outputs.files import write_outputs
@@ -115,7 +116,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         case = load_case(args.case)
         _print_notes(args)
-        result = evaluate(case, lenses="all")  # the case's uncertainty section too
+        with memory_budget(_memory_argument(args)):
+            result = evaluate(case, lenses="all")  # the case's uncertainty section too
         written = write_outputs(result, args.out, force=args.force, protect=[args.case],
                                 command=command_line())
     except AppraisalError as exc:
@@ -123,6 +125,19 @@ def _run(args: argparse.Namespace) -> int:
     print(summary_text(result))
     print(f"\nOutputs written to {args.out}: " + ", ".join(p.name for p in written))
     return 0
+
+
+def _memory_argument(args: argparse.Namespace) -> float:
+    """The ``--memory`` budget in MB, or a located error naming the option."""
+    from dataclasses import replace
+
+    from appraisal.engine.kernel import check_memory
+
+    try:
+        return check_memory(getattr(args, "memory", None), "--memory")
+    except AppraisalValidationError as exc:
+        raise AppraisalValidationError([replace(i, location="--memory")
+                                        for i in exc.issues], source="--memory") from None
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 import appraisal.lenses.uncertainty.lens  # noqa: F401  (registers the section and the lens hook)
 from appraisal.cli.arguments import uncertainty_arguments as add_arguments
+from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
 
 __all__ = ["add_arguments", "handle"]
@@ -41,6 +42,12 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.sobol is not None and (args.sobol < 2 or args.sobol & (args.sobol - 1)):
         found.error("invalid-value", f"must be a power of 2, at least 2 (got {args.sobol})",
                     location="--sobol", field="sobol", fix="e.g. --sobol 1024")
+    try:
+        check_memory(args.memory, "--memory")
+    except AppraisalValidationError as exc:
+        for issue in exc.issues:
+            found.error(issue.code, issue.message, location="--memory", field="memory",
+                        fix=issue.fix)
     if args.morris is not None and args.morris < 2:
         found.error("invalid-value", f"must be at least 2 (got {args.morris})",
                     location="--morris", field="morris", fix="e.g. --morris 20")
@@ -109,7 +116,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
                                      sobol=args.sobol, morris=args.morris,
-                                     backend=_backend(args))
+                                     backend=_backend(args), memory=args.memory)
         written = _write(result, out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         print(str(exc), file=sys.stderr)

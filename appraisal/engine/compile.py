@@ -41,6 +41,14 @@ import numpy as np
 
 from appraisal.case.model import Case, Line
 from appraisal.engine.checks import check_case
+from appraisal.engine.kernel import (
+    blas_threads,
+    check_memory,
+    chunk_for_budget,
+    line_profiles,
+    raw_present_values,
+    row_tiled_product,
+)
 from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
 from appraisal.fields import did_you_mean
 from appraisal.greenbook.cba import bcr_terms
@@ -72,9 +80,6 @@ from appraisal.params.packs import ParameterPack, ParameterRow
 
 __all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
            "load_pack"]
-
-DEFAULT_CHUNK = 16_384
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledCase:
@@ -541,14 +546,18 @@ class EngineOutput:
     pv_public_costs, pv_public_savings : ndarray (D, O)
         PV of the costs and of the savings (fiscal benefits) that fall on the public
         budget of DfT's BCR (:meth:`~appraisal.case.model.Case.in_public_budget`).
+    weighted_npsv : ndarray (D, O) or None
+        Distributionally weighted NPSV of each option, when ``line_weights`` were given:
+        the one place the weighted NPSV is composed.
     """
 
-    pv_lines: np.ndarray
+    pv_lines: np.ndarray | None
     pv_costs: np.ndarray
     pv_benefits: np.ndarray
     pv_fiscal_benefits: np.ndarray
     pv_public_costs: np.ndarray
     pv_public_savings: np.ndarray
+    weighted_npsv: np.ndarray | None = None
 
     def bcr_terms(self, definition: str) -> tuple[np.ndarray, np.ndarray]:
         """``(PVB, PVC)`` of each option under a BCR definition, ``(D, O)`` each."""
@@ -567,8 +576,8 @@ def _as_draws(value: Any, default: np.ndarray, name: str, n_lines: int) -> np.nd
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 1 and arr.shape[0] == n_lines:
         arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n_lines:
-        msg = f"'{name}' must have shape (draws, {n_lines}) (got {arr.shape})"
+    if arr.ndim != 2 or arr.shape[1] not in (n_lines, 1):
+        msg = f"'{name}' must have shape (draws, {n_lines}) or (draws, 1) (got {arr.shape})"
         raise ValueError(msg)
     return arr
 
@@ -605,7 +614,7 @@ def _check_chunk_size(chunk_size: Any) -> None:
         raise AppraisalValidationError([Issue(
             "out-of-range", f"'chunk_size' must be a whole number of at least 1 (got "
             f"{chunk_size!r})", field="chunk_size",
-            fix=f"leave it out (default {DEFAULT_CHUNK}) or pass a positive integer")],
+            fix="leave it out (chosen from the memory budget) or pass a positive integer")],
             source="evaluate_arrays")
 
 
@@ -620,6 +629,8 @@ def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
             f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
             fix="round the delay draws to whole years and clip them at 0 (e.g. with "
                 "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr.astype(np.int64)  # one delay per draw for every line
     return arr.astype(np.int64).reshape(-1, n_lines)
 
 
@@ -633,12 +644,28 @@ def evaluate_arrays(
     delay: Any = None,
     additionality: Any = None,
     drop_off: Any = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    line_weights: Any = None,
+    keep_lines: bool = True,
+    chunk_size: int | None = None,
+    memory: float | None = None,
 ) -> EngineOutput:
     """Present values for ``D`` draws of the inputs, evaluated in chunks.
 
     Per-line inputs have shape ``(D, L)`` (or ``(L,)`` / ``(1, L)`` to broadcast); see the
     module docstring. ``drop_off`` draws must be fractions in [0, 1].
+
+    ``line_weights`` ``(D, L)`` (or ``(L,)`` / ``(1, L)``): distributional weights of each
+    line (:func:`appraisal.greenbook.equity.line_weights` of the group weights, which may carry the
+    draws axis, e.g. draws of η); the output's ``weighted_npsv`` is then the weighted NPSV
+    of each option, computed beside the unweighted PVs. ``keep_lines=False`` keeps no
+    per-line PVs (``pv_lines`` is ``None``): the outputs are ``(D, O)`` only, so memory
+    does not grow with lines times draws. A per-line input may also be ``(D, 1)``: one
+    value per draw for every line.
+
+    Draws are evaluated ``chunk_size`` at a time; by default the chunk is the most draws
+    whose working arrays fit in ``memory`` bytes (default 512 MB; see
+    :func:`appraisal.engine.kernel.chunk_for_budget`). The inputs and the outputs, ``(D,
+    L)`` and ``(D, O)``, are held whole besides. Results do not depend on the chunk.
 
     Raises
     ------
@@ -661,7 +688,9 @@ def evaluate_arrays(
     """
     c = compiled
     L = c.n_lines
-    _check_chunk_size(chunk_size)
+    if chunk_size is not None:
+        _check_chunk_size(chunk_size)
+    memory = check_memory(memory, "evaluate_arrays")
     sc = _as_draws(scale, c.scale, "scale", L)
     ob = _as_draws(ob_uplift, c.ob_uplift, "ob_uplift", L)
     vm = _as_draws(value_multiplier, np.ones(L), "value_multiplier", L)
@@ -682,103 +711,87 @@ def evaluate_arrays(
     if any(s != D for s in sizes):
         msg = f"inputs disagree on the number of draws: {sorted(set(sizes))}"
         raise ValueError(msg)
-    static_profile = not per_draw_delay
-    gross = c.gross if c.gross is not None else c.real
-    base = _shift(gross, c.delay[None, :])[0] if static_profile else None
-    value_factor = (c.value_paths * c.price_factors)[timed] if (
-        drops is not None and timed.size) else None
-    onehot = c.option_matrix
-    pv_lines = np.empty((D, L))
-    for start in range(0, D, max(int(chunk_size), 1)):
-        stop = min(start + chunk_size, D)
-
-        def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
-            return a if a.shape[0] == 1 else a[start:stop]
-
-        sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
-                                         else shift[start:stop])
-        df = discount_factor_array(c, sh)  # (d or 1, S, T)
-        if static_profile:
-            raw = np.empty((df.shape[0], L))
-            for s in range(len(c.schedule_names)):
-                idx = np.flatnonzero(c.line_schedule == s)
-                if idx.size:
-                    raw[:, idx] = df[:, s, :] @ base[idx].T  # type: ignore[index]
+    keep = None if drops is None or not timed.size else 1.0 - drops
+    chunk = chunk_size if chunk_size is not None else chunk_for_budget(
+        memory, L, c.n_years, len(c.option_names),
+        n_schedules=len(c.schedule_names), persistence=1 if keep is None else
+        int(c.persistence.max(initial=1)))  # type: ignore[union-attr]
+    weights = None if line_weights is None else _as_draws(line_weights, np.ones(L),
+                                                          "line_weights", L)
+    if weights is not None and weights.shape[0] not in (1, D):
+        if D == 1:
+            D = weights.shape[0]
         else:
-            # per-draw delays move the discount factors, not the flows: no (D, L, T) arrays
-            raw = np.empty((max(df.shape[0], take(dl).shape[0]), L))
-            static = np.setdiff1d(np.arange(L), timed) if value_factor is not None \
-                else np.arange(L)
-            raw[:, static] = _pv_by_delay(gross[static][:, :, None], c.line_schedule[static],
-                                          take(dl)[:, static], df, None)
-        if value_factor is not None:
-            raw = np.array(np.broadcast_to(raw, (stop - start, L)))
-            raw[:, timed] = _pv_by_delay(_persistence_weights(c, timed),
-                                         c.line_schedule[timed], take(dl)[:, timed], df,
-                                         1.0 - take(drops)[:, timed])  # type: ignore[index]
-        mult = take(sc) * (1.0 + take(ob)) * take(vm) * take(add)
-        pv_lines[start:stop] = raw * mult
-    costs = (pv_lines * c.is_cost) @ onehot
-    benefits = (pv_lines * ~c.is_cost) @ onehot
-    fiscal = (pv_lines * c.is_fiscal_benefit) @ onehot
-    public = pv_lines * c.in_public_budget
+            msg = f"inputs disagree on the number of draws: {sorted({D, weights.shape[0]})}"
+            raise ValueError(msg)
+    profiles = line_profiles(c)
+    sums = _option_sums(c)
+    signed = _signed_onehot(c) if weights is not None else None
+    pv_lines = np.empty((D, L)) if keep_lines else None
+    totals = np.empty((D, sums.shape[1]))
+    weighted = np.empty((D, sums.shape[1] // 5)) if weights is not None else None
+    with blas_threads():
+        for start in range(0, D, chunk):
+            stop = min(start + chunk, D)
+
+            def take(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+                return a if a.shape[0] == 1 else a[start:stop]
+
+            def lines(a: np.ndarray, start: int = start, stop: int = stop) -> np.ndarray:
+                a = a if a.shape[0] == 1 else a[start:stop]
+                return a if a.shape[1] == L else np.broadcast_to(a, (a.shape[0], L))
+
+            sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
+                                             else shift[start:stop])
+            raw = raw_present_values(profiles, discount_factor_array(c, sh), take(dl),
+                                     None if keep is None else lines(keep))
+            mult = _product_of(take(sc), 1.0 + take(ob), take(vm), take(add))
+            pv = np.multiply(raw, mult, out=None if pv_lines is None else pv_lines[start:stop])
+            pv = np.broadcast_to(pv, (stop - start, L))
+            totals[start:stop] = row_tiled_product(pv, sums)
+            if weighted is not None:
+                weighted[start:stop] = row_tiled_product(pv * take(weights), signed)
+    n_opt = len(c.option_names)
+    costs, benefits, fiscal, public_costs, public_savings = (
+        totals[:, i * n_opt:(i + 1) * n_opt] for i in range(5))
     return EngineOutput(pv_lines=pv_lines, pv_costs=costs, pv_benefits=benefits,
-                        pv_fiscal_benefits=fiscal, pv_public_costs=(public * c.is_cost) @ onehot,
-                        pv_public_savings=(public * ~c.is_cost) @ onehot)
+                        pv_fiscal_benefits=fiscal, pv_public_costs=public_costs,
+                        pv_public_savings=public_savings, weighted_npsv=weighted)
 
 
-def _persistence_weights(c: CompiledCase, timed: np.ndarray) -> np.ndarray:
-    """Flows of each persistence year, ``W[p, t, k] = value[p, t] * amounts[p, t - lag - k]``
-    for ``k < persistence`` (zero beyond): a line's flows are ``sum_k keep^k W[p, :, k]``
-    with ``keep = 1 - drop_off``, which is :func:`persistence_filter` written as a
-    polynomial in ``keep``. Cached on the compiled case, ``(P, T, K)``."""
-    key = ("persistence_weights", timed.tobytes())
-    if key not in c._cache:
-        T = c.n_years
-        pers = c.persistence[timed]  # type: ignore[index]
-        lags = c.lag[timed]  # type: ignore[index]
-        vf = (c.value_paths * c.price_factors)[timed]  # type: ignore[operator]
-        w = np.zeros((timed.size, T, int(pers.max(initial=1))))
-        for p, line in enumerate(timed):
-            for k in range(int(pers[p])):
-                s = int(lags[p]) + k
-                if s < T:
-                    w[p, s:, k] = vf[p, s:] * c.amounts[line, : T - s]
-        w.flags.writeable = False
-        c._cache[key] = w
-    return c._cache[key]
-
-
-def _pv_by_delay(weights: np.ndarray, schedule: np.ndarray, delay: np.ndarray, df: np.ndarray,
-                 keep: np.ndarray | None) -> np.ndarray:
-    """PV ``(n, P)`` of lines with flows ``sum_k keep^k weights[p, :, k]``, delayed per draw.
-
-    ``sum_t flow(t - k) df(t) = sum_u flow(u) df(u + k)`` (flows pushed past the horizon are
-    dropped), so each distinct delay ``k`` reads the discount factors ``k`` years later
-    and costs one matmul per schedule; the loop runs over distinct delays (a handful) and
-    persistence years (Horner's rule in ``keep``), never over draws. Kernel: no checks.
-    """
-    P, T, K = weights.shape
-    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
-    out = np.empty((n, P))
-    for j, k in enumerate(np.unique(delay)):
-        shifted = df
-        if k:
-            shifted = np.zeros_like(df)
-            shifted[..., : max(T - int(k), 0)] = df[..., int(k):]
-        for s in np.unique(schedule):
-            cols = np.flatnonzero(schedule == s)
-            if j:  # the first delay filled every line; later ones only where they apply
-                cols = cols[(delay[:, cols] == k).any(axis=0)]
-            if not cols.size:
-                continue
-            w = weights[cols].transpose(1, 0, 2).reshape(T, -1)
-            terms = (shifted[:, s, :] @ w).reshape(-1, cols.size, K)
-            pv = terms[:, :, K - 1]
-            for m in range(K - 2, -1, -1):
-                pv = pv * keep[:, cols] + terms[:, :, m]  # type: ignore[index]
-            out[:, cols] = pv if not j else np.where(delay[:, cols] == k, pv, out[:, cols])
+def _product_of(*factors: np.ndarray) -> np.ndarray:
+    """The product of per-line multipliers ``(n or 1, L or 1)``: the per-line ``(1, L)``
+    and per-draw ``(n, 1)`` ones first, so a chunk pays one ``(n, L)`` pass when the draws
+    vary only per draw."""
+    rank = {True: 0, False: 1}
+    ordered = sorted(factors, key=lambda a: (a.shape[0] != 1 and a.shape[1] != 1,
+                                             rank[a.shape[0] == 1]))
+    out = ordered[0]
+    for f in ordered[1:]:
+        out = out * f
     return out
+
+
+def _signed_onehot(c: CompiledCase) -> np.ndarray:
+    """``(L, O)``: +1 for a benefit line's option, -1 for a cost line's (cached)."""
+    if "signed_onehot" not in c._cache:
+        c._cache["signed_onehot"] = _readonly(np.where(c.is_cost, -1.0, 1.0)[:, None]
+                                              * c.option_matrix)
+    return c._cache["signed_onehot"]
+
+
+def _option_sums(c: CompiledCase) -> np.ndarray:
+    """``(L, 5 O)``: line PVs to PV costs, benefits, fiscal benefits, public costs and
+    public savings of each option, in one product (cached)."""
+    if "option_sums" not in c._cache:
+        onehot = c.option_matrix
+        public = c.in_public_budget.astype(np.float64)
+        m = np.concatenate([onehot * c.is_cost[:, None], onehot * ~c.is_cost[:, None],
+                            onehot * c.is_fiscal_benefit[:, None],
+                            onehot * (public * c.is_cost)[:, None],
+                            onehot * (public * ~c.is_cost)[:, None]], axis=1)
+        c._cache["option_sums"] = _readonly(m)
+    return c._cache["option_sums"]
 
 
 def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:

@@ -52,15 +52,23 @@ class LensDraws:
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`appraisal.engine.compile.evaluate_arrays`."""
-        return {"value_multiplier": self.value_multiplier, "additionality": self.additionality,
-                "drop_off": self.drop_off}
+        kwargs = {"value_multiplier": self.value_multiplier,
+                  "additionality": self.additionality, "drop_off": self.drop_off}
+        if self.line_weights is not None:
+            kwargs["line_weights"] = self.line_weights
+        return kwargs
 
     def weighted_npsv(self, compiled: CompiledCase, out: EngineOutput) -> np.ndarray:
-        """Distributionally weighted NPSV ``(D, O)`` (unweighted when the case has no groups)."""
-        signed = np.where(compiled.is_cost, -out.pv_lines, out.pv_lines)
+        """Distributionally weighted NPSV ``(D, O)`` (unweighted when the case has no groups).
+
+        The engine composes it when given :meth:`engine_kwargs` (``out.weighted_npsv``);
+        without weights this is the NPSV."""
+        if out.weighted_npsv is not None:
+            return out.weighted_npsv
         if self.line_weights is not None:
-            signed = signed * self.line_weights
-        return signed @ compiled.option_matrix
+            msg = "evaluate with engine_kwargs() so the engine applies the line weights"
+            raise ValueError(msg)
+        return out.npsv
 
 
 def _around(rng: np.random.Generator, centre: np.ndarray, spread: float, n: int) -> np.ndarray:

@@ -50,6 +50,7 @@ import numpy as np
 
 from appraisal.case.model import Case
 from appraisal.engine.compile import CompiledCase, compile_case, evaluate_arrays
+from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.greenbook.cba import bcr
 from appraisal.greenbook.equity import line_weights, weights_kernel
@@ -59,7 +60,8 @@ from appraisal.lenses.uncertainty.section import UncertainInput, UncertaintySpec
 
 __all__ = ["ENGINE_CHUNK", "CaseModel", "case_spec"]
 
-#: Draws per engine chunk inside one model call (bounds the ``(d, L, T)`` work arrays).
+#: Former fixed engine chunk; the chunk is now chosen from the memory budget (kept for
+#: callers that pass it explicitly).
 ENGINE_CHUNK = 4096
 _MULTIPLIERS = ("scale", "value_multiplier", "additionality", "drop_off")
 
@@ -94,15 +96,20 @@ class CaseModel:
         The uncertain inputs (default: the case's section).
     compiled : CompiledCase, optional
         The compiled case, if already at hand.
-    chunk_size : int
-        Draws per engine chunk.
+    chunk_size : int, optional
+        Draws per engine chunk (default: chosen from ``memory``).
+    memory : float or str, optional
+        Working-memory budget of an engine call, in MB or with a unit (default 512 MB;
+        see :func:`appraisal.engine.kernel.check_memory`). Results do not depend on it.
     """
 
     def __init__(self, case: Case, spec: UncertaintySpec | None = None, *,
-                 compiled: CompiledCase | None = None, chunk_size: int = ENGINE_CHUNK) -> None:
+                 compiled: CompiledCase | None = None, chunk_size: int | None = None,
+                 memory: float | str | None = None) -> None:
         self.spec = spec if spec is not None else case_spec(case)
         self.compiled = compiled if compiled is not None else compile_case(case)
-        self.chunk_size = int(chunk_size)
+        self.chunk_size = None if chunk_size is None else int(chunk_size)
+        self.memory = check_memory(memory, "CaseModel")
         c = self.compiled
         self.option_names = c.option_names
         self.counterfactual = int(c.counterfactual)
@@ -207,7 +214,7 @@ class CaseModel:
         arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float64) if numeric
                                    else self.values(k, v)) for k, v in inputs.items()}
         d = max((a.shape[0] for a in arrays.values()), default=1)
-        kwargs: dict[str, Any] = {"chunk_size": self.chunk_size}
+        kwargs: dict[str, Any] = {"chunk_size": self.chunk_size, "memory": self.memory}
         eta = None
         by_field: dict[str, list[tuple[UncertainInput, np.ndarray]]] = {}
         for inp in self.spec.inputs:
@@ -254,7 +261,12 @@ class CaseModel:
                   numeric: bool = False) -> dict[str, np.ndarray]:
         c = self.compiled
         kwargs, eta = self.engine_kwargs(inputs, numeric=numeric)
-        out = evaluate_arrays(c, **kwargs)
+        lw = None
+        if self._equity is not None:
+            incomes, reference, shares, unallocated, eta0 = self._equity
+            e = np.asarray([eta0]) if eta is None else np.asarray(eta, dtype=np.float64)
+            lw = line_weights(weights_kernel(incomes, reference, e), shares, unallocated)
+        out = evaluate_arrays(c, **kwargs, line_weights=lw)
         npsv = out.npsv
         cf = self.counterfactual
         costs, benefits = out.pv_costs, out.pv_benefits
@@ -270,11 +282,8 @@ class CaseModel:
         result = {"npsv": npsv, "inc_npsv": npsv - npsv[:, cf:cf + 1], "pv_costs": costs,
                   "pv_benefits": benefits, "bcr": ratio(pvb, pvc),
                   "inc_bcr": inc_bcr, "signed_pv_lines": signed}
-        if self._equity is not None:
-            incomes, reference, shares, unallocated, eta0 = self._equity
-            e = np.asarray([eta0]) if eta is None else np.asarray(eta, dtype=np.float64)
-            lw = line_weights(weights_kernel(incomes, reference, e), shares, unallocated)
-            weighted = (signed * lw) @ c.option_matrix
+        if out.weighted_npsv is not None:
+            weighted = out.weighted_npsv
             result["weighted_npsv"] = weighted
             result["inc_weighted_npsv"] = weighted - weighted[:, cf:cf + 1]
             if focus and self.weighted_focus is not None:

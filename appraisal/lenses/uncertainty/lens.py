@@ -35,6 +35,7 @@ import numpy as np
 
 from appraisal.case.model import Case
 from appraisal.engine.compile import CompiledCase, EngineOutput
+from appraisal.engine.kernel import chunk_for_budget
 from appraisal.errors import Issues
 from appraisal.formatting import choose_money_unit, format_money
 from appraisal.lenses.uncertainty.backends import Backend
@@ -49,8 +50,13 @@ from appraisal.lenses.uncertainty.deterministic import (
     switching_values,
     two_way,
 )
-from appraisal.lenses.uncertainty.sampling import MonteCarloResult, run_monte_carlo
+from appraisal.lenses.uncertainty.sampling import (
+    DEFAULT_BLOCK_SIZE,
+    MonteCarloResult,
+    run_monte_carlo,
+)
 from appraisal.lenses.uncertainty.section import UncertaintySpec
+from appraisal.lenses.uncertainty.streaming import BestAtEta, best_shares
 from appraisal.lenses.uncertainty.summaries import (
     mean_versus_central,
     probability_above,
@@ -62,8 +68,15 @@ from appraisal.lenses.uncertainty.voi import evpi, evppi
 if TYPE_CHECKING:
     from appraisal.lenses.uncertainty.gsa import SensitivityResult
 
-__all__ = ["ETA_GRID", "UncertaintyResult", "analyse_uncertainty", "sobol_groups",
-           "uncertainty_hook", "uncertainty_lenses"]
+__all__ = [
+    "ETA_GRID",
+    "UncertaintyResult",
+    "analyse_uncertainty",
+    "monte_carlo_chunk",
+    "sobol_groups",
+    "uncertainty_hook",
+    "uncertainty_lenses",
+]
 
 #: η values of the acceptability curve against η.
 ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
@@ -387,18 +400,8 @@ def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
                                        if j != cf},
                             "note": "probability that each option's NPSV, incremental to "
                                     "the counterfactual, exceeds the threshold"}
-    if model.has_equity and "signed_pv_lines" in mc.outputs:
-        from appraisal.greenbook.equity import line_weights, weights_kernel
-
-        incomes, reference, shares, unallocated, _ = model._equity  # type: ignore[misc]
-        signed = mc.outputs["signed_pv_lines"]
-        lw = line_weights(weights_kernel(incomes, reference, np.asarray(ETA_GRID)), shares,
-                          unallocated)  # (P, L)
-        onehot = model.compiled.option_matrix  # (L, O)
-        per_eta = (lw[:, :, None] * onehot[None, :, :]).transpose(1, 0, 2)  # (L, P, O)
-        weighted = signed @ per_eta.reshape(per_eta.shape[0], -1)
-        weighted = weighted.reshape(signed.shape[0], len(ETA_GRID), -1)  # (D, P, O)
-        curves = probability_best(weighted.transpose(1, 0, 2))  # (P, O)
+    if model.has_equity and "best_at_eta" in mc.outputs:
+        curves = best_shares(mc.outputs["best_at_eta"], len(names))  # (P, O)
         out["eta"] = {"x_label": "η (elasticity of marginal utility of income)",
                       "x_is_money": False, "x": list(ETA_GRID),
                       "curves": {n: curves[:, j].tolist() for j, n in enumerate(names)},
@@ -496,12 +499,37 @@ def sobol_groups(spec: UncertaintySpec) -> dict[str, list[str]]:
     return out
 
 
+def monte_carlo_chunk(model: CaseModel, n: int, n_outputs: int, memory: float) -> int:
+    """Monte Carlo draws per chunk for a memory budget (MB), whole sampling blocks.
+
+    Held for the whole run: the ``n_outputs`` kept outputs (``O`` numbers per draw, the η
+    masks one byte per η) and every input's draws. Per draw of a chunk: the inputs as
+    sampled (uniforms, correlated normals, values: four copies), the model's outputs
+    (about a dozen ``O``-vectors and the signed line PVs) and the engine's own arrays
+    (:func:`~appraisal.engine.kernel.chunk_for_budget`). The chunk is the most whole
+    sampling blocks that fit, at least one block (a budget smaller than one block's needs
+    still runs, over budget).
+    """
+    c = model.compiled
+    n_lines, n_opt, k = c.n_lines, len(c.option_names), len(model.spec.inputs)
+    kept = n * (8.0 * (n_outputs * n_opt + k) + len(ETA_GRID))
+    caller = 8.0 * (4 * k + 14 * n_opt + 2 * n_lines + len(ETA_GRID) * n_opt)
+    per_chunk = chunk_for_budget(memory, n_lines, c.n_years, n_opt,
+                                 n_schedules=len(c.schedule_names),
+                                 persistence=int(c.persistence.max(initial=1))
+                                 if c.persistence is not None else 1,
+                                 extra_per_draw=caller, fixed=kept)
+    blocks = max(1, min(per_chunk // DEFAULT_BLOCK_SIZE, -(-n // DEFAULT_BLOCK_SIZE)))
+    return blocks * DEFAULT_BLOCK_SIZE
+
+
 def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
                         compiled: CompiledCase | None = None, draws: int | None = None,
                         seed: int | None = None, sobol: int | None = None,
                         morris: int | None = None, chunk_size: int | None = None,
                         backend: Backend | int | str | None = None,
-                        keep_draws: bool = False) -> UncertaintyResult:
+                        keep_draws: bool = False,
+                        memory: float | str | None = None) -> UncertaintyResult:
     """Run every analysis of the case's ``uncertainty:`` section.
 
     Parameters
@@ -520,11 +548,17 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     morris : int, optional
         Morris trajectories (none by default).
     chunk_size : int, optional
-        Monte Carlo draws per chunk (results do not depend on it).
+        Monte Carlo draws per chunk (results do not depend on it; default: chosen from
+        ``memory``).
     backend : Backend, int, str or None
         Where chunks run (see :func:`~appraisal.lenses.uncertainty.resolve_backend`).
     keep_draws : bool
         Keep the Monte Carlo draws on the result (``result.draws``).
+    memory : float or str, optional
+        Working-memory budget in MB or with a unit (default 512 MB): the Monte Carlo chunk
+        and the engine chunk are chosen so the working arrays fit beside the per-draw
+        outputs kept for the summaries (see :func:`monte_carlo_chunk`). Results do not
+        depend on it.
 
     Raises
     ------
@@ -533,7 +567,7 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     """
     _check_counts(draws, sobol, morris)
     spec = spec if spec is not None else case_spec(case)
-    model = CaseModel(case, spec, compiled=compiled)
+    model = CaseModel(case, spec, compiled=compiled, memory=memory)
     n = spec.draws if draws is None else draws
     seed = spec.seed if seed is None else seed
     names = model.option_names
@@ -543,10 +577,14 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     acc: dict[str, Any] = {}
     if n:
         wanted = ["npsv", "inc_npsv", "inc_bcr"]
+        mc_model: Any = model
         if model.has_equity:
-            wanted += ["weighted_npsv", "inc_weighted_npsv", "signed_pv_lines"]
-        mc_result = run_monte_carlo(model, spec.distributions, n, seed, chunk_size, backend,
-                                    correlation=spec.correlation, outputs=wanted,
+            wanted += ["weighted_npsv", "inc_weighted_npsv", "best_at_eta"]
+            mc_model = BestAtEta(model, ETA_GRID)  # the η curve reduced chunk by chunk
+        if chunk_size is None:
+            chunk_size = monte_carlo_chunk(model, n, len(wanted), model.memory)
+        mc_result = run_monte_carlo(mc_model, spec.distributions, n, seed, chunk_size,
+                                    backend, correlation=spec.correlation, outputs=wanted,
                                     keep_inputs=True)
         mc = _monte_carlo(model, mc_result)
         mc["seed"] = seed

@@ -210,14 +210,19 @@ def sample_chunk(specs: Mapping[str, Distribution], plan: ChunkPlan, index: int,
     random_names = sorted(n for n, s in specs.items() if not isinstance(s, Constant) or n in tied)
     first = start // plan.block_size
     n_blocks = -(-(stop - start) // plan.block_size)
-    u = np.concatenate([uniform_block(random_names, b, root, plan.block_size, correlation)
-                        for b in range(first, first + n_blocks)])[: stop - start]
+    blocks = [uniform_block(random_names, b, root, plan.block_size, correlation)
+              for b in range(first, first + n_blocks)]
     inputs: dict[str, np.ndarray] = {}
     for name, spec in specs.items():
         if isinstance(spec, Constant):
             inputs[name] = np.full(stop - start, spec.value)
         else:
-            inputs[name] = spec.ppf(u[:, random_names.index(name)])
+            # one whole, contiguous block at a time: numpy's vectorised functions may round
+            # a strided or tail element differently, so a draw's value must not depend on
+            # where its chunk starts or ends
+            k = random_names.index(name)
+            inputs[name] = np.concatenate([spec.ppf(np.ascontiguousarray(u[:, k]))
+                                           for u in blocks])[: stop - start]
     return Chunk(start, stop, inputs)
 
 

@@ -111,15 +111,50 @@ def cubic_spline_basis(x: npt.ArrayLike, knots: npt.ArrayLike) -> np.ndarray:
     return np.column_stack([x, x**2, x**3, np.clip(x[:, None] - t[None, :], 0.0, None) ** 3])
 
 
-def _one_parameter_basis(x: np.ndarray, knots: int) -> np.ndarray:
-    """Columns (without intercept) for one parameter, built on its standardised values."""
+def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
+    """How to build one parameter's columns, from statistics over all its draws."""
     levels = np.unique(x)
     if levels.size <= 1:
-        return np.empty((x.size, 0))
+        return ("none",)
     if levels.size <= knots + 3:
-        return (x[:, None] == levels[None, 1:]).astype(np.float64)
-    z = (x - x.mean()) / x.std()
-    return cubic_spline_basis(z, np.quantile(z, np.linspace(0.0, 1.0, knots + 2)[1:-1]))
+        return ("levels", levels[1:])
+    mean, std = x.mean(), x.std()
+    z = (x - mean) / std
+    return ("spline", mean, std, np.quantile(z, np.linspace(0.0, 1.0, knots + 2)[1:-1]))
+
+
+def _one_parameter_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
+    """Columns (without intercept) for one parameter, built on its standardised values."""
+    if plan[0] == "none":
+        return np.empty((x.size, 0))
+    if plan[0] == "levels":
+        return (x[:, None] == plan[1][None, :]).astype(np.float64)
+    _, mean, std, knots = plan
+    return cubic_spline_basis((x - mean) / std, knots)
+
+
+def _basis_plan(p: np.ndarray, knots: int) -> tuple[Any, ...]:
+    """Everything :func:`regression_basis` needs from all the draws (levels, means,
+    standard deviations, knots), so the basis can then be built a chunk of rows at a time."""
+    parts = tuple(_one_parameter_plan(p[:, i], knots) for i in range(p.shape[1]))
+    std = p.std(axis=0)
+    return parts, p.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def _basis_rows(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
+    parts_plan, mean, std = plan
+    d, count = p.shape
+    parts = [_one_parameter_columns(part, p[:, i]) for i, part in enumerate(parts_plan)]
+    ones = np.ones((d, 1))
+    if count == 2:
+        a, b = (np.hstack([ones, part]) for part in parts)
+        return (a[:, :, None] * b[:, None, :]).reshape(d, -1)
+    columns = [ones, *parts]
+    if count > 2:
+        z = (p - mean) / std
+        i, j = np.triu_indices(count, k=1)
+        columns.append(z[:, i] * z[:, j])
+    return np.hstack(columns)
 
 
 def regression_basis(parameters: npt.ArrayLike, *, knots: int = DEFAULT_KNOTS) -> np.ndarray:
@@ -136,18 +171,7 @@ def regression_basis(parameters: npt.ArrayLike, *, knots: int = DEFAULT_KNOTS) -
     """
     p = np.asarray(parameters, dtype=np.float64)
     p = p.reshape(p.shape[0], -1)
-    d, count = p.shape
-    parts = [_one_parameter_basis(p[:, i], knots) for i in range(count)]
-    ones = np.ones((d, 1))
-    if count == 2:
-        a, b = (np.hstack([ones, part]) for part in parts)
-        return (a[:, :, None] * b[:, None, :]).reshape(d, -1)
-    columns = [ones, *parts]
-    if count > 2:
-        z = (p - p.mean(axis=0)) / np.where(p.std(axis=0) > 0, p.std(axis=0), 1.0)
-        i, j = np.triu_indices(count, k=1)
-        columns.append(z[:, i] * z[:, j])
-    return np.hstack(columns)
+    return _basis_rows(_basis_plan(p, knots), p)
 
 
 def _basis_size(count: int, knots: int) -> int:
@@ -177,23 +201,58 @@ class EVPPIResult:
     n: int
 
 
+#: Bytes of regression basis held at once (32 MB; the QR holds a few copies): a run whose
+#: basis ``(D, m)`` is larger is fitted by a tall-skinny QR over chunks of rows that size
+#: (10^6 draws of a two-parameter group's 49-column basis would be 400 MB at once); smaller
+#: ones by one least-squares solve, as before.
+EVPPI_BASIS_BYTES = 32 * 2**20
+
+
+def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
+                   chunk: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``."""
+    D = params.shape[0]
+    if chunk is None:
+        width = _basis_rows(plan, params[:1]).shape[1] + y.shape[1]
+        chunk = max(1024, EVPPI_BASIS_BYTES // (8 * width))
+    if D <= chunk:
+        basis = _basis_rows(plan, params)
+        coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
+        return coefficients, basis @ coefficients, basis.shape[1]
+    r = None
+    m = 0
+    for start in range(0, D, chunk):
+        rows = _basis_rows(plan, params[start:start + chunk])
+        m = rows.shape[1]
+        block = np.hstack([rows, y[start:start + chunk]])
+        r = np.linalg.qr(block if r is None else np.vstack([r, block]), mode="r")
+    # [B y] = Q R with R = [[R_b, Q'y], [0, .]]: min |B c - y| = min |R_b c - Q'y|; the
+    # rank cut-off is lstsq's for the full basis (eps * max(D, m))
+    coefficients, *_ = np.linalg.lstsq(r[:m, :m], r[:m, m:],  # type: ignore[index]
+                                       rcond=np.finfo(np.float64).eps * max(D, m))
+    fitted = np.empty_like(y)
+    for start in range(0, D, chunk):
+        fitted[start:start + chunk] = _basis_rows(plan, params[start:start + chunk]) \
+            @ coefficients
+    return coefficients, fitted, m
+
+
 def _evppi(nb: np.ndarray, params: np.ndarray, names: tuple[str, ...],
-           knots: int) -> EVPPIResult:
+           knots: int, chunk: int | None = None) -> EVPPIResult:
     total = _evpi(nb)
     if nb.shape[1] == 1:
         return EVPPIResult(names, 0.0, 0.0, total, False, np.empty(0), 0, nb.shape[0])
-    basis = regression_basis(params, knots=knots)
+    params = params.reshape(params.shape[0], -1)
     incremental = nb[:, 1:] - nb[:, :1]
-    coefficients, *_ = np.linalg.lstsq(basis, incremental, rcond=None)
-    fitted = basis @ coefficients
+    _, fitted, n_basis = _least_squares(_basis_plan(params, knots), params, incremental,
+                                        chunk)
     raw = float(np.clip(fitted.max(axis=1), 0.0, None).mean()
                 - max(0.0, float(fitted.mean(axis=0).max())))
     value = min(max(raw, 0.0), total)
     spread = incremental.var(axis=0)
     r2 = np.where(spread > 0, 1.0 - (incremental - fitted).var(axis=0) /
                   np.where(spread > 0, spread, 1.0), 0.0)
-    return EVPPIResult(names, value, raw, total, value != raw, r2, basis.shape[1],
-                       nb.shape[0])
+    return EVPPIResult(names, value, raw, total, value != raw, r2, n_basis, nb.shape[0])
 
 
 def _parameter_array(parameters: Any, d: int | None, found: Issues,

@@ -1,0 +1,364 @@
+"""The engine's inner loop as linear algebra: profile matrices, discount factors, multipliers.
+
+Present value is linear in a line's amounts, so for a chunk of draws every line's PV is a
+matrix product of its compiled **profile** (real flows per year) with each draw's
+**discount factors**, then a product with the per-line multipliers (done by the caller).
+This module holds the parts that do not depend on what the multipliers are:
+
+- :class:`LineProfiles`: each schedule's profile matrices ``(T, lines)``, built once per
+  compiled case (:func:`line_profiles` caches them on it). Lines with an outcome persisting
+  over several years also get one column per persistence year ``k``, so that a drop-off
+  draw enters as a polynomial in ``keep = 1 - drop_off`` (Horner's rule) and the flows
+  are never rebuilt per draw.
+- :func:`raw_present_values`: a chunk's PV per line before the multipliers. Whole-year
+  delays read the discount factors that many years later (``sum_t flow(t - k) df(t) =
+  sum_u flow(u) df(u + k)``; what is pushed past the horizon meets a zero factor). Draws
+  are grouped by their delay row, so each group costs one ``(draws, T) @ (T, lines)``
+  product per schedule and distinct delay: no per-draw loop, and no product computed for a
+  delay a draw does not have.
+- :func:`blas_threads`: the BLAS thread count for these shapes, set deliberately.
+- :func:`chunk_for_budget`: draws per chunk so the working arrays fit a memory budget.
+
+Kernels: no validation (the engine validates its inputs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from appraisal.engine.compile import CompiledCase
+
+__all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
+           "chunk_for_budget", "delay_groups", "line_profiles", "memory_budget",
+           "raw_present_values",
+           "row_tiled_product"]
+
+#: BLAS threads inside the engine. Its products are tall and thin (draws x years times
+#: years x lines, years ~ 10-100): a second thread splits a product too small to pay for
+#: the synchronisation (measured on 2 cores, issue 14: 10^6 draws of the prevention case
+#: 4.0 s with two threads, 1.2 s with one; time super-linear in lines with two threads).
+#: Parallelism comes from chunks on processes or Dask workers instead.
+BLAS_THREADS = 1
+
+#: Default working-memory budget, in MB (2**20 bytes).
+DEFAULT_MEMORY = 512.0
+_UNITS = {"": 1.0, "mb": 1.0, "m": 1.0, "mib": 1.0, "gb": 1024.0, "g": 1024.0, "gib": 1024.0,
+          "kb": 1 / 1024, "k": 1 / 1024, "kib": 1 / 1024}
+
+_CONTROLLER: list[Any] = []
+_BUDGET: contextvars.ContextVar[float] = contextvars.ContextVar("memory_budget",
+                                                               default=DEFAULT_MEMORY)
+
+
+@contextlib.contextmanager
+def memory_budget(memory: Any) -> Iterator[float]:
+    """Make ``memory`` (MB or a size with a unit) the default budget inside the block.
+
+    For callers that cannot pass ``memory=`` down (``appraisal run --memory``: the lenses
+    run inside :func:`appraisal.evaluate`). An explicit ``memory=`` still wins.
+
+    Examples
+    --------
+    >>> with memory_budget("1GB"):
+    ...     check_memory(None, "example")
+    1024.0
+    """
+    token = _BUDGET.set(check_memory(memory, "memory_budget"))
+    try:
+        yield _BUDGET.get()
+    finally:
+        _BUDGET.reset(token)
+
+
+@contextlib.contextmanager
+def blas_threads(n: int = BLAS_THREADS) -> Iterator[None]:
+    """Limit the BLAS library numpy uses to ``n`` threads inside the block (threadpoolctl).
+
+    The controller (which scans the loaded native libraries) is built once per process.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with blas_threads(1):
+    ...     float((np.ones((3, 2)) @ np.ones((2, 4))).sum())
+    24.0
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=n, user_api="blas"):
+        yield
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LineProfiles:
+    """Profile matrices of a compiled case, per schedule.
+
+    Attributes
+    ----------
+    n_lines, n_years : int
+        ``L`` and ``T``.
+    gross : tuple of (lines, matrix)
+        Per schedule: the lines discounted on it ``(n_s,)`` and their gross real flows as
+        columns ``(T, n_s)`` (before delays, scale, optimism bias and additionality).
+    static : tuple of (lines, matrix)
+        The same restricted to lines without persistence (used when drop-off is drawn).
+    timed : tuple of (lines, matrix)
+        Per schedule: the lines with persistence ``(p_s,)`` and their persistence-year
+        flows ``(T, p_s * K)``, column ``(line, k)`` = ``value[t] * amounts[t - lag - k]``
+        for ``k < persistence`` (zero beyond), so a line's flows are ``sum_k keep^k``
+        times its ``k`` column.
+    K : int
+        Most persistence years of any line (1 when none persists).
+    """
+
+    n_lines: int
+    n_years: int
+    gross: tuple[tuple[np.ndarray, np.ndarray], ...]
+    static: tuple[tuple[np.ndarray, np.ndarray], ...]
+    timed: tuple[tuple[np.ndarray, np.ndarray], ...]
+    K: int
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def line_profiles(c: CompiledCase) -> LineProfiles:
+    """The profile matrices of a compiled case (built once, cached on it)."""
+    if "profiles" in c._cache:
+        return c._cache["profiles"]
+    L, T = c.n_lines, c.n_years
+    gross = c.gross if c.gross is not None else c.real
+    pers = c.persistence if c.persistence is not None else np.ones(L, np.int64)
+    is_timed = pers > 1
+    K = int(pers.max(initial=1))
+    weights = np.zeros((L, T, K))
+    if is_timed.any():
+        vf = c.value_paths * c.price_factors  # type: ignore[operator]
+        for line in np.flatnonzero(is_timed):
+            for k in range(int(pers[line])):
+                s = int(c.lag[line]) + k  # type: ignore[index]
+                if s < T:
+                    weights[line, s:, k] = vf[line, s:] * c.amounts[line, : T - s]
+    by_schedule = [np.flatnonzero(c.line_schedule == s) for s in range(len(c.schedule_names))]
+
+    def columns(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _frozen(lines), _frozen(gross[lines].T)
+
+    def timed_columns(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _frozen(lines), _frozen(weights[lines].transpose(1, 0, 2).reshape(T, -1))
+
+    profiles = LineProfiles(
+        n_lines=L, n_years=T,
+        gross=tuple(columns(idx) for idx in by_schedule),
+        static=tuple(columns(idx[~is_timed[idx]]) for idx in by_schedule),
+        timed=tuple(timed_columns(idx[is_timed[idx]]) for idx in by_schedule),
+        K=K)
+    c._cache["profiles"] = profiles
+    return profiles
+
+
+def delay_groups(delay: np.ndarray, n: int) -> list[tuple[slice | np.ndarray, np.ndarray]]:
+    """Draws grouped by their delay row: ``[(rows, delay row)]``.
+
+    ``delay`` is ``(n or 1, L)``, or ``(n or 1, 1)`` for one delay per draw. ``rows`` is
+    ``slice(None)`` when all ``n`` draws share one row (or ``delay`` has one row to
+    broadcast), else the indices of the group's draws in increasing order. Rows are keyed
+    by an exact integer when the delays fit one, else by a hash whose groups are then
+    checked row by row (any collision falls back to sorting the rows).
+
+    Examples
+    --------
+    >>> [(r.tolist(), d.tolist()) for r, d in delay_groups(np.array([[0, 1], [0, 2],
+    ...                                                            [0, 1]]), 3)]
+    [([0, 2], [0, 1]), ([1], [0, 2])]
+    """
+    if delay.shape[0] == 1:
+        return [(slice(None), delay[0])]
+    varying = delay[:, (delay != delay[:1]).any(axis=0)]
+    if not varying.shape[1]:
+        return [(slice(None), delay[0])]
+    radix = int(varying.max()) + 1
+    if radix ** varying.shape[1] < 2**62:  # an exact integer key per delay row
+        key = varying @ (radix ** np.arange(varying.shape[1], dtype=np.int64))
+    else:
+        weights = np.random.default_rng(0).integers(1, 2**31, varying.shape[1])
+        key = varying.astype(np.float64) @ weights.astype(np.float64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    if radix ** varying.shape[1] >= 2**62 and not np.array_equal(varying, varying[first[inverse]]):
+        _, first, inverse = np.unique(varying, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(first.size + 1))
+    return [(order[bounds[g]:bounds[g + 1]], delay[first[g]]) for g in range(first.size)]
+
+
+def padded_factors(df: np.ndarray, max_delay: int) -> np.ndarray:
+    """Discount factors ``(n, S, T)`` followed by ``max_delay`` zero years."""
+    if not max_delay:
+        return df
+    out = np.zeros((*df.shape[:-1], df.shape[-1] + max_delay))
+    out[..., : df.shape[-1]] = df
+    return out
+
+
+def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
+                       keep: np.ndarray | None) -> np.ndarray:
+    """PV of each line for a chunk of draws, before the per-line multipliers.
+
+    Parameters
+    ----------
+    p : LineProfiles
+        The case's profile matrices.
+    df : ndarray (n or 1, S, T)
+        Discount factors of each draw and schedule.
+    delay : ndarray (n or 1, L) or (n or 1, 1) of int
+        Whole years each line is delayed in each draw (one column: every line alike).
+    keep : ndarray (n or 1, L), optional
+        ``1 - drop_off`` per draw; ``None`` uses the compiled flows of every line.
+
+    Returns
+    -------
+    ndarray (n, L)
+    """
+    T, L, K = p.n_years, p.n_lines, p.K
+    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
+    dfp = padded_factors(df, int(delay.max(initial=0)))
+    plain = p.gross if keep is None else p.static
+    out = np.empty((n, L))
+    for rows, row in delay_groups(delay, n):
+        row = np.broadcast_to(row, (L,))
+        whole = isinstance(rows, slice)
+        f = dfp if dfp.shape[0] == 1 or whole else dfp[rows]
+        kp = None if keep is None else (keep if keep.shape[0] == 1 or whole else keep[rows])
+        block = out if whole else np.empty((rows.size, L))
+        for s in range(dfp.shape[1]):
+            lines, m = plain[s]
+            if lines.size:
+                d_lines = row[lines]
+                for d in np.unique(d_lines):
+                    sel = d_lines == d
+                    block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
+                                                    m if sel.all() else m[:, sel])
+            lines, w = p.timed[s]
+            if keep is None or not lines.size:
+                continue
+            d_lines = row[lines]
+            for d in np.unique(d_lines):
+                sel = d_lines == d
+                cols = w if sel.all() else w.reshape(T, -1, K)[:, sel].reshape(T, -1)
+                terms = row_tiled_product(f[:, s, d:d + T], cols).reshape(-1, int(sel.sum()), K)
+                pv = terms[:, :, K - 1]
+                k_sel = kp[:, lines[sel]]  # type: ignore[index]
+                for k in range(K - 2, -1, -1):
+                    pv = pv * k_sel + terms[:, :, k]
+                block[:, lines[sel]] = pv
+        if not whole:
+            out[rows] = block
+    return out
+
+
+def check_memory(memory: Any, source: str) -> float:
+    """A memory budget in MB (2**20 bytes): a positive number, or a string with a unit
+    (``"512MB"``, ``"1.5 GB"``, ``"800k"``); ``None`` gives the default (512 MB, or the
+    budget set by :func:`memory_budget`).
+
+    Raises
+    ------
+    AppraisalValidationError
+        If the budget is not a positive number of MB or a size with a known unit.
+
+    Examples
+    --------
+    >>> check_memory("2GB", "example"), check_memory(256, "example"), check_memory(None, "x")
+    (2048.0, 256.0, 512.0)
+    """
+    if memory is None:
+        return _BUDGET.get()
+    value = None
+    if isinstance(memory, str):
+        text = memory.strip().lower().replace(" ", "")
+        digits = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = text[len(digits):]
+        with contextlib.suppress(ValueError):
+            value = float(digits) * _UNITS[unit] if unit in _UNITS else None
+    elif isinstance(memory, int | float | np.integer | np.floating) and \
+            not isinstance(memory, bool):
+        value = float(memory)
+    if value is None or not np.isfinite(value) or value <= 0:
+        from appraisal.errors import AppraisalValidationError, Issue
+
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'memory' must be a positive size in MB (got {memory!r})",
+            field="memory", fix="give a number of MB (e.g. 512) or a size with its unit "
+                                "(e.g. '2GB')")], source=source)
+    return value
+
+
+#: Rows of every product are padded to a multiple of this, so each draw's sums go through
+#: the same BLAS kernel whatever the chunk it falls in (tail rows and one-row products take
+#: other code paths, which round differently): results identical for any chunk size.
+_ROW_TILE = 16
+
+
+def row_tiled_product(f: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``f @ m`` with ``f``'s rows padded with zeros to a multiple of ``_ROW_TILE``, so a
+    row's result does not depend on how many rows share the product.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f, m = rng.random((37, 30)), rng.random((30, 5))
+    >>> bool(np.array_equal(row_tiled_product(f, m)[3:4], row_tiled_product(f[3:4], m)))
+    True
+    """
+    n = f.shape[0]
+    whole = n - n % _ROW_TILE
+    if whole == n:
+        return f @ m
+    out = np.empty((n, m.shape[1]))
+    if whole:
+        np.matmul(f[:whole], m, out=out[:whole])
+    tail = np.zeros((_ROW_TILE, f.shape[1]))
+    tail[: n - whole] = f[whole:]
+    out[whole:] = (tail @ m)[: n - whole]
+    return out
+
+
+def chunk_for_budget(memory: float, n_lines: int, n_years: int, n_options: int, *,
+                     n_schedules: int = 1, persistence: int = 1, extra_per_draw: float = 0.0,
+                     fixed: float = 0.0) -> int:
+    """Draws per chunk so that a chunk's working arrays fit in ``memory`` MB.
+
+    Per draw of a chunk the engine holds (float64): its inputs and multipliers (about
+    twelve ``L``-vectors: scale, uplift, value multiplier, additionality, drop-off, keep,
+    delay, their product, the raw and final PVs, a gathered copy and a product), the
+    persistence terms of one product (``L * K``), the discount factors (``S * (T + 4)``),
+    and the option sums (``8 * O``); ``extra_per_draw`` (bytes) adds the caller's own
+    per-draw arrays (e.g. the outputs a Monte Carlo chunk returns). ``fixed`` (bytes) is
+    held whatever the chunk and is taken off the budget.
+
+    Returns a multiple of 16 rows (whole row tiles of the products; at least 16: a
+    budget below that still runs, over budget).
+
+    Examples
+    --------
+    >>> chunk_for_budget(512, n_lines=26, n_years=40, n_options=4, n_schedules=2,
+    ...                  persistence=10)
+    96976
+    """
+    per_draw = 8.0 * (12 * n_lines + n_lines * persistence + n_schedules * (n_years + 4)
+                      + 8 * n_options) + extra_per_draw
+    return max(1, int((memory * 2**20 - fixed) // per_draw) // _ROW_TILE) * _ROW_TILE
