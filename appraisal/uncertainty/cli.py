@@ -26,6 +26,7 @@ from typing import Any
 import appraisal.uncertainty.lens  # noqa: F401  (registers the section and the lens hook)
 from appraisal.cli import _uncertainty_arguments as add_arguments
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
+from appraisal.limits import RUN_MAXIMA, run_size_issue
 
 __all__ = ["add_arguments", "handle"]
 
@@ -54,6 +55,13 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.dask is not None and args.dask != "dask" and "://" not in args.dask:
         found.error("invalid-value", f"a scheduler address needs a scheme (got {args.dask!r})",
                     location="--dask", field="dask", fix="e.g. --dask tcp://127.0.0.1:8786")
+    for what in ("draws", "sobol", "morris", "workers", "seed"):
+        value = getattr(args, what, None)
+        problem = run_size_issue(what, value) if isinstance(value, int) and value > 0 else None
+        if problem:
+            found.error("too-many" if what != "seed" else "invalid-value", problem,
+                        location=f"--{what}", field=what, fix=f"give --{what} of at most "
+                        f"{RUN_MAXIMA[what]:,}")
     return found
 
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from appraisal.engine import CompiledCase, EngineOutput
 from appraisal.errors import Issues
+from appraisal.limits import RUN_MAXIMA, run_size_issue
 from appraisal.model import Case
 from appraisal.report.formatting import choose_money_unit, format_money
 from appraisal.uncertainty.backends import Backend
@@ -441,6 +442,9 @@ def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
                                   or value < low):
             found.error("invalid-value", f"'{name}' must be an integer >= {low} (got "
                         f"{value!r})", field=name, fix=f"give {name} of at least {low}")
+        elif value is not None and run_size_issue(name, value):
+            found.error("too-many", f"'{name}' {run_size_issue(name, value)}", field=name,
+                        fix=f"give {name} of at most {RUN_MAXIMA[name]:,}")
     if sobol is not None and isinstance(sobol, int) and sobol >= 2 and sobol & (sobol - 1):
         found.error("invalid-value", f"'sobol' base samples must be a power of 2 (got "
                     f"{sobol})", field="sobol", fix="use e.g. 512, 1024 or 2048")
