@@ -32,8 +32,9 @@ __all__ = ["add_arguments", "handle"]
 
 def _argument_issues(args: argparse.Namespace) -> Issues:
     found = Issues()
-    if args.draws is not None and args.draws <= 0:
-        found.error("invalid-value", f"must be at least 1 (got {args.draws})",
+    if args.draws is not None and args.draws <= 1:
+        found.error("invalid-value", f"must be at least 2 (got {args.draws}): a spread needs "
+                    "two draws",
                     location="--draws", field="draws", fix="give the number of draws, e.g. "
                     "--draws 10000 (leave it out to use the case's)")
     if args.seed is not None and args.seed < 0:

@@ -437,7 +437,7 @@ def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, A
 
 def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
     found = Issues()
-    for value, name, low in ((draws, "draws", 1), (sobol, "sobol", 2), (morris, "morris", 2)):
+    for value, name, low in ((draws, "draws", 2), (sobol, "sobol", 2), (morris, "morris", 2)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < low):
             found.error("invalid-value", f"'{name}' must be an integer >= {low} (got "
@@ -518,7 +518,7 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     compiled : CompiledCase, optional
         The compiled case, if at hand.
     draws, seed : int, optional
-        Override the section's ``draws`` (>= 1; the section's ``0`` means no Monte Carlo)
+        Override the section's ``draws`` (>= 2; the section's ``0`` means no Monte Carlo)
         and ``seed``.
     sobol : int, optional
         Sobol base samples (a power of 2), overriding the section.

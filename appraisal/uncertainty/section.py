@@ -483,6 +483,10 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
         return None
     rd.unknown(raw, _SECTION_KEYS, ())
     draws = rd.count(raw, "draws", 0, 0)
+    if draws == 1:
+        rd.error(("draws",), "invalid-value", "'draws' must be 0 (no Monte Carlo) or at least 2 "
+                 "(got 1): a spread needs two draws", "write e.g. draws: 10000")
+        draws = 0
     seed = rd.count(raw, "seed", _DEFAULT_SEED, 0)
     items = raw.get("inputs")
     inputs: list[UncertainInput] = []

@@ -128,6 +128,8 @@ PROBES = [
      "too-many", r"uncertainty\.draws", 19),
     ("draws-just-over", _append(UNCERTAINTY.replace("draws: 200", f"draws: {MAX_DRAWS + 1}")),
      "too-many", r"uncertainty\.draws", 19),
+    ("draws-one", _append(UNCERTAINTY.replace("draws: 200", "draws: 1")), "invalid-value",
+     r"uncertainty\.draws", 19),
     ("sobol-2-to-40", _append(UNCERTAINTY + "  sobol: {base_samples: 1099511627776}\n"),
      "too-many", r"uncertainty\.sobol\.base_samples", 26),
     ("sobol-just-over", _append(UNCERTAINTY + f"  sobol: {{base_samples: {MAX_SOBOL * 2}}}\n"),
