@@ -107,6 +107,7 @@ def _print_notes(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     import appraisal.io.excel  # results.xlsx in the outputs
     import appraisal.report.cli  # noqa: F401  (report.html, after results.xlsx)
+    from appraisal.io.csv_safe import raw_csv
     from appraisal.io.load import load_case
     from appraisal.io.outputs import write_outputs
     from appraisal.pipeline import evaluate
@@ -115,7 +116,8 @@ def _run(args: argparse.Namespace) -> int:
         case = load_case(args.case)
         _print_notes(args)
         result = evaluate(case, lenses="all")  # the case's uncertainty section too
-        written = write_outputs(result, args.out, force=args.force, protect=[args.case])
+        with raw_csv(getattr(args, "csv_raw", False)):
+            written = write_outputs(result, args.out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         return _fail(exc)
     print(summary_text(result))
@@ -221,8 +223,16 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     _case_arguments(parser)
     parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
+    _csv_raw_argument(parser)
     for add_arguments, _ in RUN_HOOKS:
         add_arguments(parser)
+
+
+def _csv_raw_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--csv-raw", action="store_true",
+                        help="write CSV text exactly as it is; by default a text cell starting "
+                             "with = + - @, a tab or a carriage return gets a leading ' so a "
+                             "spreadsheet shows it instead of running it (README, Safety)")
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -294,6 +304,7 @@ def _uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for the Dask scheduler at ADDRESS "
                              "(default: 10)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
+    _csv_raw_argument(parser)
 
 
 def _template(args: argparse.Namespace) -> int:

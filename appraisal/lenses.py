@@ -181,11 +181,12 @@ def public_value_lenses(case: Case, compiled: CompiledCase, out: EngineOutput
 
 def write_lens_tables(result: AppraisalResult, stage: Path) -> list[str]:
     """Write the CSV tables of every lens payload that has ``to_frames()``."""
+    from appraisal.io.csv_safe import write_csv
     names = []
     for key in LENS_KEYS:
         payload = result.lenses.get(key)
         frames = payload.to_frames() if hasattr(payload, "to_frames") else {}
         for name, frame in frames.items():
-            frame.to_csv(Path(stage) / name, index=False, lineterminator="\n")
+            write_csv(frame, Path(stage) / name)
             names.append(name)
     return names

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.io.atomic import atomic_output_dir
+from appraisal.io.csv_safe import write_csv
 from appraisal.results import AppraisalResult
 
 __all__ = ["OUTPUT_WRITERS", "write_outputs"]
@@ -63,7 +64,7 @@ def write_outputs(
                            ("cashflows", "cashflows.csv"), ("switching", "switching_values.csv"),
                            ("parameters", "parameters_used.csv")):
             frame = result.to_frame(view)
-            frame.to_csv(stage / name, index=view == "options", lineterminator="\n")
+            write_csv(frame, stage / name, index=view == "options")
             names.append(name)
         if extra:
             for writer in OUTPUT_WRITERS:

@@ -330,12 +330,14 @@ def long_list_hook(case: Case, compiled: CompiledCase, out: EngineOutput
 
 def write_mca_tables(result: AppraisalResult, stage: Path) -> list[str]:
     """Output writer: ``mca_scores.csv`` and ``long_list.csv`` when the run has them."""
+    from appraisal.io.csv_safe import write_csv
+
     names = []
     for key in ("mca", "long_list"):
         payload = result.lenses.get(key)
         if isinstance(payload, MCALens | LongListLens):
             for name, frame in payload.to_frames().items():
-                frame.to_csv(Path(stage) / name, index=False, lineterminator="\n")
+                write_csv(frame, Path(stage) / name)
                 names.append(name)
     return names
 

@@ -26,6 +26,7 @@ from typing import Any
 import appraisal.uncertainty.lens  # noqa: F401  (registers the section and the lens hook)
 from appraisal.cli import _uncertainty_arguments as add_arguments
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
+from appraisal.io.csv_safe import raw_csv
 from appraisal.limits import RUN_MAXIMA, run_size_issue
 
 __all__ = ["add_arguments", "handle"]
@@ -79,6 +80,7 @@ def _backend(args: argparse.Namespace) -> Any:
 
 def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[str]:
     from appraisal.io.atomic import atomic_output_dir
+    from appraisal.io.csv_safe import write_csv
 
     names = []
     with atomic_output_dir(out, force=force, protect=protect) as stage:
@@ -86,7 +88,7 @@ def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[s
         (stage / "uncertainty.json").write_text(text, encoding="utf-8")
         names.append("uncertainty.json")
         for name, frame in result.to_frames().items():
-            frame.to_csv(stage / name, index=False, lineterminator="\n")
+            write_csv(frame, stage / name)
             names.append(name)
     return names
 
@@ -119,7 +121,8 @@ def handle(args: argparse.Namespace) -> int:
         result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
                                      sobol=args.sobol, morris=args.morris,
                                      backend=_backend(args))
-        written = _write(result, out, force=args.force, protect=[args.case])
+        with raw_csv(getattr(args, "csv_raw", False)):
+            written = _write(result, out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         print(str(exc), file=sys.stderr)
         if isinstance(exc, AppraisalValidationError):
