@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.io.atomic import PathLike, atomic_write_text
+from appraisal.io.atomic import PathLike, atomic_write_text, check_destination
 from appraisal.io.case_data import case_to_data, plain
 from appraisal.model import Case
 from appraisal.schema import CASE_FIELDS
@@ -86,6 +86,14 @@ def convert_case(source: PathLike, target: PathLike, *, force: bool = False) -> 
         raise AppraisalValidationError([Issue(
             "file-type", f"cannot write '{dst.suffix or dst.name}' files", dst.name,
             fix="give an output ending in .xlsx, .yaml or .yml")], source=dst.name)
+    check_destination(dst, force=force, protect=[src])  # before the work
+    kind = {".yml": "YAML", ".yaml": "YAML", ".xlsx": "a workbook", ".xlsm": "a workbook"}
+    if kind.get(src.suffix.lower()) == kind[suffix]:
+        raise AppraisalValidationError([Issue(
+            "same-format", f"{src.name} is already {kind[suffix]}; convert changes the format "
+            f"(YAML to a workbook, or a workbook to YAML)", dst.name,
+            fix="copy the file to duplicate it, or give a target ending in "
+            + (".xlsx" if kind[suffix] == "YAML" else ".yaml"))], source=dst.name)
     case, data = read_case_data(src)
     if suffix == ".xlsx":
         from appraisal.io.excel_template import write_template

@@ -16,7 +16,11 @@ from appraisal.io.atomic import atomic_output_dir
 from appraisal.io.csv_safe import write_csv
 from appraisal.results import AppraisalResult
 
-__all__ = ["OUTPUT_WRITERS", "write_outputs"]
+__all__ = ["MANIFEST", "OUTPUT_WRITERS", "write_outputs"]
+
+#: The file listing what a run wrote (name, bytes, SHA-256); ``--force`` over an earlier run
+#: removes the files its manifest lists and this run does not write.
+MANIFEST = "manifest.json"
 
 #: Extra writers: ``writer(result, staging_dir: Path) -> list of file names written``.
 OUTPUT_WRITERS: list[Callable[[AppraisalResult, Path], list[str]]] = []
@@ -57,7 +61,7 @@ def write_outputs(
     """
     target = Path(out_dir)
     names: list[str] = []
-    with atomic_output_dir(target, force=force, protect=protect) as stage:
+    with atomic_output_dir(target, force=force, protect=protect, manifest=MANIFEST) as stage:
         (stage / "results.json").write_text(results_json(result), encoding="utf-8")
         names.append("results.json")
         for view, name in (("options", "options.csv"), ("lines", "lines.csv"),
@@ -69,4 +73,4 @@ def write_outputs(
         if extra:
             for writer in OUTPUT_WRITERS:
                 names += writer(result, stage)
-    return [target / n for n in names]
+    return [target / n for n in [*names, MANIFEST]]

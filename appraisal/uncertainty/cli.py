@@ -83,14 +83,15 @@ def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[s
     from appraisal.io.csv_safe import write_csv
 
     names = []
-    with atomic_output_dir(out, force=force, protect=protect) as stage:
+    with atomic_output_dir(out, force=force, protect=protect,
+                           manifest="uncertainty_manifest.json") as stage:
         text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
         (stage / "uncertainty.json").write_text(text, encoding="utf-8")
         names.append("uncertainty.json")
         for name, frame in result.to_frames().items():
             write_csv(frame, stage / name)
             names.append(name)
-    return names
+    return [*names, "uncertainty_manifest.json"]
 
 
 def handle(args: argparse.Namespace) -> int:
