@@ -477,6 +477,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(exc.signum)
     except KeyboardInterrupt:  # SIGINT raised before our handler, or by a library
         return _interrupted(signal.SIGINT)
+    except OSError as exc:  # the environment failed (disk, permissions) where no layer said so
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"appraisal: stopped: {exc.strerror or exc}{where}; outputs are written "
+              "all or nothing, so nothing was changed", file=sys.stderr)
+        code = 1
     for sig, handler in previous.items():
         signal.signal(sig, handler)
     return code

@@ -567,18 +567,30 @@ def atomic_output_dir(
         raise OutputError(msg) from exc
     lock = _try_lock(staging)
     try:
-        yield staging
         stale: set[str] = set()
-        if manifest is not None:
-            _write_manifest(staging, manifest)
-            new = {p.relative_to(staging).as_posix() for p in staging.rglob("*")}
-            stale = _read_manifest(target / manifest) - new if force else set()
+        try:
+            yield staging
+            if manifest is not None:
+                _write_manifest(staging, manifest)
+                new = {p.relative_to(staging).as_posix() for p in staging.rglob("*")}
+                stale = _read_manifest(target / manifest) - new if force else set()
+        except OSError as exc:  # disk full, file too large, read-only, permission denied
+            raise _write_failed(target, exc) from exc
         retired = _commit_dir(staging, target, force=force, protect=protect, stale=stale)
     finally:
         _unlock(lock)
         shutil.rmtree(staging, ignore_errors=True)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_failed(target: Path, exc: OSError) -> OutputError:
+    """One plain message for a failed write: what failed, on which file, and that nothing
+    changed (the staging folder is removed; the output folder is as it was)."""
+    name = f" ({Path(exc.filename).name})" if getattr(exc, "filename", None) else ""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"could not write outputs to {str(target)!r}: {reason}{name}; nothing "
+                       "was changed (any earlier outputs there are as they were)")
 
 
 def _commit_dir(staging: Path, target: Path, *, force: bool,
@@ -609,8 +621,7 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
     except OutputError:
         raise
     except OSError as exc:
-        msg = f"could not write outputs to {str(target)!r}: {exc.strerror or exc}"
-        raise OutputError(msg) from exc
+        raise _write_failed(target, exc) from exc
 
 
 def _check_destination_in_dir(dest: Path, *, force: bool, protect: Sequence[PathLike]) -> None:
