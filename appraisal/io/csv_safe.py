@@ -21,9 +21,10 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TRIGGERS", "neutralise", "neutralise_frame", "raw_csv", "write_csv"]
 
@@ -49,6 +50,8 @@ def neutralise(value: Any) -> Any:
 
 
 def _index(index: pd.Index) -> pd.Index:
+    import pandas as pd
+
     if isinstance(index, pd.MultiIndex):
         return index.set_levels([_index(level) for level in index.levels])
     if index.dtype == object or pd.api.types.is_string_dtype(index):
@@ -61,10 +64,13 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"name": ["=1+1", "ok"], "npsv": [-3.0, 2.0]})
     >>> neutralise_frame(f).to_dict("list")
     {'name': ["'=1+1", 'ok'], 'npsv': [-3.0, 2.0]}
     """
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         series = out[column]
@@ -82,6 +88,7 @@ def raw_csv(enabled: bool = True) -> Iterator[None]:
     Examples
     --------
     >>> import tempfile
+    >>> import pandas as pd
     >>> path = Path(tempfile.mkdtemp()) / "t.csv"
     >>> with raw_csv():
     ...     write_csv(pd.DataFrame({"a": ["=1"]}), path)
@@ -101,6 +108,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     Examples
     --------
     >>> import tempfile
+    >>> import pandas as pd
     >>> path = Path(tempfile.mkdtemp()) / "t.csv"
     >>> write_csv(pd.DataFrame({"name": ["@SUM(A1)", "+44 20"], "pv": [-1.0, 2.0]}), path)
     >>> print(path.read_text(), end="")
