@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import os
 import posixpath
+import re
 import warnings
 import zipfile
 import zlib
@@ -115,6 +116,7 @@ class SafetyReport:
     external_links: tuple[str, ...] = ()
     has_data_connections: bool = False
     parser_warnings: tuple[str, ...] = ()
+    manual_calculation: bool = False
 
     def issues(self) -> list[Issue]:
         """Warnings for the run log: ignored macros, links, connections, dropped features.
@@ -145,6 +147,13 @@ class SafetyReport:
                 "data-connections-ignored",
                 "the workbook has data connections or query tables; they were not refreshed",
                 where, severity=Severity.WARNING))
+        if self.manual_calculation:
+            found.append(Issue(
+                "manual-calculation",
+                "the workbook is set to manual calculation, so the values Excel stored for "
+                "its formulas may be out of date; they were read as stored",
+                where, fix="in Excel press F9 (or Formulas > Calculation Options > "
+                "Automatic), save, and run again", severity=Severity.WARNING))
         found.extend(Issue("parser-warning", text, where, severity=Severity.WARNING)
                      for text in self.parser_warnings)
         return found
@@ -327,6 +336,10 @@ def _check_xml_prolog(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInf
         raise UnsafeInputError(msg)
 
 
+_CALC_PR = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?calcPr\b[^>]*>")
+_MANUAL = re.compile(rb"""\bcalcMode\s*=\s*["']manual["']""")
+
+
 def check_workbook_file(path: str | os.PathLike[str]) -> SafetyReport:
     """Check a workbook file for safety before anything parses it.
 
@@ -383,7 +396,12 @@ def check_workbook_file(path: str | os.PathLike[str]) -> SafetyReport:
                            "corrupt or not an .xlsx: the zip has no [Content_Types].xml part",
                            "save the workbook from Excel as 'Excel Workbook (*.xlsx)'")
         vba_hash = None
+        manual = False
         try:
+            book = names.get("xl/workbook.xml")
+            if book is not None and book.file_size <= 2**22:  # a workbook part is a few KB
+                calc = _CALC_PR.search(archive.read(book))
+                manual = bool(calc and _MANUAL.search(calc.group(0)))
             for info in infos:
                 if info.filename.lower().endswith(_XML_SUFFIXES):
                     _check_xml_prolog(path, archive, info)
@@ -410,6 +428,7 @@ def check_workbook_file(path: str | os.PathLike[str]) -> SafetyReport:
                                     and i.filename.lower().endswith(".xml"))),
         has_data_connections=any(n == "xl/connections.xml" or n.startswith("xl/querytables/")
                                  for n in names),
+        manual_calculation=manual,
     )
 
 

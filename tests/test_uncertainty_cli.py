@@ -17,7 +17,7 @@ with contextlib.suppress(ImportError):  # the example also has MCA sections
 
 EXPECTED = {"uncertainty.json", "uncertainty_draws_summary.csv", "uncertainty_tornado.csv",
             "uncertainty_switching_values.csv", "uncertainty_scenarios.csv",
-            "uncertainty_sobol.csv"}
+            "uncertainty_sobol.csv", "uncertainty_manifest.json"}
 
 
 def _case(tmp_path):

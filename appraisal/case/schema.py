@@ -36,7 +36,7 @@ from appraisal.case.model import (
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
 from appraisal.fields import did_you_mean, field_path
-from appraisal.limits import count_issues
+from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
 
 __all__ = [
@@ -472,11 +472,16 @@ def _build_options(ck: _Checker, raw: Any) -> list[Option]:
             continue
         ck.unknown_keys(data, [f.name for f in OPTION_FIELDS], path)
         name = ck.text(data, "name", path, required=True)
-        if name in seen:
+        if name_key(name) in seen:
+            j = seen[name_key(name)]
+            same = raw[j].get("name") == name if isinstance(raw[j], Mapping) else True
             ck.error((*path, "name"), "duplicate-name", f"option name '{name}' is used twice "
-                     f"(also options[{seen[name]}])", "give each option a unique name")
+                     f"(also options[{j}])" if same else f"option name {name!r} looks the "
+                     f"same as options[{j}] {raw[j].get('name')!r} (names are compared "
+                     "ignoring case, surrounding spaces and Unicode composition)",
+                     "give each option a unique name, one a reader can tell apart")
             continue
-        seen[name] = i
+        seen[name_key(name)] = i
         options.append(Option(name=name, counterfactual=ck.boolean(data, "counterfactual", path),
                               description=ck.text(data, "description", path)))
     n_cf = sum(o.counterfactual for o in options)
@@ -508,11 +513,16 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                      "is not in 'options'", close or
                      "add the option or correct the name")
         name = ck.text(data, "name", path, required=True)
-        if (option, name) in seen:
+        key = (name_key(option), name_key(name))
+        if key in seen:
+            j = seen[key]
+            same = raw[j].get("name") == name if isinstance(raw[j], Mapping) else True
             ck.error((*path, "name"), "duplicate-name", f"line '{name}' appears twice in option "
-                     f"'{option}' (also lines[{seen[(option, name)]}])", "give each line a "
-                     "unique name within its option")
-        seen[(option, name)] = i
+                     f"'{option}' (also lines[{j}])" if same else f"line {name!r} of option "
+                     f"'{option}' looks the same as lines[{j}] {raw[j].get('name')!r} (names "
+                     "are compared ignoring case, surrounding spaces and Unicode composition)",
+                     "give each line a unique name within its option")
+        seen[key] = i
         kind = ck.text(data, "kind", path, required=True, choices=KINDS)
         profile = _build_profile(ck, data, path, years) if years is not None else None
         value_type = ck.text(data, "value_type", path, choices=VALUE_TYPES)
@@ -527,6 +537,10 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                      "remove 'cashable', or set 'value_type: fiscal'")
         basis = ck.text(data, "price_basis", path, choices=("real", "nominal"), default="real")
         line_price_year = ck.integer(data, "price_year", path, minimum=1900)
+        if line_price_year is not None and line_price_year > MAX_YEAR:
+            ck.error((*path, "price_year"), "out-of-range", f"'price_year' must be at most "
+                     f"{MAX_YEAR} (got {line_price_year})", "use a calendar year")
+            line_price_year = None
         if basis == "nominal" and line_price_year is not None:
             ck.error((*path, "price_year"), "price-year-nominal", "a nominal line has no price "
                      "year", "remove 'price_year' or set 'price_basis: real'")
@@ -636,6 +650,17 @@ def build_case(
                  f"(got {horizon})", "appraise at most 500 years")
         horizon = None
     price_year = ck.integer(root, "price_year", (), minimum=1900)
+    for key, year in (("base_year", base_year), ("price_year", price_year)):
+        if year is not None and year > MAX_YEAR:
+            ck.error((key,), "out-of-range", f"'{key}' must be at most {MAX_YEAR} (got {year}); "
+                     f"the report's year axis ends in {MAX_YEAR}", "use a calendar year")
+    if base_year is not None and horizon is not None and base_year <= MAX_YEAR < (
+            base_year + horizon - 1):
+        ck.error(("horizon_years",), "out-of-range", f"the appraisal would end in "
+                 f"{base_year + horizon - 1}; the last year a case may reach is {MAX_YEAR} "
+                 "(the report's year axis ends there)",
+                 f"use horizon_years of at most {MAX_YEAR - base_year + 1}")
+        horizon = None
     years = range(base_year, base_year + horizon) if base_year and horizon else None
     prices = _build_prices(ck, root.get("prices"))
     params = ck.mapping(root.get("parameters", {}), ("parameters",), "'parameters'") or {}
@@ -675,6 +700,9 @@ def build_case(
     conventions["public_budget_agencies"] = _public_budget(
         ck, root, conventions["bcr_definition"], lines)
     _check_parameter_packs(ck, packs, pack_encodings, base_dir, conventions["vintage"])
+    # the limits every output needs (text, characters, magnitude), once per field
+    flagged = {i.field for i in issues.errors}
+    value_issues(root, ck.error, skip=lambda path: field_path(path) in flagged)
     issues.raise_if_errors(source)
     return Case(
         schema_version=version or SCHEMA_VERSION,

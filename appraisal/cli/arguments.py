@@ -13,6 +13,7 @@ __all__ = [
     "case_arguments",
     "change_arguments",
     "convert_arguments",
+    "csv_raw_argument",
     "demo_arguments",
     "memory_option",
     "params_arguments",
@@ -42,11 +43,20 @@ def memory_option(parser: argparse.ArgumentParser) -> None:
                              "(e.g. 256, 2GB; default 512 MB); results do not depend on it")
 
 
+def csv_raw_argument(parser: argparse.ArgumentParser) -> None:
+    """``--csv-raw``: CSV text written exactly as it is (no formula neutralising)."""
+    parser.add_argument("--csv-raw", action="store_true",
+                        help="write CSV text exactly as it is; by default a text cell starting "
+                             "with = + - @, a tab or a carriage return gets a leading ' so a "
+                             "spreadsheet shows it instead of running it (README, Safety)")
+
+
 def run_arguments(parser: argparse.ArgumentParser) -> None:
     case_arguments(parser)
     parser.add_argument("--out", "-o", required=True, help="output folder (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
     memory_option(parser)
+    csv_raw_argument(parser)
     change_arguments(parser)
 
 
@@ -119,3 +129,4 @@ def uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for the Dask scheduler at ADDRESS "
                              "(default: 10)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
+    csv_raw_argument(parser)

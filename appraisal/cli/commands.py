@@ -111,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     from appraisal.engine.kernel import memory_budget
     from appraisal.inputs.load import load_case
     from appraisal.lenses.pipeline import evaluate
+    from appraisal.outputs.csv_safe import raw_csv
     from appraisal.outputs.files import write_outputs
 
     try:
@@ -118,8 +119,9 @@ def _run(args: argparse.Namespace) -> int:
         _print_notes(args)
         with memory_budget(_memory_argument(args)):
             result = evaluate(case, lenses="all")  # the case's uncertainty section too
-        written = write_outputs(result, args.out, force=args.force, protect=[args.case],
-                                command=command_line())
+        with raw_csv(getattr(args, "csv_raw", False)):
+            written = write_outputs(result, args.out, force=args.force,
+                                    protect=[args.case], command=command_line())
     except AppraisalError as exc:
         return _fail(exc)
     print(summary_text(result))
@@ -382,6 +384,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(exc.signum)
     except KeyboardInterrupt:  # SIGINT raised before our handler, or by a library
         return _interrupted(signal.SIGINT)
+    except OSError as exc:  # the environment failed (disk, permissions) where no layer said so
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"appraisal: stopped: {exc.strerror or exc}{where}; outputs are written "
+              "all or nothing, so nothing was changed", file=sys.stderr)
+        code = 1
     for sig, handler in previous.items():
         signal.signal(sig, handler)
     return code

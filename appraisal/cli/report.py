@@ -48,13 +48,17 @@ def _report(args: argparse.Namespace) -> int:
 
             msg = f"refusing to write the report over the case file {args.case!r}"
             raise OutputError(msg)
+        from appraisal.outputs.atomic import check_destination
+
+        check_destination(out, force=args.force, protect=[args.case])  # before the work
         result = evaluate(load_case(args.case), lenses="all")
         command = command_line() or shlex.join(
             ["appraisal", "report", str(args.case), "-o", str(out)]
             + (["--force"] if args.force else [])
             + (["--template-dir", str(args.template_dir)] if args.template_dir else []))
         context = report_context(result, command=command)
-        write_report(context, out, template_dir=args.template_dir, force=args.force)
+        write_report(context, out, template_dir=args.template_dir, force=args.force,
+                     protect=[args.case])
     except AppraisalError as exc:
         print(str(exc), file=sys.stderr)
         if isinstance(exc, AppraisalValidationError):

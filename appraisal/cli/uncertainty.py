@@ -23,17 +23,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import appraisal.lenses.uncertainty.lens  # noqa: F401  (registers the section and the lens hook)
 from appraisal.cli.arguments import uncertainty_arguments as add_arguments
 from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
+from appraisal.limits import RUN_MAXIMA, run_size_issue
+from appraisal.outputs.csv_safe import raw_csv
 
 __all__ = ["add_arguments", "handle"]
 
 def _argument_issues(args: argparse.Namespace) -> Issues:
     found = Issues()
-    if args.draws is not None and args.draws <= 0:
-        found.error("invalid-value", f"must be at least 1 (got {args.draws})",
+    if args.draws is not None and args.draws <= 1:
+        found.error("invalid-value", f"must be at least 2 (got {args.draws}): a spread needs "
+                    "two draws",
                     location="--draws", field="draws", fix="give the number of draws, e.g. "
                     "--draws 10000 (leave it out to use the case's)")
     if args.seed is not None and args.seed < 0:
@@ -61,6 +63,13 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.dask is not None and args.dask != "dask" and "://" not in args.dask:
         found.error("invalid-value", f"a scheduler address needs a scheme (got {args.dask!r})",
                     location="--dask", field="dask", fix="e.g. --dask tcp://127.0.0.1:8786")
+    for what in ("draws", "sobol", "morris", "workers", "seed"):
+        value = getattr(args, what, None)
+        problem = run_size_issue(what, value) if isinstance(value, int) and value > 0 else None
+        if problem:
+            found.error("too-many" if what != "seed" else "invalid-value", problem,
+                        location=f"--{what}", field=what, fix=f"give --{what} of at most "
+                        f"{RUN_MAXIMA[what]:,}")
     return found
 
 
@@ -77,16 +86,18 @@ def _backend(args: argparse.Namespace) -> Any:
 
 def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[str]:
     from appraisal.outputs.atomic import atomic_output_dir
+    from appraisal.outputs.csv_safe import write_csv
 
     names = []
-    with atomic_output_dir(out, force=force, protect=protect) as stage:
+    with atomic_output_dir(out, force=force, protect=protect,
+                           manifest="uncertainty_manifest.json") as stage:
         text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
         (stage / "uncertainty.json").write_text(text, encoding="utf-8")
         names.append("uncertainty.json")
         for name, frame in result.to_frames().items():
-            frame.to_csv(stage / name, index=False, lineterminator="\n")
+            write_csv(frame, stage / name)
             names.append(name)
-    return names
+    return [*names, "uncertainty_manifest.json"]
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -117,7 +128,8 @@ def handle(args: argparse.Namespace) -> int:
         result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
                                      sobol=args.sobol, morris=args.morris,
                                      backend=_backend(args), memory=args.memory)
-        written = _write(result, out, force=args.force, protect=[args.case])
+        with raw_csv(getattr(args, "csv_raw", False)):
+            written = _write(result, out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
         print(str(exc), file=sys.stderr)
         if isinstance(exc, AppraisalValidationError):

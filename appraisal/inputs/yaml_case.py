@@ -92,7 +92,10 @@ def parse_yaml(
     """
     issues = Issues()
     marks: dict[tuple, tuple[int, int]] = {}
+    explicit: set[tuple[int, bool]] = set()
     try:
+        if not _events_ok(text, source, issues, explicit):
+            return None, lambda path: source, issues
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -119,7 +122,9 @@ def parse_yaml(
 
     def convert(n: yaml.Node, path: tuple) -> Any:
         marks[path] = (n.start_mark.line + 1, n.start_mark.column + 1)
-        if n.tag not in _STANDARD_TAGS:  # e.g. !!python/object, !!binary, !local
+        written = (n.start_mark.index, isinstance(n, yaml.ScalarNode)) in explicit
+        if n.tag not in _STANDARD_TAGS or written:
+            # e.g. !!python/object, !!binary, !local, and !!str: the README refuses them all
             shown = n.tag.replace("tag:yaml.org,2002:", "!!", 1)
             issues.error("yaml-tag", f"explicit tag '{shown}' is not allowed", location=where(n),
                          field=field_path(path), fix="remove the tag")
@@ -169,6 +174,37 @@ def parse_yaml(
         return f"{source}:{line}:{col}"
 
     return data, locate, issues
+
+
+def _events_ok(text: str, source: str, issues: Issues, explicit: set[tuple[int, bool]]) -> bool:
+    """Scan the YAML events once, before any node is built: nesting depth and explicit tags.
+
+    PyYAML builds nodes recursively, so a file nested thousands deep would exhaust the
+    stack; the event stream is flat, so the depth is counted here and a file deeper
+    than :data:`~appraisal.limits.MAX_NESTING` is refused at the first level over.
+    Explicit tags (even standard ones such as ``!!str``) are recorded by position, since
+    a composed node does not say whether its tag was written or resolved.
+    """
+    from appraisal.limits import MAX_NESTING
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent | yaml.ScalarEvent) and (
+                event.tag is not None):
+            explicit.add((event.start_mark.index, isinstance(event, yaml.ScalarEvent)))
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                issues.error("too-deep", f"mappings and lists are nested more than "
+                             f"{MAX_NESTING} deep here; a case needs fewer than 10 levels, and "
+                             "deeper files are refused so that reading them cannot exhaust "
+                             "memory", location=f"{source}:{mark.line + 1}:{mark.column + 1}",
+                             fix="check the brackets and indentation around this point")
+                return False
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return True
 
 
 def load_yaml_case(path: str | Path) -> Case:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -39,6 +41,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_destination",
     "clean_stale_staging",
 ]
 
@@ -81,6 +84,30 @@ def _check_destination(path: Path, *, force: bool, protect: Sequence[PathLike]) 
         raise OutputError(msg)
     if path.exists() and not force:
         raise _exists_error(path)
+
+
+def check_destination(path: PathLike, *, force: bool = False,
+                      protect: Sequence[PathLike] = ()) -> None:
+    """Refuse a destination before any work is done, as :func:`atomic_write` would.
+
+    Raises
+    ------
+    OutputError
+        If *path* is a protected input (same path or hard link), a symbolic link, a
+        folder, in a missing folder, or exists without ``force``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> case = Path(tempfile.mkdtemp()) / "case.yaml"
+    >>> _ = case.write_text("title: T")
+    >>> check_destination(case, force=True, protect=[case])
+    Traceback (most recent call last):
+    ...
+    appraisal.errors.OutputError: refusing to write output '...case.yaml': it is the input ...
+    """
+    _check_destination(Path(path), force=force, protect=protect)
 
 
 def _exists_error(path: Path) -> OutputError:
@@ -408,16 +435,23 @@ def _swap(staging: Path, target: Path) -> Path:
     return aside
 
 
-def _carry_over(source: Path, staging: Path) -> None:
-    """Hard-link (or copy) into *staging* every entry of *source* the new run does not write."""
+def _carry_over(source: Path, staging: Path, *, skip: set[str] = frozenset(),
+                prefix: str = "") -> None:
+    """Hard-link (or copy) into *staging* every entry of *source* the new run does not write.
+
+    Entries named in *skip* (paths relative to the run folder: an earlier run's files
+    that this run does not write) are left behind, so they go with the old folder.
+    """
     for entry in sorted(source.iterdir()):
+        if prefix + entry.name in skip:
+            continue
         dest = staging / entry.name
         if entry.is_dir() and not entry.is_symlink():
             if dest.exists() and not dest.is_dir():
                 continue  # the run writes a file where a folder was: the run wins
             dest.mkdir(exist_ok=True)
             shutil.copymode(entry, dest)
-            _carry_over(entry, dest)
+            _carry_over(entry, dest, skip=skip, prefix=f"{prefix}{entry.name}/")
         elif not os.path.lexists(dest):
             try:
                 os.link(entry, dest, follow_symlinks=False)
@@ -428,9 +462,34 @@ def _carry_over(source: Path, staging: Path) -> None:
                     shutil.copy2(entry, dest)
 
 
+def _read_manifest(path: Path) -> set[str]:
+    """The files an earlier run listed in its manifest (empty if none or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = data.get("files", []) if isinstance(data, dict) else []
+        return {str(f["name"]) for f in files if isinstance(f, dict) and "name" in f}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _write_manifest(staging: Path, name: str) -> None:
+    """List every file of the staged run, with size and SHA-256, in ``staging/name``."""
+    files = []
+    for item in sorted(p for p in staging.rglob("*") if p.is_file()):
+        rel = item.relative_to(staging).as_posix()
+        if rel == name:
+            continue
+        data = item.read_bytes()
+        files.append({"name": rel, "bytes": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest()})
+    text = json.dumps({"written_by": "appraisal", "files": files}, indent=2) + "\n"
+    (staging / name).write_text(text, encoding="utf-8")
+
+
 @contextlib.contextmanager
 def atomic_output_dir(
-    target: PathLike, *, force: bool = False, protect: Sequence[PathLike] = ()
+    target: PathLike, *, force: bool = False, protect: Sequence[PathLike] = (),
+    manifest: str | None = None,
 ) -> Iterator[Path]:
     """Build several output files in a staging folder, then commit them in one step.
 
@@ -458,6 +517,12 @@ def atomic_output_dir(
         Replace files that already exist in *target*.
     protect : sequence of paths, default ()
         Input files that must never be replaced.
+    manifest : str, optional
+        Name of a manifest file (JSON: every file the run wrote, with size and SHA-256)
+        written into the folder with the run. When *target* holds a manifest of that
+        name from an earlier run, the files it lists that this run does not write are
+        removed with the commit (``--force`` replaces the whole run: nothing stale is
+        left beside the new results); files it does not list (the user's own) are kept.
 
     Raises
     ------
@@ -502,8 +567,16 @@ def atomic_output_dir(
         raise OutputError(msg) from exc
     lock = _try_lock(staging)
     try:
-        yield staging
-        retired = _commit_dir(staging, target, force=force, protect=protect)
+        stale: set[str] = set()
+        try:
+            yield staging
+            if manifest is not None:
+                _write_manifest(staging, manifest)
+                new = {p.relative_to(staging).as_posix() for p in staging.rglob("*")}
+                stale = _read_manifest(target / manifest) - new if force else set()
+        except OSError as exc:  # disk full, file too large, read-only, permission denied
+            raise _write_failed(target, exc) from exc
+        retired = _commit_dir(staging, target, force=force, protect=protect, stale=stale)
     finally:
         _unlock(lock)
         shutil.rmtree(staging, ignore_errors=True)
@@ -511,8 +584,17 @@ def atomic_output_dir(
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def _write_failed(target: Path, exc: OSError) -> OutputError:
+    """One plain message for a failed write: what failed, on which file, and that nothing
+    changed (the staging folder is removed; the output folder is as it was)."""
+    name = f" ({Path(exc.filename).name})" if getattr(exc, "filename", None) else ""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"could not write outputs to {str(target)!r}: {reason}{name}; nothing "
+                       "was changed (any earlier outputs there are as they were)")
+
+
 def _commit_dir(staging: Path, target: Path, *, force: bool,
-                protect: Sequence[PathLike]) -> Path | None:
+                protect: Sequence[PathLike], stale: set[str] = frozenset()) -> Path | None:
     """Commit the staged run to *target*; returns the old folder's new place, if any."""
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     try:
@@ -530,7 +612,7 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
             _check_destination_in_dir(dest, force=force, protect=protect)
         for item, dest in moves:
             item.chmod(dest.stat().st_mode & 0o7777 if dest.is_file() else _umask_mode())
-        _carry_over(target, staging)
+        _carry_over(target, staging, skip=stale)
         shutil.copymode(target, staging)
         _fsync_dir(staging)
         retired = _swap(staging, target)
@@ -539,8 +621,7 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
     except OutputError:
         raise
     except OSError as exc:
-        msg = f"could not write outputs to {str(target)!r}: {exc.strerror or exc}"
-        raise OutputError(msg) from exc
+        raise _write_failed(target, exc) from exc
 
 
 def _check_destination_in_dir(dest: Path, *, force: bool, protect: Sequence[PathLike]) -> None:

@@ -16,7 +16,7 @@ from appraisal.case.case_data import case_to_data, plain
 from appraisal.case.model import Case
 from appraisal.case.schema import CASE_FIELDS
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.outputs.atomic import PathLike, atomic_write_text
+from appraisal.outputs.atomic import PathLike, atomic_write_text, check_destination
 
 __all__ = ["case_to_data", "case_to_yaml", "convert_case", "plain", "read_case_data"]
 
@@ -87,6 +87,14 @@ def convert_case(source: PathLike, target: PathLike, *, force: bool = False) -> 
         raise AppraisalValidationError([Issue(
             "file-type", f"cannot write '{dst.suffix or dst.name}' files", dst.name,
             fix="give an output ending in .xlsx, .yaml or .yml")], source=dst.name)
+    check_destination(dst, force=force, protect=[src])  # before the work
+    kind = {".yml": "YAML", ".yaml": "YAML", ".xlsx": "a workbook", ".xlsm": "a workbook"}
+    if kind.get(src.suffix.lower()) == kind[suffix]:
+        raise AppraisalValidationError([Issue(
+            "same-format", f"{src.name} is already {kind[suffix]}; convert changes the format "
+            f"(YAML to a workbook, or a workbook to YAML)", dst.name,
+            fix="copy the file to duplicate it, or give a target ending in "
+            + (".xlsx" if kind[suffix] == "YAML" else ".yaml"))], source=dst.name)
     case, data = read_case_data(src)
     if suffix == ".xlsx":
         from appraisal.outputs.excel_template import write_template

@@ -469,5 +469,10 @@ def save_with_sheets(
         If the destination is refused (see :func:`~appraisal.outputs.atomic.atomic_write`) or a
         spliced part does not verify; nothing is written then.
     """
-    data = render_with_sheets(workbook, sheets)
+    try:
+        data = render_with_sheets(workbook, sheets)
+    except OSError as exc:  # openpyxl spools sheets to temporary files: disk full, EFBIG
+        msg = (f"could not write output {str(path)!r}: {exc.strerror or exc} (while building "
+               "the workbook); nothing was changed")
+        raise OutputError(msg) from exc
     return atomic_write_bytes(path, data, force=force, protect=protect)

@@ -19,14 +19,18 @@ from appraisal.engine.results import AppraisalResult
 from appraisal.errors import OutputError
 from appraisal.lenses.catalogue import LENSES
 from appraisal.outputs.atomic import atomic_output_dir
+from appraisal.outputs.csv_safe import write_csv
 
-__all__ = ["FORMATS", "REPORT_NAME", "RESULTS_WORKBOOK", "write_outputs"]
+__all__ = ["FORMATS", "MANIFEST", "REPORT_NAME", "RESULTS_WORKBOOK", "write_outputs"]
 
 #: Every output format, in the order the files are written.
 FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html")
 #: File names of the workbook and the report in a run's output folder.
 RESULTS_WORKBOOK = "results.xlsx"
 REPORT_NAME = "report.html"
+#: The file listing what a run wrote (name, bytes, SHA-256); ``force`` over an earlier run
+#: removes the files its manifest lists and this run does not write.
+MANIFEST = "manifest.json"
 _CORE_TABLES = (("options", "options.csv"), ("lines", "lines.csv"),
                 ("cashflows", "cashflows.csv"), ("switching", "switching_values.csv"),
                 ("parameters", "parameters_used.csv"))
@@ -61,7 +65,7 @@ def _lens_tables(result: AppraisalResult, stage: Path) -> list[str]:
             payload = result.lenses.get(key)
             frames = payload.to_frames() if hasattr(payload, "to_frames") else {}
             for name, frame in frames.items():
-                frame.to_csv(stage / name, index=False, lineterminator="\n")
+                write_csv(frame, stage / name)
                 names.append(name)
     return names
 
@@ -105,7 +109,7 @@ def write_outputs(
     Returns
     -------
     list of Path
-        The files written, in order.
+        The files written, in order, and last the manifest listing them.
 
     Raises
     ------
@@ -119,7 +123,7 @@ def write_outputs(
     >>> result = evaluate(load_case(example_path("minimal")))
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_outputs(result, tmp, formats=("json", "html"), force=True)]
-    ['results.json', 'report.html']
+    ['results.json', 'report.html', 'manifest.json']
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -128,14 +132,14 @@ def write_outputs(
         raise OutputError(msg)
     target = Path(out_dir)
     names: list[str] = []
-    with atomic_output_dir(target, force=force, protect=protect) as stage:
+    with atomic_output_dir(target, force=force, protect=protect, manifest=MANIFEST) as stage:
         if "json" in formats:
             (stage / "results.json").write_text(results_json(result), encoding="utf-8")
             names.append("results.json")
         if "csv" in formats:
             for view, name in _CORE_TABLES:
                 frame = result.to_frame(view)
-                frame.to_csv(stage / name, index=view == "options", lineterminator="\n")
+                write_csv(frame, stage / name, index=view == "options")
                 names.append(name)
             names += _lens_tables(result, stage)
         if "xlsx" in formats:
@@ -145,4 +149,4 @@ def write_outputs(
             names.append(RESULTS_WORKBOOK)
         if "html" in formats:
             names += _report(result, stage, command)
-    return [target / n for n in names]
+    return [target / n for n in [*names, MANIFEST]]

@@ -260,5 +260,10 @@ def save_workbook(
     """
     if full_calc_on_load:
         workbook.calculation.fullCalcOnLoad = True
-    data = _rendered(workbook)
+    try:
+        data = _rendered(workbook)
+    except OSError as exc:  # openpyxl spools sheets to temporary files: disk full, EFBIG
+        msg = (f"could not write output {str(path)!r}: {exc.strerror or exc} (while building "
+               "the workbook); nothing was changed")
+        raise OutputError(msg) from exc
     return atomic_write_bytes(path, data, force=force, protect=protect)

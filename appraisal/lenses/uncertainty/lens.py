@@ -64,6 +64,7 @@ from appraisal.lenses.uncertainty.summaries import (
     summarise,
 )
 from appraisal.lenses.uncertainty.voi import evpi, evppi
+from appraisal.limits import RUN_MAXIMA, run_size_issue
 
 if TYPE_CHECKING:
     from appraisal.lenses.uncertainty.gsa import SensitivityResult
@@ -438,11 +439,14 @@ def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, A
 
 def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
     found = Issues()
-    for value, name, low in ((draws, "draws", 1), (sobol, "sobol", 2), (morris, "morris", 2)):
+    for value, name, low in ((draws, "draws", 2), (sobol, "sobol", 2), (morris, "morris", 2)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < low):
             found.error("invalid-value", f"'{name}' must be an integer >= {low} (got "
                         f"{value!r})", field=name, fix=f"give {name} of at least {low}")
+        elif value is not None and run_size_issue(name, value):
+            found.error("too-many", f"'{name}' {run_size_issue(name, value)}", field=name,
+                        fix=f"give {name} of at most {RUN_MAXIMA[name]:,}")
     if sobol is not None and isinstance(sobol, int) and sobol >= 2 and sobol & (sobol - 1):
         found.error("invalid-value", f"'sobol' base samples must be a power of 2 (got "
                     f"{sobol})", field="sobol", fix="use e.g. 512, 1024 or 2048")
@@ -541,7 +545,7 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
     compiled : CompiledCase, optional
         The compiled case, if at hand.
     draws, seed : int, optional
-        Override the section's ``draws`` (>= 1; the section's ``0`` means no Monte Carlo)
+        Override the section's ``draws`` (>= 2; the section's ``0`` means no Monte Carlo)
         and ``seed``.
     sobol : int, optional
         Sobol base samples (a power of 2), overriding the section.

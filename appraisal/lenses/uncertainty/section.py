@@ -83,6 +83,7 @@ from appraisal.errors import Issues
 from appraisal.fields import did_you_mean, field_path
 from appraisal.lenses.uncertainty.correlation import Correlation, parse_correlation
 from appraisal.lenses.uncertainty.distributions import Discrete, Distribution, parse_distribution
+from appraisal.limits import MAX_SOBOL, run_size_issue
 
 __all__ = ["FIELDS", "LINE_FIELDS", "TARGET_KEYS", "UncertainInput", "UncertaintySpec",
            "parse_uncertainty_section", "target_lines"]
@@ -271,6 +272,11 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.error((key,), "invalid-value", f"'{key}' must be an integer >= {minimum} "
                        f"(got {value!r})", f"write e.g. {key}: {max(default, minimum)}")
+            return default
+        if key in ("draws", "seed") and run_size_issue(key, value):
+            self.error((key,), "too-many" if key == "draws" else "out-of-range",
+                       f"'{key}' {run_size_issue(key, value)}",
+                       f"write e.g. {key}: {max(default, minimum, 10_000)}")
             return default
         return value
 
@@ -464,7 +470,10 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
     rd = _Reader(locate, found, tuple(path))
     root = case_data or {}
     lines = root.get("lines") if isinstance(root.get("lines"), list) else []
-    lines = [ln for ln in lines if isinstance(ln, Mapping)]
+    # a line whose name, option, kind or category is not text is refused by the case
+    # itself; the section's targets only look among the others
+    lines = [ln for ln in lines if isinstance(ln, Mapping) and all(
+        isinstance(ln.get(k), str | None) for k in ("name", "option", "kind", "category"))]
     if not isinstance(raw, Mapping):
         rd.error((), "not-a-mapping", f"'uncertainty' must be a mapping (got "
                  f"{type(raw).__name__})", "give draws, seed and inputs")
@@ -473,6 +482,10 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
         return None
     rd.unknown(raw, _SECTION_KEYS, ())
     draws = rd.count(raw, "draws", 0, 0)
+    if draws == 1:
+        rd.error(("draws",), "invalid-value", "'draws' must be 0 (no Monte Carlo) or at least 2 "
+                 "(got 1): a spread needs two draws", "write e.g. draws: 10000")
+        draws = 0
     seed = rd.count(raw, "seed", _DEFAULT_SEED, 0)
     items = raw.get("inputs")
     inputs: list[UncertainInput] = []
@@ -522,6 +535,9 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
             if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
                 rd.error(("sobol", "base_samples"), "invalid-value", "'base_samples' must be "
                          f"a power of 2 (got {n!r})", "use e.g. 512, 1024 or 2048")
+            elif run_size_issue("sobol", n):
+                rd.error(("sobol", "base_samples"), "too-many", f"'base_samples' "
+                         f"{run_size_issue('sobol', n)}", f"use at most {MAX_SOBOL:,}")
             else:
                 sobol = n
     if len(found) > start and any(x.severity.value == "error" for x in found.items[start:]):

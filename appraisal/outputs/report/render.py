@@ -21,8 +21,7 @@ import base64
 import hashlib
 import os
 import re
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -41,6 +40,7 @@ from appraisal.formatting import (
     format_percent,
     rounding_note,
 )
+from appraisal.outputs.atomic import atomic_write_bytes, check_destination
 from appraisal.outputs.report.figures import build_figures
 
 if TYPE_CHECKING:  # jinja2 is imported when a report is rendered, not on import
@@ -435,7 +435,8 @@ def check_self_contained(html: str) -> None:
 
 def write_report(context: dict[str, Any], path: str | os.PathLike[str], *,
                  template_dir: str | os.PathLike[str] | None = None,
-                 force: bool = False) -> Path:
+                 force: bool = False, protect: Sequence[str | os.PathLike[str]] = ()
+                 ) -> Path:
     """Render a report and write it atomically.
 
     The page is written to a temporary file in the target folder, flushed to disk and
@@ -451,7 +452,10 @@ def write_report(context: dict[str, Any], path: str | os.PathLike[str], *,
     template_dir : str or path-like, optional
         As for :func:`render_report`.
     force : bool, default False
-        Replace ``path`` if it exists. Without it an existing file is never touched.
+        Replace ``path`` if it exists (keeping its permissions). Without it an existing
+        file is never touched.
+    protect : sequence of paths, default ()
+        Inputs the report must never replace (same path or a hard link to one).
 
     Returns
     -------
@@ -461,8 +465,9 @@ def write_report(context: dict[str, Any], path: str | os.PathLike[str], *,
     Raises
     ------
     OutputError
-        If ``path`` exists and ``force`` is false, is a folder, or its folder does not
-        exist or cannot be written. Nothing is written in that case.
+        If ``path`` exists and ``force`` is false, is a folder, a symbolic link or a
+        protected input, or its folder does not exist or cannot be written (disk full,
+        permission denied). Nothing is written in that case.
     AppraisalValidationError, UnsafeInputError
         As for :func:`render_report` (raised before any file is created).
     """
@@ -477,57 +482,7 @@ def write_report(context: dict[str, Any], path: str | os.PathLike[str], *,
     if target.exists() and not force:
         msg = f"{str(target)!r} already exists; pass force=True (--force) to replace it"
         raise OutputError(msg)
+    check_destination(target, force=force, protect=protect)  # before the work
     html = render_report(context, template_dir=template_dir)
-    _atomic_write(target, html.encode("utf-8"), replace=force)
+    atomic_write_bytes(target, html.encode("utf-8"), force=force, protect=protect)
     return target
-
-
-def _atomic_write(target: Path, data: bytes, *, replace: bool) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as err:
-        msg = f"cannot write to the folder {str(target.parent)!r}: {err.strerror}"
-        raise OutputError(msg) from err
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        if replace:
-            os.replace(tmp, target)
-        else:
-            # A hard link fails if the target appeared meanwhile, so nothing is clobbered.
-            try:
-                os.link(tmp, target)
-            except FileExistsError as err:
-                msg = f"{str(target)!r} already exists; pass force=True (--force) to replace it"
-                raise OutputError(msg) from err
-            except OSError:
-                # No hard links on this filesystem: check, then rename (a small race).
-                if target.exists():
-                    msg = f"{str(target)!r} already exists; pass force=True to replace it"
-                    raise OutputError(msg) from None
-                os.replace(tmp, target)
-    except OutputError:
-        raise
-    except OSError as err:
-        msg = f"cannot write the report to {str(target)!r}: {err.strerror or err}"
-        raise OutputError(msg) from err
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot sync a directory; the rename is still atomic
-    finally:
-        os.close(fd)
