@@ -14,6 +14,9 @@ itself is checked, and each problem is reported at its cell, never passed silent
 - merged cells in a data sheet; hidden sheets; missing sheets; renamed, missing or
   unknown column headers; values outside the year columns;
 - macros: the workbook is read without them, and refused unless ``allow_macros=True``.
+
+Every problem is worded for the workbook (:mod:`appraisal.inputs.excel_messages`): the
+sheet, the row's option and line and the column, never a YAML field path or fix.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from appraisal.case.schema import build_case
 from appraisal.cells import cell_ref
 from appraisal.errors import AppraisalValidationError, Issue, Issues
 from appraisal.inputs.excel_grid import no_gc, open_grid
+from appraisal.inputs.excel_messages import WorkbookWords
 from appraisal.inputs.excel_sheets_read import read_sheets
 from appraisal.inputs.workbook_cells import CellReader, alternate_path
 from appraisal.lenses.catalogue import section_parsers
@@ -54,6 +58,8 @@ class WorkbookInput:
     year_cells: tuple[str, int, int | None] | None = None
     line_rows: dict[int, int] = field(default_factory=dict)
     has_macros: bool = False
+    #: What the rows and columns are called, to word problems for the workbook.
+    words: WorkbookWords = field(default_factory=WorkbookWords)
     _memo: dict[tuple[Any, ...], str] = field(default_factory=dict, repr=False, compare=False)
     _memo_size: int = field(default=-1, repr=False, compare=False)
 
@@ -144,7 +150,9 @@ def _read(p: Path, allow_macros: bool) -> WorkbookInput:
                          "run again from the original case file")
         found = WorkbookInput(p, data, reader.loc, reader.issues, reader.meta, digest,
                               reader.warnings, reader.year_cells, reader.line_rows,
-                              has_macros=grid.report.has_macros)
+                              has_macros=grid.report.has_macros,
+                              words=WorkbookWords(reader.row_names, reader.column_names,
+                                                  reader.loc, reader.year_cells))
         reader.protected(found.meta_json("protected") or [])
     finally:
         grid.close()
@@ -181,12 +189,15 @@ def read_case_workbook(path: str | Path, *, allow_macros: bool = False) -> Case:
     found = read_workbook_data(path, allow_macros=allow_macros)
     name = found.path.name
     located = {i.location for i in found.issues.errors}
+    say = found.words.translate
     try:
         case = build_case(found.data, locate=found.locate, source=name,
                           source_sha256=found.sha256, base_dir=found.path.parent,
                           sections=section_parsers())
     except AppraisalValidationError as exc:
         extra = [i for i in exc.issues if i.location not in located]
-        raise AppraisalValidationError([*found.issues.items, *extra], source=name) from None
-    found.issues.raise_if_errors(name)
+        raise AppraisalValidationError([say(i) for i in [*found.issues.items, *extra]],
+                                       source=name) from None
+    if found.issues.has_errors:
+        raise AppraisalValidationError([say(i) for i in found.issues.items], source=name)
     return case

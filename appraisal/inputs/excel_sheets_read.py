@@ -53,6 +53,7 @@ def _case(rd: CellReader, data: dict[str, Any]) -> None:
                      f"twice (also row {seen[name]})", "delete one of the rows")
             continue
         seen[name] = r
+        rd.row_names[("Case", r)] = name
         value = rd.value(sheet, r, 2, spec.type, spec.path)
         if value is not None and value != []:
             node = data
@@ -309,6 +310,8 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
             continue
         plain_path = tuple(p[1] if isinstance(p, tuple) else p for p in full)
         rd.loc[(*located, *plain_path)] = where
+        for k in range(1, len(plain_path)):  # a section's parts at their first row
+            rd.loc.setdefault((*located, *plain_path[:k]), where)
 
 
 def _deflator(rd: CellReader, data: dict[str, Any]) -> None:

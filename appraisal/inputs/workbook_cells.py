@@ -21,6 +21,7 @@ from appraisal.errors import AppraisalValidationError, Issue, Issues, Severity
 from appraisal.fields import did_you_mean, field_path
 from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
 from appraisal.inputs.excel_grid import Cell, SheetGrid, WorkbookGrid
+from appraisal.inputs.excel_messages import path_words
 
 __all__ = ["CellReader", "alternate_path"]
 
@@ -55,6 +56,9 @@ class CellReader:
         #: Profiles sheet, first year column and base year; the Profiles row of each line.
         self.year_cells: tuple[str, int, int | None] | None = None
         self.line_rows: dict[int, int] = {}
+        #: What each data row is (option / line ...) and each column's header, for messages.
+        self.row_names: dict[tuple[str, int], str] = {}
+        self.column_names: dict[tuple[str, int], str] = {}
 
     # --- cell values --------------------------------------------------------------------
 
@@ -209,6 +213,7 @@ class CellReader:
             text = cell.value if cell is not None and cell.kind == "s" else None
             if text is None or not str(text).strip():
                 continue
+            self.column_names[(sheet.title, col)] = str(text)
             if text in known:
                 found[known[text].key] = col
                 continue
@@ -231,6 +236,16 @@ class CellReader:
         read = [cols[c.key] for c in spec.columns if c.key in cols and c.role in ("key", "input")]
         rows = sorted({r for (r, c) in sheet.cells if r >= S.FIRST_ROW and c in read
                        and _filled(sheet.cells[(r, c)])})
+        named = [cols[c.key] for c in spec.columns if c.key in cols and (
+            c.role == "key" or (spec is S.SECTIONS and c.key in ("section", "path"))
+            or (spec is S.DEFLATOR and c.key == "year"))]
+        for r in rows:
+            said = [str(cell.value) for cell in (sheet.get(r, c) for c in named)
+                    if cell is not None and cell.kind in ("s", "n") and str(cell.value).strip()]
+            if said and spec is S.SECTIONS:
+                self.row_names[(sheet.title, r)] = path_words(said[0], " ".join(said[1:]))
+            elif said:
+                self.row_names[(sheet.title, r)] = " / ".join(said)
         return rows
 
     def protected(self, spec: list[dict[str, Any]]) -> None:

@@ -1,0 +1,283 @@
+"""Problems of a case workbook in the workbook's own words.
+
+The case's checks (:mod:`appraisal.case.schema`, :mod:`appraisal.case.public_value`, the
+lenses' section parsers) speak of field paths (``lines[2].profile.amount``) and give fixes
+in YAML (``add '- name: Business as usual' with 'counterfactual: true'``). A person who
+typed into a workbook sees sheets, rows and columns, so :class:`WorkbookWords` rewrites each
+problem found in a workbook:
+
+- the *field* becomes the sheet, the row and what the row is, then the column:
+  ``Lines row 7 (Whole-family service / Key-worker contract), Kind``;
+- field paths inside the message become rows (``lines[3]`` -> ``Lines row 6 (...)``) and
+  quoted field names become column headers (``'kind'`` -> ``Kind``);
+- a fix written in YAML becomes a fix in the workbook (fill in a column, choose from the
+  drop-down, a row per key on the Sections sheet).
+
+The location (``Sheet!Cell``) and the reason code are kept as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from appraisal.case import sheets as S
+from appraisal.cells import column_letter
+from appraisal.errors import Issue
+
+__all__ = ["YAML_SYNTAX", "WorkbookWords", "looks_like_yaml", "path_words"]
+
+#: Text that only makes sense in a YAML file: ``key: value`` snippets, flow maps, list
+#: items, indexed field paths, and advice about quoting.
+YAML_SYNTAX = re.compile(
+    r"'[\w .-]*: |\{\s*[\w<.]+\s*:|'- |- name:|- impact:|key: value|\bYAML\b|\byaml\b"
+    r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]")
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)")
+_INDEXED = re.compile(r"\b(lines|options)\[(\d+)\]((?:\.[A-Za-z_][\w]*)*)")
+_QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
+_SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
+_ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
+_TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.LINE_DETAILS,
+                                         S.DEFLATOR, S.SECTIONS)}
+
+
+def looks_like_yaml(text: str) -> bool:
+    """True when *text* holds YAML syntax or a field path.
+
+    Examples
+    --------
+    >>> looks_like_yaml("add '- name: Business as usual' with 'counterfactual: true'")
+    True
+    >>> looks_like_yaml("the value lines[2].profile.amount is wrong")
+    True
+    >>> looks_like_yaml("choose yes or no from the drop-down")
+    False
+    """
+    return bool(YAML_SYNTAX.search(text))
+
+
+def _headers(spec: S.TableSheet) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for column in spec.columns:
+        out[column.key] = column.header
+        out.setdefault(column.key.rsplit(".", 1)[-1], column.header)
+    return out
+
+
+_HEADERS = {title: _headers(spec) for title, spec in _TABLES.items()}
+
+
+def _choice(message: str) -> str:
+    return "choose one of the values the message lists (the cell has a drop-down list)"
+
+
+def _wrong_type(message: str) -> str:
+    if "whole number" in message:
+        return "type a whole number, e.g. 10 or 2025 (no words, units or decimals)"
+    if "must be a number" in message or "finite number" in message:
+        return "type a plain number, without units or £ signs"
+    if "must be text" in message:
+        return "type the value as text (in Excel, start it with an apostrophe ')"
+    if "true or false" in message or "yes or no" in message:
+        return "choose yes or no from the drop-down"
+    if "list" in message:
+        return "type the names separated by ';'"
+    return "type the value in the form the help row of the sheet gives"
+
+
+#: Workbook fixes by reason code, used when the case's own fix is written in YAML.
+#: Each takes the message and the column header (or "") of the cell.
+_FIXES: dict[str, Any] = {
+    "missing": lambda m, col: f"fill in {col or 'the cell'}",
+    "empty": lambda m, col: f"type a value in {col or 'the cell'}",
+    "wrong-type": lambda m, col: _wrong_type(m),
+    "bad-choice": lambda m, col: _choice(m),
+    "counterfactual": lambda m, col: ("on the Options sheet choose yes under Counterfactual "
+                                      "for the business-as-usual option and no for the others"),
+    "profile": lambda m, col: ("on the Profiles sheet give the line a Profile type and its "
+                               "Amount, or choose explicit and type the amounts in the year "
+                               "columns"),
+    "duplicate-name": lambda m, col: "give each row a different name",
+    "unknown-key": lambda m, col: "correct the Path, or delete the row",
+}
+
+
+#: Workbook wording of messages written in YAML, by reason code.
+_MESSAGES: dict[str, str] = {
+    "profile": "the line needs its amounts exactly once: a row on the Profiles sheet with "
+               "either a generator (Profile type and its columns) or amounts in the year "
+               "columns",
+}
+#: Names of case sections that are sheets of the workbook.
+_SHEET_NAMES = {"'options'": "the Options sheet", "'lines'": "the Lines sheet"}
+
+
+def path_words(section: str, path: str) -> str:
+    """A row of the Sections sheet in words: its section and its path without brackets.
+
+    Examples
+    --------
+    >>> path_words("non_monetised", "[0].scores.Do minimum")
+    'non_monetised: item 1, scores, Do minimum'
+    >>> path_words("mca", "criteria[2].weight")
+    'mca: criteria item 3, weight'
+    """
+    parts = S.parse_path(path) if path else ()
+    if parts is None:
+        return f"{section}: {path}"
+    words: list[str] = []
+    for part in parts:
+        key = part[1] if isinstance(part, tuple) else part
+        if isinstance(key, int) and not isinstance(key, bool):
+            if words and not words[-1].startswith("item "):
+                words[-1] = f"{words[-1]} item {key + 1}"
+            else:
+                words.append(f"item {key + 1}")
+        else:
+            words.append(str(key).replace("_", " "))
+    return f"{section}: {', '.join(words)}" if words else section
+
+
+@dataclass
+class WorkbookWords:
+    """What a workbook's rows and columns are called, to word its problems.
+
+    Parameters
+    ----------
+    rows : dict
+        ``(sheet, row) -> description`` of each data row: option and line on Lines,
+        Profiles and Line details, the option on Options, section and path on Sections.
+    columns : dict
+        ``(sheet, column) -> header`` of each header read.
+    locations : Mapping
+        Field path -> ``Sheet!Cell`` (as :class:`~appraisal.inputs.excel_read.WorkbookInput`).
+    year_cells : tuple or None
+        Profiles sheet, its first year column and the base year.
+
+    Examples
+    --------
+    >>> words = WorkbookWords(rows={("Lines", 7): "Whole-family service / Key-worker contract"},
+    ...                       columns={("Lines", 3): "Kind"})
+    >>> issue = Issue("bad-choice", "'kind' must be one of cost, benefit (got 'costt')",
+    ...               "Lines!C7", "lines[4].kind", "use one of the listed values")
+    >>> print(words.translate(issue))  # doctest: +NORMALIZE_WHITESPACE
+    Lines!C7: error [bad-choice] Lines row 7 (Whole-family service / Key-worker contract),
+    Kind: Kind must be one of cost, benefit (got 'costt') (use one of the listed values)
+    """
+
+    rows: dict[tuple[str, int], str] = field(default_factory=dict)
+    columns: dict[tuple[str, int], str] = field(default_factory=dict)
+    locations: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
+    year_cells: tuple[str, int, int | None] | None = None
+
+    @staticmethod
+    def cell(location: str) -> tuple[str, int, int] | None:
+        """(sheet, row, column) of a ``Sheet!Cell`` location, or None.
+
+        Examples
+        --------
+        >>> WorkbookWords.cell("'Line details'!E5"), WorkbookWords.cell("case.xlsx")
+        (('Line details', 5, 5), None)
+        """
+        found = _REF.match(location or "")
+        if found is None:
+            return None
+        title = found.group(1).replace("''", "'") if found.group(1) else found.group(2)
+        letters, row = found.group(3), int(found.group(4))
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        return title, row, col
+
+    def row_words(self, title: str, row: int) -> str:
+        """``Lines row 7 (option / line)``, or ``Lines row 7`` for a row not described."""
+        said = self.rows.get((title, row))
+        if row == S.HEADER_ROW and title in _TABLES:
+            return f"{title} header row"
+        return f"{title} row {row} ({said})" if said else f"{title} row {row}"
+
+    def column_words(self, title: str, col: int) -> str:
+        """The header of a column (a year on the Profiles sheet's year columns)."""
+        if self.year_cells is not None and title == self.year_cells[0]:
+            _, first, base = self.year_cells
+            if col >= first and base is not None:
+                return f"year {base + col - first}"
+        return self.columns.get((title, col), f"column {column_letter(col)}")
+
+    def translate(self, issue: Issue) -> Issue:
+        """The same problem, worded for the workbook."""
+        where = self.cell(issue.location)
+        if where is None:
+            message = self._message(issue.message, None, issue.code)
+            fix = self._fix(issue, message, None, "")
+            return replace(issue, message=message, fix=fix,
+                           field=self._plain(issue.field, None))
+        title, row, col = where
+        about_field = bool(issue.field) and not issue.field.endswith("]")
+        column = self.column_words(title, col) if about_field or row == S.HEADER_ROW else ""
+        words = self.row_words(title, row)
+        field_words = f"{words}, {column}" if column else words
+        message = self._message(issue.message, title, issue.code)
+        fix = self._fix(issue, message, title, column)
+        return replace(issue, field=field_words, message=message, fix=fix)
+
+    # --- rewording ----------------------------------------------------------------------
+
+    def _row_of(self, kind: str, index: int) -> str | None:
+        where = self.cell(self.locations.get((kind, index), ""))
+        return self.row_words(where[0], where[1]) if where else None
+
+    def _plain(self, text: str, title: str | None) -> str:
+        """Indexed field paths as rows, quoted field names of a table sheet as headers."""
+        def row(found: re.Match[str]) -> str:
+            said = self._row_of(found.group(1), int(found.group(2)))
+            if said is None:
+                return found.group(0)
+            tail = found.group(3).lstrip(".")
+            if tail:
+                header = _HEADERS.get("Lines" if found.group(1) == "lines" else "Options",
+                                      {}).get(tail.rsplit(".", 1)[-1], tail.replace("_", " "))
+                return f"{said}, {header}"
+            return said
+
+        text = _INDEXED.sub(row, text)
+        headers = _HEADERS.get(title or "", {}) if title != S.SECTIONS.title else {}
+        if headers:
+            text = _QUOTED.sub(lambda m: headers.get(m.group(1), m.group(0)), text)
+        return text
+
+    def _message(self, message: str, title: str | None, code: str = "") -> str:
+        for quoted, words in _SHEET_NAMES.items():
+            message = message.replace(f"not in {quoted}", f"not on {words}")
+        message = self._plain(message, title)
+        if looks_like_yaml(message) and code in _MESSAGES:
+            return _MESSAGES[code]
+        return message
+
+    def _fix(self, issue: Issue, message: str, title: str | None, column: str) -> str:
+        fix = issue.fix
+        if not looks_like_yaml(fix):
+            return self._plain(fix, title)
+        headers = _HEADERS.get(title or "", {}) if title != S.SECTIONS.title else {}
+        hint = fix.split("?", 1)[0] + "?" if fix.startswith("did you mean") else ""
+        hint = "" if looks_like_yaml(hint) else hint
+        make = _FIXES.get(issue.code)
+        if make is not None and not (title == S.SECTIONS.title and issue.code == "missing"):
+            return f"{hint} {make(message, column)}".strip()
+        if headers:
+            # 'value_type: fiscal' -> set Value type to fiscal; add 'name: ...' -> fill in Name
+            candidate = _ADD.sub(lambda m: f"fill in {headers.get(m.group(1), m.group(1))}", fix)
+            candidate = _SET.sub(lambda m: f"set {headers.get(m.group(1), m.group(1))} to "
+                                 f"{m.group(2).strip()}" if m.group(1) in headers
+                                 else m.group(0), candidate)
+            candidate = self._plain(candidate, title)
+            if not looks_like_yaml(candidate):
+                return candidate
+        if title == S.SECTIONS.title:
+            words = ("add or correct the rows of this section on the Sections sheet "
+                     "(one row per value: Section, Path, Value) as the message says")
+        else:
+            words = "correct the cell as the message says"
+        return f"{hint} {words}".strip()
