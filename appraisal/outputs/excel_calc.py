@@ -111,7 +111,8 @@ def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputLayout, *,
                       index: int) -> dict[str, Any]:
-    """Write the ``Calculation`` sheet (its formulas protected); returns the option rows."""
+    """Write the ``Calculation`` sheet (its formulas protected); returns the option and
+    line rows."""
     c, case = result.compiled, result.case
     ws, sheet = book.sheet("Calculation", index=index)
     T, L = c.n_years, c.n_lines
@@ -343,7 +344,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     ws.page_setup.scale = 70
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
     protect_formulas(book, "Calculation", formulas)
-    return {"option_rows": option_rows, "counterfactual": counterfactual}
+    return {"option_rows": option_rows, "counterfactual": counterfactual, "line_rows": rows}
 
 
 def bcr_formula_terms(definition: str, row: int, base: int | None = None,

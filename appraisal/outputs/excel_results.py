@@ -6,6 +6,9 @@ Sheets, in order:
     one row per option: ``Option | PV costs | PV benefits | NPSV | BCR`` (then incremental
     NPSV and BCR, the value-for-money category), as formulas on ``Calculation``, with the
     engine's NPSV beside them and a master check.
+``Sensitivity``
+    live one-way (each category of cost or benefit ± 20%) and scenario tables over the
+    line PVs of ``Calculation`` (:mod:`appraisal.outputs.excel_sensitivity`).
 ``Calculation``
     live formulas that refer to input cells: one-year discount rates per schedule (inputs)
     and discount factors ``DF_0 = 1, DF_t = DF_{t-1} / (1 + r_t)`` (never ``NPV()``);
@@ -53,6 +56,7 @@ from appraisal.outputs.excel_layout import (
     print_setup,
     shown,
 )
+from appraisal.outputs.excel_sensitivity import write_sensitivity
 from appraisal.outputs.excel_template import add_input_sheets
 
 __all__ = ["write_results_workbook"]
@@ -407,14 +411,15 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
     layout = add_input_sheets(book, data, result.case, years=result.case.horizon_years)
     calc = write_calculation(book, result, layout, index=0)
     _summary(book, result, calc)
+    write_sensitivity(book, result, calc, index=1)
     agency, types = _ledger_rows(result)
     money = [*(["General"] * 2), *([MONEY] * 3)]
     heads = [LABELS["pv_costs"], LABELS["pv_benefits"], "Net position (£)"]
     _table(book, "Ledger", f"Present values by agency and by value type ({result.price_label})",
            ["Agency", "Option", *heads],
            [*agency, [], ["Value type", "Option", *heads], *types],
-           index=2, formats=money, header_rows=[len(agency) + 1])
-    position = 3
+           index=3, formats=money, header_rows=[len(agency) + 1])
+    position = 4
     captions = {"switching": "How far each line or input would have to change for the "
                 "decision to change (change needed as a share of the case value)",
                 "parameters": "Every published parameter this run used, with its source"}
