@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "appraisal"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("appraisal.errors", "appraisal.limits", "appraisal._resources",
                     "appraisal.xlsx_safety", "appraisal.cells", "appraisal.formatting",
-                    "appraisal.fields")),
+                    "appraisal.fields", "appraisal.yaml_safety")),
     ("params", ("appraisal.params",)),
     ("greenbook", ("appraisal.greenbook",)),
     ("case", ("appraisal.case",)),

@@ -119,7 +119,7 @@ def test_run_and_validate_report_changes_against_an_earlier_workbook(tmp_path, c
 def test_yaml_written_for_a_case_reads_back_equal():
     case = load_case(example_path("capital"))
     from appraisal.case.schema import build_case
-    from appraisal.inputs.yaml_case import parse_yaml
+    from appraisal.yaml_safety import parse_yaml
 
     data, _, issues = parse_yaml(case_to_yaml(case))
     assert not issues.has_errors

@@ -19,7 +19,6 @@ from appraisal.cli.commands import summary_text
 from appraisal.engine.headline import LABELS, headline
 from appraisal.errors import AppraisalValidationError
 from appraisal.inputs.load import example_path
-from appraisal.inputs.yaml_case import parse_yaml
 from appraisal.lenses.catalogue import LENSES, section_parsers
 from appraisal.lenses.mca import evaluate_mca
 from appraisal.lenses.mca.case_section import LongListSection, MCASection, load_template
@@ -27,6 +26,7 @@ from appraisal.lenses.mca.totals import additive_totals, combined_weights, mca_t
 from appraisal.outputs.convert import case_to_data
 from appraisal.outputs.files import write_outputs
 from appraisal.outputs.report import validate_context
+from appraisal.yaml_safety import parse_yaml
 
 EXAMPLE = example_path("prevention")
 

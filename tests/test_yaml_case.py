@@ -1,4 +1,6 @@
-"""Bad YAML inputs: each is refused with its location, field and fix, and nothing is written.
+"""Reading YAML strictly (appraisal.yaml_safety) and YAML cases (appraisal.inputs.yaml_case).
+
+Bad YAML inputs: each is refused with its location, field and fix, and nothing is written.
 
 Every case below is a small edit of the minimal case, written to a file and run through
 the command line in-process, with both ``appraisal validate`` and ``appraisal run --out``:
@@ -23,7 +25,8 @@ from appraisal.cli.commands import main
 from appraisal.engine.compile import compile_case
 from appraisal.errors import AppraisalValidationError
 from appraisal.inputs.load import example_path, load_case
-from appraisal.inputs.yaml_case import load_yaml_case, parse_yaml
+from appraisal.inputs.yaml_case import load_yaml_case
+from appraisal.yaml_safety import parse_yaml
 
 LOCATED = re.compile(r"case\.yaml:\d+:\d+")
 

@@ -28,12 +28,9 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from appraisal.engine.compile import CompiledCase
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
            "chunk_for_budget", "delay_groups", "line_profiles", "memory_budget",
@@ -134,7 +131,28 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def line_profiles(c: CompiledCase) -> LineProfiles:
+class CompiledArrays(Protocol):
+    """What :func:`line_profiles` reads of a compiled case
+    (:class:`appraisal.engine.compile.CompiledCase` has it); the kernel needs no more."""
+
+    @property
+    def n_lines(self) -> int: ...
+    @property
+    def n_years(self) -> int: ...
+
+    gross: np.ndarray | None
+    real: np.ndarray
+    persistence: np.ndarray | None
+    value_paths: np.ndarray | None
+    price_factors: np.ndarray | None
+    lag: np.ndarray | None
+    amounts: np.ndarray
+    line_schedule: np.ndarray
+    schedule_names: tuple[str, ...]
+    _cache: dict[str, Any]
+
+
+def line_profiles(c: CompiledArrays) -> LineProfiles:
     """The profile matrices of a compiled case (built once, cached on it)."""
     if "profiles" in c._cache:
         return c._cache["profiles"]

@@ -37,7 +37,7 @@ def _data_of(path: Path) -> Any:
         from appraisal.inputs.excel_read import read_workbook_data
 
         return read_workbook_data(path, allow_macros=True).data
-    from appraisal.inputs.yaml_case import parse_yaml
+    from appraisal.yaml_safety import parse_yaml
 
     data, _, _ = parse_yaml(path.read_text(encoding="utf-8"), path.name)
     return data

@@ -54,7 +54,7 @@ def read_case_data(path: PathLike) -> tuple[Case, dict[str, Any]]:
         from appraisal.inputs.excel_read import read_workbook_data
 
         return case, read_workbook_data(p, allow_macros=True).data
-    from appraisal.inputs.yaml_case import parse_yaml
+    from appraisal.yaml_safety import parse_yaml
 
     data, _, _ = parse_yaml(p.read_text(encoding="utf-8"), p.name)
     return case, data

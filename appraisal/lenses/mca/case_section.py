@@ -132,7 +132,7 @@ def load_template(name: str) -> tuple[dict[str, Any], Locate]:
     >>> len(tree["purposes"]), locate(("mca", "criteria", 0))
     (6, 'public_service_reform.yaml:50:7')
     """
-    from appraisal.inputs.yaml_case import parse_yaml
+    from appraisal.yaml_safety import parse_yaml
 
     if name not in template_names():
         raise AppraisalValidationError([Issue(
