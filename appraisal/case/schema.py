@@ -459,6 +459,16 @@ def _number_map(ck: _Checker, raw: Any, path: Path, *, low: float, high: float
     return out
 
 
+def _duplicate_name(ck: _Checker, path: Path, name: str, raw: Sequence[Any], j: int,
+                    where: str, twice: str, this: str, fix: str) -> None:
+    """A name used again at ``where[j]``: the same text, or one a reader cannot tell apart
+    (compared ignoring case, surrounding spaces and Unicode composition)."""
+    same = raw[j].get("name") == name if isinstance(raw[j], Mapping) else True
+    ck.error((*path, "name"), "duplicate-name", f"{twice} (also {where}[{j}])" if same else
+             f"{this} looks the same as {where}[{j}] {raw[j].get('name')!r} (names are "
+             "compared ignoring case, surrounding spaces and Unicode composition)", fix)
+
+
 def _build_options(ck: _Checker, raw: Any) -> list[Option]:
     if not isinstance(raw, list) or not raw:
         ck.error(("options",), "wrong-type", "'options' must be a non-empty list of options",
@@ -473,13 +483,9 @@ def _build_options(ck: _Checker, raw: Any) -> list[Option]:
         ck.unknown_keys(data, [f.name for f in OPTION_FIELDS], path)
         name = ck.text(data, "name", path, required=True)
         if name_key(name) in seen:
-            j = seen[name_key(name)]
-            same = raw[j].get("name") == name if isinstance(raw[j], Mapping) else True
-            ck.error((*path, "name"), "duplicate-name", f"option name '{name}' is used twice "
-                     f"(also options[{j}])" if same else f"option name {name!r} looks the "
-                     f"same as options[{j}] {raw[j].get('name')!r} (names are compared "
-                     "ignoring case, surrounding spaces and Unicode composition)",
-                     "give each option a unique name, one a reader can tell apart")
+            _duplicate_name(ck, path, name, raw, seen[name_key(name)], "options",
+                            f"option name '{name}' is used twice", f"option name {name!r}",
+                            "give each option a unique name, one a reader can tell apart")
             continue
         seen[name_key(name)] = i
         options.append(Option(name=name, counterfactual=ck.boolean(data, "counterfactual", path),
@@ -515,13 +521,10 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
         name = ck.text(data, "name", path, required=True)
         key = (name_key(option), name_key(name))
         if key in seen:
-            j = seen[key]
-            same = raw[j].get("name") == name if isinstance(raw[j], Mapping) else True
-            ck.error((*path, "name"), "duplicate-name", f"line '{name}' appears twice in option "
-                     f"'{option}' (also lines[{j}])" if same else f"line {name!r} of option "
-                     f"'{option}' looks the same as lines[{j}] {raw[j].get('name')!r} (names "
-                     "are compared ignoring case, surrounding spaces and Unicode composition)",
-                     "give each line a unique name within its option")
+            _duplicate_name(ck, path, name, raw, seen[key], "lines",
+                            f"line '{name}' appears twice in option '{option}'",
+                            f"line {name!r} of option '{option}'",
+                            "give each line a unique name within its option")
         seen[key] = i
         kind = ck.text(data, "kind", path, required=True, choices=KINDS)
         profile = _build_profile(ck, data, path, years) if years is not None else None
