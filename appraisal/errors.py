@@ -7,8 +7,9 @@ and most also derive from the builtin a caller would naturally catch::
     ├── AppraisalValidationError(ValueError)   bad input; holds every Issue found, each located
     ├── PriceBaseMismatchError(TypeError)      adding money in different price bases
     ├── ParameterError(KeyError)               unknown parameter, table or key in a pack
-    │   └── UnconfirmedParameterError          a value not confirmed from a primary source,
-    │                                          used without opting in
+    │   ├── UnconfirmedParameterError          a value not confirmed from a primary source,
+    │   │                                      used without opting in
+    │   └── DeflatorNeededError                prices to convert, and no GDP deflator to do it
     ├── NoSwitchingValueError                  no value of the input changes the decision
     ├── BCRUndefinedError(ZeroDivisionError)   PV costs are zero, so a BCR has no meaning
     ├── UnsafeInputError(ValueError)           a file refused for safety (XML or zip bomb, ...)
@@ -29,6 +30,7 @@ __all__ = [
     "AppraisalValidationError",
     "BCRUndefinedError",
     "BackendError",
+    "DeflatorNeededError",
     "Issue",
     "Issues",
     "NoSwitchingValueError",
@@ -234,6 +236,10 @@ class ParameterError(KeyError, AppraisalError):
 
 class UnconfirmedParameterError(ParameterError):
     """A parameter not confirmed from a primary source was used without opting in."""
+
+
+class DeflatorNeededError(ParameterError):
+    """Prices that need converting (nominal, or another price year) with no GDP deflator."""
 
 
 class NoSwitchingValueError(AppraisalError):

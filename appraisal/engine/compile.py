@@ -49,7 +49,13 @@ from appraisal.engine.kernel import (
     raw_present_values,
     row_tiled_product,
 )
-from appraisal.errors import AppraisalValidationError, Issue, Issues, UnconfirmedParameterError
+from appraisal.errors import (
+    AppraisalValidationError,
+    DeflatorNeededError,
+    Issue,
+    Issues,
+    UnconfirmedParameterError,
+)
 from appraisal.fields import did_you_mean
 from appraisal.greenbook.cba import bcr_terms
 from appraisal.greenbook.discounting import factors_from_rates, schedule_rates
@@ -517,10 +523,11 @@ def _line_valuation(line: Line, i: int, years: np.ndarray, case: Case, pack: Par
                                      unit_packs=unit_packs,
                                      price_base_year=case.price_base_year, index=idx)
         except KeyError as exc:
-            if idx is None and attempt != "build" and "deflator is needed" in str(exc):
+            needs_deflator = isinstance(exc, DeflatorNeededError)
+            if idx is None and attempt != "build" and needs_deflator:
                 continue
             unconfirmed = isinstance(exc, UnconfirmedParameterError)
-            if idx is None and "deflator is needed" in str(exc):
+            if idx is None and needs_deflator:
                 return None  # the deflator problem is already reported
             issues.error("unconfirmed-parameter" if unconfirmed else "unit-value",
                          str(exc).strip('"'), location=where, field=path,

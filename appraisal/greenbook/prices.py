@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from appraisal.errors import ParameterError, PriceBaseMismatchError
+from appraisal.errors import DeflatorNeededError, ParameterError, PriceBaseMismatchError
 from appraisal.params.packs import ParameterPack
 
 __all__ = [
@@ -220,7 +220,7 @@ def rebase_factors(
         return np.ones(years_arr.shape)
     if index is None:
         msg = "a GDP deflator is needed to convert these prices"
-        raise ParameterError(msg)
+        raise DeflatorNeededError(msg)
     d_base = index.at([base_year])[0]
     if price_base.basis is PriceBasis.NOMINAL:
         return d_base / index.at(years_arr)
