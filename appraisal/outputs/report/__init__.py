@@ -118,7 +118,10 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     (``{"n_draws": int, "seed": int or null, "histograms": {option id: {"bin_edges":
     [£], "counts": [float]}}, "summary": [{"option", "central"?, "mean", "p5", "p50",
     "p95": £, "p_positive": fraction}], "p_preferred": {option id: fraction},
-    "mean_versus_central"?: str}``),
+    "mean_versus_central"?: str}``), ``value_of_information`` (``{"evpi": £ (expected
+    value of perfect information, per decision), "groups": [{"name": str, "inputs": [str],
+    "group": bool, "evppi": £, "share_of_evpi": fraction or null}] (largest first),
+    "method": str, "money_unit": "£" | "£m", "text": str}``),
     ``acceptability`` (``{"x_label": str, "x_is_money": bool, "x": [float],
     "curves": {option id: [fraction]}, "note"?: str}``), ``sobol`` (``{"n_base_samples":
     int, "comparisons": [{"output": str, "comparison": str, "total_variance": £²,

@@ -37,6 +37,7 @@ from appraisal.outputs.report.narrative import (
     key_uncertainties_text,
     rationale_text,
     switching_text,
+    value_of_information_text,
 )
 from appraisal.outputs.report.schema import SCHEMA_VERSION, validate_context
 
@@ -86,6 +87,9 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     lenses = result.lenses
     uncertainty = _merge(_switching_rows(result, ids), lenses.get("uncertainty"))
+    voi = _value_of_information(lenses.get("uncertainty"))
+    if voi:
+        uncertainty["value_of_information"] = voi
     value_range = _unit_value_range(result, ids)
     if value_range:
         uncertainty["unit_value_range"] = value_range
@@ -524,6 +528,36 @@ def _unit_value_range(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
                         float(val.npsv_high[q] - val.npsv_high[cf])))
     return {"option": ids[names[q]], "lines": list(dict.fromkeys(val.ranged_lines)),
             "low": low, "high": high}
+
+
+def _value_of_information(payload: Any) -> dict[str, Any]:
+    """EVPI and the EVPPI of each input or group of inputs, largest first, with a sentence.
+
+    Read from the uncertainty lens (regression on the Monte Carlo draws, Strong, Oakley
+    and Brennan 2014); left out when there was no Monte Carlo run. A group's name is
+    shown without the ``group:`` prefix and with its inputs; ``share_of_evpi`` is its
+    EVPPI as a fraction of the EVPI (``None`` when the EVPI is zero).
+    """
+    voi = getattr(payload, "value_of_information", None) or {}
+    evpi = voi.get("evpi")
+    if evpi is None or not math.isfinite(float(evpi)):
+        return {}
+    evpi = max(float(evpi), 0.0)
+    groups = []
+    for row in voi.get("evppi") or []:
+        name = str(row["name"])
+        grouped = name.startswith("group: ")
+        value = max(float(row["evppi"]), 0.0)
+        groups.append({"name": _label(name.removeprefix("group: ")),
+                       "inputs": [str(p) for p in row.get("parameters") or [name]],
+                       "group": grouped, "evppi": value,
+                       "share_of_evpi": value / evpi if evpi > 0 else None})
+    groups.sort(key=lambda g: -g["evppi"])
+    out: dict[str, Any] = {"evpi": evpi, "groups": groups,
+                           "method": str(voi.get("method") or "not stated")}
+    out["money_unit"] = choose_money_unit([evpi, *(g["evppi"] for g in groups)])
+    out["text"] = value_of_information_text(out, out["money_unit"])
+    return out
 
 
 # --------------------------------------------------------------------------- appendix

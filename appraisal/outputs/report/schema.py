@@ -343,6 +343,10 @@ _UNCERTAINTY = _r(
                        summary=_List(_r(option=_OPT, opt_central=_N, mean=_N, p5=_N, p50=_N,
                                         p95=_N, p_positive=_FRAC), min_len=1),
                        p_preferred=_KeyMap(_FRAC), opt_mean_versus_central=_S),
+    opt_value_of_information=_r(
+        evpi=_NONNEG, method=_S, money_unit=_Enum(("£", "£m")), text=_S,
+        groups=_List(_r(name=_S, inputs=_List(_S, min_len=1), group=_Enum((True, False)),
+                        evppi=_NONNEG, share_of_evpi=_Null(_FRAC)))),
     opt_acceptability=_r(x_label=_S, x_is_money=_Enum((True, False)), x=_List(_N, min_len=2),
                          curves=_KeyMap(_List(_FRAC), complete=False), opt_note=_S),
     opt_sobol=_r(n_base_samples=_Num(1, integer=True),
