@@ -80,7 +80,16 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     NPSV split by type of value), ``agencies`` (``{"option": id, "rows": [{"agency":
     str, "pv_costs": £, "pv_benefits": £, "net": £, "payback_year": int or null}]}``:
     who pays and who benefits, net position, first year the agency's cumulative
-    discounted net position turns positive), ``note`` (str); each optional.
+    discounted net position turns positive), ``pooled_budget`` (``{"option": id, "basis":
+    str, "pooled_cost": £, "pooled_savings": £, "partners": [{"agency": str, "savings": £,
+    "actual_contribution": £, "actual_share": fraction or null,
+    "proportional_contribution": £, "proportional_share": fraction or null,
+    "proportional_net": £}], "note": str}``: each partner's PV of savings, what it pays as
+    funded and in proportion to its savings), ``cash_by_year`` (``{"option": id, "years":
+    [int], "agencies": [{"agency": str, "net": [£ per year], "cumulative": [£ per
+    year]}], "zero_agencies"?: [str]}``: real, undiscounted cash position of each
+    agency, costs against cashable savings, incremental to the counterfactual; agencies
+    whose position is zero every year are only named), ``note`` (str); each optional.
 ``distributional`` : dict, optional
     ``eta`` (float: elasticity of marginal utility of income), ``groups`` (list of
     str, lowest income first), ``weights`` (list of float, one per group),
