@@ -303,8 +303,9 @@ def _strip(ctx: dict) -> dict:
     out = {k: ctx[k] for k in OWN if k in ctx}
     out["uncertainty"] = {"switching_values": [r for r in ctx["uncertainty"]["switching_values"]
                                                if r["unit"] == "£ PV of the input (absolute)"]}
-    if "scenarios" in ctx["uncertainty"]:
-        out["uncertainty"]["scenarios"] = ctx["uncertainty"]["scenarios"]
+    for key in ("scenarios", "value_of_information"):
+        if key in ctx["uncertainty"]:
+            out["uncertainty"][key] = ctx["uncertainty"][key]
     out["audit"] = {k: v for k, v in ctx["audit"].items() if ("audit", k) not in VOLATILE}
     # Checksums follow every edit of an example file; test_audit_* checks them against it.
     out["audit"]["inputs"] = [f["name"] for f in ctx["audit"]["inputs"]]

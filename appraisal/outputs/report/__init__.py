@@ -80,7 +80,16 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     NPSV split by type of value), ``agencies`` (``{"option": id, "rows": [{"agency":
     str, "pv_costs": £, "pv_benefits": £, "net": £, "payback_year": int or null}]}``:
     who pays and who benefits, net position, first year the agency's cumulative
-    discounted net position turns positive), ``note`` (str); each optional.
+    discounted net position turns positive), ``pooled_budget`` (``{"option": id, "basis":
+    str, "pooled_cost": £, "pooled_savings": £, "partners": [{"agency": str, "savings": £,
+    "actual_contribution": £, "actual_share": fraction or null,
+    "proportional_contribution": £, "proportional_share": fraction or null,
+    "proportional_net": £}], "note": str}``: each partner's PV of savings, what it pays as
+    funded and in proportion to its savings), ``cash_by_year`` (``{"option": id, "years":
+    [int], "agencies": [{"agency": str, "net": [£ per year], "cumulative": [£ per
+    year]}], "zero_agencies"?: [str]}``: real, undiscounted cash position of each
+    agency, costs against cashable savings, incremental to the counterfactual; agencies
+    whose position is zero every year are only named), ``note`` (str); each optional.
 ``distributional`` : dict, optional
     ``eta`` (float: elasticity of marginal utility of income), ``groups`` (list of
     str, lowest income first), ``weights`` (list of float, one per group),
@@ -118,7 +127,10 @@ An optional section may be absent, ``null``, ``{}`` or ``[]``: it is then left o
     (``{"n_draws": int, "seed": int or null, "histograms": {option id: {"bin_edges":
     [£], "counts": [float]}}, "summary": [{"option", "central"?, "mean", "p5", "p50",
     "p95": £, "p_positive": fraction}], "p_preferred": {option id: fraction},
-    "mean_versus_central"?: str}``),
+    "mean_versus_central"?: str}``), ``value_of_information`` (``{"evpi": £ (expected
+    value of perfect information, per decision), "groups": [{"name": str, "inputs": [str],
+    "group": bool, "evppi": £, "share_of_evpi": fraction or null}] (largest first),
+    "method": str, "money_unit": "£" | "£m", "text": str}``),
     ``acceptability`` (``{"x_label": str, "x_is_money": bool, "x": [float],
     "curves": {option id: [fraction]}, "note"?: str}``), ``sobol`` (``{"n_base_samples":
     int, "comparisons": [{"output": str, "comparison": str, "total_variance": £²,

@@ -37,6 +37,7 @@ from appraisal.outputs.report.narrative import (
     key_uncertainties_text,
     rationale_text,
     switching_text,
+    value_of_information_text,
 )
 from appraisal.outputs.report.schema import SCHEMA_VERSION, validate_context
 
@@ -86,6 +87,9 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     lenses = result.lenses
     uncertainty = _merge(_switching_rows(result, ids), lenses.get("uncertainty"))
+    voi = _value_of_information(lenses.get("uncertainty"))
+    if voi:
+        uncertainty["value_of_information"] = voi
     value_range = _unit_value_range(result, ids)
     if value_range:
         uncertainty["unit_value_range"] = value_range
@@ -374,7 +378,62 @@ def _public_value(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"by_value_type": by_type, "note": note}
     if agency_rows and subject != cfn:
         out["agencies"] = {"option": ids[subject], "rows": agency_rows}
+        o = ledger.option_names.index(subject)
+        pool = _pooled_budget(ledger.pooled_budget(o) if hasattr(ledger, "pooled_budget")
+                              else None, ids)
+        if pool:
+            out["pooled_budget"] = pool
+        cash = _cash_by_year(ledger.cash_rows(o) if hasattr(ledger, "cash_rows") else [],
+                             ids[subject])
+        if cash:
+            out["cash_by_year"] = cash
     return out
+
+
+_POOL_BASIS = {"cashable": "cashable savings", "all_fiscal": "fiscal benefits"}
+
+
+def _pooled_budget(pool: Mapping[str, Any] | None, ids: Mapping[str, str]) -> dict[str, Any]:
+    """The ledger's pooled budget of the headline option: each partner's savings, what it
+    pays as the case is funded, and what it would pay in proportion to its savings."""
+    if not pool or not pool.get("partners"):
+        return {}
+    basis = str(pool["basis"])
+    return {
+        "option": ids[pool["option"]], "basis": _POOL_BASIS.get(basis, basis.replace("_", " ")),
+        "pooled_cost": float(pool["pooled_cost"]), "pooled_savings": float(pool["pooled_savings"]),
+        "partners": [{"agency": str(r["agency"]), "savings": float(r["pv_savings"]),
+                      "actual_contribution": float(r["actual_contribution"]),
+                      "actual_share": r["actual_share"],
+                      "proportional_contribution": float(r["proportional_contribution"]),
+                      "proportional_share": r["proportional_share"],
+                      "proportional_net": float(r["proportional_net"])}
+                     for r in pool["partners"]],
+        "note": str(pool.get("note") or "")}
+
+
+def _cash_by_year(rows: list[dict[str, Any]], option: str) -> dict[str, Any]:
+    """Each agency's real, undiscounted cash position by year (costs against cashable
+    savings, incremental to the counterfactual) and its running total. Agencies whose
+    cash position is zero every year (only non-cashable savings or other benefits) are
+    listed in ``zero_agencies`` instead of as rows of zeros."""
+    if not rows:
+        return {}
+    years = sorted({int(r["year"]) for r in rows})
+    where = {y: t for t, y in enumerate(years)}
+    series: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        s = series.setdefault(r["agency"], {"agency": str(r["agency"]),
+                                            "net": [0.0] * len(years),
+                                            "cumulative": [0.0] * len(years)})
+        s["net"][where[int(r["year"])]] = float(r["net_cash"])
+        s["cumulative"][where[int(r["year"])]] = float(r["cumulative_net_cash"])
+    kept = [s for s in series.values() if any(s["net"])]
+    out: dict[str, Any] = {"option": option, "years": years, "agencies": kept}
+    quiet = [s["agency"] for s in series.values() if not any(s["net"])]
+    if quiet:
+        out["zero_agencies"] = quiet
+    return out if kept else {}
 
 
 def _distributional(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
@@ -524,6 +583,36 @@ def _unit_value_range(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
                         float(val.npsv_high[q] - val.npsv_high[cf])))
     return {"option": ids[names[q]], "lines": list(dict.fromkeys(val.ranged_lines)),
             "low": low, "high": high}
+
+
+def _value_of_information(payload: Any) -> dict[str, Any]:
+    """EVPI and the EVPPI of each input or group of inputs, largest first, with a sentence.
+
+    Read from the uncertainty lens (regression on the Monte Carlo draws, Strong, Oakley
+    and Brennan 2014); left out when there was no Monte Carlo run. A group's name is
+    shown without the ``group:`` prefix and with its inputs; ``share_of_evpi`` is its
+    EVPPI as a fraction of the EVPI (``None`` when the EVPI is zero).
+    """
+    voi = getattr(payload, "value_of_information", None) or {}
+    evpi = voi.get("evpi")
+    if evpi is None or not math.isfinite(float(evpi)):
+        return {}
+    evpi = max(float(evpi), 0.0)
+    groups = []
+    for row in voi.get("evppi") or []:
+        name = str(row["name"])
+        grouped = name.startswith("group: ")
+        value = max(float(row["evppi"]), 0.0)
+        groups.append({"name": _label(name.removeprefix("group: ")),
+                       "inputs": [str(p) for p in row.get("parameters") or [name]],
+                       "group": grouped, "evppi": value,
+                       "share_of_evpi": value / evpi if evpi > 0 else None})
+    groups.sort(key=lambda g: -g["evppi"])
+    out: dict[str, Any] = {"evpi": evpi, "groups": groups,
+                           "method": str(voi.get("method") or "not stated")}
+    out["money_unit"] = choose_money_unit([evpi, *(g["evppi"] for g in groups)])
+    out["text"] = value_of_information_text(out, out["money_unit"])
+    return out
 
 
 # --------------------------------------------------------------------------- appendix

@@ -66,7 +66,8 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
     -------
     dict of str to Chart
         Keyed by figure name (``"cash_flow"``, ``"pv_by_option"``, ``"waterfall"``,
-        ``"value_types"``, ``"agencies"``, ``"incidence"``, ``"eta_curve"``,
+        ``"value_types"``, ``"agencies"``, ``"pooled_budget"``, ``"cash_by_year"``,
+        ``"incidence"``, ``"eta_curve"``,
         ``"mca_contributions"``, ``"tornado"``, ``"npsv_distribution"``,
         ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``); figures without data
         are left out. Each option keeps one colour and dash pattern in every figure.
@@ -155,6 +156,36 @@ def _public_value(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> 
                     "Net position": [r["net"] for r in rows]},
             colours=[charts.OKABE_ITO[1], charts.OKABE_ITO[2], charts.OKABE_ITO[0]],
             horizontal=True, fmt=kit.money, tick_fmt=kit.ticks)
+    if pv.get("pooled_budget"):
+        pool = pv["pooled_budget"]
+        rows = pool["partners"]
+        figs["pooled_budget"] = charts.bar_chart(
+            "fig-pooled-budget", title=f"Pooled budget by partner: {names[pool['option']]}",
+            description=(f"Each partner's PV of {pool['basis']}, its contribution to the pooled "
+                         f"cost as the case is funded, and its contribution in proportion to "
+                         f"its savings, in {kit.pv_unit}."),
+            categories=[r["agency"] for r in rows], category_label="Partner",
+            series={"PV of savings": [r["savings"] for r in rows],
+                    "Paid as funded": [r["actual_contribution"] for r in rows],
+                    "Paid in proportion to savings":
+                        [r["proportional_contribution"] for r in rows]},
+            colours=[charts.OKABE_ITO[2], charts.OKABE_ITO[1], charts.OKABE_ITO[0]],
+            fmt=kit.money, tick_fmt=kit.ticks)
+    if pv.get("cash_by_year"):
+        cash = pv["cash_by_year"]
+        agencies = cash["agencies"]
+        n = len(charts.OKABE_ITO)
+        figs["cash_by_year"] = charts.line_chart(
+            "fig-cash-by-year", title=f"Cumulative cash position by agency: "
+                                      f"{names[cash['option']]}",
+            description=("Running total of each agency's cashable savings less its costs, "
+                         f"year by year, incremental to the counterfactual, in {kit.prices}, "
+                         "undiscounted."),
+            x=cash["years"], series={a["agency"]: a["cumulative"] for a in agencies},
+            x_label="Year", y_label=f"{kit.prices}, undiscounted",
+            x_fmt=lambda v: f"{v:.0f}", y_fmt=kit.money, tick_fmt=kit.ticks,
+            colours=[charts.OKABE_ITO[i % n] for i in range(len(agencies))],
+            dashes=[charts.DASHES[i % len(charts.DASHES)] for i in range(len(agencies))])
 
 
 def _distributional(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> None:

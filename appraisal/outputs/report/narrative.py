@@ -20,7 +20,7 @@ from appraisal.formatting import (
 from appraisal.greenbook.cba import Conclusion
 
 __all__ = ["at_a_glance", "category_kinds", "key_uncertainties_text", "rationale_text",
-           "switching_text"]
+           "switching_text", "value_of_information_text"]
 
 
 def _money(x: float, unit: str) -> str:
@@ -453,3 +453,65 @@ def at_a_glance(ctx: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str
     if warnings:
         out["warnings"] = warnings
     return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def value_of_information_text(voi: Mapping[str, Any], unit: str) -> str:
+    """One paragraph on the value of information, every figure taken from ``voi``.
+
+    ``voi`` is the report context's ``uncertainty.value_of_information`` record: ``evpi``
+    and its ``groups`` (``name``, ``inputs``, ``evppi``, ``share_of_evpi``), largest
+    first. The EVPI is the expected gain from choosing with every uncertain input known
+    rather than on today's expected values, E[max NPSV] − max E[NPSV]; it is an upper
+    bound on what any research could be worth to this decision (an offer of information
+    at a higher price should be refused).
+
+    Examples
+    --------
+    >>> voi = {"evpi": 22669.1, "groups": [
+    ...     {"name": "Effectiveness evidence", "inputs": ["benefit scale", "additionality"],
+    ...      "evppi": 11872.7, "share_of_evpi": 0.5237},
+    ...     {"name": "Discount rate shift", "inputs": ["discount rate shift"], "evppi": 0.0,
+    ...      "share_of_evpi": 0.0}]}
+    >>> print(value_of_information_text(voi, "£"))  # doctest: +NORMALIZE_WHITESPACE
+    The expected value of perfect information (EVPI) is £22,669: choosing with every
+    uncertain input known, rather than on today's expected values, would add that much
+    NPSV on average, because in some draws another option turns out best. Research that
+    would cost more than this is not worth doing before the decision. Knowing
+    effectiveness evidence (benefit scale and additionality) alone is worth £11,873
+    (52% of the EVPI). Knowing discount rate shift alone is worth nothing: it does not
+    change which option is best.
+    """
+    evpi = float(voi["evpi"])
+    text = (f"The expected value of perfect information (EVPI) is {_money(evpi, unit)}")
+    if evpi <= 0.0:
+        return text + (": the same option is best in every draw, so no research into the "
+                       "uncertain inputs could change the decision.")
+    text += (": choosing with every uncertain input known, rather than on today's expected "
+             "values, would add that much NPSV on average, because in some draws another "
+             "option turns out best. Research that would cost more than this is not worth "
+             "doing before the decision.")
+    groups = list(voi.get("groups") or [])
+    worth = [g for g in groups if format_money(g["evppi"], unit) not in ("£0", "£0.0m")]
+    nothing = [g for g in groups if g not in worth]
+    for g in worth:
+        what = g["name"][:1].lower() + g["name"][1:]
+        inputs = [i for i in g["inputs"] if i.lower() != g["name"].lower()]
+        what += f" ({_and(inputs)})" if inputs else ""
+        text += (f" Knowing {what} alone is worth {_money(g['evppi'], unit)} "
+                 f"({format_percent(g['share_of_evpi'])} of the EVPI).")
+    if nothing:
+        names = [g["name"][:1].lower() + g["name"][1:] for g in nothing]
+        it = "it does" if len(names) == 1 else "none of them"
+        verb = " not change" if len(names) == 1 else " changes"
+        amount = "next to nothing" if any(g["evppi"] > 0 for g in nothing) else "nothing"
+        text += (f" Knowing {_or(names)} alone is worth {amount}: {it}{verb} which option "
+                 "is best.")
+    return text

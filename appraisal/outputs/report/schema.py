@@ -284,6 +284,14 @@ _PUBLIC_VALUE = _r(
     opt_by_value_type=_List(_r(option=_OPT, fiscal=_N, economic=_N, social=_N), min_len=1),
     opt_agencies=_r(option=_OPT, rows=_List(_r(agency=_S, pv_costs=_N, pv_benefits=_N, net=_N,
                                                 payback_year=_Null(_YEAR)), min_len=1)),
+    opt_pooled_budget=_r(option=_OPT, basis=_S, pooled_cost=_N, pooled_savings=_N,
+                         partners=_List(_r(agency=_S, savings=_N, actual_contribution=_N,
+                                           actual_share=_Null(_N), proportional_contribution=_N,
+                                           proportional_share=_Null(_N), proportional_net=_N),
+                                        min_len=1), note=_S),
+    opt_cash_by_year=_r(option=_OPT, years=_List(_YEAR, min_len=1),
+                        agencies=_List(_r(agency=_S, net=_NUMS, cumulative=_NUMS), min_len=1),
+                        opt_zero_agencies=_List(_S, min_len=1)),
     opt_note=_S,
 )
 _DISTRIBUTIONAL = _r(
@@ -343,6 +351,10 @@ _UNCERTAINTY = _r(
                        summary=_List(_r(option=_OPT, opt_central=_N, mean=_N, p5=_N, p50=_N,
                                         p95=_N, p_positive=_FRAC), min_len=1),
                        p_preferred=_KeyMap(_FRAC), opt_mean_versus_central=_S),
+    opt_value_of_information=_r(
+        evpi=_NONNEG, method=_S, money_unit=_Enum(("£", "£m")), text=_S,
+        groups=_List(_r(name=_S, inputs=_List(_S, min_len=1), group=_Enum((True, False)),
+                        evppi=_NONNEG, share_of_evpi=_Null(_FRAC)))),
     opt_acceptability=_r(x_label=_S, x_is_money=_Enum((True, False)), x=_List(_N, min_len=2),
                          curves=_KeyMap(_List(_FRAC), complete=False), opt_note=_S),
     opt_sobol=_r(n_base_samples=_Num(1, integer=True),
@@ -439,6 +451,12 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
             period["start"] > period["end"]:
         st.error("bad-period", "meta.appraisal_period",
                  "'meta.appraisal_period' starts after it ends")
+    cash = (ctx.get("public_value") or {}).get("cash_by_year") or {}
+    for i, a in enumerate(cash.get("agencies") or []):
+        if isinstance(a, dict):
+            for key in ("net", "cumulative"):
+                same(f"public_value.cash_by_year.agencies[{i}].{key}", a.get(key),
+                     len(cash.get("years") or []), "year")
     dist = ctx.get("distributional")
     if dist:
         groups = len(dist.get("groups", []))
