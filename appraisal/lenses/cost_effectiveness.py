@@ -178,6 +178,56 @@ class CostEffectivenessResult:
         return {"cost_effectiveness.csv": pd.DataFrame(rows),
                 "ce_frontier.csv": pd.DataFrame(self.data["frontier"])}
 
+    def report_context(self, option_ids: Mapping[str, str] | None = None,
+                       acceptability: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``cost_effectiveness`` section of the report context.
+
+        ``acceptability`` is the uncertainty lens's
+        ``acceptability["cost_effectiveness"]`` block (:func:`ce_acceptability`), when the
+        case had an ``uncertainty:`` section and the draws were run.
+        """
+        ids = dict(option_ids or {})
+
+        def oid(name: str | None) -> str | None:
+            return None if name is None else ids.get(name, name)
+
+        d = self.data
+        ctx: dict[str, Any] = {
+            "effect_unit": d["effect_unit"], "counterfactual": oid(d["counterfactual"]),
+            "cost_offsets": list(d["cost_offsets"]),
+            "thresholds": [{k: t[k] for k in ("threshold", "name", "source", "confidence")}
+                           for t in d["thresholds"]],
+            "options": [{"option": oid(r["option"]), "cost": r["cost"], "effect": r["effect"]}
+                        for r in d["options"]],
+            "versus_counterfactual": [
+                {"option": oid(r["option"]), "inc_cost": r["inc_cost"],
+                 "inc_effect": r["inc_effect"], "icer": r["icer"],
+                 "icer_status": r["icer_status"], "inb": [dict(t) for t in r["inb"]]}
+                for r in d["versus_counterfactual"]],
+            "frontier": [{"option": oid(r["option"]), "status": r["status"],
+                          "compared_with": oid(r["compared_with"]), "inc_cost": r["inc_cost"],
+                          "inc_effect": r["inc_effect"], "icer": r["icer"],
+                          "dominated_by": r["dominated_by"]} for r in d["frontier"]],
+            "note": d["note"]}
+        if acceptability:
+            a = acceptability
+            curves = a["ceac"]
+            ctx["acceptability"] = {
+                "n_draws": a["n_draws"], "thresholds": list(curves["thresholds"]),
+                "curves": {oid(n): list(v) for n, v in curves["probability_best"].items()},
+                "frontier_option": [oid(n) for n in curves["frontier_option"]],
+                "frontier_probability": list(curves["frontier_probability"]),
+                "at_thresholds": [
+                    {"threshold": r["threshold"], "name": r["name"] or "",
+                     "probability_best": {oid(n): v for n, v in r["probability_best"].items()},
+                     "frontier_option": oid(r["frontier_option"]),
+                     "frontier_probability": r["frontier_probability"],
+                     "p_cost_effective": {oid(n): v
+                                          for n, v in r["p_cost_effective"].items()}}
+                    for r in a["at_thresholds"]],
+                "note": a["note"]}
+        return ctx
+
     def summary_lines(self) -> list[str]:
         """Lines for the run summary."""
         d = self.data

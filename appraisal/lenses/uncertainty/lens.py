@@ -217,6 +217,11 @@ class UncertaintyResult:
             lines.append(f"  closest switching value: {s.parameter} at {s.value:.4g} "
                          f"(case value {s.base_value:.4g}): {s.rival} becomes preferred "
                          f"instead of {s.option}")
+        ce = self.acceptability.get("cost_effectiveness")
+        for row in (ce or {}).get("at_thresholds", []):
+            best = ", ".join(f"{n} {p:.1%}" for n, p in row["probability_best"].items())
+            lines.append(f"  probability most cost-effective at £{row['threshold']:,.0f} per "
+                         f"{ce['effect_unit']}: {best}")
         voi = self.value_of_information
         if voi.get("evpi") is not None:
             lines.append("  expected value of perfect information (EVPI): "
