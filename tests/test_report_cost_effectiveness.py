@@ -90,3 +90,30 @@ def test_schema_refuses_a_probability_above_one():
         validate_context(bad)
     assert any(re.fullmatch(r"cost_effectiveness\.acceptability\.curves\.preferred\[0\]",
                             i.field or "") for i in err.value.errors)
+
+
+def test_plot_ceac_draws_the_report_curves(falls_all, falls_ctx):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import appraisal
+
+    ax = appraisal.plot(falls_all).ceac()
+    acc = falls_ctx["cost_effectiveness"]["acceptability"]
+    names = {o["id"]: o["name"] for o in falls_ctx["options"]}
+    lines = {ln.get_label(): list(ln.get_ydata()) for ln in ax.get_lines()}
+    for oid, curve in acc["curves"].items():
+        assert lines[names[oid]] == curve
+    assert lines["Acceptability frontier (CEAF)"] == acc["frontier_probability"]
+    plt.close(ax.figure)
+
+
+def test_plot_ceac_without_the_draws_says_how_to_get_them():
+    import appraisal
+
+    res = evaluate(load_case(example_path("falls")))
+    with pytest.raises(AppraisalValidationError) as err:
+        appraisal.plot(res).ceac()
+    assert "lenses=" in err.value.errors[0].fix
