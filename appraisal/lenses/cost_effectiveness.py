@@ -347,6 +347,21 @@ def _line_masks(compiled: CompiledCase, spec: CESpec) -> tuple[np.ndarray, np.nd
     return is_cost.astype(np.float64) - offset, is_effect
 
 
+def _cost_twin(compiled: CompiledCase, weights: np.ndarray) -> CompiledCase:
+    """The compiled case with only its cost lines and cost offsets: PV costs − PV benefits
+    per option is the cost, with no per-line PVs kept (memory ``(D, O)``, not ``(D, L)``)."""
+    from dataclasses import replace
+
+    key = ("ce_cost_twin", tuple(np.flatnonzero(weights)))
+    if key not in compiled._cache:
+        mask = (weights != 0)[:, None].astype(np.float64)
+        gross = compiled.gross if compiled.gross is not None else compiled.real
+        compiled._cache[key] = replace(
+            compiled, amounts=np.asarray(compiled.amounts) * mask,
+            gross=np.asarray(gross) * mask, real=np.asarray(compiled.real) * mask, _cache={})
+    return compiled._cache[key]
+
+
 def _effect_twin(compiled: CompiledCase, is_effect: np.ndarray) -> CompiledCase:
     """The compiled case with every effect line's flow its quantity (unit value 1, no price
     conversion), every other line empty and none a cost: its PV of benefits per option is
@@ -406,9 +421,8 @@ def ce_draws(compiled: CompiledCase, spec: CESpec,
 
     kw = dict(engine_kwargs or {})
     weights, is_effect = _line_masks(compiled, spec)
-    onehot = compiled.option_matrix
-    money = evaluate_arrays(compiled, **kw)
-    costs = (np.asarray(money.pv_lines) * weights) @ onehot
+    money = evaluate_arrays(_cost_twin(compiled, weights), **kw, keep_lines=False)
+    costs = money.pv_costs - money.pv_benefits
     kw.pop("value_multiplier", None)
     kw.pop("ob_uplift", None)
     effects = evaluate_arrays(_effect_twin(compiled, is_effect), **kw,
