@@ -32,7 +32,7 @@ def _codes(warnings):
 
 
 def test_examples_are_clean():
-    for name in ("minimal", "capital", "prevention"):
+    for name in ("minimal", "capital", "prevention", "falls"):
         assert evaluate(load_case(example_path(name))).warnings == (), name
 
 

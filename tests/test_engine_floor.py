@@ -54,7 +54,7 @@ def test_floor_equals_the_engine_on_the_prevention_monte_carlo_draws():
     _assert_same_npsv(floor.Floor(model.compiled).npsv(**kwargs), out)
 
 
-@pytest.mark.parametrize("name", ["minimal", "capital", "prevention"])
+@pytest.mark.parametrize("name", ["minimal", "capital", "prevention", "falls"])
 def test_floor_equals_the_engine_on_random_draws_of_every_input(name):
     c: CompiledCase = compile_case(load_case(example_path(name)))
     rng = np.random.default_rng(7)
@@ -71,7 +71,7 @@ def test_floor_equals_the_engine_on_random_draws_of_every_input(name):
     _assert_same_npsv(floor.Floor(c).npsv(**kwargs), evaluate_arrays(c, **kwargs))
 
 
-@pytest.mark.parametrize("name", ["minimal", "capital", "prevention"])
+@pytest.mark.parametrize("name", ["minimal", "capital", "prevention", "falls"])
 def test_floor_with_no_draws_is_the_deterministic_appraisal(name):
     c = compile_case(load_case(example_path(name)))
     _assert_same_npsv(floor.Floor(c).npsv(), evaluate_arrays(c))

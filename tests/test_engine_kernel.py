@@ -39,7 +39,7 @@ cases = _ENGINE_TESTS.cases
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
-EXAMPLES = ["minimal", "capital", "prevention"]
+EXAMPLES = ["minimal", "capital", "prevention", "falls"]
 FIELDS = ("pv_lines", "pv_costs", "pv_benefits", "pv_fiscal_benefits", "pv_public_costs",
           "pv_public_savings")
 

@@ -21,7 +21,7 @@ from appraisal.engine.headline import HEADLINE_MEASURES, LABELS
 from appraisal.engine.results import AppraisalResult
 from appraisal.outputs.report.context import report_context
 
-EXAMPLES = ("minimal", "capital", "prevention")
+EXAMPLES = ("minimal", "capital", "prevention", "falls")
 
 
 def _amount(text: str) -> float:

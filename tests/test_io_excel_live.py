@@ -16,7 +16,7 @@ from appraisal.inputs.excel_read import read_case_workbook
 from appraisal.outputs.excel_results import HEADLINE_NAMES, write_results_workbook
 from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
 
-EXAMPLES = ["minimal", "capital", "prevention"]
+EXAMPLES = ["minimal", "capital", "prevention", "falls"]
 
 
 def _named(book_path, recalculated) -> dict[str, object]:

@@ -18,7 +18,7 @@ from appraisal.outputs.excel_results import write_results_workbook
 from appraisal.outputs.excel_stream import column_letter
 from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
 
-EXAMPLES = ("minimal", "prevention", "capital")
+EXAMPLES = ("minimal", "prevention", "capital", "falls")
 
 
 @pytest.fixture(scope="module")

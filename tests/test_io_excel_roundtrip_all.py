@@ -27,7 +27,7 @@ from appraisal.outputs.convert import convert_case
 from appraisal.outputs.excel_results import write_results_workbook
 from appraisal.outputs.excel_template import write_template
 
-EXAMPLES = ["minimal", "capital", "prevention"]
+EXAMPLES = ["minimal", "capital", "prevention", "falls"]
 #: The manifest's record of the input file, and where each warning is in it, are the only
 #: things a workbook run may change.
 _INPUT_RECORD = {("manifest", "input"), ("manifest", "input_sha256")}

@@ -28,7 +28,7 @@ from appraisal.params.packs import ParameterPack
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
-EXAMPLES = ("minimal", "capital", "prevention")
+EXAMPLES = ("minimal", "capital", "prevention", "falls")
 
 # Minimal case by hand at the 3.5% STPR (years 2025..2034 are t = 0..9):
 #   PV costs    = 100 + 50/1.035 + 50/1.035^2 = 100 + 48.309179 + 46.675535 = 194.984714

@@ -252,7 +252,7 @@ def test_negative_amounts_are_bracketed(example_html):
 def test_every_chart_has_a_data_table_and_a_text_alternative(example_html):
     svgs = re.findall(r"<svg .*?</svg>", example_html, flags=re.S)
     figures = re.findall(r"<figure .*?</figure>", example_html, flags=re.S)
-    assert len(svgs) == len(figures) == 13
+    assert len(svgs) == len(figures) == 14  # 13 + the cost-effectiveness acceptability curves
     for fig in figures:
         assert 'role="img"' in fig
         assert "<title id=" in fig

@@ -18,6 +18,13 @@ incremental net benefit at each threshold of every option against the counterfac
 and the fully incremental analysis between options (dominance, extended dominance, ICERs
 along the frontier) from :func:`appraisal.greenbook.cea.frontier`. The rules and known-answer
 tests are :mod:`appraisal.greenbook.cea`'s.
+
+With an ``uncertainty:`` section too, the uncertainty lens evaluates the same cost and
+effect for each Monte Carlo draw (:func:`ce_draws`, on the draws it already made) and
+reports the acceptability curves and frontier (CEAC, CEAF) and where the draws fall on the
+cost-effectiveness plane (:func:`ce_acceptability`), under
+``uncertainty.acceptability.cost_effectiveness``: the draws belong to the uncertainty lens,
+which runs only on request.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import numpy as np
 
 from appraisal.errors import Issues
 from appraisal.fields import field_path
-from appraisal.greenbook.cea import frontier, icer, inb
+from appraisal.greenbook.cea import ceac, frontier, icer, inb
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,11 +45,15 @@ if TYPE_CHECKING:
     from appraisal.case.model import Case
     from appraisal.engine.compile import CompiledCase, EngineOutput
 
-__all__ = ["CESpec", "CostEffectivenessResult", "cost_effectiveness", "cost_effectiveness_hook",
-           "cost_effectiveness_lenses", "parse_cost_effectiveness_section"]
+__all__ = ["CESpec", "CostEffectivenessResult", "ce_acceptability", "ce_draws",
+           "cost_effectiveness", "cost_effectiveness_hook", "cost_effectiveness_lenses",
+           "parse_cost_effectiveness_section", "resolve_thresholds"]
 
 Path_ = tuple[str | int, ...]
 _SHIPPED = "nice_threshold"
+#: Points of the acceptability curve's threshold grid (0 to twice the highest threshold),
+#: besides the case's own thresholds.
+CEAC_POINTS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +178,56 @@ class CostEffectivenessResult:
         return {"cost_effectiveness.csv": pd.DataFrame(rows),
                 "ce_frontier.csv": pd.DataFrame(self.data["frontier"])}
 
+    def report_context(self, option_ids: Mapping[str, str] | None = None,
+                       acceptability: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``cost_effectiveness`` section of the report context.
+
+        ``acceptability`` is the uncertainty lens's
+        ``acceptability["cost_effectiveness"]`` block (:func:`ce_acceptability`), when the
+        case had an ``uncertainty:`` section and the draws were run.
+        """
+        ids = dict(option_ids or {})
+
+        def oid(name: str | None) -> str | None:
+            return None if name is None else ids.get(name, name)
+
+        d = self.data
+        ctx: dict[str, Any] = {
+            "effect_unit": d["effect_unit"], "counterfactual": oid(d["counterfactual"]),
+            "cost_offsets": list(d["cost_offsets"]),
+            "thresholds": [{k: t[k] for k in ("threshold", "name", "source", "confidence")}
+                           for t in d["thresholds"]],
+            "options": [{"option": oid(r["option"]), "cost": r["cost"], "effect": r["effect"]}
+                        for r in d["options"]],
+            "versus_counterfactual": [
+                {"option": oid(r["option"]), "inc_cost": r["inc_cost"],
+                 "inc_effect": r["inc_effect"], "icer": r["icer"],
+                 "icer_status": r["icer_status"], "inb": [dict(t) for t in r["inb"]]}
+                for r in d["versus_counterfactual"]],
+            "frontier": [{"option": oid(r["option"]), "status": r["status"],
+                          "compared_with": oid(r["compared_with"]), "inc_cost": r["inc_cost"],
+                          "inc_effect": r["inc_effect"], "icer": r["icer"],
+                          "dominated_by": r["dominated_by"]} for r in d["frontier"]],
+            "note": d["note"]}
+        if acceptability:
+            a = acceptability
+            curves = a["ceac"]
+            ctx["acceptability"] = {
+                "n_draws": a["n_draws"], "thresholds": list(curves["thresholds"]),
+                "curves": {oid(n): list(v) for n, v in curves["probability_best"].items()},
+                "frontier_option": [oid(n) for n in curves["frontier_option"]],
+                "frontier_probability": list(curves["frontier_probability"]),
+                "at_thresholds": [
+                    {"threshold": r["threshold"], "name": r["name"] or "",
+                     "probability_best": {oid(n): v for n, v in r["probability_best"].items()},
+                     "frontier_option": oid(r["frontier_option"]),
+                     "frontier_probability": r["frontier_probability"],
+                     "p_cost_effective": {oid(n): v
+                                          for n, v in r["p_cost_effective"].items()}}
+                    for r in a["at_thresholds"]],
+                "note": a["note"]}
+        return ctx
+
     def summary_lines(self) -> list[str]:
         """Lines for the run summary."""
         d = self.data
@@ -180,6 +241,40 @@ class CostEffectivenessResult:
             out.append(f"  {r['option']}: {icer_txt}; {inbs}")
         out.append("  frontier: " + " -> ".join(d["on_frontier"]))
         return out
+
+
+def resolve_thresholds(compiled: CompiledCase, spec: CESpec, pack: Any = None
+                       ) -> list[dict[str, Any]]:
+    """The section's thresholds: the shipped variants (with their provenance) then the
+    case's own numbers, each ``{threshold, source, confidence, name}``.
+
+    Examples
+    --------
+    >>> from appraisal import example_path, load_case
+    >>> from appraisal.engine.compile import compile_case
+    >>> case = load_case(example_path("falls"))
+    >>> [t["threshold"] for t in resolve_thresholds(compile_case(case),
+    ...                                              case.sections["cost_effectiveness"])]
+    [20000.0, 30000.0]
+    """
+    case = compiled.case
+    pack = pack or compiled.pack
+    thresholds: list[dict[str, Any]] = []
+    for variant in spec.shipped:
+        rows = pack.rows("cea_thresholds", measure=_SHIPPED, variant=variant)
+        if not rows:
+            issues = Issues()
+            issues.error("unknown-threshold", f"no shipped threshold {variant!r}",
+                         location=case.locate("cost_effectiveness.thresholds"),
+                         field="cost_effectiveness.thresholds",
+                         fix="use lower, upper or highly_specialised, or give a number")
+            issues.raise_if_errors(case.source_path or "case")
+        row = pack.require(rows[0])
+        thresholds.append({"threshold": float(row.value), "source": row.source,
+                           "confidence": row.confidence, "name": f"NICE {variant}"})
+    thresholds += [{"threshold": v, "source": spec.threshold_source, "confidence": "user",
+                    "name": "case"} for v in spec.values]
+    return thresholds
 
 
 def cost_effectiveness(compiled: CompiledCase, pv_lines: np.ndarray, spec: CESpec,
@@ -206,34 +301,16 @@ def cost_effectiveness(compiled: CompiledCase, pv_lines: np.ndarray, spec: CESpe
     """
     from appraisal.engine.compile import line_present_values
 
-    c, case = compiled, compiled.case
+    c = compiled
     pack = pack or c.pack
     names = c.option_names
     cf = c.counterfactual
-    is_cost = np.asarray(c.is_cost, dtype=bool)
-    offset = np.array([(not k) and ln.category in spec.cost_offsets
-                       for k, ln in zip(is_cost, case.lines, strict=True)])
-    is_effect = np.array([ln.name in spec.effect_lines for ln in case.lines])
+    weights, is_effect = _line_masks(c, spec)
     onehot = c.option_matrix
-    pv = np.asarray(pv_lines, dtype=np.float64)
-    cost = (pv * is_cost - pv * offset) @ onehot
+    cost = (np.asarray(pv_lines, dtype=np.float64) * weights) @ onehot
     eff_pv = line_present_values(c, np.asarray(c.quantities)) * c.additionality * c.scale
     effect = (eff_pv * is_effect) @ onehot
-    thresholds: list[dict[str, Any]] = []
-    for variant in spec.shipped:
-        rows = pack.rows("cea_thresholds", measure=_SHIPPED, variant=variant)
-        if not rows:
-            issues = Issues()
-            issues.error("unknown-threshold", f"no shipped threshold {variant!r}",
-                         location=case.locate("cost_effectiveness.thresholds"),
-                         field="cost_effectiveness.thresholds",
-                         fix="use lower, upper or highly_specialised, or give a number")
-            issues.raise_if_errors(case.source_path or "case")
-        row = pack.require(rows[0])
-        thresholds.append({"threshold": float(row.value), "source": row.source,
-                           "confidence": row.confidence, "name": f"NICE {variant}"})
-    thresholds += [{"threshold": v, "source": spec.threshold_source, "confidence": "user",
-                    "name": "case"} for v in spec.values]
+    thresholds = resolve_thresholds(compiled, spec, pack)
     ks = np.array([t["threshold"] for t in thresholds])
     versus = []
     for o, name in enumerate(names):
@@ -258,6 +335,179 @@ def cost_effectiveness(compiled: CompiledCase, pv_lines: np.ndarray, spec: CESpe
                      "schedule; ICER = inc cost / inc effect, not reported when an option "
                      "dominates or is dominated; INB = threshold x inc effect - inc cost")}
     return CostEffectivenessResult(data=data)
+
+
+def _line_masks(compiled: CompiledCase, spec: CESpec) -> tuple[np.ndarray, np.ndarray]:
+    """``(L,)`` cost weights (+1 cost line, -1 cost offset, 0 otherwise) and effect mask."""
+    lines = compiled.case.lines
+    is_cost = np.asarray(compiled.is_cost, dtype=bool)
+    offset = np.array([(not k) and ln.category in spec.cost_offsets
+                       for k, ln in zip(is_cost, lines, strict=True)])
+    is_effect = np.array([ln.name in spec.effect_lines for ln in lines])
+    return is_cost.astype(np.float64) - offset, is_effect
+
+
+def _cost_twin(compiled: CompiledCase, weights: np.ndarray) -> CompiledCase:
+    """The compiled case with only its cost lines and cost offsets: PV costs − PV benefits
+    per option is the cost, with no per-line PVs kept (memory ``(D, O)``, not ``(D, L)``)."""
+    from dataclasses import replace
+
+    key = ("ce_cost_twin", tuple(np.flatnonzero(weights)))
+    if key not in compiled._cache:
+        mask = (weights != 0)[:, None].astype(np.float64)
+        gross = compiled.gross if compiled.gross is not None else compiled.real
+        compiled._cache[key] = replace(
+            compiled, amounts=np.asarray(compiled.amounts) * mask,
+            gross=np.asarray(gross) * mask, real=np.asarray(compiled.real) * mask, _cache={})
+    return compiled._cache[key]
+
+
+def _effect_twin(compiled: CompiledCase, is_effect: np.ndarray) -> CompiledCase:
+    """The compiled case with every effect line's flow its quantity (unit value 1, no price
+    conversion), every other line empty and none a cost: its PV of benefits per option is
+    the effect, for any draws of scale, additionality, delay, drop-off and discounting."""
+    from dataclasses import replace
+
+    key = ("ce_effect_twin", tuple(np.flatnonzero(is_effect)))
+    if key not in compiled._cache:
+        mask = is_effect[:, None].astype(np.float64)
+        q = np.asarray(compiled.quantities) * mask
+        compiled._cache[key] = replace(
+            compiled, amounts=np.asarray(compiled.amounts) * mask, gross=q,
+            real=q * np.asarray(compiled.additionality)[:, None],
+            value_paths=np.ones_like(q), price_factors=np.ones_like(q),
+            is_cost=np.zeros_like(compiled.is_cost), ob_uplift=np.zeros(compiled.n_lines),
+            _cache={})
+    return compiled._cache[key]
+
+
+def ce_draws(compiled: CompiledCase, spec: CESpec,
+             engine_kwargs: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and effect of every option for draws of the engine's inputs, ``(D, O)`` each.
+
+    Parameters
+    ----------
+    compiled : CompiledCase
+        The compiled case.
+    spec : CESpec
+        Its ``cost_effectiveness:`` section.
+    engine_kwargs : mapping, optional
+        Keyword arguments of :func:`~appraisal.engine.compile.evaluate_arrays` (draws of
+        scale, additionality, delay, rate shift, ...; e.g.
+        :meth:`~appraisal.lenses.uncertainty.case_model.CaseModel.engine_kwargs` of the
+        Monte Carlo inputs). None: the case's own values (one draw).
+
+    Returns
+    -------
+    costs, effects : ndarray (D, O)
+        Cost as in :func:`cost_effectiveness` (PV of costs, optimism bias included, minus
+        PV of the cost offsets) and effect (PV of the effect lines' quantities after
+        additionality and scale). A value multiplier moves the money (the offsets), not
+        the effect; optimism bias is not applied to the effect.
+
+    Examples
+    --------
+    With no draws the totals are the deterministic lens's:
+
+    >>> from appraisal import evaluate, example_path, load_case
+    >>> from appraisal.engine.compile import compile_case
+    >>> case = load_case(example_path("falls"))
+    >>> costs, effects = ce_draws(compile_case(case), case.sections["cost_effectiveness"])
+    >>> d = evaluate(case).lenses["cost_effectiveness"].to_dict()
+    >>> bool(np.allclose(effects[0], [o["effect"] for o in d["options"]], rtol=1e-12))
+    True
+    """
+    from appraisal.engine.compile import evaluate_arrays
+
+    kw = dict(engine_kwargs or {})
+    weights, is_effect = _line_masks(compiled, spec)
+    money = evaluate_arrays(_cost_twin(compiled, weights), **kw, keep_lines=False)
+    costs = money.pv_costs - money.pv_benefits
+    kw.pop("value_multiplier", None)
+    kw.pop("ob_uplift", None)
+    effects = evaluate_arrays(_effect_twin(compiled, is_effect), **kw,
+                              keep_lines=False).pv_benefits
+    return costs, effects
+
+
+def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
+                     thresholds: Sequence[Mapping[str, Any]], names: Sequence[str],
+                     counterfactual: int, *, points: int = CEAC_POINTS) -> dict[str, Any]:
+    """Acceptability curves and frontier, and the cost-effectiveness plane, from draws.
+
+    Parameters
+    ----------
+    costs, effects : ndarray (D, O)
+        Each option's cost and effect in each draw (:func:`ce_draws`).
+    thresholds : sequence of mapping
+        The case's thresholds (:func:`resolve_thresholds`): the grid runs from 0 to twice
+        the highest, in ``points`` steps, and includes each of them.
+    names : sequence of str
+        Option names.
+    counterfactual : int
+        Index of the counterfactual.
+
+    Returns
+    -------
+    dict
+        ``ceac`` (:meth:`appraisal.greenbook.cea.CEAC.to_dict`: thresholds, probability
+        each option has the highest net benefit, expected net benefit, the frontier's
+        option and probability), ``at_thresholds`` (those figures at each case threshold,
+        with P(INB > 0) of each option against the counterfactual) and ``plane`` (each
+        option's incremental cost and effect: mean, 5th and 95th percentiles, and the share
+        of draws in each quadrant).
+
+    Examples
+    --------
+    >>> costs = np.array([[0.0, 100.0], [0.0, 300.0]])
+    >>> effects = np.array([[0.0, 0.01], [0.0, 0.01]])
+    >>> out = ce_acceptability(costs, effects, [{"threshold": 20000.0, "name": "case"}],
+    ...                        ["BAU", "New"], 0)
+    >>> out["at_thresholds"][0]["probability_best"]
+    {'BAU': 0.5, 'New': 0.5}
+    >>> out["plane"][0]["quadrants"]["north-east"]
+    1.0
+    """
+    c = np.asarray(costs, dtype=np.float64)
+    e = np.asarray(effects, dtype=np.float64)
+    case_k = np.array([float(t["threshold"]) for t in thresholds])
+    top = 2.0 * float(case_k.max())
+    grid = np.unique(np.concatenate([np.linspace(top / points, top, points), case_k]))
+    curves = ceac(c, e, grid, list(names))
+    at = []
+    for t, k in zip(thresholds, case_k, strict=True):
+        i = int(np.flatnonzero(grid == k)[0])
+        nb = e * k - c
+        at.append({"threshold": float(k), "name": t.get("name"),
+                   "probability_best": {n: float(curves.probability[i, o])
+                                        for o, n in enumerate(names)},
+                   "frontier_option": names[int(curves.best[i])],
+                   "frontier_probability": float(curves.ceaf[i]),
+                   "p_cost_effective": {n: float((nb[:, o] > nb[:, counterfactual]).mean())
+                                        for o, n in enumerate(names) if o != counterfactual}})
+    plane = []
+    for o, n in enumerate(names):
+        if o == counterfactual:
+            continue
+        dc, de = c[:, o] - c[:, counterfactual], e[:, o] - e[:, counterfactual]
+        plane.append({"option": n,
+                      "inc_cost": {"mean": float(dc.mean()), "p5": float(np.percentile(dc, 5)),
+                                   "p95": float(np.percentile(dc, 95))},
+                      "inc_effect": {"mean": float(de.mean()),
+                                     "p5": float(np.percentile(de, 5)),
+                                     "p95": float(np.percentile(de, 95))},
+                      "quadrants": {"north-east": float(((dc > 0) & (de > 0)).mean()),
+                                    "south-east": float(((dc <= 0) & (de > 0)).mean()),
+                                    "north-west": float(((dc > 0) & (de <= 0)).mean()),
+                                    "south-west": float(((dc <= 0) & (de <= 0)).mean())}})
+    return {"n_draws": int(c.shape[0]), "ceac": curves.to_dict(), "at_thresholds": at,
+            "plane": plane,
+            "note": "probability each option has the highest net benefit (threshold x effect "
+                    "- cost) across the Monte Carlo draws, at each threshold (ties shared); "
+                    "the frontier (CEAF) follows the option with the highest expected net "
+                    "benefit; P(cost-effective) is P(INB > 0) against the counterfactual; "
+                    "the plane's quadrants are of incremental cost (north: more costly) and "
+                    "effect (east: more effective) against the counterfactual"}
 
 
 def cost_effectiveness_hook(case: Case, compiled: CompiledCase, out: EngineOutput

@@ -88,7 +88,7 @@ class PlotAccessor:
 
     def __repr__(self) -> str:
         names = ("cashflows", "eta_curve", "tornado", "npsv_distribution", "acceptability",
-                 "sobol")
+                 "sobol", "ceac")
         return f"<PlotAccessor of {self._result.case.title!r}: {', '.join(names)}>"
 
     # ------------------------------------------------------------------ shared data
@@ -334,6 +334,44 @@ class PlotAccessor:
         ax.set_xlabel(acc["x_label"] + (f" ({unit})" if unit else ""))
         ax.set_ylabel("Probability preferred")
         ax.set_title("Acceptability curves")
+        ax.legend(fontsize="small")
+        return ax
+
+    def ceac(self, *, ax: Axes | None = None) -> Axes:
+        """Cost-effectiveness acceptability curves and frontier (CEAC, CEAF).
+
+        The probability that each option has the highest net benefit (threshold × effect −
+        cost) across the Monte Carlo draws, against the threshold in £ per unit of effect;
+        the frontier (dotted) follows the option with the highest expected net benefit.
+        The case's own thresholds are marked.
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no curves: the case needs ``cost_effectiveness:`` and
+            ``uncertainty:`` sections, evaluated with ``lenses="all"``.
+        """
+        ce = self._context.get("cost_effectiveness") or {}
+        acc = ce.get("acceptability")
+        if not acc:
+            raise AppraisalValidationError([Issue(
+                "missing-analysis", "this result has no cost-effectiveness acceptability "
+                "curves", field="cost_effectiveness.acceptability",
+                fix="give the case cost_effectiveness: and uncertainty: sections and "
+                    + _EVALUATE_ALL)], source="appraisal.plot")
+        names = self._names()
+        ax = _axes(ax)
+        x = acc["thresholds"]
+        for i in self._ordered(acc["curves"]):
+            ax.plot(x, acc["curves"][i], label=names[i])
+        ax.plot(x, acc["frontier_probability"], ":", color="black",
+                label="Acceptability frontier (CEAF)")
+        for t in ce["thresholds"]:
+            ax.axvline(t["threshold"], color="grey", linewidth=0.8, linestyle="--")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(f"Threshold (£ per {ce['effect_unit']})")
+        ax.set_ylabel("Probability most cost-effective")
+        ax.set_title("Cost-effectiveness acceptability curves")
         ax.legend(fontsize="small")
         return ax
 

@@ -13,8 +13,9 @@ grid, the Monte Carlo draws (seeded with :class:`numpy.random.SeedSequence`, ide
 for any chunk size, number of workers or backend), its summaries (mean, percentiles,
 P(NPSV > 0), P(BCR at or above each value-for-money band), probability each option is
 preferred, Monte Carlo standard errors), acceptability curves (against η and against a
-money threshold), EVPI and per-group EVPPI, and optionally Sobol indices and Morris
-screening.
+money threshold, and, when the case has a ``cost_effectiveness:`` section, the
+cost-effectiveness acceptability curves and frontier against £ per unit of effect),
+EVPI and per-group EVPPI, and optionally Sobol indices and Morris screening.
 
 Examples
 --------
@@ -216,6 +217,11 @@ class UncertaintyResult:
             lines.append(f"  closest switching value: {s.parameter} at {s.value:.4g} "
                          f"(case value {s.base_value:.4g}): {s.rival} becomes preferred "
                          f"instead of {s.option}")
+        ce = self.acceptability.get("cost_effectiveness")
+        for row in (ce or {}).get("at_thresholds", []):
+            best = ", ".join(f"{n} {p:.1%}" for n, p in row["probability_best"].items())
+            lines.append(f"  probability most cost-effective at £{row['threshold']:,.0f} per "
+                         f"{ce['effect_unit']}: {best}")
         voi = self.value_of_information
         if voi.get("evpi") is not None:
             lines.append("  expected value of perfect information (EVPI): "
@@ -412,6 +418,30 @@ def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     return out
 
 
+def _cost_effectiveness_acceptability(model: CaseModel, mc: MonteCarloResult
+                                      ) -> dict[str, Any]:
+    """CEAC, CEAF and the cost-effectiveness plane from the Monte Carlo draws, when the
+    case has a ``cost_effectiveness:`` section (the same draws of every input, evaluated
+    for each option's cost and effect by the cost-effectiveness lens's rules)."""
+    spec = model.compiled.case.sections.get("cost_effectiveness")
+    if spec is None:
+        return {}
+    from appraisal.lenses.cost_effectiveness import (
+        CESpec,
+        ce_acceptability,
+        ce_draws,
+        resolve_thresholds,
+    )
+
+    if not isinstance(spec, CESpec):
+        return {}
+    kwargs, _ = model.engine_kwargs(mc.inputs)
+    costs, effects = ce_draws(model.compiled, spec, kwargs)
+    out = ce_acceptability(costs, effects, resolve_thresholds(model.compiled, spec),
+                           model.option_names, model.counterfactual)
+    return {"cost_effectiveness": {"effect_unit": spec.unit, **out}}
+
+
 def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     nb = mc.outputs["inc_npsv"]
     total = evpi(nb)
@@ -593,6 +623,7 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         mc = _monte_carlo(model, mc_result)
         mc["seed"] = seed
         acc = _acceptability(model, mc_result)
+        acc.update(_cost_effectiveness_acceptability(model, mc_result))
         voi = _value_of_information(model, mc_result)
     n_sobol = spec.sobol_base_samples if sobol is None else sobol
     sobol_result = None

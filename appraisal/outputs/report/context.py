@@ -115,6 +115,8 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "mca": _mca(lenses.get("mca")),
         "uncertainty": uncertainty,
         "financial_case": _financial_case(lenses.get("affordability"), ids),
+        "cost_effectiveness": _cost_effectiveness(lenses.get("cost_effectiveness"),
+                                                  lenses.get("uncertainty"), ids),
         "parameters": [_parameter(r) for r in sorted(
             result.parameters_used, key=lambda r: (_table_rank(result, r.table_name),
                                                    _band_start(r)))],
@@ -169,6 +171,16 @@ def _merge(own: dict[str, Any], payload: Any) -> dict[str, Any]:
 def _financial_case(payload: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     """The affordability lens's ``report_context`` (the "Financial case" section)."""
     return payload.report_context(ids) if hasattr(payload, "report_context") else {}
+
+
+def _cost_effectiveness(payload: Any, uncertainty: Any, ids: Mapping[str, str]
+                        ) -> dict[str, Any]:
+    """The cost-effectiveness lens's ``report_context``, with the acceptability curves from
+    the uncertainty lens's draws when it ran (the "Cost-effectiveness" section)."""
+    if not hasattr(payload, "report_context"):
+        return {}
+    acc = getattr(uncertainty, "acceptability", None) or {}
+    return payload.report_context(ids, acc.get("cost_effectiveness"))
 
 
 def _strategic(lenses: Mapping[str, Any]) -> dict[str, Any]:

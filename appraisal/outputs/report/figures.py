@@ -69,8 +69,8 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
         ``"value_types"``, ``"agencies"``, ``"pooled_budget"``, ``"cash_by_year"``,
         ``"incidence"``, ``"eta_curve"``,
         ``"mca_contributions"``, ``"tornado"``, ``"npsv_distribution"``,
-        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``); figures without data
-        are left out. Each option keeps one colour and dash pattern in every figure.
+        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``, ``"ceac"``); figures
+        without data are left out. Each option keeps one colour and dash pattern in every figure.
     """
     prices = f"{unit}, real, {ctx['meta']['price_base_year']} prices"
     palette, dashes = charts.OKABE_ITO, charts.DASHES
@@ -90,6 +90,7 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
     _distributional(ctx, kit, figs)
     _mca(ctx, kit, figs)
     _uncertainty(ctx, kit, figs)
+    _cost_effectiveness(ctx, kit, figs)
     return figs
 
 
@@ -306,3 +307,25 @@ def _uncertainty(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> N
             series={"First-order (S1)": [r["s1"] for r in comp["rows"]],
                     "Total-order (ST)": [r["st"] for r in comp["rows"]]},
             horizontal=True, fmt=partial(format_number, decimals=2))
+
+
+def _cost_effectiveness(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart]) -> None:
+    acc = (ctx.get("cost_effectiveness") or {}).get("acceptability")
+    if not acc:
+        return
+    unit = ctx["cost_effectiveness"]["effect_unit"]
+    ids = _ordered(ctx, acc["curves"])
+    x_label = f"Threshold (£ per {unit})"
+    figs["ceac"] = charts.line_chart(
+        "fig-ceac", title="Cost-effectiveness acceptability curves",
+        description=(f"Probability that each option has the highest net benefit (threshold × "
+                     f"{unit} − cost) across {acc['n_draws']:,} Monte Carlo draws, as the "
+                     f"threshold varies; the acceptability frontier (CEAF) follows the option "
+                     f"with the highest expected net benefit."),
+        x=acc["thresholds"],
+        series={**{kit.names[i]: acc["curves"][i] for i in ids},
+                "Acceptability frontier (CEAF)": acc["frontier_probability"]},
+        x_label=x_label, y_label="Probability most cost-effective",
+        x_fmt=partial(format_money, unit="£", trim=True), y_fmt=format_percent,
+        y_ticks=_PROBABILITY_TICKS, colours=[*kit.colours(ids), "#000000"],
+        dashes=[*kit.dashes(ids), "1 2"])

@@ -98,6 +98,7 @@ REPORT_SECTIONS: tuple[Section, ...] = (
     Section("mca", "Multi-criteria analysis", "mca"),
     Section("uncertainty", "Sensitivity and uncertainty", "uncertainty"),
     Section("financial-case", "Financial case", "financial_case"),
+    Section("cost-effectiveness", "Cost-effectiveness", "cost_effectiveness"),
     Section("assumptions", "Assumptions log", "assumptions"),
     Section("parameters", "Parameter appendix", "parameters"),
     Section("audit", "Audit trail", "audit"),

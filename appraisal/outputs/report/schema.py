@@ -242,6 +242,7 @@ _FRAC = _Num(0.0, 1.0)
 _NONNEG = _Num(0.0)
 _INT = _Num(integer=True)
 _YEAR = _Num(1800, 2300, integer=True)
+_POS = _Num(1e-300)
 _NUMS = _List(_N)
 
 _META = _r(title=_S, opt_subtitle=_S, opt_organisation=_S, date=_S, price_base_year=_YEAR,
@@ -333,6 +334,29 @@ _FINANCIAL_CASE = _r(
                      discounted_payback_year=_Null(_YEAR)), min_len=1),
     inflation=_S, vat=_S, contingency=_FRAC, note=_S,
 )
+_CE_INB = _List(_r(threshold=_POS, inb=_N), min_len=1)
+_COST_EFFECTIVENESS = _r(
+    effect_unit=_S, counterfactual=_OPT, cost_offsets=_List(_S),
+    thresholds=_List(_r(threshold=_POS, name=_S, source=_S, confidence=_S), min_len=1),
+    options=_List(_r(option=_OPT, cost=_N, effect=_N), min_len=1),
+    versus_counterfactual=_List(_r(option=_OPT, inc_cost=_N, inc_effect=_N, icer=_Null(_N),
+                                   icer_status=_S, inb=_CE_INB)),
+    frontier=_List(_r(option=_OPT, status=_Enum(("frontier", "dominated",
+                                                 "extendedly dominated")),
+                      compared_with=_Null(_OPT), inc_cost=_Null(_N), inc_effect=_Null(_N),
+                      icer=_Null(_N), dominated_by=_Null(_S)), min_len=1),
+    note=_S,
+    opt_acceptability=_r(n_draws=_Num(1, integer=True), thresholds=_List(_POS, min_len=2),
+                         curves=_KeyMap(_List(_FRAC)), frontier_option=_List(_OPT),
+                         frontier_probability=_List(_FRAC),
+                         at_thresholds=_List(_r(threshold=_POS, name=_S,
+                                                probability_best=_KeyMap(_FRAC),
+                                                frontier_option=_OPT, frontier_probability=_FRAC,
+                                                p_cost_effective=_KeyMap(_FRAC,
+                                                                         complete=False)),
+                                             min_len=1),
+                         note=_S),
+)
 _UNCERTAINTY = _r(
     opt_tornado=_r(option=_OPT, base_npsv=_N,
                    rows=_List(_r(parameter=_S, low_label=_S, high_label=_S, npsv_low=_N,
@@ -396,6 +420,7 @@ _CONTEXT = _Rec(
         "non_monetised": (_Lens(_NON_MONETISED), False), "mca": (_Lens(_MCA), False),
         "uncertainty": (_Lens(_UNCERTAINTY), False),
         "financial_case": (_Lens(_FINANCIAL_CASE), False),
+        "cost_effectiveness": (_Lens(_COST_EFFECTIVENESS), False),
         "assumptions": (_Lens(_ASSUMPTIONS), False),
         "parameters": (_PARAMETERS, True),
         "audit": (_AUDIT, True),
