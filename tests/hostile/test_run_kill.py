@@ -103,7 +103,8 @@ def test_sigkill_at_random_moments_leaves_absent_previous_or_new_run(tmp_path):
             staged_at = time.monotonic() - start
         time.sleep(0.005)
     duration = time.monotonic() - start
-    assert process.returncode == 0, process.stderr.read().decode()
+    _, err = process.communicate()
+    assert process.returncode == 0, err.decode()
     assert _state(out) == TITLES["A"]
     assert staged_at is not None, "the staging folder was never seen"
     shutil.rmtree(out)  # start the kills from an absent folder
@@ -123,7 +124,7 @@ def test_sigkill_at_random_moments_leaves_absent_previous_or_new_run(tmp_path):
         process = _run(books[key], out)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
+        process.communicate(timeout=60)  # reaps it and closes its pipe
         state = _state(out)
         assert state in (previous, TITLES[key]), (trial, delay, state)
         seen["absent" if state is None else "previous" if state == previous else "new"] += 1
@@ -138,7 +139,8 @@ def test_sigkill_at_random_moments_leaves_absent_previous_or_new_run(tmp_path):
 
     # the next run removes every staging folder the kills left, and completes
     process = _run(books["B"], out)
-    assert process.wait(timeout=120) == 0, process.stderr.read().decode()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
     assert _state(out) == TITLES["B"]
     assert _staging(parent, out) == []
     assert {key: hashlib.sha256(book.read_bytes()).hexdigest()
