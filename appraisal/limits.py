@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 __all__ = [
+    "EXCEL_CELL_CHARS",
     "LIMITS",
     "MAX_AMOUNT",
     "MAX_DRAWS",
@@ -127,8 +128,11 @@ MIN_YEAR = 1900
 #: up to two million line-years must stay finite and exact to the penny's scale; every
 #: real appraisal amount is many orders of magnitude smaller.
 MAX_AMOUNT = 1e15
-#: Longest text (description, source, note): the HTML report's limit on one text, tighter
-#: than Excel's 32,767 characters per cell, so both outputs can hold it.
+#: Most characters (UTF-16 code units) one worksheet cell holds (Microsoft Support, "Excel
+#: specifications and limits"; Knowledge Base article 211878).
+EXCEL_CELL_CHARS = 32_767
+#: Longest text (description, source, note, a parameter pack's cell): the HTML report's
+#: limit on one text, tighter than :data:`EXCEL_CELL_CHARS`, so both outputs can hold it.
 MAX_TEXT_CHARS = 20_000
 #: Longest name or title: a name labels table rows, chart legends and workbook cells.
 MAX_NAME_CHARS = 256

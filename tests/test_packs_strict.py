@@ -27,10 +27,10 @@ from appraisal.errors import AppraisalValidationError, ParameterError
 from appraisal.greenbook.discounting import schedule_rates
 from appraisal.inputs.load import load_case
 from appraisal.lenses.pipeline import evaluate
+from appraisal.limits import EXCEL_CELL_CHARS
+from appraisal.limits import MAX_TEXT_CHARS as PACK_TEXT_CHARS
 from appraisal.outputs.files import write_outputs
 from appraisal.params.packs import (
-    MAX_TEXT_CHARS,
-    PACK_TEXT_CHARS,
     PROVENANCE_COLUMNS,
     ParameterPack,
     ParameterRow,
@@ -280,8 +280,8 @@ def test_the_pack_text_limit_fits_every_output():
     refuses texts over its own limit: a pack text must fit both."""
     from appraisal.outputs.report import schema as report_schema
 
-    assert MAX_TEXT_CHARS == 32_767
-    assert PACK_TEXT_CHARS <= min(MAX_TEXT_CHARS, report_schema._MAX_TEXT)
+    assert EXCEL_CELL_CHARS == 32_767
+    assert PACK_TEXT_CHARS <= min(EXCEL_CELL_CHARS, report_schema._MAX_TEXT)
 
 
 def test_every_shipped_table_has_a_schema_whose_key_is_unique():
@@ -306,7 +306,7 @@ def _uv(path: Path, rows: list[dict], **kwargs) -> Path:
     ("A call\x07out", "illegal-character"),
     ("A call\x00out", "illegal-character"),
     ("x" * (PACK_TEXT_CHARS + 1), "text-too-long"),
-    ("x" * (MAX_TEXT_CHARS + 1), "text-too-long"),
+    ("x" * (EXCEL_CELL_CHARS + 1), "text-too-long"),
 ])
 def test_unit_value_texts_excel_refuses_are_refused_by_validate(tmp_path, text, code):
     _uv(tmp_path / "uv.csv", [UV_ROW, {**UV_ROW, "code": "X2", "description": text}])
@@ -387,7 +387,7 @@ def test_every_override_in_a_random_valid_pack_is_applied(tmp_path_factory, data
 
 
 _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40) | st.sampled_from(
-    ["x" * PACK_TEXT_CHARS, "x" * (PACK_TEXT_CHARS + 1), "x" * MAX_TEXT_CHARS, "\x00",
+    ["x" * PACK_TEXT_CHARS, "x" * (PACK_TEXT_CHARS + 1), "x" * EXCEL_CELL_CHARS, "\x00",
      "a\x1fb", "\ufffe"])
 
 

@@ -31,7 +31,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 from appraisal.errors import OutputError
@@ -472,6 +472,15 @@ def _read_manifest(path: Path) -> set[str]:
         return set()
 
 
+def _earlier_run(target: Path, manifest: str, known: Collection[str]) -> set[str]:
+    """The files of the earlier run in *target*: those its manifest lists or, in a folder
+    written before manifests existed, those present whose names a run could have written."""
+    if os.path.lexists(target / manifest) or not target.is_dir():
+        return _read_manifest(target / manifest)
+    return {p.name for p in target.iterdir()
+            if p.name in known and p.is_file() and not p.is_symlink()}
+
+
 def _write_manifest(staging: Path, name: str) -> None:
     """List every file of the staged run, with size and SHA-256, in ``staging/name``."""
     files = []
@@ -489,7 +498,7 @@ def _write_manifest(staging: Path, name: str) -> None:
 @contextlib.contextmanager
 def atomic_output_dir(
     target: PathLike, *, force: bool = False, protect: Sequence[PathLike] = (),
-    manifest: str | None = None,
+    manifest: str | None = None, known: Collection[str] = (),
 ) -> Iterator[Path]:
     """Build several output files in a staging folder, then commit them in one step.
 
@@ -523,6 +532,11 @@ def atomic_output_dir(
         name from an earlier run, the files it lists that this run does not write are
         removed with the commit (``--force`` replaces the whole run: nothing stale is
         left beside the new results); files it does not list (the user's own) are kept.
+    known : collection of str, default ()
+        For a folder written before manifests existed (no manifest of that name): the
+        names of the files an earlier run could have written. With ``force``, those of
+        them this run does not write are removed with the commit, as if a manifest had
+        listed them; any other file is the user's and is kept.
 
     Raises
     ------
@@ -573,7 +587,7 @@ def atomic_output_dir(
             if manifest is not None:
                 _write_manifest(staging, manifest)
                 new = {p.relative_to(staging).as_posix() for p in staging.rglob("*")}
-                stale = _read_manifest(target / manifest) - new if force else set()
+                stale = _earlier_run(target, manifest, known) - new if force else set()
         except OSError as exc:  # disk full, file too large, read-only, permission denied
             raise _write_failed(target, exc) from exc
         retired = _commit_dir(staging, target, force=force, protect=protect, stale=stale)

@@ -21,7 +21,8 @@ from appraisal.lenses.catalogue import LENSES
 from appraisal.outputs.atomic import atomic_output_dir
 from appraisal.outputs.csv_safe import write_csv
 
-__all__ = ["FORMATS", "MANIFEST", "REPORT_NAME", "RESULTS_WORKBOOK", "write_outputs"]
+__all__ = ["FORMATS", "MANIFEST", "REPORT_NAME", "RESULTS_WORKBOOK", "RUN_FILE_NAMES",
+           "write_outputs"]
 
 #: Every output format, in the order the files are written.
 FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html")
@@ -31,6 +32,23 @@ REPORT_NAME = "report.html"
 #: The file listing what a run wrote (name, bytes, SHA-256); ``force`` over an earlier run
 #: removes the files its manifest lists and this run does not write.
 MANIFEST = "manifest.json"
+#: Every file name a run can write: ``results.json``, the core tables, every lens table
+#: (the lenses whose tables go to a run's folder), the workbook and the report.
+#: ``force`` over a folder written before manifests existed (no ``manifest.json``) removes
+#: those of them the new run does not write, so the folder does not mix two runs; any other
+#: file there is the user's and is kept. tests/hostile/test_force_without_manifest.py
+#: checks the list against the payloads' ``to_frames``.
+RUN_FILE_NAMES: frozenset[str] = frozenset({
+    "results.json", "options.csv", "lines.csv", "cashflows.csv", "switching_values.csv",
+    "parameters_used.csv", RESULTS_WORKBOOK, REPORT_NAME,
+    # lens tables
+    "valuation.csv", "agency_matrix.csv", "agency_positions.csv", "cash_position.csv",
+    "pooled_budget.csv", "incidence.csv", "distributional_npsv.csv", "eta_sweep.csv",
+    "non_monetised.csv", "mca_scores.csv", "long_list.csv", "cost_effectiveness.csv",
+    "ce_frontier.csv",
+    "affordability_cash.csv", "affordability_funding.csv", "affordability_pooled_cash.csv",
+    "financial_measures.csv",
+})
 _CORE_TABLES = (("options", "options.csv"), ("lines", "lines.csv"),
                 ("cashflows", "cashflows.csv"), ("switching", "switching_values.csv"),
                 ("parameters", "parameters_used.csv"))
@@ -100,7 +118,10 @@ def write_outputs(
         Any of :data:`FORMATS`: ``"json"`` (``results.json``), ``"csv"`` (the tables),
         ``"xlsx"`` (``results.xlsx``), ``"html"`` (``report.html``). All by default.
     force : bool
-        Replace files that exist already.
+        Replace files that exist already, and the whole earlier run: the files its
+        ``manifest.json`` lists that this run does not write are removed (in a folder
+        written before manifests existed, those named in :data:`RUN_FILE_NAMES`); any
+        other file in the folder is the user's and is kept.
     protect : sequence of paths
         Inputs that must never be overwritten (the case file).
     command : str, optional
@@ -132,7 +153,8 @@ def write_outputs(
         raise OutputError(msg)
     target = Path(out_dir)
     names: list[str] = []
-    with atomic_output_dir(target, force=force, protect=protect, manifest=MANIFEST) as stage:
+    with atomic_output_dir(target, force=force, protect=protect, manifest=MANIFEST,
+                           known=RUN_FILE_NAMES) as stage:
         if "json" in formats:
             (stage / "results.json").write_text(results_json(result), encoding="utf-8")
             names.append("results.json")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from appraisal.cells import cell_ref
 from appraisal.errors import AppraisalValidationError, Issue
+from appraisal.limits import EXCEL_CELL_CHARS
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -44,8 +45,9 @@ __all__ = [
     "write_text",
 ]
 
-#: Excel's limit on the characters in one cell (UTF-16 code units).
-MAX_CELL_CHARS = 32_767
+#: Excel's limit on the characters in one cell (UTF-16 code units): the one in
+#: :mod:`appraisal.limits`.
+MAX_CELL_CHARS = EXCEL_CELL_CHARS
 #: Largest magnitude Excel stores (its specifications and limits); nearer DBL_MAX,
 #: openpyxl's 16-digit output would even read back as infinity.
 MAX_EXCEL_NUMBER = 9.99999999999999e307

@@ -44,11 +44,10 @@ from appraisal.errors import (
     UnconfirmedParameterError,
 )
 from appraisal.fields import did_you_mean
+from appraisal.limits import EXCEL_CELL_CHARS, MAX_TEXT_CHARS
 
 __all__ = [
     "DEFAULT_VINTAGE",
-    "MAX_TEXT_CHARS",
-    "PACK_TEXT_CHARS",
     "PROVENANCE_COLUMNS",
     "VINTAGES",
     "ColumnRule",
@@ -78,14 +77,6 @@ VINTAGES = ("GB2026", "GB2022")
 #: The vintage used unless a case names another (the current Green Book edition).
 DEFAULT_VINTAGE = "GB2026"
 _CONFIDENCE = ("C", "C2", "U")
-#: Longest text a pack cell may hold. Pack texts are written to ``results.xlsx``, and a
-#: worksheet cell holds at most 32,767 characters (Microsoft Knowledge Base article 211878;
-#: Microsoft Support, "Excel specifications and limits").
-MAX_TEXT_CHARS = 32_767
-#: Longest text a pack cell may hold: the tighter of Excel's cell limit and the HTML
-#: report's limit on one text (``appraisal/outputs/report/schema.py``, 20,000 characters), since a
-#: pack's texts reach both, so that a pack ``validate`` accepts cannot be refused by ``run``.
-PACK_TEXT_CHARS = 20_000
 # XML 1.0 forbids these, so Excel refuses them in cells (as appraisal/io/xlsx_write.py).
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -198,13 +189,14 @@ def table_schema(table_name: str) -> TableSchema | None:
 
 
 def check_text(text: str, where: str, column: str, issues: Issues, *, what: str = "",
-               limit: int = PACK_TEXT_CHARS) -> bool:
+               limit: int = MAX_TEXT_CHARS) -> bool:
     r"""Record an error if ``text`` cannot be written to a results workbook cell.
 
     Excel refuses control characters (other than tab and line ends) and texts over
-    :data:`MAX_TEXT_CHARS` characters (Microsoft Knowledge Base article 211878); the HTML
-    report refuses texts over 20,000 characters, so ``limit`` is
-    :data:`PACK_TEXT_CHARS` unless given.
+    :data:`appraisal.limits.EXCEL_CELL_CHARS` characters; the HTML report refuses texts
+    over :data:`appraisal.limits.MAX_TEXT_CHARS`, the tighter, so ``limit`` is that one
+    unless given (a pack's texts reach both outputs, so a pack ``validate`` accepts cannot
+    be refused by ``run``).
 
     Examples
     --------
@@ -226,7 +218,7 @@ def check_text(text: str, where: str, column: str, issues: Issues, *, what: str 
     if units > limit:
         issues.error("text-too-long", f"{label} is {units:,} characters long; at most "
                      f"{limit:,} can be written to the results (results.xlsx cells hold "
-                     f"{MAX_TEXT_CHARS:,}, report texts {PACK_TEXT_CHARS:,})", location=where,
+                     f"{EXCEL_CELL_CHARS:,}, report texts {MAX_TEXT_CHARS:,})", location=where,
                      field=column, fix="shorten it, or put the full text in a document and "
                      "cite it")
         return False
@@ -321,7 +313,7 @@ def read_csv_records(path: Path, label: str, issues: Issues, *, encoding: str | 
                      location=f"{label}:{start}", field="",
                      fix="check the quotes on this line (a field that holds a quote, comma "
                      "or line break must be quoted, with quotes doubled inside it), and keep "
-                     f"each field under {PACK_TEXT_CHARS:,} characters")
+                     f"each field under {MAX_TEXT_CHARS:,} characters")
         return None
     if not records:
         issues.error("empty", "the file is empty", location=f"{label}:1", field="header",
@@ -477,10 +469,10 @@ def _read_table(path: Path, table_name: str, label: str, issues: Issues, *,
                     continue
                 cell = str(int(number)) if rule.type == "integer" else cell
             key.append((column, cell))
-        if len(_key_text(key)) > PACK_TEXT_CHARS - 200 and keys:
+        if len(_key_text(key)) > MAX_TEXT_CHARS - 200 and keys:
             error(keys[0], "text-too-long", f"the key columns together are "
                   f"{len(_key_text(key)):,} characters; the results name the parameter by "
-                  f"them, in at most {PACK_TEXT_CHARS - 200:,}", "shorten the key texts")
+                  f"them, in at most {MAX_TEXT_CHARS - 200:,}", "shorten the key texts")
         value: float | str = cells["value"]
         rule = schema.columns.get("value") if schema else None
         if rule is not None:

@@ -39,7 +39,8 @@ from appraisal._resources import data_dir
 from appraisal.cells import column_letter
 from appraisal.errors import Issues, ParameterError
 from appraisal.fields import did_you_mean
-from appraisal.params.packs import PACK_TEXT_CHARS, ParameterRow, check_text, read_csv_records
+from appraisal.limits import MAX_TEXT_CHARS
+from appraisal.params.packs import ParameterRow, check_text, read_csv_records
 
 __all__ = [
     "OPTIONAL_COLUMNS",
@@ -179,7 +180,7 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
 
     for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         # the unit is written as '£ per UNIT': leave room for the prefix
-        limit = PACK_TEXT_CHARS - 10 if column == "unit" else PACK_TEXT_CHARS
+        limit = MAX_TEXT_CHARS - 10 if column == "unit" else MAX_TEXT_CHARS
         if column != "value" and not check_text(_text(raw.get(column)), where(column), column,
                                                 issues, limit=limit):
             bad = True
@@ -247,10 +248,10 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
     joined = len("; ".join(x for x in (_text(raw.get("description")),
                                       f"licence: {_text(raw.get('licence'))}",
                                       _text(raw.get("notes"))) if x))
-    if not bad and joined > PACK_TEXT_CHARS:
+    if not bad and joined > MAX_TEXT_CHARS:
         error("description", "text-too-long", f"'description', 'licence' and 'notes' together "
               f"are {joined:,} characters; they are written to the results as one text, "
-              f"which may hold at most {PACK_TEXT_CHARS:,}", "shorten them")
+              f"which may hold at most {MAX_TEXT_CHARS:,}", "shorten them")
     if bad:
         return None
     return UnitValueRow(

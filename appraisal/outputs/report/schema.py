@@ -18,11 +18,12 @@ from typing import Any
 
 from appraisal.errors import AppraisalValidationError, Issues  # noqa: F401 - doctest
 from appraisal.fields import did_you_mean
+from appraisal.limits import MAX_TEXT_CHARS
 
 __all__ = ["SCHEMA_VERSION", "validate_context"]
 
 SCHEMA_VERSION = 1
-_MAX_TEXT = 20_000
+_MAX_TEXT = MAX_TEXT_CHARS  # the one limit on a text, in appraisal.limits
 _SOURCE = "report context"
 _FIX = "see the context schema in the appraisal.outputs.report module docstring"
 
