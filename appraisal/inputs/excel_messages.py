@@ -43,6 +43,19 @@ _TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.LINE_
                                          S.DEFLATOR, S.SECTIONS)}
 
 
+def _shown(text: str) -> str:
+    r"""Text as a message may show it: a control character (a line break in a name the
+    checks refuse) is written as its escape, so a message is one line per problem.
+
+    Examples
+    --------
+    >>> _shown("A\n=SUM(1,2)")
+    'A\\n=SUM(1,2)'
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def looks_like_yaml(text: str) -> bool:
     """True when *text* holds YAML syntax or a field path.
 
@@ -196,7 +209,7 @@ class WorkbookWords:
         said = self.rows.get((title, row))
         if row == S.HEADER_ROW and title in _TABLES:
             return f"{title} header row"
-        return f"{title} row {row} ({said})" if said else f"{title} row {row}"
+        return f"{title} row {row} ({_shown(said)})" if said else f"{title} row {row}"
 
     def column_words(self, title: str, col: int) -> str:
         """The header of a column (a year on the Profiles sheet's year columns)."""

@@ -75,5 +75,5 @@ def test_workbook_name_with_carriage_return_and_equals_is_refused_where_written(
         tmp_path, capsys, refused, command, encoded, code_point):
     case = _workbook(tmp_path, capsys, encoded)
     refused(_args(command, case, tmp_path), inputs=[case],
-            pattern=r"Options!A4: error \[control-character\] options\[1\]\.name: 'name' "
-                    rf"contains the control character U\+{code_point} at position 0")
+            pattern=r"Options!A4: error \[control-character\] Options row 4 \(\\[nr]=SUM\(1,2\)\), "
+                    rf"Name: Name contains the control character U\+{code_point} at position 0")
