@@ -74,7 +74,6 @@ __all__ = [
     "AffordabilitySpec",
     "FundingRow",
     "affordability",
-    "affordability_hook",
     "affordability_lenses",
     "budget_year_label",
     "cash_requirement",
@@ -776,18 +775,12 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
 
 
 # ------------------------------------------------------------------------------------ wiring
-def affordability_hook(case: Case, compiled: CompiledCase, out: EngineOutput
-                       ) -> tuple[str, AffordabilityResult] | None:
-    """Lens hook: the ``affordability`` payload when the case has the section."""
-    del out
-    spec = case.sections.get("affordability")
-    if not isinstance(spec, AffordabilitySpec):
-        return None
-    return "affordability", affordability(compiled, spec)
-
-
 def affordability_lenses(case: Case, compiled: CompiledCase, out: EngineOutput,
                          wanted: Callable[[str], bool] = lambda key: True) -> dict[str, Any]:
-    """The affordability lens (:data:`appraisal.lenses.catalogue.LENSES`)."""
-    produced = affordability_hook(case, compiled, out) if wanted("affordability") else None
-    return {} if produced is None else {produced[0]: produced[1]}
+    """The affordability lens (:data:`appraisal.lenses.catalogue.LENSES`): the
+    ``affordability`` payload when the case has the section and it was asked for."""
+    del out
+    spec = case.sections.get("affordability")
+    if not wanted("affordability") or not isinstance(spec, AffordabilitySpec):
+        return {}
+    return {"affordability": affordability(compiled, spec)}

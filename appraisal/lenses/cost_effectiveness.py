@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from appraisal.engine.compile import CompiledCase, EngineOutput
 
 __all__ = ["CESpec", "CostEffectivenessResult", "ce_acceptability", "ce_draws",
-           "cost_effectiveness", "cost_effectiveness_hook", "cost_effectiveness_lenses",
+           "cost_effectiveness", "cost_effectiveness_lenses",
            "parse_cost_effectiveness_section", "resolve_thresholds"]
 
 Path_ = tuple[str | int, ...]
@@ -510,19 +510,12 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
                     "effect (east: more effective) against the counterfactual"}
 
 
-def cost_effectiveness_hook(case: Case, compiled: CompiledCase, out: EngineOutput
-                            ) -> tuple[str, CostEffectivenessResult] | None:
-    """Lens hook: the ``cost_effectiveness`` payload when the case has the section."""
-    spec = case.sections.get("cost_effectiveness")
-    if not isinstance(spec, CESpec):
-        return None
-    return "cost_effectiveness", cost_effectiveness(compiled, out.pv_lines[0], spec)
-
-
 def cost_effectiveness_lenses(case: Case, compiled: CompiledCase, out: EngineOutput,
                               wanted: Callable[[str], bool] = lambda key: True
                               ) -> dict[str, Any]:
-    """The cost-effectiveness lens (:data:`appraisal.lenses.catalogue.LENSES`)."""
-    produced = (cost_effectiveness_hook(case, compiled, out)
-                if wanted("cost_effectiveness") else None)
-    return {} if produced is None else {produced[0]: produced[1]}
+    """The cost-effectiveness lens (:data:`appraisal.lenses.catalogue.LENSES`): the
+    ``cost_effectiveness`` payload when the case has the section and it was asked for."""
+    spec = case.sections.get("cost_effectiveness")
+    if not wanted("cost_effectiveness") or not isinstance(spec, CESpec):
+        return {}
+    return {"cost_effectiveness": cost_effectiveness(compiled, out.pv_lines[0], spec)}
