@@ -132,6 +132,9 @@ def case_to_data(case: Case) -> dict[str, Any]:
                                               ("packs", case.packs)) if v}
             if params:
                 out[name] = params
+        elif name == "discount_schedules":
+            if case.discount_schedules:
+                out[name] = {k: list(v) for k, v in case.discount_schedules.items()}
         elif name == "public_budget":
             if case.public_budget_agencies:
                 out[name] = {"agencies": list(case.public_budget_agencies)}

@@ -324,6 +324,8 @@ class Case:
     packs: tuple[str, ...] = ()
     #: The declared encoding of each of :attr:`packs` (``""``: UTF-8, with or without BOM).
     pack_encodings: tuple[str, ...] = ()
+    #: The case's own discount schedules: one-year rates ``(r(1), r(2), ...)`` by name.
+    discount_schedules: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     sections: Mapping[str, Any] = field(default_factory=dict)
     source_path: str = ""
     source_sha256: str = ""
@@ -335,6 +337,8 @@ class Case:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sections", _frozen_map(self.sections))
+        object.__setattr__(self, "discount_schedules", _frozen_map(
+            {name: tuple(rates) for name, rates in self.discount_schedules.items()}))
         object.__setattr__(self, "section_data", _frozen_map(self.section_data))
         object.__setattr__(self, "locations", _frozen_map(self.locations))
 

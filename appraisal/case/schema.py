@@ -36,6 +36,7 @@ from appraisal.case.model import (
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
 from appraisal.fields import did_you_mean, field_path
+from appraisal.greenbook.discounting import SCHEDULES
 from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
 
@@ -83,6 +84,9 @@ CASE_FIELDS = (
     FieldSpec("prices", "map", False, "deflator assumptions: deflator_basis, "
               "deflator_extend_growth, deflator {year: index}, source"),
     FieldSpec("parameters", "map", False, "allow_unconfirmed: [table, ...]; packs: [folder, ...]"),
+    FieldSpec("discount_schedules", "map", False, "your own discount schedules {name: [r(1), "
+              "r(2), ...]}: the one-year rate of each year t = 1, 2, ... as a fraction (at "
+              "least horizon_years - 1 of them), for lines to name in 'schedule'"),
     FieldSpec("options", "list", True, "the short list; exactly one counterfactual"),
     FieldSpec("lines", "list", True, "impact lines (costs and benefits by year)"),
     FieldSpec("unit_value_packs", "list", False, "unit-value packs: [{path | shipped, name, "
@@ -114,8 +118,8 @@ LINE_FIELDS = (
     FieldSpec("values", "map", False, "explicit amounts {year: amount}"),
     FieldSpec("profile", "map", False, "generated amounts: type one_off | constant | growth | "
               "ramp_up, with year or start/end, amount, rate, ramp_years"),
-    FieldSpec("schedule", "str", False, "discount schedule: standard, health or reduced",
-              ("standard", "health", "reduced")),
+    FieldSpec("schedule", "str", False, "discount schedule: standard, health, reduced, or "
+              "one of the case's discount_schedules", ("standard", "health", "reduced")),
     FieldSpec("optimism_bias", "map", False, "project_type (or shares), bound, measure, "
               "contributions, mitigation, duration (true, or {contributions, mitigation, "
               "uplift}), or an explicit uplift"),
@@ -575,14 +579,60 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
             category=ck.text(data, "category", path), agency=agency,
             value_type=value_type, cashable=cashable, price_basis=basis,
             price_year=line_price_year if basis == "real" else None,
-            schedule=ck.text(data, "schedule", path, choices=("standard", "health", "reduced"),
-                             default=default_schedule),
+            schedule=ck.text(data, "schedule", path, default=default_schedule,
+                             choices=(*SCHEDULES, *ctx.get("discount_schedules", ()))),
             optimism_bias=ob, depends_on_completion=depends, delay=delay or 0,
             scale=1.0 if scale is None else scale,
             source=ck.text(data, "source", path), location=ck.locate(path), **extra,
         ))
     del price_year
     return lines
+
+
+def _discount_schedules(ck: _Checker, raw: Any, horizon: int | None
+                        ) -> dict[str, tuple[float, ...]]:
+    """The case's own discount schedules: ``{name: (r(1), r(2), ...)}``, checked."""
+    if raw is None:
+        return {}
+    path: Path = ("discount_schedules",)
+    data = ck.mapping(raw, path, "'discount_schedules'", "write one schedule per key, e.g. "
+                      "'local: [0.04, 0.04, 0.035]' (the rate of year t = 1, 2, ...)")
+    if data is None:
+        return {}
+    needed = max((horizon or 1) - 1, 1)
+    out: dict[str, tuple[float, ...]] = {}
+    for name, rates in data.items():
+        where = (*path, name)
+        if not isinstance(name, str) or not name.strip() or _CONTROL.search(name):
+            ck.error(where, "bad-name", f"a schedule name must be one line of text "
+                     f"(got {name!r})", "name it in words, e.g. 'local'")
+            continue
+        if name in SCHEDULES:
+            ck.error(where, "schedule-name-taken", f"'{name}' is a shipped Green Book "
+                     "schedule; a case cannot redefine it", "give your schedule another name "
+                     "(e.g. 'local') and name it in the lines' 'schedule'")
+            continue
+        if not isinstance(rates, list) or not rates:
+            ck.error(where, "wrong-type", f"schedule '{name}' must be a list of one-year "
+                     f"rates (got {type(rates).__name__})", "write the rate of each year "
+                     "t = 1, 2, ... as a list, e.g. [0.035, 0.035, 0.03]")
+            continue
+        values = [ck.as_number(r, (*where, k), f"discount_schedules.{name}[{k}]", high=1.0,
+                               hint="write rates as fractions: 0.035 for 3.5%")
+                  for k, r in enumerate(rates)]
+        bad = [k for k, v in enumerate(values) if v is not None and v <= -1]
+        for k in bad:
+            ck.error((*where, k), "out-of-range", f"a discount rate must be greater than -1 "
+                     f"(got {values[k]})", "write rates as fractions: 0.035 for 3.5%")
+        if len(values) < needed:
+            ck.error(where, "schedule-too-short", f"schedule '{name}' gives {len(values)} "
+                     f"rate(s); the appraisal needs one for each year t = 1 .. {needed}",
+                     f"give {needed} rates (one per year after year 0), or shorten "
+                     "'horizon_years'")
+            continue
+        if None not in values and not bad:
+            out[name] = tuple(float(v) for v in values)  # type: ignore[arg-type]
+    return out
 
 
 def build_case(
@@ -671,13 +721,14 @@ def build_case(
     allow = _string_list(ck, params.get("allow_unconfirmed"), ("parameters", "allow_unconfirmed"))
     packs, pack_encodings = _pack_list(ck, params.get("packs"), ("parameters", "packs"))
     options = _build_options(ck, root.get("options"))
+    schedules = _discount_schedules(ck, root.get("discount_schedules"), horizon)
     if "options" not in root:
         ck.error(("options",), "missing", "'options' is required",
                  "add 'options:' with '- name: Business as usual' and 'counterfactual: true'")
     # packs and groups first: lines refer to them
     found: dict[str, Any] = parse_public_value_sections(ck, root, base_dir)
     lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year,
-                         found)
+                         {**found, "discount_schedules": tuple(schedules)})
     found.update(parse_public_value_sections(ck, root, base_dir, options=options))
     for name in LENS_SECTIONS:
         if name not in root or root[name] is None:
@@ -718,6 +769,7 @@ def build_case(
         allow_unconfirmed=tuple(allow),
         packs=tuple(packs),
         pack_encodings=tuple(pack_encodings),
+        discount_schedules=schedules,
         options=tuple(options),
         lines=tuple(lines),
         sections=found,

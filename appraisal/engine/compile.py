@@ -58,7 +58,7 @@ from appraisal.errors import (
 )
 from appraisal.fields import did_you_mean
 from appraisal.greenbook.cba import bcr_terms
-from appraisal.greenbook.discounting import factors_from_rates, schedule_rates
+from appraisal.greenbook.discounting import DiscountSchedule, factors_from_rates
 from appraisal.greenbook.optimism_bias import (
     BiasMeasure,
     OptimismBias,
@@ -85,7 +85,7 @@ from appraisal.greenbook.valuation import (
 from appraisal.params.packs import ParameterPack, ParameterRow
 
 __all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
-           "load_pack"]
+           "load_pack", "with_schedule_map"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledCase:
@@ -112,9 +112,8 @@ class CompiledCase:
     is_cost: np.ndarray
     is_fiscal_benefit: np.ndarray
     in_public_budget: np.ndarray
-    schedule_names: tuple[str, ...]
+    schedules: tuple[DiscountSchedule, ...]
     line_schedule: np.ndarray
-    rates: np.ndarray
     amounts: np.ndarray
     price_factors: np.ndarray
     real: np.ndarray
@@ -144,6 +143,23 @@ class CompiledCase:
     def n_lines(self) -> int:
         """Number of impact lines ``L``."""
         return len(self.line_names)
+
+    @property
+    def schedule_names(self) -> tuple[str, ...]:
+        """Names of the discount schedules ``S`` the lines use, in ``line_schedule`` order."""
+        return tuple(s.name for s in self.schedules)
+
+    @property
+    def rates(self) -> np.ndarray:
+        """One-year rates ``(S, T - 1)`` of each schedule (``(S, 1)`` for mid-year timing
+        with ``T == 1``): row ``s`` is :attr:`schedules` ``[s].rates``."""
+        if "rates" not in self._cache:
+            n = max(self.n_years - 1, 1 if self.case.timing == "mid" else 0)
+            m = np.array([s.rates[:n] for s in self.schedules], dtype=np.float64).reshape(
+                len(self.schedules), n)
+            m.flags.writeable = False
+            self._cache["rates"] = m
+        return self._cache["rates"]
 
     @property
     def n_years(self) -> int:
@@ -299,9 +315,70 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+class _Deflator:
+    """The case's GDP-deflator index, built the first time a step needs it (once)."""
+
+    def __init__(self, case: Case, pack: ParameterPack, issues: Issues,
+                 used: list[ParameterRow]) -> None:
+        self.case, self.pack, self.issues, self.used = case, pack, issues, used
+        self.index: DeflatorIndex | None = None
+        self.tried = False
+
+    def get(self, why: str = "prices") -> DeflatorIndex | None:
+        """The index; a missing deflator is reported once, at the field ``why``."""
+        if not self.tried:
+            self.tried = True
+            prices = self.case.prices
+            try:
+                self.index = deflator_index(self.pack, basis=prices.deflator_basis,
+                                            extend_growth=prices.deflator_extend_growth,
+                                            overrides=prices.deflator)
+                self.used.extend(self.pack.rows("gdp_deflator", basis=prices.deflator_basis))
+            except KeyError as exc:
+                self.issues.error("deflator", str(exc).strip('"'),
+                                  location=self.case.locate(why), field=why,
+                                  fix=_deflator_fix(exc))
+        return self.index
+
+
+@dataclass(slots=True)
+class _LineArrays:
+    """The per-line arrays :func:`compile_case` fills, one step at a time."""
+
+    amounts: np.ndarray
+    planned: np.ndarray
+    price_factors: np.ndarray
+    quantities: np.ndarray
+    value_paths: np.ndarray
+    value_low: np.ndarray
+    value_high: np.ndarray
+    ob_uplift: np.ndarray
+    additionality: np.ndarray
+    lag: np.ndarray
+    persistence: np.ndarray
+    drop_off: np.ndarray
+    optimism_bias: list[OptimismBias | None] = field(default_factory=list)
+    valuations: list[Valuation | None] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, n_lines: int, n_years: int) -> _LineArrays:
+        shape = (n_lines, n_years)
+        return cls(amounts=np.zeros(shape), planned=np.zeros(shape),
+                   price_factors=np.ones(shape), quantities=np.zeros(shape),
+                   value_paths=np.ones(shape), value_low=np.ones(shape),
+                   value_high=np.ones(shape), ob_uplift=np.zeros(n_lines),
+                   additionality=np.ones(n_lines), lag=np.zeros(n_lines, dtype=np.int64),
+                   persistence=np.ones(n_lines, dtype=np.int64), drop_off=np.zeros(n_lines))
+
+
 def compile_case(case: Case, *, pack: ParameterPack | None = None,
                  schedule_map: Mapping[str, str] | None = None) -> CompiledCase:
     """Resolve a case into arrays ready for :func:`evaluate_arrays`.
+
+    The steps, in order: each line's amounts and optimism bias
+    (:func:`_step_amounts`), its unit value or price-base conversion (:func:`_step_prices`),
+    its outcome chain (:func:`_step_outcome`); then the discount schedules, parsed once
+    (:func:`_step_schedules`), the works-completion delays and the checks of the whole case.
 
     Parameters
     ----------
@@ -311,7 +388,7 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
         Parameters to use (default: the case's vintage, user packs and opt-ins).
     schedule_map : mapping, optional
         Replace schedules by name, e.g. ``{"standard": "reduced"}`` for the reduced-rate
-        sensitivity test.
+        sensitivity test (:func:`with_schedule_map` does the same on a compiled case).
 
     Raises
     ------
@@ -323,114 +400,125 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
     issues = Issues()
     issues.extend(pack.notes)
     years = np.arange(case.base_year, case.base_year + case.horizon_years)
-    T = years.size
-    options = tuple(o.name for o in case.options)
-    option_index = {name: i for i, name in enumerate(options)}
-    L = len(case.lines)
-    amounts = np.zeros((L, T))
-    price_factors = np.ones((L, T))
-    ob_uplift = np.zeros(L)
-    planned = np.zeros((L, T))
-    records: list[OptimismBias | None] = []
     used: list[ParameterRow] = []
+    deflator = _Deflator(case, pack, issues, used)
     reason = _deflator_reason(case)
-    index: DeflatorIndex | None = None
-    deflator_tried = False
-
-    def get_index(why: str = "prices") -> DeflatorIndex | None:
-        nonlocal index, deflator_tried
-        if not deflator_tried:
-            deflator_tried = True
-            try:
-                index = deflator_index(pack, basis=case.prices.deflator_basis,
-                                       extend_growth=case.prices.deflator_extend_growth,
-                                       overrides=case.prices.deflator)
-                used.extend(pack.rows("gdp_deflator", basis=case.prices.deflator_basis))
-            except KeyError as exc:
-                issues.error("deflator", str(exc).strip('"'),
-                             location=case.locate(why), field=why, fix=_deflator_fix(exc))
-        return index
-
     if reason:
-        get_index(reason)
+        deflator.get(reason)
     unit_packs = dict(case.sections.get("unit_value_packs", {}) or {})
-    value_paths = np.ones((L, T))
-    value_low = np.ones((L, T))
-    value_high = np.ones((L, T))
-    quantities = np.zeros((L, T))
-    additionality = np.ones(L)
-    lag = np.zeros(L, dtype=np.int64)
-    persistence = np.ones(L, dtype=np.int64)
-    drop_off = np.zeros(L)
-    valuations: list[Valuation | None] = []
-    smap = dict(schedule_map or {})
-    schedule_names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
-                                         for ln in case.lines)) or ("standard",)
+    arrays = _LineArrays.empty(len(case.lines), years.size)
     for i, line in enumerate(case.lines):
-        where = case.locate(f"lines[{i}]", line.location or case.source_path)
-        for year, amount in line.profile.resolve().items():
-            amounts[i, year - case.base_year] = amount
-        ob, rows = _line_ob(line, pack, issues, where, case, i)
-        used += rows
-        records.append(ob)
-        planned[i] = amounts[i]
-        if ob is not None:
-            ob_uplift[i] = ob.uplift
-            if ob.duration is not None and np.any(amounts[i]):
-                # The stretch fixes when the works now end; the spending itself stays in
-                # its planned years: moving it later would lower its PV, so a late project
-                # would look cheaper (the capex uplift carries the overrun's cost).
-                stretched = stretch_profile(amounts[i], ob.duration_uplift)
-                nz_planned, nz = np.flatnonzero(planned[i]), np.flatnonzero(stretched)
-                ob = replace(ob, planned_end=int(years[nz_planned[-1]]), end=int(years[nz[-1]]))
-                records[-1] = ob
-        valuation = _line_valuation(line, i, years, case, pack, unit_packs, index,
-                                    get_index, issues)
-        valuations.append(valuation)
-        if valuation is not None:
-            used += list(valuation.rows)
-            value_paths[i], value_low[i], value_high[i] = (valuation.path, valuation.low,
-                                                           valuation.high)
-            price_factors[i] = valuation.rebase
-        else:
-            base = PriceBase(PriceBasis(line.price_basis), line.price_year
-                             if line.price_year is not None else case.price_base_year)
-            try:
-                price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
-                                                  index=index)
-            except KeyError as exc:
-                if not (index is None and deflator_tried):  # else: already reported
-                    path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
-                                             else "price_year")
-                    issues.error("deflator", str(exc).strip('"'), location=case.locate(path),
-                                 field=path, fix=_deflator_fix(exc))
-        chain = line.outcome
-        quantities[i] = amounts[i]
-        if chain is not None:
-            additionality[i] = float(additionality_factor(
-                chain.engagement, chain.success, deadweight=chain.deadweight,
-                displacement=chain.displacement, leakage=chain.leakage,
-                attribution_to_others=chain.attribution_to_others,
-                quantity_per_outcome=chain.quantity_per_outcome))
-            lag[i], persistence[i], drop_off[i] = chain.lag, chain.persistence, chain.drop_off
-            if chain.shapes_time:
-                quantities[i] = persistence_filter(amounts[i], chain.lag, chain.drop_off,
-                                                   chain.persistence)
+        used += _step_amounts(arrays, i, line, case, pack, years, issues)
+        used += _step_prices(arrays, i, line, case, pack, years, unit_packs, deflator, issues)
+        _step_outcome(arrays, i, line)
+    smap = dict(schedule_map or {})
+    schedules = _step_schedules(case, pack, smap, years.size, issues)
+    used += [row for s in schedules for row in s.rows]
+    completion_delay = _completion_delays(case, arrays.amounts, arrays.planned,
+                                          arrays.optimism_bias)
+    _warn_delays_past_horizon(case, years, issues)
+    issues.extend(check_case(case, valuations=arrays.valuations, unit_packs=unit_packs))
+    if issues.has_errors:
+        raise AppraisalValidationError(issues.items, source=case.source_path or "case")
+    return _assemble(case, pack, years, arrays, schedules, smap, completion_delay,
+                     deflator.index, used, issues, unit_packs)
+
+
+def _step_amounts(a: _LineArrays, i: int, line: Line, case: Case, pack: ParameterPack,
+                  years: np.ndarray, issues: Issues) -> list[ParameterRow]:
+    """Step 1: the line's amounts by year and its optimism bias (with any works stretch)."""
+    where = case.locate(f"lines[{i}]", line.location or case.source_path)
+    for year, amount in line.profile.resolve().items():
+        a.amounts[i, year - case.base_year] = amount
+    ob, rows = _line_ob(line, pack, issues, where, case, i)
+    a.planned[i] = a.amounts[i]
+    if ob is not None:
+        a.ob_uplift[i] = ob.uplift
+        if ob.duration is not None and np.any(a.amounts[i]):
+            # The stretch fixes when the works now end; the spending itself stays in
+            # its planned years: moving it later would lower its PV, so a late project
+            # would look cheaper (the capex uplift carries the overrun's cost).
+            stretched = stretch_profile(a.amounts[i], ob.duration_uplift)
+            nz_planned, nz = np.flatnonzero(a.planned[i]), np.flatnonzero(stretched)
+            ob = replace(ob, planned_end=int(years[nz_planned[-1]]), end=int(years[nz[-1]]))
+    a.optimism_bias.append(ob)
+    return rows
+
+
+def _step_prices(a: _LineArrays, i: int, line: Line, case: Case, pack: ParameterPack,
+                 years: np.ndarray, unit_packs: Mapping[str, Any], deflator: _Deflator,
+                 issues: Issues) -> list[ParameterRow]:
+    """Step 2: the line's unit value (valued lines) or its price-base conversion factors."""
+    valuation = _line_valuation(line, i, years, case, pack, unit_packs, deflator.index,
+                                deflator.get, issues)
+    a.valuations.append(valuation)
+    if valuation is not None:
+        a.value_paths[i], a.value_low[i], a.value_high[i] = (valuation.path, valuation.low,
+                                                             valuation.high)
+        a.price_factors[i] = valuation.rebase
+        return list(valuation.rows)
+    base = PriceBase(PriceBasis(line.price_basis), line.price_year
+                     if line.price_year is not None else case.price_base_year)
+    try:
+        a.price_factors[i] = rebase_factors(base, years, base_year=case.price_base_year,
+                                            index=deflator.index)
+    except KeyError as exc:
+        if not (deflator.index is None and deflator.tried):  # else: already reported
+            path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
+                                     else "price_year")
+            issues.error("deflator", str(exc).strip('"'), location=case.locate(path),
+                         field=path, fix=_deflator_fix(exc))
+    return []
+
+
+def _step_outcome(a: _LineArrays, i: int, line: Line) -> None:
+    """Step 3: the outcome chain: additionality, and lag, persistence and drop-off."""
+    chain = line.outcome
+    a.quantities[i] = a.amounts[i]
+    if chain is None:
+        return
+    a.additionality[i] = float(additionality_factor(
+        chain.engagement, chain.success, deadweight=chain.deadweight,
+        displacement=chain.displacement, leakage=chain.leakage,
+        attribution_to_others=chain.attribution_to_others,
+        quantity_per_outcome=chain.quantity_per_outcome))
+    a.lag[i], a.persistence[i], a.drop_off[i] = chain.lag, chain.persistence, chain.drop_off
+    if chain.shapes_time:
+        a.quantities[i] = persistence_filter(a.amounts[i], chain.lag, chain.drop_off,
+                                             chain.persistence)
+
+
+def _step_schedules(case: Case, pack: ParameterPack, smap: Mapping[str, str], n_years: int,
+                    issues: Issues) -> tuple[DiscountSchedule, ...]:
+    """Step 4: each discount schedule the lines use, parsed once (pack or case's own)."""
+    names = tuple(dict.fromkeys(smap.get(ln.schedule, ln.schedule)
+                                for ln in case.lines)) or ("standard",)
     # one rate per year t = 1 .. T-1; mid-year timing also needs r(1) when T == 1
-    n_rates = max(T - 1, 1 if case.timing == "mid" else 0)
-    rates = np.zeros((len(schedule_names), n_rates))
-    for k, s in enumerate(schedule_names):
+    n_rates = max(n_years - 1, 1 if case.timing == "mid" else 0)
+    out: list[DiscountSchedule] = []
+    for name in names:
+        own = case.discount_schedules.get(name)
         try:
-            rates[k] = schedule_rates(s, n_rates, pack=pack)
-            used += list(pack.rows("discount_schedules", schedule=s))
-        except KeyError as exc:
+            if own is not None:
+                schedule = DiscountSchedule.from_rates(
+                    name, own[:n_rates], source=f"the case's discount_schedules.{name}")
+            else:
+                schedule = DiscountSchedule.from_pack(name, n_rates, pack)
+        except (KeyError, ValueError) as exc:
             first = next((j for j, ln in enumerate(case.lines)
-                          if smap.get(ln.schedule, ln.schedule) == s), None)
+                          if smap.get(ln.schedule, ln.schedule) == name), None)
             path = f"lines[{first}].schedule" if first is not None else "parameters.packs"
             issues.error("schedule", str(exc).strip('"'), location=case.locate(path),
                          field=path, fix="use a schedule the parameter pack holds (standard, "
-                         "health or reduced), or add it to your pack's discount_schedules.csv")
-    completion_delay = _completion_delays(case, amounts, planned, records)
+                         "health or reduced), one of the case's discount_schedules, or add "
+                         "it to your pack's discount_schedules.csv")
+            schedule = DiscountSchedule(name, np.zeros(n_rates))
+        out.append(schedule)
+    return tuple(out)
+
+
+def _warn_delays_past_horizon(case: Case, years: np.ndarray, issues: Issues) -> None:
+    """Step 5: warn of delays that push amounts past the horizon (they are dropped)."""
     for j, ln in enumerate(case.lines):
         if ln.delay and max(ln.profile.resolve()) + ln.delay > years[-1]:
             path = f"lines[{j}].delay"
@@ -438,12 +526,19 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
                         "amounts pushed past the horizon are dropped",
                         location=case.locate(path), field=path,
                         fix="shorten the delay, or extend 'horizon_years' to keep the amounts")
-    issues.extend(check_case(case, valuations=valuations, unit_packs=unit_packs))
-    if issues.has_errors:
-        raise AppraisalValidationError(issues.items, source=case.source_path or "case")
-    sched_idx = {s: k for k, s in enumerate(schedule_names)}
-    gross = quantities * value_paths * price_factors
-    real = gross * additionality[:, None]
+
+
+def _assemble(case: Case, pack: ParameterPack, years: np.ndarray, a: _LineArrays,
+              schedules: tuple[DiscountSchedule, ...], smap: dict[str, str],
+              completion_delay: np.ndarray, deflator: DeflatorIndex | None,
+              used: list[ParameterRow], issues: Issues,
+              unit_packs: Mapping[str, Any]) -> CompiledCase:
+    """Last step: the read-only :class:`CompiledCase`."""
+    options = tuple(o.name for o in case.options)
+    option_index = {name: i for i, name in enumerate(options)}
+    sched_idx = {s.name: k for k, s in enumerate(schedules)}
+    gross = a.quantities * a.value_paths * a.price_factors
+    real = gross * a.additionality[:, None]
     return CompiledCase(
         case=case,
         pack=pack,
@@ -457,35 +552,64 @@ def compile_case(case: Case, *, pack: ParameterPack | None = None,
             [ln.kind == "benefit" and ln.value_type == "fiscal" for ln in case.lines], dtype=bool)),
         in_public_budget=_readonly(np.array([case.in_public_budget(ln) for ln in case.lines],
                                             dtype=bool)),
-        schedule_names=schedule_names,
+        schedules=schedules,
         line_schedule=_readonly(np.array([sched_idx[smap.get(ln.schedule, ln.schedule)]
                                           for ln in case.lines], dtype=int)),
-        rates=_readonly(rates),
-        amounts=_readonly(amounts),
-        price_factors=_readonly(price_factors),
+        amounts=_readonly(a.amounts),
+        price_factors=_readonly(a.price_factors),
         real=_readonly(real),
-        ob_uplift=_readonly(ob_uplift),
+        ob_uplift=_readonly(a.ob_uplift),
         scale=_readonly(np.array([ln.scale for ln in case.lines], dtype=float)),
         delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)
                         + completion_delay),
         completion_delay=_readonly(completion_delay),
-        optimism_bias=tuple(records),
-        deflator=index,
+        optimism_bias=tuple(a.optimism_bias),
+        deflator=deflator,
         parameters_used=tuple(dict.fromkeys(used)),
         warnings=tuple(issues.warnings),
-        quantities=_readonly(quantities),
-        value_paths=_readonly(value_paths),
-        value_low=_readonly(value_low),
-        value_high=_readonly(value_high),
+        quantities=_readonly(a.quantities),
+        value_paths=_readonly(a.value_paths),
+        value_low=_readonly(a.value_low),
+        value_high=_readonly(a.value_high),
         gross=_readonly(gross),
-        additionality=_readonly(additionality),
-        lag=_readonly(lag),
-        persistence=_readonly(persistence),
-        drop_off=_readonly(drop_off),
-        valuations=tuple(valuations),
+        additionality=_readonly(a.additionality),
+        lag=_readonly(a.lag),
+        persistence=_readonly(a.persistence),
+        drop_off=_readonly(a.drop_off),
+        valuations=tuple(a.valuations),
         unit_packs=unit_packs,
         schedule_map=smap,
     )
+
+
+def with_schedule_map(compiled: CompiledCase, schedule_map: Mapping[str, str]) -> CompiledCase:
+    """The compiled case with schedules replaced by name, without compiling it again.
+
+    What :func:`compile_case` with ``schedule_map`` gives, for the reduced-rate sensitivity
+    test (``{"standard": "reduced"}``): lines on a mapped schedule are discounted on its
+    replacement; everything else is shared with ``compiled``.
+
+    Examples
+    --------
+    >>> import appraisal
+    >>> c = compile_case(appraisal.load_case(appraisal.example_path("capital")))
+    >>> alt = with_schedule_map(c, {"standard": "reduced"})
+    >>> c.schedule_names, alt.schedule_names
+    (('standard', 'health'), ('reduced', 'health'))
+    >>> bool((alt.rates <= c.rates).all())
+    True
+    """
+    smap = {**compiled.schedule_map, **schedule_map}
+    issues = Issues()
+    schedules = _step_schedules(compiled.case, compiled.pack, smap, compiled.n_years, issues)
+    if issues.has_errors:
+        raise AppraisalValidationError(issues.items, source=compiled.case.source_path or "case")
+    idx = {s.name: k for k, s in enumerate(schedules)}
+    line_schedule = np.array([idx[smap.get(ln.schedule, ln.schedule)]
+                              for ln in compiled.case.lines], dtype=int)
+    used = [*compiled.parameters_used, *(row for s in schedules for row in s.rows)]
+    return replace(compiled, schedules=schedules, line_schedule=_readonly(line_schedule),
+                   schedule_map=smap, parameters_used=tuple(dict.fromkeys(used)), _cache={})
 
 
 def _deflator_reason(case: Case) -> str:

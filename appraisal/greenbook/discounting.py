@@ -28,16 +28,18 @@ never from literals in code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import ParameterError
-from appraisal.params.packs import ParameterPack
+from appraisal.params.packs import ParameterPack, ParameterRow
 
 __all__ = [
     "SCHEDULES",
+    "DiscountSchedule",
     "annuity_factor",
     "discount_factors",
     "equivalent_annual",
@@ -154,6 +156,99 @@ def schedule_rates(
         msg = f"discount schedule {schedule!r} does not cover every year 1..{horizon}"
         raise ParameterError(msg)
     return rates
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class DiscountSchedule:
+    """A discount schedule parsed once: its name, its one-year rates and where they come from.
+
+    The engine compiles each schedule a case uses into one of these, so a schedule's bands
+    are read from the parameter pack once and a case can give its own per-year rates.
+
+    Parameters
+    ----------
+    name : str
+        The name lines refer to (``standard``, ``health``, ``reduced``, or a case's own).
+    rates : numpy.ndarray, shape (n,)
+        ``rates[k]`` is the one-year rate of year ``t = k + 1`` (read-only).
+    source : str
+        Where the rates come from, in words.
+    rows : tuple of ParameterRow
+        The parameter-pack rows of a shipped or user-pack schedule (empty for a case's own).
+
+    Examples
+    --------
+    >>> s = DiscountSchedule.from_pack("standard", 31)
+    >>> float(s.rates[29]), float(s.rates[30])   # t = 30 and t = 31
+    (0.035, 0.03)
+    >>> own = DiscountSchedule.from_rates("local", [0.04, 0.04], source="council policy")
+    >>> own.factors().round(6)
+    array([1.      , 0.961538, 0.924556])
+    >>> own.renamed("standard").name
+    'standard'
+    """
+
+    name: str
+    rates: np.ndarray
+    source: str = ""
+    rows: tuple[ParameterRow, ...] = ()
+
+    @classmethod
+    def from_pack(cls, name: str, horizon: int, pack: ParameterPack | None = None
+                  ) -> DiscountSchedule:
+        """The rates ``r(1) .. r(horizon)`` of a schedule the parameter pack holds.
+
+        Raises
+        ------
+        ParameterError
+            If the pack has no such schedule, or its bands leave a year uncovered.
+        """
+        pack = pack or ParameterPack.green_book()
+        rates = schedule_rates(name, horizon, pack=pack)
+        rows = tuple(pack.rows("discount_schedules", schedule=name))
+        origin = rows[0].source if rows else "parameter pack"
+        return cls(name, _frozen(rates), origin, rows)
+
+    @classmethod
+    def from_rates(cls, name: str, rates: Sequence[float] | npt.ArrayLike, *,
+                   source: str = "") -> DiscountSchedule:
+        """A schedule of given one-year rates, one per year ``t = 1, 2, ...``.
+
+        Raises
+        ------
+        ValueError
+            If a rate is not finite or not greater than -1.
+        """
+        vector = np.asarray(rates, dtype=np.float64)
+        return cls(name, _frozen(schedule_rates(vector, int(vector.shape[0]))), source)
+
+    @property
+    def years(self) -> int:
+        """The number of years ``t = 1 .. years`` the schedule gives a rate for."""
+        return int(self.rates.shape[0])
+
+    def first(self, n: int) -> np.ndarray:
+        """The rates of years ``t = 1 .. n`` (``n`` must not exceed :attr:`years`)."""
+        if n > self.years:
+            msg = (f"discount schedule {self.name!r} gives rates for {self.years} years; "
+                   f"{n} are needed")
+            raise ValueError(msg)
+        return self.rates[:n]
+
+    def factors(self, *, timing: Timing = "end") -> np.ndarray:
+        """Discount factors for ``t = 0 .. years`` (:func:`factors_from_rates`)."""
+        return factors_from_rates(self.rates, timing=timing)
+
+    def renamed(self, name: str) -> DiscountSchedule:
+        """The same rates under another name (e.g. the reduced schedule standing in for
+        the standard one in the reduced-rate sensitivity test)."""
+        return DiscountSchedule(name, self.rates, self.source, self.rows)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
 
 
 def discount_factors(

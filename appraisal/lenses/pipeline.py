@@ -22,6 +22,7 @@ from appraisal.engine.compile import (
     EngineOutput,
     compile_case,
     evaluate_arrays,
+    with_schedule_map,
     yearly_flows,
 )
 from appraisal.engine.results import AppraisalResult, OptionMetrics, manifest_for
@@ -258,7 +259,7 @@ def evaluate(case: Case, *, pack: ParameterPack | None = None,
     threshold_rows = compiled.pack.rows("rules", rule="reduced_schedule_sensitivity_over_years") \
         if "rules" in compiled.pack.tables else ()
     if threshold_rows and case.horizon_years > float(threshold_rows[0].value):
-        alt = compile_case(case, pack=compiled.pack, schedule_map={"standard": "reduced"})
+        alt = with_schedule_map(compiled, {"standard": "reduced"})
         alt_out = evaluate_arrays(alt)
         alt_metrics, alt_pref, _ = _metrics(alt, alt_out)
         reduced = {"reason": f"horizon of {case.horizon_years} years exceeds "
