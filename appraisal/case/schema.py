@@ -590,15 +590,16 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
 
 
 def _discount_schedules(ck: _Checker, raw: Any, horizon: int | None
-                        ) -> dict[str, tuple[float, ...]]:
-    """The case's own discount schedules: ``{name: (r(1), r(2), ...)}``, checked."""
+                        ) -> tuple[dict[str, tuple[float, ...]], tuple[str, ...]]:
+    """The case's own discount schedules, checked: ``{name: (r(1), r(2), ...)}``, and every
+    name given (a refused schedule's too, so the lines naming it are not refused again)."""
     if raw is None:
-        return {}
+        return {}, ()
     path: Path = ("discount_schedules",)
     data = ck.mapping(raw, path, "'discount_schedules'", "write one schedule per key, e.g. "
                       "'local: [0.04, 0.04, 0.035]' (the rate of year t = 1, 2, ...)")
     if data is None:
-        return {}
+        return {}, ()
     needed = max((horizon or 1) - 1, 1)
     out: dict[str, tuple[float, ...]] = {}
     for name, rates in data.items():
@@ -632,7 +633,7 @@ def _discount_schedules(ck: _Checker, raw: Any, horizon: int | None
             continue
         if None not in values and not bad:
             out[name] = tuple(float(v) for v in values)  # type: ignore[arg-type]
-    return out
+    return out, tuple(str(name) for name in data if str(name) not in SCHEDULES)
 
 
 def build_case(
@@ -721,14 +722,15 @@ def build_case(
     allow = _string_list(ck, params.get("allow_unconfirmed"), ("parameters", "allow_unconfirmed"))
     packs, pack_encodings = _pack_list(ck, params.get("packs"), ("parameters", "packs"))
     options = _build_options(ck, root.get("options"))
-    schedules = _discount_schedules(ck, root.get("discount_schedules"), horizon)
+    schedules, schedule_names = _discount_schedules(ck, root.get("discount_schedules"),
+                                                    horizon)
     if "options" not in root:
         ck.error(("options",), "missing", "'options' is required",
                  "add 'options:' with '- name: Business as usual' and 'counterfactual: true'")
     # packs and groups first: lines refer to them
     found: dict[str, Any] = parse_public_value_sections(ck, root, base_dir)
     lines = _build_lines(ck, root.get("lines", []), {o.name for o in options}, years, price_year,
-                         {**found, "discount_schedules": tuple(schedules)})
+                         {**found, "discount_schedules": schedule_names})
     found.update(parse_public_value_sections(ck, root, base_dir, options=options))
     for name in LENS_SECTIONS:
         if name not in root or root[name] is None:

@@ -20,6 +20,9 @@ as a row or a column without touching the workbook code:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
 ``Deflator``
     ``prices.deflator``: user GDP-deflator index values by year.
+``Discount schedules``
+    ``discount_schedules``: the case's own one-year discount rates, one row per schedule and
+    year ``t`` (``Schedule | Year (t) | Rate``).
 ``Sections``
     the optional case sections of the lenses (:data:`appraisal.case.schema.LENS_SECTIONS`), in long
     form ``Section | Path | Value``, until a section registers its own layout in
@@ -53,6 +56,7 @@ from appraisal.cells import column_letter
 __all__ = [
     "CASE_ROWS",
     "DEFLATOR",
+    "DISCOUNT_SCHEDULES",
     "FIRST_ROW",
     "FRACTION_FIELDS",
     "HEADER_ROW",
@@ -102,7 +106,7 @@ FRACTION_FIELDS = (
     "incidence.*", "unit_value.real_growth.rate", "outcome.engagement", "outcome.success",
     "outcome.deadweight", "outcome.displacement", "outcome.leakage",
     "outcome.attribution_to_others",
-    "outcome.drop_off",
+    "outcome.drop_off", "discount_schedules.*",
 )
 #: Keys of the case-level maps the schema reads, expanded into rows of the ``Case`` sheet
 #: (key, type, help, choices). ``prices.deflator`` has its own sheet.
@@ -334,6 +338,17 @@ DEFLATOR = TableSheet("Deflator", (
     _NOTES,
 ), "your own GDP deflator index values by year (override the shipped series)")
 
+DISCOUNT_SCHEDULES = TableSheet("Discount schedules", (
+    Column("schedule", "Schedule", "str", True, "name of your schedule; lines name it in "
+           "Lines' Schedule column", role="key", width=20),
+    Column("t", "Year (t)", "int", True, "year counted from year 0: 1, 2, ... (one row per "
+           "year, up to the last year appraised)", width=10),
+    Column("rate", "Rate", "fraction", True, "one-year discount rate of that year, e.g. 3.5%",
+           width=10),
+    _NOTES,
+), "your own discount schedules (the shipped standard, health and reduced schedules need no "
+   "rows): the rate of each year t = 1, 2, ...")
+
 SECTIONS = TableSheet("Sections", (
     Column("section", "Section", "str", True, "name of the case section",
            LENS_SECTIONS, width=16),
@@ -350,7 +365,7 @@ PROFILES = _profiles_sheet()
 LINE_DETAILS = _details_sheet()
 #: The sheets the reader reads, in workbook order (``Case`` first).
 INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, LINE_DETAILS.title,
-                DEFLATOR.title, SECTIONS.title)
+                DEFLATOR.title, DISCOUNT_SCHEDULES.title, SECTIONS.title)
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")
 _TOKEN = re.compile(r'\.([^.\[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|\{(-?\d+)\}')

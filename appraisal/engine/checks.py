@@ -24,6 +24,10 @@ Each warning names the line, the option and the rule (its ``code``):
     deadweight (none of the outcomes would have happened anyway);
 ``no-source``
     an explicit unit value, or an outcome chain's factors, with no source;
+``own-discount-schedule``
+    lines discounted on a schedule the case gives itself (``discount_schedules``) rather
+    than a Green Book one: a lower rate on benefits raises an option's NPSV, so the
+    reviewer is told which lines and what rates;
 ``wellbeing-income-weighted``
     the case opts in to income-weighting lines valued in WELLBYs
     (``distribution: {weight_wellbeing: true}``): a WELLBY is already a unit of
@@ -252,7 +256,26 @@ def check_case(case: Case, *, valuations: Sequence[Valuation | None] = (),
     packs = dict(unit_packs or case.sections.get("unit_value_packs", {}) or {})
     return [*_double_counting(case), *_transfers(case),
             *_valuation_rules(case, valuations, packs), *_additionality(case, ranges),
-            *_wellbeing_weighting(case, valuations)]
+            *_wellbeing_weighting(case, valuations), *_own_schedules(case)]
+
+
+def _own_schedules(case: Case) -> list[Issue]:
+    out = []
+    for name, rates in case.discount_schedules.items():
+        used = [i for i, ln in enumerate(case.lines) if ln.schedule == name]
+        if not used:
+            continue
+        line = case.lines[used[0]]
+        lo, hi = min(rates), max(rates)
+        span = f"{lo:.2%}" if lo == hi else f"{lo:.2%} to {hi:.2%}"
+        others = f" and {len(used) - 1} other line(s)" if len(used) > 1 else ""
+        out.append(_warn("own-discount-schedule", line, used[0], case,
+                         f"it{others} {'are' if others else 'is'} discounted on the case's "
+                         f"own schedule '{name}' "
+                         f"({span} a year), not on a Green Book schedule",
+                         "say where these rates come from and why the Green Book STPR does "
+                         "not apply; a lower rate on benefits raises the NPSV", "schedule"))
+    return out
 
 
 def _wellbeing_weighting(case: Case, valuations: Sequence[Valuation | None]) -> list[Issue]:

@@ -40,7 +40,7 @@ _QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
 _SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
 _ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
 _TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.LINE_DETAILS,
-                                         S.DEFLATOR, S.SECTIONS)}
+                                         S.DEFLATOR, S.DISCOUNT_SCHEDULES, S.SECTIONS)}
 
 
 def _shown(text: str) -> str:

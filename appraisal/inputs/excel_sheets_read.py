@@ -333,6 +333,47 @@ def _deflator(rd: CellReader, data: dict[str, Any]) -> None:
         data.setdefault("prices", {})["deflator"] = table
 
 
+def _discount_schedules(rd: CellReader, data: dict[str, Any]) -> None:
+    """``Discount schedules``: rows ``Schedule | Year (t) | Rate`` into
+    ``discount_schedules: {name: [r(1), r(2), ...]}``; each schedule's years must run
+    1, 2, ... without a gap."""
+    spec = S.DISCOUNT_SCHEDULES
+    found: dict[Any, dict[int, tuple[Any, str]]] = {}
+    for r, record, _ in _table(rd, spec):
+        name, t = record.get("schedule"), record.get("t")
+        where = rd.loc.pop((spec.title, r, "rate"), cell_ref(spec.title, r, 3))
+        if name is None or t is None or "rate" not in record:
+            rd.error(cell_ref(spec.title, r, 1), "discount_schedules", "missing", "a discount "
+                     "schedule row needs its Schedule, Year (t) and Rate",
+                     "fill in all three, or clear the row")
+            continue
+        if t < 1:
+            rd.error(cell_ref(spec.title, r, 2), ("discount_schedules", name), "out-of-range",
+                     f"Year (t) must be 1 or more (got {t}); year 0 is never discounted",
+                     "number the years 1, 2, ...")
+            continue
+        years = found.setdefault(name, {})
+        if t in years:
+            rd.error(where, ("discount_schedules", name), "duplicate-key", f"schedule "
+                     f"'{name}' gives year {t} twice", "keep one row per schedule and year")
+            continue
+        years[t] = (record["rate"], where)
+    out: dict[Any, list[Any]] = {}
+    for name, years in found.items():
+        gap = next((t for t in range(1, len(years) + 1) if t not in years), None)
+        if gap is not None:
+            rd.error(years[min(years)][1], ("discount_schedules", name), "schedule-gap",
+                     f"schedule '{name}' has no rate for year {gap}", f"add a row for "
+                     f"'{name}', year {gap} (years run 1, 2, ... without a gap)")
+        # kept when refused above, so that the lines naming it are not refused again
+        out[name] = [years[t][0] for t in sorted(years)]
+        rd.loc[("discount_schedules", name)] = years[min(years)][1]
+        for k, t in enumerate(sorted(years)):
+            rd.loc[("discount_schedules", name, k)] = years[t][1]
+    if out:
+        data["discount_schedules"] = out
+
+
 def read_sheets(rd: CellReader) -> dict[str, Any]:
     """Read every input sheet into plain case data."""
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -341,6 +382,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _lines(rd, data)
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
+    _discount_schedules(rd, data)
     _long(rd, S.SECTIONS, data)
     return data
 

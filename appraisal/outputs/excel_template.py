@@ -139,8 +139,8 @@ class _Writer:
             if len(row.path) == 1:
                 self.book.name(row.name, ws, ref)
         for key, value in self.data.items():
-            if key in ("schema_version", "options", "lines"):
-                continue
+            if key in ("schema_version", "options", "lines", "discount_schedules"):
+                continue  # their own sheets
             if isinstance(value, Mapping) and key in S.MAP_EXPANSIONS:
                 for sub, item in value.items():
                     if (key, sub) not in used and not (key == "prices" and sub == "deflator"):
@@ -190,6 +190,10 @@ class _Writer:
                                    strict=column.key == "option")
             elif column.type == "bool":
                 self.book.dropdown(ws, col, last, choices=_YES_NO)
+            elif column.key == "schedule":  # the shipped ones, and the case's own may be typed
+                own = tuple(self.data.get("discount_schedules") or ())
+                self.book.dropdown(ws, col, last, choices=(*column.choices, *own),
+                                   strict=False)
             elif column.choices:
                 self.book.dropdown(ws, col, last, choices=column.choices)
         del columns
@@ -309,6 +313,20 @@ class _Writer:
             self.cell(sheet, r, 3, None, "str")
         del ws
 
+    def discount_schedules_sheet(self) -> None:
+        ws, sheet = self.book.table(S.DISCOUNT_SCHEDULES, freeze_cols=1)
+        own = self.data.get("discount_schedules") or {}
+        rows = [(name, t, rate) for name, rates in own.items()
+                for t, rate in enumerate(rates, start=1)]
+        for i in range(len(rows) + 10):
+            name, t, rate = rows[i] if i < len(rows) else (None, None, None)
+            r = S.FIRST_ROW + i
+            self.cell(sheet, r, 1, name, "str")
+            self.cell(sheet, r, 2, t, "int")
+            self.cell(sheet, r, 3, rate, "fraction")
+            self.cell(sheet, r, 4, None, "str")
+        del ws
+
     def sections_sheet(self) -> None:
         ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
         rows = self.leftover
@@ -356,6 +374,7 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     writer.profiles_sheet()
     writer.details_sheet()
     writer.deflator_sheet()
+    writer.discount_schedules_sheet()
     writer.sections_sheet()
     writer.lists_sheet()
     book.put_json("snapshot", normalise(data))
