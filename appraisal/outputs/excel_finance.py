@@ -1,0 +1,599 @@
+"""The financial sheets of ``results.xlsx``: financial case, budget view, financial measures
+and cost-effectiveness.
+
+``Financial case`` (cases with an ``affordability:`` section)
+    per option (incremental to the counterfactual) and per partner, cash (nominal) by UK
+    financial year: base cost, contingency and irrecoverable VAT making up the
+    **requirement** (the expected cost: optimism bias is shown beside it, not in it),
+    capital and resource, cashable savings, funding received and paid, funding gap, net
+    and cumulative cash and the breakeven year, as formulas over the values of the
+    :mod:`appraisal.lenses.affordability` payload; the totals by budget year are sums of
+    the partners' tables; the funding by source below.
+``Budget view``
+    a plain block (one header row, budget years across) to paste into a budget template:
+    each partner's net cash position and its pooled-budget contribution by year, nominal
+    and real (nominal ÷ the real-to-nominal factor of the year).
+``Financial measures`` (every case)
+    each option's incremental real economic flows (benefits − costs, optimism bias
+    included, against the counterfactual) by year as ``SUMIFS`` over the line rows of
+    ``Calculation``, and each partner's nominal net cash from ``Financial case``; over
+    them the live formulas ``IRR``, ``MIRR``, ``XNPV`` and the Green Book NPV
+    ``v0 + NPV(r, v1:vn)``, each with the value of :mod:`appraisal.greenbook.finance`
+    beside it and a check. A stream with no IRR or several gets the text
+    :func:`appraisal.greenbook.finance.irr_summary` reports, never a formula.
+``Cost-effectiveness`` (cases with a ``cost_effectiveness:`` section)
+    incremental costs and effects, ICER and INB at each threshold as formulas, the
+    dominance status, the frontier, and the acceptability curves (CEAC, CEAF) as values
+    with their Monte Carlo seed when the uncertainty lens ran.
+
+Every formula carries the engine's number as its cached value (the LibreOffice
+recalculation tests check that the formulas give it again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from appraisal.cells import column_letter
+from appraisal.greenbook.finance import irr_summary, mirr, npv, xnpv
+from appraisal.outputs.excel_calc import Y0, protect_formulas
+from appraisal.outputs.excel_layout import MONEY, PERCENT, fit_columns, fit_row_height, print_setup
+
+if TYPE_CHECKING:
+    from appraisal.engine.results import AppraisalResult
+    from appraisal.outputs.excel_book import BookBuilder
+
+__all__ = ["FINANCIAL_CASE_COLUMNS", "excel_date", "write_financial_sheets"]
+
+#: Columns of a partner's table on ``Financial case`` (labels as in the report).
+FINANCIAL_CASE_COLUMNS = (
+    "Budget year", "Base cost", "Contingency", "Irrecoverable VAT", "Requirement", "Capital",
+    "Resource", "VAT (recoverable or not)", "Optimism bias (not in the requirement)",
+    "Cashable savings", "Funding received", "Funding paid", "Funding gap", "Net cash",
+    "Cumulative cash", "In surplus from here on")
+#: Columns of the totals by budget year (all partners) of one option.
+_TOTAL_COLUMNS = ("Budget year", "Requirement", "Capital", "Resource", "Contingency",
+                  "Irrecoverable VAT", "Optimism bias (not in the requirement)", "Funding",
+                  "Funding gap", "Cashable savings")
+#: results.json key of each totals column (after the budget year), and the partner-table
+#: column it sums.
+_TOTAL_KEYS = (("requirement", "E"), ("capital", "F"), ("resource", "G"),
+               ("contingency", "C"), ("irrecoverable_vat", "D"), ("optimism_bias", "I"),
+               ("funding", "K"), ("funding_gap", "M"), ("cashable_savings", "J"))
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Relative tolerance of the check cells (the engine's own agreement test uses 1e-9).
+_CHECK_RTOL = 1e-9
+_DATE = "d mmm yyyy"
+
+
+def excel_date(day: dt.date) -> int:
+    """The spreadsheet serial number of a date (1900 date system, as Excel and LibreOffice).
+
+    Examples
+    --------
+    >>> excel_date(dt.date(2025, 4, 1))
+    45748
+    """
+    return (day - _EXCEL_EPOCH).days
+
+
+class _Sheet:
+    """One sheet being written, with its formula record for protection."""
+
+    def __init__(self, book: BookBuilder, title: str, index: int) -> None:
+        self.book, self.title = book, title
+        self.ws, self.data = book.sheet(title, index=index)
+        self.formulas: dict[int, dict[int, str]] = defaultdict(dict)
+        self.money = book.style("calc", MONEY)
+        self.pct = book.style("calc", PERCENT)
+        self.plain = book.style("calc")
+        self.wrap = book.style("calc", wrap=True)
+
+    def f(self, r: int, c: int, text: str, cached: Any, style: int) -> None:
+        if isinstance(cached, float | np.floating):
+            cached = float(cached)
+        self.data.formula(r, c, text, cached, style)
+        self.formulas[r][c] = text
+
+    def heads(self, r: int, names: Sequence[str], col: int = 1) -> None:
+        for k, name in enumerate(names):
+            self.data.text(r, col + k, name, self.book.header)
+
+    def note(self, r: int, text: str) -> None:
+        self.data.text(r, 1, text, self.book.style(italic=True))
+
+    def finish(self, *, freeze: str | None, title_rows: str = "", widths: Mapping[int, float]
+               | None = None, maximum: float = 24.0) -> None:
+        fit_columns(self.book, self.ws, self.data, skip_rows=self._notes, maximum=maximum,
+                    fixed=widths)
+        for r, texts in self._head_rows.items():
+            fit_row_height(self.ws, self.data, r, texts)
+        print_setup(self.ws, self.data, title_rows=title_rows, freeze=freeze)
+        protect_formulas(self.book, self.title, self.formulas)
+
+    _notes: tuple[int, ...] = (1, 2, 3)
+    _head_rows: dict[int, dict[int, str]]
+
+
+def _check(s: _Sheet, r: int, c: int, formula_ref: str, engine_ref: str) -> None:
+    s.f(r, c, f'IF(ABS({formula_ref}-{engine_ref})<={_CHECK_RTOL}*MAX(1,ABS({engine_ref})),'
+        f'"OK","CHANGED")', "OK", s.plain)
+
+
+# ------------------------------------------------------------------------ financial case
+def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, index: int
+                    ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The ``Financial case`` sheet; returns, per (option, partner), where its net cash is."""
+    s = _Sheet(book, "Financial case", index)
+    s._head_rows = {}
+    d = payload.to_dict()
+    a = d["assumptions"]
+    cf = result.case.counterfactual.name
+    data = s.data
+    data.text(1, 1, "Financial case: cash by budget year", book.title)
+    infl = a["inflation"]
+    inflation = (f"GDP deflator ({infl.get('basis')} basis)" if infl["method"] == "GDP deflator"
+                 else f"{infl['rate']:.1%} a year ({infl['source']})")
+    s.note(2, "The financial case uses the EXPECTED cost (base cost + contingency) plus "
+           "irrecoverable VAT, not the optimism-bias-uplifted appraisal cost: optimism bias is "
+           "shown beside the requirement, not in it (Green Book 2018 paras 5.43-5.46).")
+    s.note(3, f"£, cash (nominal), by UK financial year (April-March), incremental to {cf}. "
+           f"Inflation: {inflation}; contingency {a['contingency']['rate']:.0%}; VAT "
+           f"{a['vat']['rate']:.0%}, cost lines read as excluding VAT. Funding gap = "
+           "requirement - funding received; net cash = cashable savings + funding received - "
+           "requirement - funding paid; breakeven = first year from which the cumulative cash "
+           "stays at or above zero.")
+    where: dict[tuple[str, str], dict[str, Any]] = {}
+    r = 5
+    bold = book.bold
+    for o in d["options"]:
+        name = o["option"]
+        data.text(r, 1, f"{name} (against {cf})", book.style(bold=True, size=13))
+        r += 2
+        partner_rows: dict[str, tuple[int, int]] = {}
+        by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in o["by_year"]:
+            by_agency[row["agency"]].append(row)
+        partners = {p["agency"]: p for p in o["partners"]}
+        for agency, rows in by_agency.items():
+            p = partners[agency]
+            vat = "recovers VAT" if p["vat_recoverable"] else "cannot recover VAT"
+            data.text(r, 1, f"{agency} ({vat})", bold)
+            r += 1
+            s.heads(r, FINANCIAL_CASE_COLUMNS)
+            s._head_rows[r] = dict(enumerate(FINANCIAL_CASE_COLUMNS, start=1))
+            first = r + 1
+            last = first + len(rows) - 1
+            cum = np.array([x["cumulative_cash"] for x in rows])
+            scale = max(float(np.abs(cum).max(initial=0.0)), 1.0)
+            ok = cum >= -1e-9 * scale
+            stays = np.flip(np.logical_and.accumulate(np.flip(ok)))
+            tol = f"-1E-9*MAX(1,MAX($O${first}:$O${last}),-MIN($O${first}:$O${last}))"
+            for k, x in enumerate(rows):
+                rr = first + k
+                data.text(rr, 1, x["budget_year"], s.plain)
+                for col, key in ((2, "base_cost"), (3, "contingency"), (4, "irrecoverable_vat"),
+                                 (6, "capital"), (8, "vat"), (9, "optimism_bias"),
+                                 (10, "cashable_savings"), (11, "funding_received"),
+                                 (12, "funding_paid")):
+                    data.number(rr, col, x[key], s.money)
+                s.f(rr, 5, f"B{rr}+C{rr}+D{rr}", x["requirement"], s.money)
+                s.f(rr, 7, f"E{rr}-F{rr}", x["resource"], s.money)
+                s.f(rr, 13, f"E{rr}-K{rr}", x["funding_gap"], s.money)
+                s.f(rr, 14, f"J{rr}+K{rr}-E{rr}-L{rr}", x["net_cash"], s.money)
+                s.f(rr, 15, f"N{rr}" if k == 0 else f"O{rr - 1}+N{rr}", x["cumulative_cash"],
+                    s.money)
+                nxt = "" if rr == last else f",P{rr + 1}"
+                s.f(rr, 16, f"AND(O{rr}>={tol}{nxt})", bool(stays[k]), s.plain)
+            tr = last + 1
+            data.text(tr, 1, "Total", bold)
+            tot_style = book.style("calc", MONEY, bold=True)
+            for col, key in ((2, None), (3, "contingency"), (4, "irrecoverable_vat"),
+                             (5, "requirement"), (6, "capital"), (7, "resource"), (8, "vat"),
+                             (9, "optimism_bias"), (10, "cashable_savings"),
+                             (11, "funding_received"), (12, "funding_paid"),
+                             (13, "funding_gap"), (14, "net_cash")):
+                letter = column_letter(col)
+                cached = float(sum(x[key or "base_cost"] for x in rows))
+                s.f(tr, col, f"SUM({letter}{first}:{letter}{last})", cached, tot_style)
+            s.f(tr, 15, f"O{last}", p["final_cumulative_cash"], tot_style)
+            data.text(tr + 1, 1, "Breakeven year", bold)
+            be = p["breakeven_budget_year"] or p["breakeven_note"]
+            s.f(tr + 1, 2, f'IF(COUNTIF(N{first}:N{last},"<0")=0,"no net outflow to recover",'
+                f'IFERROR(INDEX(A{first}:A{last},MATCH(TRUE,P{first}:P{last},0)),'
+                f'"does not break even within the appraisal period"))', be, bold)
+            partner_rows[agency] = (first, last)
+            where[(name, agency)] = {"first": first, "last": last, "rows": rows,
+                                     "partner": p}
+            r = tr + 3
+        # totals by budget year: sums of the partners' tables
+        data.text(r, 1, f"{name}: all partners by budget year", bold)
+        r += 1
+        s.heads(r, _TOTAL_COLUMNS)
+        s._head_rows[r] = dict(enumerate(_TOTAL_COLUMNS, start=1))
+        first = r + 1
+        years = o["totals_by_year"]
+        for k, x in enumerate(years):
+            rr = first + k
+            data.text(rr, 1, x["budget_year"], s.plain)
+            for col, (key, src) in enumerate(_TOTAL_KEYS, start=2):
+                refs = [f"{src}{a0 + k}" for a0, _ in partner_rows.values()]
+                s.f(rr, col, "+".join(refs) if refs else "0", x[key], s.money)
+        last = first + len(years) - 1
+        tr = last + 1
+        data.text(tr, 1, "Total", bold)
+        for col, (key, _) in enumerate(_TOTAL_KEYS, start=2):
+            letter = column_letter(col)
+            s.f(tr, col, f"SUM({letter}{first}:{letter}{last})", o["totals"][key],
+                book.style("calc", MONEY, bold=True))
+        where[(name, "")] = {"totals_row": tr}
+        r = tr + 2
+        if o["funding"]:
+            data.text(r, 1, f"{name}: funding by source", bold)
+            r += 1
+            heads = ("Budget year", "Source", "Funder", "Towards the cost of", "Amount")
+            s.heads(r, heads)
+            first = r + 1
+            for k, x in enumerate(o["funding"]):
+                rr = first + k
+                for col, key in enumerate(("budget_year", "name", "funder", "agency"), 1):
+                    data.text(rr, col, x[key], s.plain)
+                data.number(rr, 5, x["amount"], s.money)
+            last = first + len(o["funding"]) - 1
+            data.text(last + 1, 1, "Total", bold)
+            s.f(last + 1, 5, f"SUM(E{first}:E{last})", float(sum(x["amount"]
+                                                                  for x in o["funding"])),
+                book.style("calc", MONEY, bold=True))
+            r = last + 3
+        r += 1
+    s.finish(freeze="B5", widths={1: 14.0, 2: 16.0})
+    return where
+
+
+def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
+                 where: Mapping[tuple[str, str], Mapping[str, Any]], index: int) -> None:
+    """The ``Budget view`` sheet: a plain block, budget years across."""
+    s = _Sheet(book, "Budget view", index)
+    s._head_rows = {}
+    d = payload.to_dict()
+    data = s.data
+    pb = d["assumptions"]["price_base_year"]
+    data.text(1, 1, "Budget view: cash position and pooled-budget contributions by partner",
+              book.title)
+    s.note(2, "A plain block to paste into a budget template: one row per option, partner and "
+           f"measure, budget years (April-March) across; £, nominal (cash) and real ({pb} "
+           "prices = nominal / the real-to-nominal factor). Net cash position = cashable "
+           "savings + funding received - requirement - funding paid (the Financial case sheet).")
+    first_option = d["options"][0]
+    labels = [x["budget_year"] for x in first_option["totals_by_year"]]
+    years = [x["year"] for x in first_option["totals_by_year"]]
+    factors = {x["year"]: x["deflator_factor"] for x in first_option["by_year"]}
+    fac = [factors[y] for y in years]
+    c0 = 5
+    fr = 4
+    data.text(fr, 1, "Real-to-nominal factor", book.bold)
+    data.text(fr, 4, "factor", s.plain)
+    data.numbers(fr, c0, fac, book.style("calc", "0.0000"))
+    hr = 6
+    s.heads(hr, ("Option", "Partner", "Measure", "Prices", *labels))
+    r = hr + 1
+    real_style = s.money
+    for o in d["options"]:
+        name = o["option"]
+        pooled: dict[str, dict[int, float]] = defaultdict(dict)
+        for x in o["pooled_cash"]:
+            pooled[x["agency"]][x["year"]] = x["contribution"]
+        agencies = [p["agency"] for p in o["partners"]]
+        for agency in agencies:
+            loc = where[(name, agency)]
+            rows = loc["rows"]
+            net = [x["net_cash"] for x in rows]
+            for label, prices in (("Net cash position", "nominal"),
+                                  ("Net cash position", f"real ({pb} prices)")):
+                for col, value in enumerate((name, agency, label, prices), start=1):
+                    data.text(r, col, value, s.plain)
+                for k in range(len(years)):
+                    col = column_letter(c0 + k)
+                    if prices == "nominal":
+                        s.f(r, c0 + k, f"'Financial case'!N{loc['first'] + k}", net[k], s.money)
+                    else:
+                        s.f(r, c0 + k, f"{col}{r - 1}/{col}${fr}", net[k] / fac[k], real_style)
+                r += 1
+            if agency in pooled:
+                values = [pooled[agency].get(y, 0.0) for y in years]
+                for prices in ("nominal", f"real ({pb} prices)"):
+                    for col, value in enumerate((name, agency, "Pooled-budget contribution",
+                                                 prices), start=1):
+                        data.text(r, col, value, s.plain)
+                    if prices == "nominal":
+                        data.numbers(r, c0, values, s.money)
+                    else:
+                        for k in range(len(years)):
+                            col = column_letter(c0 + k)
+                            s.f(r, c0 + k, f"{col}{r - 1}/{col}${fr}", values[k] / fac[k],
+                                real_style)
+                    r += 1
+    s._notes = (1, 2)
+    s.finish(freeze=f"{column_letter(c0)}{hr + 1}", title_rows=f"{hr}:{hr}",
+             widths={1: 30.0, 2: 14.0, 3: 26.0, 4: 18.0})
+    s.ws.print_title_cols = "A:D"
+
+
+# ---------------------------------------------------------------------- financial measures
+def _option_streams(result: AppraisalResult) -> np.ndarray:
+    """(O, T) incremental real economic flows of each option against the counterfactual."""
+    c = result.compiled
+    sign = np.where(np.asarray(c.is_cost, dtype=bool), -1.0, 1.0)
+    per = (np.asarray(result.real_flows, dtype=np.float64) * sign[:, None]).T @ c.option_matrix
+    return (per - per[:, [c.counterfactual]]).T
+
+
+def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mapping[str, Any],
+                        where: Mapping[tuple[str, str], Mapping[str, Any]] | None,
+                        index: int) -> None:
+    s = _Sheet(book, "Financial measures", index)
+    s._head_rows = {}
+    data = s.data
+    c, case = result.compiled, result.case
+    years = [int(y) for y in c.years]
+    T = len(years)
+    cf = case.counterfactual.name
+    rate = float(c.rates[0][0]) if T > 1 else 0.0
+    data.text(1, 1, "Financial measures: IRR, MIRR, XNPV and NPV as live formulas", book.title)
+    s.note(2, "Cash flows: money in positive, money out negative; year t = 0 is the first "
+           "budget year, dated 1 April. Each formula has the value of appraisal.finance beside "
+           "it and a check. No IRR, or several, is said in words: Excel's IRR() would return "
+           "#NUM! or whichever root its iteration reaches.")
+    s.note(3, "Excel's NPV(rate, v0:vn) discounts its FIRST value by a year; the Green Book NPV "
+           "(year 0 undiscounted, as appraisal.finance.npv) is v0 + NPV(rate, v1:vn), as used "
+           "here. XNPV discounts by actual days / 365 from the first date (leap days "
+           "count), so it differs slightly from the NPV by whole years.")
+    inp = book.style("input", PERCENT)
+    data.text(5, 1, f"Discount rate (the case's '{c.schedule_names[0]}' schedule, year 1)",
+              s.plain)
+    data.number(5, 2, rate, inp)
+    data.text(6, 1, "MIRR finance rate (cost of the money borrowed)", s.plain)
+    data.number(6, 2, rate, inp)
+    data.text(7, 1, "MIRR reinvestment rate", s.plain)
+    data.number(7, 2, rate, inp)
+    s.note(8, "The rates are inputs (blue): change them and the formulas follow; the engine "
+           "values beside them are for the rates as written.")
+    # the streams: one row each, years across
+    streams: list[dict[str, Any]] = []
+    inc = _option_streams(result)
+    for o, name in enumerate(c.option_names):
+        if o != c.counterfactual:
+            streams.append({"option": name, "who": "Option (economic, real)",
+                            "values": inc[o], "o": o})
+    for (name, agency), loc in (where or {}).items():
+        if agency:
+            streams.append({"option": name, "who": f"{agency} (net cash, nominal)",
+                            "values": np.array([x["net_cash"] for x in loc["rows"]]),
+                            "loc": loc})
+    heads = ("Option", "Cash flows of", "Internal rate of return", "IRR (appraisal.finance)",
+             "IRR check", "MIRR", "MIRR (appraisal.finance)", "MIRR check", "XNPV",
+             "XNPV (appraisal.finance)", "XNPV check", "NPV (Green Book: v0 + NPV(r, v1:vn))",
+             "NPV (appraisal.finance)", "NPV check", "Excel NPV(r, v0:vn) (not the NPV: year 0 "
+             "discounted)")
+    mr = 10
+    data.text(mr - 1, 1, f"Measures (against {cf} for options)", book.bold)
+    s.heads(mr, heads)
+    s._head_rows[mr] = dict(enumerate(heads, start=1))
+    sr = mr + len(streams) + 3  # first stream row
+    data.text(sr - 2, 1, "Cash flows by year", book.bold)
+    yr = sr - 1
+    s.heads(yr, ("Option", "Cash flows of"))
+    for k, y in enumerate(years):
+        data.text(yr, 3 + k, f"{y}-{(y + 1) % 100:02d}", book.header)
+    date_row = sr + len(streams)
+    data.text(date_row, 1, "Date (1 April)", s.plain)
+    dates = [dt.date(y, 4, 1) for y in years]
+    date_style = book.style("calc", _DATE)
+    for k, day in enumerate(dates):
+        data.number(date_row, 3 + k, excel_date(day), date_style)
+    a, b = column_letter(3), column_letter(2 + T)
+    a1 = column_letter(4)
+    lo, hi = calc["line_rows"][0], calc["line_rows"][-1]
+    cfno = c.counterfactual + 1
+
+    def sumifs(col: str, opt: int, kind: str) -> str:
+        return (f'SUMIFS(Calculation!{col}${lo}:{col}${hi},Calculation!$P${lo}:$P${hi},{opt},'
+                f'Calculation!$C${lo}:$C${hi},"{kind}")')
+
+    text_style = s.wrap
+    for k, st in enumerate(streams):
+        rr, mrow = sr + k, mr + 1 + k
+        v = st["values"]
+        for target in (rr, mrow):
+            data.text(target, 1, st["option"], s.plain)
+            data.text(target, 2, st["who"], s.plain)
+        for t in range(T):
+            if "o" in st:
+                col = column_letter(Y0 + t)
+                text = (f"{sumifs(col, st['o'] + 1, 'benefit')}-{sumifs(col, st['o'] + 1, 'cost')}"
+                        f"-({sumifs(col, cfno, 'benefit')}-{sumifs(col, cfno, 'cost')})")
+            else:
+                text = f"'Financial case'!N{st['loc']['first'] + t}"
+            s.f(rr, 3 + t, text, float(v[t]), s.money)
+        span = f"${a}${rr}:${b}${rr}"
+        summary = irr_summary(v)
+        if summary["status"] == "unique":
+            s.f(mrow, 3, f"IRR({span})", summary["irr"], s.pct)
+            data.number(mrow, 4, summary["irr"], s.pct)
+            _check(s, mrow, 5, f"C{mrow}", f"D{mrow}")
+        else:
+            data.text(mrow, 3, f"No IRR reported: {summary['note']}", text_style)
+            data.text(mrow, 4, "none" if summary["status"] == "none" else "several", s.plain)
+        m = mirr(v, rate, rate)
+        if np.isfinite(m):
+            s.f(mrow, 6, f"MIRR({span},$B$6,$B$7)", float(m), s.pct)
+            data.number(mrow, 7, float(m), s.pct)
+            _check(s, mrow, 8, f"F{mrow}", f"G{mrow}")
+        else:
+            data.text(mrow, 6, "n/a: MIRR needs both an inflow and an outflow", text_style)
+        xv = xnpv(rate, v, dates)
+        s.f(mrow, 9, f"XNPV($B$5,{span},${a}${date_row}:${b}${date_row})", xv, s.money)
+        data.number(mrow, 10, xv, s.money)
+        _check(s, mrow, 11, f"I{mrow}", f"J{mrow}")
+        nv = npv(rate, v)
+        rest = f"+NPV($B$5,${a1}${rr}:${b}${rr})" if T > 1 else ""
+        s.f(mrow, 12, f"{a}{rr}{rest}", nv, s.money)
+        data.number(mrow, 13, nv, s.money)
+        _check(s, mrow, 14, f"L{mrow}", f"M{mrow}")
+        s.f(mrow, 15, f"NPV($B$5,{span})", nv / (1.0 + rate), s.money)
+    s._notes = (1, 2, 3, 8)
+    s.finish(freeze="C11", widths={1: 30.0, 2: 26.0, 3: 18.0, 15: 20.0})
+
+
+# ----------------------------------------------------------------------- cost-effectiveness
+def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any,
+                        index: int) -> None:
+    s = _Sheet(book, "Cost-effectiveness", index)
+    s._head_rows = {}
+    data = s.data
+    d = payload.to_dict()
+    unit = d["effect_unit"]
+    data.text(1, 1, f"Cost-effectiveness: cost per {unit}", book.title)
+    s.note(2, d["note"])
+    s.note(3, f"Against {d['counterfactual']}; costs net of {', '.join(d['cost_offsets'])} "
+           if d["cost_offsets"] else f"Against {d['counterfactual']}.")
+    r = 5
+    data.text(r, 1, "Thresholds", book.bold)
+    heads = ("Threshold (£ per " + unit + ")", "Name", "Confidence", "Source")
+    s.heads(r + 1, heads)
+    th_rows = []
+    for k, t in enumerate(d["thresholds"]):
+        rr = r + 2 + k
+        th_rows.append(rr)
+        data.number(rr, 1, t["threshold"], s.money)
+        data.text(rr, 2, t["name"], s.plain)
+        data.text(rr, 3, t["confidence"], s.plain)
+        data.text(rr, 4, t["source"], s.wrap)
+    r = r + 3 + len(d["thresholds"])
+    data.text(r, 1, "Cost and effect of each option (present values)", book.bold)
+    s.heads(r + 1, ("Option", "Cost", f"Effect ({unit}s)"))
+    opt_row = {}
+    for k, x in enumerate(d["options"]):
+        rr = r + 2 + k
+        opt_row[x["option"]] = rr
+        data.text(rr, 1, x["option"], s.plain)
+        data.number(rr, 2, x["cost"], s.money)
+        data.number(rr, 3, x["effect"], book.style("calc", "#,##0.00"))
+    r = r + 3 + len(d["options"])
+    data.text(r, 1, f"Against {d['counterfactual']}", book.bold)
+    heads = ["Option", "Incremental cost", f"Incremental {unit}s", f"ICER (£ per {unit})",
+             "Status", *(f"INB at £{t['threshold']:,.0f}" for t in d["thresholds"])]
+    s.heads(r + 1, heads)
+    s._head_rows[r + 1] = dict(enumerate(heads, start=1))
+    cfr = opt_row[d["counterfactual"]]
+    for k, x in enumerate(d["versus_counterfactual"]):
+        rr = r + 2 + k
+        orow = opt_row[x["option"]]
+        data.text(rr, 1, x["option"], s.plain)
+        s.f(rr, 2, f"B{orow}-B{cfr}", x["inc_cost"], s.money)
+        s.f(rr, 3, f"C{orow}-C{cfr}", x["inc_effect"], book.style("calc", "#,##0.00"))
+        if x["icer"] is not None:
+            s.f(rr, 4, f"B{rr}/C{rr}", x["icer"], s.money)
+        else:
+            data.text(rr, 4, "not reported", s.plain)
+        data.text(rr, 5, x["icer_status"], s.wrap)
+        for j, t in enumerate(x["inb"]):
+            s.f(rr, 6 + j, f"$A${th_rows[j]}*C{rr}-B{rr}", t["inb"], s.money)
+    r = r + 3 + len(d["versus_counterfactual"])
+    data.text(r, 1, "Fully incremental analysis: the cost-effectiveness frontier", book.bold)
+    heads = ["Option", "Status", "Compared with", "Incremental cost", f"Incremental {unit}s",
+             f"ICER (£ per {unit})", "Dominated by"]
+    s.heads(r + 1, heads)
+    s._head_rows[r + 1] = dict(enumerate(heads, start=1))
+    for k, x in enumerate(d["frontier"]):
+        rr = r + 2 + k
+        data.text(rr, 1, x["option"], s.plain)
+        data.text(rr, 2, x["status"], s.plain)
+        data.any(rr, 3, x["compared_with"] or "", s.plain)
+        data.any(rr, 4, x["inc_cost"], s.money)
+        data.any(rr, 5, x["inc_effect"], book.style("calc", "#,##0.00"))
+        data.any(rr, 6, x["icer"], s.money)
+        data.any(rr, 7, x["dominated_by"] or "", s.plain)
+    r = r + 3 + len(d["frontier"])
+    data.text(r, 1, "On the frontier: " + " -> ".join(d["on_frontier"]), s.plain)
+    r += 2
+    unc = result.lenses.get("uncertainty")
+    acc = None
+    if unc is not None:
+        u = unc.to_dict()
+        acc = (u.get("acceptability") or {}).get("cost_effectiveness")
+        seed = (u.get("monte_carlo") or {}).get("seed")
+    if acc:
+        names = [x["option"] for x in d["options"]]
+        data.text(r, 1, f"Acceptability (Monte Carlo, {acc['n_draws']:,} draws, seed {seed}): "
+                  "values", book.bold)
+        s.note(r + 1, acc["note"])
+        r += 2
+        heads = ["Threshold", "Name", *(f"{n}: most cost-effective" for n in names),
+                 "Frontier (highest expected net benefit)", "Probability on the frontier",
+                 *(f"{n}: P(cost-effective)" for n in names if n != d["counterfactual"])]
+        s.heads(r, heads)
+        s._head_rows[r] = dict(enumerate(heads, start=1))
+        for k, x in enumerate(acc["at_thresholds"]):
+            rr = r + 1 + k
+            data.number(rr, 1, x["threshold"], s.money)
+            data.text(rr, 2, x["name"] or "", s.plain)
+            for j, n in enumerate(names):
+                data.number(rr, 3 + j, x["probability_best"][n], s.pct)
+            col = 3 + len(names)
+            data.text(rr, col, x["frontier_option"], s.plain)
+            data.number(rr, col + 1, x["frontier_probability"], s.pct)
+            for j, n in enumerate(n for n in names if n != d["counterfactual"]):
+                data.number(rr, col + 2 + j, x["p_cost_effective"][n], s.pct)
+        r = r + 2 + len(acc["at_thresholds"])
+        curves = acc["ceac"]
+        data.text(r, 1, "Acceptability curves (CEAC) and frontier (CEAF) by threshold",
+                  book.bold)
+        heads = ["Threshold", *(f"{n}: most cost-effective" for n in names),
+                 "Frontier option", "Probability on the frontier (CEAF)"]
+        s.heads(r + 1, heads)
+        s._head_rows[r + 1] = dict(enumerate(heads, start=1))
+        for k, k_value in enumerate(curves["thresholds"]):
+            rr = r + 2 + k
+            data.number(rr, 1, k_value, s.money)
+            for j, n in enumerate(names):
+                data.number(rr, 2 + j, curves["probability_best"][n][k], s.pct)
+            data.text(rr, 2 + len(names), curves["frontier_option"][k], s.plain)
+            data.number(rr, 3 + len(names), curves["frontier_probability"][k], s.pct)
+    s.finish(freeze="A5", widths={1: 34.0, 4: 40.0}, maximum=30.0)
+
+
+# ----------------------------------------------------------------------------------- entry
+def write_financial_sheets(book: BookBuilder, result: AppraisalResult, calc: Mapping[str, Any],
+                           *, index: int) -> int:
+    """Write the financial sheets from position *index*; return the next free position.
+
+    Examples
+    --------
+    >>> from appraisal import evaluate, example_path, load_case
+    >>> from appraisal.outputs.excel_results import write_results_workbook
+    >>> import tempfile, openpyxl
+    >>> from pathlib import Path
+    >>> out = write_results_workbook(evaluate(load_case(example_path("minimal"))),
+    ...                              Path(tempfile.mkdtemp()) / "results.xlsx")
+    >>> "Financial measures" in openpyxl.load_workbook(out, read_only=True).sheetnames
+    True
+    """
+    where = None
+    payload = result.lenses.get("affordability")
+    if payload is not None and payload.to_dict()["options"]:
+        where = _financial_case(book, result, payload, index)
+        _budget_view(book, result, payload, where, index + 1)
+        index += 2
+    _financial_measures(book, result, calc, where, index)
+    index += 1
+    ce = result.lenses.get("cost_effectiveness")
+    if ce is not None:
+        _cost_effectiveness(book, result, ce, index)
+        index += 1
+    return index
