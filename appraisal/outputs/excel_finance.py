@@ -93,6 +93,8 @@ class _Sheet:
         self.pct = book.style("calc", PERCENT)
         self.plain = book.style("calc")
         self.wrap = book.style("calc", wrap=True)
+        self._notes: set[int] = set()
+        self._head_rows: dict[int, dict[int, str]] = {}
 
     def f(self, r: int, c: int, text: str, cached: Any, style: int) -> None:
         if isinstance(cached, float | np.floating):
@@ -104,20 +106,25 @@ class _Sheet:
         for k, name in enumerate(names):
             self.data.text(r, col + k, name, self.book.header)
 
-    def note(self, r: int, text: str) -> None:
-        self.data.text(r, 1, text, self.book.style(italic=True))
+    def note(self, r: int, text: str, width: int = 150) -> int:
+        """Italic note text from row *r*, one printed line a row; returns the next row."""
+        import textwrap
+
+        for line in textwrap.wrap(text, width) or [""]:
+            self.data.text(r, 1, line, self.book.style(italic=True))
+            self._notes.add(r)
+            r += 1
+        return r
 
     def finish(self, *, freeze: str | None, title_rows: str = "", widths: Mapping[int, float]
                | None = None, maximum: float = 24.0) -> None:
-        fit_columns(self.book, self.ws, self.data, skip_rows=self._notes, maximum=maximum,
+        fit_columns(self.book, self.ws, self.data, skip_rows={1, *self._notes}, maximum=maximum,
                     fixed=widths)
         for r, texts in self._head_rows.items():
             fit_row_height(self.ws, self.data, r, texts)
         print_setup(self.ws, self.data, title_rows=title_rows, freeze=freeze)
         protect_formulas(self.book, self.title, self.formulas)
 
-    _notes: tuple[int, ...] = (1, 2, 3)
-    _head_rows: dict[int, dict[int, str]]
 
 
 def _check(s: _Sheet, r: int, c: int, formula_ref: str, engine_ref: str) -> None:
@@ -130,7 +137,6 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
                     ) -> dict[tuple[str, str], dict[str, Any]]:
     """The ``Financial case`` sheet; returns, per (option, partner), where its net cash is."""
     s = _Sheet(book, "Financial case", index)
-    s._head_rows = {}
     d = payload.to_dict()
     a = d["assumptions"]
     cf = result.case.counterfactual.name
@@ -139,17 +145,18 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
     infl = a["inflation"]
     inflation = (f"GDP deflator ({infl.get('basis')} basis)" if infl["method"] == "GDP deflator"
                  else f"{infl['rate']:.1%} a year ({infl['source']})")
-    s.note(2, "The financial case uses the EXPECTED cost (base cost + contingency) plus "
+    top = s.note(2, "The financial case uses the EXPECTED cost (base cost + contingency) plus "
            "irrecoverable VAT, not the optimism-bias-uplifted appraisal cost: optimism bias is "
            "shown beside the requirement, not in it (Green Book 2018 paras 5.43-5.46).")
-    s.note(3, f"£, cash (nominal), by UK financial year (April-March), incremental to {cf}. "
+    top = s.note(top, "£, cash (nominal), by UK financial year (April-March), incremental to "
+           f"{cf}. "
            f"Inflation: {inflation}; contingency {a['contingency']['rate']:.0%}; VAT "
            f"{a['vat']['rate']:.0%}, cost lines read as excluding VAT. Funding gap = "
            "requirement - funding received; net cash = cashable savings + funding received - "
            "requirement - funding paid; breakeven = first year from which the cumulative cash "
            "stays at or above zero.")
     where: dict[tuple[str, str], dict[str, Any]] = {}
-    r = 5
+    r = top + 1
     bold = book.bold
     for o in d["options"]:
         name = o["option"]
@@ -251,7 +258,7 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
                 book.style("calc", MONEY, bold=True))
             r = last + 3
         r += 1
-    s.finish(freeze="B5", widths={1: 14.0, 2: 16.0})
+    s.finish(freeze="B1", widths={1: 14.0, 2: 16.0})
     return where
 
 
@@ -259,13 +266,13 @@ def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
                  where: Mapping[tuple[str, str], Mapping[str, Any]], index: int) -> None:
     """The ``Budget view`` sheet: a plain block, budget years across."""
     s = _Sheet(book, "Budget view", index)
-    s._head_rows = {}
     d = payload.to_dict()
     data = s.data
     pb = d["assumptions"]["price_base_year"]
     data.text(1, 1, "Budget view: cash position and pooled-budget contributions by partner",
               book.title)
-    s.note(2, "A plain block to paste into a budget template: one row per option, partner and "
+    top = s.note(2, "A plain block to paste into a budget template: one row per option, "
+           "partner and "
            f"measure, budget years (April-March) across; £, nominal (cash) and real ({pb} "
            "prices = nominal / the real-to-nominal factor). Net cash position = cashable "
            "savings + funding received - requirement - funding paid (the Financial case sheet).")
@@ -275,11 +282,11 @@ def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
     factors = {x["year"]: x["deflator_factor"] for x in first_option["by_year"]}
     fac = [factors[y] for y in years]
     c0 = 5
-    fr = 4
+    fr = top + 1
     data.text(fr, 1, "Real-to-nominal factor", book.bold)
     data.text(fr, 4, "factor", s.plain)
     data.numbers(fr, c0, fac, book.style("calc", "0.0000"))
-    hr = 6
+    hr = fr + 2
     s.heads(hr, ("Option", "Partner", "Measure", "Prices", *labels))
     r = hr + 1
     real_style = s.money
@@ -318,10 +325,12 @@ def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
                             s.f(r, c0 + k, f"{col}{r - 1}/{col}${fr}", values[k] / fac[k],
                                 real_style)
                     r += 1
-    s._notes = (1, 2)
     s.finish(freeze=f"{column_letter(c0)}{hr + 1}", title_rows=f"{hr}:{hr}",
              widths={1: 30.0, 2: 14.0, 3: 26.0, 4: 18.0})
     s.ws.print_title_cols = "A:D"
+    s.ws.page_setup.fitToWidth = 0  # years across: pages across, at a readable scale
+    s.ws.sheet_properties.pageSetUpPr.fitToPage = False
+    s.ws.page_setup.scale = 70
 
 
 # ---------------------------------------------------------------------- financial measures
@@ -336,8 +345,9 @@ def _option_streams(result: AppraisalResult) -> np.ndarray:
 def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mapping[str, Any],
                         where: Mapping[tuple[str, str], Mapping[str, Any]] | None,
                         index: int) -> None:
+    """The ``Financial measures`` sheet: the measures on top (one row per stream), the
+    streams below (one column each, budget years down)."""
     s = _Sheet(book, "Financial measures", index)
-    s._head_rows = {}
     data = s.data
     c, case = result.compiled, result.case
     years = [int(y) for y in c.years]
@@ -345,25 +355,33 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
     cf = case.counterfactual.name
     rate = float(c.rates[0][0]) if T > 1 else 0.0
     data.text(1, 1, "Financial measures: IRR, MIRR, XNPV and NPV as live formulas", book.title)
-    s.note(2, "Cash flows: money in positive, money out negative; year t = 0 is the first "
-           "budget year, dated 1 April. Each formula has the value of appraisal.finance beside "
-           "it and a check. No IRR, or several, is said in words: Excel's IRR() would return "
-           "#NUM! or whichever root its iteration reaches.")
-    s.note(3, "Excel's NPV(rate, v0:vn) discounts its FIRST value by a year; the Green Book NPV "
-           "(year 0 undiscounted, as appraisal.finance.npv) is v0 + NPV(rate, v1:vn), as used "
-           "here. XNPV discounts by actual days / 365 from the first date (leap days "
-           "count), so it differs slightly from the NPV by whole years.")
+    top = s.note(2, "Cash flows: money in positive, money out negative; year t = 0 is the "
+                 "first budget year, dated 1 April. Options: incremental real economic flows "
+                 f"against {cf} (benefits - costs, optimism bias included, undiscounted), "
+                 "summed from the line rows of the Calculation sheet; partners: net cash "
+                 "(nominal) from the Financial case sheet. Each formula has the value of "
+                 "appraisal.finance beside it and a check.")
+    top = s.note(top, "No IRR, or several, is said in words, not computed: Excel's IRR() would "
+                 "return #NUM! or whichever root its iteration reaches. IRR()'s guess is the "
+                 "engine's rate rounded to 1%: from the default guess (10%) the iteration "
+                 "fails for rates far below it (LibreOffice returns an error for a -22% IRR).")
+    top = s.note(top, "Excel's NPV(rate, v0:vn) discounts its FIRST value by a year; the Green "
+                 "Book NPV (year 0 undiscounted, as appraisal.finance.npv) is v0 + NPV(rate, "
+                 "v1:vn), as used here. XNPV discounts by actual days / 365 from the first "
+                 "date (leap days count), so it differs slightly from the NPV by whole years.")
     inp = book.style("input", PERCENT)
-    data.text(5, 1, f"Discount rate (the case's '{c.schedule_names[0]}' schedule, year 1)",
-              s.plain)
-    data.number(5, 2, rate, inp)
-    data.text(6, 1, "MIRR finance rate (cost of the money borrowed)", s.plain)
-    data.number(6, 2, rate, inp)
-    data.text(7, 1, "MIRR reinvestment rate", s.plain)
-    data.number(7, 2, rate, inp)
-    s.note(8, "The rates are inputs (blue): change them and the formulas follow; the engine "
-           "values beside them are for the rates as written.")
-    # the streams: one row each, years across
+    rr0 = top + 1
+    rate_cells = {}
+    for k, (label, key) in enumerate(((f"Discount rate (the case's '{c.schedule_names[0]}' "
+                                       "schedule, year 1)", "rate"),
+                                      ("MIRR finance rate (cost of the money borrowed)",
+                                       "finance"),
+                                      ("MIRR reinvestment rate", "reinvest"))):
+        data.text(rr0 + k, 1, label, s.plain)
+        data.number(rr0 + k, 3, rate, inp)
+        rate_cells[key] = f"$C${rr0 + k}"
+    top = s.note(rr0 + 3, "The rates are inputs (blue): change them and the formulas follow; "
+                 "the engine values beside them are for the rates as written.")
     streams: list[dict[str, Any]] = []
     inc = _option_streams(result)
     for o, name in enumerate(c.option_names):
@@ -378,26 +396,24 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
     heads = ("Option", "Cash flows of", "Internal rate of return", "IRR (appraisal.finance)",
              "IRR check", "MIRR", "MIRR (appraisal.finance)", "MIRR check", "XNPV",
              "XNPV (appraisal.finance)", "XNPV check", "NPV (Green Book: v0 + NPV(r, v1:vn))",
-             "NPV (appraisal.finance)", "NPV check", "Excel NPV(r, v0:vn) (not the NPV: year 0 "
-             "discounted)")
-    mr = 10
-    data.text(mr - 1, 1, f"Measures (against {cf} for options)", book.bold)
+             "NPV (appraisal.finance)", "NPV check",
+             "Excel NPV(r, v0:vn) (not the NPV: year 0 discounted)")
+    mr = top + 2
+    data.text(mr - 1, 1, "Measures", book.bold)
     s.heads(mr, heads)
     s._head_rows[mr] = dict(enumerate(heads, start=1))
-    sr = mr + len(streams) + 3  # first stream row
-    data.text(sr - 2, 1, "Cash flows by year", book.bold)
-    yr = sr - 1
-    s.heads(yr, ("Option", "Cash flows of"))
-    for k, y in enumerate(years):
-        data.text(yr, 3 + k, f"{y}-{(y + 1) % 100:02d}", book.header)
-    date_row = sr + len(streams)
-    data.text(date_row, 1, "Date (1 April)", s.plain)
+    hr = mr + len(streams) + 3  # header of the streams
+    data.text(hr - 1, 1, "Cash flows by budget year (£)", book.bold)
+    stream_heads = ["Budget year", "Date (1 April)",
+                    *(f"{st['option']}: {st['who']}" for st in streams)]
+    s.heads(hr, stream_heads)
+    s._head_rows[hr] = dict(enumerate(stream_heads, start=1))
+    first, last = hr + 1, hr + T
     dates = [dt.date(y, 4, 1) for y in years]
     date_style = book.style("calc", _DATE)
-    for k, day in enumerate(dates):
-        data.number(date_row, 3 + k, excel_date(day), date_style)
-    a, b = column_letter(3), column_letter(2 + T)
-    a1 = column_letter(4)
+    for t, (y, day) in enumerate(zip(years, dates, strict=True)):
+        data.text(first + t, 1, f"{y}-{(y + 1) % 100:02d}", s.plain)
+        data.number(first + t, 2, excel_date(day), date_style)
     lo, hi = calc["line_rows"][0], calc["line_rows"][-1]
     cfno = c.counterfactual + 1
 
@@ -405,64 +421,66 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
         return (f'SUMIFS(Calculation!{col}${lo}:{col}${hi},Calculation!$P${lo}:$P${hi},{opt},'
                 f'Calculation!$C${lo}:$C${hi},"{kind}")')
 
-    text_style = s.wrap
+    r_, fin, rei = rate_cells["rate"], rate_cells["finance"], rate_cells["reinvest"]
     for k, st in enumerate(streams):
-        rr, mrow = sr + k, mr + 1 + k
+        mrow, sc = mr + 1 + k, column_letter(3 + k)
         v = st["values"]
-        for target in (rr, mrow):
-            data.text(target, 1, st["option"], s.plain)
-            data.text(target, 2, st["who"], s.plain)
+        data.text(mrow, 1, st["option"], s.plain)
+        data.text(mrow, 2, st["who"], s.plain)
         for t in range(T):
             if "o" in st:
                 col = column_letter(Y0 + t)
-                text = (f"{sumifs(col, st['o'] + 1, 'benefit')}-{sumifs(col, st['o'] + 1, 'cost')}"
+                o1 = st["o"] + 1
+                text = (f"{sumifs(col, o1, 'benefit')}-{sumifs(col, o1, 'cost')}"
                         f"-({sumifs(col, cfno, 'benefit')}-{sumifs(col, cfno, 'cost')})")
             else:
                 text = f"'Financial case'!N{st['loc']['first'] + t}"
-            s.f(rr, 3 + t, text, float(v[t]), s.money)
-        span = f"${a}${rr}:${b}${rr}"
+            s.f(first + t, 3 + k, text, float(v[t]), s.money)
+        span = f"${sc}${first}:${sc}${last}"
         summary = irr_summary(v)
         if summary["status"] == "unique":
-            s.f(mrow, 3, f"IRR({span})", summary["irr"], s.pct)
+            guess = round(summary["irr"], 2)  # a start near the root (see the note above)
+            s.f(mrow, 3, f"IRR({span},{guess!r})", summary["irr"], s.pct)
             data.number(mrow, 4, summary["irr"], s.pct)
             _check(s, mrow, 5, f"C{mrow}", f"D{mrow}")
         else:
-            data.text(mrow, 3, f"No IRR reported: {summary['note']}", text_style)
+            data.text(mrow, 3, f"No IRR reported: {summary['note']}", s.wrap)
+            s._head_rows[mrow] = {3: f"No IRR reported: {summary['note']}"}
             data.text(mrow, 4, "none" if summary["status"] == "none" else "several", s.plain)
         m = mirr(v, rate, rate)
         if np.isfinite(m):
-            s.f(mrow, 6, f"MIRR({span},$B$6,$B$7)", float(m), s.pct)
+            s.f(mrow, 6, f"MIRR({span},{fin},{rei})", float(m), s.pct)
             data.number(mrow, 7, float(m), s.pct)
             _check(s, mrow, 8, f"F{mrow}", f"G{mrow}")
         else:
-            data.text(mrow, 6, "n/a: MIRR needs both an inflow and an outflow", text_style)
+            data.text(mrow, 6, "n/a: MIRR needs both an inflow and an outflow", s.wrap)
+            s._head_rows.setdefault(mrow, {})[6] = "n/a: MIRR needs both an inflow and an outflow"
         xv = xnpv(rate, v, dates)
-        s.f(mrow, 9, f"XNPV($B$5,{span},${a}${date_row}:${b}${date_row})", xv, s.money)
+        s.f(mrow, 9, f"XNPV({r_},{span},$B${first}:$B${last})", xv, s.money)
         data.number(mrow, 10, xv, s.money)
         _check(s, mrow, 11, f"I{mrow}", f"J{mrow}")
         nv = npv(rate, v)
-        rest = f"+NPV($B$5,${a1}${rr}:${b}${rr})" if T > 1 else ""
-        s.f(mrow, 12, f"{a}{rr}{rest}", nv, s.money)
+        rest = f"+NPV({r_},${sc}${first + 1}:${sc}${last})" if T > 1 else ""
+        s.f(mrow, 12, f"{sc}{first}{rest}", nv, s.money)
         data.number(mrow, 13, nv, s.money)
         _check(s, mrow, 14, f"L{mrow}", f"M{mrow}")
-        s.f(mrow, 15, f"NPV($B$5,{span})", nv / (1.0 + rate), s.money)
-    s._notes = (1, 2, 3, 8)
-    s.finish(freeze="C11", widths={1: 30.0, 2: 26.0, 3: 18.0, 15: 20.0})
+        s.f(mrow, 15, f"NPV({r_},{span})", nv / (1.0 + rate), s.money)
+    s.finish(freeze="C1", widths={1: 30.0, 2: 26.0, 3: 24.0, 6: 20.0, 15: 20.0})
 
 
 # ----------------------------------------------------------------------- cost-effectiveness
 def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any,
                         index: int) -> None:
     s = _Sheet(book, "Cost-effectiveness", index)
-    s._head_rows = {}
     data = s.data
     d = payload.to_dict()
     unit = d["effect_unit"]
     data.text(1, 1, f"Cost-effectiveness: cost per {unit}", book.title)
-    s.note(2, d["note"])
-    s.note(3, f"Against {d['counterfactual']}; costs net of {', '.join(d['cost_offsets'])} "
-           if d["cost_offsets"] else f"Against {d['counterfactual']}.")
-    r = 5
+    top = s.note(2, d["note"])
+    top = s.note(top, f"Against {d['counterfactual']}" + (
+        f"; costs are net of the cost offsets ({', '.join(d['cost_offsets'])})."
+        if d["cost_offsets"] else "."))
+    r = top + 1
     data.text(r, 1, "Thresholds", book.bold)
     heads = ("Threshold (£ per " + unit + ")", "Name", "Confidence", "Source")
     s.heads(r + 1, heads)
@@ -532,8 +550,7 @@ def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any
         names = [x["option"] for x in d["options"]]
         data.text(r, 1, f"Acceptability (Monte Carlo, {acc['n_draws']:,} draws, seed {seed}): "
                   "values", book.bold)
-        s.note(r + 1, acc["note"])
-        r += 2
+        r = s.note(r + 1, acc["note"])
         heads = ["Threshold", "Name", *(f"{n}: most cost-effective" for n in names),
                  "Frontier (highest expected net benefit)", "Probability on the frontier",
                  *(f"{n}: P(cost-effective)" for n in names if n != d["counterfactual"])]
@@ -565,7 +582,7 @@ def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any
                 data.number(rr, 2 + j, curves["probability_best"][n][k], s.pct)
             data.text(rr, 2 + len(names), curves["frontier_option"][k], s.plain)
             data.number(rr, 3 + len(names), curves["frontier_probability"][k], s.pct)
-    s.finish(freeze="A5", widths={1: 34.0, 4: 40.0}, maximum=30.0)
+    s.finish(freeze="B1", widths={1: 34.0, 4: 40.0}, maximum=30.0)
 
 
 # ----------------------------------------------------------------------------------- entry
