@@ -492,6 +492,7 @@ def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any
         data.text(rr, 2, t["name"], s.plain)
         data.text(rr, 3, t["confidence"], s.plain)
         data.text(rr, 4, t["source"], s.wrap)
+        s._head_rows[rr] = {4: t["source"]}
     r = r + 3 + len(d["thresholds"])
     data.text(r, 1, "Cost and effect of each option (present values)", book.bold)
     s.heads(r + 1, ("Option", "Cost", f"Effect ({unit}s)"))
@@ -520,6 +521,7 @@ def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any
         else:
             data.text(rr, 4, "not reported", s.plain)
         data.text(rr, 5, x["icer_status"], s.wrap)
+        s._head_rows[rr] = {5: x["icer_status"]}
         for j, t in enumerate(x["inb"]):
             s.f(rr, 6 + j, f"$A${th_rows[j]}*C{rr}-B{rr}", t["inb"], s.money)
     r = r + 3 + len(d["versus_counterfactual"])
@@ -582,7 +584,7 @@ def _cost_effectiveness(book: BookBuilder, result: AppraisalResult, payload: Any
                 data.number(rr, 2 + j, curves["probability_best"][n][k], s.pct)
             data.text(rr, 2 + len(names), curves["frontier_option"][k], s.plain)
             data.number(rr, 3 + len(names), curves["frontier_probability"][k], s.pct)
-    s.finish(freeze="B1", widths={1: 34.0, 4: 40.0}, maximum=30.0)
+    s.finish(freeze="B1", widths={1: 34.0, 4: 50.0, 5: 28.0}, maximum=30.0)
 
 
 # ----------------------------------------------------------------------------------- entry
