@@ -295,13 +295,16 @@ def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
         pooled: dict[str, dict[int, float]] = defaultdict(dict)
         for x in o["pooled_cash"]:
             pooled[x["agency"]][x["year"]] = x["contribution"]
-        agencies = [p["agency"] for p in o["partners"]]
+        agencies = list(dict.fromkeys([*(p["agency"] for p in o["partners"]), *pooled]))
         for agency in agencies:
-            loc = where[(name, agency)]
+            loc = where.get((name, agency))
+            if loc is None:  # in the pool (it saves) but with no cash of its own here
+                loc = {"rows": [], "first": None}
             rows = loc["rows"]
             net = [x["net_cash"] for x in rows]
-            for label, prices in (("Net cash position", "nominal"),
-                                  ("Net cash position", f"real ({pb} prices)")):
+            kinds = ((("Net cash position", "nominal"),
+                      ("Net cash position", f"real ({pb} prices)")) if rows else ())
+            for label, prices in kinds:
                 for col, value in enumerate((name, agency, label, prices), start=1):
                     data.text(r, col, value, s.plain)
                 for k in range(len(years)):
