@@ -127,9 +127,19 @@ class _Sheet:
 
 
 
-def _check(s: _Sheet, r: int, c: int, formula_ref: str, engine_ref: str) -> None:
-    s.f(r, c, f'IF(ABS({formula_ref}-{engine_ref})<={_CHECK_RTOL}*MAX(1,ABS({engine_ref})),'
+def _check(s: _Sheet, r: int, c: int, formula_ref: str, engine_ref: str, tol: str) -> None:
+    """A check cell: "OK" while the formula gives the engine's value (relative ``tol``, a
+    cell: a number written in a formula is rewritten by LibreOffice on saving, and the
+    rewritten formula would be refused as an edit on a re-run)."""
+    s.f(r, c, f'IF(ABS({formula_ref}-{engine_ref})<={tol}*MAX(1,ABS({engine_ref})),'
         f'"OK","CHANGED")', "OK", s.plain)
+
+
+def _tolerance(s: _Sheet, r: int, label: str) -> str:
+    """The relative tolerance as a labelled cell on row *r*; returns its absolute address."""
+    s.data.text(r, 1, label, s.plain)
+    s.data.number(r, 3, _CHECK_RTOL, s.book.style("input", "0.0E+00"))
+    return f"$C${r}"
 
 
 # ------------------------------------------------------------------------ financial case
@@ -156,7 +166,8 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
            "requirement - funding paid; breakeven = first year from which the cumulative cash "
            "stays at or above zero.")
     where: dict[tuple[str, str], dict[str, Any]] = {}
-    r = top + 1
+    tol_cell = _tolerance(s, top + 1, "Tolerance of the breakeven test (relative)")
+    r = top + 3
     bold = book.bold
     for o in d["options"]:
         name = o["option"]
@@ -180,7 +191,7 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
             scale = max(float(np.abs(cum).max(initial=0.0)), 1.0)
             ok = cum >= -1e-9 * scale
             stays = np.flip(np.logical_and.accumulate(np.flip(ok)))
-            tol = f"-1E-9*MAX(1,MAX($O${first}:$O${last}),-MIN($O${first}:$O${last}))"
+            tol = f"-{tol_cell}*MAX(1,MAX($O${first}:$O${last}),-MIN($O${first}:$O${last}))"
             for k, x in enumerate(rows):
                 rr = first + k
                 data.text(rr, 1, x["budget_year"], s.plain)
@@ -383,7 +394,8 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
         data.text(rr0 + k, 1, label, s.plain)
         data.number(rr0 + k, 3, rate, inp)
         rate_cells[key] = f"$C${rr0 + k}"
-    top = s.note(rr0 + 3, "The rates are inputs (blue): change them and the formulas follow; "
+    tol = _tolerance(s, rr0 + 3, "Tolerance of the checks (relative)")
+    top = s.note(rr0 + 4, "The rates are inputs (blue): change them and the formulas follow; "
                  "the engine values beside them are for the rates as written.")
     streams: list[dict[str, Any]] = []
     inc = _option_streams(result)
@@ -442,10 +454,11 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
         span = f"${sc}${first}:${sc}${last}"
         summary = irr_summary(v)
         if summary["status"] == "unique":
-            guess = round(summary["irr"], 2)  # a start near the root (see the note above)
-            s.f(mrow, 3, f"IRR({span},{guess!r})", summary["irr"], s.pct)
+            # a start near the root (see the note above), written as LibreOffice writes it
+            guess = f"{round(summary['irr'], 2) + 0.0:g}"
+            s.f(mrow, 3, f"IRR({span},{guess})", summary["irr"], s.pct)
             data.number(mrow, 4, summary["irr"], s.pct)
-            _check(s, mrow, 5, f"C{mrow}", f"D{mrow}")
+            _check(s, mrow, 5, f"C{mrow}", f"D{mrow}", tol)
         else:
             data.text(mrow, 3, f"No IRR reported: {summary['note']}", s.wrap)
             s._head_rows[mrow] = {3: f"No IRR reported: {summary['note']}"}
@@ -454,19 +467,19 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
         if np.isfinite(m):
             s.f(mrow, 6, f"MIRR({span},{fin},{rei})", float(m), s.pct)
             data.number(mrow, 7, float(m), s.pct)
-            _check(s, mrow, 8, f"F{mrow}", f"G{mrow}")
+            _check(s, mrow, 8, f"F{mrow}", f"G{mrow}", tol)
         else:
             data.text(mrow, 6, "n/a: MIRR needs both an inflow and an outflow", s.wrap)
             s._head_rows.setdefault(mrow, {})[6] = "n/a: MIRR needs both an inflow and an outflow"
         xv = xnpv(rate, v, dates)
         s.f(mrow, 9, f"XNPV({r_},{span},$B${first}:$B${last})", xv, s.money)
         data.number(mrow, 10, xv, s.money)
-        _check(s, mrow, 11, f"I{mrow}", f"J{mrow}")
+        _check(s, mrow, 11, f"I{mrow}", f"J{mrow}", tol)
         nv = npv(rate, v)
         rest = f"+NPV({r_},${sc}${first + 1}:${sc}${last})" if T > 1 else ""
         s.f(mrow, 12, f"{sc}{first}{rest}", nv, s.money)
         data.number(mrow, 13, nv, s.money)
-        _check(s, mrow, 14, f"L{mrow}", f"M{mrow}")
+        _check(s, mrow, 14, f"L{mrow}", f"M{mrow}", tol)
         s.f(mrow, 15, f"NPV({r_},{span})", nv / (1.0 + rate), s.money)
     s.finish(freeze="C1", widths={1: 30.0, 2: 26.0, 3: 24.0, 6: 20.0, 15: 20.0})
 
