@@ -223,7 +223,7 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
             data.text(tr + 1, 1, "Breakeven year", bold)
             be = p["breakeven_budget_year"] or p["breakeven_note"]
             s.f(tr + 1, 2, f'IF(COUNTIF(N{first}:N{last},"<0")=0,"no net outflow to recover",'
-                f'IFERROR(INDEX(A{first}:A{last},MATCH(TRUE,P{first}:P{last},0)),'
+                f'IFERROR(INDEX(A{first}:A{last},MATCH(TRUE(),P{first}:P{last},0)),'
                 f'"does not break even within the appraisal period"))', be, bold)
             partner_rows[agency] = (first, last)
             where[(name, agency)] = {"first": first, "last": last, "rows": rows,
