@@ -45,6 +45,7 @@ from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import BookBuilder
 from appraisal.outputs.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
+from appraisal.outputs.excel_finance import write_financial_sheets
 from appraisal.outputs.excel_layout import (
     FORMATS,
     MONEY,
@@ -443,6 +444,7 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
             _table(book, title, f"{title}: the values of this run", columns, rows,
                    index=position, formats=formats)
             position += 1
+    position = write_financial_sheets(book, result, calc, index=position)
     manifest = {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v)
                 for k, v in result.manifest.items()}
     book.meta.update({f"manifest.{k}": ("" if v is None else v) for k, v in manifest.items()})
