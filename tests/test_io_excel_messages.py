@@ -130,22 +130,30 @@ def _sections_row(path: str):
     return pick
 
 
-def test_sections_score(template, tmp_path):
-    """The lens sections are on the Sections sheet (no lens sheet of its own yet)."""
-    issues, ref, row, (_section, _) = _problems(
-        template, tmp_path, "Sections", _sections_row("[0].scores.Do minimum"), "Value",
-        "hugely good")
-    issue = _the_issue(issues, ref)
+def test_non_monetised_score(template, tmp_path):
+    """The register has a sheet of its own: one column per option."""
+    issues, ref, row, (impact, _) = _problems(
+        template, tmp_path, "Non-monetised", lambda ws: 3, "Do minimum", "hugely good")
+    issue = _the_issue(issues, ref.replace("Non-monetised!", "'Non-monetised'!"))
     assert issue.code == "bad-score"
-    assert issue.field == f"Sections row {row} (non_monetised: item 1, scores, Do minimum), Value"
+    assert issue.field == f"Non-monetised row {row} ({impact}), Do minimum"
+    _no_yaml(issue)
+
+
+def test_distribution_income_wrong_type(template, tmp_path):
+    issues, ref, row, (group, _) = _problems(template, tmp_path, "Distribution",
+                                             lambda ws: 3, "Income (£ a year)", "a lot")
+    issue = _the_issue(issues, ref)
+    assert issue.field == f"Distribution row {row} ({group}), Income (£ a year)"
     _no_yaml(issue)
 
 
 def test_sections_wrong_type(template, tmp_path):
+    """What has no sheet of its own stays on the Sections sheet, one value per row."""
     issues, ref, row, _ = _problems(template, tmp_path, "Sections",
-                                    _sections_row("incomes.Q1"), "Value", "a lot")
+                                    _sections_row("draws"), "Value", "a lot")
     issue = _the_issue(issues, ref)
-    assert issue.field == f"Sections row {row} (distribution: incomes, Q1), Value"
+    assert issue.field == f"Sections row {row} (uncertainty: draws), Value"
     _no_yaml(issue)
 
 

@@ -455,6 +455,8 @@ def _parse_incidence(ck: Any, raw: Any, path: tuple, dist: DistributionSpec | No
     if data is None:
         return None
     if dist is None:
+        if any(i.field.startswith("distribution") for i in ck.issues.errors):
+            return None  # the section is there but refused: that problem is reported
         ck.error(path, "no-distribution", "'incidence' needs a 'distribution:' section that "
                  "defines the groups and their incomes", "add the section, or remove 'incidence'")
         return None

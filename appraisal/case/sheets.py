@@ -24,9 +24,9 @@ as a row or a column without touching the workbook code:
     ``discount_schedules``: the case's own one-year discount rates, one row per schedule and
     year ``t`` (``Schedule | Year (t) | Rate``).
 ``Sections``
-    the optional case sections of the lenses (:data:`appraisal.case.schema.LENS_SECTIONS`), in long
-    form ``Section | Path | Value``, until a section registers its own layout in
-    :data:`SECTION_LAYOUTS`.
+    what the case sections hold beyond their tables
+    (:data:`appraisal.case.lens_sheets.LENS_TABLES`: ``Non-monetised``, ``Distribution``
+    ...), in long form ``Section | Path | Value``.
 
 Every table sheet has its headers in row 1, a "what to enter" row 2 and data from row 3.
 Units and help come from the field tables; fraction-valued fields (shown as percentages)
@@ -39,7 +39,7 @@ import dataclasses
 import fnmatch
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,6 @@ __all__ = [
     "PROFILES",
     "PROFILE_PARAMS",
     "SECTIONS",
-    "SECTION_LAYOUTS",
     "CaseRow",
     "Column",
     "TableSheet",
@@ -127,10 +126,19 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
         ("agencies", "list", "bcr_definition public_sector_cost only: agencies whose fiscal "
          "lines form the public budget, separated by ';' (blank: every fiscal line)", ()),
     ),
+    "distribution": (
+        ("grouping", "str", "distributional analysis: what the groups are (e.g. income "
+         "quintile); the groups are on the Distribution sheet", ()),
+        ("income_source", "str", "where the groups' incomes come from (with incomes)", ()),
+        ("weights_source", "str", "the published table the groups' weights come from (with "
+         "weights)", ()),
+        ("eta", "float", "elasticity of marginal utility of income (blank: the Green Book's)",
+         ()),
+        ("reference_income", "float", "income the weights are relative to (blank: the "
+         "households' mean)", ()),
+        ("weight_wellbeing", "bool", "also weight lines valued in WELLBYs (not advised)", ()),
+    ),
 }
-#: Sections with a layout of their own: name -> (write rows, read rows). None registered yet;
-#: every section falls back to the long ``Sections`` sheet.
-SECTION_LAYOUTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
 
 def label(name: str, unit: str | None = None) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from appraisal.case import sheets as S
+from appraisal.case.lens_sheets import LENS_TABLES
 from appraisal.cells import column_letter
 from appraisal.errors import Issue
 
@@ -80,6 +81,8 @@ def _headers(spec: S.TableSheet) -> dict[str, str]:
 
 
 _HEADERS = {title: _headers(spec) for title, spec in _TABLES.items()}
+_HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
+                 for table in LENS_TABLES})
 
 
 def _choice(message: str) -> str:

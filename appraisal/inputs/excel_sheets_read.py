@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from appraisal.case import sheets as S
+from appraisal.case.lens_sheets import LENS_TABLES, TableRow
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import cell_ref, column_letter
@@ -374,6 +375,36 @@ def _discount_schedules(rd: CellReader, data: dict[str, Any]) -> None:
         data["discount_schedules"] = out
 
 
+def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
+    """The lens tables (``Non-monetised``, ``Distribution`` ...) into their sections, merged
+    with what the Case sheet gave; each value's cell is registered for the schema."""
+    names = [o.get("name") for o in data.get("options", []) if isinstance(o.get("name"), str)]
+    for table in LENS_TABLES:
+        spec = table.sheet(names if table.per_option is not None else ())
+        found = _table(rd, spec)
+        if not found:
+            continue
+        rows, at = [], []
+        for r, record, cols in found:
+            row = TableRow()
+            for key, value in record.items():
+                if key.startswith("option:"):
+                    row.per_option[key.removeprefix("option:")] = value
+                else:
+                    row.values[key] = value
+            rows.append(row)
+            at.append((r, cols))
+        section, placed = table.join(rows, data.get(table.section))
+        data[table.section] = section
+        for path, i, key in placed:
+            r, cols = at[i]
+            col = cols.get(key, cols.get(f"option:{key}", 1))
+            where = rd.loc.pop((spec.title, r, key), None) or rd.loc.get(
+                (spec.title, r, f"option:{key}")) or cell_ref(spec.title, r, col)
+            rd.loc[(table.section, *path)] = where
+        rd.loc.setdefault((table.section,), cell_ref(spec.title, S.FIRST_ROW, 1))
+
+
 def read_sheets(rd: CellReader) -> dict[str, Any]:
     """Read every input sheet into plain case data."""
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -383,6 +414,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
     _discount_schedules(rd, data)
+    _lens_tables(rd, data)
     _long(rd, S.SECTIONS, data)
     return data
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from appraisal.cells import column_letter
 from appraisal.greenbook.finance import irr_summary, mirr, npv, xnpv
-from appraisal.outputs.excel_calc import Y0, protect_formulas
+from appraisal.outputs.excel_calc import LINE_COLUMNS, Y0, protect_formulas
 from appraisal.outputs.excel_layout import MONEY, PERCENT, fit_columns, fit_row_height, print_setup
 
 if TYPE_CHECKING:
@@ -56,6 +56,20 @@ FINANCIAL_CASE_COLUMNS = (
     "Resource", "VAT (recoverable or not)", "Optimism bias (not in the requirement)",
     "Cashable savings", "Funding received", "Funding paid", "Funding gap", "Net cash",
     "Cumulative cash", "In surplus from here on")
+#: Column number and letter of each of :data:`FINANCIAL_CASE_COLUMNS`, by header.
+_FC_COL = {name: i for i, name in enumerate(FINANCIAL_CASE_COLUMNS, start=1)}
+_FC = {name: column_letter(i) for name, i in _FC_COL.items()}
+#: Columns of a partner's table written as values, and the payload key of each.
+_FC_VALUES = (("Base cost", "base_cost"), ("Contingency", "contingency"),
+              ("Irrecoverable VAT", "irrecoverable_vat"), ("Capital", "capital"),
+              ("VAT (recoverable or not)", "vat"),
+              ("Optimism bias (not in the requirement)", "optimism_bias"),
+              ("Cashable savings", "cashable_savings"), ("Funding received", "funding_received"),
+              ("Funding paid", "funding_paid"))
+#: Columns of a partner's table with a total (SUM) row, and the payload key of each.
+_FC_TOTALS = (*_FC_VALUES[:3], ("Requirement", "requirement"), *_FC_VALUES[3:5],
+              ("Resource", "resource"), *_FC_VALUES[5:], ("Funding gap", "funding_gap"),
+              ("Net cash", "net_cash"))
 #: Columns of the totals by budget year (all partners) of one option.
 _TOTAL_COLUMNS = ("Budget year", "Requirement", "Capital", "Resource", "Contingency",
                   "Irrecoverable VAT", "Optimism bias (not in the requirement)", "Funding",
@@ -191,39 +205,46 @@ def _financial_case(book: BookBuilder, result: AppraisalResult, payload: Any, in
             scale = max(float(np.abs(cum).max(initial=0.0)), 1.0)
             ok = cum >= -1e-9 * scale
             stays = np.flip(np.logical_and.accumulate(np.flip(ok)))
-            tol = f"-{tol_cell}*MAX(1,MAX($O${first}:$O${last}),-MIN($O${first}:$O${last}))"
+            c = _FC  # the columns' letters, by header
+            cum_col, net, yes = c["Cumulative cash"], c["Net cash"], c["In surplus from here on"]
+            tol = (f"-{tol_cell}*MAX(1,MAX(${cum_col}${first}:${cum_col}${last}),"
+                   f"-MIN(${cum_col}${first}:${cum_col}${last}))")
             for k, x in enumerate(rows):
                 rr = first + k
                 data.text(rr, 1, x["budget_year"], s.plain)
-                for col, key in ((2, "base_cost"), (3, "contingency"), (4, "irrecoverable_vat"),
-                                 (6, "capital"), (8, "vat"), (9, "optimism_bias"),
-                                 (10, "cashable_savings"), (11, "funding_received"),
-                                 (12, "funding_paid")):
-                    data.number(rr, col, x[key], s.money)
-                s.f(rr, 5, f"B{rr}+C{rr}+D{rr}", x["requirement"], s.money)
-                s.f(rr, 7, f"E{rr}-F{rr}", x["resource"], s.money)
-                s.f(rr, 13, f"E{rr}-K{rr}", x["funding_gap"], s.money)
-                s.f(rr, 14, f"J{rr}+K{rr}-E{rr}-L{rr}", x["net_cash"], s.money)
-                s.f(rr, 15, f"N{rr}" if k == 0 else f"O{rr - 1}+N{rr}", x["cumulative_cash"],
-                    s.money)
-                nxt = "" if rr == last else f",P{rr + 1}"
-                s.f(rr, 16, f"AND(O{rr}>={tol}{nxt})", bool(stays[k]), s.plain)
+                for head, key in _FC_VALUES:
+                    data.number(rr, _FC_COL[head], x[key], s.money)
+                s.f(rr, _FC_COL["Requirement"], f"{c['Base cost']}{rr}+{c['Contingency']}{rr}"
+                    f"+{c['Irrecoverable VAT']}{rr}", x["requirement"], s.money)
+                s.f(rr, _FC_COL["Resource"], f"{c['Requirement']}{rr}-{c['Capital']}{rr}",
+                    x["resource"], s.money)
+                s.f(rr, _FC_COL["Funding gap"], f"{c['Requirement']}{rr}"
+                    f"-{c['Funding received']}{rr}", x["funding_gap"], s.money)
+                s.f(rr, _FC_COL["Net cash"], f"{c['Cashable savings']}{rr}"
+                    f"+{c['Funding received']}{rr}-{c['Requirement']}{rr}"
+                    f"-{c['Funding paid']}{rr}", x["net_cash"], s.money)
+                s.f(rr, _FC_COL["Cumulative cash"], f"{net}{rr}" if k == 0 else
+                    f"{cum_col}{rr - 1}+{net}{rr}", x["cumulative_cash"], s.money)
+                nxt = "" if rr == last else f",{yes}{rr + 1}"
+                s.f(rr, _FC_COL["In surplus from here on"], f"AND({cum_col}{rr}>={tol}{nxt})",
+                    bool(stays[k]), s.plain)
             tr = last + 1
             data.text(tr, 1, "Total", bold)
             tot_style = book.style("calc", MONEY, bold=True)
-            for col, key in ((2, None), (3, "contingency"), (4, "irrecoverable_vat"),
-                             (5, "requirement"), (6, "capital"), (7, "resource"), (8, "vat"),
-                             (9, "optimism_bias"), (10, "cashable_savings"),
-                             (11, "funding_received"), (12, "funding_paid"),
-                             (13, "funding_gap"), (14, "net_cash")):
-                letter = column_letter(col)
-                cached = float(sum(x[key or "base_cost"] for x in rows))
-                s.f(tr, col, f"SUM({letter}{first}:{letter}{last})", cached, tot_style)
-            s.f(tr, 15, f"O{last}", p["final_cumulative_cash"], tot_style)
+            for head, key in _FC_TOTALS:
+                letter = c[head]
+                cached = float(sum(x[key] for x in rows))
+                s.f(tr, _FC_COL[head], f"SUM({letter}{first}:{letter}{last})", cached,
+                    tot_style)
+            s.f(tr, _FC_COL["Cumulative cash"], f"{cum_col}{last}", p["final_cumulative_cash"],
+                tot_style)
             data.text(tr + 1, 1, "Breakeven year", bold)
             be = p["breakeven_budget_year"] or p["breakeven_note"]
-            s.f(tr + 1, 2, f'IF(COUNTIF(N{first}:N{last},"<0")=0,"no net outflow to recover",'
-                f'IFERROR(INDEX(A{first}:A{last},MATCH(TRUE(),P{first}:P{last},0)),'
+            year = c["Budget year"]
+            s.f(tr + 1, 2, f'IF(COUNTIF({net}{first}:{net}{last},"<0")=0,'
+                f'"no net outflow to recover",'
+                f'IFERROR(INDEX({year}{first}:{year}{last},'
+                f'MATCH(TRUE(),{yes}{first}:{yes}{last},0)),'
                 f'"does not break even within the appraisal period"))', be, bold)
             partner_rows[agency] = (first, last)
             where[(name, agency)] = {"first": first, "last": last, "rows": rows,
@@ -321,7 +342,8 @@ def _budget_view(book: BookBuilder, result: AppraisalResult, payload: Any,
                 for k in range(len(years)):
                     col = column_letter(c0 + k)
                     if prices == "nominal":
-                        s.f(r, c0 + k, f"'Financial case'!N{loc['first'] + k}", net[k], s.money)
+                        s.f(r, c0 + k, f"'Financial case'!{_FC['Net cash']}{loc['first'] + k}",
+                            net[k], s.money)
                     else:
                         s.f(r, c0 + k, f"{col}{r - 1}/{col}${fr}", net[k] / fac[k], real_style)
                 r += 1
@@ -429,12 +451,17 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
     for t, (y, day) in enumerate(zip(years, dates, strict=True)):
         data.text(first + t, 1, f"{y}-{(y + 1) % 100:02d}", s.plain)
         data.number(first + t, 2, excel_date(day), date_style)
-    lo, hi = calc["line_rows"][0], calc["line_rows"][-1]
+    line_rows = calc["line_rows"]
+    lo, hi = (line_rows[0], line_rows[-1]) if line_rows else (0, 0)
     cfno = c.counterfactual + 1
+    # the Calculation sheet's columns by name (never a hard-coded letter)
+    opt_col = column_letter(LINE_COLUMNS.index("Option no.") + 1)
+    kind_col = column_letter(LINE_COLUMNS.index("Kind") + 1)
 
     def sumifs(col: str, opt: int, kind: str) -> str:
-        return (f'SUMIFS(Calculation!{col}${lo}:{col}${hi},Calculation!$P${lo}:$P${hi},{opt},'
-                f'Calculation!$C${lo}:$C${hi},"{kind}")')
+        return (f"SUMIFS(Calculation!{col}${lo}:{col}${hi},"
+                f"Calculation!${opt_col}${lo}:${opt_col}${hi},{opt},"
+                f'Calculation!${kind_col}${lo}:${kind_col}${hi},"{kind}")')
 
     r_, fin, rei = rate_cells["rate"], rate_cells["finance"], rate_cells["reinvest"]
     for k, st in enumerate(streams):
@@ -443,13 +470,16 @@ def _financial_measures(book: BookBuilder, result: AppraisalResult, calc: Mappin
         data.text(mrow, 1, st["option"], s.plain)
         data.text(mrow, 2, st["who"], s.plain)
         for t in range(T):
+            if "o" in st and not line_rows:  # a case with no lines: nothing to sum
+                data.number(first + t, 3 + k, float(v[t]), s.money)
+                continue
             if "o" in st:
                 col = column_letter(Y0 + t)
                 o1 = st["o"] + 1
                 text = (f"{sumifs(col, o1, 'benefit')}-{sumifs(col, o1, 'cost')}"
                         f"-({sumifs(col, cfno, 'benefit')}-{sumifs(col, cfno, 'cost')})")
             else:
-                text = f"'Financial case'!N{st['loc']['first'] + t}"
+                text = f"'Financial case'!{_FC['Net cash']}{st['loc']['first'] + t}"
             s.f(first + t, 3 + k, text, float(v[t]), s.money)
         span = f"${sc}${first}:${sc}${last}"
         summary = irr_summary(v)

@@ -20,6 +20,7 @@ from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.case_data import case_to_data
+from appraisal.case.lens_sheets import LENS_TABLES, TableRow
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
@@ -89,9 +90,23 @@ class _Writer:
 
     def __init__(self, book: BookBuilder, data: Mapping[str, Any], case: Case | None,
                  years: int) -> None:
-        self.book, self.data, self.case, self.years = book, data, case, years
+        self.book, self.case, self.years = book, case, years
         self.layout = InputLayout(n_years=years)
         self.leftover: list[tuple[str, tuple[Any, ...], Any]] = []
+        #: The rows of each lens table, by title; what a table does not hold stays in ``data`` and
+        #: goes to the Case sheet or the Sections sheet.
+        self.lens_rows: dict[str, list[TableRow]] = {}
+        rest = dict(data)
+        for table in LENS_TABLES:  # a section may have several tables: each takes its part
+            if rest.get(table.section) is not None:
+                rows, left = table.split(rest[table.section])
+                if rows:
+                    self.lens_rows[table.title] = rows
+                    if left is None:
+                        del rest[table.section]
+                    else:
+                        rest[table.section] = left
+        self.data = rest
         lines = data.get("lines") or []
         self.line_rows = max(len(lines) + 30, 100)
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
@@ -327,6 +342,30 @@ class _Writer:
             self.cell(sheet, r, 4, None, "str")
         del ws
 
+    def lens_sheets(self) -> None:
+        """One sheet per lens table (:data:`~appraisal.case.lens_sheets.LENS_TABLES`), with
+        spare rows to add to, and a drop-down on every column with closed choices."""
+        names = [o.get("name") for o in self.data.get("options") or []
+                 if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
+        for table in LENS_TABLES:
+            spec = table.sheet(names if table.per_option is not None else ())
+            ws, sheet = self.book.table(spec, freeze_cols=1)
+            rows = self.lens_rows.get(table.title, [])
+            total = len(rows) + 10
+            for i in range(total):
+                row = rows[i] if i < len(rows) else TableRow()
+                r = S.FIRST_ROW + i
+                for col, column in enumerate(spec.columns, start=1):
+                    key = column.key
+                    value = (row.per_option.get(column.header) if key.startswith("option:")
+                             else row.values.get(key))
+                    where = f"{table.section}.{key}"
+                    self.cell(sheet, r, col, _yes_no(value), column.type, where=where)
+            last = S.FIRST_ROW + total - 1
+            for col, column in enumerate(spec.columns, start=1):
+                if column.choices:
+                    self.book.dropdown(ws, col, last, choices=column.choices)
+
     def sections_sheet(self) -> None:
         ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
         rows = self.leftover
@@ -375,6 +414,7 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     writer.details_sheet()
     writer.deflator_sheet()
     writer.discount_schedules_sheet()
+    writer.lens_sheets()
     writer.sections_sheet()
     writer.lists_sheet()
     book.put_json("snapshot", normalise(data))

@@ -1,0 +1,238 @@
+"""Workbook tables of the case sections: each section's lists as rows, in the workbook's words.
+
+A :class:`LensTable` lays part of one case section (plain data, as in YAML) out as a
+table sheet: fixed columns, then optionally one column per option (headed by the option's
+name). :meth:`LensTable.split` turns the section into rows and hands back what the table
+does not hold, which the writers put on the long ``Sections`` sheet as before;
+:meth:`LensTable.join` is the inverse, used by the workbook reader, and says which cell
+each value came from, so that the schema's problems are located at ``Sheet!Cell``.
+
+The tables are listed in :data:`LENS_TABLES` (one explicit tuple; nothing registers
+itself). The scalar settings of a section (``distribution.eta`` ...) are rows of the
+``Case`` sheet (:data:`~appraisal.case.sheets.MAP_EXPANSIONS`).
+
+Examples
+--------
+>>> table = NON_MONETISED
+>>> rows, rest = table.split([{"impact": "Trust", "scores": {"BAU": "neutral",
+...     "Do it": "slight beneficial"}, "confidence": "low"}])
+>>> rows[0].values["impact"], rows[0].per_option["Do it"], rest
+('Trust', 'slight beneficial', None)
+>>> data, cells = table.join(rows, None)
+>>> data == [{"impact": "Trust", "confidence": "low",
+...           "scores": {"BAU": "neutral", "Do it": "slight beneficial"}}]
+True
+>>> cells[0]
+((0, 'impact'), 0, 'impact')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from appraisal.case.non_monetised import SCALE
+from appraisal.case.sheets import Column, TableSheet
+
+__all__ = ["DISTRIBUTION", "LENS_TABLES", "NON_MONETISED", "LensTable", "TableRow"]
+
+#: Where a value went: (path inside the section, row index, column key or option name).
+Placed = tuple[tuple[Any, ...], int, str]
+
+
+@dataclass(slots=True)
+class TableRow:
+    """One row of a lens table: values by column key, and by option for the option columns."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    per_option: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LensTable:
+    """Part of a case section laid out as a table sheet (see the module docstring).
+
+    Parameters
+    ----------
+    section : str
+        The case section (``non_monetised``, ``distribution`` ...).
+    title, description : str
+        The sheet's name and what it holds.
+    columns : tuple of Column
+        The fixed columns.
+    per_option : Column or None
+        The column repeated once per option (its header is the option's name).
+    words : mapping
+        Section keys a message may quote (``'incomes'``) and the workbook words for them
+        (the column header, or where the value is), for workbook messages.
+    to_rows : callable
+        ``to_rows(section_data) -> (rows, rest)``: the rows, and the section data the table
+        does not hold (``None`` when it holds everything).
+    from_rows : callable
+        ``from_rows(rows, rest) -> (section_data, placed)``: the inverse, with where each
+        value was placed (:data:`Placed`).
+    """
+
+    section: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    to_rows: Callable[[Any], tuple[list[TableRow], Any]]
+    from_rows: Callable[[Sequence[TableRow], Any], tuple[Any, list[Placed]]]
+    per_option: Column | None = None
+    words: Mapping[str, str] = field(default_factory=dict)
+
+    def sheet(self, option_names: Sequence[str] = ()) -> TableSheet:
+        """The table sheet, with one column per option when the table has option columns."""
+        extra = () if self.per_option is None else tuple(
+            Column(f"option:{name}", name, self.per_option.type, False, self.per_option.help,
+                   self.per_option.choices, width=self.per_option.width)
+            for name in option_names)
+        return TableSheet(self.title, (*self.columns, *extra), self.description)
+
+    def split(self, data: Any) -> tuple[list[TableRow], Any]:
+        """The section's rows, and what is left for the ``Sections`` sheet (or ``None``).
+
+        Data the table cannot lay out (not the expected shape) is all left over.
+        """
+        try:
+            return self.to_rows(data)
+        except (TypeError, AttributeError, KeyError, ValueError):
+            return [], data
+
+    def join(self, rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
+        """The section data of the rows (merged with ``rest``), and where each value went."""
+        return self.from_rows(rows, rest)
+
+
+# ----------------------------------------------------------------------- non-monetised
+_NM_KEYS = ("impact", "confidence", "evidence", "description")
+
+
+def _nm_rows(data: Any) -> tuple[list[TableRow], Any]:
+    if not isinstance(data, list) or not all(
+            isinstance(item, Mapping) and set(item) <= {*_NM_KEYS, "scores"}
+            and isinstance(item.get("scores", {}), Mapping)
+            and all(not isinstance(v, Mapping | list) for k, v in item.items() if k != "scores")
+            for item in data):
+        return [], data
+    rows = [TableRow({k: item[k] for k in _NM_KEYS if item.get(k) is not None},
+                     {str(o): s for o, s in (item.get("scores") or {}).items()})
+            for item in data]
+    return rows, None
+
+
+def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
+    out: list[dict[str, Any]] = list(rest) if isinstance(rest, list) else []
+    placed: list[Placed] = []
+    for r, row in enumerate(rows):
+        i = len(out)
+        item: dict[str, Any] = {}
+        for key in _NM_KEYS:
+            if key in row.values:
+                item[key] = row.values[key]
+                placed.append(((i, key), r, key))
+        if row.per_option:
+            item["scores"] = dict(row.per_option)
+            placed.append(((i, "scores"), r, "impact"))
+            placed += [((i, "scores", o), r, o) for o in row.per_option]
+        placed.append(((i,), r, "impact"))
+        out.append(item)
+    return out, placed
+
+
+NON_MONETISED = LensTable(
+    section="non_monetised",
+    title="Non-monetised",
+    description="impacts not valued in money: one row per impact, scored for each option "
+    "against business as usual on the seven-point scale",
+    columns=(
+        Column("impact", "Impact", "str", True, "what the impact is (unique)", role="key",
+               width=34),
+        Column("confidence", "Confidence", "str", False, "how sure the scores are",
+               ("low", "medium", "high"), width=12),
+        Column("evidence", "Evidence", "str", False, "what the scores rest on", width=44),
+        Column("description", "Description", "str", False, "what the impact covers", width=40),
+    ),
+    per_option=Column("score", "", "str", False, "score against business as usual "
+                      "(neutral for business as usual)", tuple(SCALE), width=22),
+    to_rows=_nm_rows,
+    from_rows=_nm_data,
+    words={"impact": "Impact", "scores": "the option columns", "evidence": "Evidence",
+           "confidence": "Confidence", "description": "Description"},
+)
+
+
+# ------------------------------------------------------------------------ distribution
+_GROUP_MAPS = ("incomes", "households", "weights")
+#: Distribution column -> the section's map of that value by group.
+_COLUMN_MAP = {"income": "incomes", "households": "households", "weight": "weights"}
+
+
+def _dist_rows(data: Any) -> tuple[list[TableRow], Any]:
+    if not isinstance(data, Mapping):
+        return [], data
+    maps = {k: data.get(k) for k in _GROUP_MAPS if data.get(k) is not None}
+    if not all(isinstance(m, Mapping) and all(isinstance(v, int | float)
+                                              and not isinstance(v, bool) for v in m.values())
+               for m in maps.values()):
+        return [], data
+    groups = data.get("groups")
+    if groups is None:
+        groups = list(dict.fromkeys(g for m in maps.values() for g in m))
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups) or any(
+            g not in groups for m in maps.values() for g in m):
+        return [], data
+    column = {key: col for col, key in _COLUMN_MAP.items()}
+    rows = [TableRow({"group": g, **{column[k]: m[g] for k, m in maps.items() if g in m}})
+            for g in groups]
+    rest = {k: v for k, v in data.items() if k not in ("groups", *_GROUP_MAPS)}
+    return rows, rest or None
+
+
+
+def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
+    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
+    placed: list[Placed] = []
+    if not rows:
+        return out, placed
+    out["groups"] = [row.values.get("group") for row in rows]
+    placed.append((("groups",), 0, "group"))
+    for column, key in _COLUMN_MAP.items():
+        filled = [(r, row) for r, row in enumerate(rows) if column in row.values]
+        if not filled:
+            continue
+        out[key] = {row.values.get("group"): row.values[column] for _, row in filled}
+        placed.append(((key,), filled[0][0], column))
+        placed += [((key, row.values.get("group")), r, column) for r, row in filled]
+    placed += [(("groups", r), r, "group") for r in range(len(rows))]
+    return out, placed
+
+
+DISTRIBUTION = LensTable(
+    section="distribution",
+    title="Distribution",
+    description="the groups of the distributional analysis, lowest income first: each "
+    "group's income, or its weight from a published table (not both); the settings "
+    "(eta, sources) are distribution.* rows of the Case sheet",
+    columns=(
+        Column("group", "Group", "str", True, "group name, e.g. Q1 (lowest income first)",
+               role="key", width=16),
+        Column("income", "Income (£ a year)", "float", False, "the group's income (give "
+               "incomes or weights)", width=16),
+        Column("households", "Households", "float", False, "number of households (for the "
+               "equally distributed equivalent)", width=14),
+        Column("weight", "Weight", "float", False, "published distributional weight (instead "
+               "of incomes)", width=12),
+    ),
+    to_rows=_dist_rows,
+    from_rows=_dist_data,
+    words={"groups": "Group", "incomes": "Income (£ a year)", "households": "Households",
+           "weights": "Weight", "income_source": "distribution.income_source (Case sheet)",
+           "weights_source": "distribution.weights_source (Case sheet)",
+           "eta": "distribution.eta (Case sheet)"},
+)
+
+#: Every lens table, in workbook order.
+LENS_TABLES: tuple[LensTable, ...] = (NON_MONETISED, DISTRIBUTION)
