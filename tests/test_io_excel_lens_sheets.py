@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from appraisal import AppraisalValidationError, example_path, load_case
-from appraisal.case.lens_sheets import DISTRIBUTION, LENS_TABLES, NON_MONETISED
+from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED
+from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.inputs.excel_messages import looks_like_yaml
 from appraisal.outputs.convert import convert_case
 

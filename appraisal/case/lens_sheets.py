@@ -7,9 +7,9 @@ does not hold, which the writers put on the long ``Sections`` sheet as before;
 :meth:`LensTable.join` is the inverse, used by the workbook reader, and says which cell
 each value came from, so that the schema's problems are located at ``Sheet!Cell``.
 
-The tables are listed in :data:`LENS_TABLES` (one explicit tuple; nothing registers
-itself). The scalar settings of a section (``distribution.eta`` ...) are rows of the
-``Case`` sheet (:data:`~appraisal.case.sheets.MAP_EXPANSIONS`).
+The tables are listed in :data:`appraisal.case.lens_tables.LENS_TABLES` (one explicit
+tuple; nothing registers itself). The scalar settings of a section (``distribution.eta``
+...) are rows of the ``Case`` sheet (:data:`~appraisal.case.sheets.MAP_EXPANSIONS`).
 
 Examples
 --------
@@ -35,7 +35,7 @@ from typing import Any
 from appraisal.case.non_monetised import SCALE
 from appraisal.case.sheets import Column, TableSheet
 
-__all__ = ["DISTRIBUTION", "LENS_TABLES", "NON_MONETISED", "LensTable", "TableRow"]
+__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "TableRow"]
 
 #: Where a value went: (path inside the section, row index, column key or option name).
 Placed = tuple[tuple[Any, ...], int, str]
@@ -233,6 +233,3 @@ DISTRIBUTION = LensTable(
            "weights_source": "distribution.weights_source (Case sheet)",
            "eta": "distribution.eta (Case sheet)"},
 )
-
-#: Every lens table, in workbook order.
-LENS_TABLES: tuple[LensTable, ...] = (NON_MONETISED, DISTRIBUTION)

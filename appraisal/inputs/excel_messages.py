@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from appraisal.case import sheets as S
-from appraisal.case.lens_sheets import LENS_TABLES
+from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.cells import column_letter
 from appraisal.errors import Issue
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from appraisal.case import sheets as S
-from appraisal.case.lens_sheets import LENS_TABLES, TableRow
+from appraisal.case.lens_sheets import TableRow
+from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import cell_ref, column_letter

@@ -20,7 +20,8 @@ from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.case_data import case_to_data
-from appraisal.case.lens_sheets import LENS_TABLES, TableRow
+from appraisal.case.lens_sheets import TableRow
+from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
