@@ -317,31 +317,26 @@ class _Writer:
         self.book.dropdown(ws, 1, last, source="option_names")
         self.book.dropdown(ws, 3, last, choices=spec.columns[2].choices)
 
-    def deflator_sheet(self) -> None:
-        ws, sheet = self.book.table(S.DEFLATOR, freeze_cols=1)
-        table = ((self.data.get("prices") or {}).get("deflator")) or {}
-        items = sorted(table.items())
-        for i in range(len(items) + 10):
-            year, index = items[i] if i < len(items) else (None, None)
+    def _rows_sheet(self, spec: S.TableSheet, rows: list[tuple[Any, ...]]) -> None:
+        """A table sheet of plain rows (one value per column before Notes), with 10 spare."""
+        ws, sheet = self.book.table(spec, freeze_cols=1)
+        kinds = [c.type for c in spec.columns]
+        for i in range(len(rows) + 10):
             r = S.FIRST_ROW + i
-            self.cell(sheet, r, 1, year, "int")
-            self.cell(sheet, r, 2, index, "float")
-            self.cell(sheet, r, 3, None, "str")
+            values = rows[i] if i < len(rows) else (None,) * (len(kinds) - 1)
+            for col, (value, kind) in enumerate(zip((*values, None), kinds, strict=True),
+                                                start=1):
+                self.cell(sheet, r, col, value, kind)
         del ws
 
+    def deflator_sheet(self) -> None:
+        table = ((self.data.get("prices") or {}).get("deflator")) or {}
+        self._rows_sheet(S.DEFLATOR, sorted(table.items()))
+
     def discount_schedules_sheet(self) -> None:
-        ws, sheet = self.book.table(S.DISCOUNT_SCHEDULES, freeze_cols=1)
         own = self.data.get("discount_schedules") or {}
-        rows = [(name, t, rate) for name, rates in own.items()
-                for t, rate in enumerate(rates, start=1)]
-        for i in range(len(rows) + 10):
-            name, t, rate = rows[i] if i < len(rows) else (None, None, None)
-            r = S.FIRST_ROW + i
-            self.cell(sheet, r, 1, name, "str")
-            self.cell(sheet, r, 2, t, "int")
-            self.cell(sheet, r, 3, rate, "fraction")
-            self.cell(sheet, r, 4, None, "str")
-        del ws
+        self._rows_sheet(S.DISCOUNT_SCHEDULES, [(name, t, rate) for name, rates in own.items()
+                                                for t, rate in enumerate(rates, start=1)])
 
     def lens_sheets(self) -> None:
         """One sheet per lens table (:data:`~appraisal.case.lens_sheets.LENS_TABLES`), with
