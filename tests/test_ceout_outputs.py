@@ -124,8 +124,8 @@ def test_report_has_the_plane_chart(falls_all):
     html = render_report(report_context(falls_all))
     start = html.index('<svg class="chart" id="fig-ce-plane"')
     svg = html[start:html.index("</svg>", start)]
-    assert 'role="img"' in svg and 'aria-labelledby="fig-ce-plane-title fig-ce-plane-desc"' \
-        in svg
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="fig-ce-plane-title fig-ce-plane-desc"' in svg
     assert "the first 500 of the 5,000 Monte Carlo draws" in svg  # the description
     assert svg.count("<circle") == 2 * 500 + 2   # the sample, and each option's mean
     assert svg.count("per QALY</text>") == 2     # the two NICE thresholds, labelled
@@ -160,9 +160,11 @@ def test_ce_plane_plot_draws_the_sample_and_the_thresholds(falls_all):
     matplotlib.use("Agg")
     ax = appraisal.plot(falls_all).ce_plane()
     sizes = [len(c.get_offsets()) for c in ax.collections]
-    assert sizes.count(500) == 2 and sizes.count(1) == 2
+    assert sizes.count(500) == 2  # the sample of each option
+    assert sizes.count(1) == 2    # and its mean
     labels = ax.get_legend_handles_labels()[1]
-    assert "£20,000 per QALY" in labels and "£30,000 per QALY" in labels
+    assert "£20,000 per QALY" in labels
+    assert "£30,000 per QALY" in labels
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
