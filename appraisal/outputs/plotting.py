@@ -398,8 +398,9 @@ class PlotAccessor:
         >>> from appraisal import evaluate, example_path, load_case
         >>> result = evaluate(load_case(example_path("falls")), lenses="all")
         >>> ax = plot(result).ce_plane()
-        >>> ax.get_xlabel(), ax.get_ylabel()
-        ('Incremental QALYs', 'Incremental cost (£m, real, 2025 prices, discounted to 2025)')
+        >>> print(ax.get_xlabel(), ax.get_ylabel(), sep="; ")
+        Incremental QALYs; Incremental cost
+        (£m, real, 2025 prices, discounted to 2025)
         >>> ax.get_legend_handles_labels()[1][:2]
         ['Strength and balance classes', 'Classes and home hazard assessment']
         """
@@ -434,7 +435,7 @@ class PlotAccessor:
         ax.set_xlim(min(x0, 0.0), max(x1, 0.0))
         ax.set_ylim(min(y0, 0.0), max(y1, 0.0))
         ax.set_xlabel(f"Incremental {ce['effect_unit']}s")
-        ax.set_ylabel(f"Incremental cost ({self._unit_caption(unit)})")
+        ax.set_ylabel(f"Incremental cost\n({self._unit_caption(unit)})")
         ax.set_title("Cost-effectiveness plane (ringed: mean of all draws)")
         ax.legend(fontsize="small")
         return ax
