@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.parsers import expat
 
+from appraisal.cells import decode_xstring
 from appraisal.errors import AppraisalValidationError, Issue, UnsafeInputError
 from appraisal.xlsx_safety import SafetyReport, check_workbook_file
 
@@ -492,7 +493,8 @@ _ET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def _rich_text(el: Any) -> str:
-    """Text of a shared or inline string: its ``t`` and run ``t`` elements, not phonetics."""
+    """Text of a shared or inline string: its ``t`` and run ``t`` elements, not phonetics,
+    with the OOXML escapes decoded (:func:`decode_xstring`)."""
     out = []
     for child in el:
         tag = child.tag
@@ -500,19 +502,21 @@ def _rich_text(el: Any) -> str:
             out.append(child.text or "")
         elif tag == _ET_NS + "r":
             out += [t.text or "" for t in child if t.tag == _ET_NS + "t"]
-    return "".join(out)
+    return decode_xstring("".join(out))
+
+
 
 
 def _cell(raw: dict[str, Any], strings: list[str]) -> Cell | None:
     kind, v, formula, style = raw["t"], raw["v"], raw["f"], raw["s"]
     if raw["is"] is not None:
-        return Cell("s", "".join(raw["is"]), formula, style)
+        return Cell("s", decode_xstring("".join(raw["is"])), formula, style)
     if v is None:
         return Cell(None, None, formula, style) if formula is not None else None
     if kind == "s":
         return Cell("s", strings[int(v)], formula, style)
     if kind in ("str", "inlineStr"):
-        return Cell("s", v, formula, style)
+        return Cell("s", decode_xstring(v), formula, style)
     if kind == "b":
         return Cell("b", v.strip() in ("1", "true"), formula, style)
     if kind == "e":

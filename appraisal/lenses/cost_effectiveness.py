@@ -54,6 +54,10 @@ _SHIPPED = "nice_threshold"
 #: Points of the acceptability curve's threshold grid (0 to twice the highest threshold),
 #: besides the case's own thresholds.
 CEAC_POINTS = 40
+#: Draws of the cost-effectiveness plane kept for its chart and ``ce_plane_sample.csv``:
+#: the first this many Monte Carlo draws (independent draws, so an unbiased sample), a
+#: bounded size whatever the number of draws.
+PLANE_POINTS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +169,37 @@ class CostEffectivenessResult:
         """The ``cost_effectiveness`` section of ``results.json``."""
         return self.data
 
-    def to_frames(self) -> dict[str, pd.DataFrame]:
+    def to_frames(self, acceptability: Mapping[str, Any] | None = None
+                  ) -> dict[str, pd.DataFrame]:
         """CSV tables: ``cost_effectiveness.csv`` (vs the counterfactual) and
-        ``ce_frontier.csv`` (fully incremental analysis)."""
+        ``ce_frontier.csv`` (fully incremental analysis); given the uncertainty lens's
+        ``acceptability["cost_effectiveness"]`` block (:func:`ce_acceptability`), also the
+        curves under the names and values of that block in ``results.json``:
+
+        - ``ce_acceptability.csv``: one row per threshold and option: ``threshold``,
+          ``option``, ``probability_best`` (the CEAC: the probabilities sum to one across
+          the options at each threshold), ``expected_net_benefit``;
+        - ``ce_acceptability_frontier.csv``: one row per threshold: ``threshold``,
+          ``frontier_option`` (the highest expected net benefit), ``frontier_probability``
+          (the CEAF);
+        - ``ce_plane_sample.csv``: the draws the plane's chart shows (``plane_sample``: the
+          first :data:`PLANE_POINTS`), one row per draw and option: ``draw`` (its index
+          among the Monte Carlo draws, from 0), ``option``, ``inc_cost``, ``inc_effect``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> block = ce_acceptability(np.array([[0.0, 100.0], [0.0, 300.0]]),
+        ...                          np.array([[0.0, 0.01], [0.0, 0.01]]),
+        ...                          [{"threshold": 20000.0, "name": "case"}], ["BAU", "New"], 0)
+        >>> frames = CostEffectivenessResult({"versus_counterfactual": [], "frontier": []}
+        ...                                  ).to_frames(block)
+        >>> sorted(frames)  # doctest: +NORMALIZE_WHITESPACE
+        ['ce_acceptability.csv', 'ce_acceptability_frontier.csv', 'ce_frontier.csv',
+         'ce_plane_sample.csv', 'cost_effectiveness.csv']
+        >>> frames["ce_plane_sample.csv"].to_dict("records")[1]
+        {'draw': 1, 'option': 'New', 'inc_cost': 300.0, 'inc_effect': 0.01}
+        """
         import pandas as pd
 
         rows = []
@@ -175,8 +207,26 @@ class CostEffectivenessResult:
             row = {k: v for k, v in r.items() if k != "inb"}
             row.update({f"inb_at_{t['threshold']:.0f}": t["inb"] for t in r["inb"]})
             rows.append(row)
-        return {"cost_effectiveness.csv": pd.DataFrame(rows),
-                "ce_frontier.csv": pd.DataFrame(self.data["frontier"])}
+        frames = {"cost_effectiveness.csv": pd.DataFrame(rows),
+                  "ce_frontier.csv": pd.DataFrame(self.data["frontier"])}
+        if acceptability:
+            curves = acceptability["ceac"]
+            ks = curves["thresholds"]
+            frames["ce_acceptability.csv"] = pd.DataFrame(
+                [{"threshold": k, "option": n, "probability_best": p[i],
+                  "expected_net_benefit": curves["expected_net_benefit"][n][i]}
+                 for i, k in enumerate(ks) for n, p in curves["probability_best"].items()],
+                columns=["threshold", "option", "probability_best", "expected_net_benefit"])
+            frames["ce_acceptability_frontier.csv"] = pd.DataFrame(
+                {"threshold": ks, "frontier_option": curves["frontier_option"],
+                 "frontier_probability": curves["frontier_probability"]})
+            sample = acceptability["plane_sample"]
+            frames["ce_plane_sample.csv"] = pd.DataFrame(
+                [{"draw": d, "option": r["option"], "inc_cost": dc, "inc_effect": de}
+                 for d in range(sample["n_points"]) for r in sample["options"]
+                 for dc, de in [(r["inc_cost"][d], r["inc_effect"][d])]],
+                columns=["draw", "option", "inc_cost", "inc_effect"])
+        return frames
 
     def report_context(self, option_ids: Mapping[str, str] | None = None,
                        acceptability: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -226,6 +276,15 @@ class CostEffectivenessResult:
                                           for n, v in r["p_cost_effective"].items()}}
                     for r in a["at_thresholds"]],
                 "note": a["note"]}
+            sample = {r["option"]: r for r in a.get("plane_sample", {}).get("options", [])}
+            if sample:
+                ctx["acceptability"]["plane"] = [
+                    {"option": oid(r["option"]), "inc_cost": dict(r["inc_cost"]),
+                     "inc_effect": dict(r["inc_effect"]), "quadrants": dict(r["quadrants"]),
+                     "sample_cost": list(sample[r["option"]]["inc_cost"]),
+                     "sample_effect": list(sample[r["option"]]["inc_effect"])}
+                    for r in a["plane"]]
+                ctx["acceptability"]["plane_selection"] = a["plane_sample"]["selection"]
         return ctx
 
     def summary_lines(self) -> list[str]:
@@ -432,7 +491,8 @@ def ce_draws(compiled: CompiledCase, spec: CESpec,
 
 def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
                      thresholds: Sequence[Mapping[str, Any]], names: Sequence[str],
-                     counterfactual: int, *, points: int = CEAC_POINTS) -> dict[str, Any]:
+                     counterfactual: int, *, points: int = CEAC_POINTS,
+                     points_kept: int = PLANE_POINTS) -> dict[str, Any]:
     """Acceptability curves and frontier, and the cost-effectiveness plane, from draws.
 
     Parameters
@@ -442,6 +502,8 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
     thresholds : sequence of mapping
         The case's thresholds (:func:`resolve_thresholds`): the grid runs from 0 to twice
         the highest, in ``points`` steps, and includes each of them.
+    points_kept : int
+        How many draws of the plane to keep (the first ones), :data:`PLANE_POINTS`.
     names : sequence of str
         Option names.
     counterfactual : int
@@ -453,9 +515,10 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
         ``ceac`` (:meth:`appraisal.greenbook.cea.CEAC.to_dict`: thresholds, probability
         each option has the highest net benefit, expected net benefit, the frontier's
         option and probability), ``at_thresholds`` (those figures at each case threshold,
-        with P(INB > 0) of each option against the counterfactual) and ``plane`` (each
+        with P(INB > 0) of each option against the counterfactual), ``plane`` (each
         option's incremental cost and effect: mean, 5th and 95th percentiles, and the share
-        of draws in each quadrant).
+        of draws in each quadrant) and ``plane_sample`` (the incremental cost and effect of
+        each option in the first :data:`PLANE_POINTS` draws, for the chart of the plane).
 
     Examples
     --------
@@ -467,6 +530,8 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
     {'BAU': 0.5, 'New': 0.5}
     >>> out["plane"][0]["quadrants"]["north-east"]
     1.0
+    >>> out["plane_sample"]["options"][0]["inc_cost"]
+    [100.0, 300.0]
     """
     c = np.asarray(costs, dtype=np.float64)
     e = np.asarray(effects, dtype=np.float64)
@@ -500,8 +565,15 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
                                     "south-east": float(((dc <= 0) & (de > 0)).mean()),
                                     "north-west": float(((dc > 0) & (de <= 0)).mean()),
                                     "south-west": float(((dc <= 0) & (de <= 0)).mean())}})
+    m = min(points_kept, c.shape[0])
+    sample = {"n_points": int(m),
+              "selection": f"the first {m:,} of the {c.shape[0]:,} Monte Carlo draws",
+              "options": [{"option": n,
+                           "inc_cost": (c[:m, o] - c[:m, counterfactual]).tolist(),
+                           "inc_effect": (e[:m, o] - e[:m, counterfactual]).tolist()}
+                          for o, n in enumerate(names) if o != counterfactual]}
     return {"n_draws": int(c.shape[0]), "ceac": curves.to_dict(), "at_thresholds": at,
-            "plane": plane,
+            "plane": plane, "plane_sample": sample,
             "note": "probability each option has the highest net benefit (threshold x effect "
                     "- cost) across the Monte Carlo draws, at each threshold (ties shared); "
                     "the frontier (CEAF) follows the option with the highest expected net "

@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from appraisal.cells import column_letter
+from appraisal.cells import column_letter, encode_xstring
 from appraisal.errors import AppraisalValidationError, Issue, OutputError
 from appraisal.outputs.atomic import PathLike, atomic_write_bytes
 from appraisal.outputs.xlsx_cells import (
@@ -240,7 +240,7 @@ class SheetData:
             text = check_text(value, self._where(row, col), field)
         space = ' xml:space="preserve"' if text != text.strip() else ""
         self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}" t="inlineStr">'
-                            f"<is><t{space}>{escape(text)}</t></is></c>")
+                            f"<is><t{space}>{escape(encode_xstring(text))}</t></is></c>")
 
     def number(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
         """A number cell; NaN, infinities and non-numbers are refused."""
@@ -294,7 +294,8 @@ class SheetData:
         if isinstance(cached, bool):
             value, kind = str(int(cached)), ' t="b"'
         elif isinstance(cached, str):
-            value = escape(check_text(cached, self._where(row, col), field, "cached value"))
+            value = escape(encode_xstring(check_text(cached, self._where(row, col), field,
+                                                     "cached value")))
             kind = ' t="str"'
         else:
             value, kind = _fast_number(cached) or _number_text(

@@ -45,7 +45,8 @@ RUN_FILE_NAMES: frozenset[str] = frozenset({
     "valuation.csv", "agency_matrix.csv", "agency_positions.csv", "cash_position.csv",
     "pooled_budget.csv", "incidence.csv", "distributional_npsv.csv", "eta_sweep.csv",
     "non_monetised.csv", "mca_scores.csv", "long_list.csv", "cost_effectiveness.csv",
-    "ce_frontier.csv",
+    "ce_frontier.csv", "ce_acceptability.csv", "ce_acceptability_frontier.csv",
+    "ce_plane_sample.csv",
     "affordability_cash.csv", "affordability_funding.csv", "affordability_pooled_cash.csv",
     "financial_measures.csv",
 })
@@ -81,11 +82,21 @@ def _lens_tables(result: AppraisalResult, stage: Path) -> list[str]:
             continue
         for key in lens.payloads:
             payload = result.lenses.get(key)
-            frames = payload.to_frames() if hasattr(payload, "to_frames") else {}
+            if not hasattr(payload, "to_frames"):
+                continue
+            frames = (payload.to_frames(_ce_acceptability(result))
+                      if key == "cost_effectiveness" else payload.to_frames())
             for name, frame in frames.items():
                 write_csv(frame, stage / name)
                 names.append(name)
     return names
+
+
+def _ce_acceptability(result: AppraisalResult) -> Any:
+    """The uncertainty lens's cost-effectiveness curves (CEAC, CEAF, the plane's sample),
+    when the run had both lenses: written with the cost-effectiveness tables."""
+    acceptability = getattr(result.lenses.get("uncertainty"), "acceptability", None) or {}
+    return acceptability.get("cost_effectiveness")
 
 
 def _report(result: AppraisalResult, stage: Path, command: str | None) -> list[str]:

@@ -88,7 +88,7 @@ class PlotAccessor:
 
     def __repr__(self) -> str:
         names = ("cashflows", "eta_curve", "tornado", "npsv_distribution", "acceptability",
-                 "sobol", "ceac")
+                 "sobol", "ceac", "ce_plane")
         return f"<PlotAccessor of {self._result.case.title!r}: {', '.join(names)}>"
 
     # ------------------------------------------------------------------ shared data
@@ -375,6 +375,71 @@ class PlotAccessor:
         ax.legend(fontsize="small")
         return ax
 
+    def ce_plane(self, *, ax: Axes | None = None) -> Axes:
+        """The cost-effectiveness plane: incremental cost against incremental effect.
+
+        Each option's draws against the counterfactual (the sample the report's chart
+        shows: the first :data:`~appraisal.lenses.cost_effectiveness.PLANE_POINTS` Monte
+        Carlo draws) as dots, the mean of all the draws as a ringed marker, and a dashed
+        line through the origin for each threshold: below it, an option is cost-effective
+        at that threshold.
+
+        Raises
+        ------
+        AppraisalValidationError
+            When the result has no draws of the plane: the case needs
+            ``cost_effectiveness:`` and ``uncertainty:`` sections, evaluated with
+            ``lenses="all"``.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from appraisal import evaluate, example_path, load_case
+        >>> result = evaluate(load_case(example_path("falls")), lenses="all")
+        >>> ax = plot(result).ce_plane()
+        >>> print(ax.get_xlabel(), ax.get_ylabel(), sep="; ")
+        Incremental QALYs; Incremental cost
+        (£m, real, 2025 prices, discounted to 2025)
+        >>> ax.get_legend_handles_labels()[1][:2]
+        ['Strength and balance classes', 'Classes and home hazard assessment']
+        """
+        ce = self._context.get("cost_effectiveness") or {}
+        plane = (ce.get("acceptability") or {}).get("plane")
+        if not plane:
+            raise AppraisalValidationError([Issue(
+                "missing-analysis", "this result has no draws of the cost-effectiveness "
+                "plane", field="cost_effectiveness.acceptability.plane",
+                fix="give the case cost_effectiveness: and uncertainty: sections and "
+                    + _EVALUATE_ALL)], source="appraisal.plot")
+        names = self._names()
+        rows = {r["option"]: r for r in plane}
+        div, unit = _scale(v for r in plane for v in r["sample_cost"])
+        ax = _axes(ax)
+        for k, i in enumerate(self._ordered(rows)):
+            r = rows[i]
+            colour = f"C{k}"
+            ax.scatter(r["sample_effect"], [v / div for v in r["sample_cost"]], s=6,
+                       alpha=0.4, color=colour, linewidths=0, label=names[i])
+            ax.scatter([r["inc_effect"]["mean"]], [r["inc_cost"]["mean"] / div], s=60,
+                       color=colour, edgecolors="black", linewidths=1.5, zorder=3)
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        for k, t in enumerate(ce["thresholds"]):
+            xs = [min(x0, 0.0), max(x1, 0.0)]
+            ax.plot(xs, [x * t["threshold"] / div for x in xs], color="black", linewidth=0.8,
+                    linestyle=("--", ":", "-.")[k % 3],
+                    label=f"£{t['threshold']:,.0f} per {ce['effect_unit']}")
+        ax.axhline(0.0, color="grey", linewidth=0.6)
+        ax.axvline(0.0, color="grey", linewidth=0.6)
+        ax.set_xlim(min(x0, 0.0), max(x1, 0.0))
+        ax.set_ylim(min(y0, 0.0), max(y1, 0.0))
+        ax.set_xlabel(f"Incremental {ce['effect_unit']}s")
+        ax.set_ylabel(f"Incremental cost\n({self._unit_caption(unit)})")
+        ax.set_title("Cost-effectiveness plane (ringed: mean of all draws)")
+        ax.legend(fontsize="small")
+        return ax
+
     def sobol(self, comparison: int = 0, *, ax: Axes | None = None) -> Axes:
         """First-order (S1) and total-order (ST) Sobol indices of the NPSV, by input.
 
@@ -424,7 +489,8 @@ def plot(result: AppraisalResult) -> PlotAccessor:
 
     The charts: :meth:`~PlotAccessor.cashflows`, :meth:`~PlotAccessor.eta_curve`,
     :meth:`~PlotAccessor.tornado`, :meth:`~PlotAccessor.npsv_distribution`,
-    :meth:`~PlotAccessor.acceptability`, :meth:`~PlotAccessor.sobol`; each returns a
+    :meth:`~PlotAccessor.acceptability`, :meth:`~PlotAccessor.sobol`,
+    :meth:`~PlotAccessor.ceac`, :meth:`~PlotAccessor.ce_plane`; each returns a
     matplotlib ``Axes``. Needs matplotlib (``pip install 'appraisal[plot]'``), imported only
     when a chart is drawn.
 

@@ -41,6 +41,7 @@ __all__ = [
     "histogram_chart",
     "line_chart",
     "nice_ticks",
+    "scatter_chart",
     "tornado_chart",
     "waterfall_chart",
 ]
@@ -550,3 +551,128 @@ def histogram_chart(chart_id: str, *, title: str, description: str,
     image = svg.frame(chart_id, title, description, bottom + 20.0, "".join(parts))
     columns = ("Series", "Bin from", "Bin to", "Share of draws")
     return Chart(chart_id, title, description, image, columns, tuple(rows))
+
+
+def _ray_segment(slope: float, x0: float, x1: float, y0: float, y1: float
+                 ) -> tuple[float, float, float, float] | None:
+    """The part of the line ``y = slope * x`` inside the box, or None if it misses it."""
+    lo, hi = x0, x1
+    if slope > 0:
+        lo, hi = max(lo, y0 / slope), min(hi, y1 / slope)
+    elif slope < 0:
+        lo, hi = max(lo, y1 / slope), min(hi, y0 / slope)
+    if hi <= lo:
+        return None
+    return lo, slope * lo, hi, slope * hi
+
+
+def scatter_chart(chart_id: str, *, title: str, description: str,
+                  series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+                  centres: Mapping[str, tuple[float, float]],
+                  x_label: str, y_label: str, x_fmt: Formatter = format_number,
+                  y_fmt: Formatter = format_number, x_tick_fmt: Formatter | None = None,
+                  y_tick_fmt: Formatter | None = None,
+                  rays: Sequence[tuple[str, float]] = (),
+                  colours: Sequence[str] | None = None,
+                  table: tuple[Sequence[str], Sequence[Sequence[str]]] | None = None) -> Chart:
+    """Points of several series on two numeric axes, each series' centre ringed, with
+    lines through the origin (a cost-effectiveness plane and its thresholds).
+
+    Parameters
+    ----------
+    chart_id, title, description : str
+        As for :func:`bar_chart`.
+    series : mapping of str to (x values, y values)
+        The points of each series (the same number of x and y values).
+    centres : mapping of str to (x, y)
+        A ringed marker per series (its mean), drawn over the points.
+    x_label, y_label : str
+        Axis titles.
+    x_fmt, y_fmt : callable
+        Formatters of x and y values; ``x_tick_fmt`` and ``y_tick_fmt`` those of the
+        ticks (default the value formatters).
+    rays : sequence of (label, slope)
+        Dashed lines ``y = slope * x`` (a threshold: £ per unit of effect), labelled at
+        their end.
+    colours : sequence of str, optional
+        One colour per series; default the Okabe–Ito palette in order.
+    table : (columns, rows), optional
+        The data table to give with the chart; default one row per series: its number of
+        points and its centre. (A table of every point would be as long as the sample.)
+
+    Returns
+    -------
+    Chart
+
+    Examples
+    --------
+    >>> c = scatter_chart("s", title="T", description="D.",
+    ...                   series={"A": ([1.0, 2.0], [10.0, 30.0])}, centres={"A": (1.5, 20.0)},
+    ...                   x_label="QALYs", y_label="£", rays=[("£10 per QALY", 10.0)])
+    >>> c.columns, c.rows
+    (('Series', 'Points', 'Mean QALYs', 'Mean £'), (('A', '2', '1.5', '20'),))
+    >>> c.svg.count("<circle"), c.svg.count("stroke-dasharray")
+    (3, 1)
+    """
+    _check_id(chart_id)
+    for name, (xv, yv) in series.items():
+        _check_values(chart_id, f"series[{name!r}].x", xv, None)
+        _check_values(chart_id, f"series[{name!r}].y", yv, len(xv))
+    for name, centre in centres.items():
+        _check_values(chart_id, f"centres[{name!r}]", centre, 2)
+    _check_values(chart_id, "rays", [s for _, s in rays], None)
+    names = list(series)
+    colours = list(colours) if colours else [OKABE_ITO[i % 8] for i in range(len(names))]
+    xs_all = [v for s in names for v in series[s][0]] + [c[0] for c in centres.values()]
+    ys_all = [v for s in names for v in series[s][1]] + [c[1] for c in centres.values()]
+    xt, yt = svg.domain(xs_all), svg.domain(ys_all)
+    x_tick_fmt, y_tick_fmt = x_tick_fmt or x_fmt, y_tick_fmt or y_fmt
+    legend, legend_h = svg.legend([(s, colours[i], None) for i, s in enumerate(names)], 16.0)
+    top = legend_h + 34.0
+    left = max(svg.text_width(y_tick_fmt(t)) for t in yt) + 16.0
+    right, bottom = svg.WIDTH - 30.0, top + 300.0
+    sx, sy = svg.Scale(xt[0], xt[-1], left, right), svg.Scale(yt[0], yt[-1], bottom, top)
+    parts = [svg.value_axis(sy, yt, y_tick_fmt, horizontal=False, cross0=left, cross1=right),
+             svg.text(left, top - 14.0, y_label, fill=svg.MUTED)]
+    for t in xt:
+        colour, width = (svg.INK, 1.2) if t == 0 else (svg.GRID, 0.6)
+        parts.append(svg.tag("line", {"x1": sx(t), "y1": top, "x2": sx(t), "y2": bottom,
+                                      "stroke": colour, "stroke_width": width}))
+        parts.append(svg.text(sx(t), bottom + 18.0, x_tick_fmt(t), anchor="middle",
+                              fill=svg.MUTED))
+    parts.append(svg.text((left + right) / 2, bottom + 36.0, x_label, anchor="middle",
+                          fill=svg.MUTED))
+    for k, (label, slope) in enumerate(rays):
+        seg = _ray_segment(slope, xt[0], xt[-1], yt[0], yt[-1])
+        if seg is None:
+            continue
+        ax, ay, bx, by = seg
+        parts.append(svg.tag("line", {"x1": sx(ax), "y1": sy(ay), "x2": sx(bx), "y2": sy(by),
+                                      "stroke": svg.INK, "stroke_width": 1.2,
+                                      "stroke_dasharray": DASHES[1 + k % 7]},
+                             svg.tag("title", None, str(escape(label)))))
+        at_top = sy(by) <= top + 0.5  # the ray leaves through the top, not the right
+        parts.append(svg.text(sx(bx) - (10.0 if at_top else 4.0),
+                              sy(by) + (4.0 if at_top else -6.0), label, anchor="end",
+                              size=11.0))
+    for i, s in enumerate(names):
+        xv, yv = series[s]
+        parts.extend(svg.tag("circle", {"cx": sx(a), "cy": sy(b), "r": 2.2, "fill": colours[i],
+                                        "fill_opacity": 0.45})
+                     for a, b in zip(xv, yv, strict=True))
+    for i, s in enumerate(names):
+        if s in centres:
+            cx, cy = centres[s]
+            parts.append(svg.tag("circle", {"cx": sx(cx), "cy": sy(cy), "r": 6.5,
+                                            "fill": colours[i], "stroke": svg.INK,
+                                            "stroke_width": 2.0},
+                                 svg.tag("title", None, str(escape(
+                                     f"{s}: mean {x_fmt(cx)}, {y_fmt(cy)}")))))
+    image = svg.frame(chart_id, title, description, bottom + 48.0, legend + "".join(parts))
+    if table is not None:
+        columns, rows = tuple(table[0]), tuple(tuple(r) for r in table[1])
+    else:
+        columns = ("Series", "Points", f"Mean {x_label}", f"Mean {y_label}")
+        rows = tuple((s, f"{len(series[s][0]):,}", x_fmt(centres[s][0]), y_fmt(centres[s][1]))
+                     for s in names if s in centres)
+    return Chart(chart_id, title, description, image, columns, rows)

@@ -69,7 +69,8 @@ def build_figures(ctx: Mapping[str, Any], unit: str) -> dict[str, Chart]:
         ``"value_types"``, ``"agencies"``, ``"pooled_budget"``, ``"cash_by_year"``,
         ``"incidence"``, ``"eta_curve"``,
         ``"mca_contributions"``, ``"tornado"``, ``"npsv_distribution"``,
-        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``, ``"ceac"``); figures
+        ``"p_preferred"``, ``"acceptability"``, ``"sobol"``, ``"sobol_1"``, ``"ceac"``,
+        ``"ce_plane"``); figures
         without data are left out. Each option keeps one colour and dash pattern in every figure.
     """
     prices = f"{unit}, real, {ctx['meta']['price_base_year']} prices"
@@ -329,3 +330,41 @@ def _cost_effectiveness(ctx: Mapping[str, Any], kit: _Kit, figs: dict[str, Chart
         x_fmt=partial(format_money, unit="£", trim=True), y_fmt=format_percent,
         y_ticks=_PROBABILITY_TICKS, colours=[*kit.colours(ids), "#000000"],
         dashes=[*kit.dashes(ids), "1 2"])
+    plane = acc.get("plane")
+    if not plane:
+        return
+    rows = {r["option"]: r for r in plane}
+    ids = _ordered(ctx, rows)
+    cost_fmt = kit.money
+
+    def qalys(v: float) -> str:
+        return format_number(v, decimals=1)
+
+    def spread(r: Mapping[str, float], fmt: Callable[[float], str]) -> str:
+        return f"{fmt(r['p5'])} to {fmt(r['p95'])}"
+
+    cf = kit.names[ctx["cost_effectiveness"]["counterfactual"]]
+    figs["ce_plane"] = charts.scatter_chart(
+        "fig-ce-plane", title="Cost-effectiveness plane",
+        description=(f"Incremental cost against incremental {unit}s of each option compared "
+                     f"with {cf}, for {acc['plane_selection']} (dots; the ringed dot is the "
+                     f"mean of all {acc['n_draws']:,} draws); dashed lines are the thresholds: "
+                     f"below a line an option is cost-effective at that threshold."),
+        series={kit.names[i]: (rows[i]["sample_effect"], rows[i]["sample_cost"]) for i in ids},
+        centres={kit.names[i]: (rows[i]["inc_effect"]["mean"], rows[i]["inc_cost"]["mean"])
+                 for i in ids},
+        x_label=f"Incremental {unit}s", y_label=f"Incremental cost ({kit.pv_unit})",
+        x_fmt=qalys, y_fmt=cost_fmt, x_tick_fmt=format_number, y_tick_fmt=kit.ticks,
+        rays=[(f"£{format_number(t['threshold'])} per {unit}", t["threshold"])
+              for t in ctx["cost_effectiveness"]["thresholds"]],
+        colours=kit.colours(ids),
+        table=(("Option", f"Mean incremental {unit}s", f"5th to 95th percentile ({unit}s)",
+                "Mean incremental cost", "5th to 95th percentile (cost)",
+                "More costly, more effective", "Less costly, more effective",
+                "More costly, less effective", "Less costly, less effective"),
+               [(kit.names[i], qalys(rows[i]["inc_effect"]["mean"]),
+                 spread(rows[i]["inc_effect"], qalys), cost_fmt(rows[i]["inc_cost"]["mean"]),
+                 spread(rows[i]["inc_cost"], cost_fmt),
+                 *(format_percent(rows[i]["quadrants"][q], 1) for q in (
+                     "north-east", "south-east", "north-west", "south-west")))
+                for i in ids]))

@@ -336,6 +336,8 @@ _FINANCIAL_CASE = _r(
     inflation=_S, vat=_S, contingency=_FRAC, note=_S,
 )
 _CE_INB = _List(_r(threshold=_POS, inb=_N), min_len=1)
+_CE_SPREAD = _r(mean=_N, p5=_N, p95=_N)
+_QUADRANTS = ("north-east", "south-east", "north-west", "south-west")
 _COST_EFFECTIVENESS = _r(
     effect_unit=_S, counterfactual=_OPT, cost_offsets=_List(_S),
     thresholds=_List(_r(threshold=_POS, name=_S, source=_S, confidence=_S), min_len=1),
@@ -356,7 +358,13 @@ _COST_EFFECTIVENESS = _r(
                                                 p_cost_effective=_KeyMap(_FRAC,
                                                                          complete=False)),
                                              min_len=1),
-                         note=_S),
+                         note=_S,
+                         opt_plane=_List(_r(option=_OPT, inc_cost=_CE_SPREAD,
+                                            inc_effect=_CE_SPREAD,
+                                            quadrants=_r(**{q: _FRAC for q in _QUADRANTS}),
+                                            sample_cost=_List(_N, min_len=1),
+                                            sample_effect=_List(_N, min_len=1)), min_len=1),
+                         opt_plane_selection=_S),
 )
 _UNCERTAINTY = _r(
     opt_tornado=_r(option=_OPT, base_npsv=_N,
