@@ -144,7 +144,7 @@ def write_charts(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
         for o in range(n_opt):
             value = float(pv[cat_of & (line_option == o)].sum())
             sign = "-" if kind == "cost" else ""
-            pv_table[o, g] = -value if kind == "cost" else value
+            pv_table[o, g] = (-value if kind == "cost" else value) + 0.0  # never -0
             f(r0 + 2 + o, 2 + g, f"{sign}Sensitivity!$E${first + o}", pv_table[o, g])
     for o, name in enumerate(options):
         sheet.text(r0 + 2 + o, 1, name, text)
@@ -260,7 +260,8 @@ def _series(values: list[float], ref: str, title_ref: str, title: str, fmt: str,
     from openpyxl.chart.shapes import GraphicalProperties
     from openpyxl.drawing.line import LineProperties
 
-    series = Series(ref)  # openpyxl's series factory: a numRef to *ref*
+    series = Series(ref)  # openpyxl's series factory: a numRef to *ref* (its text as given)
+    series.val.numRef.f = ref
     series.val.numRef.numCache = NumData(formatCode=fmt, ptCount=len(values),
                                          pt=[NumVal(idx=i, v=v) for i, v in enumerate(values)])
     series.tx = SeriesLabel(strRef=StrRef(f=title_ref, strCache=_str_data([title])))
