@@ -48,7 +48,7 @@ CHART_TITLES = {"pv": "Present value by option and category",
                 "cash_flow": "Net cash flow by year (benefits minus costs)",
                 "tornado": "One-way sensitivity: change in NPSV"}
 #: Rows and (at least) columns each chart spans (one chart to a printed A4 page).
-_ROWS, _CHART_COLS = 26, 7
+_ROWS, _CHART_COLS = 30, 7
 #: Where a chart ends in its last column (EMU: 100 pixels of a 16-character column).
 _END_OFFSET = 100 * 9525
 #: Colours of the series: costs in warm colours, benefits in cool ones, options in turn.
