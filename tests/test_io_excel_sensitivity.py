@@ -36,7 +36,7 @@ def _scaled(case, kind: str, category: str, factor: float):
 def test_the_tables_are_formulas_over_the_calculation_sheet(prevention, tmp_path):
     path = write_results_workbook(prevention, tmp_path / "results.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames[:3] == ["Summary", "Sensitivity", "Calculation"]
+    assert book.sheetnames[:4] == ["Summary", "Sensitivity", "Charts", "Calculation"]
     ws = book["Sensitivity"]
     cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(v.startswith("=SUMIFS(") for v in cells)

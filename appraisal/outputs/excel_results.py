@@ -45,6 +45,7 @@ from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import BookBuilder
 from appraisal.outputs.excel_calc import bcr_formula_terms, protect_formulas, write_calculation
+from appraisal.outputs.excel_charts import write_charts
 from appraisal.outputs.excel_finance import write_financial_sheets
 from appraisal.outputs.excel_layout import (
     FORMATS,
@@ -412,7 +413,7 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
     layout = add_input_sheets(book, data, result.case, years=result.case.horizon_years)
     calc = write_calculation(book, result, layout, index=0)
     _summary(book, result, calc)
-    write_sensitivity(book, result, calc, index=1)
+    sensitivity = write_sensitivity(book, result, calc, index=1)
     agency, types = _ledger_rows(result)
     money = [*(["General"] * 2), *([MONEY] * 3)]
     heads = [LABELS["pv_costs"], LABELS["pv_benefits"], "Net position (£)"]
@@ -445,6 +446,7 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
                    index=position, formats=formats)
             position += 1
     position = write_financial_sheets(book, result, calc, index=position)
+    write_charts(book, result, calc, sensitivity, index=2)  # after Sensitivity
     manifest = {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v)
                 for k, v in result.manifest.items()}
     book.meta.update({f"manifest.{k}": ("" if v is None else v) for k, v in manifest.items()})
