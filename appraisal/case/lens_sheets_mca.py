@@ -300,11 +300,14 @@ def _set_columns(data: Any) -> tuple[Column, ...]:
     out = []
     for name, item in _map(weights).items():
         method = _map(item).get("method")
-        if method in ("swing", "direct"):
-            what = "swing" if method == "swing" else "weight"
+        # a set whose method is not known yet (misspelt, blank) may have either column
+        kinds = {"swing": ("swing",), "direct": ("direct",), "ahp": ()}.get(
+            method, ("swing", "direct"))
+        for kind in kinds:
+            what = "swing" if kind == "swing" else "weight"
             out.append(Column(f"set:{name}", f"{name} ({what})", "float", False,
                               f"{what} of the row in the set {name}"
-                              + (" (weights sum to one)" if method == "direct" else
+                              + (" (weights sum to one)" if kind == "direct" else
                                  " (any scale; local when purposes have swings)"),
                               width=max(12.0, len(str(name)) + 10.0)))
     return tuple(out)
@@ -373,7 +376,7 @@ def _tree_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
         v = row.values
         ident = v.get("id")
         kind = v.get("kind") or "criterion"
-        if kind != "from template":
+        if kind in ("purpose", "criterion"):  # another kind is reported by the check
             group = "purposes" if kind == "purpose" else "criteria"
             i = len(lists[group])
             first.setdefault(group, r)
@@ -438,12 +441,12 @@ def _tree_check(rows: Sequence[TableRow]) -> list[RowProblem]:
         kind = row.values.get("kind")
         if kind is not None and kind not in KINDS:
             out.append((r, "kind", "bad-choice", f"Kind must be one of {', '.join(KINDS)} "
-                        f"(got {kind!r})", "choose one from the drop-down"))
+                        f'(got "{kind}")', "choose one from the drop-down"))
         elif kind == "from template":
-            out += [(r, key, "template-row-details", "a row of kind 'from template' holds "
-                     "only its weights and scores: its name, direction and value function are "
-                     "the shipped value tree's", "clear the cell, or choose criterion as the "
-                     "Kind and give the row an ID of its own")
+            out += [(r, key, "template-row-details", 'a row of kind "from template" holds '
+                     "only its weights and scores; its name, direction and value function are "
+                     "those of the shipped value tree", "clear the cell, or choose criterion "
+                     "as the Kind and give the row an ID of its own")
                     for key in _DETAILS if key in row.values]
     return out
 
@@ -526,7 +529,7 @@ def _objective_check(rows: Sequence[TableRow]) -> list[RowProblem]:
     kinds = tuple(_OBJECTIVE_KINDS)
     return [*_named_rows(rows, "id", "ID"),
             *((r, "kind", "bad-choice", f"Kind must be one of {', '.join(kinds)} (got "
-               f"{row.values.get('kind')!r})", "choose one from the drop-down")
+               f'"{row.values.get("kind")}")', "choose one from the drop-down")
               for r, row in enumerate(rows) if row.values.get("kind") not in kinds)]
 
 
