@@ -512,8 +512,14 @@ def _objective_rows(data: Any) -> tuple[list[TableRow], Any]:
 def _objective_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
     out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
     placed: list[Placed] = []
+    first = next(iter(_OBJECTIVE_KINDS))
+
+    def kind_of(row: TableRow) -> str:  # an unknown kind is reported by the check; its row
+        kind = row.values.get("kind")  # still names a column of the Long list sheet
+        return kind if kind in _OBJECTIVE_KINDS else first
+
     for kind, key in _OBJECTIVE_KINDS.items():
-        mine = [(r, row) for r, row in enumerate(rows) if row.values.get("kind") == kind]
+        mine = [(r, row) for r, row in enumerate(rows) if kind_of(row) == kind]
         if not mine:
             continue
         out[key] = []
