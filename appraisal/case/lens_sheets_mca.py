@@ -255,16 +255,16 @@ MCA_WEIGHT_SETS = LensTable(
     description="the weight sets of the multi-criteria analysis, one row per stakeholder "
     "group; a swing or direct set has a column of its own on the MCA sheet",
     columns=(
-        Column("name", "Weight set", "str", True, "name of the set (e.g. officers); the MCA "
-               "sheet has a column 'NAME (swing)' or 'NAME (weight)' for it", role="key",
+        Column("name", "Weight set", "str", True, "e.g. officers; its column on the MCA sheet "
+               "is 'officers (swing)'", role="key",
                width=24),
-        Column("method", "Method", "str", True, "swing (any scale, relative), direct "
-               "(weights summing to one) or ahp (pairwise comparisons)", WEIGHT_METHODS,
+        Column("method", "Method", "str", True, "swing, direct (weights sum to one) "
+               "or ahp", WEIGHT_METHODS,
                width=12),
-        Column("variant", "AHP variant", "str", False, "ahp only: eigenvector (blank) or "
+        Column("variant", "AHP variant", "str", False, "ahp: eigenvector (blank) or "
                "geometric_mean", AHP_VARIANTS, width=16),
-        Column("share", "Share", "float", False, "the set's share when mca.combine.method "
-               "(Case sheet) is weighted or geometric; shares sum to one", width=10),
+        Column("share", "Share", "float", False, "share when the sets are combined by "
+               "weight (sum to one)", width=14),
         Column("description", "Description", "str", False, "who gave the weights, and how",
                width=60),
     ),
@@ -306,9 +306,8 @@ def _set_columns(data: Any) -> tuple[Column, ...]:
         for kind in kinds:
             what = "swing" if kind == "swing" else "weight"
             out.append(Column(f"set:{name}", f"{name} ({what})", "float", False,
-                              f"{what} of the row in the set {name}"
-                              + (" (weights sum to one)" if kind == "direct" else
-                                 " (any scale; local when purposes have swings)"),
+                              f"{what} in the set {name}"
+                              + (" (sum to one)" if kind == "direct" else " (any scale)"),
                               width=max(12.0, len(str(name)) + 10.0)))
     return tuple(out)
 
@@ -458,33 +457,32 @@ MCA_CRITERIA = LensTable(
     "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
     "option",
     columns=(
-        Column("id", "ID", "str", True, "short name of the purpose or criterion (unique; "
-               "the weight sets and scores refer to it)", role="key", width=26),
-        Column("kind", "Kind", "str", False, "purpose (a group), criterion (blank), or from "
-               "template (a row of mca.template that only holds weights and scores)", KINDS,
+        Column("id", "ID", "str", True, "short name, unique (the weights and scores "
+               "refer to it)", role="key", width=26),
+        Column("kind", "Kind", "str", False, "purpose, criterion (blank) or from template "
+               "(weights and scores only)", KINDS,
                width=14),
         Column("name", "Name", "str", False, "the purpose or criterion in words", width=40),
-        Column("under", "Under (purpose)", "str", False, "ID of the purpose the row sits "
-               "under (blank: the top)", width=18),
-        Column("direction", "Direction", "str", False, "criterion: is more better "
-               "(increase) or worse (decrease)?", DIRECTIONS, width=11),
+        Column("under", "Under (purpose)", "str", False, "ID of its purpose (blank: the top)",
+               width=18),
+        Column("direction", "Direction", "str", False, "increase: more is better; "
+               "decrease: less is", DIRECTIONS, width=11),
         Column("unit", "Unit", "str", False, "criterion: unit of the scores", width=12),
-        Column("scoring", "Scoring", "str", False, "criterion: direct ratings 0-100 (blank), "
-               "linear, piecewise, or cba (the measure comes from the appraisal)", SCORING,
+        Column("scoring", "Scoring", "str", False, "direct 0-100 (blank), linear, "
+               "piecewise or cba", SCORING,
                width=11),
-        Column("metric", "CBA measure", "str", False, "scoring cba: which appraisal measure",
+        Column("metric", "CBA measure", "str", False, "cba: which appraisal measure",
                CBA_MEASURES, width=13),
-        Column("worst", "Worst", "float", False, "linear or cba: the measure scoring 0",
+        Column("worst", "Worst", "float", False, "linear: the measure scoring 0",
                width=10),
-        Column("best", "Best", "float", False, "linear or cba: the measure scoring 100",
+        Column("best", "Best", "float", False, "linear: the measure scoring 100",
                width=10),
-        Column("points", "Points", "str", False, "piecewise: measure, value pairs split by "
-               "';', e.g. 0, 100; 10, 70; 40, 0", width=22),
+        Column("points", "Points", "str", False, "piecewise: e.g. 0, 100; 10, 70; 40, 0 "
+               "(measure, value; ...)", width=22),
         Column("description", "Description", "str", False, "what the row covers", width=30),
     ),
-    per_option=Column("score", "", "float", False, "the option's score on the criterion "
-                      "(a rating 0-100, or the measure in the criterion's unit; blank for "
-                      "purposes and cba criteria)", width=14),
+    per_option=Column("score", "", "float", False, "score: 0-100, or the measure in the "
+                      "criterion's unit", width=18),
     to_rows=_tree_rows,
     from_rows=_tree_data,
     columns_for=_set_columns,
@@ -547,8 +545,8 @@ LONG_LIST_OBJECTIVES = LensTable(
     columns=(
         Column("kind", "Kind", "str", True, "spending objective or critical success factor",
                tuple(_OBJECTIVE_KINDS), width=24),
-        Column("id", "ID", "str", True, "short name, the header of its column on the Long "
-               "list sheet (e.g. so1, affordable)", role="key", width=16),
+        Column("id", "ID", "str", True, "short name, its column's header on the "
+               "Long list", role="key", width=16),
         Column("name", "Name", "str", False, "the objective or factor in words", width=70),
     ),
     to_rows=_objective_rows,
@@ -638,13 +636,13 @@ LONG_LIST = LensTable(
     columns=(
         Column("dimension", "Dimension", "str", True, "the dimension of choice", DIMENSIONS,
                width=15),
-        Column("id", "ID", "str", True, "short name of the choice (the Short list refers "
-               "to it)", role="key", width=16),
+        Column("id", "ID", "str", True, "short name (the Short list uses it)", role="key",
+               width=16),
         Column("name", "Name", "str", False, "the choice in words", width=46),
-        Column("decision", "Decision", "str", False, "blank: discounted if it does not meet "
-               "an objective or factor, else carried forward", DECISIONS, width=16),
-        Column("reason", "Reason", "str", False, "why (needed when the decision departs from "
-               "the assessment)", width=46),
+        Column("decision", "Decision", "str", False, "blank: as the assessment suggests",
+               DECISIONS, width=16),
+        Column("reason", "Reason", "str", False, "why (needed when the decision departs "
+               "from the assessment)", width=46),
     ),
     to_rows=_choice_rows,
     from_rows=_choice_data,
@@ -715,11 +713,11 @@ SHORT_LIST = LensTable(
         Column("option", "Option", "str", True, "the option's name, as on the Options sheet",
                role="key", width=30),
         Column("business_as_usual", "Business as usual", "bool", False, "yes for the "
-               "benchmark (it needs no choices)", ("yes", "no"), width=12),
-        *(Column(d, d.capitalize(), "str", False, f"the {d} choice (its ID on the Long list "
-                 "sheet)", width=14) for d in DIMENSIONS),
+               "benchmark", ("yes", "no"), width=12),
+        *(Column(d, d.capitalize(), "str", False, "its ID on the Long list",
+                 width=len(d) + 5.0) for d in DIMENSIONS),
         Column("reason", "Reason", "str", False, "why the option is on the short list",
-               width=60),
+               width=72),
     ),
     to_rows=_short_rows,
     from_rows=_short_data,
