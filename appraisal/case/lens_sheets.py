@@ -35,10 +35,13 @@ from typing import Any
 from appraisal.case.non_monetised import SCALE
 from appraisal.case.sheets import Column, TableSheet
 
-__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "TableRow"]
+__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "RowProblem", "TableRow"]
 
 #: Where a value went: (path inside the section, row index, column key or option name).
 Placed = tuple[tuple[Any, ...], int, str]
+#: A problem a table finds in its own rows (one the section's parser cannot see, such as a
+#: row kind it does not know): (row index, column key, code, message, fix).
+RowProblem = tuple[int, str, str, str, str]
 
 
 @dataclass(slots=True)
@@ -66,6 +69,17 @@ class LensTable:
     words : mapping
         Section keys a message may quote (``'incomes'``) and the workbook words for them
         (the column header, or where the value is), for workbook messages.
+    columns_for : callable or None
+        ``columns_for(section_data) -> columns``: columns named after what the section
+        itself names (a weight set, a spending objective), placed after the fixed columns.
+        The writer passes the section as the case holds it; the reader passes what it has
+        read of the section so far (the Case sheet and the tables listed before this one).
+        Their values are in :attr:`TableRow.values` under the column key.
+    check : callable or None
+        ``check(rows) -> [RowProblem]``: problems of the rows the section's parser cannot
+        see (they are reported at the row's cell of that column).
+    named_at : int or None
+        Where the ``columns_for`` columns go among the fixed columns (None: after them).
     to_rows : callable
         ``to_rows(section_data) -> (rows, rest)``: the rows, and the section data the table
         does not hold (``None`` when it holds everything).
@@ -82,14 +96,30 @@ class LensTable:
     from_rows: Callable[[Sequence[TableRow], Any], tuple[Any, list[Placed]]]
     per_option: Column | None = None
     words: Mapping[str, str] = field(default_factory=dict)
+    columns_for: Callable[[Any], tuple[Column, ...]] | None = None
+    check: Callable[[Sequence[TableRow]], list[RowProblem]] | None = None
+    named_at: int | None = None
 
-    def sheet(self, option_names: Sequence[str] = ()) -> TableSheet:
-        """The table sheet, with one column per option when the table has option columns."""
+    def sheet(self, option_names: Sequence[str] = (), data: Any = None) -> TableSheet:
+        """The table sheet: the fixed columns, those named after the section's own names
+        (``columns_for(data)``), then one column per option when the table has them."""
+        named: tuple[Column, ...] = ()
+        if self.columns_for is not None and data is not None:
+            try:
+                named = tuple(self.columns_for(data))
+            except (TypeError, AttributeError, KeyError, ValueError):
+                named = ()
         extra = () if self.per_option is None else tuple(
             Column(f"option:{name}", name, self.per_option.type, False, self.per_option.help,
                    self.per_option.choices, width=self.per_option.width)
             for name in option_names)
-        return TableSheet(self.title, (*self.columns, *extra), self.description)
+        at = len(self.columns) if self.named_at is None else self.named_at
+        return TableSheet(self.title, (*self.columns[:at], *named, *self.columns[at:], *extra),
+                          self.description)
+
+    def problems(self, rows: Sequence[TableRow]) -> list[RowProblem]:
+        """The rows' own problems (see ``check``); none when the table has no check."""
+        return [] if self.check is None else self.check(rows)
 
     def split(self, data: Any) -> tuple[list[TableRow], Any]:
         """The section's rows, and what is left for the ``Sections`` sheet (or ``None``).

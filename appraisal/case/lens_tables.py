@@ -8,6 +8,13 @@ tables from this tuple). What no table holds stays on the long ``Sections`` shee
 from __future__ import annotations
 
 from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED, LensTable
+from appraisal.case.lens_sheets_mca import (
+    LONG_LIST,
+    LONG_LIST_OBJECTIVES,
+    MCA_CRITERIA,
+    MCA_WEIGHT_SETS,
+    SHORT_LIST,
+)
 
 __all__ = ["LENS_TABLES"]
 
@@ -15,4 +22,9 @@ __all__ = ["LENS_TABLES"]
 LENS_TABLES: tuple[LensTable, ...] = (
     NON_MONETISED,
     DISTRIBUTION,
+    MCA_WEIGHT_SETS,  # before MCA: the MCA sheet has a column per weight set
+    MCA_CRITERIA,
+    LONG_LIST_OBJECTIVES,  # before Long list: it has a column per objective
+    LONG_LIST,
+    SHORT_LIST,
 )

@@ -138,6 +138,16 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
          "households' mean)", ()),
         ("weight_wellbeing", "bool", "also weight lines valued in WELLBYs (not advised)", ()),
     ),
+    "mca": (
+        ("description", "str", "multi-criteria analysis: what it compares; the criteria and "
+         "scores are on the MCA sheet, the weight sets on the MCA weight sets sheet", ()),
+        ("template", "str", "a shipped value tree whose purposes and criteria the MCA sheet "
+         "builds on (e.g. public_service_reform; blank: none)", ()),
+        ("combine.method", "str", "how the weight sets become one (blank: mean; weighted "
+         "uses each set's Share)", ("mean", "weighted", "geometric")),
+        ("topsis.normalisation", "str", "also rank by TOPSIS, normalising this way (blank: "
+         "no TOPSIS)", ("vector", "max", "minmax", "sum")),
+    ),
 }
 
 
@@ -255,11 +265,19 @@ def _case_rows() -> tuple[CaseRow, ...]:
         if spec.name in _HANDLED_CASE:
             continue
         if spec.name in MAP_EXPANSIONS:
-            rows += [CaseRow((spec.name, key), kind, False, text, choices)
-                     for key, kind, text, choices in MAP_EXPANSIONS[spec.name]]
+            rows += _expanded(spec.name)
         elif spec.type in _SCALARS:
             rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+    for name in LENS_SECTIONS:  # the scalar settings of a lens section (mca.template ...)
+        if name in MAP_EXPANSIONS:
+            rows += _expanded(name)
     return tuple(rows)
+
+
+def _expanded(name: str) -> list[CaseRow]:
+    """The Case rows of a map's keys; a dotted key (``combine.method``) is a key inside."""
+    return [CaseRow((name, *key.split(".")), kind, False, text, choices)
+            for key, kind, text, choices in MAP_EXPANSIONS[name]]
 
 
 def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = None,

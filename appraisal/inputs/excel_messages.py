@@ -34,7 +34,7 @@ __all__ = ["YAML_SYNTAX", "WorkbookWords", "looks_like_yaml", "path_words"]
 #: items, indexed field paths, and advice about quoting.
 YAML_SYNTAX = re.compile(
     r"'[\w .-]*: |\{\s*[\w<.]+\s*:|'- |- name:|- impact:|key: value|\bYAML\b|\byaml\b"
-    r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]")
+    r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]|'[a-z_]+:'|\b[a-z_]+: <")
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)")
 _INDEXED = re.compile(r"\b(lines|options)\[(\d+)\]((?:\.[A-Za-z_][\w]*)*)")
 _QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
@@ -103,6 +103,13 @@ def _wrong_type(message: str) -> str:
     return "type the value in the form the help row of the sheet gives"
 
 
+def _missing_key(message: str) -> str:
+    found = re.search(r"required key (.+?) is missing", message)
+    what = found.group(1).strip("'") if found else ""
+    return f"fill in {what}" if what and not looks_like_yaml(what) else (
+        "fill in the value the message names")
+
+
 #: Workbook fixes by reason code, used when the case's own fix is written in YAML.
 #: Each takes the message and the column header (or "") of the cell.
 _FIXES: dict[str, Any] = {
@@ -116,6 +123,9 @@ _FIXES: dict[str, Any] = {
                                "Amount, or choose explicit and type the amounts in the year "
                                "columns"),
     "duplicate-name": lambda m, col: "give each row a different name",
+    "missing-key": lambda m, col: _missing_key(m),
+    "missing-score": lambda m, col: ("type the option's score in its column on the "
+                                     "criterion's row"),
     "unknown-key": lambda m, col: "correct the Path, or delete the row",
 }
 

@@ -98,6 +98,8 @@ class _Writer:
         #: goes to the Case sheet or the Sections sheet.
         self.lens_rows: dict[str, list[TableRow]] = {}
         rest = dict(data)
+        #: The sections as the case holds them (a table may name columns after their contents).
+        self.sections = {table.section: data.get(table.section) for table in LENS_TABLES}
         for table in LENS_TABLES:  # a section may have several tables: each takes its part
             if rest.get(table.section) is not None:
                 rows, left = table.split(rest[table.section])
@@ -160,7 +162,11 @@ class _Writer:
             if isinstance(value, Mapping) and key in S.MAP_EXPANSIONS:
                 for sub, item in value.items():
                     if (key, sub) not in used and not (key == "prices" and sub == "deflator"):
-                        self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)]
+                        # a row may name a key inside a map (mca.combine.method): the rest
+                        # of that map stays on the Sections sheet
+                        self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)
+                                          if not any((key, sub, *p[:n]) in used
+                                                     for n in range(1, len(p) + 1))]
             elif (key,) not in used:
                 self.leftover += [(key, p, v) for p, v in flatten(value)]
 
@@ -344,7 +350,8 @@ class _Writer:
         names = [o.get("name") for o in self.data.get("options") or []
                  if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
         for table in LENS_TABLES:
-            spec = table.sheet(names if table.per_option is not None else ())
+            spec = table.sheet(names if table.per_option is not None else (),
+                               self.sections.get(table.section))
             ws, sheet = self.book.table(spec, freeze_cols=1)
             rows = self.lens_rows.get(table.title, [])
             total = len(rows) + 10

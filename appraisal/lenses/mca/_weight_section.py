@@ -81,6 +81,9 @@ def _weight_set(r: SectionReader, node: Mapping[str, Any], p: Path, name: str, m
             return None
         purposes = {q.id for q in tree.purposes} if tree is not None else set()
         scope = "local" if method == "swing" and any(k in purposes for k, _ in values) else "global"
+        if tree is not None:  # in the tree's order, however the file ordered them
+            order = {k: i for i, k in enumerate(tree.node_ids)}
+            values.sort(key=lambda kv: order.get(kv[0], len(order)))
         return WeightSet(name=name, method=method, scope=scope, description=desc,
                          values=tuple((k, float(v)) for k, v in values if v is not None))
     variant = "eigenvector"

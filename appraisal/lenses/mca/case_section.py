@@ -57,11 +57,21 @@ __all__ = [
 Locate = Callable[[Path], str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Map:
-    """A read-only stand-in for a mapping inside frozen section data."""
+    """A read-only stand-in for a mapping inside frozen section data.
+
+    Two are equal when they hold the same keys and values in any order, as mappings are
+    (a workbook gives a section's maps back in its rows' order, not always the file's).
+    """
 
     items: tuple[tuple[Any, Any], ...]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Map) and dict(self.items) == dict(other.items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.items))
 
 
 def _freeze(value: Any) -> Any:
