@@ -35,7 +35,7 @@ from appraisal.case.model import (
 )
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
-from appraisal.fields import did_you_mean, field_path
+from appraisal.fields import FieldReader, did_you_mean, field_path
 from appraisal.greenbook.discounting import SCHEDULES
 from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
@@ -177,16 +177,12 @@ _GENERIC_FIX = "correct the value as the message says"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-class _Checker:
-    """Small helper that reads typed fields and records located problems."""
-
-    def __init__(self, locate: Locate, issues: Issues) -> None:
-        self.locate = locate
-        self.issues = issues
+class _Checker(FieldReader):
+    """Reads typed fields of the case and records located problems (a
+    :class:`~appraisal.fields.FieldReader` whose problems always carry a fix)."""
 
     def error(self, path: Path, code: str, message: str, fix: str = "") -> None:
-        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
-                          fix=fix or _DEFAULT_FIX.get(code, _GENERIC_FIX))
+        super().error(path, code, message, fix or _DEFAULT_FIX.get(code, _GENERIC_FIX))
 
     def mapping(self, value: Any, path: Path, what: str, fix: str = "") -> Mapping | None:
         if not isinstance(value, Mapping):
@@ -196,14 +192,6 @@ class _Checker:
                        "{key: value, ...}), not a list or a single value")
             return None
         return value
-
-    def unknown_keys(self, data: Mapping, allowed: Sequence[str], path: Path) -> None:
-        for key in data:
-            if key not in allowed:
-                close = did_you_mean(str(key), [str(a) for a in allowed])
-                fix = close or (
-                    f"allowed keys: {', '.join(allowed)}")
-                self.error((*path, key), "unknown-key", f"unknown key '{key}'", fix)
 
     def text(self, data: Mapping, key: str, path: Path, *, required: bool = False,
              choices: Sequence[str] = (), default: str = "") -> str:

@@ -9,20 +9,20 @@ named problem and parsing carries on, so that every problem is reported at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from appraisal.errors import Issues
-from appraisal.fields import did_you_mean, field_path
+from appraisal.fields import FieldReader, did_you_mean
 
 Path = tuple[str | int, ...]
 
 __all__ = ["Path", "SectionReader"]
 
 
-class SectionReader:
-    """Typed access to a section's nodes that records problems instead of raising.
+class SectionReader(FieldReader):
+    """Typed access to a section's nodes that records problems instead of raising
+    (:class:`~appraisal.fields.FieldReader`: ``error(path, code, message, fix)``).
 
     Parameters
     ----------
@@ -33,6 +33,7 @@ class SectionReader:
 
     Examples
     --------
+    >>> from appraisal.errors import Issues
     >>> found = Issues()
     >>> reader = SectionReader(lambda p: "case.yaml", found)
     >>> reader.number("1/3", ("m", 0)), reader.number("x", ("m", 1)) is None
@@ -42,25 +43,11 @@ class SectionReader:
     ('case.yaml', 'm[1]', "expected a number, got 'x'")
     """
 
-    def __init__(self, locate: Callable[[Path], str], issues: Issues) -> None:
-        self.locate = locate
-        self.issues = issues
-
-    def error(self, code: str, path: Path, message: str, fix: str = "") -> None:
-        """Record a blocking problem at ``path``."""
-        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
-                          fix=fix)
-
-    def warn(self, code: str, path: Path, message: str, fix: str = "") -> None:
-        """Record a non-blocking problem at ``path``."""
-        self.issues.warn(code, message, location=self.locate(path), field=field_path(path),
-                         fix=fix)
-
     def mapping(self, value: object, path: Path, what: str = "a mapping") -> dict[Any, Any] | None:
         """Return ``value`` if it is a mapping, else record an error and return None."""
         if isinstance(value, Mapping):
             return dict(value)
-        self.error("wrong-type", path, f"expected {what}, got {_describe(value)}",
+        self.error(path, "wrong-type", f"expected {what}, got {_describe(value)}",
                    "write it as 'key: value' lines indented under this key")
         return None
 
@@ -68,26 +55,18 @@ class SectionReader:
         """Return ``value`` if it is a list, else record an error and return None."""
         if isinstance(value, list | tuple):
             return list(value)
-        self.error("wrong-type", path, f"expected {what}, got {_describe(value)}",
+        self.error(path, "wrong-type", f"expected {what}, got {_describe(value)}",
                    "write it as a YAML list ('- item' lines or [a, b])")
         return None
 
     def keys(self, data: Mapping[Any, Any], path: Path, allowed: Iterable[str],
              required: Iterable[str] = ()) -> bool:
         """Check for unknown and missing keys; True when there are none."""
-        allowed = list(allowed)
-        ok = True
-        for key in data:
-            if key not in allowed:
-                ok = False
-                close = did_you_mean(str(key), allowed)
-                hint = (close or
-                        f"allowed keys: {', '.join(allowed)}")
-                self.error("unknown-key", (*path, str(key)), f"unknown key '{key}'", hint)
+        ok = self.unknown_keys(data, list(allowed), path)
         for key in required:
             if key not in data:
                 ok = False
-                self.error("missing-key", path, f"required key '{key}' is missing",
+                self.error(path, "missing-key", f"required key '{key}' is missing",
                            f"add '{key}:' here")
         return ok
 
@@ -96,21 +75,21 @@ class SectionReader:
         """A non-empty string field; None (and an error) when required and absent or wrong."""
         if key not in data or data[key] is None:
             if required:
-                self.error("missing-key", path, f"required key '{key}' is missing",
+                self.error(path, "missing-key", f"required key '{key}' is missing",
                            f"add '{key}:' here")
                 return None
             return default
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.error("wrong-type", (*path, key), f"expected text, got {_describe(value)}",
+            self.error((*path, key), "wrong-type", f"expected text, got {_describe(value)}",
                        "write plain text")
             return None
         text = str(value).strip()
         if not text:
-            self.error("empty", (*path, key), "is empty", "write some text")
+            self.error((*path, key), "empty", "is empty", "write some text")
             return None
         if "\r" in text:
-            self.error("carriage-return", (*path, key), "contains a carriage return "
+            self.error((*path, key), "carriage-return", "contains a carriage return "
                        "(U+000D); a workbook would give it back as a line feed, so the text "
                        "would change on the way", "remove it, or use a plain line break (\\n)")
         return text
@@ -129,7 +108,7 @@ class SectionReader:
         else:
             result = None
         if result is None or not math.isfinite(result):
-            self.error("not-a-number", path, f"expected a number, got {_describe(value)}",
+            self.error(path, "not-a-number", f"expected a number, got {_describe(value)}",
                        "write a number such as 3, 0.5 or '1/3'")
             return None
         return result
@@ -143,7 +122,7 @@ class SectionReader:
                 return norm
         close = did_you_mean(str(value), choices)
         hint = close or f"use one of: {', '.join(choices)}"
-        self.error("bad-choice", path,
+        self.error(path, "bad-choice",
                    f"expected one of {', '.join(choices)}, got {_describe(value)}", hint)
         return None
 
@@ -155,7 +134,7 @@ class SectionReader:
         close = did_you_mean(str(value), known)
         hint = (close or
                 f"known {what}s: {', '.join(known) or '(none)'}")
-        self.error("unknown-reference", path, f"unknown {what} {_describe(value)}", hint)
+        self.error(path, "unknown-reference", f"unknown {what} {_describe(value)}", hint)
         return None
 
 

@@ -32,7 +32,7 @@ def parse_weight_sets(r: SectionReader, data: object, path: Path, tree: ValueTre
                       ) -> list[WeightSet]:
     """The valid weight sets of the ``weights:`` mapping; problems go to the reader."""
     if data is None:
-        r.error("missing-key", path[:-1], "required key 'weights' is missing",
+        r.error(path[:-1], "missing-key", "required key 'weights' is missing",
                 "add at least one weight set, e.g. officers: {method: swing, swings: {...}}")
         return []
     table = r.mapping(data, path, "a mapping of weight-set names to weight sets")
@@ -40,14 +40,14 @@ def parse_weight_sets(r: SectionReader, data: object, path: Path, tree: ValueTre
     for name, raw in (table or {}).items():
         p = (*path, str(name))
         if name == COMBINED:
-            r.error("bad-name", p, f"'{COMBINED}' is reserved for the combined set",
+            r.error(p, "bad-name", f"'{COMBINED}' is reserved for the combined set",
                     "choose another name")
             continue
         node = r.mapping(raw, p)
         if node is None:
             continue
         if "method" not in node:
-            r.error("missing-key", p, "required key 'method' is missing",
+            r.error(p, "missing-key", "required key 'method' is missing",
                     f"add method: one of {', '.join(WEIGHT_METHODS)}")
             continue
         method = r.choice(node["method"], (*p, "method"), WEIGHT_METHODS)
@@ -58,7 +58,7 @@ def parse_weight_sets(r: SectionReader, data: object, path: Path, tree: ValueTre
             continue
         problems = weight_set_problems(ws, tree)
         for code, rel, message, fix in problems:
-            r.error(code, (*p, *rel), message, fix)
+            r.error((*p, *rel), code, message, fix)
         if not problems:
             out.append(ws)
     return out
@@ -70,7 +70,7 @@ def _weight_set(r: SectionReader, node: Mapping[str, Any], p: Path, name: str, m
     if method in ("swing", "direct"):
         key = "swings" if method == "swing" else "weights"
         if key not in node:
-            r.error("missing-key", p, f"required key '{key}' is missing",
+            r.error(p, "missing-key", f"required key '{key}' is missing",
                     f"add {key}: {{criterion: number, ...}}")
             return None
         table = r.mapping(node[key], (*p, key))
@@ -91,7 +91,7 @@ def _weight_set(r: SectionReader, node: Mapping[str, Any], p: Path, name: str, m
         variant = r.choice(node["variant"], (*p, "variant"), AHP_VARIANTS) or ""
     flat, nested = "matrix" in node or "criteria" in node, "matrices" in node
     if flat == nested:
-        r.error("missing-key" if not flat else "conflicting-keys", p,
+        r.error(p, "missing-key" if not flat else "conflicting-keys",
                 "give either criteria + matrix (one matrix over all criteria) or matrices "
                 "(one per group)", "")
         return None
@@ -120,7 +120,7 @@ def _comparison(r: SectionReader, node: Mapping[str, Any], p: Path, items_key: s
                 target: str | None) -> PairwiseComparison | None:
     for key in (items_key, "matrix"):
         if key not in node:
-            r.error("missing-key", p, f"required key '{key}' is missing", f"add {key}:")
+            r.error(p, "missing-key", f"required key '{key}' is missing", f"add {key}:")
             return None
     items = r.sequence(node[items_key], (*p, items_key))
     rows = r.sequence(node["matrix"], (*p, "matrix"), "a list of rows")
@@ -135,7 +135,7 @@ def _comparison(r: SectionReader, node: Mapping[str, Any], p: Path, items_key: s
             continue
         if len(cells) != len(rows):
             ok = False
-            r.error("not-square", (*p, "matrix", i),
+            r.error((*p, "matrix", i), "not-square",
                     f"row has {len(cells)} entries, expected {len(rows)}",
                     "give one entry per item in every row")
             continue
@@ -161,12 +161,12 @@ def parse_combine(r: SectionReader, data: object, path: Path, names: list[str]
         return None
     if "weights" not in node:
         if method == "weighted":
-            r.error("missing-key", path, "method 'weighted' needs 'weights'",
+            r.error(path, "missing-key", "method 'weighted' needs 'weights'",
                     "add weights: {weight set: share, ...} summing to one")
             return None
         return CombineRule(method=method)
     if method == "mean":
-        r.error("conflicting-keys", (*path, "weights"), "method 'mean' takes no weights",
+        r.error((*path, "weights"), "conflicting-keys", "method 'mean' takes no weights",
                 "use method: weighted")
         return None
     table = r.mapping(node["weights"], (*path, "weights")) or {}
@@ -177,17 +177,17 @@ def parse_combine(r: SectionReader, data: object, path: Path, names: list[str]
             r.reference(key, (*path, "weights", str(key)), names, "weight set")
         elif value is not None:
             if value < 0:
-                r.error("negative-weight", (*path, "weights", str(key)), f"{value:g} is negative",
+                r.error((*path, "weights", str(key)), "negative-weight", f"{value:g} is negative",
                         "shares are zero or more")
             shares[str(key)] = value
     missing = [n for n in names if n not in table]
     if missing:
-        r.error("missing-weight", (*path, "weights"), f"no share for {', '.join(missing)}",
+        r.error((*path, "weights"), "missing-weight", f"no share for {', '.join(missing)}",
                 "give every weight set a share")
         return None
     total = sum(shares.values())
     if len(shares) == len(names) and abs(total - 1.0) > 1e-6:
-        r.error("weights-not-summing-to-one", (*path, "weights"),
+        r.error((*path, "weights"), "weights-not-summing-to-one",
                 f"stakeholder shares sum to {total:.6g}, not 1", "rescale them to sum to one")
         return None
     if len(shares) != len(names):

@@ -165,7 +165,7 @@ def _with_template(raw: Mapping[str, Any], path: Path, locate: Locate, issues: I
         return dict(raw), locate, lambda f: f, None
     r = SectionReader(locate, issues)
     if not isinstance(name, str) or name not in template_names():
-        r.error("unknown-template", (*path, "template"), f"no shipped value tree {name!r}",
+        r.error((*path, "template"), "unknown-template", f"no shipped value tree {name!r}",
                 f"use one of {', '.join(template_names())}, or write purposes and criteria")
         return None, locate, lambda f: f, None
     tree, t_locate = load_template(name)

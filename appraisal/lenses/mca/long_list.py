@@ -228,7 +228,7 @@ def _choice(r: SectionReader, item: object, p: Path, dim: str, targets: list[str
             assessment[str(key)] = value
     missing = [t for t in targets if t not in table]
     if missing:
-        r.error("missing-assessment", (*p, "assessment"), f"not assessed against "
+        r.error((*p, "assessment"), "missing-assessment", f"not assessed against "
                 f"{', '.join(missing)}", "assess every choice as meets, partly or does not")
     suggested = suggest_decision(assessment)
     decision = suggested
@@ -237,7 +237,7 @@ def _choice(r: SectionReader, item: object, p: Path, dim: str, targets: list[str
     reason = r.text(node, "reason", p, required=False) or ""
     overrides = (decision == "discounted") != (suggested == "discounted")
     if overrides and not reason:
-        r.error("missing-reason", (*p, "decision"),
+        r.error((*p, "decision"), "missing-reason",
                 f"decision '{decision}' departs from the assessment, which suggests "
                 f"'{suggested}', and no reason is recorded", "add reason: <why>")
     if ident is None:
@@ -263,7 +263,7 @@ def _short_list(r: SectionReader, data: object, path: Path, choices: list[LongLi
         name = r.text(node, "option", p)
         bau = node.get("business_as_usual", False)
         if not isinstance(bau, bool):
-            r.error("wrong-type", (*p, "business_as_usual"), f"expected true or false, got {bau!r}",
+            r.error((*p, "business_as_usual"), "wrong-type", f"expected true or false, got {bau!r}",
                     "write true or false")
             continue
         picked: list[tuple[str, str]] = []
@@ -277,16 +277,16 @@ def _short_list(r: SectionReader, data: object, path: Path, choices: list[LongLi
                 if r.reference(ident, q, list(here), f"{dim} choice") is None:
                     continue
                 if here[ident].decision == "discounted":
-                    r.error("discounted-choice", q, f"'{ident}' was discounted from the long list",
+                    r.error(q, "discounted-choice", f"'{ident}' was discounted from the long list",
                             "short-list only choices carried forward, or revisit the decision")
                 picked.append((str(dim), str(ident)))
             absent = [d for d in dims if d not in table]
             if absent and table:
-                r.error("missing-choice", (*p, "choices"), f"no choice for {', '.join(absent)}",
+                r.error((*p, "choices"), "missing-choice", f"no choice for {', '.join(absent)}",
                         "pick one choice in every dimension of the long list")
         reason = r.text(node, "reason", p, required=False) or ""
         if not reason and not bau:
-            r.warn("missing-reason", p, "no reason is recorded for short-listing this option",
+            r.warn(p, "missing-reason", "no reason is recorded for short-listing this option",
                    "add reason: <why>")
         if name is not None:
             out.append(ShortListedOption(name=name, choices=tuple(picked), business_as_usual=bau,
@@ -294,7 +294,7 @@ def _short_list(r: SectionReader, data: object, path: Path, choices: list[LongLi
     names = [s.name for s in out]
     for i, name in enumerate(names):
         if name in names[:i]:
-            r.error("duplicate-option", (*path, i, "option"), f"'{name}' is short-listed twice",
+            r.error((*path, i, "option"), "duplicate-option", f"'{name}' is short-listed twice",
                     "name each short-listed option once")
     return out
 
@@ -318,7 +318,7 @@ def parse_long_list_section(data: object, *, locate: Callable[[Path], str], issu
                        (*path, "critical_success_factors"), "critical_success_factor")
     targets = [o.id for o in (*sos, *csfs)]
     if len(set(targets)) != len(targets):
-        r.error("duplicate-id", path, "spending objectives and critical success factors share "
+        r.error(path, "duplicate-id", "spending objectives and critical success factors share "
                 "an id", "give each its own id")
     choices: list[LongListChoice] = []
     table = r.mapping(section.get("choices", {}), (*path, "choices")) or {}
@@ -332,12 +332,12 @@ def parse_long_list_section(data: object, *, locate: Callable[[Path], str], issu
         ids = [c.id for c in here]
         for i, ident in enumerate(ids):
             if ident in ids[:i]:
-                r.error("duplicate-id", dp, f"choice id '{ident}' is used twice", "")
+                r.error(dp, "duplicate-id", f"choice id '{ident}' is used twice", "")
         if sum(c.decision == "preferred" for c in here) > 1:
-            r.error("several-preferred", dp, "more than one choice is marked preferred",
+            r.error(dp, "several-preferred", "more than one choice is marked preferred",
                     "mark one preferred way forward per dimension")
         if here and all(c.decision == "discounted" for c in here):
-            r.warn("all-discounted", dp, f"every {dim} choice is discounted",
+            r.warn(dp, "all-discounted", f"every {dim} choice is discounted",
                    "nothing in this dimension can reach the short list")
         choices += here
     short = _short_list(r, section.get("short_list", []), (*path, "short_list"), choices)

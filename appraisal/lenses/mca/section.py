@@ -178,7 +178,7 @@ def _parse_tree(data: object, locate: Locate, issues: Issues, path: Path,
         kind, idx, *rest = rel if len(rel) > 1 else (rel[0], None)
         orig = (p_index if kind == "purposes" else c_index)[idx] if idx is not None else None
         where = (*path, kind) if orig is None else (*path, kind, orig, *rest)
-        r.error(code, where, message, fix)
+        r.error(where, code, message, fix)
     if problems or len(c_index) != len(section.get("criteria") or []):
         return None, failed
     return ValueTree(purposes=tuple(purposes), criteria=tuple(criteria)), failed
@@ -201,7 +201,7 @@ def _criterion(r: SectionReader, item: object, p: Path) -> tuple[Criterion | Non
     metric = None
     if scoring == "cba":
         if "metric" not in node:
-            r.error("missing-key", p, "a cba criterion needs 'metric'",
+            r.error(p, "missing-key", "a cba criterion needs 'metric'",
                     f"add metric: one of {', '.join(CBA_METRICS)}")
             ok = False
         else:
@@ -209,13 +209,13 @@ def _criterion(r: SectionReader, item: object, p: Path) -> tuple[Criterion | Non
             ok = ok and metric is not None
             if metric and direction and CBA_METRICS[metric].value != direction:
                 usual = "better" if CBA_METRICS[metric] is Direction.INCREASE else "worse"
-                r.warn("unusual-direction", (*p, "direction"),
+                r.warn((*p, "direction"), "unusual-direction",
                        f"{metric} scored with direction '{direction}'",
                        f"more {metric} is usually {usual}")
     scale = _scale(r, node, p, scoring) if scoring else None
     if scale is not None and direction is not None:
         for rel, message, fix in scale.problems(Direction(direction)):
-            r.error("bad-value-function", (*p, *rel), message, fix)
+            r.error((*p, *rel), "bad-value-function", message, fix)
             ok = False
     ok = ok and ident is not None and direction is not None and scale is not None
     if ident is None:
@@ -235,7 +235,7 @@ def _scale(r: SectionReader, node: Mapping[str, Any], p: Path, scoring: str) -> 
     has_ends = "worst" in node or "best" in node
     if scoring in ("linear", "cba") and has_ends:
         if "worst" not in node or "best" not in node:
-            r.error("missing-key", p, "give both 'worst' and 'best'",
+            r.error(p, "missing-key", "give both 'worst' and 'best'",
                     "or leave both out for a local scale")
             return None
         worst = r.number(node["worst"], (*p, "worst"))
@@ -243,7 +243,7 @@ def _scale(r: SectionReader, node: Mapping[str, Any], p: Path, scoring: str) -> 
         return None if worst is None or best is None else LinearScale(worst, best)
     if "points" in node:
         if has_ends:
-            r.error("conflicting-keys", p, "give either worst/best or points, not both", "")
+            r.error(p, "conflicting-keys", "give either worst/best or points, not both", "")
             return None
         pts = r.sequence(node["points"], (*p, "points"), "a list of [measure, value] pairs")
         if pts is None:
@@ -251,7 +251,7 @@ def _scale(r: SectionReader, node: Mapping[str, Any], p: Path, scoring: str) -> 
         parsed: list[tuple[float, float]] = []
         for i, pt in enumerate(pts):
             if not isinstance(pt, list | tuple) or len(pt) != 2:
-                r.error("wrong-type", (*p, "points", i), "expected a [measure, value] pair",
+                r.error((*p, "points", i), "wrong-type", "expected a [measure, value] pair",
                         "write each point as [measure, value]")
                 continue
             x, v = r.number(pt[0], (*p, "points", i, 0)), r.number(pt[1], (*p, "points", i, 1))
@@ -259,7 +259,7 @@ def _scale(r: SectionReader, node: Mapping[str, Any], p: Path, scoring: str) -> 
                 parsed.append((x, v))
         return PiecewiseScale(tuple(parsed)) if len(parsed) == len(pts) else None
     if scoring == "piecewise":
-        r.error("missing-key", p, "a piecewise criterion needs 'points'",
+        r.error(p, "missing-key", "a piecewise criterion needs 'points'",
                 "add points: [[measure, value], ...]")
         return None
     return LocalScale()
@@ -310,7 +310,7 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
     perf = np.full((len(options), len(crit)), np.nan)
     if "scores" not in section:
         if needed:
-            r.error("missing-key", path, "required key 'scores' is missing",
+            r.error(path, "missing-key", "required key 'scores' is missing",
                     "score every option on every criterion not taken from the CBA")
             return None
         return perf
@@ -326,7 +326,7 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
     for o, name in enumerate(options):
         if name not in table:
             ok = False
-            r.error("missing-option", sp, f"option '{name}' has no scores",
+            r.error(sp, "missing-option", f"option '{name}' has no scores",
                     f"add '{name}: {{criterion: score, ...}}'")
             continue
         op = (*sp, name)
@@ -342,7 +342,7 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
             c = crit[index[key]]
             if c.cba_metric is not None:
                 ok = False
-                r.error("score-for-cba-criterion", (*op, key),
+                r.error((*op, key), "score-for-cba-criterion",
                         f"'{key}' takes its values from the CBA ({c.cba_metric})",
                         "remove this score")
                 continue
@@ -354,13 +354,13 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
                 continue
             if isinstance(c.scale, DirectScale) and not 0 <= value <= 100:
                 ok = False
-                r.error("score-out-of-range", (*op, key), f"rating {value:g} is outside 0–100",
+                r.error((*op, key), "score-out-of-range", f"rating {value:g} is outside 0–100",
                         "direct ratings run from 0 (worst) to 100 (best)")
             elif isinstance(c.scale, LinearScale | PiecewiseScale):
                 ends = ((c.scale.worst, c.scale.best) if isinstance(c.scale, LinearScale)
                         else (c.scale.points[0][0], c.scale.points[-1][0]))
                 if not min(ends) <= value <= max(ends):
-                    r.warn("outside-value-function", (*op, key),
+                    r.warn((*op, key), "outside-value-function",
                            f"{value:g} is outside the value function's range "
                            f"{min(ends):g}–{max(ends):g}; it scores as the nearest end",
                            "widen the value function if this option deserves credit beyond it")
@@ -368,6 +368,6 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
         for c in needed:
             if c.id not in row:
                 ok = False
-                r.error("missing-score", op, f"no score for criterion '{c.id}'",
+                r.error(op, "missing-score", f"no score for criterion '{c.id}'",
                         f"add {c.id}: <score>")
     return perf if ok else None
