@@ -8,6 +8,7 @@ tables from this tuple). What no table holds stays on the long ``Sections`` shee
 from __future__ import annotations
 
 from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED, LensTable
+from appraisal.case.lens_sheets_uncertainty import CORRELATION, SCENARIOS, UNCERTAINTY
 
 __all__ = ["LENS_TABLES"]
 
@@ -15,4 +16,7 @@ __all__ = ["LENS_TABLES"]
 LENS_TABLES: tuple[LensTable, ...] = (
     NON_MONETISED,
     DISTRIBUTION,
+    UNCERTAINTY,
+    CORRELATION,
+    SCENARIOS,
 )

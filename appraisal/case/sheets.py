@@ -138,6 +138,18 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
          "households' mean)", ()),
         ("weight_wellbeing", "bool", "also weight lines valued in WELLBYs (not advised)", ()),
     ),
+    # a lens section (not a case field): its rows follow the case fields' rows; the
+    # uncertain inputs, correlations and scenarios have sheets of their own
+    "uncertainty": (
+        ("draws", "int", "Monte Carlo draws run by `appraisal run` (0: none); the uncertain "
+         "inputs are on the Uncertainty sheet", ()),
+        ("seed", "int", "random seed of the draws (the same seed gives the same draws)", ()),
+        ("correlation.method", "str", "how the draws are correlated (with correlations on "
+         "the Correlation sheet)", ("iman-conover", "gaussian-copula")),
+        ("two_way", "list", "two uncertain inputs for a two-way table, separated by ';'", ()),
+        ("sobol.base_samples", "int", "Sobol sensitivity indices from this many base samples "
+         "(a power of 2, e.g. 1024; blank: none)", ()),
+    ),
 }
 
 
@@ -255,10 +267,14 @@ def _case_rows() -> tuple[CaseRow, ...]:
         if spec.name in _HANDLED_CASE:
             continue
         if spec.name in MAP_EXPANSIONS:
-            rows += [CaseRow((spec.name, key), kind, False, text, choices)
+            rows += [CaseRow((spec.name, *key.split(".")), kind, False, text, choices)
                      for key, kind, text, choices in MAP_EXPANSIONS[spec.name]]
         elif spec.type in _SCALARS:
             rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+    fields = {spec.name for spec in CASE_FIELDS}
+    rows += [CaseRow((name, *key.split(".")), kind, False, text, choices)
+             for name, keys in MAP_EXPANSIONS.items() if name not in fields
+             for key, kind, text, choices in keys]  # lens sections' settings
     return tuple(rows)
 
 

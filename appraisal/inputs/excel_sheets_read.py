@@ -381,7 +381,8 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
     with what the Case sheet gave; each value's cell is registered for the schema."""
     names = [o.get("name") for o in data.get("options", []) if isinstance(o.get("name"), str)]
     for table in LENS_TABLES:
-        spec = table.sheet(names if table.per_option is not None else ())
+        columns = table.names(data, names)
+        spec = table.sheet(columns)
         found = _table(rd, spec)
         if not found:
             continue
@@ -395,7 +396,7 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
                     row.values[key] = value
             rows.append(row)
             at.append((r, cols))
-        section, placed = table.join(rows, data.get(table.section))
+        section, placed = table.join(rows, data.get(table.section), columns)
         data[table.section] = section
         for path, i, key in placed:
             r, cols = at[i]

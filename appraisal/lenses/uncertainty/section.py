@@ -44,6 +44,7 @@ Syntax (distributions as :func:`~appraisal.lenses.uncertainty.parse_distribution
           field: scale
           distribution: {dist: pert, low: 0.9, mode: 1.0, high: 1.4}
           group: delivery costs          # optional: Sobol groups and EVPPI
+          source: supplier quotes        # optional: where the range comes from
         - name: discount rate shift
           target: all
           field: rate_shift
@@ -95,7 +96,7 @@ FIELDS = (*LINE_FIELDS, "rate_shift", "eta")
 #: Keys of a target mapping.
 TARGET_KEYS = ("line", "lines", "category", "kind", "option", "schedule")
 _SECTION_KEYS = ("draws", "seed", "inputs", "correlation", "scenarios", "two_way", "sobol")
-_INPUT_KEYS = ("name", "target", "field", "distribution", "group", "description")
+_INPUT_KEYS = ("name", "target", "field", "distribution", "group", "description", "source")
 _DEFAULT_SEED = 20261122
 
 Path = tuple[Any, ...]
@@ -169,6 +170,7 @@ class UncertainInput:
     lines: tuple[int, ...] = ()
     group: str | None = None
     description: str = ""
+    source: str = ""
 
     def to_data(self) -> dict[str, Any]:
         """Plain data accepted by :func:`parse_uncertainty_section`."""
@@ -181,6 +183,8 @@ class UncertainInput:
             out["group"] = self.group
         if self.description:
             out["description"] = self.description
+        if self.source:
+            out["source"] = self.source
         return out
 
 
@@ -401,7 +405,8 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
         group = None
     return UncertainInput(name=name, field=fld, distribution=dist, target=target[0],
                           lines=target[1], group=group,
-                          description=str(raw.get("description") or ""))
+                          description=str(raw.get("description") or ""),
+                          source=str(raw.get("source") or ""))
 
 
 def _parse_scenarios(rd: _Reader, raw: Any, names: Sequence[str]
