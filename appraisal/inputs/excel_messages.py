@@ -116,6 +116,8 @@ _FIXES: dict[str, Any] = {
                                "Amount, or choose explicit and type the amounts in the year "
                                "columns"),
     "duplicate-name": lambda m, col: "give each row a different name",
+    "missing-parameter": lambda m, col: (f"fill in {m.removesuffix(' is required')}"
+                                         if m.endswith(" is required") else f"fill in {col}"),
     "unknown-key": lambda m, col: "correct the Path, or delete the row",
 }
 

@@ -374,7 +374,7 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
     if fld not in FIELDS:
         close = did_you_mean(str(fld), FIELDS)
         rd.error((*keys, "field") if "field" in raw else keys, "unknown-field",
-                 f"input {name!r}: unknown field {fld!r}",
+                 f"unknown field {fld!r} for input {name!r}",
                  close or f"use one of: {', '.join(FIELDS)}")
         return None
     if fld == "eta" and not has_distribution:
@@ -396,8 +396,8 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
     if dist is None or target is None:
         return None
     if isinstance(dist, Discrete) and not dist.numeric:
-        rd.error((*keys, "distribution"), "bad-distribution", f"input {name!r}: '{fld}' "
-                 "needs numeric values", "give numbers as the discrete values")
+        rd.error((*keys, "distribution"), "bad-distribution", f"'{fld}' needs numeric "
+                 f"values (input {name!r})", "give numbers as the discrete values")
         return None
     group = raw.get("group")
     if group is not None and not isinstance(group, str):
@@ -432,12 +432,12 @@ def _parse_scenarios(rd: _Reader, raw: Any, names: Sequence[str]
         for key, value in values.items():
             if key not in names:
                 close = did_you_mean(str(key), names)
-                rd.error((*keys, key), "unknown-input", f"scenario {scenario!r}: {key!r} is "
+                rd.error((*keys, key), "unknown-input", f"{key!r} in scenario {scenario!r} is "
                          "not an uncertain input", close or
                          f"inputs: {', '.join(names)}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
-                rd.error((*keys, key), "invalid-value", f"scenario {scenario!r}: the value of "
-                         f"{key!r} must be a number (got {value!r})")
+                rd.error((*keys, key), "invalid-value", f"the value of {key!r} in scenario "
+                         f"{scenario!r} must be a number (got {value!r})")
             else:
                 good[str(key)] = float(value)
         out[str(scenario)] = good
