@@ -61,21 +61,20 @@ DISTRIBUTION_KINDS = ("uniform", "triangular", "pert", "normal", "lognormal", "i
                       "discrete", "constant")
 #: Every distribution parameter, with its header and help: one column each.
 DISTRIBUTION_PARAMETERS: tuple[tuple[str, str, str], ...] = (
-    ("low", "Low", "uniform, triangular, pert, interval90; lower bound of a normal"),
-    ("mode", "Mode", "triangular, pert: most likely value"),
-    ("high", "High", "uniform, triangular, pert, interval90; upper bound of a normal"),
-    ("lamb", "PERT lambda", "pert: weight of the mode (blank: 4)"),
-    ("mean", "Mean", "normal; lognormal by mean and SD"),
-    ("sd", "SD", "normal; lognormal by mean and SD: standard deviation"),
-    ("median", "Median", "lognormal by median and GSD"),
-    ("gsd", "GSD", "lognormal by median and GSD: geometric standard deviation (> 1)"),
-    ("meanlog", "Mean of log", "lognormal by the mean and SD of its logarithm"),
-    ("sdlog", "SD of log", "lognormal by the mean and SD of its logarithm"),
+    ("low", "Low", "lower end (also cuts a normal)"),
+    ("mode", "Mode", "most likely (triangular, pert)"),
+    ("high", "High", "upper end (also cuts a normal)"),
+    ("lamb", "PERT lambda", "pert: weight of the mode (4)"),
+    ("mean", "Mean", "normal; lognormal with SD"),
+    ("sd", "SD", "standard deviation"),
+    ("median", "Median", "lognormal, with GSD"),
+    ("gsd", "GSD", "lognormal: geometric SD (> 1)"),
+    ("meanlog", "Mean of log", "lognormal: mean of the log"),
+    ("sdlog", "SD of log", "lognormal: SD of the log"),
     ("shape", "Shape", "interval90: normal or lognormal"),
-    ("values", "Values", "discrete: the values, separated by ';'"),
-    ("probabilities", "Probabilities", "discrete: their probabilities, separated by ';' "
-     "(blank: equal)"),
-    ("default", "Default", "discrete: the value a deterministic appraisal uses"),
+    ("values", "Values", "discrete: values, ';' between"),
+    ("probabilities", "Probabilities", "discrete: ';' between (blank: equal)"),
+    ("default", "Default", "discrete: the central value"),
     ("value", "Value", "constant: the value"),
 )
 _PARAMS = tuple(key for key, _, _ in DISTRIBUTION_PARAMETERS)
@@ -249,14 +248,13 @@ UNCERTAINTY = LensTable(
     "the Case sheet",
     columns=(
         Column("name", "Input", "str", True, "the uncertain input's name (unique)", role="key",
-               width=30),
-        Column("field", "Field", "str", True, "what a draw moves: scale, value_multiplier, "
-               "additionality, drop_off (multipliers); ob_uplift (a rate); delay (years); "
-               "rate_shift (added to discount rates); eta", FIELDS, width=16),
-        Column("target", "Target", "str", False, "all: every line (blank with the next "
-               "columns filled: the lines they pick; blank for eta)", ("all",), width=9),
-        Column("target.line", "Line", "str", False, "the line of this name (in every option)",
                width=28),
+        Column("field", "Field", "str", True, "what a draw moves (a multiplier, a rate, "
+               "years ...)", FIELDS, width=17),
+        Column("target", "Target", "str", False, "all; blank: as the next columns pick",
+               ("all",), width=10),
+        Column("target.line", "Line", "str", False, "the line of this name (in every option)",
+               width=44),
         Column("target.lines", "Lines", "list", False, "several line names, separated by ';'",
                width=24),
         Column("target.option", "Option", "str", False, "only this option's lines",
@@ -265,13 +263,13 @@ UNCERTAINTY = LensTable(
                ("cost", "benefit"), width=9),
         Column("target.category", "Category", "str", False, "only lines of this category",
                source="categories", width=13),
-        Column("target.schedule", "Schedule", "str", False, "rate_shift only: the discount "
-               "schedule it shifts (blank: all)", width=11),
-        Column("distribution.dist", "Distribution", "str", True, "the distribution; fill in "
-               "its parameters in the next columns", DISTRIBUTION_KINDS, width=13),
+        Column("target.schedule", "Schedule", "str", False, "rate_shift: the discount "
+               "schedule it shifts", width=12),
+        Column("distribution.dist", "Distribution", "str", True, "its parameters follow",
+               DISTRIBUTION_KINDS, width=13),
         *(Column(f"distribution.{key}", header, "list" if key in _LISTS else
                  "str" if key == "shape" else "float", False, text,
-                 ("normal", "lognormal") if key == "shape" else (), width=10)
+                 ("normal", "lognormal") if key == "shape" else (), width=12)
           for key, header, text in DISTRIBUTION_PARAMETERS),
         Column("group", "Group", "str", False, "inputs from one evidence source (Sobol groups "
                "and EVPPI)", width=20),
