@@ -149,11 +149,14 @@ def test_distribution_income_wrong_type(template, tmp_path):
 
 
 def test_sections_wrong_type(template, tmp_path):
-    """What has no sheet of its own stays on the Sections sheet, one value per row."""
-    issues, ref, row, _ = _problems(template, tmp_path, "Sections",
-                                    _sections_row("draws"), "Value", "a lot")
+    """A lens section's settings are rows of the Case sheet (uncertainty.draws), no longer
+    Sections rows (what has no sheet of its own still is, one value per row)."""
+    def case_row(ws):
+        return next(r for r in range(3, ws.max_row + 1)
+                    if ws.cell(r, 1).value == "uncertainty.draws")
+    issues, ref, row, _ = _problems(template, tmp_path, "Case", case_row, "Value", "a lot")
     issue = _the_issue(issues, ref)
-    assert issue.field == f"Sections row {row} (uncertainty: draws), Value"
+    assert issue.field.startswith(f"Case row {row} (uncertainty.draws)")
     _no_yaml(issue)
 
 

@@ -50,6 +50,9 @@ class TableRow:
 
     values: dict[str, Any] = field(default_factory=dict)
     per_option: dict[str, Any] = field(default_factory=dict)
+    #: Cell types that differ from the column's (``fraction`` to show a rate as %), by
+    #: column key (``option:NAME`` for a repeated column); only for writing.
+    types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +89,36 @@ class LensTable:
     from_rows : callable
         ``from_rows(rows, rest) -> (section_data, placed)``: the inverse, with where each
         value was placed (:data:`Placed`).
+    column_names : callable or None
+        ``column_names(case_data) -> names`` of the repeated columns when they are not the
+        options (e.g. the section's own inputs, for a matrix); the table's ``to_rows`` and
+        ``from_rows`` then take the names as a last argument. ``None``: one column per option.
     """
 
     section: str
     title: str
     description: str
     columns: tuple[Column, ...]
-    to_rows: Callable[[Any], tuple[list[TableRow], Any]]
-    from_rows: Callable[[Sequence[TableRow], Any], tuple[Any, list[Placed]]]
+    to_rows: Callable[..., tuple[list[TableRow], Any]]
+    from_rows: Callable[..., tuple[Any, list[Placed]]]
     per_option: Column | None = None
     words: Mapping[str, str] = field(default_factory=dict)
     columns_for: Callable[[Any], tuple[Column, ...]] | None = None
     check: Callable[[Sequence[TableRow]], list[RowProblem]] | None = None
     named_at: int | None = None
+    column_names: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+
+    def names(self, case_data: Mapping[str, Any], option_names: Sequence[str]
+              ) -> tuple[str, ...]:
+        """The headers of the repeated columns: the options, or :attr:`column_names`."""
+        if self.per_option is None:
+            return ()
+        if self.column_names is None:
+            return tuple(option_names)
+        try:
+            return tuple(self.column_names(case_data))
+        except (TypeError, AttributeError, KeyError, ValueError):
+            return ()
 
     def sheet(self, option_names: Sequence[str] = (), data: Any = None) -> TableSheet:
         """The table sheet: the fixed columns, those named after the section's own names
@@ -121,18 +141,24 @@ class LensTable:
         """The rows' own problems (see ``check``); none when the table has no check."""
         return [] if self.check is None else self.check(rows)
 
-    def split(self, data: Any) -> tuple[list[TableRow], Any]:
+    def split(self, data: Any, names: Sequence[str] = ()) -> tuple[list[TableRow], Any]:
         """The section's rows, and what is left for the ``Sections`` sheet (or ``None``).
 
-        Data the table cannot lay out (not the expected shape) is all left over.
+        Data the table cannot lay out (not the expected shape) is all left over. ``names``
+        are the repeated columns' headers when the table has :attr:`column_names`.
         """
         try:
+            if self.column_names is not None:
+                return self.to_rows(data, tuple(names))
             return self.to_rows(data)
         except (TypeError, AttributeError, KeyError, ValueError):
             return [], data
 
-    def join(self, rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
+    def join(self, rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
+             ) -> tuple[Any, list[Placed]]:
         """The section data of the rows (merged with ``rest``), and where each value went."""
+        if self.column_names is not None:
+            return self.from_rows(rows, rest, tuple(names))
         return self.from_rows(rows, rest)
 
 

@@ -15,6 +15,7 @@ from appraisal.case.lens_sheets_mca import (
     MCA_WEIGHT_SETS,
     SHORT_LIST,
 )
+from appraisal.case.lens_sheets_uncertainty import CORRELATION, SCENARIOS, UNCERTAINTY
 
 __all__ = ["LENS_TABLES"]
 
@@ -27,4 +28,7 @@ LENS_TABLES: tuple[LensTable, ...] = (
     LONG_LIST_OBJECTIVES,  # before Long list: it has a column per objective
     LONG_LIST,
     SHORT_LIST,
+    UNCERTAINTY,
+    CORRELATION,
+    SCENARIOS,
 )

@@ -148,6 +148,18 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
         ("topsis.normalisation", "str", "also rank by TOPSIS, normalising this way (blank: "
          "no TOPSIS)", ("vector", "max", "minmax", "sum")),
     ),
+    # a lens section (not a case field): its rows follow the case fields' rows; the
+    # uncertain inputs, correlations and scenarios have sheets of their own
+    "uncertainty": (
+        ("draws", "int", "Monte Carlo draws run by `appraisal run` (0: none); the uncertain "
+         "inputs are on the Uncertainty sheet", ()),
+        ("seed", "int", "random seed of the draws (the same seed gives the same draws)", ()),
+        ("correlation.method", "str", "how the draws are correlated (with correlations on "
+         "the Correlation sheet)", ("iman-conover", "gaussian-copula")),
+        ("two_way", "list", "two uncertain inputs for a two-way table, separated by ';'", ()),
+        ("sobol.base_samples", "int", "Sobol sensitivity indices from this many base samples "
+         "(a power of 2, e.g. 1024; blank: none)", ()),
+    ),
 }
 
 

@@ -126,6 +126,8 @@ _FIXES: dict[str, Any] = {
     "missing-key": lambda m, col: _missing_key(m),
     "missing-score": lambda m, col: ("type the option's score in its column on the "
                                      "criterion's row"),
+    "missing-parameter": lambda m, col: (f"fill in {m.removesuffix(' is required')}"
+                                         if m.endswith(" is required") else f"fill in {col}"),
     "unknown-key": lambda m, col: "correct the Path, or delete the row",
 }
 

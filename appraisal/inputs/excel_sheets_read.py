@@ -381,8 +381,8 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
     with what the Case sheet gave; each value's cell is registered for the schema."""
     names = [o.get("name") for o in data.get("options", []) if isinstance(o.get("name"), str)]
     for table in LENS_TABLES:
-        spec = table.sheet(names if table.per_option is not None else (),
-                           data.get(table.section))
+        columns = table.names(data, names)
+        spec = table.sheet(columns, data.get(table.section))
         found = _table(rd, spec)
         if not found:
             continue
@@ -400,7 +400,7 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
             r, cols = at[i]
             rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
                      message, fix)
-        section, placed = table.join(rows, data.get(table.section))
+        section, placed = table.join(rows, data.get(table.section), columns)
         data[table.section] = section
         for path, i, key in placed:
             r, cols = at[i]

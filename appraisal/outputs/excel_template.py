@@ -97,12 +97,16 @@ class _Writer:
         #: The rows of each lens table, by title; what a table does not hold stays in ``data`` and
         #: goes to the Case sheet or the Sections sheet.
         self.lens_rows: dict[str, list[TableRow]] = {}
+        options = [o.get("name") for o in data.get("options") or []
+                   if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
+        #: The headers of each lens table's repeated columns, by title.
+        self.lens_names = {table.title: table.names(data, options) for table in LENS_TABLES}
         rest = dict(data)
         #: The sections as the case holds them (a table may name columns after their contents).
         self.sections = {table.section: data.get(table.section) for table in LENS_TABLES}
         for table in LENS_TABLES:  # a section may have several tables: each takes its part
             if rest.get(table.section) is not None:
-                rows, left = table.split(rest[table.section])
+                rows, left = table.split(rest[table.section], self.lens_names[table.title])
                 if rows:
                     self.lens_rows[table.title] = rows
                     if left is None:
@@ -347,11 +351,8 @@ class _Writer:
     def lens_sheets(self) -> None:
         """One sheet per lens table (:data:`~appraisal.case.lens_sheets.LENS_TABLES`), with
         spare rows to add to, and a drop-down on every column with closed choices."""
-        names = [o.get("name") for o in self.data.get("options") or []
-                 if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
         for table in LENS_TABLES:
-            spec = table.sheet(names if table.per_option is not None else (),
-                               self.sections.get(table.section))
+            spec = table.sheet(self.lens_names[table.title], self.sections.get(table.section))
             ws, sheet = self.book.table(spec, freeze_cols=1)
             rows = self.lens_rows.get(table.title, [])
             total = len(rows) + 10
@@ -363,11 +364,14 @@ class _Writer:
                     value = (row.per_option.get(column.header) if key.startswith("option:")
                              else row.values.get(key))
                     where = f"{table.section}.{key}"
-                    self.cell(sheet, r, col, _yes_no(value), column.type, where=where)
+                    self.cell(sheet, r, col, _yes_no(value), row.types.get(key, column.type),
+                              where=where)
             last = S.FIRST_ROW + total - 1
             for col, column in enumerate(spec.columns, start=1):
                 if column.choices:
                     self.book.dropdown(ws, col, last, choices=column.choices)
+                elif column.source:
+                    self.book.dropdown(ws, col, last, source=column.source, strict=False)
 
     def sections_sheet(self) -> None:
         ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)

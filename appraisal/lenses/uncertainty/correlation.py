@@ -476,7 +476,7 @@ def parse_correlation(data: Any, *, locate: Locator, issues: Issues,
                       f"(got {names!r})", "list the input names")
                 continue
             check_names(names, at(section, i, "inputs"))
-            label = f"{section}[{i}]" + (f" ({item['name']})" if item.get("name") else "")
+            label = f"{section[:-1]} {i + 1}" + (f" ({item['name']})" if item.get("name") else "")
             entries.append((tuple(names), item.get("rho", 1.0 if section == "groups" else None),
                             label, at(section, i, "rho")))
     if not entries and len(issues) == start:

@@ -44,6 +44,7 @@ Syntax (distributions as :func:`~appraisal.lenses.uncertainty.parse_distribution
           field: scale
           distribution: {dist: pert, low: 0.9, mode: 1.0, high: 1.4}
           group: delivery costs          # optional: Sobol groups and EVPPI
+          source: supplier quotes        # optional: where the range comes from
         - name: discount rate shift
           target: all
           field: rate_shift
@@ -95,7 +96,7 @@ FIELDS = (*LINE_FIELDS, "rate_shift", "eta")
 #: Keys of a target mapping.
 TARGET_KEYS = ("line", "lines", "category", "kind", "option", "schedule")
 _SECTION_KEYS = ("draws", "seed", "inputs", "correlation", "scenarios", "two_way", "sobol")
-_INPUT_KEYS = ("name", "target", "field", "distribution", "group", "description")
+_INPUT_KEYS = ("name", "target", "field", "distribution", "group", "description", "source")
 _DEFAULT_SEED = 20261122
 
 Path = tuple[Any, ...]
@@ -169,6 +170,7 @@ class UncertainInput:
     lines: tuple[int, ...] = ()
     group: str | None = None
     description: str = ""
+    source: str = ""
 
     def to_data(self) -> dict[str, Any]:
         """Plain data accepted by :func:`parse_uncertainty_section`."""
@@ -181,6 +183,8 @@ class UncertainInput:
             out["group"] = self.group
         if self.description:
             out["description"] = self.description
+        if self.source:
+            out["source"] = self.source
         return out
 
 
@@ -370,7 +374,7 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
     if fld not in FIELDS:
         close = did_you_mean(str(fld), FIELDS)
         rd.error((*keys, "field") if "field" in raw else keys, "unknown-field",
-                 f"input {name!r}: unknown field {fld!r}",
+                 f"unknown field {fld!r} for input {name!r}",
                  close or f"use one of: {', '.join(FIELDS)}")
         return None
     if fld == "eta" and not has_distribution:
@@ -392,8 +396,8 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
     if dist is None or target is None:
         return None
     if isinstance(dist, Discrete) and not dist.numeric:
-        rd.error((*keys, "distribution"), "bad-distribution", f"input {name!r}: '{fld}' "
-                 "needs numeric values", "give numbers as the discrete values")
+        rd.error((*keys, "distribution"), "bad-distribution", f"'{fld}' needs numeric "
+                 f"values (input {name!r})", "give numbers as the discrete values")
         return None
     group = raw.get("group")
     if group is not None and not isinstance(group, str):
@@ -401,7 +405,8 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
         group = None
     return UncertainInput(name=name, field=fld, distribution=dist, target=target[0],
                           lines=target[1], group=group,
-                          description=str(raw.get("description") or ""))
+                          description=str(raw.get("description") or ""),
+                          source=str(raw.get("source") or ""))
 
 
 def _parse_scenarios(rd: _Reader, raw: Any, names: Sequence[str]
@@ -427,12 +432,12 @@ def _parse_scenarios(rd: _Reader, raw: Any, names: Sequence[str]
         for key, value in values.items():
             if key not in names:
                 close = did_you_mean(str(key), names)
-                rd.error((*keys, key), "unknown-input", f"scenario {scenario!r}: {key!r} is "
+                rd.error((*keys, key), "unknown-input", f"{key!r} in scenario {scenario!r} is "
                          "not an uncertain input", close or
                          f"inputs: {', '.join(names)}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
-                rd.error((*keys, key), "invalid-value", f"scenario {scenario!r}: the value of "
-                         f"{key!r} must be a number (got {value!r})")
+                rd.error((*keys, key), "invalid-value", f"the value of {key!r} in scenario "
+                         f"{scenario!r} must be a number (got {value!r})")
             else:
                 good[str(key)] = float(value)
         out[str(scenario)] = good
