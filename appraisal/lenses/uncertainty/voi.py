@@ -201,16 +201,67 @@ class EVPPIResult:
     n: int
 
 
-#: Bytes of regression basis held at once (32 MB; the QR holds a few copies): a run whose
-#: basis ``(D, m)`` is larger is fitted by a tall-skinny QR over chunks of rows that size
-#: (10^6 draws of a two-parameter group's 49-column basis would be 400 MB at once); smaller
-#: ones by one least-squares solve, as before.
+#: Bytes of regression basis held at once (32 MB): a run whose basis ``(D, m)`` is larger
+#: is fitted a chunk of rows that size at a time (10^6 draws of a two-parameter group's
+#: 49-column basis would be 400 MB at once); smaller ones by one least-squares solve.
 EVPPI_BASIS_BYTES = 32 * 2**20
+
+
+def _fast_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
+    """:func:`_one_parameter_columns` by products instead of powers (``z * z * z`` for
+    ``z**3``: within an ulp of it, ten times faster), for the chunked fit."""
+    if plan[0] != "spline":
+        return _one_parameter_columns(plan, x)
+    _, mean, std, knots = plan
+    z = (x - mean) / std
+    out = np.empty((x.size, 3 + knots.size))
+    np.multiply(z, z, out=out[:, 1])
+    np.multiply(out[:, 1], z, out=out[:, 2])
+    out[:, 0] = z
+    hinge = np.subtract(z[:, None], knots[None, :])
+    np.maximum(hinge, 0.0, out=hinge)
+    out[:, 3:] = hinge * hinge * hinge
+    return out
+
+
+def _fast_basis_rows(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
+    """:func:`_basis_rows` with :func:`_fast_columns` (the same columns, to rounding)."""
+    parts_plan, mean, std = plan
+    d, count = p.shape
+    parts = [_fast_columns(part, p[:, i]) for i, part in enumerate(parts_plan)]
+    if count == 2:
+        a, b = (np.hstack([np.ones((d, 1)), part]) for part in parts)
+        return (a[:, :, None] * b[:, None, :]).reshape(d, -1)
+    width = 1 + sum(part.shape[1] for part in parts) + count * (count - 1) // 2
+    out = np.empty((d, width))
+    out[:, 0] = 1.0
+    at = 1
+    for part in parts:
+        out[:, at:at + part.shape[1]] = part
+        at += part.shape[1]
+    if count > 2:
+        z = (p - mean) / std
+        i, j = np.triu_indices(count, k=1)
+        np.multiply(z[:, i], z[:, j], out=out[:, at:])
+    return out
 
 
 def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
                    chunk: int | None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``."""
+    """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``.
+
+    Up to ``chunk`` rows (default: :data:`EVPPI_BASIS_BYTES` of basis): one least-squares
+    solve (``numpy.linalg.lstsq``). Larger runs: the normal equations accumulated over
+    fixed chunks of rows (``B'B`` and ``B'y``, one BLAS thread), solved, then refined once
+    on the residuals (``c += (B'B)^-1 B'(y - Bc)``, one step of iterative refinement,
+    which brings the fit to the accuracy of the direct solve: the test
+    ``test_evppi_by_chunks_equals_one_least_squares_solve`` holds them to 1e-9). The
+    chunks are fixed by the basis width, never by a memory budget, so a run gives the
+    same numbers whatever the budget. Three passes over the rows, each building a chunk
+    of the basis: ``O(D m^2)`` work and ``chunk x m`` memory.
+    """
+    from appraisal.engine.kernel import blas_threads
+
     D = params.shape[0]
     if chunk is None:
         width = _basis_rows(plan, params[:1]).shape[1] + y.shape[1]
@@ -219,21 +270,31 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         basis = _basis_rows(plan, params)
         coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
         return coefficients, basis @ coefficients, basis.shape[1]
-    r = None
-    m = 0
-    for start in range(0, D, chunk):
-        rows = _basis_rows(plan, params[start:start + chunk])
-        m = rows.shape[1]
-        block = np.hstack([rows, y[start:start + chunk]])
-        r = np.linalg.qr(block if r is None else np.vstack([r, block]), mode="r")
-    # [B y] = Q R with R = [[R_b, Q'y], [0, .]]: min |B c - y| = min |R_b c - Q'y|; the
-    # rank cut-off is lstsq's for the full basis (eps * max(D, m))
-    coefficients, *_ = np.linalg.lstsq(r[:m, :m], r[:m, m:],  # type: ignore[index]
-                                       rcond=np.finfo(np.float64).eps * max(D, m))
-    fitted = np.empty_like(y)
-    for start in range(0, D, chunk):
-        fitted[start:start + chunk] = _basis_rows(plan, params[start:start + chunk]) \
-            @ coefficients
+    starts = range(0, D, chunk)
+    with blas_threads():
+        gram = None
+        cross = None
+        for start in starts:
+            rows = _fast_basis_rows(plan, params[start:start + chunk])
+            g, h = rows.T @ rows, rows.T @ y[start:start + chunk]
+            gram, cross = (g, h) if gram is None else (gram + g, cross + h)
+        gram, cross = cast(np.ndarray, gram), cast(np.ndarray, cross)
+        m = gram.shape[0]
+        # the rank cut-off of lstsq on the basis itself (eps * max(D, m)), on B'B's scale
+        rcond = np.finfo(np.float64).eps * max(D, m)
+        coefficients, *_ = np.linalg.lstsq(gram, cross, rcond=rcond)
+        fitted = np.empty_like(y)
+        correction = np.zeros_like(cross)
+        for start in starts:
+            rows = _fast_basis_rows(plan, params[start:start + chunk])
+            f = rows @ coefficients
+            fitted[start:start + chunk] = f
+            correction += rows.T @ (y[start:start + chunk] - f)
+        step, *_ = np.linalg.lstsq(gram, correction, rcond=rcond)
+        coefficients = coefficients + step
+        for start in starts:
+            fitted[start:start + chunk] += _fast_basis_rows(
+                plan, params[start:start + chunk]) @ step
     return coefficients, fitted, m
 
 
