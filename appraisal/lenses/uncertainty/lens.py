@@ -63,7 +63,7 @@ from appraisal.lenses.uncertainty.summaries import (
     probability_best,
     summarise,
 )
-from appraisal.lenses.uncertainty.voi import evpi, evppi
+from appraisal.lenses.uncertainty.voi import evpi, evppi_many
 from appraisal.limits import RUN_MAXIMA, run_size_issue
 
 if TYPE_CHECKING:
@@ -456,9 +456,9 @@ def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, A
     singles = {k: v for k, v in varying.items() if k not in grouped}
     rows = []
     if varying and mc.n >= 200:
-        table = {name: evppi(nb, {name: values}) for name, values in singles.items()}
-        table.update({g: evppi(nb, {m: varying[m] for m in members})
-                      for g, members in groups.items()})
+        table = evppi_many(nb, {**{name: {name: values} for name, values in singles.items()},
+                                **{g: {m: varying[m] for m in members}
+                                   for g, members in groups.items()}})
         rows = [{"parameters": list(r.parameters), "name": key, "evppi": r.value,
                  "raw": r.raw, "clipped": r.clipped, "r_squared": r.r_squared.tolist()}
                 for key, r in table.items()]

@@ -108,6 +108,22 @@ def best_shares(masks: np.ndarray, n_options: int) -> np.ndarray:
     return out / D
 
 
+#: Up to this many options, :func:`tie_counts` counts the bit patterns of the best options.
+_PATTERN_OPTIONS = 10
+
+
+def _pattern_matrix(n_options: int) -> np.ndarray:
+    """``(2**O, O * O)`` integers: pattern ``v`` puts 1 at ``(o, m - 1)`` for each bit ``o``
+    of ``v``, ``m`` the number of bits set."""
+    v = np.arange(1 << n_options)
+    bits = (v[:, None] >> np.arange(n_options)) & 1  # (V, O)
+    m = bits.sum(axis=1)
+    out = np.zeros((v.size, n_options, n_options), dtype=np.int64)
+    rows, cols = np.nonzero(bits)
+    out[rows, cols, m[rows] - 1] = 1
+    return out.reshape(v.size, -1)
+
+
 def tie_counts(values: np.ndarray) -> np.ndarray:
     """Draws in which each option is best, by the size of the tie: ``(D, ..., O)`` values
     give ``(..., O, O)`` integer counts, ``[..., o, m - 1]`` the draws in which option
@@ -118,13 +134,43 @@ def tie_counts(values: np.ndarray) -> np.ndarray:
     >>> tie_counts(np.array([[1.0, 2.0], [3.0, 0.0], [1.0, 1.0], [0.0, 5.0]])).tolist()
     [[1, 1], [2, 1]]
     """
-    best = values == values.max(axis=-1, keepdims=True)
-    ties = best.sum(axis=-1)
+    values = np.asarray(values)
     n_options = values.shape[-1]
-    out = np.empty((*values.shape[1:], n_options), dtype=np.int64)
-    for m in range(1, n_options + 1):
-        out[..., m - 1] = (best & (ties == m)[..., None]).sum(axis=0)
-    return out
+    rest = values.shape[1:-1]
+    cells = int(np.prod(rest, dtype=np.int64))
+    flat = values.reshape(values.shape[0], cells, n_options)
+    # option by option (a reduction over a short last axis is slow in numpy)
+    top = flat[..., 0].copy()
+    for o in range(1, n_options):
+        np.maximum(top, flat[..., o], out=top)
+    if n_options <= _PATTERN_OPTIONS:
+        # each draw's set of best options as a bit pattern, counted per cell by one
+        # bincount; then each pattern's count goes to its options at its tie size
+        pattern = np.zeros(top.shape, dtype=np.uint16)
+        for o in range(n_options):
+            pattern |= np.equal(flat[..., o], top).view(np.uint8).astype(np.uint16) << o
+        n_patterns = 1 << n_options
+        hist = np.bincount((np.arange(cells) * n_patterns + pattern).ravel(),
+                           minlength=cells * n_patterns).reshape(cells, n_patterns)
+        return (hist @ _pattern_matrix(n_options)).reshape(*rest, n_options, n_options)
+    best = [flat[..., o] == top for o in range(n_options)]
+    ties = np.zeros(top.shape, dtype=np.int64)  # (D, cells)
+    first = np.zeros(top.shape, dtype=np.int64)  # the first best option
+    for o in range(n_options - 1, -1, -1):
+        ties += best[o]
+        first[best[o]] = o
+    out = np.zeros((cells, n_options, n_options), dtype=np.int64)
+    # a single best option (almost every draw): its index, counted by one bincount
+    alone = ties == 1
+    key = np.arange(cells) * n_options + first
+    out[:, :, 0] = np.bincount(key[alone], minlength=cells * n_options).reshape(
+        cells, n_options)
+    for m in range(2, n_options + 1):  # ties: rare, counted row by row
+        d, c = np.nonzero(ties == m)
+        if d.size:
+            np.add.at(out[:, :, m - 1], c, np.stack([b[d, c] for b in best], axis=-1)
+                      .astype(np.int64))
+    return out.reshape(*rest, n_options, n_options)
 
 
 def shares_from_counts(counts: np.ndarray, n: int) -> np.ndarray:

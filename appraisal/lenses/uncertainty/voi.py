@@ -49,6 +49,7 @@ __all__ = [
     "cubic_spline_basis",
     "evpi",
     "evppi",
+    "evppi_many",
     "evppi_table",
     "regression_basis",
 ]
@@ -207,42 +208,58 @@ class EVPPIResult:
 EVPPI_BASIS_BYTES = 32 * 2**20
 
 
-def _fast_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
-    """:func:`_one_parameter_columns` by products instead of powers (``z * z * z`` for
-    ``z**3``: within an ulp of it, ten times faster), for the chunked fit."""
-    if plan[0] != "spline":
-        return _one_parameter_columns(plan, x)
+#: Rows of basis built at a time by the chunked fit (a block of the transposed basis stays
+#: in cache); fixed, so the sums, and the numbers, never depend on a memory budget.
+_GRAM_ROWS = 1 << 15
+
+
+def _columns_into(out: np.ndarray, plan: tuple[Any, ...], x: np.ndarray) -> None:
+    """One parameter's columns as the rows of ``out`` ``(k, n)`` (the transposed basis:
+    each column contiguous): :func:`_one_parameter_columns` with products for the
+    powers (``z * z * z`` for ``z**3``: within an ulp, ten times faster)."""
+    if plan[0] == "levels":
+        for i, level in enumerate(plan[1]):
+            np.equal(x, level, out=out[i], casting="unsafe")
+        return
     _, mean, std, knots = plan
-    z = (x - mean) / std
-    out = np.empty((x.size, 3 + knots.size))
-    np.multiply(z, z, out=out[:, 1])
-    np.multiply(out[:, 1], z, out=out[:, 2])
-    out[:, 0] = z
-    hinge = np.subtract(z[:, None], knots[None, :])
-    np.maximum(hinge, 0.0, out=hinge)
-    out[:, 3:] = hinge * hinge * hinge
-    return out
+    z = out[0]
+    np.subtract(x, mean, out=z)
+    z /= std
+    np.multiply(z, z, out=out[1])
+    np.multiply(out[1], z, out=out[2])
+    for i, t in enumerate(knots):
+        h = out[3 + i]
+        np.subtract(z, t, out=h)
+        np.maximum(h, 0.0, out=h)
+        np.multiply(h, h * h, out=h)
 
 
-def _fast_basis_rows(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
-    """:func:`_basis_rows` with :func:`_fast_columns` (the same columns, to rounding)."""
+def _basis_block(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
+    """The basis of :func:`_basis_rows` transposed, ``(m, n)``, to rounding."""
     parts_plan, mean, std = plan
-    d, count = p.shape
-    parts = [_fast_columns(part, p[:, i]) for i, part in enumerate(parts_plan)]
+    n, count = p.shape
+    widths = [0 if part[0] == "none" else part[1].size if part[0] == "levels"
+              else 3 + part[3].size for part in parts_plan]
     if count == 2:
-        a, b = (np.hstack([np.ones((d, 1)), part]) for part in parts)
-        return (a[:, :, None] * b[:, None, :]).reshape(d, -1)
-    width = 1 + sum(part.shape[1] for part in parts) + count * (count - 1) // 2
-    out = np.empty((d, width))
-    out[:, 0] = 1.0
+        a, b = (np.empty((1 + w, n)) for w in widths)
+        for out, part, i in ((a, parts_plan[0], 0), (b, parts_plan[1], 1)):
+            out[0] = 1.0
+            if part[0] != "none":
+                _columns_into(out[1:], part, p[:, i])
+        return (a[:, None, :] * b[None, :, :]).reshape(-1, n)
+    pairs = count * (count - 1) // 2 if count > 2 else 0
+    out = np.empty((1 + sum(widths) + pairs, n))
+    out[0] = 1.0
     at = 1
-    for part in parts:
-        out[:, at:at + part.shape[1]] = part
-        at += part.shape[1]
-    if count > 2:
-        z = (p - mean) / std
-        i, j = np.triu_indices(count, k=1)
-        np.multiply(z[:, i], z[:, j], out=out[:, at:])
+    for i, (part, w) in enumerate(zip(parts_plan, widths, strict=True)):
+        if w:
+            _columns_into(out[at:at + w], part, p[:, i])
+        at += w
+    if pairs:
+        z = ((p - mean) / std).T
+        for i, j in zip(*np.triu_indices(count, k=1), strict=True):
+            np.multiply(z[i], z[j], out=out[at])
+            at += 1
     return out
 
 
@@ -252,13 +269,13 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
 
     Up to ``chunk`` rows (default: :data:`EVPPI_BASIS_BYTES` of basis): one least-squares
     solve (``numpy.linalg.lstsq``). Larger runs: the normal equations accumulated over
-    fixed chunks of rows (``B'B`` and ``B'y``, one BLAS thread), solved, then refined once
+    fixed blocks of rows (``B'B`` and ``B'y``, one BLAS thread), solved, then refined once
     on the residuals (``c += (B'B)^-1 B'(y - Bc)``, one step of iterative refinement,
     which brings the fit to the accuracy of the direct solve: the test
     ``test_evppi_by_chunks_equals_one_least_squares_solve`` holds them to 1e-9). The
-    chunks are fixed by the basis width, never by a memory budget, so a run gives the
-    same numbers whatever the budget. Three passes over the rows, each building a chunk
-    of the basis: ``O(D m^2)`` work and ``chunk x m`` memory.
+    blocks are fixed (``chunk`` rows, at most :data:`_GRAM_ROWS`), never chosen from a
+    memory budget, so a run gives the same numbers whatever the budget. Three passes over
+    the rows, each building a block of the basis: ``O(D m^2)`` work, ``block x m`` memory.
     """
     from appraisal.engine.kernel import blas_threads
 
@@ -270,13 +287,14 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         basis = _basis_rows(plan, params)
         coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
         return coefficients, basis @ coefficients, basis.shape[1]
-    starts = range(0, D, chunk)
+    block = min(chunk, _GRAM_ROWS)
+    starts = range(0, D, block)
     with blas_threads():
         gram = None
         cross = None
         for start in starts:
-            rows = _fast_basis_rows(plan, params[start:start + chunk])
-            g, h = rows.T @ rows, rows.T @ y[start:start + chunk]
+            rows = _basis_block(plan, params[start:start + block])
+            g, h = rows @ rows.T, rows @ y[start:start + block]
             gram, cross = (g, h) if gram is None else (gram + g, cross + h)
         gram, cross = cast(np.ndarray, gram), cast(np.ndarray, cross)
         m = gram.shape[0]
@@ -286,31 +304,37 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         fitted = np.empty_like(y)
         correction = np.zeros_like(cross)
         for start in starts:
-            rows = _fast_basis_rows(plan, params[start:start + chunk])
-            f = rows @ coefficients
-            fitted[start:start + chunk] = f
-            correction += rows.T @ (y[start:start + chunk] - f)
+            rows = _basis_block(plan, params[start:start + block])
+            f = rows.T @ coefficients
+            fitted[start:start + block] = f
+            correction += rows @ (y[start:start + block] - f)
         step, *_ = np.linalg.lstsq(gram, correction, rcond=rcond)
         coefficients = coefficients + step
         for start in starts:
-            fitted[start:start + chunk] += _fast_basis_rows(
-                plan, params[start:start + chunk]) @ step
+            fitted[start:start + block] += _basis_block(
+                plan, params[start:start + block]).T @ step
     return coefficients, fitted, m
 
 
-def _evppi(nb: np.ndarray, params: np.ndarray, names: tuple[str, ...],
-           knots: int, chunk: int | None = None) -> EVPPIResult:
-    total = _evpi(nb)
-    if nb.shape[1] == 1:
-        return EVPPIResult(names, 0.0, 0.0, total, False, np.empty(0), 0, nb.shape[0])
-    params = params.reshape(params.shape[0], -1)
+def _prepared(nb: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """What every EVPPI of the same draws shares: EVPI, the net benefit of options 1..
+    against option 0 and its variance."""
     incremental = nb[:, 1:] - nb[:, :1]
+    return _evpi(nb), incremental, incremental.var(axis=0)
+
+
+def _evppi(nb: np.ndarray, params: np.ndarray, names: tuple[str, ...],
+           knots: int, chunk: int | None = None,
+           prepared: tuple[float, np.ndarray, np.ndarray] | None = None) -> EVPPIResult:
+    if nb.shape[1] == 1:
+        return EVPPIResult(names, 0.0, 0.0, _evpi(nb), False, np.empty(0), 0, nb.shape[0])
+    total, incremental, spread = _prepared(nb) if prepared is None else prepared
+    params = params.reshape(params.shape[0], -1)
     _, fitted, n_basis = _least_squares(_basis_plan(params, knots), params, incremental,
                                         chunk)
     raw = float(np.clip(fitted.max(axis=1), 0.0, None).mean()
                 - max(0.0, float(fitted.mean(axis=0).max())))
     value = min(max(raw, 0.0), total)
-    spread = incremental.var(axis=0)
     r2 = np.where(spread > 0, 1.0 - (incremental - fitted).var(axis=0) /
                   np.where(spread > 0, spread, 1.0), 0.0)
     return EVPPIResult(names, value, raw, total, value != raw, r2, n_basis, nb.shape[0])
@@ -389,6 +413,52 @@ def evppi(net_benefit: npt.ArrayLike,
                     fix="use more draws or fewer parameters in the group")
     found.raise_if_errors("evppi")
     return _evppi(cast(np.ndarray, nb), cast(np.ndarray, params), names, knots)
+
+
+def evppi_many(net_benefit: npt.ArrayLike,
+               parameter_sets: Mapping[str, Mapping[str, npt.ArrayLike]], *,
+               knots: int = DEFAULT_KNOTS) -> dict[str, EVPPIResult]:
+    """:func:`evppi` of several parameters or groups of the same draws, keyed as given.
+
+    The same numbers as calling :func:`evppi` on each, with the net benefit checked once
+    and what the fits share (EVPI, the incremental net benefit and its variance) computed
+    once.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(5)
+    >>> a, b = rng.normal(size=(2, 5000))
+    >>> nb = np.column_stack([np.zeros(5000), a + 0.2 * b])
+    >>> many = evppi_many(nb, {"a": {"a": a}, "both": {"a": a, "b": b}})
+    >>> many["a"].value == evppi(nb, {"a": a}).value, list(many)
+    (True, ['a', 'both'])
+    """
+    found = Issues()
+    nb = _net_benefit(net_benefit, found)
+    found.raise_if_errors("evppi")
+    nb = cast(np.ndarray, nb)
+    if isinstance(knots, bool) or not isinstance(knots, int) or knots < 0:
+        found.error("invalid-argument", f"'knots' must be an integer >= 0 (got {knots!r})",
+                    field="knots", fix="use the default (3)")
+    checked: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    for key, group in parameter_sets.items():
+        arrays = [_parameter_array(v, nb.shape[0], found, f"{key}.{n}")
+                  for n, v in group.items()]
+        if not arrays:
+            found.error("bad-shape", f"{key!r} names no parameter", field=str(key),
+                        fix="name at least one parameter")
+        elif all(a is not None for a in arrays):
+            params = np.hstack(cast(list[np.ndarray], arrays))
+            if isinstance(knots, int) and not isinstance(knots, bool) and knots >= 0 and \
+                    _basis_size(params.shape[1], knots) * 10 > nb.shape[0]:
+                found.error("too-few-draws", f"{nb.shape[0]} draws are too few for a "
+                            f"{params.shape[1]}-parameter regression", field=str(key),
+                            fix="use more draws or fewer parameters in the group")
+            checked[key] = (tuple(str(n) for n in group), params)
+    found.raise_if_errors("evppi")
+    prepared = _prepared(nb) if nb.shape[1] > 1 else None
+    return {key: _evppi(nb, params, names, knots, prepared=prepared)
+            for key, (names, params) in checked.items()}
 
 
 def evppi_table(net_benefit: npt.ArrayLike, inputs: Mapping[str, npt.ArrayLike],
