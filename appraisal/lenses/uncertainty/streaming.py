@@ -229,6 +229,10 @@ class ChunkTotals:
         self.eta = None if grid is None else BestAtEta(model, grid)
 
     def __call__(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        with blas_threads():  # the model's own small products too (line weights)
+            return self._reduce(inputs)
+
+    def _reduce(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         out = dict(self.model(inputs))
         signed = out.pop("signed_pv_lines")
         n_opt = out["npsv"].shape[1]
@@ -239,8 +243,7 @@ class ChunkTotals:
         out["best_weighted"] = tie_counts(out["weighted_npsv"]) if "weighted_npsv" in out \
             else empty.reshape(n_opt, 0, n_opt)[:, 0]
         if self.eta is not None:
-            with blas_threads():
-                weighted = row_tiled_product(signed, self.eta.per_eta)
+            weighted = row_tiled_product(signed, self.eta.per_eta)
             out["best_at_eta"] = tie_counts(weighted.reshape(
                 signed.shape[0], len(self.eta.grid), n_opt))
         else:
