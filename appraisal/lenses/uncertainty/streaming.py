@@ -239,15 +239,15 @@ class ChunkTotals:
         inc_bcr = out["inc_bcr"]
         with np.errstate(invalid="ignore"):
             out["inc_bcr_at_least"] = (inc_bcr[:, :, None] >= self.bands).sum(axis=0)
-        empty = np.zeros((0, n_opt, n_opt), dtype=np.int64)
+        # no weights, no η grid: empty counts (a total is always returned)
         out["best_weighted"] = tie_counts(out["weighted_npsv"]) if "weighted_npsv" in out \
-            else empty.reshape(n_opt, 0, n_opt)[:, 0]
+            else np.zeros((0, n_opt), dtype=np.int64)
         if self.eta is not None:
             weighted = row_tiled_product(signed, self.eta.per_eta)
             out["best_at_eta"] = tie_counts(weighted.reshape(
                 signed.shape[0], len(self.eta.grid), n_opt))
         else:
-            out["best_at_eta"] = empty
+            out["best_at_eta"] = np.zeros((0, n_opt, n_opt), dtype=np.int64)
         return out
 
     def __repr__(self) -> str:
