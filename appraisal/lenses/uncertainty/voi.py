@@ -350,7 +350,8 @@ def _evppi(nb: np.ndarray, params: np.ndarray, names: tuple[str, ...],
     raw = float(np.clip(_row_max(fitted), 0.0, None).mean()
                 - max(0.0, float(fitted.mean(axis=0).max())))
     value = min(max(raw, 0.0), total)
-    r2 = np.where(spread > 0, 1.0 - (incremental - fitted).var(axis=0) /
+    residual = np.subtract(incremental, fitted, out=fitted)  # fitted is not needed again
+    r2 = np.where(spread > 0, 1.0 - residual.var(axis=0) /
                   np.where(spread > 0, spread, 1.0), 0.0)
     return EVPPIResult(names, value, raw, total, value != raw, r2, n_basis, nb.shape[0])
 
@@ -455,25 +456,25 @@ def evppi_many(net_benefit: npt.ArrayLike,
     if isinstance(knots, bool) or not isinstance(knots, int) or knots < 0:
         found.error("invalid-argument", f"'knots' must be an integer >= 0 (got {knots!r})",
                     field="knots", fix="use the default (3)")
-    checked: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
-    for key, group in parameter_sets.items():
+    for key, group in parameter_sets.items():  # checked first, stacked one group at a time
         arrays = [_parameter_array(v, nb.shape[0], found, f"{key}.{n}")
                   for n, v in group.items()]
         if not arrays:
             found.error("bad-shape", f"{key!r} names no parameter", field=str(key),
                         fix="name at least one parameter")
         elif all(a is not None for a in arrays):
-            params = np.hstack(cast(list[np.ndarray], arrays))
+            count = sum(cast(np.ndarray, a).shape[1] for a in arrays)
             if isinstance(knots, int) and not isinstance(knots, bool) and knots >= 0 and \
-                    _basis_size(params.shape[1], knots) * 10 > nb.shape[0]:
+                    _basis_size(count, knots) * 10 > nb.shape[0]:
                 found.error("too-few-draws", f"{nb.shape[0]} draws are too few for a "
-                            f"{params.shape[1]}-parameter regression", field=str(key),
+                            f"{count}-parameter regression", field=str(key),
                             fix="use more draws or fewer parameters in the group")
-            checked[key] = (tuple(str(n) for n in group), params)
     found.raise_if_errors("evppi")
     prepared = _prepared(nb) if nb.shape[1] > 1 else None
-    return {key: _evppi(nb, params, names, knots, prepared=prepared)
-            for key, (names, params) in checked.items()}
+    return {key: _evppi(nb, np.hstack([np.asarray(v, dtype=np.float64).reshape(
+                nb.shape[0], -1) for v in group.values()]),
+                        tuple(str(n) for n in group), knots, prepared=prepared)
+            for key, group in parameter_sets.items()}
 
 
 def evppi_table(net_benefit: npt.ArrayLike, inputs: Mapping[str, npt.ArrayLike],
