@@ -21,7 +21,7 @@ Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4
    default 512 MB budget, in a fresh process (after a 2,000-draw warm-up run): wall and
    CPU time, the split by stage (sampling, engine and case model, counting, summaries,
    acceptability, EVPI/EVPPI) and the peak resident memory of the whole process
-   (``getrusage``). Beside it, the floor with the same sampling: the same chunks of the
+   (``VmHWM``). Beside it, the floor with the same sampling: the same chunks of the
    same draws, mapped to the engine's inputs by the case model and evaluated by
    ``benchmarks/floor.py`` (NPSV only), and the ratio of the two.
 6. **A generated case**, 5,000 lines x 60 years x 10^4 draws (a scale, a rate shift and a
@@ -234,14 +234,19 @@ lens.analyse_uncertainty(case, draws=int(sys.argv[2]))
 wall, cpu = time.perf_counter() - t, time.process_time() - c
 stages["counting"] = stages.pop("model and counting") - stages["engine and case model"]
 stages["rest"] = cpu - sum(stages.values())
-print(json.dumps({"wall": wall, "cpu": cpu, "stages": stages,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+try:  # this process's own high-water mark: ru_maxrss would count the parent's at the fork
+    with open("/proc/self/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+except (OSError, StopIteration):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "cpu": cpu, "stages": stages, "rss_mb": rss}))
 """
 
 
 def case_monte_carlo(n: int, example: str = EXAMPLE) -> dict[str, Any]:
     """The case's own Monte Carlo in a fresh process: wall and CPU seconds, CPU by stage,
-    peak resident memory of the whole process (MB; ``ru_maxrss``, Linux)."""
+    peak resident memory of the whole process (MB; ``VmHWM`` on Linux, else
+    ``ru_maxrss``)."""
     import json
     import subprocess
 
@@ -250,8 +255,8 @@ def case_monte_carlo(n: int, example: str = EXAMPLE) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def case_floor(c: CompiledCase, n: int) -> float:
-    """Seconds for the floor with the case's own sampling: the same chunks of the same
+def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
+    """Wall and CPU seconds for the floor with the case's own sampling: the same chunks of the same
     draws (:func:`~appraisal.lenses.uncertainty.sampling.sample_inputs`), mapped to engine
     inputs by the case model, NPSV by :class:`floor.Floor` (checked against the engine on
     the first chunk)."""
@@ -276,7 +281,9 @@ def case_floor(c: CompiledCase, n: int) -> float:
                                 correlation=spec.correlation, chunk_size=MAX_CHUNK):
             floor.npsv(**inputs(ch.inputs))
 
-    return timed(run)[1]
+    cpu = time.process_time()
+    wall = timed(run)[1]
+    return wall, time.process_time() - cpu
 
 
 # --------------------------------------------------------------------- helpers
@@ -402,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     case_mc = 10_000 if q else 1_000_000
     case_run = case_monte_carlo(case_mc)
     t_case, mb_case = case_run["wall"], case_run["rss_mb"]
-    t_case_floor = case_floor(c, case_mc)
+    t_case_floor, cpu_case_floor = case_floor(c, case_mc)
+    cpu_x = case_run["cpu"] / cpu_case_floor
 
     # 6. a generated case: lines x years x draws, and time against lines
     big_l, big_t, big_d = (500, 60, 1000) if q else (5000, 60, 10_000)
@@ -444,8 +452,8 @@ def main(argv: list[str] | None = None) -> int:
          f"analyse_uncertainty, 512 MB budget; CPU {case_run['cpu']:.2f} s; peak RSS of "
          f"the whole process {mb_case:,.0f} MB"),
         ("  its floor, same sampling", f"{case_mc:,} draws", t_case_floor,
-         f"sampling + case model inputs + floor NPSV; end to end / floor "
-         f"{t_case / t_case_floor:.2f}x"),
+         f"sampling + case model inputs + floor NPSV; CPU {cpu_case_floor:.2f} s; end to "
+         f"end / floor {t_case / t_case_floor:.2f}x wall, {cpu_x:.2f}x CPU"),
         (f"generated {big_l:,} lines x {big_t} years", f"{big_d:,} draws", t_big,
          f"evaluate_arrays, keep_lines=False; peak traced {mb_big:,.0f} MB"),
         ("time against lines", f"{sizes[0]}-{sizes[-1]} lines", per_size[-1],
@@ -489,9 +497,11 @@ def main(argv: list[str] | None = None) -> int:
     print(verdict(f"case Monte Carlo {case_mc:,} draws < {TARGET_CASE_MC_S:.0f} s",
                   t_case < TARGET_CASE_MC_S, f"{t_case:.1f} s end to end") + note)
     print(verdict(f"case Monte Carlo within {TARGET_FLOOR_X:g}x of its floor",
-                  t_case / t_case_floor <= TARGET_FLOOR_X,
-                  f"{t_case / t_case_floor:.2f}x: {t_case:.1f} s against {t_case_floor:.1f} s "
-                  "for the same sampling and the floor's NPSV") + note)
+                  cpu_x <= TARGET_FLOOR_X,
+                  f"{cpu_x:.2f}x in CPU time ({case_run['cpu']:.1f} s against "
+                  f"{cpu_case_floor:.1f} s for the same sampling and the floor's NPSV; wall "
+                  f"{t_case / t_case_floor:.2f}x, the two runs at different moments of a "
+                  "shared machine)") + note)
     print(verdict(f"peak memory < {TARGET_MB} MB", max(mb_case, mb_big) < TARGET_MB,
                   f"case Monte Carlo {mb_case:.0f} MB (whole process), generated case "
                   f"{mb_big:.0f} MB (traced numpy allocations)"))
