@@ -31,6 +31,14 @@ References
 Strong, M., Oakley, J. E. and Brennan, A. (2014). Estimating multiparameter partial
 expected value of perfect information from a probabilistic sensitivity analysis sample: a
 nonparametric regression approach. *Medical Decision Making* 34(3), 311-326.
+
+Björck, Å. (1967). Iterative refinement of linear least squares solutions I. *BIT* 7,
+257-278 (the refinement step of the chunked fit; here on the normal equations in working
+precision, whose accuracy depends on the square of the basis's condition number, so it
+is held to the direct solve by a test rather than taken on trust: see Carson, E. and
+Daužickaitė, I. (2024), *A comparison of mixed precision iterative refinement approaches
+for least-squares problems*, arXiv:2405.18363, on refinement with the normal and
+semi-normal equations).
 """
 
 from __future__ import annotations
