@@ -176,3 +176,19 @@ def test_same_seed_same_figures_for_any_chunk_and_budget_with_the_chunked_evppi(
 def test_the_chunk_is_capped(prevention):
     model = CaseModel(prevention)
     assert lens.monte_carlo_chunk(model, 10**6, 3, 10_000.0) == lens.MAX_CHUNK
+
+
+def test_the_case_sobol_indices_do_not_depend_on_the_evaluations_per_chunk(prevention):
+    """The lens now evaluates Sobol designs :data:`lens.MAX_CHUNK` at a time (memory);
+    the indices are those of one chunk."""
+    from appraisal.lenses.uncertainty.gsa import sobol_analysis
+
+    model = CaseModel(prevention)
+    spec = model.spec
+    kw = {"rng": spec.seed, "outputs": list(lens._SOBOL_OUTPUTS),
+          "groups": lens.sobol_groups(spec) or None, "correlation": spec.correlation}
+    whole = sobol_analysis(model, spec.distributions, 256, **kw)
+    parts = sobol_analysis(model, spec.distributions, 256, chunk_size=700, **kw)
+    assert set(whole.indices) == set(parts.indices)
+    for key, value in whole.indices.items():
+        np.testing.assert_array_equal(parts.indices[key], value)

@@ -84,7 +84,8 @@ ETA_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 2.0, 21), 10))
 _HIST_BINS = 30
 _MONEY_POINTS = 21
 _SOBOL_OUTPUTS = ("focus_margin", "focus_inc_npsv")
-#: Most draws in one Monte Carlo chunk: beyond this a chunk is no faster (its products are
+#: Most draws in one Monte Carlo chunk (and evaluations in one Sobol chunk): beyond this a
+#: chunk is no faster (its products are
 #: already long; measured on the prevention case, 10^6 draws: 8,192, 16,384 and the
 #: budget's 49,152 take the same time within noise) and only holds more memory (peak RSS
 #: 410 MB at 16,384, 500 MB at 49,152).
@@ -641,7 +642,8 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         sobol_result = sobol_analysis(model, spec.distributions, n_sobol, rng=seed,
                                       outputs=list(_SOBOL_OUTPUTS),
                                       groups=sobol_groups(spec) or None,
-                                      correlation=spec.correlation, backend=backend)
+                                      correlation=spec.correlation, backend=backend,
+                                      chunk_size=MAX_CHUNK)  # evaluations held at once
     morris_result = None
     if morris:
         morris_result = morris_screening(model, spec.distributions, morris, rng=seed,
