@@ -52,10 +52,11 @@ def test_uncertainty_quick_prints_table_and_every_target(runs):
                 "engine kernel", "floor kernel", "Sobol, 31 inputs, N=2^9",
                 "peak working memory, chunk 4,096", "peak working memory, chunk 8,192",
                 "floor, same sampling, whole run", "case Monte Carlo end to end",
+                "its floor, same sampling", "case Monte Carlo by stage (CPU s)",
                 "generated 500 lines x 60 years", "time against lines"):
         assert row in out, row
     targets = re.findall(r"^target .* (met|NOT met) +\(", out, re.MULTILINE)
-    assert len(targets) == 9, out
+    assert len(targets) == 10, out  # 10th: the case's Monte Carlo against its floor
     assert "10,000 draws" in out
     assert "16,896 evals" in out  # N (K + 2) = 512 x 33 model evaluations
 

@@ -751,6 +751,10 @@ def _check_chunk_size(chunk_size: Any) -> None:
 
 def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
     """Validated per-draw delays ``(D, L)`` as integers."""
+    given = np.asarray(delay)
+    if given.dtype.kind in "iu" and not (given < 0).any():  # whole and finite already
+        arr = given.astype(np.int64, copy=False)
+        return arr if arr.ndim == 2 and arr.shape[1] == 1 else arr.reshape(-1, n_lines)
     arr = np.asarray(delay, dtype=np.float64)
     bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
     if bad.any():

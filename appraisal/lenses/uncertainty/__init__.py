@@ -118,6 +118,7 @@ from appraisal.lenses.uncertainty.voi import (
     cubic_spline_basis,
     evpi,
     evppi,
+    evppi_many,
     evppi_table,
     regression_basis,
 )
@@ -175,6 +176,7 @@ __all__ = [
     "cubic_spline_basis",
     "evpi",
     "evppi",
+    "evppi_many",
     "evppi_table",
     "gaussian_copula",
     "given_data_indices",

@@ -111,6 +111,16 @@ def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
     return fixed / np.outer(scale, scale)
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """``x.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")``: the same
+    ranks, sorting contiguous columns once and inverting the permutation by a scatter (a
+    stable sort has one answer, so the ranks do not depend on how they are found)."""
+    order = np.argsort(np.ascontiguousarray(x.T), axis=1, kind="stable")  # (K, D)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(x.shape[0])[None, :], axis=1)
+    return ranks.T
+
+
 def iman_conover(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     """Rearrange each column of ``u`` [D, K] so ranks follow normal scores with ``F F^T``.
 
@@ -138,8 +148,7 @@ def iman_conover(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     except np.linalg.LinAlgError:  # fewer draws than inputs: no exact whitening exists
         whitening = np.linalg.pinv(correlation_factor(sample))
     target = scores @ whitening.T @ np.asarray(factor, dtype=np.float64).T
-    ranks = target.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")
-    return np.take_along_axis(np.sort(u, axis=0), ranks, axis=0)
+    return np.take_along_axis(np.sort(u, axis=0), _ranks(target), axis=0)
 
 
 def gaussian_copula(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
@@ -306,7 +315,7 @@ class Correlation:
         if self.method == "gaussian-copula":
             return gaussian_copula(u[:, keep], factor)[:, position]
         induced = iman_conover(u[:, keep], factor)
-        ranks = induced.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")
+        ranks = _ranks(induced)
         return np.take_along_axis(np.sort(u, axis=0), ranks[:, position], axis=0)
 
     def to_dict(self) -> dict[str, Any]:

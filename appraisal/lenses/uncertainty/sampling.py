@@ -290,7 +290,9 @@ def central_inputs(specs: Mapping[str, Distribution]) -> dict[str, np.ndarray]:
 class MonteCarloResult:
     """Requested outputs (and inputs) of a Monte Carlo run, with what reproduces it.
 
-    ``outputs[name]`` and ``inputs[name]`` have leading axis ``n``; arrays are read-only.
+    ``outputs[name]`` and ``inputs[name]`` have leading axis ``n``; ``totals[name]`` is
+    the sum over the chunks of an output the model reduces chunk by chunk (integer counts:
+    exact, whatever the chunks); arrays are read-only.
     """
 
     outputs: Mapping[str, np.ndarray]
@@ -301,6 +303,7 @@ class MonteCarloResult:
     chunk_size: int
     block_size: int
     correlation: Correlation | None = field(default=None)
+    totals: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def seed_record(self) -> dict[str, Any]:
         """What a manifest needs to reproduce the draws."""
@@ -311,8 +314,10 @@ class MonteCarloResult:
 def _monte_carlo_task(model: Model, specs: Mapping[str, Distribution], plan: ChunkPlan,
                       root: np.random.SeedSequence, correlation: Correlation | None,
                       outputs: Sequence[str] | None, keep: Sequence[str],
-                      index: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Evaluate one chunk; return its requested outputs and kept inputs."""
+                      totals: Sequence[str], index: int
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray],
+                                 dict[str, np.ndarray]]:
+    """Evaluate one chunk; return its requested outputs, kept inputs and totals."""
     start, stop, inputs = sample_chunk(specs, plan, index, root, correlation)
     result = model(inputs)
     found = Issues()
@@ -321,7 +326,16 @@ def _monte_carlo_task(model: Model, specs: Mapping[str, Distribution], plan: Chu
                     f"to arrays (got {type(result).__name__})", field="model",
                     fix="return e.g. {'npsv': array of shape [D, O]}")
         found.raise_if_errors("run_monte_carlo")
-    wanted = list(result) if outputs is None else list(outputs)
+    wanted = [n for n in result if n not in totals] if outputs is None else list(outputs)
+    summed: dict[str, np.ndarray] = {}
+    for name in totals:
+        value = np.asarray(result.get(name, 0.0))
+        if name not in result or value.dtype.kind not in "iub":
+            found.error("bad-total", f"the model must return the total {name!r} as integer "
+                        f"counts (got {value.dtype if name in result else 'none'})",
+                        field=f"totals.{name}", fix="return integer counts for the chunk, "
+                        "or keep the output per draw instead")
+        summed[name] = value
     picked: dict[str, np.ndarray] = {}
     for name in wanted:
         if name not in result:
@@ -336,7 +350,7 @@ def _monte_carlo_task(model: Model, specs: Mapping[str, Distribution], plan: Chu
                         field=f"outputs.{name}", fix="keep the draws axis first in the model")
         picked[name] = value
     found.raise_if_errors("run_monte_carlo")
-    return picked, {name: inputs[name] for name in keep}
+    return picked, {name: inputs[name] for name in keep}, summed
 
 
 def run_monte_carlo(model: Model, specs: Mapping[str, Distribution], n: int,
@@ -344,7 +358,8 @@ def run_monte_carlo(model: Model, specs: Mapping[str, Distribution], n: int,
                     backend: Backend | int | str | None = None, *,
                     correlation: Correlation | None = None,
                     outputs: Sequence[str] | None = None, keep_inputs: bool | Sequence[str] = (),
-                    block_size: int = DEFAULT_BLOCK_SIZE) -> MonteCarloResult:
+                    block_size: int = DEFAULT_BLOCK_SIZE,
+                    totals: Sequence[str] = ()) -> MonteCarloResult:
     """Evaluate ``model`` on ``n`` draws, chunk by chunk, keeping only what is asked for.
 
     Parameters
@@ -360,6 +375,10 @@ def run_monte_carlo(model: Model, specs: Mapping[str, Distribution], n: int,
         Outputs to keep (default: all the model returns).
     keep_inputs : bool or sequence of str
         Inputs whose draws to keep as well (``True``: all), e.g. for value of information.
+    totals : sequence of str
+        Outputs the model reduces per chunk to integer counts (any shape, not per draw):
+        summed over the chunks into ``result.totals`` instead of kept per draw. Integer
+        sums do not depend on the chunks, the order or the backend.
 
     Returns
     -------
@@ -388,20 +407,24 @@ def run_monte_carlo(model: Model, specs: Mapping[str, Distribution], n: int,
     found.raise_if_errors("run_monte_carlo")
     wanted = None if outputs is None else [outputs] if isinstance(outputs, str) \
         else list(outputs)
+    summed = [totals] if isinstance(totals, str) else list(totals)
     task = functools.partial(_monte_carlo_task, model, dict(specs), plan, root, correlation,
-                             wanted, keep)
+                             wanted, keep, summed)
     collected: list[dict[str, np.ndarray]] = [{}, {}]
-    for index, parts in enumerate(resolve_backend(backend).map(task, plan.n_chunks,
-                                                               desc="Monte Carlo")):
+    sums: dict[str, np.ndarray] = {}
+    for index, (*parts, part_totals) in enumerate(resolve_backend(backend).map(
+            task, plan.n_chunks, desc="Monte Carlo")):
         start, stop = plan.bounds(index)
+        for name, value in part_totals.items():
+            sums[name] = value.astype(np.int64) if name not in sums else sums[name] + value
         for store, part in zip(collected, parts, strict=True):
             for name, value in part.items():
                 if name not in store:  # allocate once: peak memory is the kept arrays
                     store[name] = np.empty((plan.n, *value.shape[1:]), dtype=value.dtype)
                 store[name][start:stop] = value
-    for store in collected:
+    for store in (*collected, sums):
         for value in store.values():
             value.flags.writeable = False
     return MonteCarloResult(MappingProxyType(collected[0]), MappingProxyType(collected[1]),
                             plan.n, root.entropy, tuple(root.spawn_key), plan.chunk_size,
-                            plan.block_size, correlation)
+                            plan.block_size, correlation, MappingProxyType(sums))

@@ -12,6 +12,14 @@ gives each ``1/m``), from integer counts, so it is exact and does not depend on 
 size. Percentiles, histograms and EVPI/EVPPI still use the per-draw outputs, which are
 ``O``-vectors per draw (not ``L``): exactness there needs every draw.
 
+:class:`ChunkTotals` goes further for the full Monte Carlo: what only needs counting is
+counted chunk by chunk into integer totals (:func:`~appraisal.lenses.uncertainty.sampling.
+run_monte_carlo`'s ``totals``), so no per-draw array is kept for it at all: the options
+best at each η, counted by the size of the tie (:func:`shares_from_counts` gives exactly
+what :func:`best_shares` gives from the masks), the options with the highest weighted NPSV
+(likewise), and the draws whose incremental BCR reaches each value-for-money band. Integer
+sums do not depend on the chunks, their order or the backend.
+
 Examples
 --------
 >>> import numpy as np
@@ -27,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from appraisal.engine.kernel import row_tiled_product
+from appraisal.engine.kernel import blas_threads, row_tiled_product
 from appraisal.greenbook.equity import line_weights, weights_kernel
 
-__all__ = ["BestAtEta", "best_shares", "mask_dtype"]
+__all__ = ["BestAtEta", "ChunkTotals", "best_shares", "mask_dtype", "shares_from_counts",
+           "tie_counts"]
 
 
 def mask_dtype(n_options: int) -> np.dtype:
@@ -97,3 +106,149 @@ def best_shares(masks: np.ndarray, n_options: int) -> np.ndarray:
         for m in np.unique(ties):
             out[p] += best[ties == m].sum(axis=0) / m
     return out / D
+
+
+#: Up to this many options, :func:`tie_counts` counts the bit patterns of the best options.
+_PATTERN_OPTIONS = 10
+
+
+def _pattern_matrix(n_options: int) -> np.ndarray:
+    """``(2**O, O * O)`` integers: pattern ``v`` puts 1 at ``(o, m - 1)`` for each bit ``o``
+    of ``v``, ``m`` the number of bits set."""
+    v = np.arange(1 << n_options)
+    bits = (v[:, None] >> np.arange(n_options)) & 1  # (V, O)
+    m = bits.sum(axis=1)
+    out = np.zeros((v.size, n_options, n_options), dtype=np.int64)
+    rows, cols = np.nonzero(bits)
+    out[rows, cols, m[rows] - 1] = 1
+    return out.reshape(v.size, -1)
+
+
+def tie_counts(values: np.ndarray) -> np.ndarray:
+    """Draws in which each option is best, by the size of the tie: ``(D, ..., O)`` values
+    give ``(..., O, O)`` integer counts, ``[..., o, m - 1]`` the draws in which option
+    ``o`` is among ``m`` options tied for the highest value.
+
+    Examples
+    --------
+    >>> tie_counts(np.array([[1.0, 2.0], [3.0, 0.0], [1.0, 1.0], [0.0, 5.0]])).tolist()
+    [[1, 1], [2, 1]]
+    """
+    values = np.asarray(values)
+    n_options = values.shape[-1]
+    rest = values.shape[1:-1]
+    cells = int(np.prod(rest, dtype=np.int64))
+    flat = values.reshape(values.shape[0], cells, n_options)
+    # option by option (a reduction over a short last axis is slow in numpy)
+    top = flat[..., 0].copy()
+    for o in range(1, n_options):
+        np.maximum(top, flat[..., o], out=top)
+    if n_options <= _PATTERN_OPTIONS:
+        # each draw's set of best options as a bit pattern, counted per cell by one
+        # bincount; then each pattern's count goes to its options at its tie size
+        pattern = np.zeros(top.shape, dtype=np.uint16)
+        for o in range(n_options):
+            pattern |= np.equal(flat[..., o], top).view(np.uint8).astype(np.uint16) << o
+        n_patterns = 1 << n_options
+        hist = np.bincount((np.arange(cells) * n_patterns + pattern).ravel(),
+                           minlength=cells * n_patterns).reshape(cells, n_patterns)
+        return (hist @ _pattern_matrix(n_options)).reshape(*rest, n_options, n_options)
+    best = [flat[..., o] == top for o in range(n_options)]
+    ties = np.zeros(top.shape, dtype=np.int64)  # (D, cells)
+    first = np.zeros(top.shape, dtype=np.int64)  # the first best option
+    for o in range(n_options - 1, -1, -1):
+        ties += best[o]
+        first[best[o]] = o
+    out = np.zeros((cells, n_options, n_options), dtype=np.int64)
+    # a single best option (almost every draw): its index, counted by one bincount
+    alone = ties == 1
+    key = np.arange(cells) * n_options + first
+    out[:, :, 0] = np.bincount(key[alone], minlength=cells * n_options).reshape(
+        cells, n_options)
+    for m in range(2, n_options + 1):  # ties: rare, counted row by row
+        d, c = np.nonzero(ties == m)
+        if d.size:
+            np.add.at(out[:, :, m - 1], c, np.stack([b[d, c] for b in best], axis=-1)
+                      .astype(np.int64))
+    return out.reshape(*rest, n_options, n_options)
+
+
+def shares_from_counts(counts: np.ndarray, n: int) -> np.ndarray:
+    """Share of ``n`` draws in which each option is best, from :func:`tie_counts` (summed
+    over chunks): ``(..., O, O) -> (..., O)``; a tie of ``m`` options gives each ``1/m``.
+
+    The same arithmetic as :func:`best_shares` (integer counts over each tie size, in
+    increasing size, then over ``n``), so the same numbers to the last digit; and the same
+    as :func:`~appraisal.lenses.uncertainty.summaries.probability_best` to the last digit
+    whenever no three (or five ...) options tie, whose shares ``1/m`` a float mean rounds.
+
+    Examples
+    --------
+    >>> shares_from_counts(np.array([[1, 1], [2, 1]]), 4).tolist()
+    [0.375, 0.625]
+    """
+    counts = np.asarray(counts)
+    out = np.zeros(counts.shape[:-1])
+    for m in range(1, counts.shape[-1] + 1):
+        out += counts[..., m - 1] / m
+    return out / n
+
+
+class ChunkTotals:
+    """A case model whose counting outputs are reduced chunk by chunk to integer totals.
+
+    Returns the wrapped model's outputs (without ``signed_pv_lines``) and, as integer
+    counts for the chunk (``run_monte_carlo(..., totals=ChunkTotals.TOTALS)``):
+
+    ``best_weighted`` ``(O, O)``
+        :func:`tie_counts` of the weighted NPSV (when the case has weights);
+    ``best_at_eta`` ``(P, O, O)``
+        :func:`tie_counts` of the weighted NPSV with η fixed at each value of ``grid``
+        (when ``grid`` is given);
+    ``inc_bcr_at_least`` ``(O, B)``
+        draws whose incremental BCR is at least each of ``bands`` (undefined: not).
+
+    Picklable when the wrapped model is.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The case model.
+    grid : sequence of float, optional
+        η values of the acceptability curve (the case must have weights).
+    bands : sequence of float
+        Lower BCR edges of the value-for-money bands.
+    """
+
+    TOTALS = ("best_weighted", "best_at_eta", "inc_bcr_at_least")
+
+    def __init__(self, model: Any, grid: Sequence[float] | None = None,
+                 bands: Sequence[float] = ()) -> None:
+        self.model = model
+        self.bands = np.asarray(bands, dtype=np.float64)
+        self.eta = None if grid is None else BestAtEta(model, grid)
+
+    def __call__(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        with blas_threads():  # the model's own small products too (line weights)
+            return self._reduce(inputs)
+
+    def _reduce(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        out = dict(self.model(inputs))
+        signed = out.pop("signed_pv_lines")
+        n_opt = out["npsv"].shape[1]
+        inc_bcr = out["inc_bcr"]
+        with np.errstate(invalid="ignore"):
+            out["inc_bcr_at_least"] = (inc_bcr[:, :, None] >= self.bands).sum(axis=0)
+        # no weights, no η grid: empty counts (a total is always returned)
+        out["best_weighted"] = tie_counts(out["weighted_npsv"]) if "weighted_npsv" in out \
+            else np.zeros((0, n_opt), dtype=np.int64)
+        if self.eta is not None:
+            weighted = row_tiled_product(signed, self.eta.per_eta)
+            out["best_at_eta"] = tie_counts(weighted.reshape(
+                signed.shape[0], len(self.eta.grid), n_opt))
+        else:
+            out["best_at_eta"] = np.zeros((0, n_opt, n_opt), dtype=np.int64)
+        return out
+
+    def __repr__(self) -> str:
+        return f"ChunkTotals({self.model!r})"
