@@ -81,7 +81,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.errors import Issues
-from appraisal.fields import did_you_mean, field_path
+from appraisal.fields import FieldReader, did_you_mean
 from appraisal.lenses.uncertainty.correlation import Correlation, parse_correlation
 from appraisal.lenses.uncertainty.distributions import Discrete, Distribution, parse_distribution
 from appraisal.limits import MAX_SOBOL, run_size_issue
@@ -254,22 +254,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Reader:
-    def __init__(self, locate: Callable[[Path], str], issues: Issues, path: Path) -> None:
-        self.locate, self.issues, self.path = locate, issues, path
-
-    def error(self, keys: Path, code: str, message: str, fix: str = "") -> None:
-        where = (*self.path, *keys)
-        self.issues.error(code, message, location=self.locate(where), field=field_path(where),
-                          fix=fix)
-
-    def unknown(self, data: Mapping, allowed: Sequence[str], keys: Path) -> None:
-        for key in data:
-            if key not in allowed:
-                close = did_you_mean(str(key), allowed)
-                self.error((*keys, key), "unknown-key", f"unknown key {key!r}",
-                           close or
-                           f"use one of: {', '.join(allowed)}")
+class _Reader(FieldReader):
+    """The section's reader: problems at paths relative to the section
+    (:class:`~appraisal.fields.FieldReader`)."""
 
     def count(self, data: Mapping, key: str, default: int, minimum: int) -> int:
         value = data.get(key, default)
@@ -299,7 +286,7 @@ def _parse_target(rd: _Reader, raw: Any, fld: str, lines: Sequence[Any], options
         rd.error(keys, "bad-target", f"'target' must be 'all' or a mapping of "
                  f"{', '.join(TARGET_KEYS)} (got {raw!r})", "write e.g. {line: \"Set-up\"}")
         return None
-    rd.unknown(raw, TARGET_KEYS, keys)
+    rd.unknown_keys(raw, TARGET_KEYS, keys)
     ok = True
     for key in ("line", "category", "kind", "option", "schedule"):
         if key in raw and not isinstance(raw[key], str):
@@ -365,7 +352,7 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
         rd.error(keys, "not-a-mapping", f"each input must be a mapping (got {raw!r})",
                  "give name, target, field and distribution")
         return None
-    rd.unknown(raw, _INPUT_KEYS, keys)
+    rd.unknown_keys(raw, _INPUT_KEYS, keys)
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         rd.error((*keys, "name"), "missing", "each input needs a 'name' (a non-empty string)")
@@ -390,7 +377,7 @@ def _parse_input(rd: _Reader, raw: Any, i: int, lines: Sequence[Any], options: S
                  "write e.g. distribution: {dist: triangular, low: 0.9, mode: 1.0, high: 1.3}")
         return None
     dist = parse_distribution(dist_raw, locate=rd.locate, issues=rd.issues,
-                              path=(*rd.path, *keys, "distribution"))
+                              path=(*rd.prefix, *keys, "distribution"))
     target = _parse_target(rd, raw.get("target", "all" if fld != "eta" else None), fld, lines,
                            options, (*keys, "target"))
     if dist is None or target is None:
@@ -485,7 +472,7 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
         if own:
             found.raise_if_errors("uncertainty")
         return None
-    rd.unknown(raw, _SECTION_KEYS, ())
+    rd.unknown_keys(raw, _SECTION_KEYS, ())
     draws = rd.count(raw, "draws", 0, 0)
     if draws == 1:
         rd.error(("draws",), "invalid-value", "'draws' must be 0 (no Monte Carlo) or at least 2 "
@@ -535,7 +522,7 @@ def parse_uncertainty_section(raw: Any, *, case_data: Mapping[str, Any] | None =
             rd.error(("sobol",), "not-a-mapping", "'sobol' must be a mapping",
                      "write sobol: {base_samples: 1024}")
         else:
-            rd.unknown(sb, ("base_samples",), ("sobol",))
+            rd.unknown_keys(sb, ("base_samples",), ("sobol",))
             n = sb.get("base_samples", 1024)
             if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
                 rd.error(("sobol", "base_samples"), "invalid-value", "'base_samples' must be "
