@@ -62,7 +62,8 @@ class LensTable:
     columns : tuple of Column
         The fixed columns.
     per_option : Column or None
-        The column repeated once per option (its header is the option's name).
+        The column repeated once per option (its header is the option's name), or once per
+        name that ``across`` gives.
     words : mapping
         Section keys a message may quote (``'incomes'``) and the workbook words for them
         (the column header, or where the value is), for workbook messages.
@@ -72,6 +73,12 @@ class LensTable:
     from_rows : callable
         ``from_rows(rows, rest) -> (section_data, placed)``: the inverse, with where each
         value was placed (:data:`Placed`).
+    across : callable or None
+        ``across(case_data) -> names``: the headers of the repeated columns (e.g. budget
+        years), when they are not the option names (the default).
+    messages : mapping
+        Workbook wording of the section parser's messages, by reason code, used when the
+        parser's own message quotes YAML (``{code: (message, fix)}``).
     """
 
     section: str
@@ -82,6 +89,20 @@ class LensTable:
     from_rows: Callable[[Sequence[TableRow], Any], tuple[Any, list[Placed]]]
     per_option: Column | None = None
     words: Mapping[str, str] = field(default_factory=dict)
+    across: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    messages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def column_names(self, case_data: Mapping[str, Any]) -> list[str]:
+        """The headers of the repeated columns for a case (``[]`` without such columns)."""
+        if self.per_option is None:
+            return []
+        if self.across is not None:
+            try:
+                return [str(n) for n in self.across(case_data)]
+            except (TypeError, ValueError, AttributeError):
+                return []
+        return [o.get("name") for o in case_data.get("options") or []
+                if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
 
     def sheet(self, option_names: Sequence[str] = ()) -> TableSheet:
         """The table sheet, with one column per option when the table has option columns."""
@@ -91,15 +112,20 @@ class LensTable:
             for name in option_names)
         return TableSheet(self.title, (*self.columns, *extra), self.description)
 
-    def split(self, data: Any) -> tuple[list[TableRow], Any]:
+    def split(self, data: Any, names: Sequence[str] | None = None
+              ) -> tuple[list[TableRow], Any]:
         """The section's rows, and what is left for the ``Sections`` sheet (or ``None``).
 
-        Data the table cannot lay out (not the expected shape) is all left over.
+        Data the table cannot lay out (not the expected shape, or, given the ``names`` of
+        the repeated columns, a value under a name that has no column) is all left over.
         """
         try:
-            return self.to_rows(data)
+            rows, rest = self.to_rows(data)
         except (TypeError, AttributeError, KeyError, ValueError):
             return [], data
+        if names is not None and any(k not in names for row in rows for k in row.per_option):
+            return [], data
+        return rows, rest
 
     def join(self, rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
         """The section data of the rows (merged with ``rest``), and where each value went."""

@@ -8,6 +8,12 @@ tables from this tuple). What no table holds stays on the long ``Sections`` shee
 from __future__ import annotations
 
 from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED, LensTable
+from appraisal.case.lens_sheets_finance import (
+    AFFORDABILITY_FUNDING,
+    AFFORDABILITY_LISTS,
+    COST_EFFECTIVENESS,
+    UNIT_VALUE_PACKS,
+)
 
 __all__ = ["LENS_TABLES"]
 
@@ -15,4 +21,8 @@ __all__ = ["LENS_TABLES"]
 LENS_TABLES: tuple[LensTable, ...] = (
     NON_MONETISED,
     DISTRIBUTION,
+    UNIT_VALUE_PACKS,
+    AFFORDABILITY_FUNDING,
+    AFFORDABILITY_LISTS,
+    COST_EFFECTIVENESS,
 )

@@ -138,6 +138,24 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
          "households' mean)", ()),
         ("weight_wellbeing", "bool", "also weight lines valued in WELLBYs (not advised)", ()),
     ),
+    # the financial case: funding and lists on the Affordability sheets
+    "affordability": (
+        ("inflation.gdp_deflator", "bool", "financial case: turn real costs into cash with the "
+         "case's GDP deflator (prices.* rows); or give inflation.rate instead", ()),
+        ("inflation.rate", "fraction", "financial case: an annual inflation rate instead of "
+         "the GDP deflator (with its source)", ()),
+        ("inflation.source", "str", "where the inflation rate comes from", ()),
+        ("contingency.rate", "fraction", "risk contingency, a share of the expected cost", ()),
+        ("contingency.source", "str", "where the contingency rate comes from", ()),
+        ("vat.rate", "fraction", "VAT rate on the costs that bear VAT (a user input, between "
+         "0% and 100%)", ()),
+        ("vat.source", "str", "where the VAT rate comes from (e.g. HMRC VAT rates)", ()),
+    ),
+    # the cost-effectiveness analysis: effect lines and thresholds on the CE inputs sheet
+    "cost_effectiveness": (
+        ("effect.unit", "str", "cost-effectiveness: the unit of the effect, e.g. QALY", ()),
+        ("threshold_source", "str", "where thresholds given as numbers come from", ()),
+    ),
 }
 
 
@@ -250,15 +268,21 @@ _HANDLED_CASE = {"schema_version", "options", "lines"}
 
 
 def _case_rows() -> tuple[CaseRow, ...]:
+    def expanded(name: str) -> list[CaseRow]:  # a dotted key is a path inside the map
+        return [CaseRow((name, *key.split(".")), kind, False, text, choices)
+                for key, kind, text, choices in MAP_EXPANSIONS[name]]
+
     rows: list[CaseRow] = []
     for spec in CASE_FIELDS:
         if spec.name in _HANDLED_CASE:
             continue
         if spec.name in MAP_EXPANSIONS:
-            rows += [CaseRow((spec.name, key), kind, False, text, choices)
-                     for key, kind, text, choices in MAP_EXPANSIONS[spec.name]]
+            rows += expanded(spec.name)
         elif spec.type in _SCALARS:
             rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+    for name in LENS_SECTIONS:  # the optional lens sections' settings, after the case's
+        if name in MAP_EXPANSIONS:
+            rows += expanded(name)
     return tuple(rows)
 
 

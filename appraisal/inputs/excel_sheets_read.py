@@ -379,9 +379,8 @@ def _discount_schedules(rd: CellReader, data: dict[str, Any]) -> None:
 def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
     """The lens tables (``Non-monetised``, ``Distribution`` ...) into their sections, merged
     with what the Case sheet gave; each value's cell is registered for the schema."""
-    names = [o.get("name") for o in data.get("options", []) if isinstance(o.get("name"), str)]
     for table in LENS_TABLES:
-        spec = table.sheet(names if table.per_option is not None else ())
+        spec = table.sheet(table.column_names(data))
         found = _table(rd, spec)
         if not found:
             continue

@@ -100,7 +100,7 @@ class _Writer:
         rest = dict(data)
         for table in LENS_TABLES:  # a section may have several tables: each takes its part
             if rest.get(table.section) is not None:
-                rows, left = table.split(rest[table.section])
+                rows, left = table.split(rest[table.section], table.column_names(data))
                 if rows:
                     self.lens_rows[table.title] = rows
                     if left is None:
@@ -158,9 +158,12 @@ class _Writer:
             if key in ("schema_version", "options", "lines", "discount_schedules"):
                 continue  # their own sheets
             if isinstance(value, Mapping) and key in S.MAP_EXPANSIONS:
-                for sub, item in value.items():
-                    if (key, sub) not in used and not (key == "prices" and sub == "deflator"):
-                        self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)]
+                for sub, item in value.items():  # what no Case row (a prefix of it) holds
+                    if key == "prices" and sub == "deflator":
+                        continue
+                    self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)
+                                      if not any((key, sub, *p[:k]) in used
+                                                 for k in range(len(p) + 1))]
             elif (key,) not in used:
                 self.leftover += [(key, p, v) for p, v in flatten(value)]
 
@@ -341,10 +344,8 @@ class _Writer:
     def lens_sheets(self) -> None:
         """One sheet per lens table (:data:`~appraisal.case.lens_sheets.LENS_TABLES`), with
         spare rows to add to, and a drop-down on every column with closed choices."""
-        names = [o.get("name") for o in self.data.get("options") or []
-                 if isinstance(o, Mapping) and isinstance(o.get("name"), str)]
         for table in LENS_TABLES:
-            spec = table.sheet(names if table.per_option is not None else ())
+            spec = table.sheet(table.column_names(self.data))
             ws, sheet = self.book.table(spec, freeze_cols=1)
             rows = self.lens_rows.get(table.title, [])
             total = len(rows) + 10
