@@ -29,7 +29,9 @@ def test_sheets_and_meta(blank):
     _, book = blank
     assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Line details",
                                "Deflator", "Discount schedules", "Non-monetised",
-                               "Distribution", "Sections", "Lists", "Parameters", "_meta"]
+                               "Distribution", "Unit-value packs", "Affordability",
+                               "Affordability lists", "CE inputs", "Sections", "Lists",
+                               "Parameters", "_meta"]
     meta = {r[0].value: r[1].value for r in book["_meta"].iter_rows(min_row=2)}
     assert book["_meta"].sheet_state == "hidden"
     assert meta["schema_version"] == SCHEMA_VERSION

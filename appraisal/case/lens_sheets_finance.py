@@ -133,12 +133,11 @@ def _funding_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed
         for key in _FUND_KEYS:
             if key in row.values:
                 item[key] = row.values[key]
-                placed.append((("funding", r, key), r, key))
-        constant = {k: row.values[k] for k in _CONSTANT if k in row.values}
-        if constant:
-            item["constant"] = constant
-            placed.append((("funding", r, "constant"), r, next(iter(constant))))
-            placed += [(("funding", r, "constant", k), r, k) for k in constant]
+            placed.append((("funding", r, key), r, key))  # a blank name is said at its cell
+        if any(k in row.values for k in _CONSTANT):  # a blank one is said missing, at its cell
+            item["constant"] = {k: row.values.get(k) for k in _CONSTANT}
+            placed.append((("funding", r, "constant"), r, "start"))
+            placed += [(("funding", r, "constant", k), r, k) for k in _CONSTANT]
         if row.per_option:
             item["values"] = {_year_of(label): v for label, v in row.per_option.items()}
             first = next(iter(row.per_option))
@@ -189,7 +188,6 @@ AFFORDABILITY_FUNDING = LensTable(
                             "year, End year and Amount, or amounts in the budget-year columns",
                             "fill in Start year, End year and Amount, or clear them and type "
                             "the cash in the budget-year columns"),
-        "missing": ("the row needs this value", "fill in the cell (see the sheet's help row)"),
     },
 )
 

@@ -141,7 +141,7 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
     # the financial case: funding and lists on the Affordability sheets
     "affordability": (
         ("inflation.gdp_deflator", "bool", "financial case: turn real costs into cash with the "
-         "case's GDP deflator (prices.* rows); or give inflation.rate instead", ()),
+         "case's GDP deflator (prices.* rows); or give inflation.rate instead", ("yes", "no")),
         ("inflation.rate", "fraction", "financial case: an annual inflation rate instead of "
          "the GDP deflator (with its source)", ()),
         ("inflation.source", "str", "where the inflation rate comes from", ()),
