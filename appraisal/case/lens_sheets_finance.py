@@ -162,20 +162,18 @@ AFFORDABILITY_FUNDING = LensTable(
         Column("option", "Option", "str", False, "the option it funds (blank: every option)",
                role="key", width=28),
         Column("name", "Funding source", "str", True, "what the money is, e.g. Council base "
-               "budget", role="key", width=34),
+               "budget", role="key", width=42),
         Column("funder", "Funder", "str", True, "who pays (an agency)", width=14),
         Column("agency", "Towards (agency)", "str", False, "whose cost it pays towards "
                "(blank: the funder's own)", width=16),
-        Column("start", "Start year", "int", False, "first budget year of a constant sum "
-               "(2025 for 2025-26)", width=11),
-        Column("end", "End year", "int", False, "last budget year of a constant sum",
-               width=11),
-        Column("amount", "Amount (£ a year)", "float", False, "cash each year from Start "
-               "to End (or leave blank and type the years across)", width=16),
+        Column("start", "Start year", "int", False, "first year of a constant sum (2025 "
+               "= 2025-26)", width=12),
+        Column("end", "End year", "int", False, "last year of the constant sum", width=12),
+        Column("amount", "Amount (£ a year)", "float", False, "cash a year, Start to End "
+               "year (or type the years across)", width=16),
         Column("source", "Source", "str", False, "where the funding is agreed", width=44),
     ),
-    per_option=Column("cash", "", "float", False, "cash in this budget year (£, nominal), "
-                      "instead of Start year, End year and Amount", width=13),
+    per_option=Column("cash", "", "float", False, "cash this year (£, nominal)", width=13),
     across=budget_years,
     to_rows=_funding_rows,
     from_rows=_funding_data,
