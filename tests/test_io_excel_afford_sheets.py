@@ -228,3 +228,36 @@ def test_the_settings_are_case_rows():
             "affordability.contingency.rate", "affordability.inflation.gdp_deflator",
             "affordability.inflation.rate", "cost_effectiveness.effect.unit",
             "cost_effectiveness.threshold_source"} <= names
+
+
+def _small_case():
+    from appraisal import case_from_records
+
+    return case_from_records(
+        title="T", base_year=2025, horizon_years=5,
+        options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+        lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100},
+                "agency": "Council"}],
+        affordability={"inflation": {"rate": 0.02, "source": "assumed"},
+                       "funding": [{"name": "Grant", "funder": "Council",
+                                    "values": {2026: 50}}]})
+
+
+def test_a_shorter_appraisal_period_keeps_the_year_columns_readable(tmp_path):
+    """Year columns beyond a shortened period are read, and cash there is said outside it."""
+    from appraisal.outputs.excel_template import write_template
+
+    book = write_template(tmp_path / "small.xlsx", _small_case())
+    wb = openpyxl.load_workbook(book)
+    wb["Case"][f"B{_case_row(wb, 'horizon_years')}"] = 4
+    wb.save(book)
+    assert load_case(book).sections["affordability"].funding[0].values == {2026: 50.0}
+    col = {c.value: c.column_letter for c in wb["Affordability"][1]}
+    wb["Affordability"][f"{col['2029-30']}3"] = 70
+    wb.save(book)
+    with pytest.raises(AppraisalValidationError) as info:
+        load_case(book)
+    [issue] = info.value.issues
+    assert issue.location == f"Affordability!{col['2029-30']}3"
+    assert issue.code == "year-outside-horizon"
+    assert not looks_like_yaml(issue.message)

@@ -76,6 +76,9 @@ class LensTable:
     across : callable or None
         ``across(case_data) -> names``: the headers of the repeated columns (e.g. budget
         years), when they are not the option names (the default).
+    across_pattern : str
+        A regular expression for headers the reader also takes as repeated columns (e.g.
+        budget years beyond a shortened appraisal period, said outside it by the parser).
     messages : mapping
         Workbook wording of the section parser's messages, by reason code, used when the
         parser's own message quotes YAML (``{code: (message, fix)}``).
@@ -90,6 +93,7 @@ class LensTable:
     per_option: Column | None = None
     words: Mapping[str, str] = field(default_factory=dict)
     across: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    across_pattern: str = ""
     messages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def column_names(self, case_data: Mapping[str, Any]) -> list[str]:

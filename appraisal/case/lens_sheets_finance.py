@@ -175,6 +175,7 @@ AFFORDABILITY_FUNDING = LensTable(
     ),
     per_option=Column("cash", "", "float", False, "cash this year (£, nominal)", width=13),
     across=budget_years,
+    across_pattern=r"\d{4}-\d{2}",
     to_rows=_funding_rows,
     from_rows=_funding_data,
     words={"funding": "Funding source", "name": "Funding source", "funder": "Funder",

@@ -7,6 +7,7 @@ located at ``Sheet!Cell``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from appraisal.case import sheets as S
@@ -380,7 +381,14 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
     """The lens tables (``Non-monetised``, ``Distribution`` ...) into their sections, merged
     with what the Case sheet gave; each value's cell is registered for the schema."""
     for table in LENS_TABLES:
-        spec = table.sheet(table.column_names(data))
+        names = table.column_names(data)
+        if table.across_pattern and table.title in rd.grid.sheet_names:
+            sheet = rd.grid.sheet(table.title)
+            heads = (sheet.get(S.HEADER_ROW, c) for c in range(1, sheet.max_col + 1))
+            names += [h.value for h in heads if h is not None and h.kind == "s"
+                      and re.fullmatch(table.across_pattern, str(h.value))
+                      and h.value not in names]
+        spec = table.sheet(names)
         found = _table(rd, spec)
         if not found:
             continue
