@@ -225,7 +225,7 @@ def _with_section(tmp_path: Path, write_case, section: dict) -> Path:
      "affordability.funding[0].option", "unknown-option"),
     ({"options": ["Nope"]}, "affordability.options[0]", "unknown-option"),
     ({"vat": {"rate": 0.2, "source": "x", "recoverable": {"Council": "yes"}}},
-     "affordability.vat.recoverable", "wrong-type"),
+     "affordability.vat.recoverable.Council", "wrong-type"),
     ({"surprise": 1}, "affordability.surprise", "unknown-field"),
 ])
 def test_bad_input_is_located(tmp_path, write_case, section, field, code):

@@ -31,7 +31,8 @@ def test_sheets_and_meta(blank):
                                "Deflator", "Discount schedules", "Non-monetised",
                                "Distribution", "MCA weight sets", "MCA",
                                "Long list objectives", "Long list", "Short list",
-                               "Uncertainty", "Correlation", "Scenarios", "Sections",
+                               "Uncertainty", "Correlation", "Scenarios", "Unit-value packs",
+                               "Affordability", "Affordability lists", "CE inputs", "Sections",
                                "Lists", "Parameters", "_meta"]
     meta = {r[0].value: r[1].value for r in book["_meta"].iter_rows(min_row=2)}
     assert book["_meta"].sheet_state == "hidden"

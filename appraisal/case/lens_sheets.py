@@ -68,7 +68,8 @@ class LensTable:
     columns : tuple of Column
         The fixed columns.
     per_option : Column or None
-        The column repeated once per option (its header is the option's name).
+        The column repeated once per option (its header is the option's name), or once per
+        name that ``across`` gives.
     words : mapping
         Section keys a message may quote (``'incomes'``) and the workbook words for them
         (the column header, or where the value is), for workbook messages.
@@ -93,6 +94,12 @@ class LensTable:
         ``column_names(case_data) -> names`` of the repeated columns when they are not the
         options (e.g. the section's own inputs, for a matrix); the table's ``to_rows`` and
         ``from_rows`` then take the names as a last argument. ``None``: one column per option.
+    across_pattern : str
+        A regular expression for headers the reader also takes as repeated columns (e.g.
+        budget years beyond a shortened appraisal period, said outside it by the parser).
+    messages : mapping
+        Workbook wording of the section parser's messages, by reason code, used when the
+        parser's own message quotes YAML (``{code: (message, fix)}``).
     """
 
     section: str
@@ -107,6 +114,8 @@ class LensTable:
     check: Callable[[Sequence[TableRow]], list[RowProblem]] | None = None
     named_at: int | None = None
     column_names: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    across_pattern: str = ""
+    messages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def names(self, case_data: Mapping[str, Any], option_names: Sequence[str]
               ) -> tuple[str, ...]:
@@ -141,18 +150,24 @@ class LensTable:
         """The rows' own problems (see ``check``); none when the table has no check."""
         return [] if self.check is None else self.check(rows)
 
-    def split(self, data: Any, names: Sequence[str] = ()) -> tuple[list[TableRow], Any]:
+    def split(self, data: Any, names: Sequence[str] | None = None
+              ) -> tuple[list[TableRow], Any]:
         """The section's rows, and what is left for the ``Sections`` sheet (or ``None``).
 
-        Data the table cannot lay out (not the expected shape) is all left over. ``names``
-        are the repeated columns' headers when the table has :attr:`column_names`.
+        Data the table cannot lay out (not the expected shape, or, given the ``names`` of
+        the repeated columns, a value under a name that has no column) is all left over.
+        ``names`` are passed to ``to_rows`` when the table has :attr:`column_names`.
         """
         try:
             if self.column_names is not None:
-                return self.to_rows(data, tuple(names))
-            return self.to_rows(data)
+                rows, rest = self.to_rows(data, tuple(names or ()))
+            else:
+                rows, rest = self.to_rows(data)
         except (TypeError, AttributeError, KeyError, ValueError):
             return [], data
+        if names is not None and any(k not in names for row in rows for k in row.per_option):
+            return [], data
+        return rows, rest
 
     def join(self, rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
              ) -> tuple[Any, list[Placed]]:

@@ -8,6 +8,12 @@ tables from this tuple). What no table holds stays on the long ``Sections`` shee
 from __future__ import annotations
 
 from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED, LensTable
+from appraisal.case.lens_sheets_finance import (
+    AFFORDABILITY_FUNDING,
+    AFFORDABILITY_LISTS,
+    COST_EFFECTIVENESS,
+    UNIT_VALUE_PACKS,
+)
 from appraisal.case.lens_sheets_mca import (
     LONG_LIST,
     LONG_LIST_OBJECTIVES,
@@ -31,4 +37,8 @@ LENS_TABLES: tuple[LensTable, ...] = (
     UNCERTAINTY,
     CORRELATION,
     SCENARIOS,
+    UNIT_VALUE_PACKS,
+    AFFORDABILITY_FUNDING,
+    AFFORDABILITY_LISTS,
+    COST_EFFECTIVENESS,
 )

@@ -765,7 +765,7 @@ def build_case(
         sections=found,
         source_path=source,
         source_sha256=source_sha256,
-        locations=_compile_locations(ck.locate, root.get("lines")),
+        locations=_compile_locations(ck.locate, root.get("lines"), root),
         section_data={name: copy.deepcopy(root[name]) for name in found if name in root},
         base_dir=str(FilePath(base_dir).resolve()) if base_dir is not None else "",
     )
@@ -787,11 +787,34 @@ _CASE_COMPILE_FIELDS: tuple[Path, ...] = (
 )
 
 
-def _compile_locations(locate: Locate, raw_lines: Any) -> dict[str, str]:
-    """Locations of the fields compile-time checks refer to, by dotted field path."""
+#: At most this many paths of the lens sections keep their locations (for the lenses' own
+#: run-time checks, e.g. an unknown shipped threshold or VAT agency).
+_SECTION_LOCATIONS = 2000
+
+
+def _section_paths(value: Any, path: Path, out: list[Path]) -> None:
+    if len(out) >= _SECTION_LOCATIONS:
+        return
+    out.append(path)
+    items = (value.items() if isinstance(value, Mapping)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        if isinstance(key, str | int):
+            _section_paths(item, (*path, key), out)
+
+
+def _compile_locations(locate: Locate, raw_lines: Any,
+                       root: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Locations of the fields compile-time checks refer to, by dotted field path (and of
+    the lens sections' fields, which the lenses check when they run)."""
     paths = list(_CASE_COMPILE_FIELDS)
     for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
         paths += [("lines", i, *sub) for sub in _LINE_COMPILE_FIELDS]
+    found: list[Path] = []
+    for name in LENS_SECTIONS:
+        if root is not None and root.get(name) is not None:
+            _section_paths(root[name], (name,), found)
+    paths += found
     return {field_path(p): locate(p) for p in paths}
 
 

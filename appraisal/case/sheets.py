@@ -160,6 +160,24 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
         ("sobol.base_samples", "int", "Sobol sensitivity indices from this many base samples "
          "(a power of 2, e.g. 1024; blank: none)", ()),
     ),
+    # the financial case: funding and lists on the Affordability sheets
+    "affordability": (
+        ("inflation.gdp_deflator", "bool", "financial case: turn real costs into cash with the "
+         "case's GDP deflator (prices.* rows); or give inflation.rate instead", ("yes", "no")),
+        ("inflation.rate", "fraction", "financial case: an annual inflation rate instead of "
+         "the GDP deflator (with its source)", ()),
+        ("inflation.source", "str", "where the inflation rate comes from", ()),
+        ("contingency.rate", "fraction", "risk contingency, a share of the expected cost", ()),
+        ("contingency.source", "str", "where the contingency rate comes from", ()),
+        ("vat.rate", "fraction", "VAT rate on the costs that bear VAT (a user input, between "
+         "0% and 100%)", ()),
+        ("vat.source", "str", "where the VAT rate comes from (e.g. HMRC VAT rates)", ()),
+    ),
+    # the cost-effectiveness analysis: effect lines and thresholds on the CE inputs sheet
+    "cost_effectiveness": (
+        ("effect.unit", "str", "cost-effectiveness: the unit of the effect, e.g. QALY", ()),
+        ("threshold_source", "str", "where thresholds given as numbers come from", ()),
+    ),
 }
 
 

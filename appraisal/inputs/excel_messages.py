@@ -37,6 +37,9 @@ YAML_SYNTAX = re.compile(
     r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]|'[a-z_]+:'|\b[a-z_]+: <")
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)")
 _INDEXED = re.compile(r"\b(lines|options)\[(\d+)\]((?:\.[A-Za-z_][\w]*)*)")
+#: A quoted field path inside a lens section laid out as a table, e.g.
+#: ``'affordability.funding[2].constant.amount'``.
+_SECTION_PATH = re.compile(r"'([a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[A-Za-z_]\w*|\[\d+\])*)'")
 _QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
 _SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
 _ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
@@ -83,6 +86,8 @@ def _headers(spec: S.TableSheet) -> dict[str, str]:
 _HEADERS = {title: _headers(spec) for title, spec in _TABLES.items()}
 _HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
                  for table in LENS_TABLES})
+#: Workbook wording of a lens table's messages, by sheet and reason code.
+_TABLE_MESSAGES = {table.title: table.messages for table in LENS_TABLES if table.messages}
 
 
 def _choice(message: str) -> str:
@@ -271,15 +276,41 @@ class WorkbookWords:
             return said
 
         text = _INDEXED.sub(row, text)
+        text = _SECTION_PATH.sub(lambda m: self._section_path(m.group(1), title), text)
         headers = _HEADERS.get(title or "", {}) if title != S.SECTIONS.title else {}
         if headers:
             text = _QUOTED.sub(lambda m: headers.get(m.group(1), m.group(0)), text)
         return text
 
+    def _section_path(self, text: str, title: str | None) -> str:
+        """A field path of a lens table as the workbook says it: the column's header (on
+        the sheet the message is about), or the row and the column (elsewhere)."""
+        path = tuple(int(p[1:-1]) if p.startswith("[") else p
+                     for p in re.findall(r"[A-Za-z_]\w*|\[\d+\]", text))
+        for cut in range(len(path), 0, -1):
+            where = self.cell(self.locations.get(path[:cut], ""))
+            if where is None:
+                continue
+            sheet, row, col = where
+            tail = [p for p in path[cut:] if isinstance(p, str)]
+            last = path[cut - 1]
+            key = tail[-1] if tail else (last if isinstance(last, str) else None)
+            header = _HEADERS.get(sheet, {}).get(key) if key else None
+            if header is None and key and not tail:
+                header = self.columns.get((sheet, col))
+            if sheet == title:
+                return header or "the row"
+            said = self.row_words(sheet, row)
+            return f"{said}, {header}" if header else said
+        return f"'{text}'"
+
     def _message(self, message: str, title: str | None, code: str = "") -> str:
         for quoted, words in _SHEET_NAMES.items():
             message = message.replace(f"not in {quoted}", f"not on {words}")
         message = self._plain(message, title)
+        own = _TABLE_MESSAGES.get(title or "", {})
+        if looks_like_yaml(message) and code in own:
+            return own[code][0]
         if looks_like_yaml(message) and code in _MESSAGES:
             return _MESSAGES[code]
         return message
@@ -291,6 +322,9 @@ class WorkbookWords:
         headers = _HEADERS.get(title or "", {}) if title != S.SECTIONS.title else {}
         hint = fix.split("?", 1)[0] + "?" if fix.startswith("did you mean") else ""
         hint = "" if looks_like_yaml(hint) else hint
+        own = _TABLE_MESSAGES.get(title or "", {})
+        if issue.code in own:
+            return f"{hint} {own[issue.code][1]}".strip()
         make = _FIXES.get(issue.code)
         if make is not None and not (title == S.SECTIONS.title and issue.code == "missing"):
             return f"{hint} {make(message, column)}".strip()

@@ -7,6 +7,7 @@ located at ``Sheet!Cell``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from appraisal.case import sheets as S
@@ -379,10 +380,17 @@ def _discount_schedules(rd: CellReader, data: dict[str, Any]) -> None:
 def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
     """The lens tables (``Non-monetised``, ``Distribution`` ...) into their sections, merged
     with what the Case sheet gave; each value's cell is registered for the schema."""
-    names = [o.get("name") for o in data.get("options", []) if isinstance(o.get("name"), str)]
+    names_of_options = [o.get("name") for o in data.get("options", [])
+                        if isinstance(o.get("name"), str)]
     for table in LENS_TABLES:
-        columns = table.names(data, names)
-        spec = table.sheet(columns, data.get(table.section))
+        names = list(table.names(data, names_of_options))
+        if table.across_pattern and table.title in rd.grid.sheet_names:
+            sheet = rd.grid.sheet(table.title)
+            heads = (sheet.get(S.HEADER_ROW, c) for c in range(1, sheet.max_col + 1))
+            names += [h.value for h in heads if h is not None and h.kind == "s"
+                      and re.fullmatch(table.across_pattern, str(h.value))
+                      and h.value not in names]
+        spec = table.sheet(names, data.get(table.section))
         found = _table(rd, spec)
         if not found:
             continue
@@ -400,7 +408,7 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
             r, cols = at[i]
             rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
                      message, fix)
-        section, placed = table.join(rows, data.get(table.section), columns)
+        section, placed = table.join(rows, data.get(table.section), names)
         data[table.section] = section
         for path, i, key in placed:
             r, cols = at[i]

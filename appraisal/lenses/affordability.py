@@ -319,11 +319,24 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
                 rd.error((*vp, "source"), "missing", "the VAT rate needs a 'source'",
                          "say where the rate comes from (e.g. HMRC VAT rates, standard rate)")
             rec = m.get("recoverable", {}) or {}
-            if not isinstance(rec, Mapping) or not all(isinstance(v, bool) for v in rec.values()):
+            if not isinstance(rec, Mapping):
                 rd.error((*vp, "recoverable"), "wrong-type", "'recoverable' must map agencies "
                          "to true or false", "write e.g. '{Council: true, NHS: false}'")
             else:
-                kw["vat_recoverable"] = {str(k): v for k, v in rec.items()}
+                bad = False
+                for k, v in rec.items():  # each agency's problem at its own entry
+                    if not isinstance(k, str) or not k.strip():
+                        bad = True
+                        rd.error((*vp, "recoverable", k), "missing", "VAT recoverability "
+                                 "needs the agency's name", "give the agency (as the lines "
+                                 "name it)")
+                    elif not isinstance(v, bool):
+                        bad = True
+                        rd.error((*vp, "recoverable", k), "wrong-type", f"VAT recoverable for "
+                                 f"{k!r} must be true or false (got {v!r})",
+                                 "say whether the agency recovers VAT: true or false")
+                if not bad:
+                    kw["vat_recoverable"] = {str(k): v for k, v in rec.items()}
             kw["vat_categories"] = rd.names(m.get("categories"), (*vp, "categories"))
     funding = sec.get("funding")
     rows: list[FundingRow] = []
@@ -339,9 +352,11 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
                 if r is None:
                     continue
                 name, funder = rd.text(r, "name", fp), rd.text(r, "funder", fp)
-                if not name or not funder:
-                    rd.error(fp, "missing", "a funding source needs a 'name' and a 'funder'",
-                             "add 'name:' (e.g. Council base budget) and 'funder:' (who pays)")
+                for key, value, what in (("name", name, "e.g. Council base budget"),
+                                         ("funder", funder, "who pays")):
+                    if not value:
+                        rd.error((*fp, key), "missing", f"a funding source needs a '{key}'",
+                                 f"add '{key}:' ({what})")
                 option = rd.text(r, "option", fp) or None
                 if option is not None and option not in option_names:
                     rd.error((*fp, "option"), "unknown-option", f"no option named {option!r}",
@@ -634,6 +649,15 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
     agencies = tuple(dict.fromkeys(ln.agency or UNASSIGNED for ln in lines))
     for row in spec.funding:
         agencies = (*agencies, *(a for a in (row.agency,) if a not in agencies))
+    known = (*agencies, *(r.funder for r in spec.funding if r.funder not in agencies))
+    for a in spec.vat_recoverable:  # a mistyped agency would make its VAT a cost
+        if a not in known:
+            vp = ("affordability", "vat", "recoverable", a)
+            issues.error("unknown-agency", f"VAT recoverability is given for the agency {a!r}, "
+                         "which no line or funding source has", location=case.locate(
+                             field_path(vp)), field=field_path(vp),
+                         fix=f"use one of the agencies: {', '.join(known)}")
+    issues.raise_if_errors(case.source_path or "case")
     A = len(agencies)
     a_idx = np.array([agencies.index(ln.agency or UNASSIGNED) for ln in lines], dtype=np.int64)
     is_cost = np.asarray(c.is_cost, dtype=bool)

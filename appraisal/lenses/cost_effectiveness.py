@@ -70,6 +70,8 @@ class CESpec:
     shipped: tuple[str, ...] = ()
     values: tuple[float, ...] = ()
     threshold_source: str = ""
+    #: Where each shipped variant is in the section's ``thresholds`` list.
+    shipped_at: tuple[int, ...] = ()
 
 
 def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] | None = None,
@@ -132,7 +134,7 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
         else:
             kw["cost_offsets"] = tuple(str(x) for x in offsets)
         ths = raw.get("thresholds", ["lower"])
-        shipped, values = [], []
+        shipped, values, shipped_at = [], [], []
         if not isinstance(ths, list) or not ths:
             err((*path, "thresholds"), "wrong-type", "'thresholds' must be a non-empty list",
                 "write e.g. [lower, upper] (NICE) or numbers in £ per unit of effect")
@@ -140,6 +142,7 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
         for i, t in enumerate(ths):
             if isinstance(t, str):
                 shipped.append(t)
+                shipped_at.append(i)
             elif isinstance(t, int | float) and not isinstance(t, bool) and np.isfinite(t) \
                     and t > 0:
                 values.append(float(t))
@@ -150,7 +153,7 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
         if values and not raw.get("threshold_source"):
             err((*path, "threshold_source"), "missing", "thresholds given as numbers need a "
                 "'threshold_source'", "say where the threshold comes from")
-        kw.update(shipped=tuple(shipped), values=tuple(values),
+        kw.update(shipped=tuple(shipped), values=tuple(values), shipped_at=tuple(shipped_at),
                   threshold_source=str(raw.get("threshold_source") or ""))
     if any(i.severity.name == "ERROR" for i in found.items[start:]) or "effect_lines" not in kw:
         if own:
@@ -319,14 +322,17 @@ def resolve_thresholds(compiled: CompiledCase, spec: CESpec, pack: Any = None
     case = compiled.case
     pack = pack or compiled.pack
     thresholds: list[dict[str, Any]] = []
-    for variant in spec.shipped:
+    for k, variant in enumerate(spec.shipped):
         rows = pack.rows("cea_thresholds", measure=_SHIPPED, variant=variant)
         if not rows:
+            at = (f"cost_effectiveness.thresholds[{spec.shipped_at[k]}]"
+                  if k < len(spec.shipped_at) else "cost_effectiveness.thresholds")
+            known = sorted({dict(r.key).get("variant", "") for r in pack.rows(
+                "cea_thresholds", measure=_SHIPPED)} - {""})
             issues = Issues()
             issues.error("unknown-threshold", f"no shipped threshold {variant!r}",
-                         location=case.locate("cost_effectiveness.thresholds"),
-                         field="cost_effectiveness.thresholds",
-                         fix="use lower, upper or highly_specialised, or give a number")
+                         location=case.locate(at), field=at,
+                         fix=f"use one of {', '.join(known)}, or give a number")
             issues.raise_if_errors(case.source_path or "case")
         row = pack.require(rows[0])
         thresholds.append({"threshold": float(row.value), "source": row.source,

@@ -164,13 +164,12 @@ class _Writer:
             if key in ("schema_version", "options", "lines", "discount_schedules"):
                 continue  # their own sheets
             if isinstance(value, Mapping) and key in S.MAP_EXPANSIONS:
-                for sub, item in value.items():
-                    if (key, sub) not in used and not (key == "prices" and sub == "deflator"):
-                        # a row may name a key inside a map (mca.combine.method): the rest
-                        # of that map stays on the Sections sheet
-                        self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)
-                                          if not any((key, sub, *p[:n]) in used
-                                                     for n in range(1, len(p) + 1))]
+                for sub, item in value.items():  # what no Case row (a prefix of it) holds
+                    if key == "prices" and sub == "deflator":
+                        continue
+                    self.leftover += [(key, (sub, *p), v) for p, v in flatten(item)
+                                      if not any((key, sub, *p[:k]) in used
+                                                 for k in range(len(p) + 1))]
             elif (key,) not in used:
                 self.leftover += [(key, p, v) for p, v in flatten(value)]
 
