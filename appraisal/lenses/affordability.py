@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import Issues
-from appraisal.fields import field_path
+from appraisal.fields import FieldReader, field_path
 from appraisal.greenbook.finance import irr_summary
 from appraisal.lenses.ledger import line_value_types, payback_index
 
@@ -133,13 +133,8 @@ class AffordabilitySpec:
     funding: tuple[FundingRow, ...] = ()
 
 
-class _Reader:
-    def __init__(self, locate: Callable[[Path_], str], issues: Issues) -> None:
-        self.locate, self.issues = locate, issues
-
-    def error(self, path: Path_, code: str, message: str, fix: str) -> None:
-        self.issues.error(code, message, location=self.locate(path), field=field_path(path),
-                          fix=fix)
+class _Reader(FieldReader):
+    """The section's typed fields (:class:`~appraisal.fields.FieldReader`)."""
 
     def mapping(self, raw: Any, path: Path_, keys: Sequence[str]) -> Mapping[str, Any] | None:
         if not isinstance(raw, Mapping):
