@@ -34,7 +34,7 @@ class _State:
     options: set[str] = field(default_factory=set)
     criteria: set[str] = field(default_factory=set)
 
-    def error(self, code: str, path: str, message: str, fix: str = _FIX) -> None:
+    def error(self, path: str, code: str, message: str, fix: str = _FIX) -> None:
         self.issues.error(code, message, location=_SOURCE, field=path, fix=fix)
 
 
@@ -47,10 +47,10 @@ class _Spec:
 class _Str(_Spec):
     def check(self, value: Any, path: str, st: _State) -> bool:
         if not isinstance(value, str):
-            st.error("not-text", path, f"'{path}' must be text (got {value!r})")
+            st.error(path, "not-text", f"'{path}' must be text (got {value!r})")
             return False
         if len(value) > _MAX_TEXT:
-            st.error("text-too-long", path,
+            st.error(path, "text-too-long",
                      f"'{path}' is {len(value):,} characters; at most {_MAX_TEXT:,} are allowed",
                      "shorten it: a report paragraph should not need more")
             return False
@@ -67,14 +67,14 @@ class _Num(_Spec):
         kind = "a whole number" if self.integer else "a finite number"
         ok_type = int if self.integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_type):
-            st.error("not-a-number", path, f"'{path}' must be {kind} (got {value!r})")
+            st.error(path, "not-a-number", f"'{path}' must be {kind} (got {value!r})")
             return False
         if not math.isfinite(value):
-            st.error("not-finite", path, f"'{path}' must be {kind} (got {value!r})",
+            st.error(path, "not-finite", f"'{path}' must be {kind} (got {value!r})",
                      "a NaN or infinity means an upstream calculation failed; fix it there")
             return False
         if not self.lo <= value <= self.hi:
-            st.error("out-of-range", path,
+            st.error(path, "out-of-range",
                      f"'{path}' must be between {self.lo:g} and {self.hi:g} (got {value!r})",
                      "fractions are 0 to 1, not percentages" if self.hi == 1 else _FIX)
             return False
@@ -112,7 +112,7 @@ class _Enum(_Spec):
     def check(self, value: Any, path: str, st: _State) -> bool:
         # Compare types too: 1 == True == 1.0 in Python, but not in a schema.
         if not any(value == c and type(value) is type(c) for c in self.choices):
-            st.error("not-allowed", path,
+            st.error(path, "not-allowed",
                      f"'{path}' must be one of {', '.join(map(repr, self.choices))} "
                      f"(got {value!r})")
             return False
@@ -126,7 +126,7 @@ class _Pattern(_Spec):
 
     def check(self, value: Any, path: str, st: _State) -> bool:
         if not isinstance(value, str) or not re.fullmatch(self.regex, value):
-            st.error("bad-format", path, f"'{path}' must be {self.what} (got {value!r})")
+            st.error(path, "bad-format", f"'{path}' must be {self.what} (got {value!r})")
             return False
         return True
 
@@ -140,7 +140,7 @@ class _Ref(_Spec):
     def check(self, value: Any, path: str, st: _State) -> bool:
         known = st.options if self.kind == "option" else st.criteria
         if not isinstance(value, str) or value not in known:
-            st.error(f"unknown-{self.kind}", path,
+            st.error(path, f"unknown-{self.kind}",
                      f"'{path}' refers to {self.kind} {value!r}, which is not declared",
                      f"use one of: {', '.join(sorted(known)) or '(none declared)'}")
             return False
@@ -155,14 +155,14 @@ class _List(_Spec):
 
     def check(self, value: Any, path: str, st: _State) -> bool:
         if not isinstance(value, list):
-            st.error("not-a-list", path, f"'{path}' must be a list (got {type(value).__name__})")
+            st.error(path, "not-a-list", f"'{path}' must be a list (got {type(value).__name__})")
             return False
         if self.exact is not None and len(value) != self.exact:
-            st.error("wrong-length", path,
+            st.error(path, "wrong-length",
                      f"'{path}' must have exactly {self.exact} items (got {len(value)})")
             return False
         if len(value) < self.min_len:
-            st.error("too-short", path,
+            st.error(path, "too-short",
                      f"'{path}' must have at least {self.min_len} item(s) (got {len(value)})")
             return False
         return all([self.item.check(v, f"{path}[{i}]", st) for i, v in enumerate(value)])
@@ -178,7 +178,7 @@ class _KeyMap(_Spec):
 
     def check(self, value: Any, path: str, st: _State) -> bool:
         if not isinstance(value, dict):
-            st.error("not-a-mapping", path,
+            st.error(path, "not-a-mapping",
                      f"'{path}' must be a mapping of {self.kind} id to value "
                      f"(got {type(value).__name__})")
             return False
@@ -186,13 +186,13 @@ class _KeyMap(_Spec):
         ok = True
         for key in value:
             if key not in known:
-                st.error(f"unknown-{self.kind}", f"{path}.{key}",
+                st.error(f"{path}.{key}", f"unknown-{self.kind}",
                          f"'{path}' has a key {key!r} that is not a declared {self.kind} id",
                          f"use one of: {', '.join(sorted(known))}")
                 ok = False
         if self.complete:
             for key in sorted(known - set(value)):
-                st.error("missing-key", f"{path}.{key}",
+                st.error(f"{path}.{key}", "missing-key",
                          f"'{path}' has no value for {self.kind} {key!r}",
                          f"give a value for every {self.kind}")
                 ok = False
@@ -210,21 +210,21 @@ class _Rec(_Spec):
         where = f"'{path}'" if path else "the context"
         if not isinstance(value, dict):
             got = type(value).__name__
-            st.error("not-a-mapping", path, f"{where} must be a mapping (got {got})")
+            st.error(path, "not-a-mapping", f"{where} must be a mapping (got {got})")
             return False
         ok = True
         for key in value:
             if key not in self.fields and key not in self.free:
                 close = did_you_mean(str(key), list(self.fields))
                 fix = close or "remove it, or move it to 'extra'"
-                st.error("unknown-key", _join(path, key), f"{where} has an unknown key {key!r}",
+                st.error(_join(path, key), "unknown-key", f"{where} has an unknown key {key!r}",
                          fix)
                 ok = False
         for key, (spec, required) in self.fields.items():
             if key in value:
                 ok = spec.check(value[key], _join(path, key), st) and ok
             elif required:
-                st.error("missing-key", _join(path, key), f"{where} needs the key {key!r}")
+                st.error(_join(path, key), "missing-key", f"{where} needs the key {key!r}")
                 ok = False
         return ok
 
@@ -447,7 +447,7 @@ def _ids(items: object, key: str, path: str, st: _State) -> set[str]:
         ident = item.get(key) if isinstance(item, dict) else None
         if isinstance(ident, str):
             if ident in seen:
-                st.error("duplicate-id", f"{path}[{i}].{key}", f"{key} {ident!r} is declared twice",
+                st.error(f"{path}[{i}].{key}", "duplicate-id", f"{key} {ident!r} is declared twice",
                          "give every entry a unique id")
             seen.add(ident)
     return seen
@@ -458,13 +458,13 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
 
     def same(path: str, values: object, n: int, what: str) -> None:
         if isinstance(values, list) and len(values) != n:
-            st.error("wrong-length", path, f"'{path}' has {len(values)} values; expected {n} "
+            st.error(path, "wrong-length", f"'{path}' has {len(values)} values; expected {n} "
                      f"(one per {what})", "align it with the list it describes")
 
     cba = ctx.get("cba", {})
     metrics = [m.get("option") for m in cba.get("metrics", []) if isinstance(m, dict)]
     for missing in sorted(st.options - set(metrics)):
-        st.error("missing-metric", "cba.metrics", f"'cba.metrics' has no entry for {missing!r}",
+        st.error("cba.metrics", "missing-metric", f"'cba.metrics' has no entry for {missing!r}",
                  "give PV costs, PV benefits, NPSV and BCR for every option")
     lines = cba.get("pv_lines", [])
     for i, m in enumerate(cba.get("metrics", [])):
@@ -473,7 +473,7 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
         cost = math.fsum(ln["pv"][opt] for ln in lines if ln["kind"] == "cost")
         for name, got in (("pv_benefits", ben), ("pv_costs", cost), ("npsv", ben - cost)):
             if not math.isclose(got, m[name], rel_tol=1e-6, abs_tol=1.0):
-                st.error("inconsistent-totals", f"cba.metrics[{i}].{name}",
+                st.error(f"cba.metrics[{i}].{name}", "inconsistent-totals",
                          f"'cba.metrics[{i}].{name}' is {m[name]!r} but the pv_lines for "
                          f"{opt!r} give {got!r}",
                          "the report shows both; make the lines add up to the metrics")
@@ -483,7 +483,7 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
     period = ctx.get("meta", {}).get("appraisal_period", {})
     if isinstance(period.get("start"), int) and isinstance(period.get("end"), int) and \
             period["start"] > period["end"]:
-        st.error("bad-period", "meta.appraisal_period",
+        st.error("meta.appraisal_period", "bad-period",
                  "'meta.appraisal_period' starts after it ends")
     cash = (ctx.get("public_value") or {}).get("cash_by_year") or {}
     for i, a in enumerate(cash.get("agencies") or []):
@@ -507,7 +507,7 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
                  for i, w in enumerate(mca.get("weight_sets", []))]
         for path, weights in sets:
             if not math.isclose(math.fsum(weights), 1.0, abs_tol=1e-6):
-                st.error("weights-not-normalised", path,
+                st.error(path, "weights-not-normalised",
                          f"the weights in '{path}' sum to {math.fsum(weights):g}, not 1",
                          "divide each weight by their total")
     unc = ctx.get("uncertainty")
@@ -520,7 +520,7 @@ def _lengths(ctx: Mapping[str, Any], st: _State) -> None:
                 if isinstance(edges, list) and any(
                         not (isinstance(a, int | float) and isinstance(b, int | float) and a < b)
                         for a, b in itertools.pairwise(edges)):
-                    st.error("bad-bins", f"uncertainty.monte_carlo.histograms.{opt}.bin_edges",
+                    st.error(f"uncertainty.monte_carlo.histograms.{opt}.bin_edges", "bad-bins",
                              "bin edges must increase strictly", "pass numpy.histogram's edges")
         acc = unc.get("acceptability", {})
         for opt, series in acc.get("curves", {}).items():
