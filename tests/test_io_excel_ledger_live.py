@@ -17,7 +17,7 @@ import pytest
 from appraisal import evaluate, example_path, load_case
 from appraisal.cli.commands import main
 from appraisal.inputs.excel_read import read_case_workbook
-from appraisal.outputs.excel_ledger import NO_SWITCHING_VALUE, VALUE_TYPE_WORDS
+from appraisal.outputs.excel_ledger import LIVE_FORMULA, NO_SWITCHING_VALUE, VALUE_TYPE_WORDS
 from appraisal.outputs.files import write_outputs
 from appraisal.outputs.recalc import read_values, recalculate, soffice_or_skip
 
@@ -89,7 +89,7 @@ def _check_switching(values, data, scale, *, live_only=False):
         r = 5 + k
         assert _close(values[f"G{r}"], sv["pv"], scale), sv
         how = values[f"I{r}"]
-        if live_only and not how.startswith("Formula"):
+        if live_only and how != LIVE_FORMULA:
             continue
         got = values.get(f"E{r}")
         if sv["change"] is None:
@@ -117,7 +117,7 @@ def test_the_sheets_hold_formulas_with_the_engines_numbers_beside_them(tmp_path)
     assert values[f"H{r}"].value == pytest.approx(row["net"], rel=1e-12)
     sw = book["Switching values"]
     live = [k for k, sv in enumerate(result.switching_values)
-            if sw[f"I{5 + k}"].value.startswith("Formula")]
+            if sw[f"I{5 + k}"].value == LIVE_FORMULA]
     # live exactly where the test is the break-even of an option other than BAU
     assert live == [k for k, sv in enumerate(result.switching_values)
                     if sv.conclusion == "break_even" and sv.option != "Business as usual"]

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from appraisal.engine.results import AppraisalResult
     from appraisal.outputs.excel_book import BookBuilder
 
-__all__ = ["NO_SWITCHING_VALUE", "VALUE_TYPE_WORDS", "write_ledger", "write_switching"]
+__all__ = ["LIVE_FORMULA", "NO_SWITCHING_VALUE", "RUN_VALUE", "VALUE_TYPE_WORDS", "write_ledger",
+           "write_switching"]
 
 #: What the Change column shows where no switching value exists (``None`` in results.json).
 NO_SWITCHING_VALUE = "none"
@@ -64,6 +65,9 @@ _SWITCH_HEADERS = ("Applies to", "Line or input", "Option", "Test", "Change need
                    "Change needed (engine run)", "Present value (£)",
                    "Present value (engine run) (£)", "How the change is worked out", "Note",
                    "Check")
+#: How a switching value of the sheet is worked out (the "How" column).
+LIVE_FORMULA = "Live formula"
+RUN_VALUE = "Value of this run"
 _RTOL = 1e-9
 _TOLERANCE = 1e-6  # the check cells' relative tolerance, as the Summary's
 
@@ -184,6 +188,8 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
     for col, name in enumerate(_LEDGER_HEADERS[1:], start=2):
         sheet.text(r, col, name, book.header)
     out["type_header"] = r
+    fit_row_height(ws, sheet, r, dict(enumerate(("Value type", *_LEDGER_HEADERS[1:]),
+                                                start=1)))
     blocks = [(first, r - 2)]
     r += 1
     type_first = r
@@ -209,13 +215,15 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
     size = "+".join(f"SUMPRODUCT(ABS(F{a}:H{b}))" for a, b in blocks)
     f(r + 1, 2, f'IF({diff}<=B{r}*MAX(1,{size}),"OK","CHANGED")', "OK", bold)
     out["check"] = f"B{r + 1}"
-    sheet.text(r + 3, 1, "Net position = PV benefits − PV costs of the lines of that agency "
-               "(or value type) in that option, absolute (not against business as usual). "
-               "A line's agency and value type are those the run used (a unit-value pack's "
-               "included); fiscal benefits count cashable and non-cashable together here "
-               "(the split is in public_value.csv and results.json).",
-               book.style(italic=True))
-    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1, r + 3), maximum=60,
+    notes = ("Net position = PV benefits − PV costs of the lines of that agency (or value type) "
+             "in that option, absolute (not against business as usual).",
+             "A line's agency and value type are those the run used, a unit-value pack's "
+             "included; lines with no agency are '(unassigned)'.",
+             "Fiscal benefits count cashable and non-cashable savings together here (the "
+             "split is in agency_matrix.csv and results.json).")
+    for k, note in enumerate(notes):
+        sheet.text(r + 3 + k, 1, note, book.style(italic=True))
+    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1, r + 3, r + 4, r + 5), maximum=60,
                 fixed={1: max(24.0, min(40.0, max(len(a) for a in
                                                      (*ledger.agencies, "All agencies",
                                                       VALUE_TYPE_WORDS["unclassified"]))
@@ -250,8 +258,9 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     c = result.compiled
     ws, sheet = book.sheet("Switching values", index=index)
     formulas: dict[int, dict[int, str]] = defaultdict(dict)
-    money, text = book.style("calc", MONEY), book.style("calc", wrap=True)
-    pct = book.style("calc", PERCENT)
+    # every cell top-aligned (as wrapped text is), so a row of wrapped text reads level
+    money, text = book.style("calc", MONEY, wrap=True), book.style("calc", wrap=True)
+    pct = book.style("calc", PERCENT, wrap=True)
 
     def f(r: int, col: int, formula: str, cached: Any, style: int) -> None:
         sheet.formula(r, col, formula, cached, style)
@@ -318,16 +327,14 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
                 raise OutputError(msg)
             none = _text(NO_SWITCHING_VALUE)
             f(r, 5, f"IF(G{r}=0,{none},IF({x}<-1,{none},{x}))", engine_change, pct)
-            why = "Formula: −(NPSV − NPSV of business as usual) / present value"
+            why = LIVE_FORMULA
             sheet.text(r, 9, why, text)
             f(r, 10, f'IF(G{r}=0,"the input does not affect this result",IF({x}<-1,'
               f'"would need the amounts to fall by "&TEXT({gap}/G{r},"0%")&", below zero",'
               '""))', sv.note, text)
         else:
             sheet.any(r, 5, engine_change, pct if sv.change is not None else text)
-            why = ("Value of this run: which option is preferred (or the runner-up, or the "
-                   "best alternative) is chosen by the run and can change with a what-if"
-                   if lines else "Value of this run")
+            why = RUN_VALUE
             sheet.text(r, 9, why, text)
             sheet.text(r, 10, sv.note, text)
         wrapped.append((r, {2: sv.subject, 3: sv.option, 4: sv.test, 9: why, 10: sv.note}))
@@ -335,7 +342,7 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         sheet.number(r, 8, float(sv.pv_at_base), money)
         f(r, 11, f'IF(AND(ISNUMBER(E{r})=ISNUMBER(F{r}),IF(ISNUMBER(E{r}),ABS(E{r}-F{r})<='
           f'{tol}*MAX(1,ABS(F{r})),E{r}=F{r}),ABS(G{r}-H{r})<={tol}*MAX(1,ABS(H{r}))),'
-          '"OK","CHANGED")', "OK", book.style("calc"))
+          '"OK","CHANGED")', "OK", text)
         out["rows"].append(r)
         out["live"].append(live)
         r += 1
@@ -347,9 +354,19 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     check = (f'IF(COUNTIF(K5:K{last},"CHANGED")=0,"OK","CHANGED")' if svs else '"OK"')
     f(r + 1, 2, check, "OK", book.style("calc", bold=True))
     out["check"] = f"B{r + 1}"
-    widths = {1: 12.0, 2: 30.0, 3: max(16.0, min(40.0, max(len(n) for n in names) * 1.05 + 2)),
-              4: 40.0, 9: 34.0, 10: 30.0}
-    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1), maximum=40, fixed=widths)
+    notes = (f"{LIVE_FORMULA}: x = −(NPSV − NPSV of business as usual) / present value, on the "
+             "Calculation sheet's option rows; none when the present value is zero or x is "
+             "below −100% (the amounts would turn negative).",
+             f"{RUN_VALUE}: the test compares with the preferred option, the runner-up or the "
+             "best alternative, which the run chooses and a what-if can change; the engine's "
+             "value is kept.")
+    for k, note in enumerate(notes):
+        sheet.text(r + 3 + k, 1, note, book.style(italic=True))
+    longest = max((len(sv.subject) for sv in svs), default=20)
+    widths = {1: 12.0, 2: float(min(40, max(24, longest + 4))), 3: max(16.0, min(40.0, max(len(n) for n in names) * 1.05 + 2)),
+              4: 40.0, 9: 18.0, 10: 30.0}
+    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1, r + 3, r + 4), maximum=40,
+                fixed=widths)
     fit_row_height(ws, sheet, 4, dict(enumerate(_SWITCH_HEADERS, start=1)))
     for row, texts in wrapped:
         fit_row_height(ws, sheet, row, texts)
