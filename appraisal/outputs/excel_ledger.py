@@ -27,6 +27,7 @@ carries the engine's number as its cached value and is protected as the Summary'
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,8 @@ from appraisal.outputs.excel_layout import (
     fit_columns,
     fit_row_height,
     print_setup,
+    shown,
+    wrapped_lines,
 )
 
 if TYPE_CHECKING:
@@ -234,6 +237,11 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
     return out
 
 
+def _signed_pv(is_cost: bool, letter: str, row: int) -> str:
+    """A line's signed PV on the Calculation sheet (− for a cost)."""
+    return f"{'-' if is_cost else ''}Calculation!${letter}${row}"
+
+
 def _subjects(result: AppraisalResult) -> list[tuple[str, str, int, list[int]]]:
     """The subjects of the engine's switching values, in its order: each line, then each
     (option, category or kind) group, with the lines it sums."""
@@ -292,6 +300,12 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     wrapped: list[tuple[int, dict[int, str]]] = []
     tol_row = 5 + len(svs) + 1
     tol = f"$B${tol_row}"
+    # the lines' block below the notes: each line's option, group and signed PV, which the
+    # categories' PVs sum (a category may hold thousands of lines: too long to list)
+    block_lo = tol_row + 8
+    block_hi = block_lo + len(c.is_cost) - 1
+    block = {k: f"${k}${block_lo}:${k}${block_hi}" for k in "ACD"}
+    groups = [ln.category or ln.kind for ln in result.case.lines]
     r = 5
     for k, sv in enumerate(svs):
         lines = subjects[k // per][3] if matched else []
@@ -301,8 +315,10 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         sheet.text(r, 4, sv.test, text)
         engine_change = NO_SWITCHING_VALUE if sv.change is None else float(sv.change)
         if lines:
-            terms = "".join(f"{'-' if c.is_cost[i] else '+'}Calculation!${pv_letter}$"
-                            f"{line_rows[i]}" for i in lines).removeprefix("+")
+            terms = (_signed_pv(c.is_cost[lines[0]], pv_letter, line_rows[lines[0]])
+                     if sv.target == "line" else
+                     f"SUMPRODUCT({block['D']},EXACT({block['A']},$C{r})*"
+                     f"EXACT({block['C']},$B{r}))")
             contribution = float(sum(signed[i] for i in lines))
             if not _close(contribution, sv.pv_at_base):
                 msg = (f"results.xlsx: Switching values, '{sv.subject}' in '{sv.option}': "
@@ -362,14 +378,44 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
              "value is kept.")
     for k, note in enumerate(notes):
         sheet.text(r + 3 + k, 1, note, book.style(italic=True))
+    skip = [1, 2, r, r + 1, r + 3, r + 4]
+    if svs and matched:
+        if block_lo != r + 8:  # the rows the category formulas refer to
+            msg = "results.xlsx: Switching values: the lines' block moved (please report this)"
+            raise OutputError(msg)
+        skip.append(r + 6)
+        sheet.text(r + 6, 1, "Lines summed by the category rows above: each line's option, "
+                   "group (its category, or its kind when it has none) and signed present "
+                   "value (+ benefit, − cost), from the Calculation sheet", book.bold)
+        for col, name in enumerate(("Option", "Line", "Group", "Signed present value (£)"),
+                                   start=1):
+            sheet.text(r + 7, col, name, book.header)
+        for i, line in enumerate(result.case.lines):
+            rr = block_lo + i
+            sheet.text(rr, 1, names[int(c.line_option[i])], text)
+            sheet.text(rr, 2, line.name, text)
+            sheet.text(rr, 3, groups[i], text)
+            f(rr, 4, _signed_pv(c.is_cost[i], pv_letter, line_rows[i]), float(signed[i]),
+              money)
+    # widths from what the cells show, measured here (fit_columns would parse every cell of
+    # a sheet that has two rows per line and per category)
     longest = max((len(sv.subject) for sv in svs), default=20)
-    widths = {1: 12.0, 2: float(min(40, max(24, longest + 4))), 3: max(16.0, min(40.0, max(len(n) for n in names) * 1.05 + 2)),
-              4: 40.0, 9: 18.0, 10: 30.0}
-    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1, r + 3, r + 4), maximum=40,
-                fixed=widths)
+    pvs = [abs(sv.pv_at_base) for sv in svs] + [abs(float(x)) for x in signed]
+    changes = [float(sv.change) for sv in svs if sv.change is not None]
+    money_width = len(shown(-max(pvs, default=0.0), MONEY)) + 3.0
+    change_width = max([len(shown(x, PERCENT)) for x in changes] + [8]) + 3.0
+    widths = {1: 12.0, 2: float(min(40, max(24, longest + 4))),
+              3: max(16.0, min(40.0, max(len(n) for n in names) * 1.05 + 2)),
+              4: 40.0, 5: max(12.0, change_width), 6: max(12.0, change_width),
+              7: max(16.0, money_width), 8: max(16.0, money_width), 9: 18.0, 10: 30.0,
+              11: 10.0}
+    for col, width in widths.items():
+        ws.column_dimensions[column_letter(col)].width = round(width, 1)
     fit_row_height(ws, sheet, 4, dict(enumerate(_SWITCH_HEADERS, start=1)))
-    for row, texts in wrapped:
-        fit_row_height(ws, sheet, row, texts)
+    lines_of = lru_cache(maxsize=None)(wrapped_lines)
+    for row, texts in wrapped:  # as fit_row_height, with repeated texts measured once
+        n = max(lines_of(t, widths[col]) for col, t in texts.items())
+        sheet.height(row, 13.0 * n + 2)
     print_setup(ws, sheet, title_rows="4:4", freeze="B5")
     protect_formulas(book, "Switching values", formulas)
     return out
