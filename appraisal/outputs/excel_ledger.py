@@ -325,12 +325,13 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     out: dict[str, Any] = {"rows": [], "live": []}
     wrapped: list[tuple[int, dict[int, str]]] = []
     tol_row = 5 + len(svs) + 1
-    tol = f"$B${tol_row}"
+    tol = f"$E${tol_row}"
     # the lines' block below the notes: each line's option, group and signed PV, which the
     # categories' PVs sum (a category may hold thousands of lines: too long to list)
     block_lo = tol_row + 8
     block_hi = block_lo + len(c.is_cost) - 1
-    block = {k: f"${k}${block_lo}:${k}${block_hi}" for k in "ACD"}
+    # in the main table's columns: B line, C option, D group, G signed PV
+    block = {k: f"${k}${block_lo}:${k}${block_hi}" for k in "CDG"}
     groups = [ln.category or ln.kind for ln in result.case.lines]
     r = 5
     for k, sv in enumerate(svs):
@@ -343,8 +344,8 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         if lines:
             terms = (_signed_pv(c.is_cost[lines[0]], pv_letter, line_rows[lines[0]])
                      if sv.target == "line" else
-                     f"SUMPRODUCT({block['D']},EXACT({block['A']},$C{r})*"
-                     f"EXACT({block['C']},$B{r}))")
+                     f"SUMPRODUCT({block['G']},EXACT({block['C']},$C{r})*"
+                     f"EXACT({block['D']},$B{r}))")
             contribution = float(sum(signed[i] for i in lines))
             if not _close(contribution, sv.pv_at_base):
                 msg = (f"results.xlsx: Switching values, '{sv.subject}' in '{sv.option}': "
@@ -390,12 +391,13 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         r += 1
     last = r - 1
     r += 1
+    # labels run over the empty columns B to D; the cells are in E
     sheet.text(r, 1, "Tolerance for the check (relative)", book.style("calc"))
-    sheet.number(r, 2, _TOLERANCE, book.style("input", "0.000000"))
+    sheet.number(r, 5, _TOLERANCE, book.style("input", "0.000000"))
     sheet.text(r + 1, 1, "Formulas agree with the engine run", book.bold)
     check = (f'IF(COUNTIF(K5:K{last},"CHANGED")=0,"OK","CHANGED")' if svs else '"OK"')
-    f(r + 1, 2, check, "OK", book.style("calc", bold=True))
-    out["check"] = f"B{r + 1}"
+    f(r + 1, 5, check, "OK", book.style("calc", bold=True))
+    out["check"] = f"E{r + 1}"
     notes = (f"{LIVE_FORMULA}: x = −(NPSV − NPSV of business as usual) / present value, on the "
              "Calculation sheet's option rows; none when the present value is zero or x is "
              "below −100% (the amounts would turn negative).",
@@ -413,16 +415,21 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         sheet.text(r + 6, 1, "Lines summed by the category rows above: each line's option, "
                    "group (its category, or its kind when it has none) and signed present "
                    "value (+ benefit, − cost), from the Calculation sheet", book.bold)
-        for col, name in enumerate(("Option", "Line", "Group", "Signed present value (£)"),
-                                   start=1):
+        plain, pv_style = text, money  # top-aligned, as the wrapped line names
+        for col, name in ((1, "Applies to"), (2, "Line"), (3, "Option"),
+                          (4, "Group (its category, or its kind)"),
+                          (7, "Signed present value (£)")):
             sheet.text(r + 7, col, name, book.header)
+        wrapped.append((r + 7, {7: "Signed present value (£)"}))
         for i, line in enumerate(result.case.lines):
             rr = block_lo + i
-            sheet.text(rr, 1, names[int(c.line_option[i])], text)
+            sheet.text(rr, 1, "Line", plain)
             sheet.text(rr, 2, line.name, text)
-            sheet.text(rr, 3, groups[i], text)
-            f(rr, 4, _signed_pv(c.is_cost[i], pv_letter, line_rows[i]), float(signed[i]),
-              money)
+            wrapped.append((rr, {2: line.name}))
+            sheet.text(rr, 3, names[int(c.line_option[i])], plain)
+            sheet.text(rr, 4, groups[i], plain)
+            f(rr, 7, _signed_pv(c.is_cost[i], pv_letter, line_rows[i]), float(signed[i]),
+              pv_style)
     # widths from what the cells show, measured here (fit_columns would parse every cell of
     # a sheet that has two rows per line and per category)
     longest = max((len(sv.subject) for sv in svs), default=20)
