@@ -325,7 +325,7 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     out: dict[str, Any] = {"rows": [], "live": []}
     wrapped: list[tuple[int, dict[int, str]]] = []
     tol_row = 5 + len(svs) + 1
-    tol = f"$E${tol_row}"
+    tol = f"$D${tol_row}"
     # the lines' block below the notes: each line's option, group and signed PV, which the
     # categories' PVs sum (a category may hold thousands of lines: too long to list)
     block_lo = tol_row + 8
@@ -391,13 +391,13 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
         r += 1
     last = r - 1
     r += 1
-    # labels run over the empty columns B to D; the cells are in E
+    # labels run over the empty columns B and C; the cells are in D
     sheet.text(r, 1, "Tolerance for the check (relative)", book.style("calc"))
-    sheet.number(r, 5, _TOLERANCE, book.style("input", "0.000000"))
+    sheet.number(r, 4, _TOLERANCE, book.style("input", "0.000000"))
     sheet.text(r + 1, 1, "Formulas agree with the engine run", book.bold)
     check = (f'IF(COUNTIF(K5:K{last},"CHANGED")=0,"OK","CHANGED")' if svs else '"OK"')
-    f(r + 1, 5, check, "OK", book.style("calc", bold=True))
-    out["check"] = f"E{r + 1}"
+    f(r + 1, 4, check, "OK", book.style("calc", bold=True))
+    out["check"] = f"D{r + 1}"
     notes = (f"{LIVE_FORMULA}: x = −(NPSV − NPSV of business as usual) / present value, on the "
              "Calculation sheet's option rows; none when the present value is zero or x is "
              "below −100% (the amounts would turn negative).",
