@@ -139,8 +139,9 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
 
     sheet.text(1, 1, "Ledger: who pays and who benefits", book.title)
     sheet.text(2, 1, f"Present values by agency and by value type, in each option "
-               f"({result.price_label}). Live formulas over the line rows of the Calculation "
-               "sheet; the engine's numbers of this run beside them.", book.style(italic=True))
+               f"({result.price_label}).", book.style(italic=True))
+    sheet.text(3, 1, "Live formulas over the line rows of the Calculation sheet; the "
+               "engine's numbers of this run beside them.", book.style(italic=True))
     for col, name in enumerate(_LEDGER_HEADERS, start=1):
         sheet.text(4, col, name, book.header)
 
@@ -238,7 +239,7 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
              "split is in agency_matrix.csv and results.json).")
     for k, note in enumerate(notes):
         sheet.text(r + 3 + k, 1, note, book.style(italic=True))
-    fit_columns(book, ws, sheet, skip_rows=(1, 2, r, r + 1, r + 3, r + 4, r + 5), maximum=60,
+    fit_columns(book, ws, sheet, skip_rows=(1, 2, 3, r, r + 1, r + 3, r + 4, r + 5), maximum=60,
                 fixed={1: max(24.0, min(40.0, max(len(a) for a in
                                                      (*ledger.agencies, "All agencies",
                                                       VALUE_TYPE_WORDS["unclassified"]))
