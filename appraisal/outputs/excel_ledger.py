@@ -81,7 +81,10 @@ def _col(name: str) -> str:
 
 
 def _span(calc: dict[str, Any], name: str) -> str:
+    """A line column of the Calculation sheet over its line rows ("" when it has none)."""
     rows = calc["line_rows"]
+    if not rows:
+        return ""
     c = _col(name)
     return f"Calculation!${c}${rows[0]}:${c}${rows[-1]}"
 
