@@ -56,8 +56,10 @@ def test_full_option_names_and_money_in_the_ledger(book):
     ws = wb["Ledger"]
     longest = max(len(m.name) for m in result.options)
     assert ws.column_dimensions["B"].width >= longest
-    assert [c.value for c in ws[4]] == ["Agency", "Option", "PV costs", "PV benefits",
-                                        "Net position (£)"]
+    heads = [c.value for c in ws[4]]
+    assert heads[:5] == ["Agency", "Option", "PV costs", "PV benefits", "Net position (£)"]
+    assert heads[5:8] == ["PV costs (engine run)", "PV benefits (engine run)",
+                          "Net position (engine run)"]
     assert ws["E5"].number_format == MONEY
 
 

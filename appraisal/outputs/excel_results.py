@@ -15,7 +15,10 @@ Sheets, in order:
     GDP-deflator conversion; per line the real flows by year after price conversion,
     optimism bias, scale, delay and additionality, and their present value; per option PV
     costs, PV benefits, NPSV and BCR. Amounts come from the ``Profiles`` input sheet.
-``Ledger``, ``Switching values``, ``Parameters used`` (and one sheet per lens table)
+``Ledger``, ``Switching values``
+    live formulas over the Calculation sheet, with the engine's numbers beside them
+    (:mod:`appraisal.outputs.excel_ledger`).
+``Parameters used`` (and one sheet per lens table)
     values: tables where formulas would not help.
 the input sheets (``Case`` ... ``Lists``)
     as in the template, so the workbook can be edited and run again.
@@ -58,6 +61,7 @@ from appraisal.outputs.excel_layout import (
     print_setup,
     shown,
 )
+from appraisal.outputs.excel_ledger import write_ledger, write_switching
 from appraisal.outputs.excel_sensitivity import write_sensitivity
 from appraisal.outputs.excel_template import add_input_sheets
 
@@ -203,19 +207,6 @@ def _plain_number(value: Any) -> Any:
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
-
-
-def _ledger_rows(result: AppraisalResult) -> tuple[list[list[Any]], list[list[Any]]]:
-    by_agency: dict[tuple[str, str], list[float]] = {}
-    by_type: dict[tuple[str, str], list[float]] = {}
-    for i, line in enumerate(result.case.lines):
-        pv = float(result.pv_lines[i])
-        for table, key in ((by_agency, line.agency or "(not given)"),
-                           (by_type, line.value_type or "(not given)")):
-            cell = table.setdefault((key, line.option), [0.0, 0.0])
-            cell[0 if line.kind == "cost" else 1] += pv
-    return ([[a, o, c, b, b - c] for (a, o), (c, b) in sorted(by_agency.items())],
-            [[a, o, c, b, b - c] for (a, o), (c, b) in sorted(by_type.items())])
 
 
 def _summary(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any]) -> None:
@@ -414,24 +405,14 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
     calc = write_calculation(book, result, layout, index=0)
     _summary(book, result, calc)
     sensitivity = write_sensitivity(book, result, calc, index=1)
-    agency, types = _ledger_rows(result)
-    money = [*(["General"] * 2), *([MONEY] * 3)]
-    heads = [LABELS["pv_costs"], LABELS["pv_benefits"], "Net position (£)"]
-    _table(book, "Ledger", f"Present values by agency and by value type ({result.price_label})",
-           ["Agency", "Option", *heads],
-           [*agency, [], ["Value type", "Option", *heads], *types],
-           index=3, formats=money, header_rows=[len(agency) + 1])
-    position = 4
-    captions = {"switching": "How far each line or input would have to change for the "
-                "decision to change (change needed as a share of the case value)",
-                "parameters": "Every published parameter this run used, with its source"}
-    for title, view in (("Switching values", "switching"), ("Parameters used", "parameters")):
-        frame = result.to_frame(view)
-        columns, rows, formats = (_parameter_rows(frame) if view == "parameters"
-                                  else _frame_rows(frame))
-        _table(book, title, captions[view], columns, rows, index=position, formats=formats,
-               widest=40.0 if view == "parameters" else 50.0)
-        position += 1
+    write_ledger(book, result, calc, index=3)
+    write_switching(book, result, calc, index=4)
+    position = 5
+    frame = result.to_frame("parameters")
+    columns, rows, formats = _parameter_rows(frame)
+    _table(book, "Parameters used", "Every published parameter this run used, with its source",
+           columns, rows, index=position, formats=formats, widest=40.0)
+    position += 1
     for name, payload in result.lenses.items():
         frame = None
         if hasattr(payload, "to_frame"):
