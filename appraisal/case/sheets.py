@@ -395,31 +395,30 @@ def _profiles_sheet() -> TableSheet:
 #: Help of the Valuation sheet's columns, by key inside ``unit_value`` / ``outcome``.
 _VALUATION_HELP = {
     "unit_value": {
-        "measure": "a shipped measure (its value comes from the Parameters sheet); or give "
-                   "Code, or Value",
-        "variant": "the measure's value: low, central (blank) or high",
-        "pack": "the unit-value pack of Code (blank: the only pack that has it)",
-        "code": "code of a unit value in a pack (Unit-value packs sheet); or Measure, or Value",
-        "value": "your own £ value of one unit (with its Unit, Price year and Source)",
+        "measure": "wellby, qaly, vpf or carbon (or Code, or Value)",
+        "variant": "low, central or high (blank: central)",
+        "pack": "pack of the Code (blank: the one that has it)",
+        "code": "a unit value's code in a pack (or Measure, or Value)",
+        "value": "your own £ value of one unit",
         "unit": "what one unit is, e.g. call-out",
-        "price_year": "the prices Value is in (it is rebased to the case's prices)",
+        "price_year": "the prices of Value (it is rebased)",
         "source": "where the value comes from",
-        "rebase": "rebase the value from its price year to the case's (blank: yes)",
-        "real_growth.rate": "real growth of the value a year (needs its source)",
+        "rebase": "rebase to the case's prices (blank: yes)",
+        "real_growth.rate": "real growth of the value a year",
         "real_growth.from_year": "the year the growth starts from",
         "real_growth.source": "where the real growth comes from",
     },
     "outcome": {
-        "engagement": "share of the cohort that takes part (blank: 100%)",
-        "success": "share of those taking part who achieve the outcome (blank: 100%)",
-        "quantity_per_outcome": "units valued per outcome achieved (blank: 1)",
-        "deadweight": "share that would have happened anyway (blank: 0%)",
+        "engagement": "share of the cohort taking part (blank: 100%)",
+        "success": "share of those who achieve the outcome (blank: 100%)",
+        "quantity_per_outcome": "units valued per outcome (blank: 1)",
+        "deadweight": "share that would happen anyway (blank: 0%)",
         "displacement": "share displaced from elsewhere (blank: 0%)",
-        "leakage": "share that benefits people outside the target (blank: 0%)",
+        "leakage": "share going outside the target (blank: 0%)",
         "attribution_to_others": "share of the outcome due to others (blank: 0%)",
-        "lag": "years from the cohort to the outcome (blank: 0)",
+        "lag": "years from cohort to outcome (blank: 0)",
         "persistence": "years an outcome lasts (blank: 1)",
-        "drop_off": "share of the outcome lost each year after the first (blank: 0%)",
+        "drop_off": "share lost each later year (blank: 0%)",
         "source": "where the outcome chain's figures come from",
     },
 }
@@ -459,9 +458,9 @@ VALUATION_KEYS = _valuation_keys()
 def _valuation_sheet() -> TableSheet:
     cols = [
         Column("option", "Option", "str", True, "option of the line", source="option_names",
-               role="key", width=24),
+               role="key", width=30),
         Column("name", "Line", "str", True, "line name, as on Lines (its amounts on Profiles "
-               "are the quantities valued)", role="key", width=34),
+               "are the quantities valued)", role="key", width=42),
     ]
     choices = {"measure": tuple(MEASURES), "variant": MEASURE_VARIANTS}
     for field_name, path in VALUATION_KEYS:
@@ -471,7 +470,7 @@ def _valuation_sheet() -> TableSheet:
         header = _VALUATION_WORDS.get(field_name, {}).get(sub) or label(sub, "")
         if kind == "fraction" and "(" not in header:
             header = f"{header} (%)"
-        wide = 40 if sub.endswith("source") else 12
+        wide = 40 if sub.endswith("source") else max(14, len(header) * 0.9 + 2)
         cols.append(Column(key, header, kind, False, _VALUATION_HELP[field_name][sub],
                            choices.get(sub, ()) if field_name == "unit_value" else (),
                            width=wide))
