@@ -205,7 +205,7 @@ def test_a_what_if_moves_the_chart_tables_as_the_engine_does(tmp_path):
     book = openpyxl.load_workbook(path)
     profiles = book["Profiles"]
     row = next(r for r in profiles.iter_rows(min_row=3) if r[1].value == "Avoided costs")
-    first = next(cell.column for cell in profiles[1] if cell.value == "Total (£)") + 1
+    first = next(cell.column for cell in profiles[1] if cell.value == "Total") + 1
     for cell in row[first - 1:]:
         if isinstance(cell.value, int | float) and cell.value:
             cell.value = cell.value * 2

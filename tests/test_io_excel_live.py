@@ -89,7 +89,7 @@ def test_a_what_if_in_the_workbook_moves_the_decision_as_the_engine_does(tmp_pat
     book = openpyxl.load_workbook(path)
     profiles = book["Profiles"]
     row = next(r for r in profiles.iter_rows(min_row=3) if r[1].value == "Avoided costs")
-    first = next(c.column for c in profiles[1] if c.value == "Total (£)") + 1
+    first = next(c.column for c in profiles[1] if c.value == "Total") + 1
     for cell in row[first - 1:]:
         if isinstance(cell.value, int | float) and cell.value:
             cell.value = cell.value * 2

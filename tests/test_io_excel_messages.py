@@ -115,10 +115,10 @@ def test_lines_missing_name(template, tmp_path):
 
 def test_profiles_amount(template, tmp_path):
     issues, ref, row, (option, line) = _problems(
-        template, tmp_path, "Profiles", lambda ws: 5, "Amount (£ a year)", "lots")
+        template, tmp_path, "Profiles", lambda ws: 5, "Amount a year", "lots")
     issue = _the_issue(issues, ref)
     assert issue.code == "wrong-type"
-    assert issue.field == f"Profiles row {row} ({option} / {line}), Amount (£ a year)"
+    assert issue.field == f"Profiles row {row} ({option} / {line}), Amount a year"
     assert "lines[" not in str(issue)
     assert "profile.amount" not in str(issue)
     _no_yaml(issue)

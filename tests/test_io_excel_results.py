@@ -135,7 +135,7 @@ def test_results_workbook_can_be_edited_and_run_again(written, tmp_path, capsys)
     path, _ = written["minimal"]
     book = openpyxl.load_workbook(path)
     sheet = book["Profiles"]
-    col = next(c.column for c in sheet[1] if c.value == "Total (£)") + 1
+    col = next(c.column for c in sheet[1] if c.value == "Total") + 1
     sheet.cell(3, col).value = 150
     edited = tmp_path / "edited.xlsx"
     book.save(edited)

@@ -68,7 +68,7 @@ def test_changes_are_reported_cell_by_cell_against_meta(tmp_path):
     book = openpyxl.load_workbook(book_path)
     book["Case"]["B3"] = "Renamed case"
     profiles = book["Profiles"]
-    col = next(c.column for c in profiles[1] if c.value == "Total (£)") + 4
+    col = next(c.column for c in profiles[1] if c.value == "Total") + 4
     profiles.cell(4, col).value = 35
     book.save(tmp_path / "edited.xlsx")
     changes = {c.location: c for c in workbook_changes(tmp_path / "edited.xlsx")}

@@ -27,8 +27,8 @@ def _headers(sheet):
 
 def test_sheets_and_meta(blank):
     _, book = blank
-    assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Line details",
-                               "Deflator", "Discount schedules", "Non-monetised",
+    assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Valuation",
+                               "Line details", "Deflator", "Discount schedules", "Non-monetised",
                                "Distribution", "MCA weight sets", "MCA",
                                "Long list objectives", "Long list", "Short list",
                                "Uncertainty", "Correlation", "Scenarios", "Unit-value packs",

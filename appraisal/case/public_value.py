@@ -73,6 +73,7 @@ def _suggest(got: str, known: Sequence[str]) -> str:
     return (f"{close} " if close else "") + f"use one of: {listed}"
 
 __all__ = [
+    "MEASURE_VARIANTS",
     "OUTCOME_KEYS",
     "UNIT_VALUE_KEYS",
     "parse_distribution",
@@ -82,6 +83,8 @@ __all__ = [
     "parse_unit_value_packs",
 ]
 
+#: The values of a shipped measure (``unit_value: {measure: wellby, variant: low}``).
+MEASURE_VARIANTS = ("low", "central", "high")
 UNIT_VALUE_KEYS = ("measure", "variant", "pack", "code", "value", "unit", "price_year",
                    "source", "rebase", "real_growth")
 OUTCOME_KEYS = ("engagement", "success", "quantity_per_outcome", "deadweight",
@@ -375,7 +378,7 @@ def _parse_unit_value(ck: Any, raw: Any, path: tuple, packs: Mapping[str, UnitVa
     kind = given[0]
     if kind == "measure":
         measure = ck.text(data, "measure", path, choices=tuple(MEASURES))
-        variant = ck.text(data, "variant", path, choices=("low", "central", "high"),
+        variant = ck.text(data, "variant", path, choices=MEASURE_VARIANTS,
                           default="central")
         if not measure:
             return None, {}

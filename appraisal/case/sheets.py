@@ -15,6 +15,10 @@ as a row or a column without touching the workbook code:
 ``Profiles``
     one row per line (matched to ``Lines`` by option and name): the profile generator
     (``type`` and its parameters) and the amounts with the years across the columns.
+``Valuation``
+    one row per line valued as quantity × unit value (matched to ``Lines`` by option and
+    name, as ``Profiles``): the ``unit_value`` and the ``outcome`` chain as columns
+    (:data:`VALUATION_KEYS`), the chain's factors as percentages.
 ``Line details``
     map-valued line fields (``optimism_bias`` and any added later) in long form:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
@@ -44,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appraisal.case.model import PROFILE_TYPES, Profile
+from appraisal.case.public_value import MEASURE_VARIANTS, OUTCOME_KEYS, UNIT_VALUE_KEYS
 from appraisal.case.schema import (
     CASE_FIELDS,
     LENS_SECTIONS,
@@ -52,6 +57,7 @@ from appraisal.case.schema import (
     FieldSpec,
 )
 from appraisal.cells import column_letter
+from appraisal.greenbook.valuation import MEASURES
 
 __all__ = [
     "CASE_ROWS",
@@ -70,6 +76,8 @@ __all__ = [
     "PROFILES",
     "PROFILE_PARAMS",
     "SECTIONS",
+    "VALUATION",
+    "VALUATION_KEYS",
     "CaseRow",
     "Column",
     "TableSheet",
@@ -80,6 +88,7 @@ __all__ = [
     "line_map_fields",
     "parse_path",
     "path_text",
+    "valuation_row",
 ]
 
 #: The hidden sheet that records what wrote a workbook (format, versions, digests).
@@ -227,6 +236,8 @@ class Column:
     source: str = ""
     role: str = "input"
     width: float = 14.0
+    #: Earlier headers of the column, still read (a workbook written by an earlier version).
+    aliases: tuple[str, ...] = ()
 
     @property
     def number_format(self) -> str:
@@ -258,8 +269,10 @@ class TableSheet:
 
     @property
     def headers(self) -> dict[str, Column]:
-        """Columns by header text."""
-        return {c.header: c for c in self.columns}
+        """Columns by header text (earlier headers of a column included)."""
+        out = {alias: c for c in self.columns for alias in c.aliases}
+        out.update({c.header: c for c in self.columns})
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,13 +376,139 @@ def _profiles_sheet() -> TableSheet:
     ]
     for name in PROFILE_PARAMS:
         kind = _PARAM_TYPES.get(name, "float")
+        if name == "amount":  # money, or a quantity for a line valued on the Valuation sheet
+            cols.append(Column("profile.amount", "Amount a year", kind, False, "amount of "
+                               "the generator a year, in the row's Unit: £, or a quantity "
+                               "(a cohort ...) for a line on the Valuation sheet", width=11,
+                               aliases=("Amount (£ a year)",)))
+            continue
         cols.append(Column(f"profile.{name}", label(name), kind, False,
                            f"{name} of the generator", width=11))
-    cols += [Column("unit", "Unit", "str", help="of the amounts", role="calc", width=16),
-             Column("total", "Total (£)", "float", help="sum of the years", role="calc",
-                    width=14)]
+    cols += [Column("unit", "Unit", "str", help="of the amounts: £ real or cash, or the "
+                    "quantity a line on the Valuation sheet values", role="calc", width=22),
+             Column("total", "Total", "float", help="sum of the years, in the Unit",
+                    role="calc", width=14, aliases=("Total (£)",))]
     return TableSheet("Profiles", tuple(cols), "amounts by year (years across the columns): "
                       "type them for 'explicit' lines; generated lines are calculated")
+
+
+#: Help of the Valuation sheet's columns, by key inside ``unit_value`` / ``outcome``.
+_VALUATION_HELP = {
+    "unit_value": {
+        "measure": "wellby, qaly, vpf or carbon (or Code, or Value)",
+        "variant": "low, central or high (blank: central)",
+        "pack": "pack of the Code (blank: the one that has it)",
+        "code": "a unit value's code in a pack (or Measure, or Value)",
+        "value": "your own £ value of one unit",
+        "unit": "what one unit is, e.g. call-out",
+        "price_year": "the prices of Value (it is rebased)",
+        "source": "where the value comes from",
+        "rebase": "rebase to the case's prices (blank: yes)",
+        "real_growth.rate": "real growth of the value a year",
+        "real_growth.from_year": "the year the growth starts from",
+        "real_growth.source": "where the real growth comes from",
+    },
+    "outcome": {
+        "engagement": "share of the cohort taking part (blank: 100%)",
+        "success": "share of those who achieve the outcome (blank: 100%)",
+        "quantity_per_outcome": "units valued per outcome (blank: 1)",
+        "deadweight": "share that would happen anyway (blank: 0%)",
+        "displacement": "share displaced from elsewhere (blank: 0%)",
+        "leakage": "share going outside the target (blank: 0%)",
+        "attribution_to_others": "share of the outcome due to others (blank: 0%)",
+        "lag": "years from cohort to outcome (blank: 0)",
+        "persistence": "years an outcome lasts (blank: 1)",
+        "drop_off": "share lost each later year (blank: 0%)",
+        "source": "where the outcome chain's figures come from",
+    },
+}
+_VALUATION_TYPES = {"value": "float", "price_year": "int", "rebase": "bool",
+                    "real_growth.from_year": "int", "quantity_per_outcome": "float",
+                    "lag": "int", "persistence": "int"}
+_VALUATION_WORDS = {"unit_value": {"measure": "Measure", "variant": "Variant", "pack": "Pack",
+                                   "code": "Code", "value": "Value (£ a unit)",
+                                   "unit": "Unit valued", "price_year": "Price year",
+                                   "source": "Value source", "rebase": "Rebase",
+                                   "real_growth.rate": "Real growth (% a year)",
+                                   "real_growth.from_year": "Real growth from year",
+                                   "real_growth.source": "Real growth source"},
+                    "outcome": {"quantity_per_outcome": "Quantity per outcome",
+                                "lag": "Lag (years)", "persistence": "Persistence (years)",
+                                "drop_off": "Drop-off (%)",
+                                "source": "Outcome source"}}
+
+
+def _valuation_keys() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    keys: list[tuple[str, tuple[str, ...]]] = []
+    for field_name, names in (("unit_value", UNIT_VALUE_KEYS), ("outcome", OUTCOME_KEYS)):
+        for name in names:
+            if name == "real_growth":
+                keys += [(field_name, ("real_growth", sub))
+                         for sub in ("rate", "from_year", "source")]
+            else:
+                keys.append((field_name, (name,)))
+    return tuple(keys)
+
+
+#: The line keys the Valuation sheet has a column for: (line field, path inside it), in
+#: column order. The column's key is the dotted path (``outcome.engagement``).
+VALUATION_KEYS = _valuation_keys()
+
+
+def _valuation_sheet() -> TableSheet:
+    cols = [
+        Column("option", "Option", "str", True, "option of the line", source="option_names",
+               role="key", width=30),
+        Column("name", "Line", "str", True, "line name, as on Lines (its amounts on Profiles "
+               "are the quantities valued)", role="key", width=42),
+    ]
+    choices = {"measure": tuple(MEASURES), "variant": MEASURE_VARIANTS}
+    for field_name, path in VALUATION_KEYS:
+        sub = ".".join(path)
+        key = f"{field_name}.{sub}"
+        kind = "fraction" if is_fraction(key) else _VALUATION_TYPES.get(sub, "str")
+        header = _VALUATION_WORDS.get(field_name, {}).get(sub) or label(sub, "")
+        if kind == "fraction" and "(" not in header:
+            header = f"{header} (%)"
+        wide = 40 if sub.endswith("source") else max(14, len(header) * 0.9 + 2)
+        cols.append(Column(key, header, kind, False, _VALUATION_HELP[field_name][sub],
+                           choices.get(sub, ()) if field_name == "unit_value" else (),
+                           width=wide))
+    return TableSheet("Valuation", (*cols, _NOTES), "lines valued as quantity × unit value: "
+                      "the unit value (a measure, a pack's code or your own value) and the "
+                      "outcome chain that turns a cohort into outcomes")
+
+
+_FITS = {"str": (str,), "float": (int, float), "fraction": (int, float), "int": (int,),
+         "bool": (bool,)}
+
+
+def valuation_row(line: Any) -> dict[str, Any]:
+    """The Valuation sheet's cells of one line (plain data): value by column key.
+
+    A value goes to the sheet only when its column can hold it (a key the sheet has, a value
+    of the column's type); the rest of ``unit_value`` and ``outcome`` (an unknown key, a
+    map where a number belongs) stays on ``Line details``, so nothing is lost.
+
+    Examples
+    --------
+    >>> valuation_row({"unit_value": {"measure": "wellby"},
+    ...                "outcome": {"deadweight": 0.3, "lag": "two", "x": 1}})
+    {'unit_value.measure': 'wellby', 'outcome.deadweight': 0.3}
+    """
+    out: dict[str, Any] = {}
+    if not isinstance(line, dict):
+        return out
+    for field_name, path in VALUATION_KEYS:
+        node: Any = line.get(field_name)
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        key = f"{field_name}.{'.'.join(path)}"
+        kind = VALUATION.columns[VALUATION.index(key) - 1].type
+        fits = isinstance(node, _FITS[kind]) and (kind == "bool" or not isinstance(node, bool))
+        if fits and node != "" and not (isinstance(node, float) and node != node):
+            out[key] = node
+    return out
 
 
 def _details_sheet() -> TableSheet:
@@ -418,9 +557,11 @@ CASE_ROWS = _case_rows()
 OPTIONS = _options_sheet()
 LINES = _lines_sheet()
 PROFILES = _profiles_sheet()
+VALUATION = _valuation_sheet()
 LINE_DETAILS = _details_sheet()
 #: The sheets the reader reads, in workbook order (``Case`` first).
-INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, LINE_DETAILS.title,
+INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, VALUATION.title,
+                LINE_DETAILS.title,
                 DEFLATOR.title, DISCOUNT_SCHEDULES.title, SECTIONS.title)
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")

@@ -43,7 +43,8 @@ _SECTION_PATH = re.compile(r"'([a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[A-Za-z_]\w*|\[\
 _QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
 _SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
 _ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
-_TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.LINE_DETAILS,
+_TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.VALUATION,
+                                         S.LINE_DETAILS,
                                          S.DEFLATOR, S.DISCOUNT_SCHEDULES, S.SECTIONS)}
 
 

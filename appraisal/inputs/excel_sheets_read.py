@@ -259,6 +259,55 @@ def _lines(rd: CellReader, data: dict[str, Any]) -> None:
     data["lines"] = lines
 
 
+def _valuation(rd: CellReader, data: dict[str, Any]) -> None:
+    """``Valuation``: each row's unit value and outcome chain into its line (matched by
+    option and line name, as ``Profiles``), each value located at its cell."""
+    spec = S.VALUATION
+    lines = data.get("lines", [])
+    index: dict[tuple[Any, Any], int] = {}
+    for i, ln in enumerate(lines):
+        index.setdefault((ln.get("option"), ln.get("name")), i)
+    seen: dict[tuple[Any, Any], int] = {}
+    for r, record, cols in _table(rd, spec):
+        key = (record.get("option"), record.get("name"))
+        filled = [c for c in spec.columns if c.role == "input" and c.key in record]
+        if key not in index:
+            if not key[0] and not key[1]:
+                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
+                         "valuation-without-line", "a unit value or outcome chain with no "
+                         "option and line name", "fill in Option and Line, or clear the row")
+            else:
+                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
+                         "valuation-without-line", f"no line '{key[1]}' of option "
+                         f"'{key[0]}' on the Lines sheet", "add the line on Lines, or "
+                         "correct the option and line names (as on Lines)")
+            continue
+        if key in seen:
+            rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", "duplicate-valuation",
+                     f"line '{key[1]}' of '{key[0]}' has two rows (also row {seen[key]})",
+                     "keep one row per line")
+            continue
+        seen[key] = r
+        i = index[key]
+        line = lines[i]
+        for column in filled:
+            field_name, *path = column.key.split(".")
+            node = line.setdefault(field_name, {})
+            if not isinstance(node, dict):
+                continue
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = record[column.key]
+            where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
+                spec.title, r, cols[column.key])
+            rd.loc[("lines", i, field_name, *path)] = where
+            for k in range(len(path)):  # the maps themselves at their first cell
+                rd.loc.setdefault(("lines", i, field_name, *path[:k]), where)
+        for column in spec.columns:
+            if column.role == "key":
+                rd.loc.pop((spec.title, r, column.key), None)
+
+
 def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """Line details and Sections: one value per row, at a path."""
     sections = spec is S.SECTIONS
@@ -425,6 +474,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _case(rd, data)
     _options(rd, data)
     _lines(rd, data)
+    _valuation(rd, data)
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
     _discount_schedules(rd, data)

@@ -33,8 +33,10 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
         ("3. Lines", "One row per cost or benefit of an option (positive amounts).", None),
         ("4. Profiles", "Amounts by year for each line: type them ('explicit') or choose a "
          "generator and its parameters.", None),
-        ("5. Line details", "Optimism bias and other details, one key per row.", None),
-        ("6. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
+        ("5. Valuation", "Lines valued as quantity × unit value: the unit value and the "
+         "outcome chain (engagement, success, deadweight ...), one row per line.", None),
+        ("6. Line details", "Optimism bias and other details, one key per row.", None),
+        ("7. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
          "--out results", None),
         ("", "", None),
         ("Conventions", "", None),

@@ -26,6 +26,7 @@ from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import column_letter
+from appraisal.greenbook.valuation import MEASURES
 from appraisal.inputs.excel_changes import normalise
 from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
@@ -82,6 +83,29 @@ def flatten(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
 _FORMATS = {"fraction": "0.00%", "int": "0", "float": "#,##0.00", "str": "@", "list": "@"}
 
 
+def _quantity_unit(valued: Mapping[str, Any], outcome: Any) -> str:
+    """The Profiles sheet's Unit of a line valued as quantity × unit value.
+
+    Examples
+    --------
+    >>> _quantity_unit({"measure": "wellby"}, None)
+    'WELLBYs (valued on Valuation)'
+    >>> _quantity_unit({"code": "ILL-CSC-01"}, {"success": 0.1})
+    'cohort (number; outcome chain on Valuation)'
+    """
+    if outcome:
+        return "cohort (number; outcome chain on Valuation)"
+    measure = MEASURES.get(str(valued.get("measure")))
+    if measure is not None:
+        return f"{measure.unit}s (valued on Valuation)"
+    unit = valued.get("unit")
+    if isinstance(unit, str) and unit.strip():
+        return f"quantity: {unit} (valued on Valuation)"
+    code = valued.get("code")
+    return (f"units of {code} (valued on Valuation)" if code
+            else "quantity (valued on Valuation)")
+
+
 def _yes_no(value: Any) -> Any:
     return ("yes" if value else "no") if isinstance(value, bool) else value
 
@@ -116,6 +140,10 @@ class _Writer:
         self.data = rest
         lines = data.get("lines") or []
         self.line_rows = max(len(lines) + 30, 100)
+        #: The Valuation sheet's cells of each valued line, by line index (what they hold
+        #: is not repeated on Line details).
+        self.valued = {i: row for i, line in enumerate(lines)
+                       if (row := S.valuation_row(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
 
     def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
@@ -281,6 +309,9 @@ class _Writer:
                            choices=spec.columns[cols["profile.type"] - 1].choices)
 
     def _unit(self, record: Mapping[str, Any]) -> str:
+        valued = record.get("unit_value")
+        if isinstance(valued, Mapping) and valued:
+            return _quantity_unit(valued, record.get("outcome"))
         if record.get("price_basis") == "nominal":
             return "£ cash (nominal)"
         year = record.get("price_year") or self.data.get("price_year") or self.data.get(
@@ -300,16 +331,42 @@ class _Writer:
         resolved = Profile(**profile).resolve()
         return [float(resolved.get(base + k, 0.0)) for k in range(self.years)]
 
+    def valuation_sheet(self) -> None:
+        """One row per valued line: its unit value and outcome chain as columns."""
+        spec = S.VALUATION
+        ws, sheet = self.book.table(spec, freeze_cols=2)
+        lines = self.data.get("lines") or []
+        rows = [(lines[i], cells) for i, cells in sorted(self.valued.items())]
+        total = len(rows) + 20
+        for i in range(total):
+            record, cells = rows[i] if i < len(rows) else ({}, {})
+            r = S.FIRST_ROW + i
+            for col, column in enumerate(spec.columns, start=1):
+                value = record.get(column.key) if column.role == "key" else cells.get(
+                    column.key)
+                self.cell(sheet, r, col, _yes_no(value), column.type, where=column.key)
+        last = S.FIRST_ROW + total - 1
+        for col, column in enumerate(spec.columns, start=1):
+            if column.source:
+                self.book.dropdown(ws, col, last, source=column.source)
+            elif column.type == "bool":
+                self.book.dropdown(ws, col, last, choices=_YES_NO)
+            elif column.choices:
+                self.book.dropdown(ws, col, last, choices=column.choices)
+
     def details_sheet(self) -> None:
         spec = S.LINE_DETAILS
         ws, sheet = self.book.table(spec, freeze_cols=2)
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
-        for record in self.data.get("lines") or []:
+        for i, record in enumerate(self.data.get("lines") or []):
+            held = self.valued.get(i, {})
             for key, value in record.items():
                 if key in scalar or key in ("values", "profile"):
                     continue
                 for path, leaf in flatten(value):
+                    if held and f"{key}.{'.'.join(map(str, path))}" in held:
+                        continue  # on the Valuation sheet
                     rows.append((record.get("option"), record.get("name"), key,
                                  S.path_text(path), leaf))
         total = len(rows) + 20
@@ -417,6 +474,7 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     writer.options_sheet()
     writer.lines_sheet()
     writer.profiles_sheet()
+    writer.valuation_sheet()
     writer.details_sheet()
     writer.deflator_sheet()
     writer.discount_schedules_sheet()

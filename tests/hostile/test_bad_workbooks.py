@@ -46,7 +46,7 @@ def _case_row(book, field: str) -> int:
 def _first_year_cell(book, line: str, offset: int = 0):
     sheet = book["Profiles"]
     r = _row_of(sheet, "Line", line)
-    return sheet.cell(r, _col(sheet, "Total (£)") + 1 + offset)
+    return sheet.cell(r, _col(sheet, "Total") + 1 + offset)
 
 
 # --- the faults: each builds a bad workbook and names where the message must point --------
@@ -173,7 +173,7 @@ def generated_amount_typed(tmp):
     def change(book):
         sheet = book["Profiles"]
         r = _row_of(sheet, "Line", "Reactive maintenance")
-        sheet.cell(r, _col(sheet, "Total (£)") + 2).value = 123
+        sheet.cell(r, _col(sheet, "Total") + 2).value = 123
     return _edit(_base(tmp, "capital"), change), "Profiles!M3", "generated-amount-typed"
 
 
