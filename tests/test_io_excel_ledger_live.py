@@ -172,7 +172,7 @@ def test_a_what_if_on_profiles_moves_the_ledger_and_switching_values_as_the_engi
     book = openpyxl.load_workbook(path)
     profiles = book["Profiles"]
     head = [c.value for c in profiles[1]]
-    amount = head.index("Amount (£ a year)") + 1
+    amount = head.index("Amount a year") + 1
     row = next(r for r in profiles.iter_rows(min_row=3) if r[0].value == "Whole-family service"
                and str(r[1].value).startswith("Commissioned key-worker"))
     row[amount - 1].value = row[amount - 1].value * 1.5
