@@ -572,7 +572,9 @@ def _scan_plain_sheet(data: bytes, strings: list[str]
     ``s`` and ``t`` attributes in that order, plain ``<f>``, ``<v>`` and ``<is><t>``
     children. Every character of ``sheetData`` must belong to such a token (checked by
     one C-level match first), or None is returned and the general parser reads the part;
-    the cells are the same either way.
+    the cells are the same either way (tests/test_excel_io_speed.py compares them). The
+    ``&gt;`` escape (every generated ``IF(...>=...)`` formula holds one) is resolved in
+    one pass over ``sheetData``; cells are built without a Python-level constructor call.
 
     Examples
     --------
@@ -602,26 +604,51 @@ def _scan_plain_sheet(data: bytes, strings: list[str]
     if (stop < 0 or ":mergeCell" in text[stop:]
             or _ONLY_TOKENS.fullmatch(text, begin, stop) is None):
         return None
+    body = text[begin:stop]
+    if "&gt;" in body:
+        # text and formulas (``[^<]*`` in the token pattern) may hold a raw ">", and no
+        # other part of a cell token holds "&": resolve the commonest escape in one pass
+        body = body.replace("&gt;", ">")
     cells: dict[tuple[int, int], Cell] = {}
-    columns, number = _LETTER_COLS, _number
-    for letters, row, style, kind, f, v, inline in _CELLS.findall(text, begin, stop):
+    columns, rows, styles = _LETTER_COLS, {}, {"": 0}
+    new, cell_type = tuple.__new__, Cell
+    for letters, row, style, kind, f, v, inline in _CELLS.findall(body):
         if not (f or v or inline):
             continue  # a row tag or a styled empty cell
-        where = (int(row), columns.get(letters) or _column(letters))
-        s = int(style) if style else 0
-        formula = None if not f else ("" if f == "<f/>" else f[3:-4])
-        if formula and "&" in formula:
-            formula = _unescape(formula)
-        value = None if not v else ("" if v == "<v/>" else v[3:-4])
-        if value and (not kind or kind == "n"):
-            cells[where] = Cell("n", number(value), formula, s)
+        r = rows.get(row)
+        if r is None:
+            r = rows[row] = int(row)
+        c = columns.get(letters) or _column(letters)
+        s = styles.get(style)
+        if s is None:
+            s = styles[style] = int(style)
+        if f:
+            formula = "" if f == "<f/>" else f[3:-4]
+            if "&" in formula:
+                formula = _unescape(formula)
+        else:
+            formula = None
+        if v and v != "<v/>" and (not kind or kind == "n"):
+            value = v[3:-4]
+            if "." in value or "e" in value or "E" in value or "N" in value or "n" in value:
+                number: int | float = float(value)
+            else:
+                try:
+                    number = int(value)
+                except ValueError:
+                    number = float(value)
+            cells[(r, c)] = new(cell_type, ("n", number, formula, s))
             continue
+        if kind == "s" and v and v != "<v/>" and not inline:
+            cells[(r, c)] = new(cell_type, ("s", strings[int(v[3:-4])], formula, s))
+            continue
+        value = None if not v else ("" if v == "<v/>" else v[3:-4])
         built = _cell({"t": kind or "n", "s": s, "f": formula,
                        "v": None if value is None else _unescape(value),
                        "is": None if not inline else
                        [_unescape(inline[inline.index(">", 5) + 1:-9])]}, strings)
         if built is not None:
-            cells[where] = built
+            cells[(r, c)] = built
     return cells, _MERGE.findall(text, stop)
 
 
@@ -674,3 +701,4 @@ def no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
