@@ -119,3 +119,59 @@ def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
     assert fast[(1, 2)].formula == 'IF(A1>"a > b",1,0)'
     assert [fast[(r, 2)].formula for r in range(1, len(texts) + 1)] == [
         f'IF(A{r}>"{text}",1,0)' for r, text in enumerate(texts, start=1)]
+
+
+def _widths_cell_by_cell(book, data, skip_rows=()):
+    """Column widths measured cell by cell (every number formatted): the reference."""
+    from appraisal.outputs import excel_layout
+
+    styles = excel_layout._styles(book)
+    out: dict[int, float] = {}
+    for row, cells in data._rows.items():
+        if row in set(skip_rows):
+            continue
+        for col, xml in cells:
+            width = excel_layout._cell_width(xml, styles)
+            if width is not None:
+                out[col] = max(out.get(col, 0.0), width)
+    return out
+
+
+@pytest.mark.parametrize("name", ["prevention", "capital"])
+def test_column_widths_equal_measuring_every_cell(name, tmp_path, monkeypatch):
+    """content_widths formats only each column's extremes in fixed formats; the widths are
+    those of formatting every cell, on every sheet of the results workbook."""
+    from appraisal.outputs import excel_layout
+
+    measured = []
+    original = excel_layout.content_widths
+
+    def both(book, data, *, skip_rows=()):
+        fast = original(book, data, skip_rows=skip_rows)
+        measured.append((data.title, fast, _widths_cell_by_cell(book, data, skip_rows)))
+        return fast
+
+    monkeypatch.setattr(excel_layout, "content_widths", both)
+    write_results_workbook(evaluate(load_case(example_path(name))), tmp_path / "r.xlsx")
+    assert len(measured) >= 3
+    for title, fast, reference in measured:
+        assert fast == reference, title
+        assert reference, title
+
+
+def test_column_widths_of_negative_and_rounded_numbers():
+    """The extremes rule on numbers whose shown width does not follow their value."""
+    from appraisal.outputs.excel_book import BookBuilder
+    from appraisal.outputs.excel_layout import MONEY, PERCENT, content_widths
+    from appraisal.outputs.excel_stream import SheetData
+
+    book = BookBuilder()
+    money, percent = (book.style(number_format=f) for f in (MONEY, PERCENT))
+    data = SheetData("S")
+    for row, (m, p) in enumerate([(-0.4, 0.99999), (99999.6, -0.000001), (-12.0, 0.5),
+                                  (5.0, -1.25)], start=1):
+        data.number(row, 1, m, money)
+        data.number(row, 2, p, percent)
+    widths = content_widths(book, data)
+    assert widths == _widths_cell_by_cell(book, data)
+    assert widths == {1: len("£100,000"), 2: len("-125.00%")}
