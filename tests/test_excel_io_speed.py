@@ -175,3 +175,38 @@ def test_column_widths_of_negative_and_rounded_numbers():
     widths = content_widths(book, data)
     assert widths == _widths_cell_by_cell(book, data)
     assert widths == {1: len("£100,000"), 2: len("-125.00%")}
+
+
+def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
+    """A formula with a text cached value, written through openpyxl (write_formula, cached
+    value put in on saving) and streamed (SheetData), in one workbook saved in one pass:
+    the same cell XML, and the text (an ``_xHHHH_`` look-alike) reads back as written."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from appraisal.outputs.excel_stream import SheetData, render_with_sheets
+    from appraisal.outputs.xlsx_render import sheet_parts
+    from appraisal.outputs.xlsx_write import write_formula
+
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.create_sheet("Data")
+    write_formula(book["Summary"]["C3"], '=IF(A3>0,"_x0041_ & <b>","")', "_x0041_ & <b>")
+    data = SheetData("Data")
+    data.formula(3, 3, '=IF(A3>0,"_x0041_ & <b>","")', "_x0041_ & <b>", 0)
+    rendered = render_with_sheets(book, {"Data": data})
+    archive = zipfile.ZipFile(io.BytesIO(rendered))
+    parts = sheet_parts(archive)
+    cells = [archive.read(parts[t]).decode().split('<c r="C3"')[1].split("</c>")[0]
+             for t in ("Summary", "Data")]
+    assert cells[0] == cells[1].replace(' s="0"', ""), cells  # openpyxl omits the default style
+    path = tmp_path / "both.xlsx"
+    path.write_bytes(rendered)
+    grid = open_grid(path)
+    for title in ("Summary", "Data"):
+        cell = grid.sheet(title).get(3, 3)
+        assert (cell.kind, cell.value) == ("s", "_x0041_ & <b>"), title
+        assert cell.formula == 'IF(A3>0,"_x0041_ & <b>","")'
+    grid.close()
