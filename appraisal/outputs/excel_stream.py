@@ -221,7 +221,8 @@ class SheetData:
 
     def _put(self, row: int, col: int, xml: str) -> None:
         self._rows.setdefault(row, []).append((col, xml))
-        self.max_col = max(self.max_col, col)
+        if col > self.max_col:
+            self.max_col = col
 
     def _where(self, row: int, col: int) -> str:
         if self._prefix is None:
