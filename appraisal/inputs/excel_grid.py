@@ -362,22 +362,27 @@ class WorkbookGrid:
             fix="delete the rows below the table (select them, right-click > Delete), or "
                 "split the appraisal into smaller cases")], source=self.path.name)
 
-    def _check_declared(self, title: str, part: str) -> None:
+    def _check_declared(self, title: str, part: str) -> bytes | None:
         """Refuse a sheet with more rows than an input sheet may hold, before anything else
         of the workbook is parsed: the part is decompressed in 1 MB pieces and its
         ``<row>`` tags counted, stopping at the first row over the limit, so a
         million-row sheet costs a few MB and milliseconds. The declared extent
         (``<dimension ref=...>``) is quoted in the message but not trusted either way (a
-        sheet formatted to the last row declares 1,048,576 rows and may hold ten)."""
+        sheet formatted to the last row declares 1,048,576 rows and may hold ten).
+
+        Returns the part's bytes when it is within the limit (decompressed once, for
+        the parse), or None when it cannot be read (the full read reports it, located)."""
         from appraisal.limits import MAX_SHEET_ROWS
 
         rows, head, tail = 0, b"", b""
+        blocks: list[bytes] = []
         try:
             with self._zip.open(part) as handle:
                 while rows <= MAX_SHEET_ROWS:
                     block = handle.read(2**20)
                     if not block:
-                        return
+                        return b"".join(blocks)
+                    blocks.append(block)
                     if not head:
                         head = block[:4096]
                     window = tail + block
@@ -386,7 +391,7 @@ class WorkbookGrid:
                     rows += _count_rows(window) - _count_rows(tail)
                     tail = window[-7:]
         except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error):
-            return  # the full read below reports it, located
+            return None  # the full read below reports it, located
         declared = _DIMENSION.search(head)
         last = re.search(rb"(\d+)$", declared.group(1)) if declared else None
         extent = (f" (it declares {int(last.group(1)):,} rows, extent "
@@ -404,15 +409,17 @@ class WorkbookGrid:
             return self._sheets[title]
         grid = SheetGrid(title, self.states[title])
         part = self._parts.get(title, "")
-        if part:
-            self._check_declared(title, part)
+        # rows counted while decompressing (refused over the limit before any parse)
+        data = self._check_declared(title, part) if part else None
         strings = self._shared_strings()
-        try:
-            data = self._zip.read(part)
-        except (KeyError, zipfile.BadZipFile, OSError):
-            data = None  # let the guarded parse below report it, located
+        if data is None:
+            try:
+                data = self._zip.read(part)
+            except (KeyError, zipfile.BadZipFile, OSError):
+                data = None  # let the guarded parse below report it, located
+            if data is not None:
+                self._check_rows(title, data)
         if data is not None:
-            self._check_rows(title, data)
             self._parse(part, data=data)  # guarded pass at C speed: well-formed, no DTD
             scanned = _scan_plain_sheet(data, strings)
             if scanned is not None:
