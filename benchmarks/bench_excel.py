@@ -11,7 +11,8 @@ is generated first (not timed).
 ``appraisal`` package, e.g. ``git archive <commit> appraisal data | tar -x -C DIR``) on
 the same workbook in the same run, its runs interleaved with this version's (so both see
 the same machine load), and prints each step's median as a ratio, this version over the
-baseline.
+baseline, of wall-clock time and of the process's CPU time (steadier when other work
+shares the machine).
 
     python benchmarks/bench_excel.py [--lines 5000] [--years 60] [--repeat 3] [--baseline DIR]
 """
@@ -64,36 +65,50 @@ def synthetic_case(lines: int, years: int, seed: int = 20250101) -> appraisal.Ca
                                        horizon_years=years, options=options, lines=records)
 
 
-def one_run(book: Path, out: Path) -> tuple[float, float, float]:
-    """Read *book*, appraise it, write *out*; the seconds of each step."""
-    t0 = time.perf_counter()
+def one_run(book: Path, out: Path) -> tuple[float, ...]:
+    """Read *book*, appraise it, write *out*: the wall-clock seconds of each step, then the
+    CPU seconds of this process in each (steadier than wall time on a loaded machine)."""
+    c0, t0 = time.process_time(), time.perf_counter()
     read = read_case_workbook(book)
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     result = appraisal.evaluate(read)
-    t2 = time.perf_counter()
+    c2, t2 = time.process_time(), time.perf_counter()
     write_results_workbook(result, out)
-    t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2
+    c3, t3 = time.process_time(), time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, c1 - c0, c2 - c1, c3 - c2
 
 
-def _child(book: Path, out: Path, code: Path | None) -> tuple[float, float, float, float]:
-    """One timed run in a new process, with the package of *code* (None: this version)."""
+def _child(book: Path, out: Path, code: Path | None
+           ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One timed run in a new process, with the package of *code* (None: this version):
+    (read, appraise, write, total) in wall-clock seconds, and the same in CPU seconds."""
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [
             os.environ.get("PYTHONPATH")])])
     child = subprocess.run([sys.executable, __file__, "--one", str(book), str(out)],
                            check=True, capture_output=True, text=True, env=env)
-    read, run, write = json.loads(child.stdout.strip().splitlines()[-1])
-    return read, run, write, read + run + write
+    read, run, write, *cpu = json.loads(child.stdout.strip().splitlines()[-1])
+    return (read, run, write, read + run + write), (*cpu, sum(cpu))
 
 
-def _summary(name: str, runs: list[tuple[float, ...]]) -> None:
+def _summary(name: str, runs: list[tuple[float, ...]], unit: str = "s") -> None:
     print(f"{name}, over {len(runs)} runs (min / median / max):")
     for j, step in enumerate(STEPS):
         times = sorted(run[j] for run in runs)
         print(f"  {step:<20} {times[0]:6.2f} {statistics.median(times):6.2f} "
-              f"{times[-1]:6.2f} s")
+              f"{times[-1]:6.2f} {unit}")
+
+
+def _ratios(what: str, runs: list[tuple[float, ...]], base: list[tuple[float, ...]]) -> None:
+    print(f"ratio of {what}, this version / baseline (median over median; median of the "
+          "pairs):")
+    for j, step in enumerate(STEPS):
+        ours = statistics.median(run[j] for run in runs)
+        theirs = statistics.median(run[j] for run in base)
+        paired = statistics.median(a[j] / b[j] for a, b in zip(runs, base, strict=True)
+                                   if b[j] > 0)
+        print(f"  {step:<20} {ours / theirs:5.2f}x {paired:5.2f}x")
 
 
 def main() -> None:
@@ -125,32 +140,35 @@ def main() -> None:
               f"{os.getloadavg()[0]:.1f}")
     runs: list[tuple[float, ...]] = []
     base: list[tuple[float, ...]] = []
+    cpu: list[tuple[float, ...]] = []
+    base_cpu: list[tuple[float, ...]] = []
     for k in range(args.repeat):
         # each run in a new process, as a user's `appraisal run case.xlsx` is (imports of the
         # package itself not timed); a fresh copy of the input, so nothing is cached; the
         # baseline's run (if any) right before this version's, on the same machine load
         if args.baseline is not None:
             fresh = shutil.copy(book, folder / f"case-base-{k}.xlsx")
-            base.append(_child(fresh, folder / f"results-base-{k}.xlsx", args.baseline))
+            wall, used = _child(fresh, folder / f"results-base-{k}.xlsx", args.baseline)
+            base.append(wall)
+            base_cpu.append(used)
             print("  baseline run {}: read {:.2f} s, appraise {:.2f} s, write results.xlsx "
-                  "{:.2f} s, total {:.2f} s".format(k + 1, *base[-1]))
+                  "{:.2f} s, total {:.2f} s".format(k + 1, *wall))
         out = folder / f"results-{k}.xlsx"
         fresh = shutil.copy(book, folder / f"case-{k}.xlsx")
-        runs.append(_child(fresh, out, None))
+        wall, used = _child(fresh, out, None)
+        runs.append(wall)
+        cpu.append(used)
         print("  run {}: read {:.2f} s, appraise {:.2f} s, write results.xlsx {:.2f} s, "
-              "total {:.2f} s".format(k + 1, *runs[-1]))
+              "total {:.2f} s".format(k + 1, *wall))
     if os.name == "posix":
         print(f"load average at end {os.getloadavg()[0]:.1f}")
     _summary("this version", runs)
+    _summary("this version, CPU time", cpu, "CPU s")
     if base:
         _summary(f"baseline {args.baseline}", base)
-        print("ratio, this version / baseline (median over median; per-pair median):")
-        for j, step in enumerate(STEPS):
-            ours = statistics.median(run[j] for run in runs)
-            theirs = statistics.median(run[j] for run in base)
-            paired = statistics.median(a[j] / b[j] for a, b in zip(runs, base, strict=True)
-                                       if b[j] > 0)
-            print(f"  {step:<20} {ours / theirs:5.2f}x {paired:5.2f}x")
+        _summary(f"baseline {args.baseline}, CPU time", base_cpu, "CPU s")
+        _ratios("wall time", runs, base)
+        _ratios("CPU time", cpu, base_cpu)
     median = statistics.median(run[3] for run in runs)
     print(f"median total {median:.2f} s (target < {TARGET_S:.0f} s: "
           f"{'met' if median < TARGET_S else 'NOT met'}); results.xlsx "
