@@ -7,9 +7,10 @@ openpyxl has no API for a formula's cached result (its issue #251 was closed
 :func:`save_workbook` lets openpyxl save into memory and post-processes only
 the worksheet parts that hold formulas recorded by
 :func:`~appraisal.outputs.xlsx_write.write_formula`: an expat parse of the part
-gives the byte span of each target ``<c>`` element, which is rebuilt (same
-attributes, the formula as written, ``<v>`` holding the value, ``t="str"`` or
-``t="b"`` for text or booleans); every other byte of the file is unchanged. The
+gives the byte span of each target ``<c>`` element, which is rebuilt by
+:func:`formula_cell` (same attributes, the formula as written, ``<v>`` holding the
+value, ``t="str"`` or ``t="b"`` for text or booleans), the function that writes the
+streamed formula cells too; every other byte of the part is unchanged. The
 rebuilt parts are parsed again and each target cell is checked to hold exactly
 the formula and value intended, and every text cell that started with a
 formula trigger is checked to have no ``<f>`` element, before the file is
@@ -17,8 +18,9 @@ written atomically (:func:`appraisal.outputs.atomic.atomic_write_bytes`). The
 workbook is also flagged ``fullCalcOnLoad`` so Excel recalculates on opening;
 cached values are for viewers that cannot. Big data sheets are not written
 cell by cell through openpyxl at all: :mod:`appraisal.outputs.excel_stream` writes
-their formulas and cached values in one pass and splices them into the parts
-rendered here.
+their formulas and cached values in one pass and its rows are spliced in here, in
+the same pass over the parts (``edits`` of :func:`render_workbook`): one openpyxl
+save, each sheet part changed once, one archive written.
 """
 
 from __future__ import annotations
