@@ -86,5 +86,5 @@ def test_excel_benchmark_small(runs):
     for step in ("read", "appraise", "write results.xlsx", "total"):
         assert re.search(rf"^  {re.escape(step)} +(\d+\.\d+ +){{2}}\d+\.\d+ s$", run.stdout,
                          re.MULTILINE), step
-    assert re.search(r"^median total \d+\.\d+ s \(target < 10 s: (met|NOT met)\)", run.stdout,
+    assert re.search(r"^median total \d+\.\d+ s \(target < 5 s: (met|NOT met)\)", run.stdout,
                      re.MULTILINE)

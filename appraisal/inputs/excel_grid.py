@@ -362,22 +362,27 @@ class WorkbookGrid:
             fix="delete the rows below the table (select them, right-click > Delete), or "
                 "split the appraisal into smaller cases")], source=self.path.name)
 
-    def _check_declared(self, title: str, part: str) -> None:
+    def _check_declared(self, title: str, part: str) -> bytes | None:
         """Refuse a sheet with more rows than an input sheet may hold, before anything else
         of the workbook is parsed: the part is decompressed in 1 MB pieces and its
         ``<row>`` tags counted, stopping at the first row over the limit, so a
         million-row sheet costs a few MB and milliseconds. The declared extent
         (``<dimension ref=...>``) is quoted in the message but not trusted either way (a
-        sheet formatted to the last row declares 1,048,576 rows and may hold ten)."""
+        sheet formatted to the last row declares 1,048,576 rows and may hold ten).
+
+        Returns the part's bytes when it is within the limit (decompressed once, for
+        the parse), or None when it cannot be read (the full read reports it, located)."""
         from appraisal.limits import MAX_SHEET_ROWS
 
         rows, head, tail = 0, b"", b""
+        blocks: list[bytes] = []
         try:
             with self._zip.open(part) as handle:
                 while rows <= MAX_SHEET_ROWS:
                     block = handle.read(2**20)
                     if not block:
-                        return
+                        return b"".join(blocks)
+                    blocks.append(block)
                     if not head:
                         head = block[:4096]
                     window = tail + block
@@ -386,7 +391,7 @@ class WorkbookGrid:
                     rows += _count_rows(window) - _count_rows(tail)
                     tail = window[-7:]
         except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error):
-            return  # the full read below reports it, located
+            return None  # the full read below reports it, located
         declared = _DIMENSION.search(head)
         last = re.search(rb"(\d+)$", declared.group(1)) if declared else None
         extent = (f" (it declares {int(last.group(1)):,} rows, extent "
@@ -404,15 +409,17 @@ class WorkbookGrid:
             return self._sheets[title]
         grid = SheetGrid(title, self.states[title])
         part = self._parts.get(title, "")
-        if part:
-            self._check_declared(title, part)
+        # rows counted while decompressing (refused over the limit before any parse)
+        data = self._check_declared(title, part) if part else None
         strings = self._shared_strings()
-        try:
-            data = self._zip.read(part)
-        except (KeyError, zipfile.BadZipFile, OSError):
-            data = None  # let the guarded parse below report it, located
+        if data is None:
+            try:
+                data = self._zip.read(part)
+            except (KeyError, zipfile.BadZipFile, OSError):
+                data = None  # let the guarded parse below report it, located
+            if data is not None:
+                self._check_rows(title, data)
         if data is not None:
-            self._check_rows(title, data)
             self._parse(part, data=data)  # guarded pass at C speed: well-formed, no DTD
             scanned = _scan_plain_sheet(data, strings)
             if scanned is not None:
@@ -572,7 +579,9 @@ def _scan_plain_sheet(data: bytes, strings: list[str]
     ``s`` and ``t`` attributes in that order, plain ``<f>``, ``<v>`` and ``<is><t>``
     children. Every character of ``sheetData`` must belong to such a token (checked by
     one C-level match first), or None is returned and the general parser reads the part;
-    the cells are the same either way.
+    the cells are the same either way (tests/test_excel_io_speed.py compares them). The
+    ``&gt;`` escape (every generated ``IF(...>=...)`` formula holds one) is resolved in
+    one pass over ``sheetData``; cells are built without a Python-level constructor call.
 
     Examples
     --------
@@ -602,26 +611,51 @@ def _scan_plain_sheet(data: bytes, strings: list[str]
     if (stop < 0 or ":mergeCell" in text[stop:]
             or _ONLY_TOKENS.fullmatch(text, begin, stop) is None):
         return None
+    body = text[begin:stop]
+    if "&gt;" in body:
+        # text and formulas (``[^<]*`` in the token pattern) may hold a raw ">", and no
+        # other part of a cell token holds "&": resolve the commonest escape in one pass
+        body = body.replace("&gt;", ">")
     cells: dict[tuple[int, int], Cell] = {}
-    columns, number = _LETTER_COLS, _number
-    for letters, row, style, kind, f, v, inline in _CELLS.findall(text, begin, stop):
+    columns, rows, styles = _LETTER_COLS, {}, {"": 0}
+    new, cell_type = tuple.__new__, Cell
+    for letters, row, style, kind, f, v, inline in _CELLS.findall(body):
         if not (f or v or inline):
             continue  # a row tag or a styled empty cell
-        where = (int(row), columns.get(letters) or _column(letters))
-        s = int(style) if style else 0
-        formula = None if not f else ("" if f == "<f/>" else f[3:-4])
-        if formula and "&" in formula:
-            formula = _unescape(formula)
-        value = None if not v else ("" if v == "<v/>" else v[3:-4])
-        if value and (not kind or kind == "n"):
-            cells[where] = Cell("n", number(value), formula, s)
+        r = rows.get(row)
+        if r is None:
+            r = rows[row] = int(row)
+        c = columns.get(letters) or _column(letters)
+        s = styles.get(style)
+        if s is None:
+            s = styles[style] = int(style)
+        if f:
+            formula = "" if f == "<f/>" else f[3:-4]
+            if "&" in formula:
+                formula = _unescape(formula)
+        else:
+            formula = None
+        if v and v != "<v/>" and (not kind or kind == "n"):
+            value = v[3:-4]
+            if "." in value or "e" in value or "E" in value or "N" in value or "n" in value:
+                number: int | float = float(value)
+            else:
+                try:
+                    number = int(value)
+                except ValueError:
+                    number = float(value)
+            cells[(r, c)] = new(cell_type, ("n", number, formula, s))
             continue
+        if kind == "s" and v and v != "<v/>" and not inline:
+            cells[(r, c)] = new(cell_type, ("s", strings[int(v[3:-4])], formula, s))
+            continue
+        value = None if not v else ("" if v == "<v/>" else v[3:-4])
         built = _cell({"t": kind or "n", "s": s, "f": formula,
                        "v": None if value is None else _unescape(value),
                        "is": None if not inline else
                        [_unescape(inline[inline.index(">", 5) + 1:-9])]}, strings)
         if built is not None:
-            cells[where] = built
+            cells[(r, c)] = built
     return cells, _MERGE.findall(text, stop)
 
 
@@ -674,3 +708,4 @@ def no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+

@@ -121,43 +121,87 @@ def content_widths(book: BookBuilder, data: SheetData, *, skip_rows: Iterable[in
     """Width (in characters) each column's widest cell needs, as shown.
 
     Wrapped text counts its longest word (it wraps within the column); bold and larger
-    text count wider.
+    text count wider. A number cell in a fixed format (anything but ``General`` and
+    literal text) is as wide as its column's largest or most negative value in that
+    format shows (the shown width never falls as the magnitude grows), so only those two
+    are formatted; ``General`` cells are formatted one by one.
     """
     skip = set(skip_rows)
     styles = _styles(book)
     out: dict[int, float] = {}
+    # (column, style id) -> [largest, smallest] number in a fixed format
+    extremes: dict[tuple[int, int], list[float]] = {}
+    fixed: dict[int, bool] = {}
     for row, cells in data._rows.items():
         if row in skip:
             continue
         for col, xml in cells:
-            match = _CELL.match(xml)
-            if match is None:
-                continue
-            style = styles.get(int(match.group(3)))
-            kind, body = match.group(4), match.group(5)
-            text = ""
-            if kind == "inlineStr":
-                found = _TEXT.search(body)
-                text = html.unescape(found.group(1)) if found else ""
-                if style is not None and style.wrap:
-                    text = max(text.split(), key=len, default="")
-            elif kind == "str" or kind == "e" or kind == "b":
-                found = _VALUE.search(body)
-                text = html.unescape(found.group(1)) if found else ""
-            else:
-                found = _VALUE.search(body)
-                if found is None:
-                    continue
-                try:
-                    text = shown(float(found.group(1)),
-                                 style.number_format if style is not None else "General")
-                except ValueError:
-                    text = found.group(1)
-            width = len(text)
-            if style is not None:
-                width *= (1.1 if style.bold else 1.0) * ((style.size or 11) / 11)
-            out[col] = max(out.get(col, 0.0), width)
+            if xml.endswith("</v></c>") and ' t="' not in xml and xml.startswith('<c r="'):
+                at = xml.find(' s="')
+                if at >= 0:  # a number cell (with or without a formula)
+                    sid = int(xml[at + 4:xml.index('"', at + 4)])
+                    is_fixed = fixed.get(sid)
+                    if is_fixed is None:
+                        style = styles.get(sid)
+                        fmt = (style.number_format if style is not None else "General"
+                               ).split(";")[0]
+                        is_fixed = fixed[sid] = not (fmt in ("General", "@", "") or (
+                            fmt.startswith('"') and fmt.endswith('"')))
+                    if is_fixed:
+                        try:
+                            value = float(xml[xml.rindex("<v>") + 3:-8])
+                        except ValueError:
+                            pass  # not a number: measured as text below
+                        else:
+                            pair = extremes.get((col, sid))
+                            if pair is None:
+                                extremes[(col, sid)] = [value, value]
+                            elif value > pair[0]:
+                                pair[0] = value
+                            elif value < pair[1]:
+                                pair[1] = value
+                            continue
+            width = _cell_width(xml, styles)
+            if width is not None:
+                out[col] = max(out.get(col, 0.0), width)
+    for (col, sid), pair in extremes.items():
+        style = styles.get(sid)
+        scale = 1.0 if style is None else (1.1 if style.bold else 1.0) * ((style.size or 11) / 11)
+        fmt = style.number_format if style is not None else "General"
+        width = max(len(shown(value, fmt)) for value in pair) * scale
+        out[col] = max(out.get(col, 0.0), width)
     return out
+
+
+def _cell_width(xml: str, styles: Mapping[int, Any]) -> float | None:
+    """Width one cell's XML needs as shown, or None (not a cell with a value)."""
+    match = _CELL.match(xml)
+    if match is None:
+        return None
+    style = styles.get(int(match.group(3)))
+    kind, body = match.group(4), match.group(5)
+    text = ""
+    if kind == "inlineStr":
+        found = _TEXT.search(body)
+        text = html.unescape(found.group(1)) if found else ""
+        if style is not None and style.wrap:
+            text = max(text.split(), key=len, default="")
+    elif kind == "str" or kind == "e" or kind == "b":
+        found = _VALUE.search(body)
+        text = html.unescape(found.group(1)) if found else ""
+    else:
+        found = _VALUE.search(body)
+        if found is None:
+            return None
+        try:
+            text = shown(float(found.group(1)),
+                         style.number_format if style is not None else "General")
+        except ValueError:
+            text = found.group(1)
+    width = float(len(text))
+    if style is not None:
+        width *= (1.1 if style.bold else 1.0) * ((style.size or 11) / 11)
+    return width
 
 
 def fit_columns(book: BookBuilder, ws: Worksheet, data: SheetData, *,

@@ -22,13 +22,11 @@ The same safety rules as :mod:`appraisal.outputs.xlsx_cells` hold, by constructi
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,10 +44,10 @@ from appraisal.outputs.xlsx_cells import (
     check_number,
     check_text,
     render_workbook,
-    sheet_parts,
     style_calculation,
     style_input,
 )
+from appraisal.outputs.xlsx_render import formula_cell
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -223,7 +221,8 @@ class SheetData:
 
     def _put(self, row: int, col: int, xml: str) -> None:
         self._rows.setdefault(row, []).append((col, xml))
-        self.max_col = max(self.max_col, col)
+        if col > self.max_col:
+            self.max_col = col
 
     def _where(self, row: int, col: int) -> str:
         if self._prefix is None:
@@ -290,18 +289,17 @@ class SheetData:
             msg = f"formula must be 1 to {MAX_FORMULA_CHARS - 1} characters (got {len(body)})"
             raise _refuse(self._where(row, col), field, "bad-formula", msg,
                           "check the formula text")
-        ref = f"{column_letter(col)}{row}"
+        head = f' r="{column_letter(col)}{row}" s="{style}"'
         if isinstance(cached, bool):
-            value, kind = str(int(cached)), ' t="b"'
+            value, kind = str(int(cached)), "b"
         elif isinstance(cached, str):
-            value = escape(encode_xstring(check_text(cached, self._where(row, col), field,
-                                                     "cached value")))
-            kind = ' t="str"'
+            value = encode_xstring(check_text(cached, self._where(row, col), field,
+                                              "cached value"))
+            kind = "str"
         else:
             value, kind = _fast_number(cached) or _number_text(
-                cached, self._where(row, col), field), ""
-        self._put(row, col, f'<c r="{ref}" s="{style}"{kind}><f>{escape(body)}</f>'
-                            f"<v>{value}</v></c>")
+                cached, self._where(row, col), field), None
+        self._put(row, col, formula_cell(head, body, value, kind))
 
     def formula_row(self, row: int, col: int, formulas: Sequence[str],
                     cached: Sequence[float] | np.ndarray, style: int, *, field: str = "") -> None:
@@ -431,27 +429,10 @@ def render_with_sheets(workbook: Workbook, sheets: Mapping[str, SheetData]) -> b
     if missing:
         msg = f"cannot save: sheet(s) {', '.join(map(repr, missing))} are not in the workbook"
         raise OutputError(msg)
-    base = render_workbook(workbook)
-    source = zipfile.ZipFile(io.BytesIO(base))
-    parts = sheet_parts(source)
-    by_part = {parts[title]: data for title, data in sheets.items()}
-    out = io.BytesIO()
-    # zlib releases the GIL while it compresses, so one thread compresses a spliced part
-    # while this one builds and verifies the next; parts stay in their original order
-    with (zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
-          ThreadPoolExecutor(max_workers=1) as writer):
-        pending = []
-        for info in source.infolist():
-            if info.filename in by_part:
-                new = _splice(source.read(info), by_part[info.filename])  # and verified
-                pending.append(writer.submit(
-                    target.writestr, info, new, compress_type=zipfile.ZIP_DEFLATED,
-                    compresslevel=1 if len(new) > 2**22 else 6))
-            else:
-                pending.append(writer.submit(target.writestr, info, source.read(info)))
-        for job in pending:
-            job.result()  # re-raise any error of the writer thread
-    return out.getvalue()
+    # one save, one pass over the parts: cached values of openpyxl's formula cells first
+    # (xlsx_render), then these rows spliced in and verified, each part compressed once
+    return render_workbook(workbook, edits={
+        title: partial(_splice, data=data) for title, data in sheets.items()})
 
 
 def save_with_sheets(

@@ -7,9 +7,10 @@ openpyxl has no API for a formula's cached result (its issue #251 was closed
 :func:`save_workbook` lets openpyxl save into memory and post-processes only
 the worksheet parts that hold formulas recorded by
 :func:`~appraisal.outputs.xlsx_write.write_formula`: an expat parse of the part
-gives the byte span of each target ``<c>`` element, which is rebuilt (same
-attributes, the formula as written, ``<v>`` holding the value, ``t="str"`` or
-``t="b"`` for text or booleans); every other byte of the file is unchanged. The
+gives the byte span of each target ``<c>`` element, which is rebuilt by
+:func:`formula_cell` (same attributes, the formula as written, ``<v>`` holding the
+value, ``t="str"`` or ``t="b"`` for text or booleans), the function that writes the
+streamed formula cells too; every other byte of the part is unchanged. The
 rebuilt parts are parsed again and each target cell is checked to hold exactly
 the formula and value intended, and every text cell that started with a
 formula trigger is checked to have no ``<f>`` element, before the file is
@@ -17,8 +18,9 @@ written atomically (:func:`appraisal.outputs.atomic.atomic_write_bytes`). The
 workbook is also flagged ``fullCalcOnLoad`` so Excel recalculates on opening;
 cached values are for viewers that cannot. Big data sheets are not written
 cell by cell through openpyxl at all: :mod:`appraisal.outputs.excel_stream` writes
-their formulas and cached values in one pass and splices them into the parts
-rendered here.
+their formulas and cached values in one pass and its rows are spliced in here, in
+the same pass over the parts (``edits`` of :func:`render_workbook`): one openpyxl
+save, each sheet part changed once, one archive written.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
@@ -39,7 +42,7 @@ from appraisal.outputs.xlsx_write import _FORMULAS, _INERT_TEXT
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["render_workbook", "save_workbook", "sheet_parts"]
+__all__ = ["PartEdit", "formula_cell", "render_workbook", "save_workbook", "sheet_parts"]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -107,6 +110,22 @@ def _scan_cells(xml: bytes) -> dict[str, dict[str, Any]]:
     return cells
 
 
+def formula_cell(head: str, body: str, value: str, kind: str | None = None) -> str:
+    """The XML of a formula cell with its cached value: the one way both writers write one.
+
+    *head* is the cell's attributes (`` r="C3" s="2"``, already escaped), *body* the
+    formula without ``=``, *value* the cached value's text and *kind* its ``t`` type
+    (``str``, ``b``, or None for a number); *body* and *value* are escaped here.
+
+    Examples
+    --------
+    >>> formula_cell(' r="C3" s="2"', 'IF(A3>0,"a&b","")', "a&b", "str")
+    '<c r="C3" s="2" t="str"><f>IF(A3&gt;0,"a&amp;b","")</f><v>a&amp;b</v></c>'
+    """
+    kind_attr = f' t="{kind}"' if kind else ""
+    return f"<c{head}{kind_attr}><f>{escape(body)}</f><v>{escape(value)}</v></c>"
+
+
 def _inject(xml: bytes, targets: Mapping[str, tuple[str, str, str | None]], title: str) -> bytes:
     """Rebuild each target ``<c>`` element of one sheet part with its cached value."""
     cells = _scan_cells(xml)
@@ -120,10 +139,8 @@ def _inject(xml: bytes, targets: Mapping[str, tuple[str, str, str | None]], titl
         if any(" " in k for k in attrs):
             msg = f"saving {title}!{coord}: unexpected namespaced attribute on the cell"
             raise OutputError(msg)
-        if kind:
-            attrs["t"] = kind
         head = "".join(f' {k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
-        new = f"<c{head}><f>{escape(body)}</f><v>{escape(text)}</v></c>".encode()
+        new = formula_cell(head, body, text, kind).encode()
         spans.append((found["start"], found["end"], new))
     out, last = [], 0
     for start, end, new in sorted(spans):
@@ -148,8 +165,21 @@ def _verify(xml: bytes, title: str, targets: Mapping[str, tuple[str, str, str | 
             raise OutputError(msg)
 
 
-def _rendered(workbook: Workbook) -> bytes:
-    """Save with openpyxl into memory, then insert cached values and verify every change."""
+#: A change to one sheet part's XML, applied after its cached values are in (e.g. the rows
+#: :mod:`appraisal.outputs.excel_stream` splices into an empty ``sheetData``).
+PartEdit = Callable[[bytes], bytes]
+
+
+def _rendered(workbook: Workbook, edits: Mapping[str, PartEdit] | None = None) -> bytes:
+    """Save with openpyxl into memory, then change each sheet part once, in one pass.
+
+    A part with formulas from :func:`~appraisal.outputs.xlsx_write.write_formula` gets
+    their cached values (and is verified); a part with an entry in *edits* (by sheet
+    title) is then passed through it. The archive is written once, its parts in their
+    original order; zlib releases the GIL while it compresses, so one thread compresses
+    a part while this one builds and verifies the next.
+    """
+    edits = dict(edits or {})
     jobs = {}
     for sheet in workbook.worksheets:
         records = _FORMULAS.get(sheet, {})
@@ -160,28 +190,53 @@ def _rendered(workbook: Workbook) -> bytes:
             jobs[sheet.title] = (live, inert)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    if not jobs:
+    if not jobs and not edits:
         return buffer.getvalue()
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    parts = _sheet_parts(source)
-    changed = {}
-    for title, (live, inert) in jobs.items():
-        xml = source.read(parts[title])
-        new = _inject(xml, live, title) if live else xml
-        _verify(new, title, live, inert)
-        changed[parts[title]] = new
+    titles = {part: title for title, part in _sheet_parts(source).items()}
+    lost = sorted(set(edits) - set(titles.values()))
+    if lost:
+        msg = f"cannot save: no part for sheet(s) {', '.join(map(repr, lost))}"
+        raise OutputError(msg)
+
+    def changed(part: str) -> bytes | None:
+        title = titles.get(part)
+        if title not in jobs and title not in edits:
+            return None
+        xml = source.read(part)
+        if title in jobs:
+            live, inert = jobs[title]
+            xml = _inject(xml, live, title) if live else xml
+            _verify(xml, title, live, inert)
+        return edits[title](xml) if title in edits else xml
+
     result = io.BytesIO()
-    with zipfile.ZipFile(result, "w") as target:
+    with (zipfile.ZipFile(result, "w", compression=zipfile.ZIP_DEFLATED) as target,
+          ThreadPoolExecutor(max_workers=1) as writer):
+        pending = []
         for info in source.infolist():
-            target.writestr(info, changed.get(info.filename) or source.read(info))
-    if zipfile.ZipFile(io.BytesIO(result.getvalue())).testzip() is not None:
+            new = changed(info.filename)
+            if new is None:
+                pending.append(writer.submit(target.writestr, info, source.read(info)))
+            else:
+                pending.append(writer.submit(
+                    target.writestr, info, new, compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=1 if len(new) > 2**22 else 6))
+        for job in pending:
+            job.result()  # re-raise any error of the writer thread
+    if not edits and zipfile.ZipFile(io.BytesIO(result.getvalue())).testzip() is not None:
+        # (parts changed by *edits* are verified by the edit, before compression)
         msg = "the rewritten workbook failed its zip integrity check; nothing was saved"
         raise OutputError(msg)
     return result.getvalue()
 
 
-def render_workbook(workbook: Workbook, *, full_calc_on_load: bool = True) -> bytes:
-    """The bytes :func:`save_workbook` would write, for callers that post-process them.
+def render_workbook(workbook: Workbook, *, full_calc_on_load: bool = True,
+                    edits: Mapping[str, PartEdit] | None = None) -> bytes:
+    """The bytes :func:`save_workbook` would write; *edits* change sheet parts on the way.
+
+    *edits* maps a sheet title to a function of its part's XML (after the cached values
+    are in) that returns the new XML: one save, one pass over the parts, one archive.
 
     Examples
     --------
@@ -195,7 +250,7 @@ def render_workbook(workbook: Workbook, *, full_calc_on_load: bool = True) -> by
     """
     if full_calc_on_load:
         workbook.calculation.fullCalcOnLoad = True
-    return _rendered(workbook)
+    return _rendered(workbook, edits)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

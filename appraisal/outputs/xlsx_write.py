@@ -26,7 +26,7 @@ import weakref
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from appraisal.cells import cell_ref
+from appraisal.cells import cell_ref, encode_xstring
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.limits import EXCEL_CELL_CHARS
 
@@ -193,8 +193,8 @@ def _cached_xml(value: Any, where: str, field: str) -> tuple[str, str | None]:
     """The ``<v>`` text and ``t`` attribute for a formula's cached value."""
     if isinstance(value, bool):
         return ("1" if value else "0"), "b"
-    if isinstance(value, str):
-        return _clean_text(value, where, field, "cached value"), "str"
+    if isinstance(value, str):  # ``_xHHHH_`` escaped as in text cells, so it reads back
+        return encode_xstring(_clean_text(value, where, field, "cached value")), "str"
     number = _finite_number(value, where, field, "cached value")
     if isinstance(number, int) and abs(number) < 2**53:
         return str(number), None

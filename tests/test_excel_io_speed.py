@@ -1,0 +1,212 @@
+"""Faster workbook I/O reads and writes the same thing (issue 15, item 7).
+
+The fast scan of a sheet's XML (:func:`appraisal.inputs.excel_grid._scan_plain_sheet`)
+must give exactly the cells the guarded general parser gives, and the case read through
+it must equal the case read through the parser alone and the case that was written: on
+every shipped example's template and results workbook and on the benchmark's 5,000-line,
+60-year workbook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from appraisal import Case, evaluate, example_path, load_case
+from appraisal.inputs import excel_grid
+from appraisal.inputs.excel_grid import open_grid
+from appraisal.inputs.excel_read import _CACHE, read_case_workbook
+from appraisal.outputs.excel_results import write_results_workbook
+from appraisal.outputs.excel_template import write_template
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ["minimal", "capital", "prevention", "falls"]
+
+
+def _plain(case: Case) -> Case:
+    return dataclasses.replace(case, source_path="", source_sha256="")
+
+
+def _grids(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
+    """Cells and merged ranges of every sheet, with or without the fast scan."""
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+        grid = open_grid(path)
+        try:
+            return {title: (grid.sheet(title).cells, grid.sheet(title).merged)
+                    for title in grid.sheet_names}
+        finally:
+            grid.close()
+
+
+def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Case:
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+        _CACHE.clear()
+        try:
+            return read_case_workbook(path)
+        finally:
+            _CACHE.clear()
+
+
+def _check_same(path: Path, written: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _grids(path, fast=True, monkeypatch=monkeypatch)
+    slow = _grids(path, fast=False, monkeypatch=monkeypatch)
+    assert sum(len(cells) for cells, _ in fast.values()) > 0
+    for title in slow:
+        assert fast[title] == slow[title], title
+    by_scan = _read(path, fast=True, monkeypatch=monkeypatch)
+    by_parser = _read(path, fast=False, monkeypatch=monkeypatch)
+    assert _plain(by_scan) == _plain(by_parser)
+    assert _plain(by_scan) == _plain(written)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_examples_read_the_same_through_the_fast_scan(name, tmp_path, monkeypatch):
+    case = load_case(example_path(name))
+    template = write_template(tmp_path / "case.xlsx", case)
+    _check_same(template, case, monkeypatch)
+    results = write_results_workbook(evaluate(case), tmp_path / "results.xlsx")
+    _check_same(results, case, monkeypatch)
+
+
+def test_benchmark_workbook_reads_the_same_through_the_fast_scan(tmp_path, monkeypatch):
+    """The 5,000-line, 60-year workbook of benchmarks/bench_excel.py (its generated
+    profiles are formulas holding ``&gt;`` and ``&lt;``)."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from bench_excel import synthetic_case
+
+    case = synthetic_case(5000, 60)
+    book = write_template(tmp_path / "case.xlsx", case)
+    _check_same(book, case, monkeypatch)
+    sys.modules.pop("bench_excel", None)
+
+
+def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
+    """Text and formulas holding every escape XML has, in the plain form the scan reads."""
+    import zipfile
+
+    import openpyxl
+
+    # (the text as XML character data, the text it stands for)
+    pairs = [("a &gt; b", "a > b"), ("a &amp;gt; b", "a &gt; b"), ("x &lt; y &amp; z", "x < y & z"),
+             ("a > b", "a > b"), ("&apos;q&apos; &quot;d&quot;", "'q' \"d\""),
+             ("&#62;&#x3C;", "><")]
+    texts = [text for _, text in pairs]
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{xml}</t></is></c>'
+        f'<c r="B{r}" s="0"><f>IF(A{r}&gt;"{xml}",1,0)</f><v>1</v></c></row>'
+        for r, (xml, _) in enumerate(pairs, start=1))
+    sheet_xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                 f"<sheetData>{rows}</sheetData></worksheet>").encode()
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    path = tmp_path / "escapes.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, sheet_xml if info.filename == "xl/worksheets/sheet1.xml"
+                            else source.read(info))
+    assert excel_grid._scan_plain_sheet(sheet_xml, []) is not None  # the scan, not the parser
+    fast = _grids(path, fast=True, monkeypatch=monkeypatch)["Sheet"][0]
+    slow = _grids(path, fast=False, monkeypatch=monkeypatch)["Sheet"][0]
+    assert fast == slow
+    assert [fast[(r, 1)].value for r in range(1, len(texts) + 1)] == texts
+    assert fast[(1, 2)].formula == 'IF(A1>"a > b",1,0)'
+    assert [fast[(r, 2)].formula for r in range(1, len(texts) + 1)] == [
+        f'IF(A{r}>"{text}",1,0)' for r, text in enumerate(texts, start=1)]
+
+
+def _widths_cell_by_cell(book, data, skip_rows=()):
+    """Column widths measured cell by cell (every number formatted): the reference."""
+    from appraisal.outputs import excel_layout
+
+    styles = excel_layout._styles(book)
+    out: dict[int, float] = {}
+    for row, cells in data._rows.items():
+        if row in set(skip_rows):
+            continue
+        for col, xml in cells:
+            width = excel_layout._cell_width(xml, styles)
+            if width is not None:
+                out[col] = max(out.get(col, 0.0), width)
+    return out
+
+
+@pytest.mark.parametrize("name", ["prevention", "capital"])
+def test_column_widths_equal_measuring_every_cell(name, tmp_path, monkeypatch):
+    """content_widths formats only each column's extremes in fixed formats; the widths are
+    those of formatting every cell, on every sheet of the results workbook."""
+    from appraisal.outputs import excel_layout
+
+    measured = []
+    original = excel_layout.content_widths
+
+    def both(book, data, *, skip_rows=()):
+        fast = original(book, data, skip_rows=skip_rows)
+        measured.append((data.title, fast, _widths_cell_by_cell(book, data, skip_rows)))
+        return fast
+
+    monkeypatch.setattr(excel_layout, "content_widths", both)
+    write_results_workbook(evaluate(load_case(example_path(name))), tmp_path / "r.xlsx")
+    assert len(measured) >= 3
+    for title, fast, reference in measured:
+        assert fast == reference, title
+        assert reference, title
+
+
+def test_column_widths_of_negative_and_rounded_numbers():
+    """The extremes rule on numbers whose shown width does not follow their value."""
+    from appraisal.outputs.excel_book import BookBuilder
+    from appraisal.outputs.excel_layout import MONEY, PERCENT, content_widths
+    from appraisal.outputs.excel_stream import SheetData
+
+    book = BookBuilder()
+    money, percent = (book.style(number_format=f) for f in (MONEY, PERCENT))
+    data = SheetData("S")
+    for row, (m, p) in enumerate([(-0.4, 0.99999), (99999.6, -0.000001), (-12.0, 0.5),
+                                  (5.0, -1.25)], start=1):
+        data.number(row, 1, m, money)
+        data.number(row, 2, p, percent)
+    widths = content_widths(book, data)
+    assert widths == _widths_cell_by_cell(book, data)
+    assert widths == {1: len("£100,000"), 2: len("-125.00%")}
+
+
+def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
+    """A formula with a text cached value, written through openpyxl (write_formula, cached
+    value put in on saving) and streamed (SheetData), in one workbook saved in one pass:
+    the same cell XML, and the text (an ``_xHHHH_`` look-alike) reads back as written."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from appraisal.outputs.excel_stream import SheetData, render_with_sheets
+    from appraisal.outputs.xlsx_render import sheet_parts
+    from appraisal.outputs.xlsx_write import write_formula
+
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.create_sheet("Data")
+    write_formula(book["Summary"]["C3"], '=IF(A3>0,"_x0041_ & <b>","")', "_x0041_ & <b>")
+    data = SheetData("Data")
+    data.formula(3, 3, '=IF(A3>0,"_x0041_ & <b>","")', "_x0041_ & <b>", 0)
+    rendered = render_with_sheets(book, {"Data": data})
+    archive = zipfile.ZipFile(io.BytesIO(rendered))
+    parts = sheet_parts(archive)
+    cells = [archive.read(parts[t]).decode().split('<c r="C3"')[1].split("</c>")[0]
+             for t in ("Summary", "Data")]
+    assert cells[0] == cells[1].replace(' s="0"', ""), cells  # openpyxl omits the default style
+    path = tmp_path / "both.xlsx"
+    path.write_bytes(rendered)
+    grid = open_grid(path)
+    for title in ("Summary", "Data"):
+        cell = grid.sheet(title).get(3, 3)
+        assert (cell.kind, cell.value) == ("s", "_x0041_ & <b>"), title
+        assert cell.formula == 'IF(A3>0,"_x0041_ & <b>","")'
+    grid.close()
