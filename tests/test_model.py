@@ -7,7 +7,20 @@ import dataclasses
 import pytest
 
 from appraisal import case_from_records
-from appraisal.case.model import Case, Line, LineOptimismBias, Option, PriceAssumptions, Profile
+from appraisal.case.case_data import case_to_data
+from appraisal.case.model import (
+    BcrDefinition,
+    Case,
+    Kind,
+    Line,
+    LineOptimismBias,
+    Option,
+    PriceAssumptions,
+    Profile,
+    Schedule,
+    Timing,
+    ValueType,
+)
 from appraisal.errors import AppraisalValidationError
 
 
@@ -130,6 +143,54 @@ def test_line_defaults():
     line = Line(option="A", name="x", kind="cost", profile=Profile(values=((2025, 1.0),)))
     assert (line.schedule, line.price_basis, line.delay, line.scale) == ("standard", "real", 0,
                                                                          1.0)
+
+
+def _line(**fields) -> Line:
+    return Line(**{"option": "A", "name": "x", "kind": "cost",
+                   "profile": Profile(values=((2025, 1.0),)), **fields})
+
+
+def test_closed_sets_given_as_text_become_enum_members():
+    line = _line(kind="benefit", value_type="social", schedule="health")
+    assert (type(line.kind), type(line.value_type), type(line.schedule)) == (
+        Kind, ValueType, Schedule)
+    assert (line.kind, line.value_type, line.schedule) == (
+        Kind.BENEFIT, ValueType.SOCIAL, Schedule.HEALTH)
+    assert line.sign == 1
+    assert _line(kind=Kind.BENEFIT, value_type=ValueType.SOCIAL, schedule=Schedule.HEALTH) == line
+    case = dataclasses.replace(_case(), timing="mid", bcr_definition="public_sector_cost")
+    assert (type(case.timing), type(case.bcr_definition)) == (Timing, BcrDefinition)
+    assert (case.timing, case.bcr_definition) == (Timing.MID, BcrDefinition.PUBLIC_SECTOR_COST)
+    assert type(case.lines[0].kind) is Kind
+
+
+def test_open_and_optional_closed_sets_keep_their_text():
+    """A case's own schedule keeps its name; a value type not given stays empty."""
+    line = _line(schedule="local")
+    assert line.schedule == "local"
+    assert type(line.schedule) is str
+    assert line.value_type == ""
+
+
+@pytest.mark.parametrize(("cls", "field", "value", "allowed"), [
+    (Line, "kind", "income", "cost, benefit"),
+    (Line, "value_type", "private", "fiscal, economic, social"),
+    (Line, "kind", "", "cost, benefit"),
+    (Case, "timing", "start", "end, mid"),
+    (Case, "bcr_definition", "dft", "benefit_cost, public_sector_cost"),
+])
+def test_a_value_outside_a_closed_set_is_refused_with_the_choices(cls, field, value, allowed):
+    make = _line if cls is Line else (lambda **kw: dataclasses.replace(_case(), **kw))
+    with pytest.raises(ValueError, match=f"{cls.__name__}.{field} must be one of {allowed} "
+                                         f"\\(got '{value}'\\)"):
+        make(**{field: value})
+
+
+def test_enum_members_write_back_as_plain_text():
+    data = case_to_data(_case(timing="mid"))
+    assert data["timing"] == "mid"
+    assert type(data["timing"]) is str
+    assert [type(ln["kind"]) for ln in data["lines"]] == [str, str]
 
 
 def test_a_case_pickles_with_its_locations_and_folder(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,6 +55,8 @@ def plain(value: Any) -> Any:
         return value  # the common case, first
     if kind is dict and all(type(v) is float for v in value.values()):
         return dict(value)  # e.g. amounts by year
+    if isinstance(value, enum.Enum):
+        return value.value  # Kind, Timing ...: their text
     if hasattr(value, "to_data") and callable(value.to_data):
         return plain(value.to_data())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -12,9 +12,12 @@ from __future__ import annotations
 import copyreg
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from appraisal.greenbook.cba import BcrDefinition
+from appraisal.greenbook.discounting import Schedule, Timing
 from appraisal.greenbook.valuation import RealGrowth, UnitValueSpec
 
 __all__ = [
@@ -22,7 +25,9 @@ __all__ = [
     "POOL_BASES",
     "PROFILE_TYPES",
     "VALUE_TYPES",
+    "BcrDefinition",
     "Case",
+    "Kind",
     "Line",
     "LineOptimismBias",
     "Option",
@@ -30,11 +35,31 @@ __all__ = [
     "PriceAssumptions",
     "Profile",
     "RealGrowth",
+    "Schedule",
+    "Timing",
     "UnitValueSpec",
+    "ValueType",
 ]
 
-KINDS = ("cost", "benefit")
-VALUE_TYPES = ("fiscal", "economic", "social")
+
+
+class Kind(StrEnum):
+    """Whether a line is a cost or a benefit (its sign)."""
+
+    COST = "cost"
+    BENEFIT = "benefit"
+
+
+class ValueType(StrEnum):
+    """Whose value a line is: the public purse's, the economy's or society's."""
+
+    FISCAL = "fiscal"
+    ECONOMIC = "economic"
+    SOCIAL = "social"
+
+
+KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
+VALUE_TYPES: tuple[str, ...] = tuple(v.value for v in ValueType)
 PROFILE_TYPES = ("explicit", "one_off", "constant", "growth", "ramp_up")
 #: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
 POOL_BASES = ("cashable", "all_fiscal")
@@ -42,6 +67,27 @@ POOL_BASES = ("cashable", "all_fiscal")
 
 def _frozen_map(value: Mapping | None) -> Mapping:
     return MappingProxyType(dict(value or {}))
+
+
+def _member(obj: object, name: str, choices: type[StrEnum], *, blank: bool = False,
+            open_set: bool = False) -> None:
+    """Set ``obj.name`` to the member of ``choices`` its text names (``obj`` is frozen).
+
+    ``""`` (not given) is kept when ``blank``; any other text is kept when the set is open
+    (``open_set``: a case may name its own discount schedules); else a :class:`ValueError`
+    names the choices.
+    """
+    value = getattr(obj, name)
+    if isinstance(value, choices) or (blank and value == ""):
+        return
+    try:
+        object.__setattr__(obj, name, choices(value))
+    except ValueError:
+        if open_set and isinstance(value, str):
+            return
+        allowed = ", ".join(c.value for c in choices)
+        msg = f"{type(obj).__name__}.{name} must be one of {allowed} (got {value!r})"
+        raise ValueError(msg) from None
 
 
 def _read_only(value: dict) -> MappingProxyType:
@@ -225,6 +271,9 @@ class Line:
 
     Amounts are positive; ``kind`` gives the sign. ``price_basis`` is ``real`` (in
     ``price_year`` prices; the case's price year by default) or ``nominal`` (cash).
+    ``kind``, ``value_type`` and ``schedule`` may be given as text: they become
+    :class:`Kind`, :class:`ValueType` and :class:`Schedule` members (a schedule the case
+    defines itself keeps its name as text), and an unknown kind or value type is refused.
 
     With a ``unit_value`` the amounts are quantities (WELLBYs, QALYs, tCO2e, units of a
     unit cost, or a cohort when an ``outcome`` chain is given) and the money is
@@ -236,19 +285,32 @@ class Line:
     ``depends_on_completion`` says whether the line waits for its option's works to be
     completed, so a works-duration overrun delays it (``None``: decided by the default
     rule of :func:`appraisal.greenbook.optimism_bias.completion_dependents`).
+
+    Examples
+    --------
+    >>> line = Line(option="Do it", name="grant", kind="cost",
+    ...             profile=Profile(values=((2025, 10.0),)), value_type="fiscal")
+    >>> line.kind is Kind.COST, line.value_type is ValueType.FISCAL, line.kind == "cost"
+    (True, True, True)
+    >>> line.schedule is Schedule.STANDARD, line.sign
+    (True, -1)
+    >>> Line(option="Do it", name="grant", kind="income", profile=Profile())
+    Traceback (most recent call last):
+        ...
+    ValueError: Line.kind must be one of cost, benefit (got 'income')
     """
 
     option: str
     name: str
-    kind: str
+    kind: Kind
     profile: Profile
     category: str = ""
     agency: str = ""
-    value_type: str = ""
+    value_type: ValueType | str = ""
     cashable: bool | None = None
     price_basis: str = "real"
     price_year: int | None = None
-    schedule: str = "standard"
+    schedule: Schedule | str = Schedule.STANDARD
     optimism_bias: LineOptimismBias | None = None
     depends_on_completion: bool | None = None
     delay: int = 0
@@ -263,6 +325,9 @@ class Line:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "incidence", _frozen_map(self.incidence))
+        _member(self, "kind", Kind)
+        _member(self, "value_type", ValueType, blank=True)
+        _member(self, "schedule", Schedule, open_set=True)
 
     @property
     def sign(self) -> int:
@@ -292,6 +357,8 @@ class Case:
     located like schema problems (see :meth:`locate`); ``base_dir`` is the case file's
     folder, against which relative ``packs`` are resolved. Neither takes part in
     equality or ``repr``, and the case pickles (it crosses process and Dask boundaries).
+    ``timing`` and ``bcr_definition`` may be given as text; they become :class:`Timing` and
+    :class:`BcrDefinition` members.
 
     Examples
     --------
@@ -316,8 +383,8 @@ class Case:
     description: str = ""
     price_year: int | None = None
     vintage: str = "GB2026"
-    timing: str = "end"
-    bcr_definition: str = "benefit_cost"
+    timing: Timing = Timing.END
+    bcr_definition: BcrDefinition = BcrDefinition.BENEFIT_COST
     public_budget_agencies: tuple[str, ...] = ()
     prices: PriceAssumptions = field(default_factory=PriceAssumptions)
     allow_unconfirmed: tuple[str, ...] = ()
@@ -336,6 +403,8 @@ class Case:
     section_data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        _member(self, "timing", Timing)
+        _member(self, "bcr_definition", BcrDefinition)
         object.__setattr__(self, "sections", _frozen_map(self.sections))
         object.__setattr__(self, "discount_schedules", _frozen_map(
             {name: tuple(rates) for name, rates in self.discount_schedules.items()}))

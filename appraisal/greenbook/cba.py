@@ -48,6 +48,7 @@ from appraisal.params.packs import ParameterPack, ParameterRow
 __all__ = [
     "BCR_DEFINITIONS",
     "NET_SAVING",
+    "BcrDefinition",
     "SwitchingValue",
     "bcr",
     "bcr_definition_text",
@@ -74,8 +75,17 @@ def bcr(pv_benefits: npt.ArrayLike, pv_costs: npt.ArrayLike) -> np.ndarray:
         return np.where(c > 0, b / np.where(c > 0, c, 1.0), np.nan)
 
 
-#: The BCR definitions a case may choose (``bcr_definition``).
-BCR_DEFINITIONS = ("benefit_cost", "public_sector_cost")
+class BcrDefinition(StrEnum):
+    """The BCR definitions a case may choose (``bcr_definition``)."""
+
+    #: PV benefits over PV costs (the Green Book's BCR).
+    BENEFIT_COST = "benefit_cost"
+    #: DfT's BCR (TAG A1.1): over the net cost to the public budget.
+    PUBLIC_SECTOR_COST = "public_sector_cost"
+
+
+#: The values of :class:`BcrDefinition`, as plain text.
+BCR_DEFINITIONS: tuple[str, ...] = tuple(d.value for d in BcrDefinition)
 #: What is reported, in place of a BCR, when the net cost to the public budget is not positive.
 NET_SAVING = "net saving to the public sector"
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,8 @@ from appraisal.params.packs import ParameterPack, ParameterRow
 __all__ = [
     "SCHEDULES",
     "DiscountSchedule",
+    "Schedule",
+    "Timing",
     "annuity_factor",
     "discount_factors",
     "equivalent_annual",
@@ -47,12 +49,28 @@ __all__ = [
     "schedule_rates",
 ]
 
+
+
+class Schedule(StrEnum):
+    """The shipped discount schedules (a case may add its own, by other names)."""
+
+    STANDARD = "standard"
+    HEALTH = "health"
+    REDUCED = "reduced"
+
+
+class Timing(StrEnum):
+    """When a year's flows arise: at its end (the default) or in its middle."""
+
+    END = "end"
+    MID = "mid"
+
+
 #: Names of the shipped schedules.
-SCHEDULES = ("standard", "health", "reduced")
-Timing = Literal["end", "mid"]
+SCHEDULES: tuple[str, ...] = tuple(s.value for s in Schedule)
 
 
-def factors_from_rates(rates: npt.ArrayLike, *, timing: Timing = "end") -> np.ndarray:
+def factors_from_rates(rates: npt.ArrayLike, *, timing: Timing | str = Timing.END) -> np.ndarray:
     """Discount factors from one-year rates (kernel; does not validate).
 
     Parameters
@@ -235,7 +253,7 @@ class DiscountSchedule:
             raise ValueError(msg)
         return self.rates[:n]
 
-    def factors(self, *, timing: Timing = "end") -> np.ndarray:
+    def factors(self, *, timing: Timing | str = Timing.END) -> np.ndarray:
         """Discount factors for ``t = 0 .. years`` (:func:`factors_from_rates`)."""
         return factors_from_rates(self.rates, timing=timing)
 
@@ -255,7 +273,7 @@ def discount_factors(
     horizon: int,
     schedule: str | Sequence[float] = "standard",
     *,
-    timing: Timing = "end",
+    timing: Timing | str = Timing.END,
     pack: ParameterPack | None = None,
 ) -> np.ndarray:
     """Discount factors for ``t = 0 .. horizon`` under a Green Book schedule.
@@ -311,7 +329,7 @@ def annuity_factor(
     horizon_years: int,
     schedule: str | Sequence[float] = "standard",
     *,
-    timing: Timing = "end",
+    timing: Timing | str = Timing.END,
     pack: ParameterPack | None = None,
 ) -> float:
     """Present value of 1 a year in every year of an ``n``-year appraisal period.
@@ -377,7 +395,7 @@ def equivalent_annual(
     horizon_years: int,
     schedule: str | Sequence[float] = "standard",
     *,
-    timing: Timing = "end",
+    timing: Timing | str = Timing.END,
     pack: ParameterPack | None = None,
 ) -> np.ndarray | float:
     """The level amount a year, in every year of the appraisal period, with PV ``pv``.

@@ -267,7 +267,7 @@ def _line_groups(result: Any) -> list[tuple[str, str, list[int]]]:
     """(category label, kind, line indices), in order of first appearance, benefits first."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i, line in enumerate(result.case.lines):
-        groups.setdefault((_label(line.category or line.name), line.kind), []).append(i)
+        groups.setdefault((_label(line.category or line.name), line.kind.value), []).append(i)
     ordered = sorted(groups.items(), key=lambda kv: kv[0][1] != "benefit")
     return [(cat, kind, idx) for (cat, kind), idx in ordered]
 
