@@ -195,3 +195,27 @@ def test_eta_curve_without_a_distributional_section(deterministic):
     with pytest.raises(appraisal.AppraisalValidationError, match="distributional"):
         appraisal.plot(minimal).eta_curve()
     assert appraisal.plot(deterministic).eta_curve().get_lines()  # the deterministic lenses suffice
+
+
+CHARTS = ("cashflows", "eta_curve", "tornado", "npsv_distribution", "acceptability", "sobol",
+          "ceac", "ce_plane")
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_every_chart_documents_its_parameters_return_and_errors_in_numpydoc_order(name):
+    """The shared sections are added to each chart's own docstring, in numpydoc order."""
+    import inspect
+
+    from appraisal.outputs.plotting import PlotAccessor
+
+    method = getattr(PlotAccessor, name)
+    doc = method.__doc__
+    heads = [h for h in ("Parameters", "Returns", "Raises", "Examples")
+             if f"\n{h}\n{'-' * len(h)}\n" in doc]
+    assert heads[:2] == ["Parameters", "Returns"]
+    assert [doc.index(f"\n{h}\n") for h in heads] == sorted(doc.index(f"\n{h}\n") for h in heads)
+    documented = [ln.split(" : ")[0] for ln in doc.split("\nParameters\n")[1]
+                  .split("\nReturns\n")[0].splitlines() if " : " in ln]
+    params = [p for p in inspect.signature(method).parameters if p != "self"]
+    assert documented == params
+    assert ("\nRaises\n" in doc) == (name != "cashflows")

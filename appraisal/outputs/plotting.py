@@ -27,8 +27,10 @@ Net benefit against business as usual
 
 from __future__ import annotations
 
+import inspect
 import textwrap
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from appraisal.engine.headline import LABELS
 from appraisal.errors import AppraisalValidationError, Issue
@@ -68,7 +70,59 @@ def _missing(lens: str, fix: str) -> AppraisalValidationError:
         [Issue("missing-lens", msg, field=f"lenses.{lens}", fix=fix)], source="appraisal.plot")
 
 
+def _no_analysis(msg: str, field: str, fix: str) -> AppraisalValidationError:
+    return AppraisalValidationError([Issue("missing-analysis", msg, field=field, fix=fix)],
+                                    source="appraisal.plot")
+
+
+def _finish(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
+    """Title and label a chart, give it a small legend, and return it."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+_PARAMETERS = "\nParameters\n----------\n"
+_CHART_SECTIONS = """ax : matplotlib Axes, optional
+    Where to draw; a new figure when not given.
+
+Returns
+-------
+matplotlib Axes
+"""
+_NEEDS_UNCERTAINTY = ("AppraisalValidationError\n    When the result has no uncertainty lens: "
+                      'evaluate with ``lenses="all"``.')
+_NEEDS_CE = ("AppraisalValidationError\n    When the result has no {what}: the case needs "
+             '``cost_effectiveness:`` and ``uncertainty:`` sections, evaluated with '
+             '``lenses="all"``.')
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _chart_doc(raises: str = "") -> Callable[[_Method], _Method]:
+    """Complete the docstring of a chart method with the sections every chart shares.
+
+    The ``ax`` parameter (after the method's own parameters, if it has any), what it
+    returns and ``raises`` (the body of a numpydoc Raises section) go after the method's
+    own text and before its examples.
+    """
+    def document(method: _Method) -> _Method:
+        own = inspect.cleandoc(method.__doc__ or "")
+        head, examples, rest = own.partition("\nExamples\n")
+        text, _, params = head.partition(_PARAMETERS)
+        params = params.strip("\n") + "\n" if params else ""
+        method.__doc__ = (text.rstrip() + "\n" + _PARAMETERS + params + _CHART_SECTIONS
+                          + ("\nRaises\n------\n" + raises + "\n" if raises else "")
+                          + ("\nExamples\n" + rest if examples else ""))
+        return method
+    return document
+
+
+#: The y-axis limits of a chart of probabilities, with a margin so 0 and 1 show.
+_PROBABILITY = (-0.02, 1.02)
 _EVALUATE_ALL = "evaluate with appraisal.evaluate(case, lenses=\"all\")"
+_CE_FIX = "give the case cost_effectiveness: and uncertainty: sections and " + _EVALUATE_ALL
 
 
 class PlotAccessor:
@@ -124,12 +178,11 @@ class PlotAccessor:
                             "section and " + _EVALUATE_ALL}.get(
                 part, "declare uncertain inputs in the case's uncertainty: section and "
                 + _EVALUATE_ALL)
-            raise AppraisalValidationError(
-                [Issue("missing-analysis", msg, field=f"uncertainty.{part}", fix=fix)],
-                source="appraisal.plot")
+            raise _no_analysis(msg, f"uncertainty.{part}", fix)
         return data
 
     # ------------------------------------------------------------------ charts
+    @_chart_doc()
     def cashflows(self, option: str | None = None, *, discounted: bool = False,
                   ax: Axes | None = None) -> Axes:
         """Net benefit by year, from ``result.to_frame("cashflows")``.
@@ -143,12 +196,6 @@ class PlotAccessor:
             and costs (below zero) as bars by year, with its net benefit as a line.
         discounted : bool
             Discounted amounts instead of real, undiscounted ones.
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
         """
         result = self._result
         frame = result.to_frame("cashflows")
@@ -167,9 +214,9 @@ class PlotAccessor:
             div, unit = _scale(inc.to_numpy().ravel())
             for name, row in inc.iterrows():
                 ax.plot(years, row.to_numpy() / div, label=str(name))
-            ax.set_ylabel("Net benefit against business as usual\n"
-                          f"({self._unit_caption(unit, discounted=discounted)})")
-            ax.set_title("Cash-flow profile by option")
+            ylabel = ("Net benefit against business as usual\n"
+                      f"({self._unit_caption(unit, discounted=discounted)})")
+            title = "Cash-flow profile by option"
         else:
             result.option(option)  # KeyError naming the options when there is no such option
             mine = frame[frame["option"] == option]
@@ -180,33 +227,18 @@ class PlotAccessor:
             ax.bar(years, by_kind["benefit"] / div, label="Benefits", color="#009E73")
             ax.bar(years, by_kind["cost"] / div, label="Costs", color="#D55E00")
             ax.plot(years, by_kind.sum(axis=1) / div, label="Net benefit", color="black")
-            ax.set_ylabel(f"{self._unit_caption(unit, discounted=discounted)}")
-            ax.set_title(f"Benefits and costs by year: {option}")
+            ylabel = self._unit_caption(unit, discounted=discounted)
+            title = f"Benefits and costs by year: {option}"
         ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set_xlabel("Year")
-        ax.legend(fontsize="small")
-        return ax
+        return _finish(ax, title, "Year", ylabel)
 
+    @_chart_doc("AppraisalValidationError\n    When the result has no distributional lens "
+                "(the case has no ``distributional:`` section).")
     def eta_curve(self, *, ax: Axes | None = None) -> Axes:
         """Distributionally weighted NPSV against business as usual as η varies.
 
         One line per option (except business as usual) over the distributional lens's η
         grid; a dotted vertical line marks the case's central η.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no distributional lens (the case has no
-            ``distributional:`` section).
         """
         dist = self._context.get("distributional")
         if not dist or not dist.get("eta_curve"):
@@ -221,32 +253,17 @@ class PlotAccessor:
             ax.plot(curve["eta"], [v / div for v in curve["npsv"][i]], label=names[i])
         ax.axvline(dist["eta"], color="grey", linestyle=":", label=f"Central η = {dist['eta']:g}")
         ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set_xlabel("Elasticity of marginal utility of income (η)")
-        ax.set_ylabel(f"Weighted {LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
-        ax.set_title("Weighted NPSV as the inequality aversion (η) varies")
-        ax.legend(fontsize="small")
-        return ax
+        return _finish(ax, "Weighted NPSV as the inequality aversion (η) varies",
+                       "Elasticity of marginal utility of income (η)",
+                       f"Weighted {LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
 
+    @_chart_doc(_NEEDS_UNCERTAINTY)
     def tornado(self, *, ax: Axes | None = None) -> Axes:
         """One-way sensitivity of the NPSV against business as usual (tornado chart).
 
         Two bars per uncertain input, from the central NPSV to the NPSV with the input at
         its low and at its high value (the uncertainty lens's one-way analysis of the
         preferred option, or the best alternative), widest swing at the top.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
         """
         t = self._uncertainty("tornado", "one-way sensitivity (tornado)")
         rows, base = t["rows"], t["base_npsv"]
@@ -260,31 +277,15 @@ class PlotAccessor:
                 color="#E69F00", label="Input at its high value")
         ax.axvline(base / div, color="black", linewidth=0.8)
         ax.set_yticks(y, [r["parameter"] for r in rows])
-        ax.set_ylabel("Uncertain input")
-        ax.set_xlabel(f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
-        ax.set_title(f"One-way sensitivity: {self._names().get(t['option'], t['option'])}")
-        ax.legend(fontsize="small")
-        return ax
+        return _finish(ax, f"One-way sensitivity: {self._names().get(t['option'], t['option'])}",
+                       f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})", "Uncertain input")
 
+    @_chart_doc(_NEEDS_UNCERTAINTY)
     def npsv_distribution(self, *, ax: Axes | None = None) -> Axes:
         """Monte Carlo distribution of the NPSV against business as usual, by option.
 
         One step histogram per option (the lens's bins; options whose NPSV does not vary
         have none), as the share of draws in each band; a dotted line marks zero.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
         """
         mc = self._uncertainty("monte_carlo", "Monte Carlo draws")
         hists, names = mc["histograms"], self._names()
@@ -297,31 +298,16 @@ class PlotAccessor:
             ax.stairs([c / total for c in counts], [e / div for e in edges], label=names[i],
                       linewidth=1.5)
         ax.axvline(0.0, color="grey", linestyle=":")
-        ax.set_xlabel(f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})")
-        ax.set_ylabel(f"Share of {mc['n_draws']:,} draws")
-        ax.set_title("Distribution of NPSV by option (Monte Carlo)")
-        ax.legend(fontsize="small")
-        return ax
+        return _finish(ax, "Distribution of NPSV by option (Monte Carlo)",
+                       f"{LABELS['inc_npsv']}\n({self._unit_caption(unit)})",
+                       f"Share of {mc['n_draws']:,} draws")
 
+    @_chart_doc(_NEEDS_UNCERTAINTY)
     def acceptability(self, *, ax: Axes | None = None) -> Axes:
         """Acceptability curves: the probability that each option has the highest NPSV.
 
         One line per option over the lens's acceptability axis (η when the case's
         uncertainty covers distributional weights, else a threshold).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no uncertainty lens: evaluate with ``lenses="all"``.
         """
         acc = self._uncertainty("acceptability", "acceptability curves")
         names = self._names()
@@ -330,13 +316,11 @@ class PlotAccessor:
         ax = _axes(ax)
         for i in self._ordered(acc["curves"]):
             ax.plot([v / div for v in x], acc["curves"][i], label=names[i])
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(acc["x_label"] + (f" ({unit})" if unit else ""))
-        ax.set_ylabel("Probability preferred")
-        ax.set_title("Acceptability curves")
-        ax.legend(fontsize="small")
-        return ax
+        ax.set_ylim(*_PROBABILITY)
+        return _finish(ax, "Acceptability curves", acc["x_label"] + (f" ({unit})" if unit else ""),
+                       "Probability preferred")
 
+    @_chart_doc(_NEEDS_CE.format(what="curves"))
     def ceac(self, *, ax: Axes | None = None) -> Axes:
         """Cost-effectiveness acceptability curves and frontier (CEAC, CEAF).
 
@@ -344,21 +328,12 @@ class PlotAccessor:
         cost) across the Monte Carlo draws, against the threshold in £ per unit of effect;
         the frontier (dotted) follows the option with the highest expected net benefit.
         The case's own thresholds are marked.
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no curves: the case needs ``cost_effectiveness:`` and
-            ``uncertainty:`` sections, evaluated with ``lenses="all"``.
         """
         ce = self._context.get("cost_effectiveness") or {}
         acc = ce.get("acceptability")
         if not acc:
-            raise AppraisalValidationError([Issue(
-                "missing-analysis", "this result has no cost-effectiveness acceptability "
-                "curves", field="cost_effectiveness.acceptability",
-                fix="give the case cost_effectiveness: and uncertainty: sections and "
-                    + _EVALUATE_ALL)], source="appraisal.plot")
+            msg = "this result has no cost-effectiveness acceptability curves"
+            raise _no_analysis(msg, "cost_effectiveness.acceptability", _CE_FIX)
         names = self._names()
         ax = _axes(ax)
         x = acc["thresholds"]
@@ -368,13 +343,11 @@ class PlotAccessor:
                 label="Acceptability frontier (CEAF)")
         for t in ce["thresholds"]:
             ax.axvline(t["threshold"], color="grey", linewidth=0.8, linestyle="--")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(f"Threshold (£ per {ce['effect_unit']})")
-        ax.set_ylabel("Probability most cost-effective")
-        ax.set_title("Cost-effectiveness acceptability curves")
-        ax.legend(fontsize="small")
-        return ax
+        ax.set_ylim(*_PROBABILITY)
+        return _finish(ax, "Cost-effectiveness acceptability curves",
+                       f"Threshold (£ per {ce['effect_unit']})", "Probability most cost-effective")
 
+    @_chart_doc(_NEEDS_CE.format(what="draws of the plane"))
     def ce_plane(self, *, ax: Axes | None = None) -> Axes:
         """The cost-effectiveness plane: incremental cost against incremental effect.
 
@@ -383,14 +356,6 @@ class PlotAccessor:
         Carlo draws) as dots, the mean of all the draws as a ringed marker, and a dashed
         line through the origin for each threshold: below it, an option is cost-effective
         at that threshold.
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no draws of the plane: the case needs
-            ``cost_effectiveness:`` and ``uncertainty:`` sections, evaluated with
-            ``lenses="all"``.
-
         Examples
         --------
         >>> import matplotlib
@@ -407,11 +372,8 @@ class PlotAccessor:
         ce = self._context.get("cost_effectiveness") or {}
         plane = (ce.get("acceptability") or {}).get("plane")
         if not plane:
-            raise AppraisalValidationError([Issue(
-                "missing-analysis", "this result has no draws of the cost-effectiveness "
-                "plane", field="cost_effectiveness.acceptability.plane",
-                fix="give the case cost_effectiveness: and uncertainty: sections and "
-                    + _EVALUATE_ALL)], source="appraisal.plot")
+            msg = "this result has no draws of the cost-effectiveness plane"
+            raise _no_analysis(msg, "cost_effectiveness.acceptability.plane", _CE_FIX)
         names = self._names()
         rows = {r["option"]: r for r in plane}
         div, unit = _scale(v for r in plane for v in r["sample_cost"])
@@ -434,12 +396,13 @@ class PlotAccessor:
         ax.axvline(0.0, color="grey", linewidth=0.6)
         ax.set_xlim(min(x0, 0.0), max(x1, 0.0))
         ax.set_ylim(min(y0, 0.0), max(y1, 0.0))
-        ax.set_xlabel(f"Incremental {ce['effect_unit']}s")
-        ax.set_ylabel(f"Incremental cost\n({self._unit_caption(unit)})")
-        ax.set_title("Cost-effectiveness plane (ringed: mean of all draws)")
-        ax.legend(fontsize="small")
-        return ax
+        return _finish(ax, "Cost-effectiveness plane (ringed: mean of all draws)",
+                       f"Incremental {ce['effect_unit']}s",
+                       f"Incremental cost\n({self._unit_caption(unit)})")
 
+    @_chart_doc("AppraisalValidationError\n    When the result has no uncertainty lens (evaluate "
+                'with ``lenses="all"``) or the case asks for no Sobol analysis (``sobol: '
+                "{base_samples: 1024}``).\nIndexError\n    When there is no such comparison.")
     def sobol(self, comparison: int = 0, *, ax: Axes | None = None) -> Axes:
         """First-order (S1) and total-order (ST) Sobol indices of the NPSV, by input.
 
@@ -448,20 +411,6 @@ class PlotAccessor:
         comparison : int
             Which of the lens's comparisons: ``0`` (default) the preferred option against
             business as usual, ``1`` against the runner-up when there is one.
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure when not given.
-
-        Returns
-        -------
-        matplotlib Axes
-
-        Raises
-        ------
-        AppraisalValidationError
-            When the result has no uncertainty lens (evaluate with ``lenses="all"``) or
-            the case asks for no Sobol analysis (``sobol: {base_samples: 1024}``).
-        IndexError
-            When there is no such comparison.
         """
         comps = self._uncertainty("sobol", "Sobol indices")["comparisons"]
         if not 0 <= comparison < len(comps):
@@ -476,11 +425,10 @@ class PlotAccessor:
         ax.barh([v - 0.2 for v in y], [r["st"] for r in rows], height=0.4,
                 color="#0072B2", label="Total-order (ST)")
         ax.set_yticks(y, [r["parameter"] for r in rows])
-        ax.set_ylabel("Uncertain input")
-        ax.set_xlabel("Sobol index: share of the variance of the NPSV\n"
-                      + comp["comparison"])
-        ax.set_title(textwrap.fill(f"Sobol indices: {comp['output']}", 60), fontsize="medium")
-        ax.legend(fontsize="small")
+        _finish(ax, textwrap.fill(f"Sobol indices: {comp['output']}", 60),
+                "Sobol index: share of the variance of the NPSV\n" + comp["comparison"],
+                "Uncertain input")
+        ax.title.set_fontsize("medium")
         return ax
 
 
