@@ -166,6 +166,18 @@ def bar_chart(chart_id: str, *, title: str, description: str, categories: Sequen
     extent = [*pos, *neg] if stacked else [v for s in names for v in series[s]]
     ticks = svg.domain(extent)
 
+    def _bars(cat: str, i: int) -> list[tuple[str, float, float]]:
+        """(tooltip, start, end) of each series' bar of category ``i``, as values: from zero,
+        or stacked on the series before it (positive values above zero, negative below)."""
+        out, up, down = [], 0.0, 0.0
+        for s in names:
+            v = series[s][i]
+            start = (up if v >= 0 else down) if stacked else 0.0
+            out.append((f"{cat}, {s}: {fmt(v)}", start, start + v))
+            if stacked:
+                up, down = (up + v, down) if v >= 0 else (up, down + v)
+        return out
+
     legend, legend_h = svg.legend([(s, palette[i], None) for i, s in enumerate(names)], 16.0)
     top = legend_h + 14.0
     bars = []
@@ -181,17 +193,11 @@ def bar_chart(chart_id: str, *, title: str, description: str, categories: Sequen
             y0 = top + per * i
             bars.append(svg.text(left - 8.0, y0 + per / 2 + 4.0, svg.clip(cat, label_w - 12.0),
                                  anchor="end", full=cat))
-            up, down = 0.0, 0.0
-            for j, s in enumerate(names):
-                v = series[s][i]
-                tip = f"{cat}, {s}: {fmt(v)}"
+            for j, (tip, start, end) in enumerate(_bars(cat, i)):
+                x0, x1 = sorted((scale(start), scale(end)))
                 if stacked:
-                    base = up if v >= 0 else down
-                    x0, x1 = sorted((scale(base), scale(base + v)))
                     bars.append(svg.rect(x0, y0 + 4.0, x1 - x0, per - 8.0, palette[j], tip))
-                    up, down = (up + v, down) if v >= 0 else (up, down + v)
                 else:
-                    x0, x1 = sorted((scale(0.0), scale(v)))
                     bars.append(svg.rect(x0, y0 + 5.0 + 16.0 * j, x1 - x0, 14.0, palette[j], tip))
     else:
         tick_w = max(svg.text_width(tick_fmt(t)) for t in ticks)
@@ -210,19 +216,13 @@ def bar_chart(chart_id: str, *, title: str, description: str, categories: Sequen
             for k, line in enumerate(lines[:2]):
                 bars.append(svg.text(x_band + band / 2, bottom + 16.0 + 14.0 * k, line,
                                      anchor="middle", full=cat if k == 0 else None))
-            up, down = 0.0, 0.0
             inner = band * 0.7
-            for j, s in enumerate(names):
-                v = series[s][i]
-                tip = f"{cat}, {s}: {fmt(v)}"
+            for j, (tip, start, end) in enumerate(_bars(cat, i)):
+                y0, y1 = sorted((scale(start), scale(end)))
                 if stacked:
-                    base = up if v >= 0 else down
-                    y0, y1 = sorted((scale(base), scale(base + v)))
                     bars.append(svg.rect(x_band + band * 0.15, y0, inner, y1 - y0, palette[j], tip))
-                    up, down = (up + v, down) if v >= 0 else (up, down + v)
                 else:
                     w = inner / len(names)
-                    y0, y1 = sorted((scale(0.0), scale(v)))
                     bars.append(svg.rect(x_band + band * 0.15 + w * j, y0, w, y1 - y0, palette[j],
                                          tip))
     image = svg.frame(chart_id, title, description, height, legend + "".join(bars))
