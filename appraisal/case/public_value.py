@@ -157,8 +157,9 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
     return packs
 
 
-def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str
-                   ) -> dict[str, float]:
+def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str, *,
+                   every: bool = False) -> dict[str, float]:
+    """The positive number ``raw`` gives each group, by group; ``every``: each group needs one."""
     data = ck.mapping(raw, path, f"'{path[-1]}'") or {}
     out = {}
     for group, value in data.items():
@@ -173,6 +174,10 @@ def _group_numbers(ck: Any, raw: Any, path: tuple, groups: list[str], what: str
                      f"positive (got {v:g})", f"give the group's {what}")
         elif v is not None:
             out[str(group)] = v
+    for g in groups if every and isinstance(raw, Mapping) else ():
+        if g not in out and g not in raw:
+            ck.error(path, f"missing-{what}", f"group '{g}' has no {what}",
+                     f"add '{g}: <{what}>' to '{path[-1]}'")
     return out
 
 
@@ -215,11 +220,7 @@ def _parse_weights(ck: Any, data: Mapping, path: tuple) -> DistributionSpec | No
     groups = _groups(ck, data, path, raw)
     if groups is None:
         return None
-    weights = _group_numbers(ck, raw, (*path, "weights"), groups, "weight")
-    for g in groups:
-        if g not in weights and isinstance(raw, Mapping) and g not in raw:
-            ck.error((*path, "weights"), "missing-weight", f"group '{g}' has no weight",
-                     f"add '{g}: <weight>' to 'weights'")
+    weights = _group_numbers(ck, raw, (*path, "weights"), groups, "weight", every=True)
     source = ck.text(data, "weights_source", path)
     if not source.strip():
         ck.error((*path, "weights_source"), "missing", "'weights_source' is required: say "
@@ -278,11 +279,7 @@ def parse_distribution(ck: Any, raw: Any, path: tuple) -> DistributionSpec | Non
     groups = _groups(ck, data, path, incomes_raw)
     if groups is None:
         return None
-    incomes = _group_numbers(ck, incomes_raw, (*path, "incomes"), groups, "income")
-    for g in groups:
-        if g not in incomes and isinstance(incomes_raw, Mapping) and g not in incomes_raw:
-            ck.error((*path, "incomes"), "missing-income", f"group '{g}' has no income",
-                     f"add '{g}: <income>' to 'incomes'")
+    incomes = _group_numbers(ck, incomes_raw, (*path, "incomes"), groups, "income", every=True)
     households = None
     if data.get("households") is not None:
         hh = _group_numbers(ck, data["households"], (*path, "households"), groups,

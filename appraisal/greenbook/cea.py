@@ -194,14 +194,28 @@ class Frontier:
         return pd.DataFrame(list(self.rows))
 
 
-def _validate_ce(issues: Issues, costs: Any, effects: Any, names: Sequence[str] | None
-                 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+#: The shapes ``costs`` and ``effects`` may have, by number of axes: (what, fix).
+_SHAPES = {1: ("be 1-D and the same length", "give one total cost and one total effect per option"),
+           2: ("both be (draws, options)", "one row per draw, one column per option")}
+
+
+def _costs_and_effects(issues: Issues, costs: Any, effects: Any, ndim: int
+                       ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``costs`` and ``effects`` as float arrays, and whether they have one shape of ``ndim``."""
     c = np.asarray(costs, dtype=np.float64)
     e = np.asarray(effects, dtype=np.float64)
-    if c.shape != e.shape or c.ndim != 1 or c.size == 0:
-        issues.error("wrong-shape", f"'costs' and 'effects' must be 1-D and the same length "
-                     f"(got {c.shape} and {e.shape})", location="costs", field="costs",
-                     fix="give one total cost and one total effect per option")
+    ok = c.shape == e.shape and c.ndim == ndim and c.size > 0
+    if not ok:
+        what, fix = _SHAPES[ndim]
+        issues.error("wrong-shape", f"'costs' and 'effects' must {what} (got {c.shape} and "
+                     f"{e.shape})", location="costs", field="costs", fix=fix)
+    return c, e, ok
+
+
+def _validate_ce(issues: Issues, costs: Any, effects: Any, names: Sequence[str] | None
+                 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    c, e, ok = _costs_and_effects(issues, costs, effects, 1)
+    if not ok:
         return c, e, []
     for name, arr in (("costs", c), ("effects", e)):
         if not np.all(np.isfinite(arr)):
@@ -366,12 +380,7 @@ def ceac(costs: npt.ArrayLike, effects: npt.ArrayLike, thresholds: npt.ArrayLike
     ([0.0, 0.5, 1.0], ['BAU', 'BAU', 'New'])
     """
     issues = Issues()
-    c = np.asarray(costs, dtype=np.float64)
-    e = np.asarray(effects, dtype=np.float64)
-    if c.shape != e.shape or c.ndim != 2 or c.size == 0:
-        issues.error("wrong-shape", f"'costs' and 'effects' must both be (draws, options) "
-                     f"(got {c.shape} and {e.shape})", location="costs", field="costs",
-                     fix="one row per draw, one column per option")
+    c, e, _ = _costs_and_effects(issues, costs, effects, 2)
     k = _thresholds(issues, thresholds, "thresholds")
     issues.raise_if_errors("ceac")
     k = np.atleast_1d(k)
