@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from appraisal.cli import arguments
+from appraisal.cli.failure import fail
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
 __all__ = ["COMMANDS", "Command", "Interrupted", "main"]
@@ -91,13 +92,6 @@ def summary_text(result) -> str:
     return "\n".join(lines)
 
 
-def _fail(exc: Exception) -> int:
-    print(str(exc), file=sys.stderr)
-    if isinstance(exc, AppraisalValidationError):
-        print("Nothing was written.", file=sys.stderr)
-    return 1
-
-
 def _print_notes(args: argparse.Namespace) -> None:
     """The ``--against`` notes: which inputs changed against an earlier case file."""
     from appraisal.cli.excel import change_notes
@@ -123,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
             written = write_outputs(result, args.out, force=args.force,
                                     protect=[args.case], command=command_line())
     except AppraisalError as exc:
-        return _fail(exc)
+        return fail(exc)
     print(summary_text(result))
     print(f"\nOutputs written to {args.out}: " + ", ".join(p.name for p in written))
     return 0
@@ -151,7 +145,7 @@ def _validate(args: argparse.Namespace) -> int:
         _print_notes(args)
         compiled = compile_case(case)
     except AppraisalError as exc:
-        return _fail(exc)
+        return fail(exc)
     for w in compiled.warnings:
         print(f"warning: {w}")
     for row in compiled.pack.overrides():
@@ -189,7 +183,7 @@ def _params(args: argparse.Namespace) -> int:
             return 0
         rows = pack.rows(args.name)
     except AppraisalError as exc:
-        return _fail(exc)
+        return fail(exc)
     print(f"{args.name} ({pack.vintage})")
     for r in rows:
         key = ", ".join(f"{k}={v}" for k, v in r.key)

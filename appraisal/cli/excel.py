@@ -18,18 +18,12 @@ import sys
 from pathlib import Path
 
 from appraisal.cli.arguments import change_arguments as add_change_arguments
-from appraisal.errors import AppraisalError, AppraisalValidationError
+from appraisal.cli.failure import fail
+from appraisal.errors import AppraisalError
 
 __all__ = ["RUN_HOOK", "add_change_arguments", "change_notes"]
 
 _MAX_LISTED = 50
-
-
-def _fail(exc: Exception) -> int:
-    print(str(exc), file=sys.stderr)
-    if isinstance(exc, AppraisalValidationError):
-        print("Nothing was written.", file=sys.stderr)
-    return 1
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -51,7 +45,7 @@ def _template(args: argparse.Namespace) -> int:
         else:
             written = write_template(args.out, years=args.years, force=args.force)
     except AppraisalError as exc:
-        return _fail(exc)
+        return fail(exc)
     print(f"Wrote {written}" + (f" from {args.source}" if args.source else " (blank template)"))
     print(f"Fill it in, then: appraisal validate {written.name}")
     return 0
@@ -63,7 +57,7 @@ def _convert(args: argparse.Namespace) -> int:
     try:
         written = convert_case(args.source, args.target, force=args.force)
     except AppraisalError as exc:
-        return _fail(exc)
+        return fail(exc)
     print(f"Converted {args.source} to {written}")
     return 0
 

@@ -16,7 +16,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from appraisal.errors import AppraisalError, AppraisalValidationError
+from appraisal.cli.failure import fail
+from appraisal.errors import AppraisalError
 
 __all__ = ["command_line"]
 
@@ -60,10 +61,7 @@ def _report(args: argparse.Namespace) -> int:
         write_report(context, out, template_dir=args.template_dir, force=args.force,
                      protect=[args.case])
     except AppraisalError as exc:
-        print(str(exc), file=sys.stderr)
-        if isinstance(exc, AppraisalValidationError):
-            print("Nothing was written.", file=sys.stderr)
-        return 1
+        return fail(exc)
     print(f"Report written to {out} (preferred option: {result.preferred_option})")
     return 0
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.cli.arguments import uncertainty_arguments as add_arguments
+from appraisal.cli.failure import fail, nothing_written
 from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
 from appraisal.limits import RUN_MAXIMA, run_size_issue
@@ -119,10 +120,8 @@ def handle(args: argparse.Namespace) -> int:
                     location=str(args.case), field="uncertainty",
                     fix="add an 'uncertainty:' section with 'inputs'")
     if found.has_errors:
-        print(str(AppraisalValidationError(found.items, source=str(args.case))),
-              file=sys.stderr)
-        print("Nothing was written.", file=sys.stderr)
-        return 1
+        return nothing_written(str(AppraisalValidationError(found.items,
+                                                            source=str(args.case))))
     out = Path(args.out)
     try:
         result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
@@ -131,10 +130,7 @@ def handle(args: argparse.Namespace) -> int:
         with raw_csv(getattr(args, "csv_raw", False)):
             written = _write(result, out, force=args.force, protect=[args.case])
     except AppraisalError as exc:
-        print(str(exc), file=sys.stderr)
-        if isinstance(exc, AppraisalValidationError):
-            print("Nothing was written.", file=sys.stderr)
-        return 1
+        return fail(exc)
     print(case.title)  # type: ignore[union-attr]
     print("\n".join(result.summary_lines()))
     print(f"\nOutputs written to {out}: " + ", ".join(written))

@@ -55,15 +55,25 @@ class Direction(enum.Enum):
     DECREASE = "decrease"
 
 
+#: A structural problem of a scale: (field path within the scale, message, fix).
+_Problem = tuple[tuple[str | int, ...], str, str]
+
+
+class _NothingToCheck:
+    """A scale with no parameters of its own to check: it has no structural problems."""
+
+    __slots__ = ()
+
+    def problems(self, direction: Direction) -> list[_Problem]:
+        """Structural problems: none."""
+        return []
+
+
 @dataclass(frozen=True, slots=True)
-class DirectScale:
+class DirectScale(_NothingToCheck):
     """A 0–100 rating of each option on the criterion's own measure."""
 
     kind = "direct"
-
-    def problems(self, direction: Direction) -> list[tuple[tuple[str | int, ...], str, str]]:
-        """Structural problems: none for direct ratings."""
-        return []
 
     def apply(self, x: FloatArray, direction: Direction,
               present: npt.NDArray[np.bool_] | None = None) -> FloatArray:
@@ -80,7 +90,7 @@ class LinearScale:
     best: float
     kind = "linear"
 
-    def problems(self, direction: Direction) -> list[tuple[tuple[str | int, ...], str, str]]:
+    def problems(self, direction: Direction) -> list[_Problem]:
         """Problems as ``(relative path, message, fix)``."""
         if self.worst == self.best:
             return [(("best",), f"best ({self.best:g}) equals worst ({self.worst:g})",
@@ -106,9 +116,9 @@ class PiecewiseScale:
     points: tuple[tuple[float, float], ...]
     kind = "piecewise"
 
-    def problems(self, direction: Direction) -> list[tuple[tuple[str | int, ...], str, str]]:
+    def problems(self, direction: Direction) -> list[_Problem]:
         """Problems as ``(relative path, message, fix)``: order, range and monotonicity."""
-        out: list[tuple[tuple[str | int, ...], str, str]] = []
+        out: list[_Problem] = []
         if len(self.points) < 2:
             return [(("points",), f"needs at least 2 points, got {len(self.points)}",
                      "give the measure and value at both ends of the scale")]
@@ -147,14 +157,10 @@ class PiecewiseScale:
 
 
 @dataclass(frozen=True, slots=True)
-class LocalScale:
+class LocalScale(_NothingToCheck):
     """Linear between the worst (0) and best (100) of the options present."""
 
     kind = "local"
-
-    def problems(self, direction: Direction) -> list[tuple[tuple[str | int, ...], str, str]]:
-        """Structural problems: none."""
-        return []
 
     def apply(self, x: FloatArray, direction: Direction,
               present: npt.NDArray[np.bool_] | None = None) -> FloatArray:
@@ -176,7 +182,7 @@ class LocalScale:
 ValueScale = DirectScale | LinearScale | PiecewiseScale | LocalScale
 
 
-def _raise(problems: list[tuple[tuple[str | int, ...], str, str]], source: str) -> None:
+def _raise(problems: list[_Problem], source: str) -> None:
     if problems:
         issues = [Issue("bad-value-function", msg, field=".".join(map(str, path)), fix=fix)
                   for path, msg, fix in problems]
