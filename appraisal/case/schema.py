@@ -36,7 +36,8 @@ from appraisal.case.model import (
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
 from appraisal.errors import Issues
 from appraisal.fields import FieldReader, did_you_mean, field_path
-from appraisal.greenbook.discounting import SCHEDULES
+from appraisal.greenbook.cba import BCR_DEFINITIONS, BcrDefinition
+from appraisal.greenbook.discounting import SCHEDULES, TIMINGS, Schedule, Timing
 from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
 
@@ -75,10 +76,10 @@ CASE_FIELDS = (
     FieldSpec("horizon_years", "int", True, "number of years appraised, including year 0"),
     FieldSpec("price_year", "int", False, "price base of results (default: base_year)"),
     FieldSpec("vintage", "str", False, "parameter vintage (Green Book edition)", VINTAGES),
-    FieldSpec("timing", "str", False, "when flows arise within a year", ("end", "mid")),
+    FieldSpec("timing", "str", False, "when flows arise within a year", TIMINGS),
     FieldSpec("bcr_definition", "str", False, "how the BCR is built: benefit_cost (PV "
               "benefits / PV costs) or public_sector_cost (DfT: PVB / PV net cost to the public "
-              "budget)", ("benefit_cost", "public_sector_cost")),
+              "budget)", BCR_DEFINITIONS),
     FieldSpec("public_budget", "map", False, "public_sector_cost only: agencies [name, ...] "
               "whose fiscal lines form the public budget (default: every fiscal line)"),
     FieldSpec("prices", "map", False, "deflator assumptions: deflator_basis, "
@@ -119,7 +120,7 @@ LINE_FIELDS = (
     FieldSpec("profile", "map", False, "generated amounts: type one_off | constant | growth | "
               "ramp_up, with year or start/end, amount, rate, ramp_years"),
     FieldSpec("schedule", "str", False, "discount schedule: standard, health, reduced, or "
-              "one of the case's discount_schedules", ("standard", "health", "reduced")),
+              "one of the case's discount_schedules", SCHEDULES),
     FieldSpec("optimism_bias", "map", False, "project_type (or shares), bound, measure, "
               "contributions, mitigation, duration (true, or {contributions, mitigation, "
               "uplift}), or an explicit uplift"),
@@ -559,7 +560,7 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
             value_type = inherit["value_type"]
             if cashable is None and value_type == "fiscal":
                 cashable = inherit.get("cashable")
-        default_schedule = "health" if inherit.get("health") else "standard"
+        default_schedule = Schedule.HEALTH if inherit.get("health") else Schedule.STANDARD
         if profile is None or not kind:
             continue
         lines.append(Line(
@@ -736,10 +737,9 @@ def build_case(
         "organisation": ck.text(root, "organisation", ()),
         "description": ck.text(root, "description", ()),
         "vintage": ck.text(root, "vintage", (), choices=VINTAGES, default="GB2026"),
-        "timing": ck.text(root, "timing", (), choices=("end", "mid"), default="end"),
-        "bcr_definition": ck.text(root, "bcr_definition", (),
-                                  choices=("benefit_cost", "public_sector_cost"),
-                                  default="benefit_cost"),
+        "timing": ck.text(root, "timing", (), choices=TIMINGS, default=Timing.END.value),
+        "bcr_definition": ck.text(root, "bcr_definition", (), choices=BCR_DEFINITIONS,
+                                  default=BcrDefinition.BENEFIT_COST.value),
     }
     conventions["public_budget_agencies"] = _public_budget(
         ck, root, conventions["bcr_definition"], lines)

@@ -39,6 +39,7 @@ from appraisal.params.packs import ParameterPack, ParameterRow
 
 __all__ = [
     "SCHEDULES",
+    "TIMINGS",
     "DiscountSchedule",
     "Schedule",
     "Timing",
@@ -68,6 +69,8 @@ class Timing(StrEnum):
 
 #: Names of the shipped schedules.
 SCHEDULES: tuple[str, ...] = tuple(s.value for s in Schedule)
+#: The values of :class:`Timing`, as plain text.
+TIMINGS: tuple[str, ...] = tuple(t.value for t in Timing)
 
 
 def factors_from_rates(rates: npt.ArrayLike, *, timing: Timing | str = Timing.END) -> np.ndarray:
