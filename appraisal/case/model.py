@@ -19,6 +19,7 @@ from typing import Any
 from appraisal.greenbook.cba import BcrDefinition
 from appraisal.greenbook.discounting import Schedule, Timing
 from appraisal.greenbook.valuation import RealGrowth, UnitValueSpec
+from appraisal.params.unit_values import VALUE_TYPES, ValueType
 
 __all__ = [
     "KINDS",
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 
-
 class Kind(StrEnum):
     """Whether a line is a cost or a benefit (its sign)."""
 
@@ -50,16 +50,8 @@ class Kind(StrEnum):
     BENEFIT = "benefit"
 
 
-class ValueType(StrEnum):
-    """Whose value a line is: the public purse's, the economy's or society's."""
-
-    FISCAL = "fiscal"
-    ECONOMIC = "economic"
-    SOCIAL = "social"
-
-
+#: The values of :class:`Kind`, as plain text.
 KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
-VALUE_TYPES: tuple[str, ...] = tuple(v.value for v in ValueType)
 PROFILE_TYPES = ("explicit", "one_off", "constant", "growth", "ramp_up")
 #: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
 POOL_BASES = ("cashable", "all_fiscal")

@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -45,18 +46,29 @@ from appraisal.params.packs import ParameterRow, check_text, read_csv_records
 __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "VALUE_TYPES",
     "UnitValuePack",
     "UnitValueRow",
+    "ValueType",
     "load_unit_values",
     "shipped_unit_values",
 ]
 
+class ValueType(StrEnum):
+    """Whose value an amount is: the public purse's, the economy's or society's."""
+
+    FISCAL = "fiscal"
+    ECONOMIC = "economic"
+    SOCIAL = "social"
+
+
+#: The values of :class:`ValueType`, as plain text.
+VALUE_TYPES: tuple[str, ...] = tuple(v.value for v in ValueType)
 #: Columns every unit-value pack must have.
 REQUIRED_COLUMNS = ("code", "description", "unit", "value", "price_year", "agency",
                     "value_type", "cashable", "source", "licence")
 #: Columns a pack may have.
 OPTIONAL_COLUMNS = ("confidence", "schedule", "edition", "notes")
-_VALUE_TYPES = ("fiscal", "economic", "social")
 _CONFIDENCE = ("C", "C2", "U")
 _YEAR = re.compile(r"\s*(\d{4})\s*")
 _FIN_YEAR = re.compile(r"\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*")
@@ -217,7 +229,7 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
               f"(got {label!r})", "add the price year the value is expressed in: without it "
               "the value cannot be rebased")
     value_type = _text(raw.get("value_type")).lower()
-    if value_type not in _VALUE_TYPES:
+    if value_type not in VALUE_TYPES:
         error("value_type", "bad-choice", f"'value_type' must be one of fiscal, economic, "
               f"social (got {value_type!r})")
     cash_text = _text(raw.get("cashable")).lower()
