@@ -16,6 +16,7 @@ from appraisal.case.model import (
     LineOptimismBias,
     Option,
     PriceAssumptions,
+    PriceBasis,
     Profile,
     Schedule,
     Timing,
@@ -151,13 +152,14 @@ def _line(**fields) -> Line:
 
 
 def test_closed_sets_given_as_text_become_enum_members():
-    line = _line(kind="benefit", value_type="social", schedule="health")
-    assert (type(line.kind), type(line.value_type), type(line.schedule)) == (
-        Kind, ValueType, Schedule)
-    assert (line.kind, line.value_type, line.schedule) == (
-        Kind.BENEFIT, ValueType.SOCIAL, Schedule.HEALTH)
+    line = _line(kind="benefit", value_type="social", schedule="health", price_basis="nominal")
+    assert (type(line.kind), type(line.value_type), type(line.schedule),
+            type(line.price_basis)) == (Kind, ValueType, Schedule, PriceBasis)
+    assert (line.kind, line.value_type, line.schedule, line.price_basis) == (
+        Kind.BENEFIT, ValueType.SOCIAL, Schedule.HEALTH, PriceBasis.NOMINAL)
     assert line.sign == 1
-    assert _line(kind=Kind.BENEFIT, value_type=ValueType.SOCIAL, schedule=Schedule.HEALTH) == line
+    assert _line(kind=Kind.BENEFIT, value_type=ValueType.SOCIAL, schedule=Schedule.HEALTH,
+                 price_basis=PriceBasis.NOMINAL) == line
     case = dataclasses.replace(_case(), timing="mid", bcr_definition="public_sector_cost")
     assert (type(case.timing), type(case.bcr_definition)) == (Timing, BcrDefinition)
     assert (case.timing, case.bcr_definition) == (Timing.MID, BcrDefinition.PUBLIC_SECTOR_COST)
@@ -176,6 +178,7 @@ def test_open_and_optional_closed_sets_keep_their_text():
     (Line, "kind", "income", "cost, benefit"),
     (Line, "value_type", "private", "fiscal, economic, social"),
     (Line, "kind", "", "cost, benefit"),
+    (Line, "price_basis", "cash", "real, nominal"),
     (Case, "timing", "start", "end, mid"),
     (Case, "bcr_definition", "dft", "benefit_cost, public_sector_cost"),
 ])

@@ -18,6 +18,7 @@ from typing import Any
 
 from appraisal.greenbook.cba import BcrDefinition
 from appraisal.greenbook.discounting import Schedule, Timing
+from appraisal.greenbook.prices import PriceBasis
 from appraisal.greenbook.valuation import RealGrowth, UnitValueSpec
 from appraisal.params.unit_values import VALUE_TYPES, ValueType
 
@@ -34,6 +35,7 @@ __all__ = [
     "Option",
     "OutcomeChain",
     "PriceAssumptions",
+    "PriceBasis",
     "Profile",
     "RealGrowth",
     "Schedule",
@@ -263,9 +265,10 @@ class Line:
 
     Amounts are positive; ``kind`` gives the sign. ``price_basis`` is ``real`` (in
     ``price_year`` prices; the case's price year by default) or ``nominal`` (cash).
-    ``kind``, ``value_type`` and ``schedule`` may be given as text: they become
-    :class:`Kind`, :class:`ValueType` and :class:`Schedule` members (a schedule the case
-    defines itself keeps its name as text), and an unknown kind or value type is refused.
+    ``kind``, ``value_type``, ``price_basis`` and ``schedule`` may be given as text: they
+    become :class:`Kind`, :class:`ValueType`, :class:`PriceBasis` and :class:`Schedule`
+    members (a schedule the case defines itself keeps its name as text); any other value is
+    refused.
 
     With a ``unit_value`` the amounts are quantities (WELLBYs, QALYs, tCO2e, units of a
     unit cost, or a cohort when an ``outcome`` chain is given) and the money is
@@ -300,7 +303,7 @@ class Line:
     agency: str = ""
     value_type: ValueType | str = ""
     cashable: bool | None = None
-    price_basis: str = "real"
+    price_basis: PriceBasis = PriceBasis.REAL
     price_year: int | None = None
     schedule: Schedule | str = Schedule.STANDARD
     optimism_bias: LineOptimismBias | None = None
@@ -318,6 +321,7 @@ class Line:
     def __post_init__(self) -> None:
         object.__setattr__(self, "incidence", _frozen_map(self.incidence))
         _member(self, "kind", Kind)
+        _member(self, "price_basis", PriceBasis)
         _member(self, "value_type", ValueType, blank=True)
         _member(self, "schedule", Schedule, open_set=True)
 

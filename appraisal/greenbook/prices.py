@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-class PriceBasis(enum.Enum):
+class PriceBasis(enum.StrEnum):
     """Whether amounts are in constant prices of a stated year or in cash terms."""
 
     REAL = "real"
