@@ -58,6 +58,18 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _refuse_link_or_missing_folder(path: Path, what: str, link_fix: str, folder_fix: str
+                                   ) -> None:
+    """Refuse to write ``what`` through a symbolic link or into a folder that does not exist."""
+    if path.is_symlink():
+        msg = (f"refusing to write {what}: it is a symbolic link (to {os.readlink(path)!r}); "
+               f"{link_fix}")
+        raise OutputError(msg)
+    if not path.parent.is_dir():
+        msg = f"cannot write {what}: folder {str(path.parent)!r} does not exist; {folder_fix}"
+        raise OutputError(msg)
+
+
 def _check_destination(path: Path, *, force: bool, protect: Sequence[PathLike]) -> None:
     """Refuse destinations that could damage an input or an unrelated file."""
     for item in protect:
@@ -67,18 +79,9 @@ def _check_destination(path: Path, *, force: bool, protect: Sequence[PathLike]) 
                 "the toolkit never writes over an input, choose another output name"
             )
             raise OutputError(msg)
-    if path.is_symlink():
-        msg = (
-            f"refusing to write output {str(path)!r}: it is a symbolic link; "
-            "give the real file's path or another name"
-        )
-        raise OutputError(msg)
-    if not path.parent.is_dir():
-        msg = (
-            f"cannot write output {str(path)!r}: folder {str(path.parent)!r} does not exist; "
-            "create it first or choose another folder"
-        )
-        raise OutputError(msg)
+    _refuse_link_or_missing_folder(path, f"output {str(path)!r}",
+                                   "give the real file's path or another name",
+                                   "create it first or choose another folder")
     if path.is_dir():
         msg = f"cannot write output {str(path)!r}: it is a folder; give a file name"
         raise OutputError(msg)
@@ -556,19 +559,9 @@ def atomic_output_dir(
     ['report.html', 'results.json']
     """
     target = Path(target)
-    if target.is_symlink():
-        msg = (
-            f"refusing to write outputs to {str(target)!r}: it is a symbolic link "
-            f"(to {os.readlink(target)!r}); give the real folder's path, so the outputs "
-            "go where you can see them"
-        )
-        raise OutputError(msg)
-    if not target.parent.is_dir():
-        msg = (
-            f"cannot write outputs to {str(target)!r}: folder {str(target.parent)!r} does not "
-            "exist; create it first"
-        )
-        raise OutputError(msg)
+    _refuse_link_or_missing_folder(target, f"outputs to {str(target)!r}",
+                                   "give the real folder's path, so the outputs go where you "
+                                   "can see them", "create it first")
     clean_stale_staging(target)
     if target.exists() and not target.is_dir():
         msg = f"cannot write outputs to {str(target)!r}: it is a file, not a folder"
