@@ -18,6 +18,7 @@ from appraisal.case.model import (
     PriceAssumptions,
     PriceBasis,
     Profile,
+    ProfileType,
     Schedule,
     Timing,
     ValueType,
@@ -164,6 +165,8 @@ def test_closed_sets_given_as_text_become_enum_members():
     assert (type(case.timing), type(case.bcr_definition)) == (Timing, BcrDefinition)
     assert (case.timing, case.bcr_definition) == (Timing.MID, BcrDefinition.PUBLIC_SECTOR_COST)
     assert type(case.lines[0].kind) is Kind
+    assert type(Profile(type="one_off", year=2025, amount=1.0).type) is ProfileType
+    assert type(case.lines[0].profile.type) is ProfileType
 
 
 def test_open_and_optional_closed_sets_keep_their_text():
@@ -179,11 +182,13 @@ def test_open_and_optional_closed_sets_keep_their_text():
     (Line, "value_type", "private", "fiscal, economic, social"),
     (Line, "kind", "", "cost, benefit"),
     (Line, "price_basis", "cash", "real, nominal"),
+    (Profile, "type", "linear", "explicit, one_off, constant, growth, ramp_up"),
     (Case, "timing", "start", "end, mid"),
     (Case, "bcr_definition", "dft", "benefit_cost, public_sector_cost"),
 ])
 def test_a_value_outside_a_closed_set_is_refused_with_the_choices(cls, field, value, allowed):
-    make = _line if cls is Line else (lambda **kw: dataclasses.replace(_case(), **kw))
+    make = {Line: _line, Profile: Profile,
+            Case: lambda **kw: dataclasses.replace(_case(), **kw)}[cls]
     with pytest.raises(ValueError, match=f"{cls.__name__}.{field} must be one of {allowed} "
                                          f"\\(got '{value}'\\)"):
         make(**{field: value})

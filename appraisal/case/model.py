@@ -37,6 +37,7 @@ __all__ = [
     "PriceAssumptions",
     "PriceBasis",
     "Profile",
+    "ProfileType",
     "RealGrowth",
     "Schedule",
     "Timing",
@@ -54,7 +55,20 @@ class Kind(StrEnum):
 
 #: The values of :class:`Kind`, as plain text.
 KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
-PROFILE_TYPES = ("explicit", "one_off", "constant", "growth", "ramp_up")
+
+
+class ProfileType(StrEnum):
+    """How a line's amounts are given: by year, or generated (see :class:`Profile`)."""
+
+    EXPLICIT = "explicit"
+    ONE_OFF = "one_off"
+    CONSTANT = "constant"
+    GROWTH = "growth"
+    RAMP_UP = "ramp_up"
+
+
+#: The values of :class:`ProfileType`, as plain text.
+PROFILE_TYPES: tuple[str, ...] = tuple(p.value for p in ProfileType)
 #: Bases of a pooled budget: which savings fund it (``public_value.pooled_budget.basis``).
 POOL_BASES = ("cashable", "all_fiscal")
 
@@ -116,7 +130,7 @@ class Profile:
     {2025: 100.0, 2026: 110.0, 2027: 121.0}
     """
 
-    type: str = "explicit"
+    type: ProfileType = ProfileType.EXPLICIT
     values: tuple[tuple[int, float], ...] = ()
     year: int | None = None
     start: int | None = None
@@ -124,6 +138,9 @@ class Profile:
     amount: float | None = None
     rate: float | None = None
     ramp_years: int | None = None
+
+    def __post_init__(self) -> None:
+        _member(self, "type", ProfileType)
 
     def resolve(self) -> dict[int, float]:
         """Amounts by calendar year."""
@@ -138,11 +155,8 @@ class Profile:
         if self.type == "growth":
             rate = float(self.rate or 0.0)
             return {y: amount * (1.0 + rate) ** (y - self.start) for y in years}
-        if self.type == "ramp_up":
-            n = max(int(self.ramp_years or 1), 1)
-            return {y: amount * min(1.0, (y - self.start + 1) / n) for y in years}
-        msg = f"unknown profile type {self.type!r}"
-        raise ValueError(msg)
+        n = max(int(self.ramp_years or 1), 1)  # ramp_up, the last type
+        return {y: amount * min(1.0, (y - self.start + 1) / n) for y in years}
 
     def to_data(self) -> dict[str, Any]:
         """Plain data as written in a case file."""
