@@ -38,6 +38,7 @@ from appraisal.errors import Issues
 from appraisal.fields import FieldReader, did_you_mean, field_path
 from appraisal.greenbook.cba import BCR_DEFINITIONS, BcrDefinition
 from appraisal.greenbook.discounting import SCHEDULES, TIMINGS, Schedule, Timing
+from appraisal.greenbook.prices import PRICE_BASES, PriceBasis
 from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
 
@@ -114,7 +115,7 @@ LINE_FIELDS = (
     FieldSpec("value_type", "str", False, "fiscal, economic or social", VALUE_TYPES),
     FieldSpec("cashable", "bool", False, "fiscal savings only: can the budget be released?"),
     FieldSpec("price_basis", "str", False, "real (price_year prices) or nominal (cash)",
-              ("real", "nominal")),
+              PRICE_BASES),
     FieldSpec("price_year", "int", False, "price year of real amounts (default: case price year)"),
     FieldSpec("values", "map", False, "explicit amounts {year: amount}"),
     FieldSpec("profile", "map", False, "generated amounts: type one_off | constant | growth | "
@@ -531,7 +532,8 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
             ck.error((*path, "cashable"), "cashable-not-fiscal", "'cashable' applies only to "
                      f"fiscal lines (this line's value_type is '{value_type}')",
                      "remove 'cashable', or set 'value_type: fiscal'")
-        basis = ck.text(data, "price_basis", path, choices=("real", "nominal"), default="real")
+        basis = ck.text(data, "price_basis", path, choices=PRICE_BASES,
+                        default=PriceBasis.REAL.value)
         line_price_year = ck.integer(data, "price_year", path, minimum=1900)
         if line_price_year is not None and line_price_year > MAX_YEAR:
             ck.error((*path, "price_year"), "out-of-range", f"'price_year' must be at most "

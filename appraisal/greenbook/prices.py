@@ -24,6 +24,7 @@ from appraisal.errors import DeflatorNeededError, ParameterError, PriceBaseMisma
 from appraisal.params.packs import ParameterPack
 
 __all__ = [
+    "PRICE_BASES",
     "DeflatorIndex",
     "Flow",
     "PriceBase",
@@ -40,6 +41,10 @@ class PriceBasis(enum.StrEnum):
 
     REAL = "real"
     NOMINAL = "nominal"
+
+
+#: The values of :class:`PriceBasis`, as plain text.
+PRICE_BASES: tuple[str, ...] = tuple(b.value for b in PriceBasis)
 
 
 @dataclass(frozen=True, slots=True)
