@@ -1,0 +1,141 @@
+"""The prevention case's Monte Carlo on a Dask ``LocalCluster`` against the serial run.
+
+Usage::
+
+    python benchmarks/bench_dask.py                    # 10^7 draws, 2 workers of 1 GB
+    python benchmarks/bench_dask.py --draws 1000000 --worker-memory 768MB
+
+Runs the Monte Carlo of ``data/examples/early_help_prevention.yaml``'s own ``uncertainty:``
+section (sampling, engine, summaries, acceptability curves, EVPI/EVPPI; no Sobol or
+Morris) through :func:`~appraisal.lenses.uncertainty.lens.analyse_uncertainty` twice, each
+in a fresh process: serially, and with the Dask backend (what ``appraisal uncertainty
+--dask`` uses, :class:`~appraisal.lenses.uncertainty.DaskBackend`) on a ``LocalCluster`` of
+``--workers`` single-threaded worker processes, each with a Dask memory limit of
+``--worker-memory``; both with the same ``--memory`` budget, which sets the chunk each
+worker evaluates at a time. Prints for each: wall time, draws a second, the chunk, the peak
+resident memory of the driving process (it keeps the per-draw outputs that percentiles and
+EVPI/EVPPI need) and of each worker (``ru_maxrss``, read on the worker at the end); then
+whether the two ``uncertainty`` results are identical (their JSON text, every float
+written exactly) and the ratio of the times. Exits 1 if they differ.
+
+Measured in one run on the same machine, so the ratio holds on a shared one; not part of
+the test run (tests/test_uncertainty_backends.py checks Dask equals serial on small runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = ROOT / "data" / "examples" / "early_help_prevention.yaml"
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (MB; Linux reports KB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def _one(args: argparse.Namespace) -> dict[str, Any]:
+    """One run in this (fresh) process; what it measured."""
+    import appraisal
+    from appraisal.engine.kernel import check_memory
+    from appraisal.lenses.uncertainty.case_model import CaseModel, case_spec
+    from appraisal.lenses.uncertainty.lens import analyse_uncertainty, monte_carlo_chunk
+
+    case = appraisal.load_case(CASE)
+    spec = dataclasses.replace(case_spec(case), sobol_base_samples=None)  # Monte Carlo only
+    analyse_uncertainty(case, spec=spec, draws=2_000)  # imports and caches
+    model = CaseModel(case, spec, memory=check_memory(args.memory, "--memory"))
+    chunk = monte_carlo_chunk(model, args.draws, 3 if model.has_equity else 2, model.memory)
+    workers: list[float] = []
+    start = time.perf_counter()
+    if args.one == "serial":
+        result = analyse_uncertainty(case, spec=spec, draws=args.draws,
+                                     memory=args.memory)
+    else:
+        import dask.distributed as distributed
+
+        from appraisal.lenses.uncertainty import DaskBackend
+
+        with (distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                       processes=True, memory_limit=args.worker_memory,
+                                       dashboard_address=None) as cluster,
+              distributed.Client(cluster) as client):
+            started = time.perf_counter()
+            result = analyse_uncertainty(case, spec=spec, draws=args.draws,
+                                         memory=args.memory,
+                                         backend=DaskBackend(client=client))
+            seconds_on_cluster = time.perf_counter() - started
+            workers = sorted(client.run(_peak_mb).values())
+    seconds = time.perf_counter() - start
+    text = json.dumps(result.to_dict(), sort_keys=True)
+    Path(args.save).write_text(text, encoding="utf-8")
+    return {"seconds": seconds, "chunk": chunk, "driver_mb": _peak_mb(), "workers_mb": workers,
+            "seconds_on_cluster": seconds_on_cluster if args.one == "dask" else seconds,
+            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=10_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-memory", default="1GB",
+                        help="Dask memory limit of each worker (default 1GB)")
+    parser.add_argument("--memory", default="256MB",
+                        help="appraisal's working-memory budget, sets the chunk (default 256MB)")
+    parser.add_argument("--one", choices=("serial", "dask"), help=argparse.SUPPRESS)
+    parser.add_argument("--save", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(_one(args)))
+        return 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    runs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for which in ("serial", "dask"):
+            save = str(Path(tmp) / f"{which}.json")
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", which, "--save", save,
+                 "--draws", str(args.draws), "--workers", str(args.workers),
+                 "--worker-memory", args.worker_memory, "--memory", args.memory],
+                env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+            if done.returncode:
+                print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
+                return done.returncode
+            runs[which] = json.loads(done.stdout.strip().splitlines()[-1])
+        same = Path(tmp, "serial.json").read_bytes() == Path(tmp, "dask.json").read_bytes()
+    load = os.getloadavg()
+    print(f"prevention case Monte Carlo, {args.draws:,} draws (no Sobol/Morris), budget "
+          f"{args.memory}; load average {load[0]:.2f}, {os.cpu_count()} CPUs")
+    print(f"  {'run':<44} {'wall s':>8} {'draws/s':>11} {'chunk':>7} {'driver MB':>10}  workers MB")
+    for which, label in (("serial", "serial, this process"),
+                         ("dask", f"Dask LocalCluster, {args.workers} workers x "
+                                  f"{args.worker_memory}")):
+        r = runs[which]
+        workers = ", ".join(f"{w:.0f}" for w in r["workers_mb"]) or "-"
+        print(f"  {label:<44} {r['seconds_on_cluster']:8.1f} "
+              f"{args.draws / r['seconds_on_cluster']:11,.0f} {r['chunk']:7,} "
+              f"{r['driver_mb']:10.0f}  {workers}")
+    print(f"  (Dask, with starting and stopping the cluster: {runs['dask']['seconds']:.1f} s)")
+    print(f"results identical (uncertainty JSON, sha256 {runs['serial']['sha256'][:12]}): "
+          f"{'yes' if same else 'NO'}")
+    ratio = runs["dask"]["seconds_on_cluster"] / runs["serial"]["seconds"]
+    print(f"Dask / serial time: {ratio:.2f}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
