@@ -113,3 +113,24 @@ def test_missing_dask_gives_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(ImportError, match=r"appraisal\[dask\]"):
         list(DaskBackend().map(lambda i: i, 2))
+
+
+class _CountingModel:
+    """A callable model with a large payload (Dask caches only small functions by their
+    bytes) that counts its own calls."""
+
+    def __init__(self) -> None:
+        self.payload = np.zeros(50_000)
+        self.calls = 0
+
+    def __call__(self, i: int) -> int:
+        self.calls += 1
+        return self.calls
+
+
+def test_dask_sends_the_model_to_each_worker_once():
+    """Issue 14, item 5: every task on a worker calls the same model object (what it
+    caches between chunks is kept), instead of one unpickled afresh for each chunk."""
+    pytest.importorskip("dask.distributed")
+    with DaskBackend(n_workers=1, processes=True, window=1) as dask:
+        assert list(dask.map(_CountingModel(), 6)) == [1, 2, 3, 4, 5, 6]

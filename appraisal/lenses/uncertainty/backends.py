@@ -156,6 +156,11 @@ class ProcessBackend:
                              2 * self.workers, desc)
 
 
+def _call(fn: Callable[[int], T], i: int) -> T:
+    """``fn(i)``: the task a Dask worker runs, *fn* being the object scattered to it."""
+    return fn(i)
+
+
 #: Seconds to wait for a remote Dask scheduler before giving up (``--dask-timeout``).
 DASK_TIMEOUT = 10.0
 
@@ -254,9 +259,17 @@ class DaskBackend:
         else:
             threads = sum(client.nthreads().values()) or 1
             window = 4 * threads
-        # pure=False: the same (fn, i) must run even if Dask has seen it before.
-        yield from _windowed(lambda i: client.submit(fn, i, pure=False),
-                             lambda future: future.result(), n_tasks, window, desc)
+        # fn (the model with its compiled case, often hundreds of kB) goes to every worker
+        # once and stays there: each task sends only its index, and the worker calls the
+        # same object each time, so what the model caches between chunks is kept (sent
+        # with each task, fn was unpickled afresh for every chunk: Dask caches only small
+        # functions). pure=False: the same (fn, i) must run even if Dask has seen it before.
+        shared = client.scatter(fn, broadcast=True, hash=False)
+        try:
+            yield from _windowed(lambda i: client.submit(_call, shared, i, pure=False),
+                                 lambda future: future.result(), n_tasks, window, desc)
+        finally:
+            shared.release()
 
 
 def resolve_backend(backend: Backend | int | str | None, *,
