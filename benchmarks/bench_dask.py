@@ -18,6 +18,13 @@ EVPI/EVPPI need) and of each worker (``ru_maxrss``, read on the worker at the en
 whether the two ``uncertainty`` results are identical (their JSON text, every float
 written exactly) and the ratio of the times. Exits 1 if they differ.
 
+Above 10^6 draws (the analysis's own limit: its summaries keep every draw's outputs), or
+with ``--level monte-carlo``, the benchmark runs the same Monte Carlo itself: the case
+model with the totals the analysis counts chunk by chunk (η curve, P(best), VfM bands),
+through :func:`~appraisal.lenses.uncertainty.run_monte_carlo` on each backend, keeping the
+NPSV of every draw (8 bytes per draw per option in the driver; each worker holds one chunk
+chosen from ``--memory``); identical means the same NPSV array and totals, bit for bit.
+
 Measured in one run on the same machine, so the ratio holds on a shared one; not part of
 the test run (tests/test_uncertainty_backends.py checks Dask equals serial on small runs).
 """
@@ -37,8 +44,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "data" / "examples" / "early_help_prevention.yaml"
+#: The most draws :func:`analyse_uncertainty` takes (``appraisal.limits``); beyond it the
+#: benchmark runs the Monte Carlo itself (see the module docstring).
+FULL_ANALYSIS_MAX = 1_000_000
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_mb() -> float:
@@ -47,13 +65,24 @@ def _peak_mb() -> float:
     return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
+def _whole_analysis(args: argparse.Namespace) -> bool:
+    return args.level == "analysis" or (args.level == "auto" and args.draws <= FULL_ANALYSIS_MAX)
+
+
 def _one(args: argparse.Namespace) -> dict[str, Any]:
     """One run in this (fresh) process; what it measured."""
     import appraisal
     import appraisal.lenses.uncertainty.lens as lens_module
     from appraisal.engine.kernel import check_memory
     from appraisal.lenses.uncertainty.case_model import CaseModel, case_spec
-    from appraisal.lenses.uncertainty.lens import analyse_uncertainty, monte_carlo_chunk
+    from appraisal.lenses.uncertainty.lens import (
+        ETA_GRID,
+        MAX_CHUNK,
+        _vfm_bands,
+        analyse_uncertainty,
+        monte_carlo_chunk,
+    )
+    from appraisal.lenses.uncertainty.streaming import ChunkTotals
 
     case = appraisal.load_case(CASE)
     spec = dataclasses.replace(case_spec(case), sobol_base_samples=None)  # Monte Carlo only
@@ -70,33 +99,57 @@ def _one(args: argparse.Namespace) -> dict[str, Any]:
         mc_seconds.append(time.perf_counter() - started)
         return out
 
-    lens_module.run_monte_carlo = timed
-    chunk = monte_carlo_chunk(model, args.draws, 3 if model.has_equity else 2, model.memory)
+    if _whole_analysis(args):
+        chunk = monte_carlo_chunk(model, args.draws, 3 if model.has_equity else 2,
+                                  model.memory)
+
+        def analyse(backend: Any) -> str:
+            lens_module.run_monte_carlo = timed
+            result = analyse_uncertainty(case, spec=spec, draws=args.draws,
+                                         memory=args.memory, backend=backend)
+            return json.dumps(result.to_dict(), sort_keys=True)
+    else:
+        # Over the analysis's limit of draws: the same Monte Carlo (the case model with its
+        # counted totals, as analyse_uncertainty runs it) keeping only the NPSV per draw,
+        # so the driver holds 8 bytes per draw per option; each worker's chunk from the
+        # budget alone.
+        chunk = monte_carlo_chunk(model, MAX_CHUNK, 1, model.memory)
+        counted = ChunkTotals(model, ETA_GRID if model.has_equity else None,
+                              bands=[low for _, low in _vfm_bands(model)])
+
+        def analyse(backend: Any) -> str:
+            result = timed(counted, spec.distributions, args.draws, spec.seed, chunk, backend,
+                           correlation=spec.correlation, outputs=["npsv"],
+                           totals=ChunkTotals.TOTALS)
+            digest = hashlib.sha256(np.ascontiguousarray(result.outputs["npsv"]).tobytes())
+            for name in sorted(result.totals):
+                digest.update(np.ascontiguousarray(result.totals[name]).tobytes())
+            npsv = result.outputs["npsv"]
+            return json.dumps({"npsv_and_totals_sha256": digest.hexdigest(),
+                               "mean_npsv": npsv.mean(axis=0).tolist(),
+                               "p05_npsv": np.quantile(npsv, 0.05, axis=0).tolist(),
+                               "p95_npsv": np.quantile(npsv, 0.95, axis=0).tolist()})
     workers: list[float] = []
+    workers_cpu = 0.0
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     if args.one == "serial":
-        result = analyse_uncertainty(case, spec=spec, draws=args.draws,
-                                     memory=args.memory)
+        text = analyse(None)
+        seconds_on_cluster = time.perf_counter() - start
     else:
-        import dask.distributed as distributed
-
         from appraisal.lenses.uncertainty import DaskBackend
 
-        with (distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, memory_limit=args.worker_memory,
-                                       dashboard_address=None) as cluster,
-              distributed.Client(cluster) as client):
+        with DaskBackend(n_workers=args.workers, memory_limit=args.worker_memory) as dask:
             started = time.perf_counter()
-            result = analyse_uncertainty(case, spec=spec, draws=args.draws,
-                                         memory=args.memory,
-                                         backend=DaskBackend(client=client))
+            text = analyse(dask)
             seconds_on_cluster = time.perf_counter() - started
-            workers = sorted(client.run(_peak_mb).values())
+            workers = sorted(dask.client.run(_peak_mb).values())
+            workers_cpu = sum(dask.client.run(_cpu_seconds).values())
     seconds = time.perf_counter() - start
-    text = json.dumps(result.to_dict(), sort_keys=True)
+    cpu = _cpu_seconds() - cpu
     Path(args.save).write_text(text, encoding="utf-8")
     return {"seconds": seconds, "chunk": chunk, "driver_mb": _peak_mb(), "workers_mb": workers,
-            "seconds_on_cluster": seconds_on_cluster if args.one == "dask" else seconds,
+            "seconds_on_cluster": seconds_on_cluster, "cpu": cpu, "workers_cpu": workers_cpu,
             "sha256": hashlib.sha256(text.encode()).hexdigest(), "mc_seconds": mc_seconds[-1]}
 
 
@@ -108,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Dask memory limit of each worker (default 1GB)")
     parser.add_argument("--memory", default="256MB",
                         help="appraisal's working-memory budget, sets the chunk (default 256MB)")
+    parser.add_argument("--level", choices=("auto", "analysis", "monte-carlo"), default="auto",
+                        help="the whole analysis (up to 10^6 draws, its limit) or the Monte "
+                             "Carlo alone (auto: the analysis when it can)")
     parser.add_argument("--one", choices=("serial", "dask"), help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -123,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             done = subprocess.run(
                 [sys.executable, __file__, "--one", which, "--save", save,
                  "--draws", str(args.draws), "--workers", str(args.workers),
-                 "--worker-memory", args.worker_memory, "--memory", args.memory],
+                 "--worker-memory", args.worker_memory, "--memory", args.memory,
+                 "--level", args.level],
                 env=env, cwd=ROOT, capture_output=True, text=True, check=False)
             if done.returncode:
                 print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
@@ -131,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             runs[which] = json.loads(done.stdout.strip().splitlines()[-1])
         same = Path(tmp, "serial.json").read_bytes() == Path(tmp, "dask.json").read_bytes()
     load = os.getloadavg()
-    print(f"prevention case Monte Carlo, {args.draws:,} draws (no Sobol/Morris), budget "
+    what = ("the whole analysis (no Sobol/Morris)" if _whole_analysis(args) else
+            "sampling, engine and counted totals; NPSV kept per draw")
+    print(f"prevention case Monte Carlo, {args.draws:,} draws, {what}; budget "
           f"{args.memory}; load average {load[0]:.2f}, {os.cpu_count()} CPUs")
     print(f"  {'run':<40} {'wall s':>7} {'of it MC':>8} {'draws/s':>9} {'chunk':>7} "
           f"{'driver MB':>9}  workers MB")
@@ -146,9 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     print("  (of it MC: sampling and engine, chunk by chunk on the backend; the rest is the "
           "driver's summaries, curves and EVPI/EVPPI)")
     print(f"  (Dask, with starting and stopping the cluster: {runs['dask']['seconds']:.1f} s)")
-    print(f"results identical (uncertainty JSON, sha256 {runs['serial']['sha256'][:12]}): "
+    print(f"  CPU s: serial {runs['serial']['cpu']:.1f}; Dask driver {runs['dask']['cpu']:.1f} "
+          f"+ workers {runs['dask']['workers_cpu']:.1f}")
+    print(f"results identical (JSON of the results, sha256 {runs['serial']['sha256'][:12]}): "
           f"{'yes' if same else 'NO'}")
-    ratio = runs["dask"]["seconds_on_cluster"] / runs["serial"]["seconds"]
+    ratio = runs["dask"]["seconds_on_cluster"] / runs["serial"]["seconds_on_cluster"]
     print(f"Dask / serial time: {ratio:.2f}")
     return 0 if same else 1
 
