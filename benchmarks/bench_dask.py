@@ -202,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<40} {r['seconds_on_cluster']:7.1f} {r['mc_seconds']:8.1f} "
               f"{args.draws / r['seconds_on_cluster']:9,.0f} {r['chunk']:7,} "
               f"{r['driver_mb']:9.0f}  {workers}")
-    print("  (of it MC: sampling and engine, chunk by chunk on the backend; the rest is the "
-          "driver's summaries, curves and EVPI/EVPPI)")
+    rest = ("the driver's summaries, curves and EVPI/EVPPI" if _whole_analysis(args) else
+            "the driver's mean and percentiles")
+    print(f"  (of it MC: sampling and engine, chunk by chunk on the backend; the rest is {rest})")
     print(f"  (Dask, with starting and stopping the cluster: {runs['dask']['seconds']:.1f} s)")
     print(f"  CPU s: serial {runs['serial']['cpu']:.1f}; Dask driver {runs['dask']['cpu']:.1f} "
           f"+ workers {runs['dask']['workers_cpu']:.1f}")
