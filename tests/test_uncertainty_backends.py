@@ -134,3 +134,25 @@ def test_dask_sends_the_model_to_each_worker_once():
     pytest.importorskip("dask.distributed")
     with DaskBackend(n_workers=1, processes=True, window=1) as dask:
         assert list(dask.map(_CountingModel(), 6)) == [1, 2, 3, 4, 5, 6]
+
+
+def _worker_settings() -> tuple[object, object]:
+    import os
+
+    import dask
+
+    return (dask.config.get("distributed.worker.profile.enabled"),
+            os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+
+
+def test_the_local_cluster_is_set_up_for_numpy_chunks(monkeypatch):
+    """Workers of the LocalCluster DaskBackend starts: the memory limit asked for, no
+    statistical profiler, and glibc's own trimming (Dask's MALLOC_TRIM_THRESHOLD_ doubled
+    each chunk's CPU time: docs/performance.md, Dask)."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with DaskBackend(n_workers=1, memory_limit="700MB") as dask:
+        assert list(dask.client.run(_worker_settings).values()) == [(False, None)]
+        limits = [w["memory_limit"] for w in dask.client.scheduler_info()["workers"].values()]
+        assert limits == [700_000_000]
+    assert dask.client is None  # closed with the cluster it started
