@@ -127,3 +127,15 @@ def test_a_folder_others_may_write_to_is_not_used(tmp_path, monkeypatch):
     folder.chmod(0o700)
     assert template_cache(jinja2.Environment()) is not None
     assert not stat.S_IMODE(folder.stat().st_mode) & 0o077
+
+
+def test_no_home_folder_means_no_cache(monkeypatch):
+    monkeypatch.delenv("APPRAISAL_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert template_cache(jinja2.Environment()) is None

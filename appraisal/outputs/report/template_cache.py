@@ -182,7 +182,10 @@ def template_cache(env: jinja2.Environment) -> TemplateBytecodeCache | None:
     ...     print(template_cache(jinja2.Environment()))
     None
     """
-    folder = cache_dir()
+    try:
+        folder = cache_dir()
+    except (RuntimeError, KeyError):  # no home folder to put it in (Path.home() failed)
+        return None
     if folder is None or not _private_folder(folder):
         return None
     return TemplateBytecodeCache(folder, environment_fingerprint(env))
