@@ -52,6 +52,7 @@ VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(min_value=-1e20, max_value=1e20).map(np.float64),
     st.integers(-1000, 1000).map(np.int64),
+    st.floats(width=32, allow_nan=False, allow_infinity=False).map(np.float32),
 )
 KEYS = st.sampled_from(["a", "b", "=c", "year", "pv"])
 

@@ -158,9 +158,16 @@ def _column_cells(values: list[Any]) -> list[Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Numpy scalars as Python ones; anything else as it is."""
+    """Numpy scalars as Python ones; anything else as it is.
+
+    A float narrower than 64 bits is left as it is (so the table goes to pandas): numpy
+    writes a float32 by its own shortest text, not as the float64 it widens to.
+    """
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        return value.item()
+        item = value.item()
+        if isinstance(item, float) and getattr(value, "itemsize", 8) != 8:
+            return value
+        return item
     return value
 
 
