@@ -106,3 +106,26 @@ def test_a_case_without_lens_sections_imports_no_lens_package():
     assert not {m for m in imported if m.startswith((
         "appraisal.lenses.mca", "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
         "appraisal.lenses.cost_effectiveness"))}
+
+
+def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch):
+    """``appraisal run`` of the minimal case (YAML, no lens sections) writes every output,
+    and imports openpyxl (results.xlsx) and jinja2 (report.html) for them, but neither
+    pandas (the core CSV tables are written from plain rows), scipy, SALib, dask or
+    matplotlib, nor the workbook reader or any optional lens (issue 14, item 4)."""
+    monkeypatch.setenv("APPRAISAL_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    imported = _imported_modules("-m", "appraisal", "run",
+                                 str(ROOT / "data" / "examples" / "minimal.yaml"),
+                                 "--out", str(out))
+    written = {p.name for p in out.iterdir()}
+    assert {"results.json", "options.csv", "lines.csv", "cashflows.csv", "results.xlsx",
+            "report.html"} <= written
+    top = {m.split(".")[0] for m in imported}
+    assert {"numpy", "openpyxl", "jinja2"} <= top  # the run used them
+    assert not top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"}, sorted(
+        top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"})
+    assert not {m for m in imported if m.startswith((
+        "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
+        "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
+        "appraisal.lenses.cost_effectiveness"))}

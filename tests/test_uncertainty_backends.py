@@ -113,3 +113,46 @@ def test_missing_dask_gives_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(ImportError, match=r"appraisal\[dask\]"):
         list(DaskBackend().map(lambda i: i, 2))
+
+
+class _CountingModel:
+    """A callable model with a large payload (Dask caches only small functions by their
+    bytes) that counts its own calls."""
+
+    def __init__(self) -> None:
+        self.payload = np.zeros(50_000)
+        self.calls = 0
+
+    def __call__(self, i: int) -> int:
+        self.calls += 1
+        return self.calls
+
+
+def test_dask_sends_the_model_to_each_worker_once():
+    """Issue 14, item 5: every task on a worker calls the same model object (what it
+    caches between chunks is kept), instead of one unpickled afresh for each chunk."""
+    pytest.importorskip("dask.distributed")
+    with DaskBackend(n_workers=1, processes=True, window=1) as dask:
+        assert list(dask.map(_CountingModel(), 6)) == [1, 2, 3, 4, 5, 6]
+
+
+def _worker_settings() -> tuple[object, object]:
+    import os
+
+    import dask
+
+    return (dask.config.get("distributed.worker.profile.enabled"),
+            os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+
+
+def test_the_local_cluster_is_set_up_for_numpy_chunks(monkeypatch):
+    """Workers of the LocalCluster DaskBackend starts: the memory limit asked for, no
+    statistical profiler, and glibc's own trimming (Dask's MALLOC_TRIM_THRESHOLD_ doubled
+    each chunk's CPU time: docs/performance.md, Dask)."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with DaskBackend(n_workers=1, memory_limit="700MB") as dask:
+        assert list(dask.client.run(_worker_settings).values()) == [(False, None)]
+        limits = [w["memory_limit"] for w in dask.client.scheduler_info()["workers"].values()]
+        assert limits == [700_000_000]
+    assert dask.client is None  # closed with the cluster it started

@@ -70,15 +70,16 @@ def change_notes(args: argparse.Namespace) -> list[str]:
     AppraisalError
         If the previous file given with ``--against`` cannot be read.
     """
-    from appraisal.inputs.excel_diff import workbook_changes
-    from appraisal.inputs.excel_read import read_workbook_data
-
     case_path = Path(args.case)
     against = getattr(args, "against", None)
     if case_path.suffix.lower() not in (".xlsx", ".xlsm"):
         if against:
             return [f"note: --against compares workbooks; {case_path.name} is not one"]
         return []
+    # Imported only for a workbook: a YAML case never loads the workbook reader (openpyxl).
+    from appraisal.inputs.excel_diff import workbook_changes
+    from appraisal.inputs.excel_read import read_workbook_data
+
     lines = [f"warning: {w}" for w in read_workbook_data(case_path, allow_macros=True).warnings]
     changes = workbook_changes(case_path, against)
     if not changes:

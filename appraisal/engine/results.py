@@ -272,15 +272,49 @@ class AppraisalResult:
                 return self.lenses[lens].to_frames()[csv]
             msg = f"unknown view {view!r}; choose one of: {', '.join(self.tables())}"
             raise ValueError(msg)
+        records, columns = self.core_records(view)
+        frame = pd.DataFrame(records, columns=columns)
+        return frame.set_index("name") if view == "options" else frame
+
+    def core_records(self, view: str) -> tuple[list[dict[str, Any]], list[str] | None]:
+        """The rows of a core view as plain dicts, without pandas.
+
+        :meth:`to_frame` is ``pandas.DataFrame(records, columns=columns)`` of them (indexed
+        by ``name`` for ``options``); the run's CSV tables are written from them directly
+        (:func:`appraisal.outputs.csv_safe.write_records_csv`), so a run need not import
+        pandas.
+
+        Parameters
+        ----------
+        view : str
+            One of the five core views (``options``, ``lines``, ``cashflows``,
+            ``switching``, ``parameters``).
+
+        Returns
+        -------
+        records : list of dict
+            One dict per row.
+        columns : list of str or None
+            The columns in order, when they are fixed (``cashflows``); otherwise None: the
+            keys in order of first appearance.
+
+        Examples
+        --------
+        >>> from appraisal import evaluate, example_path, load_case
+        >>> result = evaluate(load_case(example_path("minimal")))
+        >>> records, columns = result.core_records("cashflows")
+        >>> columns[:3], records[0]["year"], records[0]["real"]
+        (['option', 'line', 'kind'], 2025, 100.0)
+        """
         if view == "options":
             rows = []
             for m in self.options:
                 d = m.to_dict()
                 inc = d.pop("incremental")
                 rows.append({**d, **{f"inc_{k}": v for k, v in inc.items()}})
-            return pd.DataFrame(rows).set_index("name")
+            return rows, None
         if view == "lines":
-            return pd.DataFrame(self._line_rows())
+            return self._line_rows(), None
         if view == "cashflows":
             rows = []
             for i, line in enumerate(self.case.lines):
@@ -290,13 +324,13 @@ class AppraisalResult:
                                      "agency": line.agency, "year": int(year), "t": t,
                                      "real": float(self.real_flows[i, t]),
                                      "discounted": float(self.discounted_flows[i, t])})
-            return pd.DataFrame(rows, columns=["option", "line", "kind", "agency", "year", "t",
-                                               "real", "discounted"])
+            return rows, ["option", "line", "kind", "agency", "year", "t", "real", "discounted"]
         if view == "switching":
-            return pd.DataFrame([s.to_dict() for s in self.switching_values])
+            return [s.to_dict() for s in self.switching_values], None
         if view == "parameters":
-            return pd.DataFrame([r.to_dict() for r in self.parameters_used])
-        raise AssertionError(view)  # pragma: no cover - every core view is handled above
+            return [r.to_dict() for r in self.parameters_used], None
+        msg = f"{view!r} is not a core view; choose one of: {', '.join(_CORE_VIEWS)}"
+        raise ValueError(msg)
 
     def _line_rows(self) -> list[dict[str, Any]]:
         """One row per line. The ``ob_*`` columns: the cost measure's starting value

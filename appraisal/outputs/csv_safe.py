@@ -18,7 +18,8 @@ rather than a spreadsheet.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import csv
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TRIGGERS", "neutralise", "neutralise_frame", "raw_csv", "write_csv"]
+__all__ = ["TRIGGERS", "neutralise", "neutralise_frame", "raw_csv", "write_csv",
+           "write_records_csv"]
 
 #: First characters that make a spreadsheet read a cell as a formula (or strip it).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
@@ -119,3 +121,97 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     if not _RAW.get():
         frame = neutralise_frame(frame)
     frame.to_csv(path, index=index, lineterminator="\n")
+
+
+#: Value types :func:`write_records_csv` formats itself; a table with any other value
+#: (a date, a decimal, a list, an int beyond int64) is written through pandas.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _formatted_here(value: Any) -> bool:
+    """Text, a bool, None, a float or an int that numpy holds as int64."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, _PLAIN)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _column_cells(values: list[Any]) -> list[Any]:
+    """The cells of one column as pandas writes the column it infers from *values*.
+
+    Numbers only, with a float or a missing value among them: a float column (every
+    number as a float, missing ones empty); otherwise each value as it is (missing:
+    empty), the csv module writing floats by ``repr`` as numpy does.
+    """
+    present = [v for v in values if not _missing(v)]
+    if present and all(map(_is_number, present)) and (
+            len(present) < len(values) or any(isinstance(v, float) for v in present)):
+        return ["" if _missing(v) else repr(float(v)) for v in values]
+    return ["" if _missing(v) else v for v in values]
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars as Python ones; anything else as it is.
+
+    A float narrower than 64 bits is left as it is (so the table goes to pandas): numpy
+    writes a float32 by its own shortest text, not as the float64 it widens to.
+    """
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        item = value.item()
+        if isinstance(item, float) and getattr(value, "itemsize", 8) != 8:
+            return value
+        return item
+    return value
+
+
+def write_records_csv(records: Sequence[Mapping[str, Any]], path: str | Path, *,
+                      columns: Sequence[str] | None = None, index: str | None = None) -> None:
+    """Write rows of dicts as :func:`write_csv` writes their data frame, without pandas.
+
+    The file is byte for byte that of ``write_csv(pandas.DataFrame(records,
+    columns=columns).set_index(index), path, index=index is not None)`` (without
+    ``set_index`` when *index* is None): the columns in order of first appearance unless
+    given, missing values empty, a column of numbers with a float or a gap in it written
+    as floats, text neutralised unless raw. A table holding a value other than text,
+    a number, a bool or None is handed to pandas. tests/test_csv_records.py compares
+    the two on generated tables and on every table of the examples.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_records_csv([{"name": "=A1", "year": 2025}, {"name": "ok", "pv": 2.5}], path)
+    >>> print(path.read_text(), end="")
+    name,year,pv
+    '=A1,2025.0,
+    ok,,2.5
+    """
+    records = [{k: _plain(v) for k, v in r.items()} for r in records]
+    if not all(_formatted_here(v) for r in records for v in r.values()):
+        import pandas as pd
+
+        frame = pd.DataFrame(records, columns=columns)
+        write_csv(frame.set_index(index) if index is not None else frame, path,
+                  index=index is not None)
+        return
+    if columns is None:
+        columns = list(dict.fromkeys(k for r in records for k in r))
+    raw = _RAW.get()
+    cells = [_column_cells([r.get(c) if raw else neutralise(r.get(c)) for r in records])
+             for c in columns]
+    header = [c if raw else neutralise(c) for c in columns]
+    if index is not None:  # the index column first, its name as it is
+        at = list(columns).index(index)
+        header = [index, *header[:at], *header[at + 1:]]
+        cells = [cells[at], *cells[:at], *cells[at + 1:]]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*cells, strict=True) if cells else [[] for _ in records])

@@ -177,13 +177,15 @@ _PARAMETER_COLUMNS = ("table_name", "value", "unit", "price_year", "confidence",
                       "pack", "notes")
 
 
-def _parameter_rows(frame: Any) -> tuple[list[str], list[list[Any]], list[str]]:
+def _parameter_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]],
+                                                             list[str]]:
     """``Parameters used`` for reading: the row's keys in one column ("Basis calendar,
     year 2015"), then value, unit and provenance, the edition and table with the source
-    (every column, apart, is in ``parameters_used.csv``)."""
+    (every column, apart, is in ``parameters_used.csv``). From the plain rows
+    (:meth:`~appraisal.engine.results.AppraisalResult.core_records`): no pandas."""
     columns = [header("table_name"), "Which row", *(header(c) for c in _PARAMETER_COLUMNS[1:])]
     rows = []
-    for record in frame.to_dict("records"):
+    for record in records:
         keys = [f"{header(k)} {_plain_number(record[k])}" for k in _PARAMETER_KEYS
                 if k in record and not _empty(record[k])]
         which = ", ".join(keys)
@@ -408,8 +410,7 @@ def _write(result: AppraisalResult, path: PathLike, *, force: bool,
     write_ledger(book, result, calc, index=3)
     write_switching(book, result, calc, index=4)
     position = 5
-    frame = result.to_frame("parameters")
-    columns, rows, formats = _parameter_rows(frame)
+    columns, rows, formats = _parameter_rows(result.core_records("parameters")[0])
     _table(book, "Parameters used", "Every published parameter this run used, with its source",
            columns, rows, index=position, formats=formats, widest=40.0)
     position += 1

@@ -22,8 +22,10 @@ The same safety rules as :mod:`appraisal.outputs.xlsx_cells` hold, by constructi
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -126,9 +128,26 @@ _LETTERS: list[str] = []
 
 
 def _letters() -> list[str]:
-    """Column letters, index 0 for column 1 (filled on first use)."""
+    """Column letters, index 0 for column 1 (filled on first use).
+
+    Excel's columns are the one-, two- and three-letter words in alphabetical order
+    (A..Z, AA..ZZ, AAA..XFD), so they are built as products of the alphabet: a few
+    milliseconds, where calling :func:`~appraisal.cells.column_letter` 16,384 times
+    took about 40 ms of every workbook written.
+
+    Examples
+    --------
+    >>> letters = _letters()
+    >>> letters == [column_letter(i) for i in range(1, 16385)]
+    True
+    >>> letters[0], letters[25], letters[26], letters[-1]
+    ('A', 'Z', 'AA', 'XFD')
+    """
     if not _LETTERS:
-        _LETTERS.extend(column_letter(i) for i in range(1, 16385))
+        alphabet = string.ascii_uppercase
+        words = itertools.chain(alphabet, map("".join, itertools.product(alphabet, repeat=2)),
+                                map("".join, itertools.product(alphabet, repeat=3)))
+        _LETTERS.extend(itertools.islice(words, 16384))
     return _LETTERS
 
 

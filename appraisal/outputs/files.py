@@ -19,7 +19,7 @@ from appraisal.engine.results import AppraisalResult
 from appraisal.errors import OutputError
 from appraisal.lenses.catalogue import LENSES
 from appraisal.outputs.atomic import atomic_output_dir
-from appraisal.outputs.csv_safe import write_csv
+from appraisal.outputs.csv_safe import write_csv, write_records_csv
 
 __all__ = ["FORMATS", "MANIFEST", "REPORT_NAME", "RESULTS_WORKBOOK", "RUN_FILE_NAMES",
            "write_outputs"]
@@ -170,9 +170,10 @@ def write_outputs(
             (stage / "results.json").write_text(results_json(result), encoding="utf-8")
             names.append("results.json")
         if "csv" in formats:
-            for view, name in _CORE_TABLES:
-                frame = result.to_frame(view)
-                write_csv(frame, stage / name, index=view == "options")
+            for view, name in _CORE_TABLES:  # from plain rows: no pandas for these
+                records, columns = result.core_records(view)
+                write_records_csv(records, stage / name, columns=columns,
+                                  index="name" if view == "options" else None)
                 names.append(name)
             names += _lens_tables(result, stage)
         if "xlsx" in formats:

@@ -156,6 +156,11 @@ class ProcessBackend:
                              2 * self.workers, desc)
 
 
+def _call(fn: Callable[[int], T], i: int) -> T:
+    """``fn(i)``: the task a Dask worker runs, *fn* being the object scattered to it."""
+    return fn(i)
+
+
 #: Seconds to wait for a remote Dask scheduler before giving up (``--dask-timeout``).
 DASK_TIMEOUT = 10.0
 
@@ -170,6 +175,12 @@ class DaskBackend:
         ``LocalCluster`` is started with the options below and closed afterwards.
     n_workers, threads_per_worker, processes : optional
         ``LocalCluster`` options (ignored with ``address`` or ``client``).
+    memory_limit : str or float, optional
+        Memory limit of each worker of the ``LocalCluster`` (e.g. ``"1GB"``; Dask's
+        default, ``"auto"``, shares the machine's memory between the workers), where Dask
+        starts spilling, pausing and, past 95 %, restarting the worker. The chunk each
+        worker evaluates at a time comes from the run's ``memory`` budget, so keep this
+        above that budget plus about 150 MB for the worker itself.
     client : distributed.Client, optional
         An existing client to use (not closed by this backend).
     window : int, optional
@@ -187,8 +198,10 @@ class DaskBackend:
 
     def __init__(self, address: str | None = None, *, n_workers: int = 2,
                  threads_per_worker: int = 1, processes: bool = True, client: Any = None,
-                 window: int | None = None, timeout: float = DASK_TIMEOUT) -> None:
+                 window: int | None = None, timeout: float = DASK_TIMEOUT,
+                 memory_limit: str | float | None = None) -> None:
         self.address = address
+        self.memory_limit = memory_limit
         self.timeout = timeout
         self.n_workers = n_workers
         self.threads_per_worker = threads_per_worker
@@ -215,9 +228,24 @@ class DaskBackend:
         if self._client is None:
             distributed = self._import()
             if self.address is None:
-                cluster = distributed.LocalCluster(
-                    n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
-                    processes=self.processes, dashboard_address=None)
+                import dask
+
+                # Workers set up for chunks of numpy work (measured on the prevention
+                # case, benchmarks/bench_dask.py): no statistical profiler (it samples
+                # every thread's stack every 10 ms; there is no dashboard to show it on),
+                # and glibc's own memory trimming instead of Dask's MALLOC_TRIM_THRESHOLD_
+                # of 64 kB, which turns off glibc's adaptive mmap threshold so every large
+                # temporary array is mapped and zeroed afresh: each chunk took twice the
+                # CPU time it takes in this process. A worker then keeps the memory of its
+                # largest chunk, which the run's memory budget bounds.
+                with dask.config.set({
+                        "distributed.worker.profile.enabled": False,
+                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                    cluster = distributed.LocalCluster(
+                        n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
+                        processes=self.processes, dashboard_address=None,
+                        memory_limit="auto" if self.memory_limit is None
+                        else self.memory_limit)
                 client = distributed.Client(cluster)
                 self._owned = [client, cluster]
             else:
@@ -231,6 +259,11 @@ class DaskBackend:
                 self._owned = [client]
             self._client = client
         return self
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` in use (None outside ``with`` unless one was given)."""
+        return self._client
 
     def __exit__(self, *exc: object) -> None:
         for resource in self._owned:
@@ -254,9 +287,17 @@ class DaskBackend:
         else:
             threads = sum(client.nthreads().values()) or 1
             window = 4 * threads
-        # pure=False: the same (fn, i) must run even if Dask has seen it before.
-        yield from _windowed(lambda i: client.submit(fn, i, pure=False),
-                             lambda future: future.result(), n_tasks, window, desc)
+        # fn (the model with its compiled case, often hundreds of kB) goes to every worker
+        # once and stays there: each task sends only its index, and the worker calls the
+        # same object each time, so what the model caches between chunks is kept (sent
+        # with each task, fn was unpickled afresh for every chunk: Dask caches only small
+        # functions). pure=False: the same (fn, i) must run even if Dask has seen it before.
+        shared = client.scatter(fn, broadcast=True, hash=False)
+        try:
+            yield from _windowed(lambda i: client.submit(_call, shared, i, pure=False),
+                                 lambda future: future.result(), n_tasks, window, desc)
+        finally:
+            shared.release()
 
 
 def resolve_backend(backend: Backend | int | str | None, *,

@@ -171,6 +171,11 @@ def build_environment(template_dir: Path | None = None) -> ImmutableSandboxedEnv
         money=format_money, pct=format_percent, bcr=format_bcr, num=format_number,
         score_class=_score_class, scale_label=_scale_label,
     )
+    from appraisal.outputs.report.template_cache import template_cache
+
+    # Compiled templates kept between runs (same code, so the same page), keyed by the
+    # source and by every setting above: see appraisal.outputs.report.template_cache.
+    env.bytecode_cache = template_cache(env)
     return env
 
 
