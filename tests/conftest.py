@@ -8,6 +8,8 @@ bad inputs and hand-check its results.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +22,22 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     settings.load_profile("ci")
+
+# The report's compiled templates go to a folder of this test session, not the user's cache
+# (a run keeps them in ~/.cache/appraisal; the CLI tests' subprocesses inherit the setting).
+_TEMPLATE_CACHE: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _TEMPLATE_CACHE
+    if "APPRAISAL_CACHE_DIR" not in os.environ:
+        _TEMPLATE_CACHE = tempfile.mkdtemp(prefix="appraisal-test-cache-")
+        os.environ["APPRAISAL_CACHE_DIR"] = _TEMPLATE_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _TEMPLATE_CACHE is not None:
+        shutil.rmtree(_TEMPLATE_CACHE, ignore_errors=True)
 
 MINIMAL_CASE = """\
 schema_version: 1

@@ -3,7 +3,7 @@
 No timing is asserted: only that each script exits cleanly (its own consistency checks
 passed, e.g. the uncertainty benchmark's floor kernel equals the engine) and prints what
 it reports. The scripts without a ``--quick`` flag run with their size arguments turned
-down. All four run at once, in separate processes, to keep the wall time short.
+down. All five run at once, in separate processes, to keep the wall time short.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ RUNS = {
     "engine": ["bench_engine.py", "--draws", "2000", "--loop-sample", "10", "--chunk", "512"],
     "report": ["bench_report.py", "-n", "1"],
     "excel": ["bench_excel.py", "--lines", "40", "--years", "8", "--repeat", "2"],
+    "dask": ["bench_dask.py", "--draws", "20000", "--workers", "2"],
 }
 
 
@@ -88,3 +89,10 @@ def test_excel_benchmark_small(runs):
                          re.MULTILINE), step
     assert re.search(r"^median total \d+\.\d+ s \(target < 5 s: (met|NOT met)\)", run.stdout,
                      re.MULTILINE)
+
+
+def test_dask_small_run_is_identical_to_serial(runs):
+    run = runs["dask"]
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"^  Dask LocalCluster, 2 workers", run.stdout, re.MULTILINE), run.stdout
+    assert re.search(r"^results identical .*: yes$", run.stdout, re.MULTILINE), run.stdout
