@@ -29,7 +29,7 @@ def test_sheets_and_meta(blank):
     _, book = blank
     assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Valuation",
                                "Line details", "Deflator", "Discount schedules", "Non-monetised",
-                               "Distribution", "MCA weight sets", "MCA",
+                               "Distribution", "MCA weight sets", "MCA", "MCA pairwise",
                                "Long list objectives", "Long list", "Short list",
                                "Uncertainty", "Correlation", "Scenarios", "Unit-value packs",
                                "Affordability", "Affordability lists", "CE inputs", "Sections",

@@ -23,8 +23,9 @@ of row per sheet):
     dimension, the reason.
 
 The scalar settings (``mca.description``, ``mca.template``, ``mca.combine.method``,
-``mca.topsis.normalisation``) are rows of the ``Case`` sheet. What the tables do not hold
-(AHP pairwise matrices, for now) stays on the ``Sections`` sheet.
+``mca.topsis.normalisation``) are rows of the ``Case`` sheet. The AHP pairwise matrices are
+square grids on the ``MCA pairwise`` sheet (:mod:`appraisal.case.lens_sheets_pairwise`);
+what neither holds stays on the ``Sections`` sheet.
 
 The closed choices below repeat the lens's own (the case layer may not import the
 lenses); ``tests/test_io_excel_mca_sheets.py`` checks that they agree.
@@ -259,7 +260,7 @@ MCA_WEIGHT_SETS = LensTable(
                "is 'officers (swing)'", role="key",
                width=24),
         Column("method", "Method", "str", True, "swing, direct (weights sum to one) "
-               "or ahp", WEIGHT_METHODS,
+               "or ahp (its grids on the MCA pairwise sheet)", WEIGHT_METHODS,
                width=12),
         Column("variant", "AHP variant", "str", False, "ahp: eigenvector (blank) or "
                "geometric_mean", AHP_VARIANTS, width=16),

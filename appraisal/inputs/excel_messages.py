@@ -91,6 +91,40 @@ _HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
 _TABLE_MESSAGES = {table.title: table.messages for table in LENS_TABLES if table.messages}
 
 
+#: Messages of the MCA lens about AHP matrices, in the words of the MCA pairwise sheet:
+#: (reason code, start of the message) -> (message, fix); ``{0}`` is the quoted name the
+#: message gives, if any.
+_GRID_WORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("missing-comparison", "no matrix compares"): (
+        "the AHP weight set has no grid comparing the children of {0}",
+        "add a grid on the MCA pairwise sheet: the weight set in column A, {0} under Compared "
+        "under, and the items under {0} across its first row"),
+    ("missing-key", "give either criteria + matrix"): (
+        "the AHP weight set has no grid on the MCA pairwise sheet",
+        "add its grids there: one with Compared under all criteria, or one per purpose (and "
+        "root) whose children it compares"),
+    ("conflicting-keys", "give either criteria + matrix"): (
+        "the AHP weight set has a grid over all criteria and grids under purposes",
+        "keep one grid over all criteria, or one grid per purpose (and root)"),
+}
+
+
+def _grid_words(code: str, message: str) -> tuple[str, str] | None:
+    """The MCA pairwise wording of a lens message about AHP matrices, or None.
+
+    Examples
+    --------
+    >>> _grid_words("missing-comparison", "no matrix compares the children of 'root'")[0]
+    "the AHP weight set has no grid comparing the children of 'root'"
+    """
+    for (known, start), (said, fix) in _GRID_WORDS.items():
+        if code == known and message.startswith(start):
+            found = re.search(r"'([^']*)'", message)
+            name = f"'{found.group(1)}'" if found else ""
+            return said.format(name), fix.format(name)
+    return None
+
+
 def _choice(message: str) -> str:
     return "choose one of the values the message lists (the cell has a drop-down list)"
 
@@ -249,6 +283,9 @@ class WorkbookWords:
             return replace(issue, message=message, fix=fix,
                            field=self._plain(issue.field, None))
         title, row, col = where
+        grid = _grid_words(issue.code, issue.message)
+        if grid is not None:
+            issue = replace(issue, message=grid[0], fix=grid[1])
         about_field = bool(issue.field) and not issue.field.endswith("]")
         column = self.column_words(title, col) if about_field or row == S.HEADER_ROW else ""
         words = self.row_words(title, row)

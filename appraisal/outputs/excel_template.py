@@ -12,6 +12,7 @@ written (for change reports) and the digests of the protected cells.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,12 @@ from typing import Any
 from appraisal.case import sheets as S
 from appraisal.case.case_data import case_to_data
 from appraisal.case.lens_sheets import TableRow
+from appraisal.case.lens_sheets_pairwise import (
+    FIRST_ITEM_COL,
+    PAIRWISE,
+    PairwiseGrid,
+    split_grids,
+)
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
@@ -137,6 +144,15 @@ class _Writer:
                         del rest[table.section]
                     else:
                         rest[table.section] = left
+        #: The AHP pairwise grids (MCA pairwise sheet); the weight sets' other keys are
+        #: on the MCA sheets already.
+        self.grids: list[PairwiseGrid] = []
+        if rest.get("mca") is not None:
+            self.grids, left = split_grids(rest["mca"])
+            if self.grids and left is None:
+                del rest["mca"]
+            elif self.grids:
+                rest["mca"] = left
         self.data = rest
         lines = data.get("lines") or []
         self.line_rows = max(len(lines) + 30, 100)
@@ -428,6 +444,49 @@ class _Writer:
                     self.book.dropdown(ws, col, last, choices=column.choices)
                 elif column.source:
                     self.book.dropdown(ws, col, last, source=column.source, strict=False)
+            if table.title == "MCA":
+                self.pairwise_sheet()
+
+    def pairwise_sheet(self) -> None:
+        """``MCA pairwise``: one square grid per AHP comparison, a blank row between two
+        (see :mod:`appraisal.case.lens_sheets_pairwise`); judgements typed right of the
+        diagonal, their reciprocals left of it as live formulas."""
+        widest = max((len(str(x)) for g in self.grids for x in g.items), default=0)
+        n_cols = max((len(g.items) for g in self.grids), default=0)
+        width = max(PAIRWISE.columns[-1].width, widest + 3.0)
+        extra = [(None, "", width) for _ in range(max(n_cols, 6) - 1)]
+        spec = S.TableSheet(PAIRWISE.title, (*PAIRWISE.columns[:-1], dataclasses.replace(
+            PAIRWISE.columns[-1], width=width)), PAIRWISE.description)
+        ws, sheet = self.book.table(spec, freeze_cols=3, extra_headers=extra)
+        judgement = self.book.style("input", "0.00##")
+        calc = self.book.style("calc", "0.00##")
+        name = self.book.style("input", "@", bold=True)
+        label = self.book.style("calc", "@", bold=True)
+        r = S.FIRST_ROW
+        for grid in self.grids:
+            n = len(grid.items)
+            self.cell(sheet, r, 1, grid.weight_set, "str", where="mca.weights")
+            self.cell(sheet, r, 2, grid.node, "str", where="mca.weights")
+            sheet.text(r, 3, "↓ compared with →", label)
+            for j, item in enumerate(grid.items):
+                sheet.text(r, FIRST_ITEM_COL + j, item, name, field="mca.weights")
+            for i, item in enumerate(grid.items):
+                row = r + 1 + i
+                sheet.formula(row, 3, f"{column_letter(FIRST_ITEM_COL + i)}{r}", item, label,
+                              field="mca.weights")
+                for j in range(n):
+                    col = FIRST_ITEM_COL + j
+                    if i == j:
+                        sheet.number(row, col, 1, calc)
+                    elif i < j:
+                        sheet.any(row, col, grid.judgements[(i, j)], judgement,
+                                  field="mca.weights")
+                    else:
+                        mirror = f"{column_letter(FIRST_ITEM_COL + i)}{r + 1 + j}"
+                        sheet.formula(row, col, f"1/{mirror}", 1 / grid.judgements[(j, i)],
+                                      calc)
+            r += n + 2
+        del ws
 
     def sections_sheet(self) -> None:
         ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
