@@ -289,6 +289,8 @@ AFFORDABILITY_LISTS = LensTable(
     messages={"wrong-type": ("VAT recoverable must be yes or no, with the agency's name in "
                              "Agency", "type the agency's name and choose yes or no from the "
                              "drop-down")},
+    unique_entries=(("agency", "vat_recoverable"), ("option",), ("capital_category",),
+                    ("vat_category",)),
 )
 
 
@@ -398,6 +400,7 @@ COST_EFFECTIVENESS = LensTable(
            "threshold_source": "cost_effectiveness.threshold_source (Case sheet)"},
     messages={"missing": ("the analysis needs at least one effect line",
                           "type the name of a quantity line (as on Lines) under Effect lines")},
+    unique_entries=(("effect_line",), ("cost_offset",)),
 )
 
 

@@ -274,6 +274,7 @@ MCA_WEIGHT_SETS = LensTable(
     words={"weights": "Share", "method": "Method", "variant": "AHP variant",
            "description": "Description", "combine": "mca.combine.method (Case sheet)"},
     check=lambda rows: _named_rows(rows, "name", "Weight set"),
+    unique=("name",),
 )
 
 
@@ -494,6 +495,7 @@ MCA_CRITERIA = LensTable(
            "purposes": "the purpose rows", "swings": "the weight set's column",
            "weights": "the weight set's column"},
     check=_tree_check,
+    unique=("id",),
 )
 
 
@@ -556,6 +558,7 @@ LONG_LIST_OBJECTIVES = LensTable(
            "critical_success_factors": "the critical success factor rows", "id": "ID",
            "name": "Name"},
     check=_objective_check,
+    unique=("id",),
 )
 
 _CHOICE_KEYS = ("id", "name", "assessment", "decision", "reason")
@@ -652,6 +655,7 @@ LONG_LIST = LensTable(
     words={"assessment": "the objective columns", "decision": "Decision", "reason": "Reason",
            "id": "ID", "name": "Name", "choices": "Dimension"},
     check=lambda rows: _named_rows(rows, "dimension", "Dimension"),
+    unique=("id",),
 )
 
 _SHORT_KEYS = ("option", "business_as_usual", "choices", "reason")
@@ -725,4 +729,5 @@ SHORT_LIST = LensTable(
     words={"option": "Option", "business_as_usual": "Business as usual",
            "choices": "the dimension columns", "reason": "Reason",
            **{d: d.capitalize() for d in DIMENSIONS}},
+    unique=("option",),
 )

@@ -283,6 +283,7 @@ UNCERTAINTY = LensTable(
            "group": "Group", "draws": "uncertainty.draws (Case sheet)",
            "seed": "uncertainty.seed (Case sheet)", "two_way": "uncertainty.two_way (Case sheet)",
            "base_samples": "uncertainty.sobol.base_samples (Case sheet)"},
+    unique=("name",),
 )
 
 
@@ -368,6 +369,7 @@ CORRELATION = LensTable(
     words={"rho": "the correlation", "pairs": "the correlation cells",
            "inputs": "the correlation cells", "method": "uncertainty.correlation.method "
            "(Case sheet)"},
+    unique=("input",),
 )
 
 
@@ -423,4 +425,5 @@ SCENARIOS = LensTable(
     from_rows=_scen_data,
     column_names=_input_names,
     words={"scenarios": "the rows of the Scenarios sheet"},
+    unique=("scenario",),
 )

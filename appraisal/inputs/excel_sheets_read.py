@@ -461,6 +461,7 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
                     row.values[key] = value
             rows.append(row)
             at.append((r, cols))
+        rows, at = _unique(rd, table, spec, rows, at)
         for i, key, code, message, fix in table.problems(rows):
             r, cols = at[i]
             rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
@@ -474,6 +475,44 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
                 (spec.title, r, f"option:{key}")) or cell_ref(spec.title, r, col)
             rd.loc[(table.section, *path)] = where
         rd.loc.setdefault((table.section,), cell_ref(spec.title, S.FIRST_ROW, 1))
+
+
+def _unique(rd: CellReader, table: Any, spec: S.TableSheet, rows: list[TableRow],
+            at: list[tuple[int, dict[str, int]]]
+            ) -> tuple[list[TableRow], list[tuple[int, dict[str, int]]]]:
+    """The rows without the repeats of a name (:attr:`LensTable.unique`: the later row is
+    reported and not read) or of a list entry (:attr:`LensTable.unique_entries`: the entry
+    is reported and not read)."""
+    headers = {c.key: c.header for c in spec.columns}
+    drop: set[int] = set()
+    entries = {group[0]: group for group in table.unique_entries}
+    for key in (*table.unique, *entries):
+        first: dict[Any, int] = {}
+        for i, row in enumerate(rows):
+            value = row.values.get(key)
+            if value is None or i in drop:
+                continue
+            if value not in first:
+                first[value] = at[i][0]
+                continue
+            r, cols = at[i]
+            where = cell_ref(spec.title, r, cols.get(key, 1))
+            header = headers.get(key, key)
+            if key in table.unique:
+                drop.add(i)
+                rd.error(where, (table.section, key), "duplicate-name", f"{header} "
+                         f"'{value}' appears twice (also row {first[value]})", f"give each row "
+                         f"its own {header}, or delete one of the two rows")
+            else:
+                for gone in entries[key]:
+                    row.values.pop(gone, None)
+                rd.error(where, (table.section, key), "duplicate-name", f"'{value}' is listed "
+                         f"twice under {header} (also row {first[value]})", "delete one of "
+                         "the two")
+    if not drop:
+        return rows, at
+    keep = [i for i in range(len(rows)) if i not in drop]
+    return [rows[i] for i in keep], [at[i] for i in keep]
 
 
 def _filled(cell: Any) -> bool:
