@@ -99,3 +99,67 @@ def test_an_entry_listed_twice_is_one_problem(books, tmp_path, example, title, l
                                                        "duplicate-name")], [str(i) for i in issues]
     assert issues[0].message == f"'{entry}' is listed twice under {header} (also row 3)"
     _worded(issues[0])
+
+
+def _edit(book, tmp_path, edits):
+    target = tmp_path / "edited.xlsx"
+    shutil.copy(book, target)
+    wb = openpyxl.load_workbook(target)
+    for (title, ref), value in edits.items():
+        wb[title][ref].value = value
+    wb.save(target)
+    return _problems(target)
+
+
+def test_a_correlation_row_of_an_unknown_input(books, tmp_path):
+    issues = _edit(books["prevention"], tmp_path, {("Correlation", "A3"): "no such input"})
+    assert [(i.location, i.code) for i in issues] == [("Correlation!A3", "unknown-input")]
+    assert issues[0].field == "Correlation row 3 (no such input), Input"
+    assert "not an input on the Uncertainty sheet" in issues[0].message
+    _worded(issues[0])
+
+
+def test_vat_recoverable_for_an_agency_no_line_or_funding_has(books, tmp_path):
+    """Said when the workbook is read, where the lens would say it only when it runs."""
+    wb = openpyxl.load_workbook(books["prevention"])
+    lines = wb["Lines"]
+    col = next(c.column for c in lines[1] if c.value == "Agency")
+    blanks = {("Lines", lines.cell(r, col).coordinate): "Council"
+              for r in range(3, lines.max_row + 1)
+              if lines.cell(r, 1).value and lines.cell(r, col).value is None}
+    issues = _edit(books["prevention"], tmp_path, {**blanks,
+                                                   ("Affordability lists", "A3"): "Nowhere"})
+    assert [(i.location, i.code) for i in issues] == [("'Affordability lists'!A3",
+                                                       "unknown-agency")]
+    assert issues[0].message == "no line or funding source has the agency 'Nowhere'"
+    assert "Council" in issues[0].fix
+    _worded(issues[0])
+
+
+def test_a_renamed_weight_set_says_which_column_is_missing(books, tmp_path):
+    issues = _edit(books["prevention"], tmp_path, {("MCA", "M1"): "officer (swing)"})
+    found = {(i.location, i.code): i for i in issues}
+    assert set(found) == {("MCA!M1", "unknown-column"), ("'MCA weight sets'!A3", "missing-key")}
+    assert found[("MCA!M1", "unknown-column")].field.startswith("MCA header row")
+    said = found[("'MCA weight sets'!A3", "missing-key")]
+    assert said.message == "the swing weight set has no column of swings on the MCA sheet"
+    assert "'officers (swing)'" in said.fix
+    for issue in issues:
+        _worded(issue)
+
+
+def test_a_short_listed_option_with_no_choice_is_said_in_words(books, tmp_path):
+    issues = _edit(books["prevention"], tmp_path, {("Short list", f"{c}4"): None
+                                                   for c in "CDEFG"})
+    assert ("'Short list'!A4", "wrong-type") in [(i.location, i.code) for i in issues]
+    said = next(i for i in issues if i.location == "'Short list'!A4")
+    assert said.message == "the option has no choice in the dimension columns"
+    _worded(said)
+
+
+def test_a_renamed_group_is_said_as_the_distribution_sheet(books, tmp_path):
+    issues = _edit(books["prevention"], tmp_path, {("Distribution", "A3"): "Q9"})
+    assert {i.code for i in issues} == {"unknown-group"}
+    assert all("not in the groups on the Distribution sheet" in i.message for i in issues)
+    for issue in issues:
+        _worded(issue)

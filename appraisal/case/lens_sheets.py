@@ -108,6 +108,12 @@ class LensTable:
         the columns that go with its entry (an agency's VAT recoverable): an entry repeated
         on a later row is reported there and not read, nor what goes with it (the rest of
         the row is).
+    refuse : callable or None
+        ``refuse(rows, names, case_data) -> [RowProblem]``: rows that name what the case
+        does not have (a correlation row of an input not on the Uncertainty sheet, an agency
+        no line or funding source has), given the headers of the repeated columns and the
+        case data read so far. Each is reported at its cell and not read (for a column of
+        :attr:`unique_entries`, only the entry and what goes with it is not read).
     """
 
     section: str
@@ -126,6 +132,8 @@ class LensTable:
     messages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     unique: tuple[str, ...] = ()
     unique_entries: tuple[tuple[str, ...], ...] = ()
+    refuse: Callable[[Sequence[TableRow], Sequence[str], Mapping[str, Any]],
+                     list[RowProblem]] | None = None
 
     def names(self, case_data: Mapping[str, Any], option_names: Sequence[str]
               ) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from appraisal.case.lens_sheets import LensTable, Placed, TableRow
+from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.sheets import Column
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
@@ -351,6 +351,18 @@ def _corr_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
     return out, placed
 
 
+def _corr_refused(rows: Sequence[TableRow], names: Sequence[str], _: Any
+                  ) -> list[RowProblem]:
+    """A row whose input is not on the Uncertainty sheet (when the inputs are there)."""
+    if not names:
+        return []
+    return [(r, "input", "unknown-input", f"'{row.values['input']}' is not an input on the "
+             "Uncertainty sheet", "correct the name (as in the Input column of the "
+             "Uncertainty sheet), or delete the row")
+            for r, row in enumerate(rows)
+            if row.values.get("input") is not None and row.values["input"] not in names]
+
+
 CORRELATION = LensTable(
     section="uncertainty",
     title="Correlation",
@@ -370,6 +382,7 @@ CORRELATION = LensTable(
            "inputs": "the correlation cells", "method": "uncertainty.correlation.method "
            "(Case sheet)"},
     unique=("input",),
+    refuse=_corr_refused,
 )
 
 

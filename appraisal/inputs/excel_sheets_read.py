@@ -8,6 +8,7 @@ located at ``Sheet!Cell``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -462,6 +463,7 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
             rows.append(row)
             at.append((r, cols))
         rows, at = _unique(rd, table, spec, rows, at)
+        rows, at = _refused(rd, table, spec, rows, at, names, data)
         for i, key, code, message, fix in table.problems(rows):
             r, cols = at[i]
             rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
@@ -511,6 +513,28 @@ def _unique(rd: CellReader, table: Any, spec: S.TableSheet, rows: list[TableRow]
                          "the two")
     if not drop:
         return rows, at
+    keep = [i for i in range(len(rows)) if i not in drop]
+    return [rows[i] for i in keep], [at[i] for i in keep]
+
+
+def _refused(rd: CellReader, table: Any, spec: S.TableSheet, rows: list[TableRow],
+             at: list[tuple[int, dict[str, int]]], names: Sequence[str],
+             data: dict[str, Any]) -> tuple[list[TableRow], list[tuple[int, dict[str, int]]]]:
+    """The rows without those naming what the case does not have
+    (:attr:`LensTable.refuse`), each reported at its cell."""
+    if table.refuse is None:
+        return rows, at
+    entries = {group[0]: group for group in table.unique_entries}
+    drop: set[int] = set()
+    for i, key, code, message, fix in table.refuse(rows, names, data):
+        r, cols = at[i]
+        rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
+                 message, fix)
+        if key in entries:
+            for gone in entries[key]:
+                rows[i].values.pop(gone, None)
+        else:
+            drop.add(i)
     keep = [i for i in range(len(rows)) if i not in drop]
     return [rows[i] for i in keep], [at[i] for i in keep]
 
