@@ -125,3 +125,28 @@ def test_blank_template_validates_with_located_errors(blank, capsys):
     err = capsys.readouterr().err
     assert "Case!B3" in err
     assert "title" in err
+
+
+def test_every_input_sheet_prints_landscape_with_its_headers_on_every_page(tmp_path):
+    """Landscape, the header and help rows repeated, frozen below them; one page wide, or,
+    for a sheet too wide to read at that scale, its key columns repeated on every page."""
+    path = write_template(tmp_path / "p.xlsx", load_case(example_path("prevention")))
+    book = openpyxl.load_workbook(path)
+    wide = set()
+    for ws in book.worksheets:
+        if ws.sheet_state != "visible" or ws.title == "Cover":
+            continue
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.print_title_rows == "$1:$2", ws.title
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.freeze_panes.endswith("3"), ws.title
+        setup = ws.sheet_properties.pageSetUpPr
+        if setup is not None and setup.fitToPage:
+            assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        else:
+            frozen = openpyxl.utils.cell.coordinate_from_string(ws.freeze_panes)[0]
+            last = openpyxl.utils.get_column_letter(
+                openpyxl.utils.column_index_from_string(frozen) - 1)
+            assert ws.print_title_cols == f"$A:${last}", ws.title
+            wide.add(ws.title)
+    assert {"Profiles", "Valuation", "Uncertainty", "Affordability"} <= wide

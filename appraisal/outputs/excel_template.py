@@ -173,10 +173,23 @@ class _Writer:
         else:
             sheet.any(row, col, value, style, field=where)
 
+    def _table(self, spec: S.TableSheet, *, freeze_cols: int = 0,
+               extra_headers: Sequence[tuple[str | None, str, float]] = ()
+               ) -> tuple[Any, SheetData]:
+        """A table sheet (see :meth:`BookBuilder.table`). A sheet too wide to print one
+        page wide and stay readable (the years of Profiles, the parameters of Uncertainty)
+        prints across pages with its frozen key columns (option, line, input) repeated
+        on each, as its header rows are."""
+        ws, sheet = self.book.table(spec, freeze_cols=freeze_cols, extra_headers=extra_headers)
+        setup = ws.sheet_properties.pageSetUpPr
+        if freeze_cols and not (setup is not None and setup.fitToPage):
+            ws.print_title_cols = f"A:{column_letter(freeze_cols)}"
+        return ws, sheet
+
     # --- Case ---------------------------------------------------------------------------
 
     def case_sheet(self) -> None:
-        ws, sheet = self.book.table(S.TableSheet("Case", (
+        ws, sheet = self._table(S.TableSheet("Case", (
             S.Column("field", "Field", "str", help="case field", role="key", width=30),
             S.Column("value", "Value", "any", help="type the value here", width=40),
             S.Column("unit", "Unit", "str", help="unit", role="calc", width=10),
@@ -221,7 +234,7 @@ class _Writer:
 
     def options_sheet(self) -> None:
         spec = S.OPTIONS
-        ws, sheet = self.book.table(spec, freeze_cols=1)
+        ws, sheet = self._table(spec, freeze_cols=1)
         options = self.data.get("options") or []
         last = S.FIRST_ROW + self.option_rows - 1
         for i in range(self.option_rows):
@@ -243,7 +256,7 @@ class _Writer:
 
     def lines_sheet(self) -> None:
         spec = S.LINES
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
         last = S.FIRST_ROW + self.line_rows - 1
         columns = {c.key for c in spec.columns}
@@ -271,7 +284,7 @@ class _Writer:
         spec = S.PROFILES
         base = self.data.get("base_year")
         extra = [(None, f"t = {k}", 11) for k in range(self.years)]
-        ws, sheet = self.book.table(spec, freeze_cols=2, extra_headers=extra)
+        ws, sheet = self._table(spec, freeze_cols=2, extra_headers=extra)
         first = len(spec.columns) + 1
         self.layout.first_year_col = first
         head = self.book.header
@@ -350,7 +363,7 @@ class _Writer:
     def valuation_sheet(self) -> None:
         """One row per valued line: its unit value and outcome chain as columns."""
         spec = S.VALUATION
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
         rows = [(lines[i], cells) for i, cells in sorted(self.valued.items())]
         total = len(rows) + 20
@@ -372,7 +385,7 @@ class _Writer:
 
     def details_sheet(self) -> None:
         spec = S.LINE_DETAILS
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
@@ -401,7 +414,7 @@ class _Writer:
 
     def _rows_sheet(self, spec: S.TableSheet, rows: list[tuple[Any, ...]]) -> None:
         """A table sheet of plain rows (one value per column before Notes), with 10 spare."""
-        ws, sheet = self.book.table(spec, freeze_cols=1)
+        ws, sheet = self._table(spec, freeze_cols=1)
         kinds = [c.type for c in spec.columns]
         for i in range(len(rows) + 10):
             r = S.FIRST_ROW + i
@@ -425,7 +438,7 @@ class _Writer:
         spare rows to add to, and a drop-down on every column with closed choices."""
         for table in LENS_TABLES:
             spec = table.sheet(self.lens_names[table.title], self.sections.get(table.section))
-            ws, sheet = self.book.table(spec, freeze_cols=1)
+            ws, sheet = self._table(spec, freeze_cols=1)
             rows = self.lens_rows.get(table.title, [])
             total = len(rows) + 10
             for i in range(total):
@@ -457,7 +470,7 @@ class _Writer:
         extra = [(None, "", width) for _ in range(max(n_cols, 6) - 1)]
         spec = S.TableSheet(PAIRWISE.title, (*PAIRWISE.columns[:-1], dataclasses.replace(
             PAIRWISE.columns[-1], width=width)), PAIRWISE.description)
-        ws, sheet = self.book.table(spec, freeze_cols=3, extra_headers=extra)
+        ws, sheet = self._table(spec, freeze_cols=3, extra_headers=extra)
         judgement = self.book.style("input", "0.00##")
         calc = self.book.style("calc", "0.00##")
         name = self.book.style("input", "@", bold=True)
@@ -489,7 +502,7 @@ class _Writer:
         del ws
 
     def sections_sheet(self) -> None:
-        ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
+        ws, sheet = self._table(S.SECTIONS, freeze_cols=1)
         rows = self.leftover
         for i in range(len(rows) + 10):
             section, path, leaf = rows[i] if i < len(rows) else (None, None, None)
@@ -509,7 +522,7 @@ class _Writer:
             S.Column("agencies", "Agencies", "str", help="drop-down list of agencies (add "
                      "your own)", width=24),
         ), "lists behind the drop-downs")
-        ws, sheet = self.book.table(spec)
+        ws, sheet = self._table(spec)
         lines = self.data.get("lines") or []
         lists = [list(dict.fromkeys([*_CATEGORIES, *(ln.get("category") for ln in lines
                                                      if ln.get("category"))])),
