@@ -46,6 +46,7 @@ from appraisal.case.sheets import Column, TableSheet
 __all__ = [
     "ALL_CRITERIA",
     "FIRST_ITEM_COL",
+    "GRID_HELP",
     "PAIRWISE",
     "ROOT",
     "PairwiseGrid",
@@ -64,18 +65,29 @@ FIRST_ITEM_COL = 4
 #: The sheet's fixed columns; the item columns from :data:`FIRST_ITEM_COL` are headed by
 #: the items of each grid, on the grid's own first row.
 PAIRWISE = TableSheet("MCA pairwise", (
-    Column("weight_set", "Weight set", "str", True, "an AHP weight set of the MCA weight "
-           "sets sheet, on the first row of each of its grids", role="key", width=22),
-    Column("node", "Compared under", "str", True, "root (the top of the value tree), a "
-           "purpose's ID (its children) or all criteria (one grid over every criterion)",
+    Column("weight_set", "Weight set", "str", True, "an ahp set of MCA weight sets, on "
+           "each grid's first row", role="key", width=22),
+    Column("node", "Compared under", "str", True, "root, a purpose's ID, or all criteria",
            width=20),
-    Column("item", "Row item", "str", False, "the items compared, down (calculated: the "
-           "items across the grid's first row)", role="calc", width=24),
-    Column("grid", "Compared with →", "float", False, "items across the grid's first row; "
-           "below, how many times more important the row's item is than the column's (1/9 to "
-           "9): type right of the diagonal; left of it is 1 / the mirror cell", width=16),
+    Column("item", "Row item", "str", False, "the grid's items, down (calculated)",
+           role="calc", width=24),
+    Column("grid", "Compared with →", "float", False, "the items across each grid's first "
+           "row", width=16),
 ), "AHP pairwise comparisons: one square grid per AHP weight set and group of items "
-   "compared; a blank row between grids")
+   "compared (root: the top of the value tree; a purpose's ID: its children; all criteria: "
+   "every criterion at once), the items across its first row; below, how many times more "
+   "important the row's item is than the column's, typed right of the diagonal (left of it "
+   "is 1 / the mirror cell); a blank row between grids")
+
+
+#: Help of the item columns after the first: how to fill a grid in, a step a column.
+GRID_HELP = (
+    "below: the row's item over the column's",
+    "1/9 to 9 (3: three times as important)",
+    "type right of the diagonal (1 on it)",
+    "left of it: 1 / the mirror (calculated)",
+    "a blank row between two grids",
+)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from appraisal.case.case_data import case_to_data
 from appraisal.case.lens_sheets import TableRow
 from appraisal.case.lens_sheets_pairwise import (
     FIRST_ITEM_COL,
+    GRID_HELP,
     PAIRWISE,
     PairwiseGrid,
     split_grids,
@@ -467,10 +468,13 @@ class _Writer:
         widest = max((len(str(x)) for g in self.grids for x in g.items), default=0)
         n_cols = max((len(g.items) for g in self.grids), default=0)
         width = max(PAIRWISE.columns[-1].width, widest + 3.0)
-        extra = [(None, "", width) for _ in range(max(n_cols, 6) - 1)]
+        extra = [(None, GRID_HELP[k] if k < len(GRID_HELP) else "", width)
+                 for k in range(max(n_cols, len(GRID_HELP) + 1) - 1)]
         spec = S.TableSheet(PAIRWISE.title, (*PAIRWISE.columns[:-1], dataclasses.replace(
             PAIRWISE.columns[-1], width=width)), PAIRWISE.description)
         ws, sheet = self._table(spec, freeze_cols=3, extra_headers=extra)
+        for k in range(len(extra)):  # the item columns' headers: blank, styled as headers
+            sheet.blank(S.HEADER_ROW, FIRST_ITEM_COL + 1 + k, self.book.header)
         judgement = self.book.style("input", "0.00##")
         calc = self.book.style("calc", "0.00##")
         name = self.book.style("input", "@", bold=True)
