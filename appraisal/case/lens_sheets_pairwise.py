@@ -72,7 +72,7 @@ PAIRWISE = TableSheet("MCA pairwise", (
     Column("item", "Row item", "str", False, "the grid's items, down (calculated)",
            role="calc", width=24),
     Column("grid", "Compared with →", "float", False, "the items across each grid's first "
-           "row", width=16),
+           "row", width=14),
 ), "AHP pairwise comparisons: one square grid per AHP weight set and group of items "
    "compared (root: the top of the value tree; a purpose's ID: its children; all criteria: "
    "every criterion at once), the items across its first row; below, how many times more "

@@ -13,6 +13,7 @@ written (for change reports) and the digests of the protected cells.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,7 +44,8 @@ from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
 from appraisal.outputs.excel_stream import SheetData
 from appraisal.outputs.xlsx_cells import add_dropdown
 
-__all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "write_template"]
+__all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "print_pages",
+           "write_template"]
 
 #: Year columns of a blank template (a case's template has one per year of its horizon).
 DEFAULT_YEARS = 60
@@ -114,6 +116,35 @@ def _quantity_unit(valued: Mapping[str, Any], outcome: Any) -> str:
             else "quantity (valued on Valuation)")
 
 
+#: Column-width units (characters) that print across one landscape page at 100%.
+_PAGE_WIDTH = 95.0
+#: The smallest print scale a sheet is fitted to (below it, it prints on more pages).
+_MIN_SCALE = 0.6
+
+
+def print_pages(widths: Sequence[float], keys: int) -> tuple[int, int]:
+    """Pages wide to print a table on, and how many key columns to repeat on each.
+
+    One page when the whole width prints at :data:`_MIN_SCALE` or more; otherwise the
+    fewest pages that keep that scale, each repeating the first ``keys`` columns (unless
+    they would fill most of a page).
+
+    Examples
+    --------
+    >>> print_pages([30, 40, 10, 70], 1)  # the Case sheet: 150 wide
+    (1, 0)
+    >>> print_pages([24, 34] + [14] * 15, 2)  # Lines: 58 wide keys, 268 in all
+    (3, 2)
+    """
+    total, page = sum(widths), _PAGE_WIDTH / _MIN_SCALE
+    if total <= page:
+        return 1, 0
+    key_width = sum(widths[:keys])
+    if keys and page - key_width >= page / 3:
+        return math.ceil((total - key_width) / (page - key_width)), keys
+    return math.ceil(total / page), 0
+
+
 def _yes_no(value: Any) -> Any:
     return ("yes" if value else "no") if isinstance(value, bool) else value
 
@@ -162,6 +193,11 @@ class _Writer:
         self.valued = {i: row for i, line in enumerate(lines)
                        if (row := S.valuation_row(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
+        #: Widths of the option and line name columns: the longest name, whole (to 60).
+        self.name_widths = {
+            key: min(60.0, max((len(str(item.get("name") or "")) * 1.05 + 2 for item in items
+                                if isinstance(item, Mapping)), default=0.0))
+            for key, items in (("option", data.get("options") or []), ("line", lines))}
 
     def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
              role: str = "input", where: str = "") -> None:
@@ -177,14 +213,24 @@ class _Writer:
     def _table(self, spec: S.TableSheet, *, freeze_cols: int = 0,
                extra_headers: Sequence[tuple[str | None, str, float]] = ()
                ) -> tuple[Any, SheetData]:
-        """A table sheet (see :meth:`BookBuilder.table`). A sheet too wide to print one
-        page wide and stay readable (the years of Profiles, the parameters of Uncertainty)
-        prints across pages with its frozen key columns (option, line, input) repeated
-        on each, as its header rows are."""
+        """A table sheet (see :meth:`BookBuilder.table`), printed readable: one page wide
+        when that keeps the print at :data:`_MIN_SCALE` or more; otherwise as few pages
+        wide as keep it so, with the frozen key columns (option, line, input) repeated on
+        every page as the header rows are."""
+        names = ({"option": "option", "name": "line"} if spec.title in (
+            S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.LINE_DETAILS.title)
+            else {"name": "option"} if spec.title == S.OPTIONS.title else {})
+        spec = dataclasses.replace(spec, columns=tuple(
+            dataclasses.replace(c, width=max(c.width, self.name_widths[names[c.key]]))
+            if c.key in names else c for c in spec.columns))
         ws, sheet = self.book.table(spec, freeze_cols=freeze_cols, extra_headers=extra_headers)
-        setup = ws.sheet_properties.pageSetUpPr
-        if freeze_cols and not (setup is not None and setup.fitToPage):
-            ws.print_title_cols = f"A:{column_letter(freeze_cols)}"
+        widths = [c.width for c in spec.columns] + [w for _, _, w in extra_headers]
+        pages, keys = print_pages(widths, freeze_cols)
+        setup = ws.page_setup
+        setup.fitToWidth, setup.fitToHeight = pages, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if keys:
+            ws.print_title_cols = f"A:{column_letter(keys)}"
         return ws, sheet
 
     # --- Case ---------------------------------------------------------------------------
