@@ -145,6 +145,15 @@ def print_pages(widths: Sequence[float], keys: int) -> tuple[int, int]:
     return math.ceil(total / page), 0
 
 
+def _fit_height(sheet: SheetData, row: int, texts: Sequence[tuple[Any, float]]) -> None:
+    """Make a row tall enough for its wrapped text, ``(value, column width)`` pairs (a
+    spreadsheet does not grow the rows of a file it opens)."""
+    lines = max((math.ceil(len(value) * 1.1 / max(width - 1.0, 1.0)) for value, width in texts
+                 if isinstance(value, str)), default=1)
+    if lines > 1:
+        sheet.height(row, 15.0 * min(lines, 12))
+
+
 def _yes_no(value: Any) -> Any:
     return ("yes" if value else "no") if isinstance(value, bool) else value
 
@@ -200,9 +209,11 @@ class _Writer:
             for key, items in (("option", data.get("options") or []), ("line", lines))}
 
     def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
-             role: str = "input", where: str = "") -> None:
-        """A typed input cell; blank (styled) when value is None."""
-        style = self.book.style(role, _FORMATS.get(kind, "General"))
+             role: str = "input", where: str = "", wrap: bool = False) -> None:
+        """A typed input cell; blank (styled) when value is None; ``wrap``: text wraps in
+        its column (top-aligned) instead of running over the next ones."""
+        style = (self.book.style(role, _FORMATS.get(kind, "General"), wrap=True) if wrap
+                 else self.book.style(role, _FORMATS.get(kind, "General")))
         if value is None:
             sheet.blank(row, col, style)
         elif type(value) is str:
@@ -289,7 +300,9 @@ class _Writer:
             for col, column in enumerate(spec.columns, start=1):
                 value = _yes_no(record.get(column.key))
                 self.cell(sheet, S.FIRST_ROW + i, col, value, column.type,
-                          role="input", where=column.key)
+                          role="input", where=column.key, wrap=True)
+            _fit_height(sheet, S.FIRST_ROW + i, [(record.get(c.key), c.width)
+                                                 for c in spec.columns])
             for key in record:
                 if key not in {c.key for c in spec.columns}:
                     self.leftover += [("options", (i, key, *p), v)
@@ -312,7 +325,8 @@ class _Writer:
             r = S.FIRST_ROW + i
             for col, column in enumerate(spec.columns, start=1):
                 self.cell(sheet, r, col, _yes_no(record.get(column.key)), column.type,
-                          where=column.key)
+                          where=column.key, wrap=True)
+            _fit_height(sheet, r, [(record.get(c.key), c.width) for c in spec.columns])
         for col, column in enumerate(spec.columns, start=1):
             if column.source:
                 self.book.dropdown(ws, col, last, source=column.source,
@@ -497,7 +511,8 @@ class _Writer:
                              else row.values.get(key))
                     where = f"{table.section}.{key}"
                     self.cell(sheet, r, col, _yes_no(value), row.types.get(key, column.type),
-                              where=where)
+                              where=where, wrap=True)
+                _fit_height(sheet, r, [(row.values.get(c.key), c.width) for c in spec.columns])
             last = S.FIRST_ROW + total - 1
             for col, column in enumerate(spec.columns, start=1):
                 if column.choices:
