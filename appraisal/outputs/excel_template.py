@@ -164,6 +164,7 @@ class _Writer:
     def __init__(self, book: BookBuilder, data: Mapping[str, Any], case: Case | None,
                  years: int) -> None:
         self.book, self.case, self.years = book, case, years
+        self._styles: dict[tuple[str, str, bool], int] = {}
         self.layout = InputLayout(n_years=years)
         self.leftover: list[tuple[str, tuple[Any, ...], Any]] = []
         #: The rows of each lens table, by title; what a table does not hold stays in ``data`` and
@@ -212,8 +213,11 @@ class _Writer:
              role: str = "input", where: str = "", wrap: bool = False) -> None:
         """A typed input cell; blank (styled) when value is None; ``wrap``: text wraps in
         its column (top-aligned) instead of running over the next ones."""
-        style = (self.book.style(role, _FORMATS.get(kind, "General"), wrap=True) if wrap
-                 else self.book.style(role, _FORMATS.get(kind, "General")))
+        style = self._styles.get((role, kind, wrap))
+        if style is None:
+            fmt = _FORMATS.get(kind, "General")
+            style = self._styles[(role, kind, wrap)] = (
+                self.book.style(role, fmt, wrap=True) if wrap else self.book.style(role, fmt))
         if value is None:
             sheet.blank(row, col, style)
         elif type(value) is str:
