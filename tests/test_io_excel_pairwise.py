@@ -229,3 +229,13 @@ def test_an_ahp_set_without_grids_is_said_in_workbook_words(book, tmp_path):
     issues = _problems(_edited(book, tmp_path, edits))
     assert [(i.location, i.code) for i in issues] == [("'MCA weight sets'!A4", "missing-key")]
     assert issues[0].message == "the AHP weight set has no grid on the MCA pairwise sheet"
+
+
+def test_a_grid_typed_by_hand_needs_only_the_judgements(book, tmp_path):
+    """Left of the diagonal and the diagonal itself may be left blank, or hold the
+    reciprocal as a number; the grid reads the same."""
+    edits = {(TITLE, ref): None for ref in ("D4", "E5", "D5", "C4", "C5")}
+    edits |= {(TITLE, "D9"): 0.5, (TITLE, "D10"): None, (TITLE, "E10"): 1.0}
+    path = _edited(book, tmp_path, edits)
+    back = read_case_workbook(path)
+    assert case_to_data(back)["mca"]["weights"]["citizens_panel"] == _PANEL

@@ -85,7 +85,7 @@ GRID_HELP = (
     "below: the row's item over the column's",
     "1/9 to 9 (3: three times as important)",
     "type right of the diagonal (1 on it)",
-    "left of it: 1 / the mirror (calculated)",
+    "left of it: 1 / the mirror, or blank",
     "a blank row between two grids",
 )
 

@@ -662,11 +662,6 @@ def _grid_at(rd: CellReader, sheet: Any, r: int, declared: dict[Any, Any],
     for i in range(n):
         row = r + 1 + i
         rd.row_names[(title, row)] = " / ".join(str(x) for x in (name, node, items[i]) if x)
-        if not any(_filled(sheet.get(row, c)) for c in range(1, FIRST_ITEM_COL + n)):
-            rd.error(cell_ref(title, row, 3), path, "missing", f"the grid has {n} items "
-                     f"across but {i} rows below", "add a row for each item ("
-                     f"{', '.join(map(str, items))}), in the same order")
-            return None, i
         for col in (1, 2):
             if _filled(sheet.get(row, col)):
                 rd.error(cell_ref(title, row, col), path, "grid-row", f"the grid has {n} items, "
@@ -682,8 +677,8 @@ def _grid_at(rd: CellReader, sheet: Any, r: int, declared: dict[Any, Any],
             col = FIRST_ITEM_COL + j
             where, at = cell_ref(title, row, col), (*path, "matrix", i, j)
             cell = sheet.get(row, col)
-            if i == j:
-                if cell is None or cell.kind != "n" or cell.value != 1:
+            if i == j:  # 1, or left blank
+                if _filled(cell) and (cell.kind != "n" or cell.value != 1):
                     rd.error(where, at, "bad-diagonal", "the diagonal is 1 (an item is as "
                              "important as itself)", "type 1")
             elif i < j:
@@ -710,13 +705,22 @@ def _grid_at(rd: CellReader, sheet: Any, r: int, declared: dict[Any, Any],
                 # which it refuses at this same cell: no second problem for one cell
                 judgements[(i, j)] = 0 if value is None else value
             else:
+                # =1/mirror as written, left blank (a grid typed by hand), or the
+                # reciprocal typed as a number: read as the reciprocal of the mirror
                 mirror = f"{column_letter(FIRST_ITEM_COL + i)}{r + 1 + j}"
-                if cell is None or cell.formula is None or normalise_formula(
-                        cell.formula) != normalise_formula(f"1/{mirror}"):
+                other = judgements.get((j, i))
+                if cell is None or not _filled(cell):
+                    continue
+                if cell.formula is not None:
+                    kept = normalise_formula(cell.formula) == normalise_formula(f"1/{mirror}")
+                else:
+                    kept = (cell.kind == "n" and isinstance(other, int | float) and other > 0
+                            and abs(cell.value * other - 1) <= 1e-3)
+                if not kept:
                     rd.error(where, at, "formula-edited", f"this cell is 1 / {mirror} (the "
                              f"judgement of '{items[j]}' against '{items[i]}') and was "
                              "changed", f"type the judgement in {mirror}, right of the "
-                             f"diagonal, and restore =1/{mirror} here")
+                             f"diagonal, and restore =1/{mirror} here (or leave it blank)")
         beyond = [c for c in range(FIRST_ITEM_COL + n, sheet.max_col + 1)
                   if _filled(sheet.get(row, c))]
         if beyond:
