@@ -7,7 +7,8 @@ two: how many times more important the row's item is than the column's, on Saaty
 purpose's ID for its children, or ``all criteria`` for one grid over every criterion), the
 items across the grid's first row from column D and down column C; 1 on the diagonal, the
 judgements typed right of the diagonal, and left of it live formulas ``=1/`` the mirror
-cell. A blank row separates two grids.
+cell. A blank row separates two grids. A grid typed by hand needs only its items and the
+judgements: the diagonal and the cells left of it may be left blank.
 
 This module is the case layer's half: :func:`split_grids` lays the section's matrices out
 as :class:`PairwiseGrid` (what it cannot lay out exactly stays in the section, for the
