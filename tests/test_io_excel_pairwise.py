@@ -9,6 +9,8 @@ import shutil
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appraisal import (
     AppraisalValidationError,
@@ -239,3 +241,30 @@ def test_a_grid_typed_by_hand_needs_only_the_judgements(book, tmp_path):
     path = _edited(book, tmp_path, edits)
     back = read_case_workbook(path)
     assert case_to_data(back)["mca"]["weights"]["citizens_panel"] == _PANEL
+
+
+_JUDGEMENT = st.one_of(st.integers(1, 9), st.sampled_from([0.5, 0.25, 0.2, 1 / 3, 1.5]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 6), data=st.data(), flat=st.booleans())
+def test_split_and_join_are_inverse_for_any_grid(n, data, flat):
+    """Any matrix whose left half is the reciprocal of its right half, in the grid's form,
+    is laid out and put back as it was; any other is left in the section as it was."""
+    items = [f"c{k}" for k in range(n)]
+    upper = {(i, j): data.draw(_JUDGEMENT) for i in range(n) for j in range(i + 1, n)}
+    matrix = PairwiseGrid("s", "root", tuple(items), upper).matrix()
+    panel = ({"method": "ahp", "criteria": items, "matrix": matrix} if flat else
+             {"method": "ahp", "matrices": [{"node": "root", "items": items,
+                                             "matrix": matrix}]})
+    section = {"weights": {"s": panel}}
+    grids, rest = split_grids(section)
+    assert [g.node for g in grids] == [ALL_CRITERIA if flat else "root"]
+    assert rest == {"weights": {"s": {"method": "ahp"}}}
+    assert join_grids(grids, rest)[0] == section
+    if n > 1:  # the same matrix with a left-half value in another form stays as it is
+        changed = copy.deepcopy(section)
+        cells = changed["weights"]["s"]["matrix"] if flat else changed["weights"]["s"][
+            "matrices"][0]["matrix"]
+        cells[1][0] = float(1 / upper[(0, 1)]) + 0.5
+        assert split_grids(changed) == ([], changed)
