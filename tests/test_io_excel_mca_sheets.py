@@ -120,7 +120,7 @@ def test_the_workbook_reads_back_to_the_same_sections(book):
 
 
 #: A section with every kind of row: purposes, linear, piecewise and cba criteria, a swing
-#: set with local swings, a direct set, an AHP set (its matrices stay on Sections), a
+#: set with local swings, a direct set, an AHP set (its matrices on MCA pairwise), a
 #: weighted combination and TOPSIS (the example of appraisal.lenses.mca.section, adapted).
 _FULL = {
     "description": "Options for the early-help service",
@@ -173,8 +173,9 @@ def test_a_section_with_every_kind_of_row_round_trips(tmp_path):
     assert "partners (weight)" in _headers(wb["MCA"])
     sets = {r[0]: r for r in _rows(wb["MCA weight sets"])}
     assert sets["citizens_panel"][1:4] == ("ahp", "eigenvector", 0.4)
-    left = {r[1].split(".")[1] for r in _rows(wb["Sections"]) if r[0] == "mca"}
-    assert left == {"citizens_panel"}  # only the pairwise matrices stay there
+    assert not _rows(wb["Sections"])  # the pairwise matrices are grids of MCA pairwise
+    grids = [r[:2] for r in _rows(wb["MCA pairwise"]) if r[0] is not None]
+    assert grids == [("citizens_panel", "root"), ("citizens_panel", "prevent")]
     settings = {r[0]: r[1] for r in _rows(wb["Case"]) if str(r[0]).startswith("mca.")}
     assert settings["mca.combine.method"] == "weighted"
     assert settings["mca.topsis.normalisation"] == "vector"

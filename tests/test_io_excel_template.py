@@ -11,7 +11,7 @@ from appraisal import case_from_records, example_path, load_case
 from appraisal.case import sheets as S
 from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS, SCHEMA_VERSION
 from appraisal.inputs.excel_grid import open_grid
-from appraisal.outputs.excel_template import write_template
+from appraisal.outputs.excel_template import _MIN_SCALE, _PAGE_WIDTH, print_pages, write_template
 from appraisal.outputs.xlsx_cells import CALCULATION_STYLE, INPUT_STYLE
 
 
@@ -29,7 +29,7 @@ def test_sheets_and_meta(blank):
     _, book = blank
     assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Valuation",
                                "Line details", "Deflator", "Discount schedules", "Non-monetised",
-                               "Distribution", "MCA weight sets", "MCA",
+                               "Distribution", "MCA weight sets", "MCA", "MCA pairwise",
                                "Long list objectives", "Long list", "Short list",
                                "Uncertainty", "Correlation", "Scenarios", "Unit-value packs",
                                "Affordability", "Affordability lists", "CE inputs", "Sections",
@@ -125,3 +125,38 @@ def test_blank_template_validates_with_located_errors(blank, capsys):
     err = capsys.readouterr().err
     assert "Case!B3" in err
     assert "title" in err
+
+
+def test_every_input_sheet_prints_landscape_with_its_headers_on_every_page(tmp_path):
+    """Landscape, the header and help rows repeated, frozen below them; one page wide, or,
+    for a sheet too wide to read at that scale, a few pages wide with its key columns
+    (option and line, input ...) repeated on every page."""
+    path = write_template(tmp_path / "p.xlsx", load_case(example_path("prevention")))
+    book = openpyxl.load_workbook(path)
+    wide = {}
+    for ws in book.worksheets:
+        if ws.sheet_state != "visible" or ws.title == "Cover":
+            continue
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.print_title_rows == "$1:$2", ws.title
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.freeze_panes.endswith("3"), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        pages = ws.page_setup.fitToWidth
+        assert (pages >= 1, ws.page_setup.fitToHeight) == (True, 0), ws.title
+        if pages > 1:
+            wide[ws.title] = (pages, ws.print_title_cols)
+    assert wide["Profiles"][1] == wide["Valuation"][1] == "$A:$B"
+    assert wide["Uncertainty"][1] == wide["Affordability"][1] == "$A:$A"
+    assert "Case" not in wide
+
+
+def test_print_pages_keep_a_readable_scale():
+    widths = [30.0, 40.0] + [12.0] * 60
+    pages, keys = print_pages(widths, 2)
+    assert keys == 2
+    # each page holds the keys and its share of the rest at the smallest scale or more
+    per_page = sum(widths[:2]) + (sum(widths) - sum(widths[:2])) / pages
+    assert per_page <= _PAGE_WIDTH / _MIN_SCALE
+    assert print_pages([10.0] * 5, 1) == (1, 0)
+    assert print_pages([150.0, 20.0, 20.0], 1) == (2, 0)  # keys too wide to repeat

@@ -100,6 +100,20 @@ class LensTable:
     messages : mapping
         Workbook wording of the section parser's messages, by reason code, used when the
         parser's own message quotes YAML (``{code: (message, fix)}``).
+    unique : tuple of str
+        Columns whose values name the row (an impact, a group, an ID): a value repeated on
+        a later row is reported there (``also row N``) and that row is not read.
+    unique_entries : tuple of tuple of str
+        Columns that are lists down the rows (agencies, options assessed ...), each with
+        the columns that go with its entry (an agency's VAT recoverable): an entry repeated
+        on a later row is reported there and not read, nor what goes with it (the rest of
+        the row is).
+    refuse : callable or None
+        ``refuse(rows, names, case_data) -> [RowProblem]``: rows that name what the case
+        does not have (a correlation row of an input not on the Uncertainty sheet, an agency
+        no line or funding source has), given the headers of the repeated columns and the
+        case data read so far. Each is reported at its cell and not read (for a column of
+        :attr:`unique_entries`, only the entry and what goes with it is not read).
     """
 
     section: str
@@ -116,6 +130,10 @@ class LensTable:
     column_names: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
     across_pattern: str = ""
     messages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    unique: tuple[str, ...] = ()
+    unique_entries: tuple[tuple[str, ...], ...] = ()
+    refuse: Callable[[Sequence[TableRow], Sequence[str], Mapping[str, Any]],
+                     list[RowProblem]] | None = None
 
     def names(self, case_data: Mapping[str, Any], option_names: Sequence[str]
               ) -> tuple[str, ...]:
@@ -232,6 +250,7 @@ NON_MONETISED = LensTable(
     from_rows=_nm_data,
     words={"impact": "Impact", "scores": "the option columns", "evidence": "Evidence",
            "confidence": "Confidence", "description": "Description"},
+    unique=("impact",),
 )
 
 
@@ -303,4 +322,5 @@ DISTRIBUTION = LensTable(
            "weights": "Weight", "income_source": "distribution.income_source (Case sheet)",
            "weights_source": "distribution.weights_source (Case sheet)",
            "eta": "distribution.eta (Case sheet)"},
+    unique=("group",),
 )

@@ -46,7 +46,7 @@ from itertools import zip_longest
 from typing import Any
 
 from appraisal._resources import data_dir
-from appraisal.case.lens_sheets import LensTable, Placed, TableRow
+from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.sheets import Column
 
 __all__ = ["AFFORDABILITY_FUNDING", "AFFORDABILITY_LISTS", "COST_EFFECTIVENESS",
@@ -264,6 +264,45 @@ def _lists_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
     return out, placed
 
 
+def known_agencies(case_data: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The agencies the financial case knows: the lines', then the funding sources' (the
+    agency each pays towards, and its funder), as the affordability lens counts them; None
+    when a line names no agency (it may take one from its unit-value pack, known only
+    once the case is built).
+
+    Examples
+    --------
+    >>> known_agencies({"lines": [{"agency": "Council"}], "affordability": {
+    ...     "funding": [{"funder": "NHS", "agency": "Council"}, {"funder": "DfE"}]}})
+    ('Council', 'NHS', 'DfE')
+    >>> known_agencies({"lines": [{"agency": "Council"}, {"unit_value": {"code": "X"}}]})
+    """
+    lines = case_data.get("lines")
+    lines = [ln for ln in lines if isinstance(ln, Mapping)] if isinstance(lines, list) else []
+    if any(not ln.get("agency") for ln in lines):
+        return None
+    names = [ln["agency"] for ln in lines]
+    section = case_data.get("affordability")
+    funding = section.get("funding") if isinstance(section, Mapping) else None
+    for row in funding if isinstance(funding, list) else []:
+        if isinstance(row, Mapping):
+            names += [row.get("agency") or row.get("funder"), row.get("funder")]
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
+def _lists_refused(rows: Sequence[TableRow], _: Sequence[str], case_data: Mapping[str, Any]
+                   ) -> list[RowProblem]:
+    """An agency whose VAT is said that no line or funding source has (a mistyped agency
+    would make its VAT a cost)."""
+    known = known_agencies(case_data)
+    if known is None:
+        return []  # the lens says it, once the lines' agencies are known
+    return [(r, "agency", "unknown-agency", f"no line or funding source has the agency "
+             f"'{row.values['agency']}'", f"use one of the agencies: {', '.join(known)}")
+            for r, row in enumerate(rows)
+            if isinstance(row.values.get("agency"), str) and row.values["agency"] not in known]
+
+
 AFFORDABILITY_LISTS = LensTable(
     section="affordability",
     title="Affordability lists",
@@ -289,6 +328,9 @@ AFFORDABILITY_LISTS = LensTable(
     messages={"wrong-type": ("VAT recoverable must be yes or no, with the agency's name in "
                              "Agency", "type the agency's name and choose yes or no from the "
                              "drop-down")},
+    unique_entries=(("agency", "vat_recoverable"), ("option",), ("capital_category",),
+                    ("vat_category",)),
+    refuse=_lists_refused,
 )
 
 
@@ -398,6 +440,7 @@ COST_EFFECTIVENESS = LensTable(
            "threshold_source": "cost_effectiveness.threshold_source (Case sheet)"},
     messages={"missing": ("the analysis needs at least one effect line",
                           "type the name of a quantity line (as on Lines) under Effect lines")},
+    unique_entries=(("effect_line",), ("cost_offset",)),
 )
 
 

@@ -23,8 +23,9 @@ of row per sheet):
     dimension, the reason.
 
 The scalar settings (``mca.description``, ``mca.template``, ``mca.combine.method``,
-``mca.topsis.normalisation``) are rows of the ``Case`` sheet. What the tables do not hold
-(AHP pairwise matrices, for now) stays on the ``Sections`` sheet.
+``mca.topsis.normalisation``) are rows of the ``Case`` sheet. The AHP pairwise matrices are
+square grids on the ``MCA pairwise`` sheet (:mod:`appraisal.case.lens_sheets_pairwise`);
+what neither holds stays on the ``Sections`` sheet.
 
 The closed choices below repeat the lens's own (the case layer may not import the
 lenses); ``tests/test_io_excel_mca_sheets.py`` checks that they agree.
@@ -259,7 +260,7 @@ MCA_WEIGHT_SETS = LensTable(
                "is 'officers (swing)'", role="key",
                width=24),
         Column("method", "Method", "str", True, "swing, direct (weights sum to one) "
-               "or ahp", WEIGHT_METHODS,
+               "or ahp (its grids on the MCA pairwise sheet)", WEIGHT_METHODS,
                width=12),
         Column("variant", "AHP variant", "str", False, "ahp: eigenvector (blank) or "
                "geometric_mean", AHP_VARIANTS, width=16),
@@ -273,6 +274,7 @@ MCA_WEIGHT_SETS = LensTable(
     words={"weights": "Share", "method": "Method", "variant": "AHP variant",
            "description": "Description", "combine": "mca.combine.method (Case sheet)"},
     check=lambda rows: _named_rows(rows, "name", "Weight set"),
+    unique=("name",),
 )
 
 
@@ -493,6 +495,7 @@ MCA_CRITERIA = LensTable(
            "purposes": "the purpose rows", "swings": "the weight set's column",
            "weights": "the weight set's column"},
     check=_tree_check,
+    unique=("id",),
 )
 
 
@@ -555,6 +558,7 @@ LONG_LIST_OBJECTIVES = LensTable(
            "critical_success_factors": "the critical success factor rows", "id": "ID",
            "name": "Name"},
     check=_objective_check,
+    unique=("id",),
 )
 
 _CHOICE_KEYS = ("id", "name", "assessment", "decision", "reason")
@@ -651,6 +655,7 @@ LONG_LIST = LensTable(
     words={"assessment": "the objective columns", "decision": "Decision", "reason": "Reason",
            "id": "ID", "name": "Name", "choices": "Dimension"},
     check=lambda rows: _named_rows(rows, "dimension", "Dimension"),
+    unique=("id",),
 )
 
 _SHORT_KEYS = ("option", "business_as_usual", "choices", "reason")
@@ -724,4 +729,5 @@ SHORT_LIST = LensTable(
     words={"option": "Option", "business_as_usual": "Business as usual",
            "choices": "the dimension columns", "reason": "Reason",
            **{d: d.capitalize() for d in DIMENSIONS}},
+    unique=("option",),
 )

@@ -45,7 +45,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from appraisal.case.lens_sheets import LensTable, Placed, TableRow
+from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.sheets import Column
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
@@ -283,6 +283,7 @@ UNCERTAINTY = LensTable(
            "group": "Group", "draws": "uncertainty.draws (Case sheet)",
            "seed": "uncertainty.seed (Case sheet)", "two_way": "uncertainty.two_way (Case sheet)",
            "base_samples": "uncertainty.sobol.base_samples (Case sheet)"},
+    unique=("name",),
 )
 
 
@@ -350,6 +351,18 @@ def _corr_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
     return out, placed
 
 
+def _corr_refused(rows: Sequence[TableRow], names: Sequence[str], _: Any
+                  ) -> list[RowProblem]:
+    """A row whose input is not on the Uncertainty sheet (when the inputs are there)."""
+    if not names:
+        return []
+    return [(r, "input", "unknown-input", f"'{row.values['input']}' is not an input on the "
+             "Uncertainty sheet", "correct the name (as in the Input column of the "
+             "Uncertainty sheet), or delete the row")
+            for r, row in enumerate(rows)
+            if row.values.get("input") is not None and row.values["input"] not in names]
+
+
 CORRELATION = LensTable(
     section="uncertainty",
     title="Correlation",
@@ -368,6 +381,8 @@ CORRELATION = LensTable(
     words={"rho": "the correlation", "pairs": "the correlation cells",
            "inputs": "the correlation cells", "method": "uncertainty.correlation.method "
            "(Case sheet)"},
+    unique=("input",),
+    refuse=_corr_refused,
 )
 
 
@@ -423,4 +438,5 @@ SCENARIOS = LensTable(
     from_rows=_scen_data,
     column_names=_input_names,
     words={"scenarios": "the rows of the Scenarios sheet"},
+    unique=("scenario",),
 )

@@ -2,7 +2,9 @@
 
 A table is a :class:`~appraisal.case.lens_sheets.LensTable`; add a new one to
 :data:`LENS_TABLES` here (the template, the results workbook and the reader all take the
-tables from this tuple). What no table holds stays on the long ``Sections`` sheet.
+tables from this tuple). The AHP pairwise matrices of the ``mca`` section are square grids,
+not a table: :mod:`appraisal.case.lens_sheets_pairwise` (their ``MCA pairwise`` sheet follows
+``MCA``). What neither holds stays on the long ``Sections`` sheet.
 """
 
 from __future__ import annotations

@@ -149,7 +149,8 @@ MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
     ),
     "mca": (
         ("description", "str", "multi-criteria analysis: what it compares; the criteria and "
-         "scores are on the MCA sheet, the weight sets on the MCA weight sets sheet", ()),
+         "scores are on the MCA sheet, the weight sets on the MCA weight sets sheet (AHP "
+         "comparisons on MCA pairwise)", ()),
         ("template", "str", "a shipped value tree whose purposes and criteria the MCA sheet "
          "builds on (e.g. public_service_reform; blank: none)", ()),
         ("combine.method", "str", "how the weight sets become one (blank: mean; weighted "

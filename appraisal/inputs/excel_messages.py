@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from appraisal.case import sheets as S
+from appraisal.case.lens_sheets_pairwise import PAIRWISE
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.cells import column_letter
 from appraisal.errors import Issue
@@ -87,8 +88,59 @@ def _headers(spec: S.TableSheet) -> dict[str, str]:
 _HEADERS = {title: _headers(spec) for title, spec in _TABLES.items()}
 _HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
                  for table in LENS_TABLES})
+_HEADERS[PAIRWISE.title] = _headers(PAIRWISE)
 #: Workbook wording of a lens table's messages, by sheet and reason code.
 _TABLE_MESSAGES = {table.title: table.messages for table in LENS_TABLES if table.messages}
+
+
+#: Lens messages in the words of the sheet they are located on: (sheet or None for any,
+#: reason code, start of the message) -> (message, fix); ``{0}`` is the first quoted name
+#: of the message, if any. For messages that speak of the section's structure (keys,
+#: mappings, matrices) rather than of the workbook's rows and columns.
+_LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
+    (None, "missing-comparison", "no matrix compares"): (
+        "the AHP weight set has no grid comparing the children of {0}",
+        "add a grid on the MCA pairwise sheet: the weight set in column A, {0} under Compared "
+        "under, and the items under {0} across its first row"),
+    (None, "missing-key", "give either criteria + matrix"): (
+        "the AHP weight set has no grid on the MCA pairwise sheet",
+        "add its grids there: one with Compared under all criteria, or one per purpose (and "
+        "root) whose children it compares"),
+    (None, "conflicting-keys", "give either criteria + matrix"): (
+        "the AHP weight set has a grid over all criteria and grids under purposes",
+        "keep one grid over all criteria, or one grid per purpose (and root)"),
+    ("MCA weight sets", "missing-key", "required key 'swings' is missing"): (
+        "the swing weight set has no column of swings on the MCA sheet",
+        "add a column on the MCA sheet headed with the set's name and (swing), e.g. "
+        "'officers (swing)', with its swings; or correct the header"),
+    ("MCA weight sets", "missing-key", "required key 'weights' is missing"): (
+        "the direct weight set has no column of weights on the MCA sheet",
+        "add a column on the MCA sheet headed with the set's name and (weight), e.g. "
+        "'partners (weight)', with its weights; or correct the header"),
+    ("Short list", "wrong-type", "expected a mapping, got nothing"): (
+        "the option has no choice in the dimension columns",
+        "type its choice (an ID from the Long list) under Scope, Solution, Delivery, "
+        "Implementation or Funding, or choose yes under Business as usual"),
+}
+#: Section paths a message may quote, in words.
+_PATH_WORDS = {"distribution.groups": "the groups on the Distribution sheet"}
+
+
+def _lens_words(title: str | None, code: str, message: str) -> tuple[str, str] | None:
+    """The workbook wording of a lens message about a section's structure, or None.
+
+    Examples
+    --------
+    >>> _lens_words(None, "missing-comparison",
+    ...             "no matrix compares the children of 'root'")[0]
+    "the AHP weight set has no grid comparing the children of 'root'"
+    """
+    for (sheet, known, start), (said, fix) in _LENS_WORDS.items():
+        if code == known and message.startswith(start) and sheet in (None, title):
+            found = re.search(r"'([^']*)'", message)
+            name = f"'{found.group(1)}'" if found else ""
+            return said.format(name), fix.format(name)
+    return None
 
 
 def _choice(message: str) -> str:
@@ -228,7 +280,7 @@ class WorkbookWords:
     def row_words(self, title: str, row: int) -> str:
         """``Lines row 7 (option / line)``, or ``Lines row 7`` for a row not described."""
         said = self.rows.get((title, row))
-        if row == S.HEADER_ROW and title in _TABLES:
+        if row == S.HEADER_ROW and (title in _TABLES or title in _HEADERS):
             return f"{title} header row"
         return f"{title} row {row} ({_shown(said)})" if said else f"{title} row {row}"
 
@@ -249,6 +301,9 @@ class WorkbookWords:
             return replace(issue, message=message, fix=fix,
                            field=self._plain(issue.field, None))
         title, row, col = where
+        said = _lens_words(title, issue.code, issue.message)
+        if said is not None:
+            issue = replace(issue, message=said[0], fix=said[1])
         about_field = bool(issue.field) and not issue.field.endswith("]")
         column = self.column_words(title, col) if about_field or row == S.HEADER_ROW else ""
         words = self.row_words(title, row)
@@ -308,6 +363,8 @@ class WorkbookWords:
     def _message(self, message: str, title: str | None, code: str = "") -> str:
         for quoted, words in _SHEET_NAMES.items():
             message = message.replace(f"not in {quoted}", f"not on {words}")
+        for path, words in _PATH_WORDS.items():
+            message = message.replace(path, words)
         message = self._plain(message, title)
         own = _TABLE_MESSAGES.get(title or "", {})
         if looks_like_yaml(message) and code in own:

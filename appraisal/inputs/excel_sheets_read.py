@@ -8,10 +8,19 @@ located at ``Sheet!Cell``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.lens_sheets import TableRow
+from appraisal.case.lens_sheets_pairwise import (
+    ALL_CRITERIA,
+    FIRST_ITEM_COL,
+    PAIRWISE,
+    PairwiseGrid,
+    join_grids,
+)
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
@@ -453,6 +462,8 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
                     row.values[key] = value
             rows.append(row)
             at.append((r, cols))
+        rows, at = _unique(rd, table, spec, rows, at)
+        rows, at = _refused(rd, table, spec, rows, at, names, data)
         for i, key, code, message, fix in table.problems(rows):
             r, cols = at[i]
             rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
@@ -468,6 +479,259 @@ def _lens_tables(rd: CellReader, data: dict[str, Any]) -> None:
         rd.loc.setdefault((table.section,), cell_ref(spec.title, S.FIRST_ROW, 1))
 
 
+def _unique(rd: CellReader, table: Any, spec: S.TableSheet, rows: list[TableRow],
+            at: list[tuple[int, dict[str, int]]]
+            ) -> tuple[list[TableRow], list[tuple[int, dict[str, int]]]]:
+    """The rows without the repeats of a name (:attr:`LensTable.unique`: the later row is
+    reported and not read) or of a list entry (:attr:`LensTable.unique_entries`: the entry
+    is reported and not read)."""
+    headers = {c.key: c.header for c in spec.columns}
+    drop: set[int] = set()
+    entries = {group[0]: group for group in table.unique_entries}
+    for key in (*table.unique, *entries):
+        first: dict[Any, int] = {}
+        for i, row in enumerate(rows):
+            value = row.values.get(key)
+            if value is None or i in drop:
+                continue
+            if value not in first:
+                first[value] = at[i][0]
+                continue
+            r, cols = at[i]
+            where = cell_ref(spec.title, r, cols.get(key, 1))
+            header = headers.get(key, key)
+            if key in table.unique:
+                drop.add(i)
+                rd.error(where, (table.section, key), "duplicate-name", f"{header} "
+                         f"'{value}' appears twice (also row {first[value]})", f"give each row "
+                         f"its own {header}, or delete one of the two rows")
+            else:
+                for gone in entries[key]:
+                    row.values.pop(gone, None)
+                rd.error(where, (table.section, key), "duplicate-name", f"'{value}' is listed "
+                         f"twice under {header} (also row {first[value]})", "delete one of "
+                         "the two")
+    if not drop:
+        return rows, at
+    keep = [i for i in range(len(rows)) if i not in drop]
+    return [rows[i] for i in keep], [at[i] for i in keep]
+
+
+def _refused(rd: CellReader, table: Any, spec: S.TableSheet, rows: list[TableRow],
+             at: list[tuple[int, dict[str, int]]], names: Sequence[str],
+             data: dict[str, Any]) -> tuple[list[TableRow], list[tuple[int, dict[str, int]]]]:
+    """The rows without those naming what the case does not have
+    (:attr:`LensTable.refuse`), each reported at its cell."""
+    if table.refuse is None:
+        return rows, at
+    entries = {group[0]: group for group in table.unique_entries}
+    drop: set[int] = set()
+    for i, key, code, message, fix in table.refuse(rows, names, data):
+        r, cols = at[i]
+        rd.error(cell_ref(spec.title, r, cols.get(key, 1)), (table.section, key), code,
+                 message, fix)
+        if key in entries:
+            for gone in entries[key]:
+                rows[i].values.pop(gone, None)
+        else:
+            drop.add(i)
+    keep = [i for i in range(len(rows)) if i not in drop]
+    return [rows[i] for i in keep], [at[i] for i in keep]
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and (cell.formula is not None or (
+        cell.kind is not None and cell.value != ""))
+
+
+def _pairwise(rd: CellReader, data: dict[str, Any]) -> None:
+    """``MCA pairwise``: each square grid into its AHP weight set's matrices (see
+    :mod:`appraisal.case.lens_sheets_pairwise`). Judgements are read right of the diagonal;
+    left of it each cell must still be 1 / its mirror, and is read as that."""
+    title = PAIRWISE.title
+    if title not in rd.grid.sheet_names:
+        return
+    sheet = rd.grid.sheet(title)
+    rd.headers(PAIRWISE, sheet, stop=FIRST_ITEM_COL)
+    rows = sorted({r for (r, c), cell in sheet.cells.items()
+                   if r >= S.FIRST_ROW and _filled(cell)})
+    if not rows:
+        return
+    section = data.get("mca")
+    declared = section.get("weights") if isinstance(section, dict) else None
+    declared = declared if isinstance(declared, dict) else {}
+    grids: list[PairwiseGrid] = []
+    at: list[tuple[int, int]] = []  # first row and size of each grid
+    seen: dict[tuple[Any, Any], int] = {}
+    forms: dict[Any, tuple[bool, int]] = {}  # weight set -> (over all criteria, first row)
+    k = 0
+    while k < len(rows):
+        r = rows[k]
+        if not (_filled(sheet.get(r, 1)) or _filled(sheet.get(r, 2))):
+            col = min(c for c in range(1, sheet.max_col + 1) if _filled(sheet.get(r, c)))
+            rd.error(cell_ref(title, r, col), ("mca", "weights"), "outside-grid", "a value "
+                     "outside any grid (a grid starts with its Weight set and Compared under "
+                     "in columns A and B, and has one row per item below)", "clear the cell, "
+                     "or start a grid above it (a blank row between two grids)")
+            k += 1
+            continue
+        grid, size = _grid_at(rd, sheet, r, declared, seen, forms)
+        if grid is not None:
+            grids.append(grid)
+            at.append((r, len(grid.items)))
+        k += 1
+        while k < len(rows) and rows[k] <= r + size:
+            k += 1
+    if not grids:
+        return
+    data["mca"], placed = join_grids(grids, section)
+    for path, g, part in placed:
+        r, _ = at[g]
+        if part[0] == "set":
+            where = cell_ref(title, r, 1)
+        elif part[0] == "node":
+            where = cell_ref(title, r, 2)
+        elif part[0] == "items":
+            where = cell_ref(title, r, FIRST_ITEM_COL)
+        elif part[0] == "item":
+            where = cell_ref(title, r, FIRST_ITEM_COL + part[1])
+        else:
+            where = cell_ref(title, r + 1 + part[1], FIRST_ITEM_COL + part[2])
+        rd.loc[("mca", *path)] = where
+    rd.loc.setdefault(("mca",), cell_ref(title, S.FIRST_ROW, 1))
+
+
+def _grid_at(rd: CellReader, sheet: Any, r: int, declared: dict[Any, Any],
+             seen: dict[tuple[Any, Any], int], forms: dict[Any, tuple[bool, int]]
+             ) -> tuple[PairwiseGrid | None, int]:
+    """The grid whose first row is ``r`` (None when it cannot be read), and its rows."""
+    title = PAIRWISE.title
+    name = rd.value(sheet, r, 1, "str", ("_pairwise", r, "set"))
+    node = rd.value(sheet, r, 2, "str", ("_pairwise", r, "node"))
+    rd.loc.pop(("_pairwise", r, "set"), None)
+    rd.loc.pop(("_pairwise", r, "node"), None)
+    items: list[Any] = []
+    c = FIRST_ITEM_COL
+    while _filled(sheet.get(r, c)):
+        items.append(rd.value(sheet, r, c, "str", ("_pairwise", r, "item", c)))
+        rd.loc.pop(("_pairwise", r, "item", c), None)
+        c += 1
+    n = len(items)
+    rd.row_names[(title, r)] = " / ".join(str(x) for x in (name, node) if x)
+    path = ("mca", "weights", name)
+    for col, what, header in ((1, name, "Weight set"), (2, node, "Compared under")):
+        if not what:
+            rd.error(cell_ref(title, r, col), path, "missing", f"the grid has no {header}",
+                     f"fill in {header} on the grid's first row")
+    if n == 0:
+        rd.error(cell_ref(title, r, FIRST_ITEM_COL), path, "missing", "the grid has no items "
+                 "across its first row", "type the items compared across the first row, from "
+                 "column D, and one row below per item")
+        return None, 0
+    twice = [j for j, x in enumerate(items) if items.index(x) != j]
+    if twice:
+        rd.error(cell_ref(title, r, FIRST_ITEM_COL + twice[0]), path, "duplicate",
+                 f"the item '{items[twice[0]]}' is compared twice in one grid",
+                 "list each item once")
+    usable = bool(name and node)
+    if name and name not in declared:
+        usable = False  # not joined: its set would be a new weight set, refused again
+        rd.error(cell_ref(title, r, 1), path, "unknown-reference", f"no weight set '{name}' "
+                 "on the MCA weight sets sheet", "add it there with Method ahp, or correct "
+                 "the name")
+    elif name and isinstance(declared[name], dict) and declared[name].get("method") not in (
+            None, "ahp"):
+        usable = False
+        rd.error(cell_ref(title, r, 1), path, "not-ahp", f"the weight set '{name}' has Method "
+                 f"{declared[name]['method']} on the MCA weight sets sheet; only an ahp set "
+                 "compares items in pairs", "choose ahp as its Method, or delete the grid")
+    if name and node:
+        if (name, node) in seen:
+            usable = False
+            rd.error(cell_ref(title, r, 2), path, "duplicate", f"the weight set '{name}' "
+                     f"compares the items under {node} twice (also row {seen[(name, node)]})",
+                     "keep one grid per weight set and group of items")
+        seen.setdefault((name, node), r)
+        flat, first = forms.setdefault(name, (node == ALL_CRITERIA, r))
+        if flat != (node == ALL_CRITERIA) or (flat and first != r):
+            rd.error(cell_ref(title, r, 2), path, "conflicting-grids", f"the weight set "
+                     f"'{name}' has a grid over all criteria and other grids (also row "
+                     f"{first})", "give it one grid over all criteria, or one grid per "
+                     "purpose (and root)")
+    judgements: dict[tuple[int, int], Any] = {}
+    for i in range(n):
+        row = r + 1 + i
+        rd.row_names[(title, row)] = " / ".join(str(x) for x in (name, node, items[i]) if x)
+        for col in (1, 2):
+            if _filled(sheet.get(row, col)):
+                rd.error(cell_ref(title, row, col), path, "grid-row", f"the grid has {n} items, "
+                         "so this row is one of its rows and takes no Weight set or Compared "
+                         "under", "clear the cell (a blank row before the next grid)")
+        label = sheet.get(row, 3)
+        if (label is not None and label.formula is None and label.kind == "s"
+                and label.value not in ("", items[i])):
+            rd.error(cell_ref(title, row, 3), path, "row-item", f"the row's item is "
+                     f"'{items[i]}' (the grid's items across, in the same order), not "
+                     f"'{label.value}'", f"restore ={column_letter(FIRST_ITEM_COL + i)}{r}")
+        for j in range(n):
+            col = FIRST_ITEM_COL + j
+            where, at = cell_ref(title, row, col), (*path, "matrix", i, j)
+            cell = sheet.get(row, col)
+            if i == j:  # 1, or left blank
+                if _filled(cell) and (cell.kind != "n" or cell.value != 1):
+                    rd.error(where, at, "bad-diagonal", "the diagonal is 1 (an item is as "
+                             "important as itself)", "type 1")
+            elif i < j:
+                value = rd.value(sheet, row, col, "float", ("_pairwise", row, col))
+                rd.loc.pop(("_pairwise", row, col), None)
+                if isinstance(value, str):  # text: a fraction such as 1/3, or a mistake
+                    try:
+                        value = float(Fraction(value.strip()))
+                    except (ValueError, ZeroDivisionError):
+                        rd.error(where, at, "not-a-number", f"the judgement of '{items[i]}' "
+                                 f"against '{items[j]}' must be a number (got {value!r})",
+                                 "type a number from 1/9 to 9, e.g. 3 or 0.333")
+                        value = None
+                if value is None and not _filled(cell):
+                    rd.error(where, at, "missing", f"no judgement of '{items[i]}' against "
+                             f"'{items[j]}'", f"type how many times more important "
+                             f"{items[i]} is than {items[j]} (1/9 to 9)")
+                elif value is not None and not (value > 0 and value != float("inf")):
+                    rd.error(where, at, "not-positive", f"the judgement of '{items[i]}' "
+                             f"against '{items[j]}' is {value:g}; a judgement is a positive "
+                             "number", "type 3 if the row's item is three times as important "
+                             "as the column's, 1/3 (or 0.333) if it is a third as important")
+                # a missing or unreadable judgement (reported here) goes to the lens as 0,
+                # which it refuses at this same cell: no second problem for one cell
+                judgements[(i, j)] = 0 if value is None else value
+            else:
+                # =1/mirror as written, left blank (a grid typed by hand), or the
+                # reciprocal typed as a number: read as the reciprocal of the mirror
+                mirror = f"{column_letter(FIRST_ITEM_COL + i)}{r + 1 + j}"
+                other = judgements.get((j, i))
+                if cell is None or not _filled(cell):
+                    continue
+                if cell.formula is not None:
+                    kept = normalise_formula(cell.formula) == normalise_formula(f"1/{mirror}")
+                else:
+                    kept = (cell.kind == "n" and isinstance(other, int | float) and other > 0
+                            and abs(cell.value * other - 1) <= 1e-3)
+                if not kept:
+                    rd.error(where, at, "formula-edited", f"this cell is 1 / {mirror} (the "
+                             f"judgement of '{items[j]}' against '{items[i]}') and was "
+                             "changed", f"type the judgement in {mirror}, right of the "
+                             f"diagonal, and restore =1/{mirror} here (or leave it blank)")
+        beyond = [c for c in range(FIRST_ITEM_COL + n, sheet.max_col + 1)
+                  if _filled(sheet.get(row, c))]
+        if beyond:
+            rd.error(cell_ref(title, row, beyond[0]), path, "outside-grid", f"the grid has "
+                     f"{n} items, so this cell is outside it", "clear the cell, or add the "
+                     "item across the grid's first row")
+    if not usable:
+        return None, n
+    return PairwiseGrid(name, node, tuple(items), judgements), n
+
+
 def read_sheets(rd: CellReader) -> dict[str, Any]:
     """Read every input sheet into plain case data."""
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -479,6 +743,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _deflator(rd, data)
     _discount_schedules(rd, data)
     _lens_tables(rd, data)
+    _pairwise(rd, data)
     _long(rd, S.SECTIONS, data)
     return data
 

@@ -12,6 +12,8 @@ written (for change reports) and the digests of the protected cells.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +23,13 @@ from typing import Any
 from appraisal.case import sheets as S
 from appraisal.case.case_data import case_to_data
 from appraisal.case.lens_sheets import TableRow
+from appraisal.case.lens_sheets_pairwise import (
+    FIRST_ITEM_COL,
+    GRID_HELP,
+    PAIRWISE,
+    PairwiseGrid,
+    split_grids,
+)
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
@@ -35,7 +44,8 @@ from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
 from appraisal.outputs.excel_stream import SheetData
 from appraisal.outputs.xlsx_cells import add_dropdown
 
-__all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "write_template"]
+__all__ = ["DEFAULT_YEARS", "InputLayout", "add_input_sheets", "flatten", "print_pages",
+           "write_template"]
 
 #: Year columns of a blank template (a case's template has one per year of its horizon).
 DEFAULT_YEARS = 60
@@ -106,6 +116,44 @@ def _quantity_unit(valued: Mapping[str, Any], outcome: Any) -> str:
             else "quantity (valued on Valuation)")
 
 
+#: Column-width units (characters) that print across one landscape page at 100%.
+_PAGE_WIDTH = 95.0
+#: The smallest print scale a sheet is fitted to (below it, it prints on more pages).
+_MIN_SCALE = 0.6
+
+
+def print_pages(widths: Sequence[float], keys: int) -> tuple[int, int]:
+    """Pages wide to print a table on, and how many key columns to repeat on each.
+
+    One page when the whole width prints at :data:`_MIN_SCALE` or more; otherwise the
+    fewest pages that keep that scale, each repeating the first ``keys`` columns (unless
+    they would fill most of a page).
+
+    Examples
+    --------
+    >>> print_pages([30, 40, 10, 70], 1)  # the Case sheet: 150 wide
+    (1, 0)
+    >>> print_pages([24, 34] + [14] * 15, 2)  # Lines: 58 wide keys, 268 in all
+    (3, 2)
+    """
+    total, page = sum(widths), _PAGE_WIDTH / _MIN_SCALE
+    if total <= page:
+        return 1, 0
+    key_width = sum(widths[:keys])
+    if keys and page - key_width >= page / 3:
+        return math.ceil((total - key_width) / (page - key_width)), keys
+    return math.ceil(total / page), 0
+
+
+def _fit_height(sheet: SheetData, row: int, texts: Sequence[tuple[Any, float]]) -> None:
+    """Make a row tall enough for its wrapped text, ``(value, column width)`` pairs (a
+    spreadsheet does not grow the rows of a file it opens)."""
+    lines = max((math.ceil(len(value) * 1.1 / max(width - 1.0, 1.0)) for value, width in texts
+                 if isinstance(value, str)), default=1)
+    if lines > 1:
+        sheet.height(row, 15.0 * min(lines, 12))
+
+
 def _yes_no(value: Any) -> Any:
     return ("yes" if value else "no") if isinstance(value, bool) else value
 
@@ -116,6 +164,7 @@ class _Writer:
     def __init__(self, book: BookBuilder, data: Mapping[str, Any], case: Case | None,
                  years: int) -> None:
         self.book, self.case, self.years = book, case, years
+        self._styles: dict[tuple[str, str, bool], int] = {}
         self.layout = InputLayout(n_years=years)
         self.leftover: list[tuple[str, tuple[Any, ...], Any]] = []
         #: The rows of each lens table, by title; what a table does not hold stays in ``data`` and
@@ -137,6 +186,15 @@ class _Writer:
                         del rest[table.section]
                     else:
                         rest[table.section] = left
+        #: The AHP pairwise grids (MCA pairwise sheet); the weight sets' other keys are
+        #: on the MCA sheets already.
+        self.grids: list[PairwiseGrid] = []
+        if rest.get("mca") is not None:
+            self.grids, left = split_grids(rest["mca"])
+            if self.grids and left is None:
+                del rest["mca"]
+            elif self.grids:
+                rest["mca"] = left
         self.data = rest
         lines = data.get("lines") or []
         self.line_rows = max(len(lines) + 30, 100)
@@ -145,11 +203,21 @@ class _Writer:
         self.valued = {i: row for i, line in enumerate(lines)
                        if (row := S.valuation_row(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
+        #: Widths of the option and line name columns: the longest name, whole (to 60).
+        self.name_widths = {
+            key: min(60.0, max((len(str(item.get("name") or "")) * 1.05 + 2 for item in items
+                                if isinstance(item, Mapping)), default=0.0))
+            for key, items in (("option", data.get("options") or []), ("line", lines))}
 
     def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
-             role: str = "input", where: str = "") -> None:
-        """A typed input cell; blank (styled) when value is None."""
-        style = self.book.style(role, _FORMATS.get(kind, "General"))
+             role: str = "input", where: str = "", wrap: bool = False) -> None:
+        """A typed input cell; blank (styled) when value is None; ``wrap``: text wraps in
+        its column (top-aligned) instead of running over the next ones."""
+        style = self._styles.get((role, kind, wrap))
+        if style is None:
+            fmt = _FORMATS.get(kind, "General")
+            style = self._styles[(role, kind, wrap)] = (
+                self.book.style(role, fmt, wrap=True) if wrap else self.book.style(role, fmt))
         if value is None:
             sheet.blank(row, col, style)
         elif type(value) is str:
@@ -157,10 +225,33 @@ class _Writer:
         else:
             sheet.any(row, col, value, style, field=where)
 
+    def _table(self, spec: S.TableSheet, *, freeze_cols: int = 0,
+               extra_headers: Sequence[tuple[str | None, str, float]] = ()
+               ) -> tuple[Any, SheetData]:
+        """A table sheet (see :meth:`BookBuilder.table`), printed readable: one page wide
+        when that keeps the print at :data:`_MIN_SCALE` or more; otherwise as few pages
+        wide as keep it so, with the frozen key columns (option, line, input) repeated on
+        every page as the header rows are."""
+        names = ({"option": "option", "name": "line"} if spec.title in (
+            S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.LINE_DETAILS.title)
+            else {"name": "option"} if spec.title == S.OPTIONS.title else {})
+        spec = dataclasses.replace(spec, columns=tuple(
+            dataclasses.replace(c, width=max(c.width, self.name_widths[names[c.key]]))
+            if c.key in names else c for c in spec.columns))
+        ws, sheet = self.book.table(spec, freeze_cols=freeze_cols, extra_headers=extra_headers)
+        widths = [c.width for c in spec.columns] + [w for _, _, w in extra_headers]
+        pages, keys = print_pages(widths, freeze_cols)
+        setup = ws.page_setup
+        setup.fitToWidth, setup.fitToHeight = pages, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if keys:
+            ws.print_title_cols = f"A:{column_letter(keys)}"
+        return ws, sheet
+
     # --- Case ---------------------------------------------------------------------------
 
     def case_sheet(self) -> None:
-        ws, sheet = self.book.table(S.TableSheet("Case", (
+        ws, sheet = self._table(S.TableSheet("Case", (
             S.Column("field", "Field", "str", help="case field", role="key", width=30),
             S.Column("value", "Value", "any", help="type the value here", width=40),
             S.Column("unit", "Unit", "str", help="unit", role="calc", width=10),
@@ -205,7 +296,7 @@ class _Writer:
 
     def options_sheet(self) -> None:
         spec = S.OPTIONS
-        ws, sheet = self.book.table(spec, freeze_cols=1)
+        ws, sheet = self._table(spec, freeze_cols=1)
         options = self.data.get("options") or []
         last = S.FIRST_ROW + self.option_rows - 1
         for i in range(self.option_rows):
@@ -213,7 +304,9 @@ class _Writer:
             for col, column in enumerate(spec.columns, start=1):
                 value = _yes_no(record.get(column.key))
                 self.cell(sheet, S.FIRST_ROW + i, col, value, column.type,
-                          role="input", where=column.key)
+                          role="input", where=column.key, wrap=True)
+            _fit_height(sheet, S.FIRST_ROW + i, [(record.get(c.key), c.width)
+                                                 for c in spec.columns])
             for key in record:
                 if key not in {c.key for c in spec.columns}:
                     self.leftover += [("options", (i, key, *p), v)
@@ -227,7 +320,7 @@ class _Writer:
 
     def lines_sheet(self) -> None:
         spec = S.LINES
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
         last = S.FIRST_ROW + self.line_rows - 1
         columns = {c.key for c in spec.columns}
@@ -236,7 +329,8 @@ class _Writer:
             r = S.FIRST_ROW + i
             for col, column in enumerate(spec.columns, start=1):
                 self.cell(sheet, r, col, _yes_no(record.get(column.key)), column.type,
-                          where=column.key)
+                          where=column.key, wrap=True)
+            _fit_height(sheet, r, [(record.get(c.key), c.width) for c in spec.columns])
         for col, column in enumerate(spec.columns, start=1):
             if column.source:
                 self.book.dropdown(ws, col, last, source=column.source,
@@ -255,7 +349,7 @@ class _Writer:
         spec = S.PROFILES
         base = self.data.get("base_year")
         extra = [(None, f"t = {k}", 11) for k in range(self.years)]
-        ws, sheet = self.book.table(spec, freeze_cols=2, extra_headers=extra)
+        ws, sheet = self._table(spec, freeze_cols=2, extra_headers=extra)
         first = len(spec.columns) + 1
         self.layout.first_year_col = first
         head = self.book.header
@@ -334,7 +428,7 @@ class _Writer:
     def valuation_sheet(self) -> None:
         """One row per valued line: its unit value and outcome chain as columns."""
         spec = S.VALUATION
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
         rows = [(lines[i], cells) for i, cells in sorted(self.valued.items())]
         total = len(rows) + 20
@@ -356,7 +450,7 @@ class _Writer:
 
     def details_sheet(self) -> None:
         spec = S.LINE_DETAILS
-        ws, sheet = self.book.table(spec, freeze_cols=2)
+        ws, sheet = self._table(spec, freeze_cols=2)
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
@@ -385,7 +479,7 @@ class _Writer:
 
     def _rows_sheet(self, spec: S.TableSheet, rows: list[tuple[Any, ...]]) -> None:
         """A table sheet of plain rows (one value per column before Notes), with 10 spare."""
-        ws, sheet = self.book.table(spec, freeze_cols=1)
+        ws, sheet = self._table(spec, freeze_cols=1)
         kinds = [c.type for c in spec.columns]
         for i in range(len(rows) + 10):
             r = S.FIRST_ROW + i
@@ -409,7 +503,7 @@ class _Writer:
         spare rows to add to, and a drop-down on every column with closed choices."""
         for table in LENS_TABLES:
             spec = table.sheet(self.lens_names[table.title], self.sections.get(table.section))
-            ws, sheet = self.book.table(spec, freeze_cols=1)
+            ws, sheet = self._table(spec, freeze_cols=1)
             rows = self.lens_rows.get(table.title, [])
             total = len(rows) + 10
             for i in range(total):
@@ -421,16 +515,63 @@ class _Writer:
                              else row.values.get(key))
                     where = f"{table.section}.{key}"
                     self.cell(sheet, r, col, _yes_no(value), row.types.get(key, column.type),
-                              where=where)
+                              where=where, wrap=True)
+                _fit_height(sheet, r, [(row.values.get(c.key), c.width) for c in spec.columns])
             last = S.FIRST_ROW + total - 1
             for col, column in enumerate(spec.columns, start=1):
                 if column.choices:
                     self.book.dropdown(ws, col, last, choices=column.choices)
                 elif column.source:
                     self.book.dropdown(ws, col, last, source=column.source, strict=False)
+            if table.title == "MCA":
+                self.pairwise_sheet()
+
+    def pairwise_sheet(self) -> None:
+        """``MCA pairwise``: one square grid per AHP comparison, a blank row between two
+        (see :mod:`appraisal.case.lens_sheets_pairwise`); judgements typed right of the
+        diagonal, their reciprocals left of it as live formulas."""
+        widest = max((len(str(x)) for g in self.grids for x in g.items), default=0)
+        n_cols = max((len(g.items) for g in self.grids), default=0)
+        width = max(PAIRWISE.columns[-1].width, widest + 3.0)
+        extra = [(None, GRID_HELP[k] if k < len(GRID_HELP) else "", width)
+                 for k in range(max(n_cols, len(GRID_HELP) + 1) - 1)]
+        spec = S.TableSheet(PAIRWISE.title, (*PAIRWISE.columns[:-1], dataclasses.replace(
+            PAIRWISE.columns[-1], width=width)), PAIRWISE.description)
+        ws, sheet = self._table(spec, freeze_cols=3, extra_headers=extra)
+        for k in range(len(extra)):  # the item columns' headers: blank, styled as headers
+            sheet.blank(S.HEADER_ROW, FIRST_ITEM_COL + 1 + k, self.book.header)
+        judgement = self.book.style("input", "0.00##")
+        calc = self.book.style("calc", "0.00##")
+        name = self.book.style("input", "@", bold=True)
+        label = self.book.style("calc", "@", bold=True)
+        r = S.FIRST_ROW
+        for grid in self.grids:
+            n = len(grid.items)
+            self.cell(sheet, r, 1, grid.weight_set, "str", where="mca.weights")
+            self.cell(sheet, r, 2, grid.node, "str", where="mca.weights")
+            sheet.text(r, 3, "↓ compared with →", label)
+            for j, item in enumerate(grid.items):
+                sheet.text(r, FIRST_ITEM_COL + j, item, name, field="mca.weights")
+            for i, item in enumerate(grid.items):
+                row = r + 1 + i
+                sheet.formula(row, 3, f"{column_letter(FIRST_ITEM_COL + i)}{r}", item, label,
+                              field="mca.weights")
+                for j in range(n):
+                    col = FIRST_ITEM_COL + j
+                    if i == j:
+                        sheet.number(row, col, 1, calc)
+                    elif i < j:
+                        sheet.any(row, col, grid.judgements[(i, j)], judgement,
+                                  field="mca.weights")
+                    else:
+                        mirror = f"{column_letter(FIRST_ITEM_COL + i)}{r + 1 + j}"
+                        sheet.formula(row, col, f"1/{mirror}", 1 / grid.judgements[(j, i)],
+                                      calc)
+            r += n + 2
+        del ws
 
     def sections_sheet(self) -> None:
-        ws, sheet = self.book.table(S.SECTIONS, freeze_cols=1)
+        ws, sheet = self._table(S.SECTIONS, freeze_cols=1)
         rows = self.leftover
         for i in range(len(rows) + 10):
             section, path, leaf = rows[i] if i < len(rows) else (None, None, None)
@@ -450,7 +591,7 @@ class _Writer:
             S.Column("agencies", "Agencies", "str", help="drop-down list of agencies (add "
                      "your own)", width=24),
         ), "lists behind the drop-downs")
-        ws, sheet = self.book.table(spec)
+        ws, sheet = self._table(spec)
         lines = self.data.get("lines") or []
         lists = [list(dict.fromkeys([*_CATEGORIES, *(ln.get("category") for ln in lines
                                                      if ln.get("category"))])),
