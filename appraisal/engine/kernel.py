@@ -110,9 +110,10 @@ class LineProfiles:
         The same restricted to lines without persistence (used when drop-off is drawn).
     timed : tuple of (lines, matrix)
         Per schedule: the lines with persistence ``(p_s,)`` and their persistence-year
-        flows ``(T, p_s * K)``, column ``(line, k)`` = ``value[t] * amounts[t - lag - k]``
-        for ``k < persistence`` (zero beyond), so a line's flows are ``sum_k keep^k``
-        times its ``k`` column.
+        flows ``(T, K * p_s)``, column ``k * p_s + i`` (persistence year ``k`` of the
+        ``i``-th line) = ``value[t] * amounts[t - lag - k]`` for ``k < persistence`` (zero
+        beyond), so a line's flows are ``sum_k keep^k`` times its ``k`` column; a
+        product's persistence year ``k`` is then one contiguous block of columns.
     K : int
         Most persistence years of any line (1 when none persists).
     """
@@ -175,7 +176,7 @@ def line_profiles(c: CompiledArrays) -> LineProfiles:
         return _frozen(lines), _frozen(gross[lines].T)
 
     def timed_columns(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _frozen(lines), _frozen(weights[lines].transpose(1, 0, 2).reshape(T, -1))
+        return _frozen(lines), _frozen(weights[lines].transpose(1, 2, 0).reshape(T, -1))
 
     profiles = LineProfiles(
         n_lines=L, n_years=T,
@@ -223,45 +224,113 @@ def delay_groups(delay: np.ndarray, n: int) -> list[tuple[slice | np.ndarray, np
     return [(order[bounds[g]:bounds[g + 1]], delay[first[g]]) for g in range(first.size)]
 
 
-def padded_factors(df: np.ndarray, max_delay: int) -> np.ndarray:
-    """Discount factors ``(n, S, T)`` followed by ``max_delay`` zero years."""
-    if not max_delay:
-        return df
-    out = np.zeros((*df.shape[:-1], df.shape[-1] + max_delay))
-    out[..., : df.shape[-1]] = df
+def discount_factors(rates: np.ndarray, shift: np.ndarray | None, n_years: int, pad: int = 0,
+                     *, mid: bool = False) -> np.ndarray:
+    """Discount factors ``(n or 1, S, T + pad)`` of each draw and schedule, then ``pad`` zero
+    years (what a delay pushes past the horizon meets a zero factor).
+
+    The arithmetic of :func:`appraisal.greenbook.discounting.factors_from_rates` on
+    ``rates + shift``, element by element in the same order (so the same numbers to the
+    last bit), written into one buffer in place: no temporary per step, no padded copy.
+
+    Parameters
+    ----------
+    rates : ndarray (S, R)
+        One-year rates of each schedule (``R = T - 1``, or 1 for mid-year timing with
+        ``T == 1``).
+    shift : ndarray (n,) or (n, S), or None
+        Added to every one-year rate of each draw (all schedules, or per schedule); ``n``
+        may be 1, or a 0-d array.
+    n_years : int
+        ``T``.
+    pad : int
+        Zero years after the horizon.
+    mid : bool
+        Mid-year timing (every factor times ``(1 + r(1)) ** -0.5``).
+
+    Examples
+    --------
+    >>> from appraisal.greenbook.discounting import factors_from_rates
+    >>> rates = np.array([[0.035, 0.035, 0.035], [0.015, 0.015, 0.015]])
+    >>> shift = np.array([0.0, 0.01])
+    >>> df = discount_factors(rates, shift, 4, pad=2)
+    >>> df.shape, df[1, 0, 4:].tolist()
+    ((2, 2, 6), [0.0, 0.0])
+    >>> bool(np.array_equal(df[..., :4], factors_from_rates(rates + shift[:, None, None])))
+    True
+    """
+    S, R = rates.shape
+    if shift is None:
+        n, step = 1, np.array(rates[None], dtype=np.float64)
+    elif shift.ndim == 0:
+        n, step = 1, rates[None] + shift
+    else:
+        n = shift.shape[0]
+        step = rates[None] + (shift[:, None, None] if shift.ndim == 1 else shift[:, :, None])
+    np.add(1.0, step, out=step)
+    np.divide(1.0, step, out=step)  # the one-year discount steps, 1 / (1 + r)
+    out = np.empty((n, S, n_years + pad))
+    out[:, :, 0] = 1.0
+    used = min(R, n_years - 1)
+    if used > 0:
+        np.cumprod(step[:, :, :used], axis=-1, out=out[:, :, 1:used + 1])
+    if mid:
+        out[:, :, :n_years] *= np.sqrt(step[:, :, :1])
+    out[:, :, n_years:] = 0.0
     return out
 
 
-def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
-                       keep: np.ndarray | None) -> np.ndarray:
+def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
+                       keep: np.ndarray | None, shift: np.ndarray | None = None, *,
+                       mid: bool = False) -> np.ndarray:
     """PV of each line for a chunk of draws, before the per-line multipliers.
+
+    Draws are put in the order of their delay groups once (their rate shifts and keep
+    fractions gathered, not their discount factors), so each group's discount factors are
+    one contiguous slice of one buffer; the result is put back in draw order at the end.
+    Each number is computed as before the reordering (the same products of the same
+    rows and columns, Horner's rule in the same order), in place.
 
     Parameters
     ----------
     p : LineProfiles
         The case's profile matrices.
-    df : ndarray (n or 1, S, T)
-        Discount factors of each draw and schedule.
+    rates : ndarray (S, R)
+        One-year rates of each schedule (:attr:`~appraisal.engine.compile.CompiledCase.rates`).
     delay : ndarray (n or 1, L) or (n or 1, 1) of int
         Whole years each line is delayed in each draw (one column: every line alike).
     keep : ndarray (n or 1, L), optional
         ``1 - drop_off`` per draw; ``None`` uses the compiled flows of every line.
+    shift : ndarray (n or 1,) or (n or 1, S), or 0-d, optional
+        Rate shift of each draw (see :func:`discount_factors`).
+    mid : bool
+        Mid-year timing.
 
     Returns
     -------
     ndarray (n, L)
     """
     T, L, K = p.n_years, p.n_lines, p.K
-    n = max(df.shape[0], delay.shape[0], 1 if keep is None else keep.shape[0])
-    dfp = padded_factors(df, int(delay.max(initial=0)))
+    per_draw = shift is not None and shift.ndim >= 1 and shift.shape[0] != 1
+    n = max(shift.shape[0] if per_draw else 1, delay.shape[0],  # type: ignore[union-attr]
+            1 if keep is None else keep.shape[0])
+    groups = delay_groups(delay, n)
+    order = None if isinstance(groups[0][0], slice) else np.concatenate(
+        [rows for rows, _ in groups])
+    if order is not None and per_draw:
+        shift = shift[order]  # type: ignore[index]
+    if order is not None and keep is not None and keep.shape[0] != 1:
+        keep = keep[order]
+    dfp = discount_factors(rates, shift, T, int(delay.max(initial=0)), mid=mid)
     plain = p.gross if keep is None else p.static
-    out = np.empty((n, L))
-    for rows, row in delay_groups(delay, n):
+    res = np.empty((n, L))
+    start = 0
+    for rows, row in groups:
+        stop = n if isinstance(rows, slice) else start + rows.size
         row = np.broadcast_to(row, (L,))
-        whole = isinstance(rows, slice)
-        f = dfp if dfp.shape[0] == 1 or whole else dfp[rows]
-        kp = None if keep is None else (keep if keep.shape[0] == 1 or whole else keep[rows])
-        block = out if whole else np.empty((rows.size, L))
+        f = dfp if dfp.shape[0] == 1 else dfp[start:stop]
+        kp = None if keep is None else (keep if keep.shape[0] == 1 else keep[start:stop])
+        block = res[start:stop]
         for s in range(dfp.shape[1]):
             lines, m = plain[s]
             if lines.size:
@@ -269,22 +338,28 @@ def raw_present_values(p: LineProfiles, df: np.ndarray, delay: np.ndarray,
                 for d in np.unique(d_lines):
                     sel = d_lines == d
                     block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
-                                                    m if sel.all() else m[:, sel])
+                                                             m if sel.all() else m[:, sel])
             lines, w = p.timed[s]
             if keep is None or not lines.size:
                 continue
             d_lines = row[lines]
             for d in np.unique(d_lines):
                 sel = d_lines == d
-                cols = w if sel.all() else w.reshape(T, -1, K)[:, sel].reshape(T, -1)
-                terms = row_tiled_product(f[:, s, d:d + T], cols).reshape(-1, int(sel.sum()), K)
-                pv = terms[:, :, K - 1]
+                k_lines = int(sel.sum())
+                cols = w if sel.all() else w.reshape(T, K, -1)[:, :, sel].reshape(T, -1)
+                terms = row_tiled_product(f[:, s, d:d + T], cols).reshape(-1, K, k_lines)
                 k_sel = kp[:, lines[sel]]  # type: ignore[index]
-                for k in range(K - 2, -1, -1):
-                    pv = pv * k_sel + terms[:, :, k]
-                block[:, lines[sel]] = pv
-        if not whole:
-            out[rows] = block
+                acc = np.empty((max(terms.shape[0], k_sel.shape[0]), k_lines))
+                acc[...] = terms[:, K - 1]
+                for k in range(K - 2, -1, -1):  # Horner's rule in keep, in place
+                    np.multiply(acc, k_sel, out=acc)
+                    np.add(acc, terms[:, k], out=acc)
+                block[:, lines[sel]] = acc
+        start = stop
+    if order is None:
+        return res
+    out = np.empty_like(res)
+    out[order] = res
     return out
 
 
