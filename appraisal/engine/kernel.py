@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,9 +35,8 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
-           "chunk_for_budget", "delay_groups", "line_profiles", "memory_budget",
-           "raw_present_values",
-           "row_tiled_product"]
+           "chunk_for_budget", "delay_groups", "discount_factors", "line_profiles",
+           "memory_budget", "raw_present_values", "reused_heap", "row_tiled_product"]
 
 #: BLAS threads inside the engine. Its products are tall and thin (draws x years times
 #: years x lines, years ~ 10-100): a second thread splits a product too small to pay for
@@ -93,6 +94,70 @@ def blas_threads(n: int = BLAS_THREADS) -> Iterator[None]:
         _CONTROLLER.append(ThreadpoolController())
     with _CONTROLLER[0].limit(limits=n, user_api="blas"):
         yield
+
+
+#: glibc's ``mallopt`` parameters, and the values :func:`reused_heap` sets: freed blocks up
+#: to 32 MB (glibc's largest mmap threshold on 64-bit) stay in the heap, and up to 128 MB
+#: of free memory at its top is kept rather than handed back to the system.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_HEAP_MMAP_THRESHOLD, _HEAP_TRIM_THRESHOLD = 32 * 2**20, 128 * 2**20
+#: On leaving: a trim threshold twice the mmap threshold, as glibc's own dynamic
+#: adjustment leaves it after freeing a block that large.
+_HEAP_TRIM_AFTER = 2 * _HEAP_MMAP_THRESHOLD
+_HEAP_LOCK = threading.Lock()
+_HEAP_DEPTH = [0]
+
+
+def _libc() -> Any:
+    """The C library when it is glibc (``mallopt`` and ``malloc_trim``), else ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 (glibc only: musl's mallopt does nothing)
+        return libc if libc.mallopt and libc.malloc_trim else None
+    except (OSError, AttributeError):
+        return None
+
+
+@contextlib.contextmanager
+def reused_heap() -> Iterator[None]:
+    """Keep freed working arrays in the heap for the next chunk inside the block (glibc).
+
+    A chunk of draws allocates and frees tens of MB of arrays; with glibc's default
+    thresholds much of it is handed back to the system at each free and faulted in again,
+    page by page, by the next chunk (measured on the prevention case's Monte Carlo, 16,384
+    draws a chunk: about 8,000 page faults and 25 ms of system time a chunk, a quarter of
+    its CPU time). Inside the block freed blocks up to 32 MB stay in the heap and up to
+    128 MB of free memory is kept at its top; on leaving, the heap is trimmed and the trim
+    threshold set to what glibc's own adjustment reaches (64 MB). Nested blocks share one
+    setting. No effect on other C libraries; the numbers computed never change.
+
+    Examples
+    --------
+    >>> with reused_heap():
+    ...     float(np.ones(10**6).sum())
+    1000000.0
+    """
+    libc = _libc()
+    if libc is None:
+        yield
+        return
+    with _HEAP_LOCK:
+        if not _HEAP_DEPTH[0]:
+            libc.mallopt(_M_MMAP_THRESHOLD, _HEAP_MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, _HEAP_TRIM_THRESHOLD)
+        _HEAP_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _HEAP_LOCK:
+            _HEAP_DEPTH[0] -= 1
+            if not _HEAP_DEPTH[0]:
+                libc.mallopt(_M_TRIM_THRESHOLD, _HEAP_TRIM_AFTER)
+                libc.malloc_trim(0)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

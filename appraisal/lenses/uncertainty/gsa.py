@@ -56,6 +56,7 @@ from SALib.sample import morris as salib_morris_sample
 from scipy import special
 from scipy.stats import qmc
 
+from appraisal.engine.kernel import reused_heap
 from appraisal.errors import Issues
 from appraisal.lenses.uncertainty.backends import Backend, resolve_backend
 from appraisal.lenses.uncertainty.correlation import Correlation, gaussian_copula
@@ -464,8 +465,9 @@ def _run_sobol(model: Any, run: _SobolRun, outputs: Sequence[str] | None,
                backend: Any) -> tuple[list[str], np.ndarray]:
     task = functools.partial(_evaluate, model, run.specs, _output_names(outputs), run.rows)
     n_chunks = -(-run.n // run.base_per_chunk)
-    labels, y = _collect(resolve_backend(backend).map(task, n_chunks, desc="Sobol"),
-                         run.n * run.rows_per_base)
+    with reused_heap():  # each chunk's working arrays reused by the next
+        labels, y = _collect(resolve_backend(backend).map(task, n_chunks, desc="Sobol"),
+                             run.n * run.rows_per_base)
     found = Issues()
     _finite_outputs(labels, y, found)
     found.raise_if_errors("sobol_analysis")
