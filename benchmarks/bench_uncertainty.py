@@ -53,6 +53,7 @@ from floor import Floor
 
 import appraisal
 from appraisal.engine.compile import CompiledCase, compile_case, evaluate_arrays
+from appraisal.engine.kernel import reused_heap
 from appraisal.lenses.uncertainty import (
     PERT,
     Discrete,
@@ -259,7 +260,8 @@ def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
     """Wall and CPU seconds for the floor with the case's own sampling: the same chunks of the same
     draws (:func:`~appraisal.lenses.uncertainty.sampling.sample_inputs`), mapped to engine
     inputs by the case model, NPSV by :class:`floor.Floor` (checked against the engine on
-    the first chunk)."""
+    the first chunk), under the allocator setting the Monte Carlo runs under
+    (:func:`~appraisal.engine.kernel.reused_heap`)."""
     from appraisal.lenses.uncertainty.case_model import CaseModel
     from appraisal.lenses.uncertainty.lens import MAX_CHUNK
 
@@ -277,9 +279,10 @@ def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
                        atol=1e-3), "floor and case model disagree"
 
     def run() -> None:
-        for ch in sample_inputs(spec.distributions, n, spec.seed,
-                                correlation=spec.correlation, chunk_size=MAX_CHUNK):
-            floor.npsv(**inputs(ch.inputs))
+        with reused_heap():  # the allocator setting the Monte Carlo runs under
+            for ch in sample_inputs(spec.distributions, n, spec.seed,
+                                    correlation=spec.correlation, chunk_size=MAX_CHUNK):
+                floor.npsv(**inputs(ch.inputs))
 
     cpu = time.process_time()
     wall = timed(run)[1]
