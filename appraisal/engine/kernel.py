@@ -276,12 +276,19 @@ def delay_groups(delay: np.ndarray, n: int) -> list[tuple[slice | np.ndarray, np
     radix = int(varying.max()) + 1
     if radix ** varying.shape[1] < 2**62:  # an exact integer key per delay row
         key = varying @ (radix ** np.arange(varying.shape[1], dtype=np.int64))
-    else:
-        weights = np.random.default_rng(0).integers(1, 2**31, varying.shape[1])
-        key = varying.astype(np.float64) @ weights.astype(np.float64)
+        # draws by increasing key, in draw order within a key (one stable sort of
+        # integers): the groups np.unique's inverse gives, found without it
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        bounds = np.append(starts, key.size)
+        return [(order[bounds[g]:bounds[g + 1]], delay[order[bounds[g]]])
+                for g in range(starts.size)]
+    weights = np.random.default_rng(0).integers(1, 2**31, varying.shape[1])
+    key = varying.astype(np.float64) @ weights.astype(np.float64)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
-    if radix ** varying.shape[1] >= 2**62 and not np.array_equal(varying, varying[first[inverse]]):
+    if not np.array_equal(varying, varying[first[inverse]]):
         _, first, inverse = np.unique(varying, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
@@ -389,12 +396,15 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
     dfp = discount_factors(rates, shift, T, int(delay.max(initial=0)), mid=mid)
     plain = p.gross if keep is None else p.static
     res = np.empty((n, L))
+    # each schedule's persistence-year PVs of every draw, (n, K * p_s): filled group by
+    # group, then combined by one pass of Horner's rule per schedule
+    terms = [None if keep is None or not lines.size else np.empty((n, K * lines.size))
+             for lines, _ in p.timed]
     start = 0
     for rows, row in groups:
         stop = n if isinstance(rows, slice) else start + rows.size
         row = np.broadcast_to(row, (L,))
         f = dfp if dfp.shape[0] == 1 else dfp[start:stop]
-        kp = None if keep is None else (keep if keep.shape[0] == 1 else keep[start:stop])
         block = res[start:stop]
         for s in range(dfp.shape[1]):
             lines, m = plain[s]
@@ -404,28 +414,40 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
                     sel = d_lines == d
                     block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
                                                              m if sel.all() else m[:, sel])
-            lines, w = p.timed[s]
-            if keep is None or not lines.size:
+            into = terms[s]
+            if into is None:
                 continue
+            lines, w = p.timed[s]
             d_lines = row[lines]
             for d in np.unique(d_lines):
                 sel = d_lines == d
-                k_lines = int(sel.sum())
-                cols = w if sel.all() else w.reshape(T, K, -1)[:, :, sel].reshape(T, -1)
-                terms = row_tiled_product(f[:, s, d:d + T], cols).reshape(-1, K, k_lines)
-                k_sel = kp[:, lines[sel]]  # type: ignore[index]
-                acc = np.empty((max(terms.shape[0], k_sel.shape[0]), k_lines))
-                acc[...] = terms[:, K - 1]
-                for k in range(K - 2, -1, -1):  # Horner's rule in keep, in place
-                    np.multiply(acc, k_sel, out=acc)
-                    np.add(acc, terms[:, k], out=acc)
-                block[:, lines[sel]] = acc
+                if not sel.all():  # this group's lines at delay d: their columns only
+                    part = row_tiled_product(f[:, s, d:d + T], w.reshape(T, K, -1)[:, :, sel]
+                                             .reshape(T, -1))
+                    into[start:stop].reshape(-1, K, lines.size)[:, :, sel] = part.reshape(
+                        part.shape[0], K, -1)
+                elif f.shape[0] == stop - start:
+                    row_tiled_product(f[:, s, d:d + T], w, out=into[start:stop])
+                else:  # one row of factors for the group's draws
+                    into[start:stop] = row_tiled_product(f[:, s, d:d + T], w)
         start = stop
+    for s, into in enumerate(terms):
+        if into is None:
+            continue
+        lines = p.timed[s][0]
+        per_year = into.reshape(n, K, lines.size)
+        kp = keep[:, lines]  # type: ignore[index]
+        acc = np.empty((n, lines.size))
+        acc[...] = per_year[:, K - 1]
+        for k in range(K - 2, -1, -1):  # Horner's rule in keep, in place
+            np.multiply(acc, kp, out=acc)
+            np.add(acc, per_year[:, k], out=acc)
+        res[:, lines] = acc
     if order is None:
         return res
-    out = np.empty_like(res)
-    out[order] = res
-    return out
+    back = np.empty_like(order)  # row i of the result is row back[i] of res
+    back[order] = np.arange(n)
+    return np.take(res, back, axis=0)
 
 
 def check_memory(memory: Any, source: str) -> float:
@@ -471,9 +493,11 @@ def check_memory(memory: Any, source: str) -> float:
 _ROW_TILE = 16
 
 
-def row_tiled_product(f: np.ndarray, m: np.ndarray) -> np.ndarray:
+def row_tiled_product(f: np.ndarray, m: np.ndarray, out: np.ndarray | None = None
+                      ) -> np.ndarray:
     """``f @ m`` with ``f``'s rows padded with zeros to a multiple of ``_ROW_TILE``, so a
-    row's result does not depend on how many rows share the product.
+    row's result does not depend on how many rows share the product; into ``out`` (C
+    contiguous, ``(rows of f, columns of m)``) when given.
 
     Examples
     --------
@@ -485,8 +509,8 @@ def row_tiled_product(f: np.ndarray, m: np.ndarray) -> np.ndarray:
     n = f.shape[0]
     whole = n - n % _ROW_TILE
     if whole == n:
-        return f @ m
-    out = np.empty((n, m.shape[1]))
+        return f @ m if out is None else np.matmul(f, m, out=out)
+    out = np.empty((n, m.shape[1])) if out is None else out
     if whole:
         np.matmul(f[:whole], m, out=out[:whole])
     tail = np.zeros((_ROW_TILE, f.shape[1]))
