@@ -36,7 +36,10 @@ chunk size; at least 100x the per-draw loop; the engine within 1.5x of the floor
 14); the Sobol run (sampling, evaluation and analysis) in under 60 s.
 
 Run: ``python benchmarks/bench_uncertainty.py [--quick] [--workers 2]``
-(``--quick``: 10^4 draws and N = 2^9, a few seconds; for smoke tests).
+(``--quick``: 10^4 draws and N = 2^9, a few seconds; for smoke tests), or
+``python benchmarks/bench_uncertainty.py --case-only [--repeat 3] [--baseline DIR]`` for item
+5 alone: its stages median of fresh processes, each after a run of the version in *DIR*
+(``git archive <commit> appraisal data | tar -x -C DIR``) when given, with the ratios.
 """
 
 from __future__ import annotations
@@ -244,16 +247,63 @@ print(json.dumps({"wall": wall, "cpu": cpu, "stages": stages, "rss_mb": rss}))
 """
 
 
-def case_monte_carlo(n: int, example: str = EXAMPLE) -> dict[str, Any]:
+def case_monte_carlo(n: int, example: str = EXAMPLE, code: str | None = None
+                     ) -> dict[str, Any]:
     """The case's own Monte Carlo in a fresh process: wall and CPU seconds, CPU by stage,
     peak resident memory of the whole process (MB; ``VmHWM`` on Linux, else
-    ``ru_maxrss``)."""
+    ``ru_maxrss``). ``code``: a folder holding another version's ``appraisal`` package to
+    run instead of this one (``git archive <commit> appraisal data | tar -x -C DIR``)."""
     import json
+    import os
     import subprocess
 
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([code, *filter(None, [env.get("PYTHONPATH")])])
+    # "-c" puts the working directory first on the path: run the baseline from its folder
     out = subprocess.run([sys.executable, "-c", _CASE_RUN, example, str(n)], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env, cwd=code).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def case_only(n: int, repeat: int, baseline: str | None) -> int:
+    """Only the case's own Monte Carlo (item 5): ``repeat`` fresh processes of this version,
+    each right after one of ``baseline`` when given (the same machine load), then the floor
+    with the same sampling; medians of CPU time by stage, and the ratios."""
+    import os
+    import statistics
+
+    runs, base = [], []
+    for k in range(repeat):
+        if baseline is not None:
+            base.append(case_monte_carlo(n, code=baseline))
+        runs.append(case_monte_carlo(n))
+        print(f"  pair {k + 1}: this version {runs[-1]['cpu']:.2f} s CPU"
+              + (f", baseline {base[-1]['cpu']:.2f} s CPU" if base else "")
+              + f" (load average {os.getloadavg()[0]:.1f})", flush=True)
+    _, floor_cpu = case_floor(compiled_example(), n)
+
+    def median(rs: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(r["stages"][key] if key in r["stages"] else r[key]
+                                 for r in rs)
+
+    stages = [*runs[0]["stages"], "cpu", "wall", "rss_mb"]
+    print(f"case Monte Carlo, {n:,} draws, median of {repeat} fresh processes "
+          "(CPU s by stage; rss_mb: peak resident MB of the whole process)")
+    print(f"{'stage':<24s} {'this version':>13s}" + (f" {'baseline':>10s} {'ratio':>7s}"
+                                                    if base else ""))
+    for key in stages:
+        now = median(runs, key)
+        line = f"{key:<24s} {now:13.2f}"
+        if base:
+            then = median(base, key)
+            line += f" {then:10.2f} {now / then if then else float('nan'):7.2f}"
+        print(line)
+    cpu = median(runs, "cpu")
+    print(f"floor with the same sampling: {floor_cpu:.2f} s CPU; case Monte Carlo / floor "
+          f"{cpu / floor_cpu:.2f}x in CPU time (target <= {TARGET_FLOOR_X:g}x), "
+          f"{cpu:.2f} s CPU (target < {TARGET_CASE_MC_S:g} s)")
+    return 0
 
 
 def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
@@ -321,8 +371,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="10^4 draws, N = 2^9, small samples (smoke test)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
+    parser.add_argument("--case-only", action="store_true",
+                        help="only the case's own Monte Carlo (stages) and its floor")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="with --case-only: also time the appraisal package in DIR (another "
+                             "version), each run right before this version's, and print ratios")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="with --case-only: fresh processes of each version (default 3)")
     args = parser.parse_args(argv)
     q = args.quick
+    if args.case_only:
+        return case_only(10_000 if q else 1_000_000, args.repeat, args.baseline)
     n = 10_000 if q else 1_000_000
     chunk = 8192 if q else 16_384
     n_mem, chunks_mem = (8192, (4096, 8192)) if q else (250_000, (4096, 16_384))
