@@ -299,8 +299,9 @@ def sobol_first_total(y: np.ndarray, k: int, *, num_resamples: int = 100,
     constant columns). It computes exactly what ``SALib.analyze.sobol.analyze`` computes
     for each column (same normalisation, Saltelli et al. 2010 S1 and Jansen ST
     estimators, same bootstrap resamples for the same ``seed``; checked in the tests) but
-    draws each bootstrap gather once for all inputs and outputs, which is several times
-    faster with many inputs.
+    takes each resample's means as a product with the resample's counts of each draw, so
+    no input's draws are gathered per resample: many times faster with many inputs (the
+    confidence intervals equal SALib's to rounding).
 
     Examples
     --------
@@ -326,12 +327,20 @@ def sobol_first_total(y: np.ndarray, k: int, *, num_resamples: int = 100,
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.divide(num, den, out=np.zeros_like(num), where=den > eps)
 
+    del a_r, b_r
+    # how many times each resample takes each draw: a resample's mean of a per-draw term is
+    # then one product (R, N) @ (N, C), not a gather of every input's draws (the same
+    # terms, summed in another order: equal to rounding)
+    counts = np.bincount((np.arange(num_resamples)[:, None] * n + r.T).ravel(),
+                         minlength=num_resamples * n).reshape(num_resamples, n)
+    counts = counts.astype(np.float64)
     for j in range(k):
-        ab_j, ab_r = ab[:, j], ab[r, j]
-        out["S1"][:, j] = ratio(np.mean(b * (ab_j - a), axis=0), var)
-        out["ST"][:, j] = ratio(0.5 * np.mean((a - ab_j) ** 2, axis=0), var)
-        s1_r = ratio(np.mean(b_r * (ab_r - a_r), axis=0), var_r)
-        st_r = ratio(0.5 * np.mean((a_r - ab_r) ** 2, axis=0), var_r)
+        ab_j = ab[:, j]
+        first, total = b * (ab_j - a), (a - ab_j) ** 2
+        out["S1"][:, j] = ratio(np.mean(first, axis=0), var)
+        out["ST"][:, j] = ratio(0.5 * np.mean(total, axis=0), var)
+        s1_r = ratio((counts @ first) / n, var_r)
+        st_r = ratio(0.5 * ((counts @ total) / n), var_r)
         out["S1_conf"][:, j] = np.where(spread != 0.0, z * s1_r.std(axis=0, ddof=1), 0.0)
         out["ST_conf"][:, j] = np.where(spread != 0.0, z * st_r.std(axis=0, ddof=1), 0.0)
     return out
