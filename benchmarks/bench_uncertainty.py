@@ -23,7 +23,7 @@ Measures, on ``data/examples/early_help_prevention.yaml`` (26 lines, 40 years, 4
    acceptability, EVPI/EVPPI) and the peak resident memory of the whole process
    (``VmHWM``). Beside it, the floor with the same sampling: the same chunks of the
    same draws, mapped to the engine's inputs by the case model and evaluated by
-   ``benchmarks/floor.py`` (NPSV only), and the ratio of the two.
+   ``benchmarks/floor.py`` (NPSV only), also in a fresh process, and the ratio of the two.
 6. **A generated case**, 5,000 lines x 60 years x 10^4 draws (a scale, a rate shift and a
    delay per draw): time and peak traced memory, and the time at 100 to 5,000 lines with
    the fitted exponent of time against lines.
@@ -36,7 +36,10 @@ chunk size; at least 100x the per-draw loop; the engine within 1.5x of the floor
 14); the Sobol run (sampling, evaluation and analysis) in under 60 s.
 
 Run: ``python benchmarks/bench_uncertainty.py [--quick] [--workers 2]``
-(``--quick``: 10^4 draws and N = 2^9, a few seconds; for smoke tests).
+(``--quick``: 10^4 draws and N = 2^9, a few seconds; for smoke tests), or
+``python benchmarks/bench_uncertainty.py --case-only [--repeat 3] [--baseline DIR]`` for item
+5 alone: its stages median of fresh processes, each after a run of the version in *DIR*
+(``git archive <commit> appraisal data | tar -x -C DIR``) when given, with the ratios.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from floor import Floor
 
 import appraisal
 from appraisal.engine.compile import CompiledCase, compile_case, evaluate_arrays
+from appraisal.engine.kernel import reused_heap
 from appraisal.lenses.uncertainty import (
     PERT,
     Discrete,
@@ -243,23 +247,83 @@ print(json.dumps({"wall": wall, "cpu": cpu, "stages": stages, "rss_mb": rss}))
 """
 
 
-def case_monte_carlo(n: int, example: str = EXAMPLE) -> dict[str, Any]:
+def case_monte_carlo(n: int, example: str = EXAMPLE, code: str | None = None
+                     ) -> dict[str, Any]:
     """The case's own Monte Carlo in a fresh process: wall and CPU seconds, CPU by stage,
     peak resident memory of the whole process (MB; ``VmHWM`` on Linux, else
-    ``ru_maxrss``)."""
+    ``ru_maxrss``). ``code``: a folder holding another version's ``appraisal`` package to
+    run instead of this one (``git archive <commit> appraisal data | tar -x -C DIR``)."""
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([code, *filter(None, [env.get("PYTHONPATH")])])
+    # "-c" puts the working directory first on the path: run the baseline from its folder
+    out = subprocess.run([sys.executable, "-c", _CASE_RUN, example, str(n)], check=True,
+                         capture_output=True, text=True, env=env, cwd=code).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def case_floor_fresh(n: int) -> tuple[float, float]:
+    """:func:`case_floor` in a fresh process, as the case's Monte Carlo is measured (a
+    process that has run the other sections holds a larger, more fragmented heap)."""
     import json
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", _CASE_RUN, example, str(n)], check=True,
+    out = subprocess.run([sys.executable, __file__, "--case-floor", str(n)], check=True,
                          capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    wall, cpu = json.loads(out.strip().splitlines()[-1])
+    return wall, cpu
+
+
+def case_only(n: int, repeat: int, baseline: str | None) -> int:
+    """Only the case's own Monte Carlo (item 5): ``repeat`` fresh processes of this version,
+    each right after one of ``baseline`` when given (the same machine load), then the floor
+    with the same sampling; medians of CPU time by stage, and the ratios."""
+    import os
+    import statistics
+
+    runs, base = [], []
+    for k in range(repeat):
+        if baseline is not None:
+            base.append(case_monte_carlo(n, code=baseline))
+        runs.append(case_monte_carlo(n))
+        print(f"  pair {k + 1}: this version {runs[-1]['cpu']:.2f} s CPU"
+              + (f", baseline {base[-1]['cpu']:.2f} s CPU" if base else "")
+              + f" (load average {os.getloadavg()[0]:.1f})", flush=True)
+    _, floor_cpu = case_floor_fresh(n)
+
+    def median(rs: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(r["stages"][key] if key in r["stages"] else r[key]
+                                 for r in rs)
+
+    stages = [*runs[0]["stages"], "cpu", "wall", "rss_mb"]
+    print(f"case Monte Carlo, {n:,} draws, median of {repeat} fresh processes "
+          "(CPU s by stage; rss_mb: peak resident MB of the whole process)")
+    print(f"{'stage':<24s} {'this version':>13s}" + (f" {'baseline':>10s} {'ratio':>7s}"
+                                                    if base else ""))
+    for key in stages:
+        now = median(runs, key)
+        line = f"{key:<24s} {now:13.2f}"
+        if base:
+            then = median(base, key)
+            line += f" {then:10.2f} {now / then if then else float('nan'):7.2f}"
+        print(line)
+    cpu = median(runs, "cpu")
+    print(f"floor with the same sampling: {floor_cpu:.2f} s CPU; case Monte Carlo / floor "
+          f"{cpu / floor_cpu:.2f}x in CPU time (target <= {TARGET_FLOOR_X:g}x), "
+          f"{cpu:.2f} s CPU (target < {TARGET_CASE_MC_S:g} s)")
+    return 0
 
 
 def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
     """Wall and CPU seconds for the floor with the case's own sampling: the same chunks of the same
     draws (:func:`~appraisal.lenses.uncertainty.sampling.sample_inputs`), mapped to engine
     inputs by the case model, NPSV by :class:`floor.Floor` (checked against the engine on
-    the first chunk)."""
+    the first chunk), under the allocator setting the Monte Carlo runs under
+    (:func:`~appraisal.engine.kernel.reused_heap`)."""
     from appraisal.lenses.uncertainty.case_model import CaseModel
     from appraisal.lenses.uncertainty.lens import MAX_CHUNK
 
@@ -277,9 +341,10 @@ def case_floor(c: CompiledCase, n: int) -> tuple[float, float]:
                        atol=1e-3), "floor and case model disagree"
 
     def run() -> None:
-        for ch in sample_inputs(spec.distributions, n, spec.seed,
-                                correlation=spec.correlation, chunk_size=MAX_CHUNK):
-            floor.npsv(**inputs(ch.inputs))
+        with reused_heap():  # the allocator setting the Monte Carlo runs under
+            for ch in sample_inputs(spec.distributions, n, spec.seed,
+                                    correlation=spec.correlation, chunk_size=MAX_CHUNK):
+                floor.npsv(**inputs(ch.inputs))
 
     cpu = time.process_time()
     wall = timed(run)[1]
@@ -318,8 +383,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="10^4 draws, N = 2^9, small samples (smoke test)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
+    parser.add_argument("--case-only", action="store_true",
+                        help="only the case's own Monte Carlo (stages) and its floor")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="with --case-only: also time the appraisal package in DIR (another "
+                             "version), each run right before this version's, and print ratios")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="with --case-only: fresh processes of each version (default 3)")
+    parser.add_argument("--case-floor", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     q = args.quick
+    if args.case_floor:  # one floor run in this (fresh) process, for case_floor_fresh
+        import json
+
+        print(json.dumps(case_floor(compiled_example(), args.case_floor)))
+        return 0
+    if args.case_only:
+        return case_only(10_000 if q else 1_000_000, args.repeat, args.baseline)
     n = 10_000 if q else 1_000_000
     chunk = 8192 if q else 16_384
     n_mem, chunks_mem = (8192, (4096, 8192)) if q else (250_000, (4096, 16_384))
@@ -409,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     case_mc = 10_000 if q else 1_000_000
     case_run = case_monte_carlo(case_mc)
     t_case, mb_case = case_run["wall"], case_run["rss_mb"]
-    t_case_floor, cpu_case_floor = case_floor(c, case_mc)
+    t_case_floor, cpu_case_floor = case_floor_fresh(case_mc)
     cpu_x = case_run["cpu"] / cpu_case_floor
 
     # 6. a generated case: lines x years x draws, and time against lines

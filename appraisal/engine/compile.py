@@ -860,6 +860,7 @@ def evaluate_arrays(
             msg = f"inputs disagree on the number of draws: {sorted({D, weights.shape[0]})}"
             raise ValueError(msg)
     profiles = line_profiles(c)
+    mid = c.case.timing == "mid"
     sums = _option_sums(c)
     signed = _signed_onehot(c) if weights is not None else None
     pv_lines = np.empty((D, L)) if keep_lines else None
@@ -878,8 +879,8 @@ def evaluate_arrays(
 
             sh = None if shift is None else (shift if shift.ndim == 0 or shift.shape[0] == 1
                                              else shift[start:stop])
-            raw = raw_present_values(profiles, discount_factor_array(c, sh), take(dl),
-                                     None if keep is None else lines(keep))
+            raw = raw_present_values(profiles, c.rates, take(dl),
+                                     None if keep is None else lines(keep), sh, mid=mid)
             mult = _product_of(take(sc), 1.0 + take(ob), take(vm), take(add))
             pv = np.multiply(raw, mult, out=None if pv_lines is None else pv_lines[start:stop])
             pv = np.broadcast_to(pv, (stop - start, L))

@@ -114,8 +114,20 @@ def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
 def _ranks(x: np.ndarray) -> np.ndarray:
     """``x.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")``: the same
     ranks, sorting contiguous columns once and inverting the permutation by a scatter (a
-    stable sort has one answer, so the ranks do not depend on how they are found)."""
-    order = np.argsort(np.ascontiguousarray(x.T), axis=1, kind="stable")  # (K, D)
+    stable sort has one answer, so the ranks do not depend on how they are found).
+
+    Examples
+    --------
+    >>> _ranks(np.array([[0.3, 2.0], [0.1, 2.0], [0.2, 1.0]])).tolist()
+    [[2, 1], [0, 2], [1, 0]]
+    """
+    columns = np.ascontiguousarray(x.T)  # (K, D)
+    # distinct values have one sorting permutation: the faster unstable sort finds it;
+    # with a tie (almost never, for continuous scores) the stable sort decides
+    order = np.argsort(columns, axis=1)
+    ordered = np.take_along_axis(columns, order, axis=1)
+    if (ordered[:, 1:] == ordered[:, :-1]).any():
+        order = np.argsort(columns, axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(x.shape[0])[None, :], axis=1)
     return ranks.T
@@ -139,6 +151,12 @@ def iman_conover(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     0.7
     """
     u = np.asarray(u, dtype=np.float64)
+    return np.take_along_axis(np.sort(u, axis=0), _target_ranks(u, factor), axis=0)
+
+
+def _target_ranks(u: np.ndarray, factor: npt.ArrayLike) -> np.ndarray:
+    """The ranks :func:`iman_conover` gives each row of ``u`` ``[D, K]``: those of the
+    normal scores with the sample correlation removed and ``F F^T`` imposed."""
     scores = _special().ndtri(np.clip(u, _U_MIN, _U_MAX))
     scores = scores - scores.mean(axis=0)
     # Remove the sample correlation the scores happen to have, then impose the target.
@@ -148,7 +166,7 @@ def iman_conover(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
     except np.linalg.LinAlgError:  # fewer draws than inputs: no exact whitening exists
         whitening = np.linalg.pinv(correlation_factor(sample))
     target = scores @ whitening.T @ np.asarray(factor, dtype=np.float64).T
-    return np.take_along_axis(np.sort(u, axis=0), _ranks(target), axis=0)
+    return _ranks(target)
 
 
 def gaussian_copula(u: npt.ArrayLike, factor: npt.ArrayLike) -> np.ndarray:
@@ -314,9 +332,13 @@ class Correlation:
             _nearest_correlation(spearman_to_normal(self.matrix[np.ix_(keep, keep)])))
         if self.method == "gaussian-copula":
             return gaussian_copula(u[:, keep], factor)[:, position]
-        induced = iman_conover(u[:, keep], factor)
-        ranks = _ranks(induced)
-        return np.take_along_axis(np.sort(u, axis=0), ranks[:, position], axis=0)
+        ordered = np.sort(u, axis=0)
+        ranks = _target_ranks(u[:, keep], factor)
+        if position.size != keep.size and (ordered[1:, keep] == ordered[:-1, keep]).any():
+            # a tie among a leader's draws: its followers take the ranks of the leader's
+            # values as placed (ties broken by position), not the ranks of the scores
+            ranks = _ranks(np.take_along_axis(ordered[:, keep], ranks, axis=0))
+        return np.take_along_axis(ordered, ranks[:, position], axis=0)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form accepted by :func:`parse_correlation`."""

@@ -56,6 +56,7 @@ from SALib.sample import morris as salib_morris_sample
 from scipy import special
 from scipy.stats import qmc
 
+from appraisal.engine.kernel import blas_threads, reused_heap
 from appraisal.errors import Issues
 from appraisal.lenses.uncertainty.backends import Backend, resolve_backend
 from appraisal.lenses.uncertainty.correlation import Correlation, gaussian_copula
@@ -298,8 +299,9 @@ def sobol_first_total(y: np.ndarray, k: int, *, num_resamples: int = 100,
     constant columns). It computes exactly what ``SALib.analyze.sobol.analyze`` computes
     for each column (same normalisation, Saltelli et al. 2010 S1 and Jansen ST
     estimators, same bootstrap resamples for the same ``seed``; checked in the tests) but
-    draws each bootstrap gather once for all inputs and outputs, which is several times
-    faster with many inputs.
+    takes each resample's means as a product with the resample's counts of each draw, so
+    no input's draws are gathered per resample: many times faster with many inputs (the
+    confidence intervals equal SALib's to rounding).
 
     Examples
     --------
@@ -315,22 +317,31 @@ def sobol_first_total(y: np.ndarray, k: int, *, num_resamples: int = 100,
     a, ab, b = blocks[:, 0], blocks[:, 1:-1], blocks[:, -1]
     z = float(special.ndtri(0.5 + conf_level / 2.0))
     r = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
-    a_r, b_r = a[r], b[r]  # [N, R, C]
     var = np.var(np.concatenate([a, b]), axis=0)  # [C]
-    var_r = np.var(np.concatenate([a_r, b_r]), axis=0)  # [R, C]
-    spread = np.ptp(np.concatenate([a_r, b_r]), axis=(0, 1))  # SALib: no CI if 0
+    resampled = np.concatenate([a[r], b[r]])  # [2N, R, C]: A's then B's resampled rows
+    var_r = np.var(resampled, axis=0)  # [R, C]
+    spread = np.ptp(resampled, axis=(0, 1))  # SALib: no CI if 0
+    del resampled
     out = {key: np.zeros((y.shape[1], k)) for key in ("S1", "S1_conf", "ST", "ST_conf")}
     eps = np.finfo(float).eps
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.divide(num, den, out=np.zeros_like(num), where=den > eps)
 
+    # how many times each resample takes each draw: a resample's mean of a per-draw term is
+    # then one product (R, N) @ (N, C), not a gather of every input's draws (the same
+    # terms, summed in another order: equal to rounding)
+    counts = np.bincount((np.arange(num_resamples)[:, None] * n + r.T).ravel(),
+                         minlength=num_resamples * n).reshape(num_resamples, n)
+    counts = counts.astype(np.float64)
     for j in range(k):
-        ab_j, ab_r = ab[:, j], ab[r, j]
-        out["S1"][:, j] = ratio(np.mean(b * (ab_j - a), axis=0), var)
-        out["ST"][:, j] = ratio(0.5 * np.mean((a - ab_j) ** 2, axis=0), var)
-        s1_r = ratio(np.mean(b_r * (ab_r - a_r), axis=0), var_r)
-        st_r = ratio(0.5 * np.mean((a_r - ab_r) ** 2, axis=0), var_r)
+        ab_j = ab[:, j]
+        first, total = b * (ab_j - a), (a - ab_j) ** 2
+        out["S1"][:, j] = ratio(np.mean(first, axis=0), var)
+        out["ST"][:, j] = ratio(0.5 * np.mean(total, axis=0), var)
+        with blas_threads():  # small products: a second thread only waits (measured)
+            s1_r = ratio((counts @ first) / n, var_r)
+            st_r = ratio(0.5 * ((counts @ total) / n), var_r)
         out["S1_conf"][:, j] = np.where(spread != 0.0, z * s1_r.std(axis=0, ddof=1), 0.0)
         out["ST_conf"][:, j] = np.where(spread != 0.0, z * st_r.std(axis=0, ddof=1), 0.0)
     return out
@@ -464,8 +475,9 @@ def _run_sobol(model: Any, run: _SobolRun, outputs: Sequence[str] | None,
                backend: Any) -> tuple[list[str], np.ndarray]:
     task = functools.partial(_evaluate, model, run.specs, _output_names(outputs), run.rows)
     n_chunks = -(-run.n // run.base_per_chunk)
-    labels, y = _collect(resolve_backend(backend).map(task, n_chunks, desc="Sobol"),
-                         run.n * run.rows_per_base)
+    with reused_heap():  # each chunk's working arrays reused by the next
+        labels, y = _collect(resolve_backend(backend).map(task, n_chunks, desc="Sobol"),
+                             run.n * run.rows_per_base)
     found = Issues()
     _finite_outputs(labels, y, found)
     found.raise_if_errors("sobol_analysis")

@@ -36,7 +36,7 @@ import numpy as np
 
 from appraisal.case.model import Case
 from appraisal.engine.compile import CompiledCase, EngineOutput
-from appraisal.engine.kernel import chunk_for_budget
+from appraisal.engine.kernel import chunk_for_budget, reused_heap
 from appraisal.errors import Issues
 from appraisal.formatting import choose_money_unit, format_money
 from appraisal.lenses.uncertainty.backends import Backend
@@ -609,6 +609,15 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         If the case has no ``uncertainty:`` section or a count is invalid.
     """
     _check_counts(draws, sobol, morris)
+    with reused_heap():  # the working arrays of each chunk and analysis reused by the next
+        return _analyse(case, spec, compiled, draws, seed, sobol, morris, chunk_size, backend,
+                        keep_draws, memory)
+
+
+def _analyse(case: Case, spec: UncertaintySpec | None, compiled: CompiledCase | None,
+             draws: int | None, seed: int | None, sobol: int | None, morris: int | None,
+             chunk_size: int | None, backend: Backend | int | str | None, keep_draws: bool,
+             memory: float | str | None) -> UncertaintyResult:
     spec = spec if spec is not None else case_spec(case)
     model = CaseModel(case, spec, compiled=compiled, memory=memory)
     n = spec.draws if draws is None else draws

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from appraisal.engine.kernel import reused_heap
 from appraisal.errors import Issues
 from appraisal.lenses.uncertainty.backends import Backend, resolve_backend
 from appraisal.lenses.uncertainty.correlation import Correlation
@@ -412,16 +413,17 @@ def run_monte_carlo(model: Model, specs: Mapping[str, Distribution], n: int,
                              wanted, keep, summed)
     collected: list[dict[str, np.ndarray]] = [{}, {}]
     sums: dict[str, np.ndarray] = {}
-    for index, (*parts, part_totals) in enumerate(resolve_backend(backend).map(
-            task, plan.n_chunks, desc="Monte Carlo")):
-        start, stop = plan.bounds(index)
-        for name, value in part_totals.items():
-            sums[name] = value.astype(np.int64) if name not in sums else sums[name] + value
-        for store, part in zip(collected, parts, strict=True):
-            for name, value in part.items():
-                if name not in store:  # allocate once: peak memory is the kept arrays
-                    store[name] = np.empty((plan.n, *value.shape[1:]), dtype=value.dtype)
-                store[name][start:stop] = value
+    with reused_heap():  # each chunk's working arrays reused by the next
+        for index, (*parts, part_totals) in enumerate(resolve_backend(backend).map(
+                task, plan.n_chunks, desc="Monte Carlo")):
+            start, stop = plan.bounds(index)
+            for name, value in part_totals.items():
+                sums[name] = value.astype(np.int64) if name not in sums else sums[name] + value
+            for store, part in zip(collected, parts, strict=True):
+                for name, value in part.items():
+                    if name not in store:  # allocate once: peak memory is the kept arrays
+                        store[name] = np.empty((plan.n, *value.shape[1:]), dtype=value.dtype)
+                    store[name][start:stop] = value
     for store in (*collected, sums):
         for value in store.values():
             value.flags.writeable = False
