@@ -42,6 +42,21 @@ def test_sheets_and_meta(blank):
     assert meta["snapshot.parts"] >= 1
 
 
+def test_cover_lists_every_further_sheet_with_what_it_holds(blank):
+    # The cover's "Sheets" block is generated from the sheets written: each sheet after the
+    # six the numbered steps explain, in workbook order, with its spec's description.
+    _, book = blank
+    rows = [(r[0], r[1]) for r in book["Cover"].iter_rows(values_only=True)]
+    start = rows.index(("Sheets", None)) + 1
+    listed = [head for head, _ in rows[start:rows.index((None, None), start)]]
+    steps = {"Cover", "Case", "Options", "Lines", "Profiles", "Valuation", "Line details"}
+    assert listed == [ws.title for ws in book.worksheets
+                      if ws.sheet_state == "visible" and ws.title not in steps]
+    texts = dict(rows[start:])
+    assert texts["MCA pairwise"].startswith("AHP pairwise comparisons")
+    assert texts["Parameters"] == "Shipped parameter values with their sources."
+
+
 def test_columns_and_rows_are_generated_from_the_schema(blank):
     _, book = blank
     scalar = ("str", "int", "float", "bool")

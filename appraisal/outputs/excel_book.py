@@ -57,6 +57,9 @@ class BookBuilder:
         self._style_ids: dict[tuple[Any, ...], int] = {}
         self.data: dict[str, SheetData] = {}
         self.meta: dict[str, Any] = {}
+        #: What each table sheet holds (its spec's description), by sheet title, in the
+        #: order written: the cover lists the workbook's sheets from it.
+        self.descriptions: dict[str, str] = {}
         #: Protected ranges: (sheet, first row, last row, first col, last col, kind, digests).
         self.protected: list[dict[str, Any]] = []
 
@@ -112,6 +115,7 @@ class BookBuilder:
         ``extra_headers`` are further ``(header, help, width)`` columns after the spec's.
         """
         ws, data = self.sheet(spec.title, index=index)
+        self.descriptions[spec.title] = spec.description
         header, helper = self.header, self.help
         columns = [(c.header, c.help, c.width) for c in spec.columns] + list(extra_headers)
         for col, (text, help_text, width) in enumerate(columns, start=1):

@@ -10,6 +10,7 @@ from appraisal.case import sheets as S
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.inputs.excel_changes import cell_token, row_digest
 from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
+from appraisal.outputs.excel_layout import fit_row_height
 from appraisal.outputs.xlsx_cells import protect_sheet
 
 __all__ = ["cover_sheet", "parameters_sheet"]
@@ -48,10 +49,7 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
         ("Years", "Year 0 is the base year and is not discounted.", None),
         ("", "", None),
         ("Sheets", "", None),
-        ("Parameters", "Shipped Green Book values with their sources (protected).", None),
-        ("Lists", "The lists behind the drop-downs; add your own agencies and categories.",
-         None),
-        ("Deflator, Sections", "Your own GDP deflator values; further case sections.", None),
+        *_sheet_rows(book),
         ("", "", None),
         ("Format", f"{WORKBOOK_FORMAT} version {SCHEMA_VERSION}; appraisal {tool_version()}",
          None),
@@ -61,6 +59,22 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
             sheet.text(i, 1, head, style if style is not None else book.bold)
         if text:
             sheet.text(i, 2, text, book.text)
+            fit_row_height(ws, sheet, i, {2: text})
+
+
+#: The sheets the steps above already explain.
+_STEP_SHEETS = frozenset({"Case", "Options", "Lines", "Profiles", "Valuation", "Line details"})
+
+
+def _sheet_rows(book: BookBuilder) -> list[tuple[str, str, int | None]]:
+    """A row for each further sheet of the workbook, in order, with what it holds.
+
+    Generated from the sheets written so far (their specs' descriptions), so the cover
+    lists exactly the workbook's sheets.
+    """
+    return [(title, text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), None)
+            for title, text in book.descriptions.items()
+            if title not in _STEP_SHEETS and text]
 
 
 def parameters_sheet(book: BookBuilder, vintage: str) -> None:

@@ -683,8 +683,8 @@ def _write(path: PathLike, case: Case | None, data: Mapping[str, Any], n_years: 
            force: bool, protect: Sequence[PathLike]) -> Path:
     book = BookBuilder()
     add_input_sheets(book, data, case, years=n_years)
-    cover_sheet(book, data)
     parameters_sheet(book, str(data.get("vintage") or "GB2026"))
+    cover_sheet(book, data)  # after every other sheet: it lists them
     book.meta["workbook_kind"] = "case" if case is not None else "template"
     book.workbook.active = 0
     return book.save(path, force=force, protect=protect)
