@@ -127,7 +127,7 @@ def _widths_cell_by_cell(book, data, skip_rows=()):
 
     styles = excel_layout._styles(book)
     out: dict[int, float] = {}
-    for row, cells in data._rows.items():
+    for row, cells in data.cells().items():
         if row in set(skip_rows):
             continue
         for col, xml in cells:
@@ -175,6 +175,36 @@ def test_column_widths_of_negative_and_rounded_numbers():
     widths = content_widths(book, data)
     assert widths == _widths_cell_by_cell(book, data)
     assert widths == {1: len("£100,000"), 2: len("-125.00%")}
+
+
+def test_column_widths_of_runs_written_in_bulk():
+    """Numbers and formulas written as runs (numbers, formula_row) are measured by their
+    columns' extremes over whole arrays: the widths of measuring every cell, runs of
+    different lengths and styles, General runs and -0.0 included."""
+    import numpy as np
+
+    from appraisal.outputs.excel_book import BookBuilder
+    from appraisal.outputs.excel_layout import MONEY, PERCENT, content_widths
+    from appraisal.outputs.excel_stream import SheetData
+
+    book = BookBuilder()
+    money, percent, general = (book.style(number_format=f) for f in (MONEY, PERCENT,
+                                                                       "General"))
+    bold = book.style(number_format=MONEY, bold=True)
+    rng = np.random.default_rng(7)
+    data = SheetData("S")
+    for row in range(1, 40):
+        values = rng.normal(0, 10.0 ** rng.integers(0, 9), 6).round(rng.integers(0, 3))
+        values[row % 6] = -0.0 if row % 2 else 99999.6
+        data.numbers(row, 2, values, money if row % 3 else bold)
+        data.formula_row(row, 9, [f"B{row}*{k}" for k in range(4)], values[:4] / 7, percent)
+        data.numbers(row, 14, values[:3] / 3, general)
+        data.number(row, 3, -0.4 if row == 5 else 1.0, money)  # a single in a run's column
+    widths = content_widths(book, data)
+    assert widths == _widths_cell_by_cell(book, data)
+    assert set(widths) == {2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16}
+    assert content_widths(book, data, skip_rows=range(1, 20)) == _widths_cell_by_cell(
+        book, data, skip_rows=range(1, 20))
 
 
 def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
