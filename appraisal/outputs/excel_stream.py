@@ -171,6 +171,9 @@ def _refuse(where: str, field: str, code: str, message: str, fix: str) -> Apprai
     return AppraisalValidationError([Issue(code, message, where, field, fix)], source=where)
 
 
+#: Checked texts and the XML of their cell after its attributes (bounded; cleared when full).
+_TEXT_XML: dict[str, str] = {}
+_TEXT_CACHE_SIZE = 100_000
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 
 
@@ -236,20 +239,38 @@ class SheetData:
 
     def text(self, row: int, col: int, value: str, style: int, *, field: str = "") -> None:
         """A text cell (inline string): inert whatever it starts with."""
-        if isinstance(value, str) and len(value) < 4096 and not _SUSPECT.search(value):
-            text = value  # the common case, checked without building a location
-        else:
-            text = check_text(value, self._where(row, col), field)
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}" t="inlineStr">'
-                            f"<is><t{space}>{escape(encode_xstring(text))}</t></is></c>")
+        body = _TEXT_XML.get(value) if type(value) is str else None
+        if body is None:
+            if isinstance(value, str) and len(value) < 4096 and not _SUSPECT.search(value):
+                text = value  # the common case, checked without building a location
+            else:
+                text = check_text(value, self._where(row, col), field)
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            body = f"<is><t{space}>{escape(encode_xstring(text))}</t></is></c>"
+            if type(value) is str and len(value) < 256:  # repeated texts: names, kinds
+                if len(_TEXT_XML) >= _TEXT_CACHE_SIZE:
+                    _TEXT_XML.clear()
+                _TEXT_XML[value] = body
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}" '
+                           f't="inlineStr">{body}'))
+        if col > self.max_col:
+            self.max_col = col
 
     def number(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
         """A number cell; NaN, infinities and non-numbers are refused."""
         text = _fast_number(value)
         if text is None:
             text = _number_text(value, self._where(row, col), field)
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}"><v>{text}</v></c>')
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}">'
+                           f"<v>{text}</v></c>"))
+        if col > self.max_col:
+            self.max_col = col
 
     def numbers(self, row: int, col: int, values: Sequence[float] | np.ndarray, style: int,
                 *, field: str = "", skip_zero: bool = False) -> None:
@@ -296,13 +317,19 @@ class SheetData:
 
     def blank(self, row: int, col: int, style: int) -> None:
         """An empty cell that carries a style (e.g. an input cell left for the user)."""
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}"/>')
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"/>'))
+        if col > self.max_col:
+            self.max_col = col
 
     def blanks(self, row: int, col: int, count: int, style: int) -> None:
         """*count* empty styled cells from *col* on."""
         put = self._rows.setdefault(row, [])
-        for c in range(col, col + count):
-            put.append((c, f'<c r="{column_letter(c)}{row}" s="{style}"/>'))
+        tail = f'{row}" s="{style}"/>'
+        letters = _letters()
+        put.extend((c, f'<c r="{letters[c - 1]}{tail}') for c in range(col, col + count))
         self.max_col = max(self.max_col, col + count - 1)
 
     def formula(self, row: int, col: int, formula: str, cached: Any, style: int, *,
@@ -313,7 +340,7 @@ class SheetData:
             msg = f"formula must be 1 to {MAX_FORMULA_CHARS - 1} characters (got {len(body)})"
             raise _refuse(self._where(row, col), field, "bad-formula", msg,
                           "check the formula text")
-        head = f' r="{column_letter(col)}{row}" s="{style}"'
+        head = f' r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"'
         if isinstance(cached, bool):
             value, kind = str(int(cached)), "b"
         elif isinstance(cached, str):
