@@ -34,7 +34,7 @@ def _grids(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
     """Cells and merged ranges of every sheet, with or without the fast scan."""
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
         grid = open_grid(path)
         try:
             return {title: (grid.sheet(title).cells, grid.sheet(title).merged)
@@ -46,7 +46,7 @@ def _grids(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
 def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Case:
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
         _CACHE.clear()
         try:
             return read_case_workbook(path)
@@ -119,6 +119,90 @@ def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
     assert fast[(1, 2)].formula == 'IF(A1>"a > b",1,0)'
     assert [fast[(r, 2)].formula for r in range(1, len(texts) + 1)] == [
         f'IF(A{r}>"{text}",1,0)' for r, text in enumerate(texts, start=1)]
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _book_with_sheet(tmp_path, rows: str, *, after: str = "</worksheet>") -> Path:
+    """An openpyxl workbook whose one sheet part is *rows* in a plain-form sheetData."""
+    import zipfile
+
+    import openpyxl
+
+    sheet_xml = (f'<worksheet xmlns="{_MAIN_NS}"><sheetData>{rows}</sheetData>{after}'
+                 ).encode()
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, sheet_xml if info.filename == "xl/worksheets/sheet1.xml"
+                            else source.read(info))
+    return path
+
+
+@pytest.mark.parametrize(("rows", "after"), [
+    ('<row r="1"><c r="A1"><f>1&amp;2</f><v>3</v></c></row>', "</worksheet>"),
+    ('<row r="1" ht="30" customHeight="1"><c r="A1" t="inlineStr"><is><t>ok</t></is></c>'
+     '</row><row r="2"/>', "<mergeCells><mergeCell ref=\"A2:B2\"/></mergeCells></worksheet>"),
+    ("", "</worksheet>"),
+])
+def test_fast_scan_reads_well_formed_parts_without_a_whole_part_parse(
+        rows, after, tmp_path, monkeypatch):
+    """The plain form proves its rows well formed itself: the guarded pass sees only the
+    part without its rows, and the cells are the parser's."""
+    path = _book_with_sheet(tmp_path, rows, after=after)
+    seen = []
+    original = excel_grid.WorkbookGrid._parse
+
+    def spy(self, part, *args, data=None, **kwargs):
+        seen.append((part, data))
+        return original(self, part, *args, data=data, **kwargs)
+
+    monkeypatch.setattr(excel_grid.WorkbookGrid, "_parse", spy)
+    fast = _grids(path, fast=True, monkeypatch=monkeypatch)
+    sheet_passes = [data for part, data in seen if part.endswith("sheet1.xml")]
+    assert len(sheet_passes) == 1
+    assert b"<row" not in sheet_passes[0]
+    assert b"<sheetData" in sheet_passes[0]
+    assert fast == _grids(path, fast=False, monkeypatch=monkeypatch)
+
+
+@pytest.mark.parametrize("body", [
+    "a & b", "&nbsp;", "&#0;", "&#xD800;", "a]]>b", "\x01", "\x0b",
+])
+def test_malformed_rows_are_refused_as_the_parser_refuses_them(body, tmp_path):
+    """Rows the token pattern matches but XML forbids go to the guarded parser, which
+    refuses them: a bare ``&``, an undeclared entity, a reference to a character XML does
+    not allow, ``]]>`` in text, a control character."""
+    from appraisal.errors import AppraisalValidationError
+
+    rows = (f'<row r="1"><c r="A1" t="inlineStr"><is><t>{body}</t></is></c>'
+            f'<c r="B1"><f>A1&amp;"{body}"</f><v>1</v></c></row>')
+    grid = open_grid(_book_with_sheet(tmp_path, rows))
+    try:
+        with pytest.raises(AppraisalValidationError, match="not valid XML"):
+            grid.sheet("Sheet")
+    finally:
+        grid.close()
+
+
+@pytest.mark.parametrize(("rows", "after"), [
+    ('<row r="1" r="2"><c r="A1"><v>1</v></c></row>', "</worksheet>"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "<mergeCells></worksheet>"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "</worksheet><extra/>"),
+])
+def test_malformed_parts_around_plain_rows_are_refused(rows, after, tmp_path):
+    """A duplicate row attribute, or a part malformed outside its rows, is refused."""
+    from appraisal.errors import AppraisalValidationError
+
+    grid = open_grid(_book_with_sheet(tmp_path, rows, after=after))
+    try:
+        with pytest.raises(AppraisalValidationError, match="not valid XML"):
+            grid.sheet("Sheet")
+    finally:
+        grid.close()
 
 
 def _widths_cell_by_cell(book, data, skip_rows=()):
