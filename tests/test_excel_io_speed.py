@@ -324,3 +324,20 @@ def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
         assert (cell.kind, cell.value) == ("s", "_x0041_ & <b>"), title
         assert cell.formula == 'IF(A3>0,"_x0041_ & <b>","")'
     grid.close()
+
+
+def test_wrapped_lines_counts_as_textwrap_does():
+    """A text that fits skips textwrap; the count is textwrap's on any text (tabs expand,
+    other whitespace wraps)."""
+    import random
+    import textwrap
+
+    from appraisal.outputs.excel_layout import wrapped_lines
+
+    rng = random.Random(15)
+    words = ["a", "bb", "ccc", "  ", "\t", "\n", "\x0b", "\u00a0", "dddddddddddddddd", "x" * 40]
+    for _ in range(20_000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        width = rng.uniform(0.5, 60)
+        expected = max(1, len(textwrap.wrap(text, max(1, int(width * 1.1 - 2)))))
+        assert wrapped_lines(text, width) == expected, (text, width)

@@ -285,7 +285,10 @@ def wrapped_lines(text: str, width: float) -> int:
     """
     import textwrap
 
-    return max(1, len(textwrap.wrap(str(text), max(1, int(width * 1.1 - 2)))))
+    text, chars = str(text), max(1, int(width * 1.1 - 2))
+    if len(text) <= chars and "\t" not in text:  # one line (textwrap: one, or none)
+        return 1
+    return max(1, len(textwrap.wrap(text, chars)))
 
 
 def fit_row_height(ws: Worksheet, data: SheetData, row: int, texts: Mapping[int, str], *,
