@@ -213,13 +213,10 @@ def _rendered(workbook: Workbook, edits: Mapping[str, PartEdit] | None = None) -
         pending = []
         for info in source.infolist():
             new = changed(info.filename)
-            if new is None:  # (openpyxl stored it: compressed here, once, as openpyxl would)
-                pending.append(writer.submit(target.writestr, info, source.read(info),
-                                             compress_type=zipfile.ZIP_DEFLATED))
-            else:
-                pending.append(writer.submit(
-                    target.writestr, info, new, compress_type=zipfile.ZIP_DEFLATED,
-                    compresslevel=1 if len(new) > 2**22 else 6))
+            data = source.read(info) if new is None else new  # (openpyxl stored its parts)
+            pending.append(writer.submit(target.writestr, info, data,
+                                         compress_type=zipfile.ZIP_DEFLATED,
+                                         compresslevel=_level(len(data))))
         for job in pending:
             job.result()  # re-raise any error of the writer thread
     if not edits and zipfile.ZipFile(io.BytesIO(result.getvalue())).testzip() is not None:
@@ -227,6 +224,23 @@ def _rendered(workbook: Workbook, edits: Mapping[str, PartEdit] | None = None) -
         msg = "the rewritten workbook failed its zip integrity check; nothing was saved"
         raise OutputError(msg)
     return result.getvalue()
+
+
+#: Parts larger than this are compressed at zlib level 1, smaller ones at level 6: on the
+#: 5,000-line benchmark's 100 MB of sheet XML, level 1 takes 0.56 s and level 6 for the parts
+#: from 1 to 4 MB 0.81 s, for a file 2 % larger.
+_FAST_COMPRESSION_BYTES = 2**20
+
+
+def _level(size: int) -> int:
+    """The zlib level of a part of *size* bytes.
+
+    Examples
+    --------
+    >>> _level(2**20), _level(2**20 + 1)
+    (6, 1)
+    """
+    return 1 if size > _FAST_COMPRESSION_BYTES else 6
 
 
 def _saved_uncompressed(workbook: Workbook) -> bytes:
