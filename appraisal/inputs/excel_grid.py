@@ -59,9 +59,14 @@ def _count_rows(data: bytes) -> int:
     2
     >>> _count_rows(b'<x:sheetData><x:row r="1"/></x:sheetData>')
     1
+    >>> _count_rows(b'<row r="1"/><row r="2"/>'), _count_rows(b'<row>1</row><rows/>')
+    (2, 1)
     """
     if b":row" in data:
         return len(_ROW_TAG.findall(data))
+    rows = data.count(b"<row")
+    if rows == data.count(b"<row "):  # every one a row tag with attributes: two passes
+        return rows
     return sum(data.count(tag) for tag in _ROW_STARTS)
 
 
