@@ -341,3 +341,20 @@ def test_wrapped_lines_counts_as_textwrap_does():
         width = rng.uniform(0.5, 60)
         expected = max(1, len(textwrap.wrap(text, max(1, int(width * 1.1 - 2)))))
         assert wrapped_lines(text, width) == expected, (text, width)
+
+
+def test_formula_row_digest_is_the_digest_of_the_cell_tokens():
+    """The one-join path (no empty cell, no formula starting with ``=``) and the general
+    one give the digest of the cells' tokens, on random rows of awkward formulas."""
+    import random
+
+    from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
+
+    rng = random.Random(15)
+    atoms = ["=", "A1", "$B$2", "\x1f", "==", " ", "_xlfn.", "sum(", ")", "'S'!", "é"]
+    for _ in range(20_000):
+        row = [None if rng.random() < 0.1 else "".join(
+            rng.choice(atoms) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(0, 6))]
+        expected = row_digest([cell_token(None, None, f) if f is not None else "" for f in row])
+        assert formula_row_digest(row) == expected, row
+        assert formula_row_digest(iter(row)) == expected, row
