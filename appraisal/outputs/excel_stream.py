@@ -428,8 +428,11 @@ class SheetData:
                 cells.sort(key=col)
             height = self._heights.get(row)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            out.append(f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>")
-        return "".join(out).encode("utf-8")
+            # encoded row by row: one row with a character beyond Latin-1 (an arrow in a
+            # header) would otherwise widen the whole sheet's text before encoding
+            out.append((f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>"
+                        ).encode("utf-8"))
+        return b"".join(out)
 
 
 _EMPTY_DATA = (b"<sheetData />", b"<sheetData/>", b"<sheetData></sheetData>")
