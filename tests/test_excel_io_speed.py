@@ -34,7 +34,7 @@ def _grids(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
     """Cells and merged ranges of every sheet, with or without the fast scan."""
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
         grid = open_grid(path)
         try:
             return {title: (grid.sheet(title).cells, grid.sheet(title).merged)
@@ -46,7 +46,7 @@ def _grids(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
 def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Case:
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+            patch.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
         _CACHE.clear()
         try:
             return read_case_workbook(path)
@@ -121,13 +121,97 @@ def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
         f'IF(A{r}>"{text}",1,0)' for r, text in enumerate(texts, start=1)]
 
 
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _book_with_sheet(tmp_path, rows: str, *, after: str = "</worksheet>") -> Path:
+    """An openpyxl workbook whose one sheet part is *rows* in a plain-form sheetData."""
+    import zipfile
+
+    import openpyxl
+
+    sheet_xml = (f'<worksheet xmlns="{_MAIN_NS}"><sheetData>{rows}</sheetData>{after}'
+                 ).encode()
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, sheet_xml if info.filename == "xl/worksheets/sheet1.xml"
+                            else source.read(info))
+    return path
+
+
+@pytest.mark.parametrize(("rows", "after"), [
+    ('<row r="1"><c r="A1"><f>1&amp;2</f><v>3</v></c></row>', "</worksheet>"),
+    ('<row r="1" ht="30" customHeight="1"><c r="A1" t="inlineStr"><is><t>ok</t></is></c>'
+     '</row><row r="2"/>', "<mergeCells><mergeCell ref=\"A2:B2\"/></mergeCells></worksheet>"),
+    ("", "</worksheet>"),
+])
+def test_fast_scan_reads_well_formed_parts_without_a_whole_part_parse(
+        rows, after, tmp_path, monkeypatch):
+    """The plain form proves its rows well formed itself: the guarded pass sees only the
+    part without its rows, and the cells are the parser's."""
+    path = _book_with_sheet(tmp_path, rows, after=after)
+    seen = []
+    original = excel_grid.WorkbookGrid._parse
+
+    def spy(self, part, *args, data=None, **kwargs):
+        seen.append((part, data))
+        return original(self, part, *args, data=data, **kwargs)
+
+    monkeypatch.setattr(excel_grid.WorkbookGrid, "_parse", spy)
+    fast = _grids(path, fast=True, monkeypatch=monkeypatch)
+    sheet_passes = [data for part, data in seen if part.endswith("sheet1.xml")]
+    assert len(sheet_passes) == 1
+    assert b"<row" not in sheet_passes[0]
+    assert b"<sheetData" in sheet_passes[0]
+    assert fast == _grids(path, fast=False, monkeypatch=monkeypatch)
+
+
+@pytest.mark.parametrize("body", [
+    "a & b", "&nbsp;", "&#0;", "&#xD800;", "a]]>b", "\x01", "\x0b",
+])
+def test_malformed_rows_are_refused_as_the_parser_refuses_them(body, tmp_path):
+    """Rows the token pattern matches but XML forbids go to the guarded parser, which
+    refuses them: a bare ``&``, an undeclared entity, a reference to a character XML does
+    not allow, ``]]>`` in text, a control character."""
+    from appraisal.errors import AppraisalValidationError
+
+    rows = (f'<row r="1"><c r="A1" t="inlineStr"><is><t>{body}</t></is></c>'
+            f'<c r="B1"><f>A1&amp;"{body}"</f><v>1</v></c></row>')
+    grid = open_grid(_book_with_sheet(tmp_path, rows))
+    try:
+        with pytest.raises(AppraisalValidationError, match="not valid XML"):
+            grid.sheet("Sheet")
+    finally:
+        grid.close()
+
+
+@pytest.mark.parametrize(("rows", "after"), [
+    ('<row r="1" r="2"><c r="A1"><v>1</v></c></row>', "</worksheet>"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "<mergeCells></worksheet>"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "</worksheet><extra/>"),
+])
+def test_malformed_parts_around_plain_rows_are_refused(rows, after, tmp_path):
+    """A duplicate row attribute, or a part malformed outside its rows, is refused."""
+    from appraisal.errors import AppraisalValidationError
+
+    grid = open_grid(_book_with_sheet(tmp_path, rows, after=after))
+    try:
+        with pytest.raises(AppraisalValidationError, match="not valid XML"):
+            grid.sheet("Sheet")
+    finally:
+        grid.close()
+
+
 def _widths_cell_by_cell(book, data, skip_rows=()):
     """Column widths measured cell by cell (every number formatted): the reference."""
     from appraisal.outputs import excel_layout
 
     styles = excel_layout._styles(book)
     out: dict[int, float] = {}
-    for row, cells in data._rows.items():
+    for row, cells in data.cells().items():
         if row in set(skip_rows):
             continue
         for col, xml in cells:
@@ -177,6 +261,36 @@ def test_column_widths_of_negative_and_rounded_numbers():
     assert widths == {1: len("£100,000"), 2: len("-125.00%")}
 
 
+def test_column_widths_of_runs_written_in_bulk():
+    """Numbers and formulas written as runs (numbers, formula_row) are measured by their
+    columns' extremes over whole arrays: the widths of measuring every cell, runs of
+    different lengths and styles, General runs and -0.0 included."""
+    import numpy as np
+
+    from appraisal.outputs.excel_book import BookBuilder
+    from appraisal.outputs.excel_layout import MONEY, PERCENT, content_widths
+    from appraisal.outputs.excel_stream import SheetData
+
+    book = BookBuilder()
+    money, percent, general = (book.style(number_format=f) for f in (MONEY, PERCENT,
+                                                                       "General"))
+    bold = book.style(number_format=MONEY, bold=True)
+    rng = np.random.default_rng(7)
+    data = SheetData("S")
+    for row in range(1, 40):
+        values = rng.normal(0, 10.0 ** rng.integers(0, 9), 6).round(rng.integers(0, 3))
+        values[row % 6] = -0.0 if row % 2 else 99999.6
+        data.numbers(row, 2, values, money if row % 3 else bold)
+        data.formula_row(row, 9, [f"B{row}*{k}" for k in range(4)], values[:4] / 7, percent)
+        data.numbers(row, 14, values[:3] / 3, general)
+        data.number(row, 3, -0.4 if row == 5 else 1.0, money)  # a single in a run's column
+    widths = content_widths(book, data)
+    assert widths == _widths_cell_by_cell(book, data)
+    assert set(widths) == {2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16}
+    assert content_widths(book, data, skip_rows=range(1, 20)) == _widths_cell_by_cell(
+        book, data, skip_rows=range(1, 20))
+
+
 def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
     """A formula with a text cached value, written through openpyxl (write_formula, cached
     value put in on saving) and streamed (SheetData), in one workbook saved in one pass:
@@ -210,3 +324,37 @@ def test_both_writers_write_a_formula_cell_the_same_way(tmp_path):
         assert (cell.kind, cell.value) == ("s", "_x0041_ & <b>"), title
         assert cell.formula == 'IF(A3>0,"_x0041_ & <b>","")'
     grid.close()
+
+
+def test_wrapped_lines_counts_as_textwrap_does():
+    """A text that fits skips textwrap; the count is textwrap's on any text (tabs expand,
+    other whitespace wraps)."""
+    import random
+    import textwrap
+
+    from appraisal.outputs.excel_layout import wrapped_lines
+
+    rng = random.Random(15)
+    words = ["a", "bb", "ccc", "  ", "\t", "\n", "\x0b", "\u00a0", "dddddddddddddddd", "x" * 40]
+    for _ in range(20_000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        width = rng.uniform(0.5, 60)
+        expected = max(1, len(textwrap.wrap(text, max(1, int(width * 1.1 - 2)))))
+        assert wrapped_lines(text, width) == expected, (text, width)
+
+
+def test_formula_row_digest_is_the_digest_of_the_cell_tokens():
+    """The one-join path (no empty cell, no formula starting with ``=``) and the general
+    one give the digest of the cells' tokens, on random rows of awkward formulas."""
+    import random
+
+    from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
+
+    rng = random.Random(15)
+    atoms = ["=", "A1", "$B$2", "\x1f", "==", " ", "_xlfn.", "sum(", ")", "'S'!", "é"]
+    for _ in range(20_000):
+        row = [None if rng.random() < 0.1 else "".join(
+            rng.choice(atoms) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(0, 6))]
+        expected = row_digest([cell_token(None, None, f) if f is not None else "" for f in row])
+        assert formula_row_digest(row) == expected, row
+        assert formula_row_digest(iter(row)) == expected, row

@@ -51,7 +51,7 @@ def _both_readers(path, monkeypatch) -> tuple[dict, dict]:
     """The cells as the fast path reads them, and as the general parser does."""
     fast = dict(open_grid(path).sheet("Data").cells)
     with monkeypatch.context() as m:
-        m.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+        m.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
         slow = dict(open_grid(path).sheet("Data").cells)
     return fast, slow
 
@@ -108,7 +108,7 @@ def test_written_workbooks_read_the_same_by_both_readers(tmp_path, monkeypatch):
     for title in grid.sheet_names:
         fast = dict(open_grid(path).sheet(title).cells)
         with monkeypatch.context() as m:
-            m.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings: None)
+            m.setattr(excel_grid, "_scan_plain_sheet", lambda data, strings, **_: None)
             slow = dict(open_grid(path).sheet(title).cells)
         assert fast == slow, title
 

@@ -84,7 +84,12 @@ def formula_row_digest(formulas: Iterable[str | None]) -> str:
     ...     [cell_token(None, None, "SUM($A$1:A2)"), ""])
     True
     """
-    text = "\x1f".join("" if f is None else "=" + f.removeprefix("=") for f in formulas)
+    items = formulas if isinstance(formulas, list) else list(formulas)
+    body = "\x1f=".join(items) if items and None not in items else "="
+    if not body.startswith("=") and "\x1f==" not in body:  # no None, no leading "="
+        text = "=" + body
+    else:
+        text = "\x1f".join("" if f is None else "=" + f.removeprefix("=") for f in items)
     text = text.translate(_DROP).upper()
     if "_XL" in text:
         text = _FORMULA_NOISE.sub("", text)

@@ -24,7 +24,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -59,9 +59,14 @@ def _count_rows(data: bytes) -> int:
     2
     >>> _count_rows(b'<x:sheetData><x:row r="1"/></x:sheetData>')
     1
+    >>> _count_rows(b'<row r="1"/><row r="2"/>'), _count_rows(b'<row>1</row><rows/>')
+    (2, 1)
     """
     if b":row" in data:
         return len(_ROW_TAG.findall(data))
+    rows = data.count(b"<row")
+    if rows == data.count(b"<row "):  # every one a row tag with attributes: two passes
+        return rows
     return sum(data.count(tag) for tag in _ROW_STARTS)
 
 
@@ -420,8 +425,11 @@ class WorkbookGrid:
             if data is not None:
                 self._check_rows(title, data)
         if data is not None:
-            self._parse(part, data=data)  # guarded pass at C speed: well-formed, no DTD
-            scanned = _scan_plain_sheet(data, strings)
+            # the plain form proves its sheetData well formed itself and hands the rest of
+            # the part (its root, no DTD before it) to a guarded pass at C speed; any other
+            # part goes to the guarded parser below
+            scanned = _scan_plain_sheet(data, strings,
+                                        guard=lambda xml: self._parse(part, data=xml))
             if scanned is not None:
                 grid.cells, grid.merged = scanned
                 self._sheets[title] = grid
@@ -569,12 +577,79 @@ def _column(letters: str) -> int:
     return col
 
 
-def _scan_plain_sheet(data: bytes, strings: list[str]
+#: The bytes XML 1.0 allows in UTF-8 text: all but the control characters other than tab,
+#: LF and CR (which never occur inside a multi-byte sequence).
+_XML_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+#: An ``&`` that does not start a predefined entity or a character reference.
+_BAD_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);|#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};)")
+_ROW_ATTRS = re.compile(r'<row((?: [a-zA-Z:]{1,20}="[^"<>]*")*)/?>')
+_ATTR_NAME = re.compile(r' ([a-zA-Z:]{1,20})="')
+
+
+def _xml_char(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or (
+        0xE000 <= code <= 0xFFFD) or 0x10000 <= code <= 0x10FFFF
+
+
+def _only_xml_characters(data: bytes) -> bool:
+    """True when UTF-8 *data* holds no character XML 1.0 forbids (a byte scan at C speed).
+
+    Examples
+    --------
+    >>> _only_xml_characters("a\tb é €".encode()), _only_xml_characters(b"a\x01")
+    (True, False)
+    >>> _only_xml_characters("\ufffe".encode())
+    False
+    """
+    return not data.translate(None, _XML_BYTES) and not (
+        b"\xef\xbf" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data))
+
+
+def _tokens_well_formed(body: str) -> bool:
+    """True when the tokens of a plain ``sheetData`` (every character already matched by
+    the token pattern, and only XML characters: :func:`_only_xml_characters`) are
+    well-formed XML as expat reads it: every ``&`` a predefined entity or a reference to
+    an XML character, no ``]]>`` in text, and row tags with distinct, unprefixed
+    attributes. False sends the part to the parser.
+
+    Examples
+    --------
+    >>> _tokens_well_formed('<row r="1"><c r="A1"><f>"a&amp;b"&lt;&#x41;</f></c></row>')
+    True
+    >>> [_tokens_well_formed(f'<row r="1"><c r="A1"><f>{t}</f></c></row>')
+    ...  for t in ("a & b", "&nbsp;", "&#0;", "a]]>b")]
+    [False, False, False, False]
+    >>> _tokens_well_formed('<row r="1" r="2"></row>'), _tokens_well_formed('<row x:r="1"/>')
+    (False, False)
+    """
+    if "]]>" in body:
+        return False
+    if "&" in body:
+        if _BAD_AMP.search(body):
+            return False
+        if "&#" in body and not all(_xml_char(int(ref[1:], 16) if ref[0] == "x" else int(ref))
+                                    for ref in set(_CHAR_REF.findall(body))):
+            return False
+    for attrs in set(_ROW_ATTRS.findall(body)):
+        names = _ATTR_NAME.findall(attrs)
+        if len(set(names)) != len(names) or any(":" in name for name in names):
+            return False
+    return True
+
+
+def _scan_plain_sheet(data: bytes, strings: list[str], *,
+                      guard: Callable[[bytes], None] | None = None,
                       ) -> tuple[dict[tuple[int, int], Cell], list[str]] | None:
     """Cells and merged ranges of a sheet part in the plain form, or None (use the parser).
 
-    Runs only after the guarded expat pass has proved the part well formed, free of a
-    DTD and of entity declarations. The plain form is what this toolkit, Excel and
+    Without *guard*, runs only after the guarded expat pass has proved the part well
+    formed, free of a DTD and of entity declarations. With *guard* (that pass, as a
+    function of XML bytes), the scan proves it here at C speed instead: the part must
+    open with its root element (nothing before it but an XML declaration, so no DTD),
+    its ``sheetData`` must pass :func:`_tokens_well_formed`, and the rest of the part
+    (the root and everything outside ``sheetData``, a few KB) goes through *guard*; if
+    the tokens fail, None is returned and the guarded parser reads the whole part. The
+    plain form is what this toolkit, Excel and
     LibreOffice write: unprefixed elements in the main namespace, cells with ``r``,
     ``s`` and ``t`` attributes in that order, plain ``<f>``, ``<v>`` and ``<is><t>``
     children. Every character of ``sheetData`` must belong to such a token (checked by
@@ -605,13 +680,23 @@ def _scan_plain_sheet(data: bytes, strings: list[str]
         return None
     at = text.find("<sheetData>")
     if at < 0:
-        return ({}, _MERGE.findall(text)) if re.search(r"<sheetData\s*/>", text) else None
+        if not re.search(r"<sheetData\s*/>", text):
+            return None
+        if guard is not None:
+            guard(data)  # no rows: the whole part through the guarded pass
+        return {}, _MERGE.findall(text)
     begin = at + len("<sheetData>")
     stop = text.find("</sheetData>", begin)
     if (stop < 0 or ":mergeCell" in text[stop:]
             or _ONLY_TOKENS.fullmatch(text, begin, stop) is None):
         return None
     body = text[begin:stop]
+    if guard is not None:
+        if not (_only_xml_characters(data) and _tokens_well_formed(body)):
+            return None
+        # the part without its rows: root, declarations, sheetData tags, everything after
+        opened = data.index(b"<sheetData>") + len(b"<sheetData>")
+        guard(data[:opened] + data[data.index(b"</sheetData>", opened):])
     if "&gt;" in body:
         # text and formulas (``[^<]*`` in the token pattern) may hold a raw ">", and no
         # other part of a cell token holds "&": resolve the commonest escape in one pass

@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from appraisal.cells import column_letter
 from appraisal.outputs.excel_stream import SheetData
 
@@ -124,7 +126,9 @@ def content_widths(book: BookBuilder, data: SheetData, *, skip_rows: Iterable[in
     text count wider. A number cell in a fixed format (anything but ``General`` and
     literal text) is as wide as its column's largest or most negative value in that
     format shows (the shown width never falls as the magnitude grows), so only those two
-    are formatted; ``General`` cells are formatted one by one.
+    are formatted (for the runs of numbers written in bulk, :meth:`SheetData.runs`, the
+    extremes are taken over whole arrays); ``General`` cells are formatted one by one,
+    and a cell equal to one already measured but for its reference is not measured again.
     """
     skip = set(skip_rows)
     styles = _styles(book)
@@ -132,6 +136,26 @@ def content_widths(book: BookBuilder, data: SheetData, *, skip_rows: Iterable[in
     # (column, style id) -> [largest, smallest] number in a fixed format
     extremes: dict[tuple[int, int], list[float]] = {}
     fixed: dict[int, bool] = {}
+    # a cell's XML after its reference (style, type, value) -> its width
+    seen: dict[str, float | None] = {}
+
+    def is_fixed(sid: int) -> bool:
+        found = fixed.get(sid)
+        if found is None:
+            style = styles.get(sid)
+            fmt = (style.number_format if style is not None else "General").split(";")[0]
+            found = fixed[sid] = not (fmt in ("General", "@", "") or (
+                fmt.startswith('"') and fmt.endswith('"')))
+        return found
+
+    def measure(col: int, xml: str) -> None:
+        key = xml[xml.find('"', 6):]
+        width = seen.get(key, -1.0)
+        if width == -1.0:
+            width = seen[key] = _cell_width(xml, styles)
+        if width is not None and width > out.get(col, 0.0):
+            out[col] = width
+
     for row, cells in data._rows.items():
         if row in skip:
             continue
@@ -140,14 +164,7 @@ def content_widths(book: BookBuilder, data: SheetData, *, skip_rows: Iterable[in
                 at = xml.find(' s="')
                 if at >= 0:  # a number cell (with or without a formula)
                     sid = int(xml[at + 4:xml.index('"', at + 4)])
-                    is_fixed = fixed.get(sid)
-                    if is_fixed is None:
-                        style = styles.get(sid)
-                        fmt = (style.number_format if style is not None else "General"
-                               ).split(";")[0]
-                        is_fixed = fixed[sid] = not (fmt in ("General", "@", "") or (
-                            fmt.startswith('"') and fmt.endswith('"')))
-                    if is_fixed:
+                    if is_fixed(sid):
                         try:
                             value = float(xml[xml.rindex("<v>") + 3:-8])
                         except ValueError:
@@ -161,9 +178,26 @@ def content_widths(book: BookBuilder, data: SheetData, *, skip_rows: Iterable[in
                             elif value < pair[1]:
                                 pair[1] = value
                             continue
-            width = _cell_width(xml, styles)
-            if width is not None:
-                out[col] = max(out.get(col, 0.0), width)
+            measure(col, xml)
+    # runs in a fixed format: extremes by column over all their rows at once
+    blocks: dict[tuple[int, int, int], list[np.ndarray]] = {}
+    for row, col, sid, values, xml in data.runs():
+        if row in skip:
+            continue
+        if is_fixed(sid):
+            blocks.setdefault((col, values.size, sid), []).append(values)
+        else:  # General: cell by cell
+            for k, cell in enumerate(xml.split("</c>")[:-1]):
+                measure(col + k, cell + "</c>")
+    for (col, _, sid), arrays in blocks.items():
+        block = np.vstack(arrays) + 0.0  # -0.0 is written (and measured) as 0
+        for k, (hi, lo) in enumerate(zip(block.max(axis=0).tolist(),
+                                         block.min(axis=0).tolist(), strict=True)):
+            pair = extremes.get((col + k, sid))
+            if pair is None:
+                extremes[(col + k, sid)] = [hi, lo]
+            else:
+                pair[0], pair[1] = max(pair[0], hi), min(pair[1], lo)
     for (col, sid), pair in extremes.items():
         style = styles.get(sid)
         scale = 1.0 if style is None else (1.1 if style.bold else 1.0) * ((style.size or 11) / 11)
@@ -251,7 +285,10 @@ def wrapped_lines(text: str, width: float) -> int:
     """
     import textwrap
 
-    return max(1, len(textwrap.wrap(str(text), max(1, int(width * 1.1 - 2)))))
+    text, chars = str(text), max(1, int(width * 1.1 - 2))
+    if len(text) <= chars and "\t" not in text:  # one line (textwrap: one, or none)
+        return 1
+    return max(1, len(textwrap.wrap(text, chars)))
 
 
 def fit_row_height(ws: Worksheet, data: SheetData, row: int, texts: Mapping[int, str], *,

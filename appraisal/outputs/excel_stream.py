@@ -190,6 +190,9 @@ def _refuse(where: str, field: str, code: str, message: str, fix: str) -> Apprai
     return AppraisalValidationError([Issue(code, message, where, field, fix)], source=where)
 
 
+#: Checked texts and the XML of their cell after its attributes (bounded; cleared when full).
+_TEXT_XML: dict[str, str] = {}
+_TEXT_CACHE_SIZE = 100_000
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 
 
@@ -229,6 +232,9 @@ class SheetData:
     def __init__(self, title: str) -> None:
         self.title = title
         self._rows: dict[int, list[tuple[int, str]]] = {}
+        #: Runs of numeric cells written in bulk: row -> [(first column, style, values,
+        #: the run's cells as one XML string)]; see :meth:`runs`.
+        self._runs: dict[int, list[tuple[int, int, np.ndarray, str]]] = {}
         self._heights: dict[int, float] = {}
         self._prefix: str | None = None
         self.max_col = 1
@@ -252,20 +258,38 @@ class SheetData:
 
     def text(self, row: int, col: int, value: str, style: int, *, field: str = "") -> None:
         """A text cell (inline string): inert whatever it starts with."""
-        if isinstance(value, str) and len(value) < 4096 and not _SUSPECT.search(value):
-            text = value  # the common case, checked without building a location
-        else:
-            text = check_text(value, self._where(row, col), field)
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}" t="inlineStr">'
-                            f"<is><t{space}>{escape(encode_xstring(text))}</t></is></c>")
+        body = _TEXT_XML.get(value) if type(value) is str else None
+        if body is None:
+            if isinstance(value, str) and len(value) < 4096 and not _SUSPECT.search(value):
+                text = value  # the common case, checked without building a location
+            else:
+                text = check_text(value, self._where(row, col), field)
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            body = f"<is><t{space}>{escape(encode_xstring(text))}</t></is></c>"
+            if type(value) is str and len(value) < 256:  # repeated texts: names, kinds
+                if len(_TEXT_XML) >= _TEXT_CACHE_SIZE:
+                    _TEXT_XML.clear()
+                _TEXT_XML[value] = body
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}" '
+                           f't="inlineStr">{body}'))
+        if col > self.max_col:
+            self.max_col = col
 
     def number(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
         """A number cell; NaN, infinities and non-numbers are refused."""
         text = _fast_number(value)
         if text is None:
             text = _number_text(value, self._where(row, col), field)
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}"><v>{text}</v></c>')
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}">'
+                           f"<v>{text}</v></c>"))
+        if col > self.max_col:
+            self.max_col = col
 
     def numbers(self, row: int, col: int, values: Sequence[float] | np.ndarray, style: int,
                 *, field: str = "", skip_zero: bool = False) -> None:
@@ -275,14 +299,35 @@ class SheetData:
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
-        tail = f'{row}" s="{style}"><v>'
-        letters = _letters()
-        self._rows.setdefault(row, []).extend(
-            (c, f'<c r="{letters[c - 1]}{tail}{text}</v></c>')
-            for c, value, text in zip(range(col, col + arr.size), arr.tolist(),
-                                      _float_texts(arr), strict=True)
-            if not (skip_zero and value == 0.0))
+        if skip_zero:
+            tail = f'{row}" s="{style}"><v>'
+            letters = _letters()
+            self._rows.setdefault(row, []).extend(
+                (c, f'<c r="{letters[c - 1]}{tail}{text}</v></c>')
+                for c, value, text in zip(range(col, col + arr.size), arr.tolist(),
+                                          _float_texts(arr), strict=True)
+                if value != 0.0)
+        elif arr.size:
+            self._run(row, col, style, arr, ("<v>", _float_texts(arr), "</v></c>"))
         self.max_col = max(self.max_col, col + arr.size - 1)
+
+    def _run(self, row: int, col: int, style: int, values: np.ndarray,
+             pieces: tuple[Any, ...]) -> None:
+        """Record consecutive cells from *col* on as one XML string (built by slices).
+
+        *pieces* follow each cell's ``<c r=".." s="..">``: constant strings, or lists with
+        one text per cell (already escaped).
+        """
+        n = values.size
+        head = f'{row}" s="{style}">'
+        parts: list[str] = [""] * (n * (len(pieces) + 3))
+        step = len(pieces) + 3
+        parts[0::step] = ['<c r="'] * n
+        parts[1::step] = _letters()[col - 1:col - 1 + n]
+        parts[2::step] = [head] * n
+        for k, piece in enumerate(pieces, start=3):
+            parts[k::step] = [piece] * n if isinstance(piece, str) else piece
+        self._runs.setdefault(row, []).append((col, style, values, "".join(parts)))
 
     def boolean(self, row: int, col: int, value: bool, style: int) -> None:
         """A TRUE/FALSE cell."""
@@ -291,13 +336,19 @@ class SheetData:
 
     def blank(self, row: int, col: int, style: int) -> None:
         """An empty cell that carries a style (e.g. an input cell left for the user)."""
-        self._put(row, col, f'<c r="{column_letter(col)}{row}" s="{style}"/>')
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self._rows[row] = []
+        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"/>'))
+        if col > self.max_col:
+            self.max_col = col
 
     def blanks(self, row: int, col: int, count: int, style: int) -> None:
         """*count* empty styled cells from *col* on."""
         put = self._rows.setdefault(row, [])
-        for c in range(col, col + count):
-            put.append((c, f'<c r="{column_letter(c)}{row}" s="{style}"/>'))
+        tail = f'{row}" s="{style}"/>'
+        letters = _letters()
+        put.extend((c, f'<c r="{letters[c - 1]}{tail}') for c in range(col, col + count))
         self.max_col = max(self.max_col, col + count - 1)
 
     def formula(self, row: int, col: int, formula: str, cached: Any, style: int, *,
@@ -308,7 +359,7 @@ class SheetData:
             msg = f"formula must be 1 to {MAX_FORMULA_CHARS - 1} characters (got {len(body)})"
             raise _refuse(self._where(row, col), field, "bad-formula", msg,
                           "check the formula text")
-        head = f' r="{column_letter(col)}{row}" s="{style}"'
+        head = f' r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"'
         if isinstance(cached, bool):
             value, kind = str(int(cached)), "b"
         elif isinstance(cached, str):
@@ -331,12 +382,9 @@ class SheetData:
         if len(formulas) != arr.size or any(len(f) >= MAX_FORMULA_CHARS for f in formulas):
             raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
                           "values do not match, or a formula is too long", "report this")
-        tail = f'{row}" s="{style}"><f>'
-        letters = _letters()
-        self._rows.setdefault(row, []).extend(
-            (c, f'<c r="{letters[c - 1]}{tail}{text}</f><v>{value}</v></c>')
-            for c, text, value in zip(range(col, col + arr.size), _xml_texts(formulas),
-                                      _float_texts(arr), strict=True))
+        if arr.size:
+            self._run(row, col, style, arr, ("<f>", _xml_texts(formulas), "</f><v>",
+                                             _float_texts(arr), "</v></c>"))
         self.max_col = max(self.max_col, col + arr.size - 1)
 
     def any(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
@@ -353,21 +401,57 @@ class SheetData:
     @property
     def max_row(self) -> int:
         """Last row with a cell (1 when empty)."""
-        return max(self._rows, default=1)
+        return max(max(self._rows, default=1), max(self._runs, default=1))
+
+    def runs(self) -> list[tuple[int, int, int, np.ndarray, str]]:
+        """The numeric runs written in bulk: (row, first column, style, values, XML).
+
+        A run's *k*-th value is the cell of column ``first + k``; its XML is its cells'
+        (each ending ``</c>``), as in :meth:`xml` and :meth:`cells`.
+        """
+        return [(row, col, style, values, xml) for row, runs in self._runs.items()
+                for col, style, values, xml in runs]
+
+    def cells(self, *, runs: bool = True) -> dict[int, list[tuple[int, str]]]:
+        """Each row's cells as ``(column, XML)``, in the order written (runs last when
+        *runs*; without, the cells not written in bulk).
+
+        Examples
+        --------
+        >>> data = SheetData("S")
+        >>> data.numbers(2, 3, [1.5, 2.0], 0)
+        >>> data.text(2, 1, "a", 0)
+        >>> [(c, x[:12]) for c, x in data.cells()[2]]
+        [(1, '<c r="A2" s='), (3, '<c r="C2" s='), (4, '<c r="D2" s=')]
+        """
+        out = {row: list(cells) for row, cells in self._rows.items()}
+        if runs:
+            for row, found in self._runs.items():
+                put = out.setdefault(row, [])
+                for col, _, _, xml in found:
+                    put.extend(enumerate((cell + "</c>" for cell in xml.split("</c>")[:-1]),
+                                         start=col))
+        return out
 
     def xml(self) -> bytes:
         """The ``<row>`` elements, rows and cells in order."""
         out = []
         col, xml = itemgetter(0), itemgetter(1)
-        for row in sorted(self._rows):
-            cells = self._rows[row]
+        runs = self._runs
+        for row in sorted(self._rows.keys() | runs.keys()) if runs else sorted(self._rows):
+            cells = self._rows.get(row, [])
+            if row in runs:  # a run counts as one entry at its first column
+                cells = cells + [(c, text) for c, _, _, text in runs[row]]
             columns = list(map(col, cells))
             if columns != sorted(set(columns)):  # out of order, or a column written twice
                 cells.sort(key=col)
             height = self._heights.get(row)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            out.append(f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>")
-        return "".join(out).encode("utf-8")
+            # encoded row by row: one row with a character beyond Latin-1 (an arrow in a
+            # header) would otherwise widen the whole sheet's text before encoding
+            out.append((f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>"
+                        ).encode("utf-8"))
+        return b"".join(out)
 
 
 _EMPTY_DATA = (b"<sheetData />", b"<sheetData/>", b"<sheetData></sheetData>")
