@@ -35,7 +35,16 @@ from typing import Any
 from appraisal.case.non_monetised import SCALE
 from appraisal.case.sheets import Column, TableSheet
 
-__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "RowProblem", "TableRow"]
+__all__ = [
+    "DISTRIBUTION",
+    "NON_MONETISED",
+    "LensTable",
+    "RowProblem",
+    "TableRow",
+    "end_section",
+    "start_section",
+    "without",
+]
 
 #: Where a value went: (path inside the section, row index, column key or option name).
 Placed = tuple[tuple[Any, ...], int, str]
@@ -53,6 +62,51 @@ class TableRow:
     #: Cell types that differ from the column's (``fraction`` to show a rate as %), by
     #: column key (``option:NAME`` for a repeated column); only for writing.
     types: dict[str, str] = field(default_factory=dict)
+
+
+def without(data: Mapping[str, Any], *keys: str) -> dict[str, Any] | None:
+    """What a table's ``to_rows`` leaves of the section: ``data`` but ``keys`` (``None``: nothing).
+
+    Examples
+    --------
+    >>> without({"groups": ["Q1"], "eta": 1.3}, "groups")
+    {'eta': 1.3}
+    >>> without({"groups": ["Q1"]}, "groups") is None
+    True
+    """
+    rest = {k: v for k, v in data.items() if k not in keys}
+    return rest or None
+
+
+def start_section(rest: Any) -> tuple[dict[str, Any], list[Placed]]:
+    """Where a table's ``from_rows`` starts: a copy of ``rest`` (when a mapping) and no places.
+
+    Examples
+    --------
+    >>> start_section({"eta": 1.3})
+    ({'eta': 1.3}, [])
+    >>> start_section(None)
+    ({}, [])
+    """
+    return (dict(rest) if isinstance(rest, Mapping) else {}), []
+
+
+def end_section(out: dict[str, Any], placed: list[Placed], key: str, value: Any,
+                column: str) -> tuple[dict[str, Any], list[Placed]]:
+    """How a table's ``from_rows`` ends: ``out[key] = value`` when ``value`` is not empty,
+    placed at the first row's ``column``; returns ``(out, placed)``.
+
+    Examples
+    --------
+    >>> end_section({}, [], "groups", ["Q1", "Q2"], "group")
+    ({'groups': ['Q1', 'Q2']}, [(('groups',), 0, 'group')])
+    >>> end_section({}, [], "groups", [], "group")
+    ({}, [])
+    """
+    if value:
+        out[key] = value
+        placed.append(((key,), 0, column))
+    return out, placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,18 +331,12 @@ def _dist_rows(data: Any) -> tuple[list[TableRow], Any]:
     column = {key: col for col, key in _COLUMN_MAP.items()}
     rows = [TableRow({"group": g, **{column[k]: m[g] for k, m in maps.items() if g in m}})
             for g in groups]
-    rest = {k: v for k, v in data.items() if k not in ("groups", *_GROUP_MAPS)}
-    return rows, rest or None
-
+    return rows, without(data, "groups", *_GROUP_MAPS)
 
 
 def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
-    if not rows:
-        return out, placed
-    out["groups"] = [row.values.get("group") for row in rows]
-    placed.append((("groups",), 0, "group"))
+    out, placed = start_section(rest)
+    end_section(out, placed, "groups", [row.values.get("group") for row in rows], "group")
     for column, key in _COLUMN_MAP.items():
         filled = [(r, row) for r, row in enumerate(rows) if column in row.values]
         if not filled:
