@@ -33,21 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.case.non_monetised import SCALE
+from appraisal.case.section_rows import Placed, end_section, start_section, without
 from appraisal.case.sheets import Column, TableSheet
 
-__all__ = [
-    "DISTRIBUTION",
-    "NON_MONETISED",
-    "LensTable",
-    "RowProblem",
-    "TableRow",
-    "end_section",
-    "start_section",
-    "without",
-]
+__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
 
-#: Where a value went: (path inside the section, row index, column key or option name).
-Placed = tuple[tuple[Any, ...], int, str]
 #: A problem a table finds in its own rows (one the section's parser cannot see, such as a
 #: row kind it does not know): (row index, column key, code, message, fix).
 RowProblem = tuple[int, str, str, str, str]
@@ -62,51 +52,6 @@ class TableRow:
     #: Cell types that differ from the column's (``fraction`` to show a rate as %), by
     #: column key (``option:NAME`` for a repeated column); only for writing.
     types: dict[str, str] = field(default_factory=dict)
-
-
-def without(data: Mapping[str, Any], *keys: str) -> dict[str, Any] | None:
-    """What a table's ``to_rows`` leaves of the section: ``data`` but ``keys`` (``None``: nothing).
-
-    Examples
-    --------
-    >>> without({"groups": ["Q1"], "eta": 1.3}, "groups")
-    {'eta': 1.3}
-    >>> without({"groups": ["Q1"]}, "groups") is None
-    True
-    """
-    rest = {k: v for k, v in data.items() if k not in keys}
-    return rest or None
-
-
-def start_section(rest: Any) -> tuple[dict[str, Any], list[Placed]]:
-    """Where a table's ``from_rows`` starts: a copy of ``rest`` (when a mapping) and no places.
-
-    Examples
-    --------
-    >>> start_section({"eta": 1.3})
-    ({'eta': 1.3}, [])
-    >>> start_section(None)
-    ({}, [])
-    """
-    return (dict(rest) if isinstance(rest, Mapping) else {}), []
-
-
-def end_section(out: dict[str, Any], placed: list[Placed], key: str, value: Any,
-                column: str) -> tuple[dict[str, Any], list[Placed]]:
-    """How a table's ``from_rows`` ends: ``out[key] = value`` when ``value`` is not empty,
-    placed at the first row's ``column``; returns ``(out, placed)``.
-
-    Examples
-    --------
-    >>> end_section({}, [], "groups", ["Q1", "Q2"], "group")
-    ({'groups': ['Q1', 'Q2']}, [(('groups',), 0, 'group')])
-    >>> end_section({}, [], "groups", [], "group")
-    ({}, [])
-    """
-    if value:
-        out[key] = value
-        placed.append(((key,), 0, column))
-    return out, placed
 
 
 @dataclass(frozen=True, slots=True)

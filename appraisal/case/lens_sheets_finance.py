@@ -46,15 +46,8 @@ from itertools import zip_longest
 from typing import Any
 
 from appraisal._resources import data_dir
-from appraisal.case.lens_sheets import (
-    LensTable,
-    Placed,
-    RowProblem,
-    TableRow,
-    end_section,
-    start_section,
-    without,
-)
+from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
+from appraisal.case.section_rows import end_section, start_section, without
 from appraisal.case.sheets import Column
 
 __all__ = ["AFFORDABILITY_FUNDING", "AFFORDABILITY_LISTS", "COST_EFFECTIVENESS",

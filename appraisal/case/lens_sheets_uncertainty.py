@@ -45,15 +45,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from appraisal.case.lens_sheets import (
-    LensTable,
-    Placed,
-    RowProblem,
-    TableRow,
-    end_section,
-    start_section,
-    without,
-)
+from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
+from appraisal.case.section_rows import end_section, start_section, without
 from appraisal.case.sheets import Column
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
