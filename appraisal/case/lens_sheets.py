@@ -33,12 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.case.non_monetised import SCALE
+from appraisal.case.section_rows import Placed, end_section, start_section, without
 from appraisal.case.sheets import Column, TableSheet
 
-__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "RowProblem", "TableRow"]
+__all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
 
-#: Where a value went: (path inside the section, row index, column key or option name).
-Placed = tuple[tuple[Any, ...], int, str]
 #: A problem a table finds in its own rows (one the section's parser cannot see, such as a
 #: row kind it does not know): (row index, column key, code, message, fix).
 RowProblem = tuple[int, str, str, str, str]
@@ -277,18 +276,12 @@ def _dist_rows(data: Any) -> tuple[list[TableRow], Any]:
     column = {key: col for col, key in _COLUMN_MAP.items()}
     rows = [TableRow({"group": g, **{column[k]: m[g] for k, m in maps.items() if g in m}})
             for g in groups]
-    rest = {k: v for k, v in data.items() if k not in ("groups", *_GROUP_MAPS)}
-    return rows, rest or None
-
+    return rows, without(data, "groups", *_GROUP_MAPS)
 
 
 def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
-    if not rows:
-        return out, placed
-    out["groups"] = [row.values.get("group") for row in rows]
-    placed.append((("groups",), 0, "group"))
+    out, placed = start_section(rest)
+    end_section(out, placed, "groups", [row.values.get("group") for row in rows], "group")
     for column, key in _COLUMN_MAP.items():
         filled = [(r, row) for r, row in enumerate(rows) if column in row.values]
         if not filled:

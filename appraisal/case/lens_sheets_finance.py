@@ -47,6 +47,7 @@ from typing import Any
 
 from appraisal._resources import data_dir
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
+from appraisal.case.section_rows import end_section, start_section, without
 from appraisal.case.sheets import Column
 
 __all__ = ["AFFORDABILITY_FUNDING", "AFFORDABILITY_LISTS", "COST_EFFECTIVENESS",
@@ -118,16 +119,12 @@ def _funding_rows(data: Any, names: Sequence[str] = ()) -> tuple[list[TableRow],
                      {f"{y}-{(y + 1) % 100:02d}": v
                       for y, v in (item.get("values") or {}).items()})
             for item in funding]
-    rest = {k: v for k, v in data.items() if k != "funding"}
-    return rows, rest or None
+    return rows, without(data, "funding")
 
 
 def _funding_data(rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
                   ) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
-    if not rows:
-        return out, placed
+    out, placed = start_section(rest)
     items: list[dict[str, Any]] = []
     for r, row in enumerate(rows):
         item: dict[str, Any] = {}
@@ -147,9 +144,7 @@ def _funding_data(rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
                        for label in row.per_option]
         placed.append((("funding", r), r, "name"))
         items.append(item)
-    out["funding"] = items
-    placed.append((("funding",), 0, "name"))
-    return out, placed
+    return end_section(out, placed, "funding", items, "name")
 
 
 AFFORDABILITY_FUNDING = LensTable(
@@ -236,8 +231,7 @@ def _lists_rows(data: Any) -> tuple[list[TableRow], Any]:
 
 
 def _lists_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     for column, path in _LIST_COLUMNS.items():
         filled = [(r, row.values[column]) for r, row in enumerate(rows) if column in row.values]
         if not filled:
@@ -385,8 +379,7 @@ def _ce_rows(data: Any) -> tuple[list[TableRow], Any]:
 
 
 def _ce_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     lines = [(r, row.values["effect_line"]) for r, row in enumerate(rows)
              if "effect_line" in row.values]
     if lines:

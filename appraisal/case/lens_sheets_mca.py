@@ -54,6 +54,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
+from appraisal.case.section_rows import end_section, start_section, without
 from appraisal.case.sheets import Column
 
 __all__ = [
@@ -119,11 +120,6 @@ def _items(value: Any, keys: Sequence[str]) -> list[Mapping[str, Any]]:
         if not set(_map(item)) <= set(keys):
             raise _Refuse(item)
     return value
-
-
-def _without(data: Mapping[str, Any], *keys: str) -> dict[str, Any] | None:
-    rest = {k: v for k, v in data.items() if k not in keys}
-    return rest or None
 
 
 def _place(placed: list[Placed], path: tuple[Any, ...], r: int, key: str) -> None:
@@ -214,8 +210,7 @@ def _sets_rows(data: Any) -> tuple[list[TableRow], Any]:
 
 
 def _sets_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     weights: dict[Any, Any] = dict(out.get("weights") or {}) if isinstance(
         out.get("weights"), Mapping) else {}
     shares: dict[str, Any] = {}
@@ -357,7 +352,7 @@ def _tree_rows(data: Any) -> tuple[list[TableRow], Any]:
             raise _Refuse(values)
         for ident, value in values.items():
             row(ident).values[f"set:{_text(name)}"] = _number(value)
-    rest = _without(section, "purposes", "criteria", "scores", "weights")
+    rest = without(section, "purposes", "criteria", "scores", "weights")
     left = {name: {k: v for k, v in item.items() if k not in ("swings", "weights")}
             for name, item in weights.items()}
     left = {k: v for k, v in left.items() if v}
@@ -367,8 +362,7 @@ def _tree_rows(data: Any) -> tuple[list[TableRow], Any]:
 
 
 def _tree_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     lists: dict[str, list[dict[str, Any]]] = {"purposes": [], "criteria": []}
     first: dict[str, int] = {}
     scores: dict[str, dict[Any, Any]] = {}
@@ -507,12 +501,11 @@ def _objective_rows(data: Any) -> tuple[list[TableRow], Any]:
         if key in section:
             for item in _items(section[key], ("id", "name")):
                 rows.append(TableRow({"kind": kind, **{k: _text(v) for k, v in item.items()}}))
-    return (rows, _without(section, *_OBJECTIVE_KINDS.values())) if rows else ([], data)
+    return (rows, without(section, *_OBJECTIVE_KINDS.values())) if rows else ([], data)
 
 
 def _objective_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     first = next(iter(_OBJECTIVE_KINDS))
 
     def kind_of(row: TableRow) -> str:  # an unknown kind is reported by the check; its row
@@ -593,12 +586,11 @@ def _choice_rows(data: Any) -> tuple[list[TableRow], Any]:
                 else:
                     values[key] = _text(value)
             rows.append(TableRow(values))
-    return rows, _without(section, "choices")
+    return rows, without(section, "choices")
 
 
 def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     choices: dict[str, list[dict[str, Any]]] = {}
     for r, row in enumerate(rows):
         dim = row.values.get("dimension")
@@ -625,10 +617,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
                 _place(placed, ("choices", dim, i, key), r, key)
         _place(placed, ("choices", dim, i), r, "id")
         choices[dim].append(item)
-    if choices:
-        out["choices"] = choices
-        _place(placed, ("choices",), 0, "dimension")
-    return out, placed
+    return end_section(out, placed, "choices", choices, "dimension")
 
 
 LONG_LIST = LensTable(
@@ -680,12 +669,11 @@ def _short_rows(data: Any) -> tuple[list[TableRow], Any]:
             else:
                 values[key] = _text(value)
         rows.append(TableRow(values))
-    return rows, _without(section, "short_list")
+    return rows, without(section, "short_list")
 
 
 def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     items = []
     for i, row in enumerate(rows):
         item: dict[str, Any] = {}
@@ -703,10 +691,7 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
             _place(placed, ("short_list", i, "reason"), i, "reason")
         _place(placed, ("short_list", i), i, "option")
         items.append(item)
-    if items:
-        out["short_list"] = items
-        _place(placed, ("short_list",), 0, "option")
-    return out, placed
+    return end_section(out, placed, "short_list", items, "option")
 
 
 SHORT_LIST = LensTable(

@@ -46,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
+from appraisal.case.section_rows import end_section, start_section, without
 from appraisal.case.sheets import Column
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
@@ -175,13 +176,11 @@ def _inputs_rows(data: Any) -> tuple[list[TableRow], Any]:
     if not isinstance(data, Mapping) or not isinstance(data.get("inputs"), list):
         return [], data
     rows = [_input_row(item) for item in data["inputs"]]
-    rest = {k: v for k, v in data.items() if k != "inputs"} or None
-    return rows, rest
+    return rows, without(data, "inputs")
 
 
 def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     inputs: list[dict[str, Any]] = []
     for r, row in enumerate(rows):
         i = len(inputs)
@@ -226,10 +225,7 @@ def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
                 put(key, v[key], key)
         placed.append((("inputs", i), r, "name"))
         inputs.append(item)
-    if inputs:
-        out["inputs"] = inputs
-        placed.append((("inputs",), 0, "name"))
-    return out, placed
+    return end_section(out, placed, "inputs", inputs, "name")
 
 
 def _checked_inputs(data: Any) -> tuple[list[TableRow], Any]:
@@ -327,8 +323,7 @@ def _corr_rows(data: Any, names: tuple[str, ...]) -> tuple[list[TableRow], Any]:
 
 def _corr_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
                ) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     pairs: list[dict[str, Any]] = []
     for r, row in enumerate(rows):
         a = row.values.get("input")
@@ -402,25 +397,21 @@ def _scen_rows(data: Any, names: tuple[str, ...]) -> tuple[list[TableRow], Any]:
                 for k, v in values.items()):
             return [], data
         rows.append(TableRow({"scenario": name}, dict(values)))
-    rest = {k: v for k, v in data.items() if k != "scenarios"}
+    rest = without(data, "scenarios")
     _lossless((rows, rest), _scen_data, data, names)
-    return rows, rest or None
+    return rows, rest
 
 
 def _scen_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
                ) -> tuple[Any, list[Placed]]:
-    out: dict[str, Any] = dict(rest) if isinstance(rest, Mapping) else {}
-    placed: list[Placed] = []
+    out, placed = start_section(rest)
     scenarios: dict[Any, dict[str, Any]] = {}
     for r, row in enumerate(rows):
         name = row.values.get("scenario")
         scenarios[name] = dict(row.per_option)
         placed.append((("scenarios", name), r, "scenario"))
         placed += [(("scenarios", name, k), r, k) for k in row.per_option]
-    if scenarios:
-        out["scenarios"] = scenarios
-        placed.append((("scenarios",), 0, "scenario"))
-    return out, placed
+    return end_section(out, placed, "scenarios", scenarios, "scenario")
 
 
 SCENARIOS = LensTable(

@@ -57,6 +57,7 @@ from appraisal.case.schema import (
     FieldSpec,
 )
 from appraisal.cells import column_letter
+from appraisal.fields import field_path
 from appraisal.greenbook.valuation import MEASURES
 
 __all__ = [
@@ -288,8 +289,8 @@ class CaseRow:
 
     @property
     def name(self) -> str:
-        """The dotted field name shown in the ``Field`` column."""
-        return ".".join(self.path)
+        """The dotted field name shown in the ``Field`` column (as messages name fields)."""
+        return field_path(self.path)
 
     @property
     def unit(self) -> str:

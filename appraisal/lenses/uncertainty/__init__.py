@@ -217,18 +217,9 @@ __all__ = [
 ]
 
 #: Global sensitivity analysis imports SALib and scipy.stats (slow to import), so its names
-#: are loaded on first use (PEP 562), not with ``import appraisal``.
-_LAZY_GSA = frozenset({
-    "ConvergenceReport",
-    "ConvergenceStep",
-    "SensitivityResult",
-    "given_data_indices",
-    "morris_screening",
-    "saltelli_unit_sample",
-    "sobol_analysis",
-    "sobol_convergence",
-    "sobol_first_total",
-})
+#: are loaded on first use (PEP 562), not with ``import appraisal``: they are the names of
+#: ``__all__`` not imported above (``gsa.__all__``; tests/test_uncertainty_api.py checks).
+_LAZY_GSA = frozenset(__all__).difference(globals())
 
 
 def __getattr__(name: str):
