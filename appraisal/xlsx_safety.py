@@ -128,32 +128,25 @@ class SafetyReport:
         >>> print(report.issues()[0].message)
         the workbook contains macros (VBA); they were ignored and never run
         """
+        # (present, code, message, fix) of each ignored feature, in the order they are told
+        features = (
+            (self.has_macros, "macros-ignored",
+             "the workbook contains macros (VBA); they were ignored and never run", ""),
+            (bool(self.external_links), "external-links-ignored",
+             f"the workbook links to other files ({len(self.external_links)} link part(s)); "
+             "linked values were not refreshed",
+             "paste the linked values into the workbook if they are inputs"),
+            (self.has_data_connections, "data-connections-ignored",
+             "the workbook has data connections or query tables; they were not refreshed", ""),
+            (self.manual_calculation, "manual-calculation",
+             "the workbook is set to manual calculation, so the values Excel stored for its "
+             "formulas may be out of date; they were read as stored",
+             "in Excel press F9 (or Formulas > Calculation Options > Automatic), save, and "
+             "run again"),
+        )
         where = str(self.path)
-        found: list[Issue] = []
-        if self.has_macros:
-            found.append(Issue(
-                "macros-ignored",
-                "the workbook contains macros (VBA); they were ignored and never run",
-                where, severity=Severity.WARNING))
-        if self.external_links:
-            found.append(Issue(
-                "external-links-ignored",
-                f"the workbook links to other files ({len(self.external_links)} link part(s)); "
-                "linked values were not refreshed",
-                where, fix="paste the linked values into the workbook if they are inputs",
-                severity=Severity.WARNING))
-        if self.has_data_connections:
-            found.append(Issue(
-                "data-connections-ignored",
-                "the workbook has data connections or query tables; they were not refreshed",
-                where, severity=Severity.WARNING))
-        if self.manual_calculation:
-            found.append(Issue(
-                "manual-calculation",
-                "the workbook is set to manual calculation, so the values Excel stored for "
-                "its formulas may be out of date; they were read as stored",
-                where, fix="in Excel press F9 (or Formulas > Calculation Options > "
-                "Automatic), save, and run again", severity=Severity.WARNING))
+        found = [Issue(code, message, where, fix=fix, severity=Severity.WARNING)
+                 for present, code, message, fix in features if present]
         found.extend(Issue("parser-warning", text, where, severity=Severity.WARNING)
                      for text in self.parser_warnings)
         return found
