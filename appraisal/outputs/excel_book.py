@@ -20,6 +20,7 @@ from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_stream import CellStyle, SheetData, StyleBook
 from appraisal.outputs.excel_stream import save_with_sheets as _save
 from appraisal.outputs.xlsx_cells import add_dropdown, define_name, protect_sheet, write_meta
+from appraisal.outputs.xlsx_furniture import page_fit
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -126,19 +127,8 @@ class BookBuilder:
         data.height(HEADER_ROW, 30)
         data.height(HELP_ROW, 36)
         ws.freeze_panes = f"{column_letter(freeze_cols + 1)}{FIRST_ROW}"
-        self.printable(ws, title_rows=f"{HEADER_ROW}:{HELP_ROW}", fit=len(columns) <= 24)
+        page_fit(ws, title_rows=f"{HEADER_ROW}:{HELP_ROW}", fit_width=len(columns) <= 24)
         return ws, data
-
-    @staticmethod
-    def printable(ws: Worksheet, *, title_rows: str = "", fit: bool = True) -> None:
-        """Landscape, one page wide when ``fit``, headers repeated on every printed page."""
-        ws.page_setup.orientation = "landscape"
-        if fit:
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-        if title_rows:
-            ws.print_title_rows = title_rows
 
     def dropdown(self, ws: Worksheet, col: int, last_row: int, *,
                  choices: Sequence[str] = (), source: str = "", strict: bool = True) -> None:

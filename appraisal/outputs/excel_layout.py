@@ -23,6 +23,7 @@ import numpy as np
 
 from appraisal.cells import column_letter
 from appraisal.outputs.excel_stream import SheetData
+from appraisal.outputs.xlsx_furniture import page_fit
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -257,14 +258,8 @@ def fit_columns(book: BookBuilder, ws: Worksheet, data: SheetData, *,
 def print_setup(ws: Worksheet, data: SheetData, *, title_rows: str = "", title_cols: str = "",
                 fit_width: bool = True, freeze: str | None = None) -> None:
     """Landscape A4, one page wide (``fit_width``), repeated titles, print area, panes."""
-    ws.page_setup.orientation = "landscape"
+    page_fit(ws, title_rows=title_rows, fit_width=fit_width)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    if fit_width:
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
     if title_cols:
         ws.print_title_cols = title_cols
     ws.print_area = f"A1:{column_letter(max(data.max_col, 1))}{max(data.max_row, 1)}"

@@ -12,6 +12,7 @@ from appraisal.inputs.excel_changes import cell_token, row_digest
 from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.outputs.excel_layout import fit_row_height
 from appraisal.outputs.xlsx_cells import protect_sheet
+from appraisal.outputs.xlsx_furniture import page_fit
 
 __all__ = ["cover_sheet", "parameters_sheet"]
 
@@ -22,7 +23,7 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
     ws.sheet_view.showGridLines = False
-    book.printable(ws)
+    page_fit(ws)
     title = data.get("title")
     sheet.text(1, 1, "Appraisal input workbook", book.title)
     sheet.text(2, 1, f"Case: {title}" if title else "A new case: fill in the sheets below",

@@ -1,4 +1,4 @@
-"""Workbook furniture: named styles, defined names, drop-downs, frozen panes, protection.
+"""Workbook furniture: named styles, defined names, drop-downs, panes, page fit, protection.
 
 Finance teams' conventions (FAST): inputs in one named style (blue text on a light
 fill), calculations in another (plain black); named ranges for key inputs; drop-down
@@ -28,6 +28,7 @@ __all__ = [
     "add_dropdown",
     "define_name",
     "freeze_header",
+    "page_fit",
     "protect_sheet",
     "style_calculation",
     "style_input",
@@ -200,6 +201,26 @@ def freeze_header(sheet: Worksheet, rows: int = 1, cols: int = 0) -> None:
     'B3'
     """
     sheet.freeze_panes = cell_ref(sheet, rows + 1, cols + 1).rsplit("!", 1)[1]
+
+
+def page_fit(ws: Worksheet, *, title_rows: str = "", fit_width: bool = True) -> None:
+    """Landscape, one page wide when ``fit_width``, rows ``title_rows`` on every printed page.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> page_fit(ws, title_rows="1:2")
+    >>> ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.print_title_rows
+    ('landscape', 1, '$1:$2')
+    """
+    ws.page_setup.orientation = "landscape"
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def protect_sheet(sheet: Worksheet, *, editable: Iterable[str] = ()) -> None:
