@@ -176,12 +176,11 @@ def additionality_factor(
     ...                                  attribution_to_others=0.5)), 6)
     0.15
     """
-    return (np.asarray(engagement, dtype=np.float64) * np.asarray(success, dtype=np.float64)
-            * np.asarray(quantity_per_outcome, dtype=np.float64)
-            * (1.0 - np.asarray(deadweight, dtype=np.float64))
-            * (1.0 - np.asarray(displacement, dtype=np.float64))
-            * (1.0 - np.asarray(leakage, dtype=np.float64))
-            * (1.0 - np.asarray(attribution_to_others, dtype=np.float64)))
+    out = (np.asarray(engagement, dtype=np.float64) * np.asarray(success, dtype=np.float64)
+           * np.asarray(quantity_per_outcome, dtype=np.float64))
+    for share_lost in (deadweight, displacement, leakage, attribution_to_others):
+        out = out * (1.0 - np.asarray(share_lost, dtype=np.float64))
+    return out
 
 
 def renamed_attribution_message(old: Any) -> str:
@@ -401,11 +400,8 @@ def outcome_chain(
         issues.error("wrong-type", "'cohort' must be an array of amounts >= 0 by year",
                      location="cohort", field="cohort")
     issues.raise_if_errors("outcome_chain")
-    factor = additionality_factor(engagement, success, deadweight=deadweight,
-                                  displacement=displacement, leakage=leakage,
-                                  attribution_to_others=attribution_to_others,
-                                  quantity_per_outcome=quantity_per_outcome)
-    drop = np.asarray(drop_off, dtype=np.float64)
+    drop = np.asarray(factors.pop("drop_off"), dtype=np.float64)
+    factor = additionality_factor(**factors, quantity_per_outcome=qpo)
     timed = persistence_filter(q, lag, drop, persistence)
     return timed * np.asarray(factor)[..., None] if np.ndim(factor) else timed * float(factor)
 
