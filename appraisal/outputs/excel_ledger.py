@@ -22,6 +22,27 @@
 Before anything is written the formulas' arithmetic is done in numpy and compared with
 the engine (relative 1e-9); a difference is a bug and nothing is written. Every formula
 carries the engine's number as its cached value and is protected as the Summary's are.
+
+Examples
+--------
+Both sheets of the minimal example's ``results.xlsx`` (:func:`write_ledger`,
+:func:`write_switching`):
+
+>>> import tempfile, openpyxl
+>>> from pathlib import Path
+>>> from appraisal import evaluate, example_path, load_case
+>>> from appraisal.outputs.excel_results import write_results_workbook
+>>> result = evaluate(load_case(example_path("minimal")))
+>>> path = write_results_workbook(result, Path(tempfile.mkdtemp()) / "results.xlsx")
+>>> book = openpyxl.load_workbook(path)
+>>> ws = book["Ledger"]
+>>> ws["A6"].value, ws["B6"].value, ws["C6"].value[:34]
+('(unassigned)', 'New service', '=SUMPRODUCT(Calculation!$O$12:$O$1')
+>>> ws = book["Switching values"]
+>>> ws["D5"].value
+"NPSV against business as usual of 'New service' becomes zero"
+>>> ws["G5"].value, ws["I5"].value, ws["E5"].value[:8]
+('=-Calculation!$O$12', 'Live formula', '=IF(G5=0')
 """
 
 from __future__ import annotations
@@ -108,17 +129,7 @@ def write_ledger(book: BookBuilder, result: AppraisalResult, calc: dict[str, Any
     OutputError
         If the formulas' sums would differ from the engine's ledger.
 
-    Examples
-    --------
-    >>> import tempfile, openpyxl
-    >>> from pathlib import Path
-    >>> from appraisal import evaluate, example_path, load_case
-    >>> from appraisal.outputs.excel_results import write_results_workbook
-    >>> result = evaluate(load_case(example_path("minimal")))
-    >>> path = write_results_workbook(result, Path(tempfile.mkdtemp()) / "results.xlsx")
-    >>> ws = openpyxl.load_workbook(path)["Ledger"]
-    >>> ws["A6"].value, ws["B6"].value, ws["C6"].value[:34]
-    ('(unassigned)', 'New service', '=SUMPRODUCT(Calculation!$O$12:$O$1')
+    The module example shows the sheet.
     """
     case, c = result.case, result.compiled
     ws, sheet = book.sheet("Ledger", index=index)
@@ -279,19 +290,7 @@ def write_switching(book: BookBuilder, result: AppraisalResult, calc: dict[str, 
     OutputError
         If a formula would not give the engine's switching value or PV.
 
-    Examples
-    --------
-    >>> import tempfile, openpyxl
-    >>> from pathlib import Path
-    >>> from appraisal import evaluate, example_path, load_case
-    >>> from appraisal.outputs.excel_results import write_results_workbook
-    >>> result = evaluate(load_case(example_path("minimal")))
-    >>> path = write_results_workbook(result, Path(tempfile.mkdtemp()) / "results.xlsx")
-    >>> ws = openpyxl.load_workbook(path)["Switching values"]
-    >>> ws["D5"].value
-    "NPSV against business as usual of 'New service' becomes zero"
-    >>> ws["G5"].value, ws["I5"].value, ws["E5"].value[:8]
-    ('=-Calculation!$O$12', 'Live formula', '=IF(G5=0')
+    The module example shows the sheet.
     """
     c = result.compiled
     ws, sheet = book.sheet("Switching values", index=index)
