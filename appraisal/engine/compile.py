@@ -147,7 +147,7 @@ class CompiledCase:
     @property
     def schedule_names(self) -> tuple[str, ...]:
         """Names of the discount schedules ``S`` the lines use, in ``line_schedule`` order."""
-        return tuple(s.name for s in self.schedules)
+        return tuple(str(s.name) for s in self.schedules)  # text, not Schedule members
 
     @property
     def rates(self) -> np.ndarray:
