@@ -112,7 +112,8 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     """``appraisal run`` of the minimal case (YAML, no lens sections) writes every output,
     and imports openpyxl (results.xlsx) and jinja2 (report.html) for them, but neither
     pandas (the core CSV tables are written from plain rows), scipy, SALib, dask or
-    matplotlib, nor the workbook reader or any optional lens (issue 14, item 4)."""
+    matplotlib, nor the workbook reader or any optional lens, nor urllib.request (issue 14,
+    item 4)."""
     monkeypatch.setenv("APPRAISAL_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out"
     imported = _imported_modules("-m", "appraisal", "run",
@@ -125,6 +126,9 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     assert {"numpy", "openpyxl", "jinja2"} <= top  # the run used them
     assert not top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"}, sorted(
         top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"})
+    # nor what xml.sax.saxutils (XML escaping) pulls in: urllib.request, http, ssl
+    assert not {m for m in imported if m.split(".")[0] in {"http", "ssl"} or m.startswith((
+        "urllib.request", "xml.sax"))}
     assert not {m for m in imported if m.startswith((
         "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
         "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
