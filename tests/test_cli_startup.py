@@ -134,3 +134,17 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
         "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
         "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
         "appraisal.lenses.cost_effectiveness"))}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_parser_of_one_command_parses_and_helps_as_the_whole_parser(name):
+    """``main`` builds only the sub-parser of the command named first (issue 14, item 4):
+    that parser must read the command's example, and print its help, as the whole one."""
+    def sub_parser(parser):
+        return next(a for a in parser._actions if a.dest == "command").choices
+
+    whole, alone = build_parser(), build_parser(name)
+    assert list(sub_parser(alone)) == [name]
+    assert sub_parser(alone)[name].format_help() == sub_parser(whole)[name].format_help()
+    example = shlex.split(COMMANDS[name].example)[1:]
+    assert vars(alone.parse_args(example)) == vars(whole.parse_args(example))
