@@ -346,6 +346,25 @@ def _saved_uncompressed(workbook: Workbook) -> bytes:
 _SHEET_FILE_MODE = stat.S_IFREG | 0o600
 
 
+class _WriteOnlyBuffer(io.BytesIO):
+    """An in-memory file that says it cannot be read.
+
+    openpyxl's XML writer wraps its output in a text stream; over a readable buffer that
+    stream keeps a decoder too and resets it on every write (7,800 calls of Python code for
+    the minimal case's workbook), which a file opened for writing, as openpyxl's temporary
+    files are, does not.
+
+    Examples
+    --------
+    >>> out = _WriteOnlyBuffer()
+    >>> out.write(b"<x/>"), out.readable(), out.getvalue()
+    (4, False, b'<x/>')
+    """
+
+    def readable(self) -> bool:
+        return False
+
+
 @cache
 def _in_memory_writer() -> type:
     """openpyxl's ``ExcelWriter`` with each worksheet serialised into memory.
@@ -383,7 +402,7 @@ def _in_memory_writer() -> type:
             ws._drawing = SpreadsheetDrawing()
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
-            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer = WorksheetWriter(ws, out=_WriteOnlyBuffer())
             writer.write()
             ws._rels = writer._rels
             info = zipfile.ZipInfo(ws.path[1:], time.localtime(time.time())[:6])
