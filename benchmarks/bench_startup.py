@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_startup.py           # 5 counted runs of each command
     python benchmarks/bench_startup.py -n 9
+    python benchmarks/bench_startup.py --against DIR   # also DIR's code, runs alternated
 
 Times ``python -c pass`` (the floor), ``appraisal --help``, ``appraisal --version`` and
 ``appraisal run`` of the minimal example (into a temporary folder, every output it writes
@@ -19,7 +20,10 @@ templates (in a temporary ``APPRAISAL_CACHE_DIR``); the first run of each comman
 the caches and is not counted. ``run minimal, no template cache`` is the first run after
 an install or a template change (templates compiled). Also times ``appraisal.evaluate``
 of the prevention example in this process (deterministic: no Monte Carlo; target under
-0.1 s, issue 16). Not part of the test run; it judges nothing.
+0.1 s, issue 16). With ``--against DIR`` (a copy of earlier code, e.g. ``git archive REV
+appraisal data templates | tar -x -C DIR``) ``run minimal`` is also timed with DIR first on
+``PYTHONPATH``, its runs alternated with this tree's so both see the same load. Not part of
+the test run; it judges nothing.
 """
 
 from __future__ import annotations
@@ -55,9 +59,29 @@ def _medians(command: list[str], runs: int, env: dict[str, str]) -> tuple[float,
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _alternated(commands: dict[str, tuple[list[str], dict[str, str], Path]], runs: int
+                ) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each command (run in its folder), their runs
+    alternated (one uncounted warm-up of each first)."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs + 1):
+        for name, (command, env, cwd) in commands.items():
+            cpu, start = _children_cpu(), time.perf_counter()
+            subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            if i:
+                walls[name].append(time.perf_counter() - start)
+                cpus[name].append(_children_cpu() - cpu)
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name]))
+            for name in commands}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=5, help="counted runs of each")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="also time `run minimal` with the code in DIR, runs alternated")
     args = parser.parse_args(argv)
     py = sys.executable
     load_before = os.getloadavg()
@@ -77,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
             "run minimal, no template cache": (run, {**env, "APPRAISAL_CACHE_DIR": ""}),
         }
         medians = {name: _medians(cmd, args.runs, e) for name, (cmd, e) in commands.items()}
+        if args.against:
+            # (run from DIR: ``python -m`` puts the working folder first on sys.path)
+            against = args.against.resolve()
+            other = {**env, "PYTHONPATH": os.pathsep.join([str(against), env["PYTHONPATH"]])}
+            medians.update(_alternated({
+                "run minimal (alternated)": (run, env, ROOT),
+                f"run minimal, {args.against.name}": (run, other, against)}, args.runs))
     load_after = os.getloadavg()
     import appraisal
 

@@ -112,7 +112,8 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     """``appraisal run`` of the minimal case (YAML, no lens sections) writes every output,
     and imports openpyxl (results.xlsx) and jinja2 (report.html) for them, but neither
     pandas (the core CSV tables are written from plain rows), scipy, SALib, dask or
-    matplotlib, nor the workbook reader or any optional lens (issue 14, item 4)."""
+    matplotlib, nor the workbook reader or any optional lens, nor urllib.request (issue 14,
+    item 4)."""
     monkeypatch.setenv("APPRAISAL_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out"
     imported = _imported_modules("-m", "appraisal", "run",
@@ -125,7 +126,25 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     assert {"numpy", "openpyxl", "jinja2"} <= top  # the run used them
     assert not top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"}, sorted(
         top & {"pandas", "scipy", "SALib", "dask", "distributed", "matplotlib"})
+    # nor what xml.sax.saxutils (XML escaping) pulls in: urllib.request, http, ssl; nor
+    # numpy.ma (np.unique imports it), nor concurrent.futures (with logging)
+    assert not {m for m in imported if m.split(".")[0] in {"http", "ssl", "concurrent"}
+                or m.startswith(("urllib.request", "xml.sax", "numpy.ma.")) or m == "numpy.ma"}
     assert not {m for m in imported if m.startswith((
         "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
         "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
         "appraisal.lenses.cost_effectiveness"))}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_parser_of_one_command_parses_and_helps_as_the_whole_parser(name):
+    """``main`` builds only the sub-parser of the command named first (issue 14, item 4):
+    that parser must read the command's example, and print its help, as the whole one."""
+    def sub_parser(parser):
+        return next(a for a in parser._actions if a.dest == "command").choices
+
+    whole, alone = build_parser(), build_parser(name)
+    assert list(sub_parser(alone)) == [name]
+    assert sub_parser(alone)[name].format_help() == sub_parser(whole)[name].format_help()
+    example = shlex.split(COMMANDS[name].example)[1:]
+    assert vars(alone.parse_args(example)) == vars(whole.parse_args(example))

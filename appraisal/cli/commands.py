@@ -309,8 +309,22 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests).
+
+    With *only* (a command's name), the parser has that sub-command alone: it parses that
+    command's arguments, and gives its help and errors, exactly as the whole parser does,
+    without building the others (about 10 ms for all of them).
+
+    Examples
+    --------
+    >>> whole, run = build_parser(), build_parser("run")
+    >>> args = ["run", "case.yaml", "--out", "results"]
+    >>> vars(whole.parse_args(args)) == vars(run.parse_args(args))
+    True
+    >>> whole.format_usage() == run.format_usage()
+    True
+    """
     parser = argparse.ArgumentParser(
         prog="appraisal",
         description="Green Book public-value appraisal: validate a case, run it, and write "
@@ -319,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(name, help=command.help, description=command.description,
                            epilog=f"Example:\n  {command.example}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -362,8 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     SIGINT (Ctrl-C) and SIGTERM stop the command cleanly: the staging folder is
     removed, one line is printed, and the exit code is 130 or 143.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # (a command named first: only its sub-parser is built; anything else, the whole parser)
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     if getattr(args, "command", None) == "params" and args.action == "show" and not args.name:
         parser.error("'params show' needs a table name (see 'appraisal params list')")
     previous = {}

@@ -410,7 +410,7 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
             lines, m = plain[s]
             if lines.size:
                 d_lines = row[lines]
-                for d in np.unique(d_lines):
+                for d in sorted(set(d_lines.tolist())):  # (not np.unique: numpy.ma)
                     sel = d_lines == d
                     block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
                                                              m if sel.all() else m[:, sel])
@@ -419,7 +419,7 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
                 continue
             lines, w = p.timed[s]
             d_lines = row[lines]
-            for d in np.unique(d_lines):
+            for d in sorted(set(d_lines.tolist())):  # (not np.unique: numpy.ma)
                 sel = d_lines == d
                 if not sel.all():  # this group's lines at delay d: their columns only
                     part = row_tiled_product(f[:, s, d:d + T], w.reshape(T, K, -1)[:, :, sel]

@@ -33,7 +33,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -50,6 +49,7 @@ from appraisal.outputs.xlsx_cells import (
     style_input,
 )
 from appraisal.outputs.xlsx_render import formula_cell
+from appraisal.outputs.xlsx_render import xml_escape as escape  # (not xml.sax's: startup2)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
