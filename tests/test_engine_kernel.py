@@ -232,20 +232,3 @@ def test_evppi_by_chunks_equals_one_least_squares_solve(n_params):
     assert chunked.n_basis == whole.n_basis
     np.testing.assert_allclose(chunked.raw, whole.raw, rtol=1e-9)
     np.testing.assert_allclose(chunked.r_squared, whole.r_squared, rtol=1e-9)
-
-
-@pytest.mark.parametrize("cache", [0, 3 * 49 * 700 * 8, 2**30])  # none, 3 blocks, all
-def test_evppi_by_chunks_does_not_depend_on_the_blocks_kept(cache, monkeypatch):
-    """The chunked fit keeps its first blocks of basis for its later passes, up to
-    ``EVPPI_CACHE_BYTES``: the same numbers whether it keeps none, some or all."""
-    from appraisal.lenses.uncertainty import voi
-
-    rng = np.random.default_rng(7)
-    theta = rng.normal(size=(5000, 2))
-    nb = np.column_stack([np.zeros(5000), theta @ [1.0, 0.3] + rng.normal(0, 0.5, 5000)])
-    monkeypatch.setattr(voi, "EVPPI_CACHE_BYTES", 0)
-    none = voi._evppi(nb, theta, ("a", "b"), voi.DEFAULT_KNOTS, chunk=700)
-    monkeypatch.setattr(voi, "EVPPI_CACHE_BYTES", cache)
-    kept = voi._evppi(nb, theta, ("a", "b"), voi.DEFAULT_KNOTS, chunk=700)
-    assert kept.raw == none.raw
-    np.testing.assert_array_equal(kept.r_squared, none.r_squared)

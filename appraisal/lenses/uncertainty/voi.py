@@ -251,12 +251,6 @@ class EVPPIResult:
 EVPPI_BASIS_BYTES = 32 * 2**20
 
 
-#: Bytes of basis blocks the chunked fit keeps from its first pass for the other two (64
-#: MB: all of a one-parameter basis at 10^6 draws, a third of a three-parameter group's);
-#: the blocks beyond are built again in each pass. The numbers do not depend on it.
-EVPPI_CACHE_BYTES = 64 * 2**20
-
-
 #: Rows of basis built at a time by the chunked fit (a block of the transposed basis stays
 #: in cache); fixed, so the sums, and the numbers, never depend on a memory budget.
 _GRAM_ROWS = 1 << 15
@@ -338,22 +332,11 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         return coefficients, basis @ coefficients, basis.shape[1]
     block = min(chunk, _GRAM_ROWS)
     starts = range(0, D, block)
-    # the first blocks built are kept for the next two passes, up to EVPPI_CACHE_BYTES
-    # (the same blocks, so the same numbers; the others are built again)
-    kept: list[np.ndarray] = []
-    held = 0
-
-    def rows_of(k: int, start: int) -> np.ndarray:
-        return kept[k] if k < len(kept) else _basis_block(plan, params[start:start + block])
-
     with blas_threads():
         gram = None
         cross = None
         for start in starts:
             rows = _basis_block(plan, params[start:start + block])
-            if held + rows.nbytes <= EVPPI_CACHE_BYTES and len(kept) * block == start:
-                kept.append(rows)
-                held += rows.nbytes
             g, h = rows @ rows.T, rows @ y[start:start + block]
             gram, cross = (g, h) if gram is None else (gram + g, cross + h)
         gram, cross = cast(np.ndarray, gram), cast(np.ndarray, cross)
@@ -363,15 +346,16 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         coefficients, *_ = np.linalg.lstsq(gram, cross, rcond=rcond)
         fitted = np.empty_like(y)
         correction = np.zeros_like(cross)
-        for k, start in enumerate(starts):
-            rows = rows_of(k, start)
+        for start in starts:
+            rows = _basis_block(plan, params[start:start + block])
             f = rows.T @ coefficients
             fitted[start:start + block] = f
             correction += rows @ (y[start:start + block] - f)
         step, *_ = np.linalg.lstsq(gram, correction, rcond=rcond)
         coefficients = coefficients + step
-        for k, start in enumerate(starts):
-            fitted[start:start + block] += rows_of(k, start).T @ step
+        for start in starts:
+            fitted[start:start + block] += _basis_block(
+                plan, params[start:start + block]).T @ step
     return coefficients, fitted, m
 
 
