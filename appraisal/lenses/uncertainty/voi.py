@@ -306,6 +306,12 @@ def _basis_block(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The refinement step's fitted values are added (a third pass over the rows) only when
+#: their root mean square exceeds this share of the fit's: below, they change the fitted
+#: values by less than a few units in the last place of the largest.
+_REFINE_RTOL = 1e-12
+
+
 def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
                    chunk: int | None) -> tuple[np.ndarray, np.ndarray, int]:
     """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``.
@@ -353,9 +359,13 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
             correction += rows @ (y[start:start + block] - f)
         step, *_ = np.linalg.lstsq(gram, correction, rcond=rcond)
         coefficients = coefficients + step
-        for start in starts:
-            fitted[start:start + block] += _basis_block(
-                plan, params[start:start + block]).T @ step
+        # the third pass adds the step's fitted values, unless they are below the fit's
+        # rounding: by root mean square over the draws, from B'B (s'B'Bs against c'B'Bc)
+        if np.einsum("ij,ik,kj->", step, gram, step) > \
+                _REFINE_RTOL ** 2 * np.einsum("ij,ik,kj->", coefficients, gram, coefficients):
+            for start in starts:
+                fitted[start:start + block] += _basis_block(
+                    plan, params[start:start + block]).T @ step
     return coefficients, fitted, m
 
 
