@@ -164,7 +164,10 @@ def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
         return ("levels", levels[1:])
     mean, std = x.mean(), x.std()
     z = (x - mean) / std
-    return ("spline", mean, std, np.quantile(z, np.linspace(0.0, 1.0, knots + 2)[1:-1]))
+    # from a sorted copy: the same order statistics, found faster than by numpy's
+    # partition for several quantiles
+    return ("spline", mean, std,
+            np.quantile(np.sort(z), np.linspace(0.0, 1.0, knots + 2)[1:-1]))
 
 
 def _one_parameter_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
