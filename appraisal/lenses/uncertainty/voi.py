@@ -152,8 +152,10 @@ def cubic_spline_basis(x: npt.ArrayLike, knots: npt.ArrayLike) -> np.ndarray:
 _PREFIX = 4096
 
 
-def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
-    """How to build one parameter's columns, from statistics over all its draws."""
+def _one_parameter_plan(x: np.ndarray, knots: int,
+                        moments: tuple[float, float] | None = None) -> tuple[Any, ...]:
+    """How to build one parameter's columns, from statistics over all its draws
+    (``moments``: ``x.mean()`` and ``x.std()`` when already at hand)."""
     # a prefix with more distinct values than levels allows settles it without sorting all
     levels = np.unique(x[:_PREFIX])
     if levels.size <= knots + 3:
@@ -162,7 +164,7 @@ def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
         return ("none",)
     if levels.size <= knots + 3:
         return ("levels", levels[1:])
-    mean, std = x.mean(), x.std()
+    mean, std = (x.mean(), x.std()) if moments is None else moments
     z = (x - mean) / std
     # from a sorted copy: the same order statistics, found faster than by numpy's
     # partition for several quantiles
@@ -183,9 +185,14 @@ def _one_parameter_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
 def _basis_plan(p: np.ndarray, knots: int) -> tuple[Any, ...]:
     """Everything :func:`regression_basis` needs from all the draws (levels, means,
     standard deviations, knots), so the basis can then be built a chunk of rows at a time."""
-    parts = tuple(_one_parameter_plan(p[:, i], knots) for i in range(p.shape[1]))
-    std = p.std(axis=0) if p.shape[0] <= _COLUMNWISE_ROWS else np.sqrt(_column_var(p))
-    return parts, _column_mean(p), np.where(std > 0, std, 1.0)
+    if p.shape[0] <= _COLUMNWISE_ROWS:
+        parts = tuple(_one_parameter_plan(p[:, i], knots) for i in range(p.shape[1]))
+        mean, std = p.mean(axis=0), p.std(axis=0)
+    else:  # column by column: the same mean and standard deviation as each part's own
+        mean, std = _column_mean(p), np.sqrt(_column_var(p))
+        parts = tuple(_one_parameter_plan(p[:, i], knots, (mean[i], std[i]))
+                      for i in range(p.shape[1]))
+    return parts, mean, np.where(std > 0, std, 1.0)
 
 
 def _basis_rows(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
