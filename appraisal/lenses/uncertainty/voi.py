@@ -333,8 +333,10 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
     which brings the fit to the accuracy of the direct solve: the test
     ``test_evppi_by_chunks_equals_one_least_squares_solve`` holds them to 1e-9). The
     blocks are fixed (``chunk`` rows, at most :data:`_GRAM_ROWS`), never chosen from a
-    memory budget, so a run gives the same numbers whatever the budget. Three passes over
-    the rows, each building a block of the basis: ``O(D m^2)`` work, ``block x m`` memory.
+    memory budget, so a run gives the same numbers whatever the budget. Two passes over
+    the rows, each building a block of the basis, and a third to add the step's fitted
+    values when they are above :data:`_REFINE_RTOL` of the fit: ``O(D m^2)`` work,
+    ``block x m`` memory.
     """
     from appraisal.engine.kernel import blas_threads
 
