@@ -192,3 +192,18 @@ def test_the_case_sobol_indices_do_not_depend_on_the_evaluations_per_chunk(preve
     assert set(whole.indices) == set(parts.indices)
     for key, value in whole.indices.items():
         np.testing.assert_array_equal(parts.indices[key], value)
+
+
+@pytest.mark.parametrize("n", [1, 37, 1040])  # within a row tile, past one, whole tiles
+def test_eta_counts_by_option_equal_the_counts_of_one_product(prevention, n):
+    """:class:`ChunkTotals` counts the η curve from each option's own product of its lines;
+    the counts equal those of the one product of every line with every option's weights."""
+    model = CaseModel(prevention)
+    res = lens.analyse_uncertainty(prevention, draws=n + 1, seed=4, keep_draws=True)
+    inputs = {k: np.asarray(v)[:n] for k, v in res.draws.inputs.items()}
+    totals = ChunkTotals(model, lens.ETA_GRID)
+    assert totals.eta_parts  # the by-option path is the one taken
+    signed = model(inputs)["signed_pv_lines"]
+    weighted = signed @ totals.eta.per_eta
+    expected = tie_counts(weighted.reshape(n, len(lens.ETA_GRID), -1))
+    np.testing.assert_array_equal(totals(inputs)["best_at_eta"], expected)

@@ -350,9 +350,10 @@ def _monte_carlo(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
                                      for b, (cat, low) in enumerate(bands)}
         if "inc_weighted_npsv" in mc.outputs:
             w = mc.outputs["inc_weighted_npsv"][:, j]
-            row["inc_weighted_npsv"] = {"mean": float(w.mean()),
-                                        "p5": float(np.percentile(w, 5)),
-                                        "p95": float(np.percentile(w, 95))}
+            # from a sorted copy: the same order statistics, found faster
+            p5, p95 = np.percentile(np.sort(w), (5, 95))
+            row["inc_weighted_npsv"] = {"mean": float(w.mean()), "p5": float(p5),
+                                        "p95": float(p95)}
         options.append(row)
     histograms = {}
     for j, name in enumerate(names):
@@ -402,12 +403,15 @@ def _acceptability(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     cf = model.counterfactual
     inc = mc.outputs["inc_npsv"]
     out: dict[str, Any] = {}
-    top = float(max(np.percentile(inc[:, j], 95) for j in range(inc.shape[1])))
+    # each column sorted once: its 95th percentile (the same order statistics, found
+    # faster in a sorted copy) and P(inc > x) by search
+    columns = [np.sort(inc[:, j]) for j in range(inc.shape[1])]
+    top = float(max(np.percentile(c, 95) for c in columns))
     if top > 0:
         x = np.linspace(0.0, top, _MONEY_POINTS)
-        p = np.empty((x.size, inc.shape[1]))  # P(inc > x): a sorted column at a time
-        for j in range(inc.shape[1]):
-            p[:, j] = (mc.n - np.searchsorted(np.sort(inc[:, j]), x, side="right")) / mc.n
+        p = np.empty((x.size, inc.shape[1]))  # P(inc > x)
+        for j, c in enumerate(columns):
+            p[:, j] = (mc.n - np.searchsorted(c, x, side="right")) / mc.n
         out["threshold"] = {"x_label": "Threshold for the NPSV against business as usual (£)",
                             "x_is_money": True, "x": x.tolist(),
                             "curves": {n: p[:, j].tolist() for j, n in enumerate(names)

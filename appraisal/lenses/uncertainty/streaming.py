@@ -124,6 +124,36 @@ def _pattern_matrix(n_options: int) -> np.ndarray:
     return out.reshape(v.size, -1)
 
 
+def _pattern_counts(by_option: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`tie_counts` of at most :data:`_PATTERN_OPTIONS` options given as one
+    ``(D, cells)`` array of values per option: ``(cells, O, O)``.
+
+    Each draw's set of best options as a bit pattern, counted per cell by one bincount;
+    then each pattern's count goes to its options at its tie size. Option by option,
+    elementwise (a reduction over a short last axis is slow in numpy), and fastest when
+    each option's array is contiguous.
+    """
+    n_options = len(by_option)
+    top = by_option[0].copy()
+    for values in by_option[1:]:
+        np.maximum(top, values, out=top)
+    pattern = np.zeros(top.shape, dtype=np.uint8 if n_options <= 8 else np.uint16)
+    equal = np.empty(top.shape, dtype=bool)
+    for o, values in enumerate(by_option):
+        np.equal(values, top, out=equal)
+        bit = equal.view(np.uint8)
+        if o:
+            np.left_shift(bit, o, out=bit) if o < 8 else None
+        pattern |= bit if o < 8 else bit.astype(np.uint16) << o
+    n_patterns = 1 << n_options
+    cells = top.shape[1]
+    key = pattern.astype(np.intp)
+    key += np.arange(0, cells * n_patterns, n_patterns)  # each cell its own patterns
+    hist = np.bincount(key.ravel(), minlength=cells * n_patterns).reshape(
+        cells, n_patterns)
+    return (hist @ _pattern_matrix(n_options)).reshape(cells, n_options, n_options)
+
+
 def tie_counts(values: np.ndarray) -> np.ndarray:
     """Draws in which each option is best, by the size of the tie: ``(D, ..., O)`` values
     give ``(..., O, O)`` integer counts, ``[..., o, m - 1]`` the draws in which option
@@ -139,20 +169,13 @@ def tie_counts(values: np.ndarray) -> np.ndarray:
     rest = values.shape[1:-1]
     cells = int(np.prod(rest, dtype=np.int64))
     flat = values.reshape(values.shape[0], cells, n_options)
+    if n_options <= _PATTERN_OPTIONS:
+        return _pattern_counts([flat[..., o] for o in range(n_options)]).reshape(
+            *rest, n_options, n_options)
     # option by option (a reduction over a short last axis is slow in numpy)
     top = flat[..., 0].copy()
     for o in range(1, n_options):
         np.maximum(top, flat[..., o], out=top)
-    if n_options <= _PATTERN_OPTIONS:
-        # each draw's set of best options as a bit pattern, counted per cell by one
-        # bincount; then each pattern's count goes to its options at its tie size
-        pattern = np.zeros(top.shape, dtype=np.uint16)
-        for o in range(n_options):
-            pattern |= np.equal(flat[..., o], top).view(np.uint8).astype(np.uint16) << o
-        n_patterns = 1 << n_options
-        hist = np.bincount((np.arange(cells) * n_patterns + pattern).ravel(),
-                           minlength=cells * n_patterns).reshape(cells, n_patterns)
-        return (hist @ _pattern_matrix(n_options)).reshape(*rest, n_options, n_options)
     best = [flat[..., o] == top for o in range(n_options)]
     ties = np.zeros(top.shape, dtype=np.int64)  # (D, cells)
     first = np.zeros(top.shape, dtype=np.int64)  # the first best option
@@ -227,6 +250,16 @@ class ChunkTotals:
         self.model = model
         self.bands = np.asarray(bands, dtype=np.float64)
         self.eta = None if grid is None else BestAtEta(model, grid)
+        # the η products option by option: each option's lines against their weights at
+        # each η, ``(L_o, P)`` (the other options' lines only add zeros)
+        self.eta_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.eta is not None and self.eta.n_options <= _PATTERN_OPTIONS:
+            line_option = np.asarray(model.compiled.line_option)
+            per_eta = self.eta.per_eta.reshape(line_option.size, len(self.eta.grid),
+                                               self.eta.n_options)
+            for o in range(self.eta.n_options):
+                lines = np.flatnonzero(line_option == o)
+                self.eta_parts.append((lines, np.ascontiguousarray(per_eta[lines, :, o])))
 
     def __call__(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         with blas_threads():  # the model's own small products too (line weights)
@@ -242,7 +275,12 @@ class ChunkTotals:
         # no weights, no η grid: empty counts (a total is always returned)
         out["best_weighted"] = tie_counts(out["weighted_npsv"]) if "weighted_npsv" in out \
             else np.zeros((0, n_opt), dtype=np.int64)
-        if self.eta is not None:
+        if self.eta_parts:
+            # each option's weighted NPSV at each η, ``(D, P)`` contiguous, counted
+            # elementwise across options: the same numbers as the one product below
+            out["best_at_eta"] = _pattern_counts([row_tiled_product(signed[:, lines], weights)
+                                                  for lines, weights in self.eta_parts])
+        elif self.eta is not None:
             weighted = row_tiled_product(signed, self.eta.per_eta)
             out["best_at_eta"] = tie_counts(weighted.reshape(
                 signed.shape[0], len(self.eta.grid), n_opt))

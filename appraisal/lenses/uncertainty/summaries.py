@@ -115,6 +115,27 @@ _COUNTED_OPTIONS = 8
 _COUNTED_DRAWS = 4096
 
 
+def _column_percentiles(columns: np.ndarray, qs: npt.ArrayLike) -> np.ndarray:
+    """``np.percentile(columns, qs, axis=0)`` of a ``[D, C]`` array: ``[Q, C]``.
+
+    Pure kernel: does not validate. The same numbers to the last bit (the same order
+    statistics, interpolated by numpy), taken column by column from a sorted copy: a
+    partition along the long, strided first axis is three times slower, and numpy's
+    partition for several percentiles (and its NaN check) slower than a sort.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0]])
+    >>> _column_percentiles(x, [0, 50]).tolist()
+    [[1.0, 10.0], [2.0, 20.0]]
+    """
+    qs = np.asarray(qs, dtype=np.float64)
+    out = np.empty((qs.size, columns.shape[1]))
+    for j in range(columns.shape[1]):
+        out[:, j] = np.percentile(np.sort(columns[:, j]), qs)
+    return out.reshape((*qs.shape, columns.shape[1]))
+
+
 def probability_above(values: npt.ArrayLike, thresholds: npt.ArrayLike) -> np.ndarray:
     """``P(x > t)`` for each threshold: ``[D, ...]`` and ``[T]`` give ``[T, ...]``.
 
@@ -253,7 +274,7 @@ def summarise(draws: npt.ArrayLike, *, name: str = "output",
     return OutputSummary(
         name=name, labels=tuple(labels) if labels is not None else default, n=d,
         mean=columns.mean(axis=0), sd=sd, mcse=sd / np.sqrt(d),
-        percentiles=dict(zip((float(q) for q in qs), np.percentile(columns, qs, axis=0),
+        percentiles=dict(zip((float(q) for q in qs), _column_percentiles(columns, qs),
                              strict=True)),
         p_positive=positive / d, p_positive_low=low, p_positive_high=high,
         confidence=confidence)

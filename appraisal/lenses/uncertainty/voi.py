@@ -152,8 +152,10 @@ def cubic_spline_basis(x: npt.ArrayLike, knots: npt.ArrayLike) -> np.ndarray:
 _PREFIX = 4096
 
 
-def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
-    """How to build one parameter's columns, from statistics over all its draws."""
+def _one_parameter_plan(x: np.ndarray, knots: int,
+                        moments: tuple[float, float] | None = None) -> tuple[Any, ...]:
+    """How to build one parameter's columns, from statistics over all its draws
+    (``moments``: ``x.mean()`` and ``x.std()`` when already at hand)."""
     # a prefix with more distinct values than levels allows settles it without sorting all
     levels = np.unique(x[:_PREFIX])
     if levels.size <= knots + 3:
@@ -162,9 +164,12 @@ def _one_parameter_plan(x: np.ndarray, knots: int) -> tuple[Any, ...]:
         return ("none",)
     if levels.size <= knots + 3:
         return ("levels", levels[1:])
-    mean, std = x.mean(), x.std()
+    mean, std = (x.mean(), x.std()) if moments is None else moments
     z = (x - mean) / std
-    return ("spline", mean, std, np.quantile(z, np.linspace(0.0, 1.0, knots + 2)[1:-1]))
+    # from a sorted copy: the same order statistics, found faster than by numpy's
+    # partition for several quantiles
+    return ("spline", mean, std,
+            np.quantile(np.sort(z), np.linspace(0.0, 1.0, knots + 2)[1:-1]))
 
 
 def _one_parameter_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
@@ -180,9 +185,14 @@ def _one_parameter_columns(plan: tuple[Any, ...], x: np.ndarray) -> np.ndarray:
 def _basis_plan(p: np.ndarray, knots: int) -> tuple[Any, ...]:
     """Everything :func:`regression_basis` needs from all the draws (levels, means,
     standard deviations, knots), so the basis can then be built a chunk of rows at a time."""
-    parts = tuple(_one_parameter_plan(p[:, i], knots) for i in range(p.shape[1]))
-    std = p.std(axis=0) if p.shape[0] <= _COLUMNWISE_ROWS else np.sqrt(_column_var(p))
-    return parts, _column_mean(p), np.where(std > 0, std, 1.0)
+    if p.shape[0] <= _COLUMNWISE_ROWS:
+        parts = tuple(_one_parameter_plan(p[:, i], knots) for i in range(p.shape[1]))
+        mean, std = p.mean(axis=0), p.std(axis=0)
+    else:  # column by column: the same mean and standard deviation as each part's own
+        mean, std = _column_mean(p), np.sqrt(_column_var(p))
+        parts = tuple(_one_parameter_plan(p[:, i], knots, (mean[i], std[i]))
+                      for i in range(p.shape[1]))
+    return parts, mean, np.where(std > 0, std, 1.0)
 
 
 def _basis_rows(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
@@ -306,6 +316,12 @@ def _basis_block(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The refinement step's fitted values are added (a third pass over the rows) only when
+#: their root mean square exceeds this share of the fit's: below, they change the fitted
+#: values by less than a few units in the last place of the largest.
+_REFINE_RTOL = 1e-12
+
+
 def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
                    chunk: int | None) -> tuple[np.ndarray, np.ndarray, int]:
     """Coefficients, fitted values ``(D, q)`` and basis size of ``y ~ basis(params)``.
@@ -317,8 +333,10 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
     which brings the fit to the accuracy of the direct solve: the test
     ``test_evppi_by_chunks_equals_one_least_squares_solve`` holds them to 1e-9). The
     blocks are fixed (``chunk`` rows, at most :data:`_GRAM_ROWS`), never chosen from a
-    memory budget, so a run gives the same numbers whatever the budget. Three passes over
-    the rows, each building a block of the basis: ``O(D m^2)`` work, ``block x m`` memory.
+    memory budget, so a run gives the same numbers whatever the budget. Two passes over
+    the rows, each building a block of the basis, and a third to add the step's fitted
+    values when they are above :data:`_REFINE_RTOL` of the fit: ``O(D m^2)`` work,
+    ``block x m`` memory.
     """
     from appraisal.engine.kernel import blas_threads
 
@@ -353,9 +371,13 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
             correction += rows @ (y[start:start + block] - f)
         step, *_ = np.linalg.lstsq(gram, correction, rcond=rcond)
         coefficients = coefficients + step
-        for start in starts:
-            fitted[start:start + block] += _basis_block(
-                plan, params[start:start + block]).T @ step
+        # the third pass adds the step's fitted values, unless they are below the fit's
+        # rounding: by root mean square over the draws, from B'B (s'B'Bs against c'B'Bc)
+        if np.einsum("ij,ik,kj->", step, gram, step) > \
+                _REFINE_RTOL ** 2 * np.einsum("ij,ik,kj->", coefficients, gram, coefficients):
+            for start in starts:
+                fitted[start:start + block] += _basis_block(
+                    plan, params[start:start + block]).T @ step
     return coefficients, fitted, m
 
 
