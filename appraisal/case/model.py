@@ -112,6 +112,54 @@ def _reduce_mapping_proxy(proxy: MappingProxyType) -> tuple:
 copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
 
 
+class LazyLocations(Mapping[str, str]):
+    """A read-only map of field locations worked out on first use.
+
+    ``LazyLocations(paths, locate, name)`` maps ``name(p)`` to ``locate(p)`` for each path
+    of *paths*; nothing is located until the map is first read (a case's locations are
+    read only to report a problem, and a 5,000-line case has 90,000 of them). It pickles
+    as a plain read-only map of the located fields.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> where = LazyLocations([("a",), ("b", 1)], lambda p: calls.append(p) or f"x!{len(p)}",
+    ...                       lambda p: ".".join(map(str, p)))
+    >>> calls
+    []
+    >>> where["b.1"], len(where), len(calls)
+    ('x!2', 2, 2)
+    """
+
+    __slots__ = ("_found", "_locate", "_name", "_paths")
+
+    def __init__(self, paths: Any, locate: Any, name: Any) -> None:
+        self._paths, self._locate, self._name = paths, locate, name
+        self._found: dict[str, str] | None = None
+
+    def _map(self) -> dict[str, str]:
+        if self._found is None:
+            locate, name = self._locate, self._name
+            self._found = {name(p): locate(p) for p in self._paths}
+            self._paths = self._locate = self._name = None  # let what they hold go
+        return self._found
+
+    def __getitem__(self, key: str) -> str:
+        return self._map()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._map()
+
+    def __iter__(self) -> Any:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+    def __reduce__(self) -> tuple:
+        return _read_only, (dict(self._map()),)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     """A yearly profile of amounts: explicit ``{year: amount}`` or a generator.
@@ -419,7 +467,8 @@ class Case:
         object.__setattr__(self, "discount_schedules", _frozen_map(
             {name: tuple(rates) for name, rates in self.discount_schedules.items()}))
         object.__setattr__(self, "section_data", _frozen_map(self.section_data))
-        object.__setattr__(self, "locations", _frozen_map(self.locations))
+        if not isinstance(self.locations, LazyLocations):  # read-only already
+            object.__setattr__(self, "locations", _frozen_map(self.locations))
 
     def locate(self, field_path: str, default: str = "") -> str:
         """Where a field of the input is (``case.yaml:12:5``, ``Lines!C7``), by dotted path.

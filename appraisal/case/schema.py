@@ -27,6 +27,7 @@ from appraisal.case.model import (
     PROFILE_TYPES,
     VALUE_TYPES,
     Case,
+    LazyLocations,
     Line,
     LineOptimismBias,
     Option,
@@ -806,7 +807,7 @@ def _section_paths(value: Any, path: Path, out: list[Path]) -> None:
 
 
 def _compile_locations(locate: Locate, raw_lines: Any,
-                       root: Mapping[str, Any] | None = None) -> dict[str, str]:
+                       root: Mapping[str, Any] | None = None) -> Mapping[str, str]:
     """Locations of the fields compile-time checks refer to, by dotted field path (and of
     the lens sections' fields, which the lenses check when they run)."""
     paths = list(_CASE_COMPILE_FIELDS)
@@ -817,7 +818,8 @@ def _compile_locations(locate: Locate, raw_lines: Any,
         if root is not None and root.get(name) is not None:
             _section_paths(root[name], (name,), found)
     paths += found
-    return {field_path(p): locate(p) for p in paths}
+    # located only when read (to report a problem): the paths are fixed now, the cells then
+    return LazyLocations(paths, locate, field_path)
 
 
 def _public_budget(ck: _Checker, root: Mapping[str, Any], definition: str | None,
