@@ -202,8 +202,10 @@ class _Writer:
         self.line_rows = max(len(lines) + 30, 100)
         #: The Valuation sheet's cells of each valued line, by line index (what they hold
         #: is not repeated on Line details).
+        fields = {name for name, _ in S.VALUATION_KEYS}  # a line with none has no row
         self.valued = {i: row for i, line in enumerate(lines)
-                       if (row := S.valuation_row(line))}
+                       if isinstance(line, dict) and not fields.isdisjoint(line)
+                       and (row := S.valuation_row(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
         #: Widths of the option and line name columns: the longest name, whole (to 60).
         self.name_widths = {
