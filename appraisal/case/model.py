@@ -10,7 +10,7 @@ Inputs use calendar years; the engine uses ``t = year - base_year``.
 from __future__ import annotations
 
 import copyreg
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -113,51 +113,50 @@ copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
 
 
 class LazyLocations(Mapping[str, str]):
-    """A read-only map of field locations worked out on first use.
+    """A read-only map of field locations, each worked out when it is first read.
 
-    ``LazyLocations(paths, locate, name)`` maps ``name(p)`` to ``locate(p)`` for each path
-    of *paths*; nothing is located until the map is first read (a case's locations are
-    read only to report a problem, and a 5,000-line case has 90,000 of them). It pickles
-    as a plain read-only map of the located fields.
+    ``LazyLocations(paths, locate)`` maps each name of *paths* (a dict: dotted field path
+    -> field path) to ``locate(path)``, called only for the names that are read (a
+    5,000-line case has 90,000 locations; a run reads those of the lines it compiles, a
+    problem report a few). It pickles as a plain read-only map of every location.
 
     Examples
     --------
     >>> calls = []
-    >>> where = LazyLocations([("a",), ("b", 1)], lambda p: calls.append(p) or f"x!{len(p)}",
-    ...                       lambda p: ".".join(map(str, p)))
-    >>> calls
-    []
-    >>> where["b.1"], len(where), len(calls)
-    ('x!2', 2, 2)
+    >>> where = LazyLocations({"a": ("a",), "b[1]": ("b", 1)},
+    ...                       lambda p: calls.append(p) or f"x!{len(p)}")
+    >>> "b[1]" in where, len(where), calls
+    (True, 2, [])
+    >>> where["b[1]"], where["b[1]"], calls
+    ('x!2', 'x!2', [('b', 1)])
+    >>> dict(where)
+    {'a': 'x!1', 'b[1]': 'x!2'}
     """
 
-    __slots__ = ("_found", "_locate", "_name", "_paths")
+    __slots__ = ("_found", "_locate", "_paths")
 
-    def __init__(self, paths: Any, locate: Any, name: Any) -> None:
-        self._paths, self._locate, self._name = paths, locate, name
-        self._found: dict[str, str] | None = None
-
-    def _map(self) -> dict[str, str]:
-        if self._found is None:
-            locate, name = self._locate, self._name
-            self._found = {name(p): locate(p) for p in self._paths}
-            self._paths = self._locate = self._name = None  # let what they hold go
-        return self._found
+    def __init__(self, paths: Mapping[str, tuple[Any, ...]],
+                 locate: Callable[[tuple[Any, ...]], str]) -> None:
+        self._paths, self._locate = paths, locate
+        self._found: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> str:
-        return self._map()[key]
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._locate(self._paths[key])
+        return found
 
     def __contains__(self, key: object) -> bool:
-        return key in self._map()
+        return key in self._paths
 
-    def __iter__(self) -> Any:
-        return iter(self._map())
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
 
     def __len__(self) -> int:
-        return len(self._map())
+        return len(self._paths)
 
     def __reduce__(self) -> tuple:
-        return _read_only, (dict(self._map()),)
+        return _read_only, ({key: self[key] for key in self._paths},)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
