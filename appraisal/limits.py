@@ -245,6 +245,34 @@ def _number_issue(key: Any, value: float) -> tuple[str, str, str] | None:
     return None
 
 
+#: The number types :func:`_plain_amounts` checks at once (not bool, a subclass of int).
+_PLAIN_NUMBERS = frozenset({float, int})
+
+
+def _plain_amounts(value: Mapping[Any, Any]) -> bool:
+    """True if every value of *value* is a float or int within :data:`MAX_AMOUNT` (or NaN, which
+    the field's own check reports) and no key is one :func:`_number_issue` treats apart.
+
+    One ``max`` over the map's values in place of a check per value; a map that is not
+    plainly within the limits (a text, an infinity, an amount too large, a first value NaN)
+    is checked value by value as before, so what is reported does not change.
+
+    Examples
+    --------
+    >>> _plain_amounts({2025: 1.5, 2026: -2e14, 2027: 3}), _plain_amounts({2025: 1e308})
+    (True, False)
+    >>> _plain_amounts({2025: True}), _plain_amounts({"seed": 1})
+    (False, False)
+    >>> _plain_amounts({2025: 1.0, 2026: "x"}), _plain_amounts({})
+    (False, False)
+    """
+    values = value.values()
+    if not values or not all(type(v) in _PLAIN_NUMBERS for v in values):
+        return False
+    # max() keeps a NaN met first (nothing compares above it): then the slow path decides
+    return max(map(abs, values)) <= MAX_AMOUNT and _NOT_AMOUNTS.isdisjoint(value)
+
+
 def value_issues(root: Any, error: Error, *, skip: Callable[[tuple[Any, ...]], bool] = (
         lambda path: False)) -> bool:
     """Check every text and number in plain case data against the output limits.
@@ -275,6 +303,8 @@ def value_issues(root: Any, error: Error, *, skip: Callable[[tuple[Any, ...]], b
     while stack:
         path, key, value = stack.pop()
         if isinstance(value, Mapping):
+            if _plain_amounts(value):
+                continue  # a year -> amount map within the limits (most of a big case)
             stack.extend(((*path, k), k, v) for k, v in value.items())
             continue
         if isinstance(value, list):

@@ -10,7 +10,7 @@ Inputs use calendar years; the engine uses ``t = year - base_year``.
 from __future__ import annotations
 
 import copyreg
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -110,6 +110,53 @@ def _reduce_mapping_proxy(proxy: MappingProxyType) -> tuple:
 # Cases cross process and Dask boundaries: their read-only maps must pickle (as a copy of
 # the underlying dict, still read-only after unpickling).
 copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
+
+
+class LazyLocations(Mapping[str, str]):
+    """A read-only map of field locations, each worked out when it is first read.
+
+    ``LazyLocations(paths, locate)`` maps each name of *paths* (a dict: dotted field path
+    -> field path) to ``locate(path)``, called only for the names that are read (a
+    5,000-line case has 90,000 locations; a run reads those of the lines it compiles, a
+    problem report a few). It pickles as a plain read-only map of every location.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> where = LazyLocations({"a": ("a",), "b[1]": ("b", 1)},
+    ...                       lambda p: calls.append(p) or f"x!{len(p)}")
+    >>> "b[1]" in where, len(where), calls
+    (True, 2, [])
+    >>> where["b[1]"], where["b[1]"], calls
+    ('x!2', 'x!2', [('b', 1)])
+    >>> dict(where)
+    {'a': 'x!1', 'b[1]': 'x!2'}
+    """
+
+    __slots__ = ("_found", "_locate", "_paths")
+
+    def __init__(self, paths: Mapping[str, tuple[Any, ...]],
+                 locate: Callable[[tuple[Any, ...]], str]) -> None:
+        self._paths, self._locate = paths, locate
+        self._found: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._locate(self._paths[key])
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __reduce__(self) -> tuple:
+        return _read_only, ({key: self[key] for key in self._paths},)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -419,7 +466,8 @@ class Case:
         object.__setattr__(self, "discount_schedules", _frozen_map(
             {name: tuple(rates) for name, rates in self.discount_schedules.items()}))
         object.__setattr__(self, "section_data", _frozen_map(self.section_data))
-        object.__setattr__(self, "locations", _frozen_map(self.locations))
+        if not isinstance(self.locations, LazyLocations):  # read-only already
+            object.__setattr__(self, "locations", _frozen_map(self.locations))
 
     def locate(self, field_path: str, default: str = "") -> str:
         """Where a field of the input is (``case.yaml:12:5``, ``Lines!C7``), by dotted path.

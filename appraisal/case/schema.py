@@ -27,6 +27,7 @@ from appraisal.case.model import (
     PROFILE_TYPES,
     VALUE_TYPES,
     Case,
+    LazyLocations,
     Line,
     LineOptimismBias,
     Option,
@@ -806,18 +807,23 @@ def _section_paths(value: Any, path: Path, out: list[Path]) -> None:
 
 
 def _compile_locations(locate: Locate, raw_lines: Any,
-                       root: Mapping[str, Any] | None = None) -> dict[str, str]:
+                       root: Mapping[str, Any] | None = None) -> Mapping[str, str]:
     """Locations of the fields compile-time checks refer to, by dotted field path (and of
     the lens sections' fields, which the lenses check when they run)."""
-    paths = list(_CASE_COMPILE_FIELDS)
+    paths = {field_path(p): p for p in _CASE_COMPILE_FIELDS}
+    # a line's names are "lines[i]" and the same suffixes for every line (field_path's form)
+    suffixes = [(field_path(("lines", 0, *sub))[len("lines[0]"):], sub)
+                for sub in _LINE_COMPILE_FIELDS]
     for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
-        paths += [("lines", i, *sub) for sub in _LINE_COMPILE_FIELDS]
+        head = f"lines[{i}]"
+        paths.update((head + tail, ("lines", i, *sub)) for tail, sub in suffixes)
     found: list[Path] = []
     for name in LENS_SECTIONS:
         if root is not None and root.get(name) is not None:
             _section_paths(root[name], (name,), found)
-    paths += found
-    return {field_path(p): locate(p) for p in paths}
+    paths.update((field_path(p), p) for p in found)
+    # each located when first read (compiling a line, reporting a problem)
+    return LazyLocations(paths, locate)
 
 
 def _public_budget(ck: _Checker, root: Mapping[str, Any], definition: str | None,

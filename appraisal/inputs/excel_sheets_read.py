@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import repeat
 from typing import Any
 
 from appraisal.case import sheets as S
@@ -89,16 +90,16 @@ def _table_cols(rd: CellReader, spec: S.TableSheet
     stop = len(spec.columns) if spec is S.PROFILES else None
     cols = rd.headers(spec, sheet, stop=stop)
     out = []
+    read = [(column.key, cols[column.key], column.type, S.is_fraction(column.key))
+            for column in spec.columns
+            if column.key in cols and column.role in ("key", "input")]
+    value, title = rd.value, spec.title
     for r in rd.rows(spec, sheet, cols):
         record: dict[str, Any] = {}
-        for column in spec.columns:
-            if column.key not in cols or column.role not in ("key", "input"):
-                continue
-            path = (spec.title, r, column.key)
-            value = rd.value(sheet, r, cols[column.key], column.type, path,
-                             S.is_fraction(column.key))
-            if value is not None:
-                record[column.key] = value
+        for key, col, kind, fraction in read:
+            found = value(sheet, r, col, kind, (title, r, key), fraction)
+            if found is not None:
+                record[key] = found
         out.append((r, record, cols))
     return out, cols
 
@@ -160,6 +161,9 @@ def _profiles(rd: CellReader, base: int | None, index: dict[tuple[Any, Any], int
     rows = {r for r, _, _ in table} | filled
     records = {r: rec for r, rec, _ in table}
     letters = [column_letter(first + k) for k in range(n_years)]
+    year_cols = range(first, first + n_years)
+    years = [base + k if base is not None else k for k in range(n_years)]
+    get = sheet.cells.get
     for r in sorted(rows):
         record = records.get(r, {})
         if r in beyond_by_row:
@@ -173,33 +177,37 @@ def _profiles(rd: CellReader, base: int | None, index: dict[tuple[Any, Any], int
                 item["params"][name] = record[f"profile.{name}"]
         typed, edited = [], []
         expected_row: list[str] | None = None
-        for k in range(n_years):
-            c = first + k
-            cell = sheet.get(r, c)
-            if cell is None:
-                continue
-            if kind == "explicit":
-                year = base + k if base is not None else k
-                if (cell.kind == "n" and cell.formula is None and type(cell.value) in (int, float)
-                        and cell.style not in date_styles):
-                    item["values"][year] = cell.value  # the common case; located lazily
+        row_cells = list(map(get, zip(repeat(r, n_years), year_cols, strict=True)))
+        if not _plain_row(item, kind, row_cells, years, date_styles, letters, r):
+            # cell by cell: what the row holds is not the plain case (or is wrong)
+            for k in range(n_years):
+                c = first + k
+                cell = row_cells[k]
+                if cell is None:
                     continue
-                key = (record.get("option"), record.get("name"))
-                path = ("lines", index[key], "values", year) if key in index else (
-                    spec.title, r, "values", year)
-                value = rd.value(sheet, r, c, "float", path)
-                if value is not None:
-                    item["values"][year] = value
-            elif cell.formula is None:
-                if cell.kind is not None and cell.value != "":
-                    typed.append(cell_ref(spec.title, r, c))
-            elif cell.formula and kind in ("one_off", "constant", "growth", "ramp_up"):
-                if expected_row is None:
-                    expected_row = generator_formulas(kind, letters, r)
-                expected = expected_row[k]
-                if cell.formula != expected and normalise_formula(
-                        cell.formula) != normalise_formula(expected):
-                    edited.append(cell_ref(spec.title, r, c))
+                if kind == "explicit":
+                    year = base + k if base is not None else k
+                    if (cell.kind == "n" and cell.formula is None
+                            and type(cell.value) in _NUMBER_TYPES
+                            and cell.style not in date_styles):
+                        item["values"][year] = cell.value  # the common case; located lazily
+                        continue
+                    key = (record.get("option"), record.get("name"))
+                    path = ("lines", index[key], "values", year) if key in index else (
+                        spec.title, r, "values", year)
+                    value = rd.value(sheet, r, c, "float", path)
+                    if value is not None:
+                        item["values"][year] = value
+                elif cell.formula is None:
+                    if cell.kind is not None and cell.value != "":
+                        typed.append(cell_ref(spec.title, r, c))
+                elif cell.formula and kind in ("one_off", "constant", "growth", "ramp_up"):
+                    if expected_row is None:
+                        expected_row = generator_formulas(kind, letters, r)
+                    expected = expected_row[k]
+                    if cell.formula != expected and normalise_formula(
+                            cell.formula) != normalise_formula(expected):
+                        edited.append(cell_ref(spec.title, r, c))
         if typed:
             rd.error(typed[0], "values", "generated-amount-typed", f"this line's amounts come "
                      f"from its '{kind}' profile, but {len(typed)} year cell(s) hold typed "
@@ -227,6 +235,31 @@ def _profiles(rd: CellReader, base: int | None, index: dict[tuple[Any, Any], int
             continue
         out[key] = item
     return out
+
+
+def _plain_row(item: dict[str, Any], kind: str, cells: list[Any], years: list[int],
+               date_styles: Any, letters: list[str], r: int) -> bool:
+    """Read a whole ``Profiles`` row of year cells at once if it is the plain case: every
+    cell an explicit amount (a number, no formula, not formatted as a date), or every cell
+    the unchanged formula of a generated profile. False (nothing read) otherwise, and the
+    row is read cell by cell, which reports each problem at its cell."""
+    if not cells or None in cells:
+        return False
+    kinds, values, formulas, styles = zip(*cells, strict=True)
+    if kind == "explicit":
+        if (kinds.count("n") == len(kinds) and formulas.count(None) == len(formulas)
+                and _NUMBER_TYPES.issuperset(map(type, values))
+                and date_styles.isdisjoint(styles)):
+            item["values"].update(zip(years, values, strict=True))  # located lazily
+            return True
+        return False
+    if kind in ("one_off", "constant", "growth", "ramp_up"):
+        return list(formulas) == generator_formulas(kind, letters, r)
+    return False
+
+
+#: The types of a number cell's value read as an amount as it is.
+_NUMBER_TYPES = frozenset({int, float})
 
 
 def _lines(rd: CellReader, data: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ class CellReader:
                                                 ("lines",): "Lines!A3"}
         self.allow_macros = allow_macros
         self.meta: dict[str, Any] = {}
-        self._prefixes: dict[str, str] = {}
+        self._prefixes: dict[tuple[str, int], str] = {}
         #: Profiles sheet, first year column and base year; the Profiles row of each line.
         self.year_cells: tuple[str, int, int | None] | None = None
         self.line_rows: dict[int, int] = {}
@@ -70,10 +70,10 @@ class CellReader:
     def value(self, sheet: SheetGrid, row: int, col: int, kind: str,
               path: tuple[Any, ...], fraction: bool = False) -> Any:
         """The typed value of one input cell, or None (blank or refused, with an error)."""
-        prefix = self._prefixes.get(sheet.title)
-        if prefix is None:
-            prefix = self._prefixes[sheet.title] = cell_ref(sheet.title, 1, 1)[:-3]
-        where = f"{prefix}!{column_letter(col)}{row}"
+        prefix = self._prefixes.get((sheet.title, col))
+        if prefix is None:  # "Sheet!C", "'Line details'!C"
+            prefix = self._prefixes[(sheet.title, col)] = cell_ref(sheet.title, 1, col)[:-1]
+        where = f"{prefix}{row}"
         self.loc[path] = where
         cell = sheet.get(row, col)
         if cell is None:

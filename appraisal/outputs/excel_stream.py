@@ -379,7 +379,7 @@ class SheetData:
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
-        if len(formulas) != arr.size or any(len(f) >= MAX_FORMULA_CHARS for f in formulas):
+        if len(formulas) != arr.size or max(map(len, formulas), default=0) >= MAX_FORMULA_CHARS:
             raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
                           "values do not match, or a formula is too long", "report this")
         if arr.size:

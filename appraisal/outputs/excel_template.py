@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from appraisal.case import sheets as S
 from appraisal.case.case_data import case_to_data
 from appraisal.case.lens_sheets import TableRow
@@ -200,8 +202,10 @@ class _Writer:
         self.line_rows = max(len(lines) + 30, 100)
         #: The Valuation sheet's cells of each valued line, by line index (what they hold
         #: is not repeated on Line details).
+        fields = {name for name, _ in S.VALUATION_KEYS}  # a line with none has no row
         self.valued = {i: row for i, line in enumerate(lines)
-                       if (row := S.valuation_row(line))}
+                       if isinstance(line, dict) and not fields.isdisjoint(line)
+                       and (row := S.valuation_row(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
         #: Widths of the option and line name columns: the longest name, whole (to 60).
         self.name_widths = {
@@ -365,6 +369,7 @@ class _Writer:
         total_style = self.book.style("calc", '#,##0.00;-#,##0.00;""')
         last_col = column_letter(first + self.years - 1)
         letters = [column_letter(first + k) for k in range(self.years)]
+        years = range(base, base + self.years) if isinstance(base, int) else None
         for i in range(self.line_rows):
             r = S.FIRST_ROW + i
             record = lines[i] if i < len(lines) else {}
@@ -379,24 +384,26 @@ class _Writer:
                 self.cell(sheet, r, cols[f"profile.{name}"], profile.get(name), column.type,
                           where=f"profile.{name}")
             sheet.any(r, cols["unit"], self._unit(record) if record else None, unit_style)
-            amounts = self._amounts(record, kind)
             if kind in (None, "explicit"):
                 values = record.get("values") or {}
-                row = [values.get(base + k) if isinstance(base, int) else None
-                       for k in range(self.years)]
-                if all(v is not None for v in row):
-                    sheet.numbers(r, first, row, amount_in, field="values")
+                row = list(map(values.get, years)) if years else [None] * self.years
+                if None not in row:  # every year given: the amounts are the row itself
+                    amounts = np.asarray(row, dtype=np.float64)
+                    sheet.numbers(r, first, amounts, amount_in, field="values")
                 else:
+                    amounts = self._amounts(record, kind)
                     for k, value in enumerate(row):
                         if value is None:
                             sheet.blank(r, first + k, amount_in)
                         else:
                             sheet.number(r, first + k, value, amount_in, field="values")
             else:
+                amounts = self._amounts(record, kind)
                 sheet.formula_row(r, first, generator_formulas(kind, letters, r), amounts,
                                   amount_calc)
+            total = sum(amounts.tolist() if isinstance(amounts, np.ndarray) else amounts)
             sheet.formula(r, cols["total"], f"SUM({column_letter(first)}{r}:{last_col}{r})",
-                          float(sum(amounts)), total_style)
+                          float(total), total_style)
         last = S.FIRST_ROW + self.line_rows - 1
         self.book.dropdown(ws, cols["option"], last, source="option_names")
         self.book.dropdown(ws, cols["profile.type"], last,
