@@ -79,3 +79,21 @@ def _write_case(tmp_path: Path, text: str | bytes, name: str = "case.yaml") -> P
 def write_case() -> Callable[..., Path]:
     """``write_case(tmp_path, text, name="case.yaml") -> Path``: write a case file."""
     return _write_case
+
+
+@pytest.fixture
+def edited_copy(tmp_path: Path) -> Callable[[Path, dict], Path]:
+    """Copy a workbook and set cells on the copy: ``edited_copy(book, {(sheet, ref): value})``
+    returns the edited copy's path (the original is untouched)."""
+    import openpyxl
+
+    def edit(book: Path, edits: dict) -> Path:
+        target = tmp_path / "edited.xlsx"
+        shutil.copy(book, target)
+        wb = openpyxl.load_workbook(target)
+        for (title, ref), value in edits.items():
+            wb[title][ref].value = value
+        wb.save(target)
+        return target
+
+    return edit

@@ -101,25 +101,19 @@ def test_an_entry_listed_twice_is_one_problem(books, tmp_path, example, title, l
     _worded(issues[0])
 
 
-def _edit(book, tmp_path, edits):
-    target = tmp_path / "edited.xlsx"
-    shutil.copy(book, target)
-    wb = openpyxl.load_workbook(target)
-    for (title, ref), value in edits.items():
-        wb[title][ref].value = value
-    wb.save(target)
-    return _problems(target)
+def _edit(edited_copy, book, edits):
+    return _problems(edited_copy(book, edits))
 
 
-def test_a_correlation_row_of_an_unknown_input(books, tmp_path):
-    issues = _edit(books["prevention"], tmp_path, {("Correlation", "A3"): "no such input"})
+def test_a_correlation_row_of_an_unknown_input(books, edited_copy):
+    issues = _edit(edited_copy, books["prevention"], {("Correlation", "A3"): "no such input"})
     assert [(i.location, i.code) for i in issues] == [("Correlation!A3", "unknown-input")]
     assert issues[0].field == "Correlation row 3 (no such input), Input"
     assert "not an input on the Uncertainty sheet" in issues[0].message
     _worded(issues[0])
 
 
-def test_vat_recoverable_for_an_agency_no_line_or_funding_has(books, tmp_path):
+def test_vat_recoverable_for_an_agency_no_line_or_funding_has(books, edited_copy):
     """Said when the workbook is read, where the lens would say it only when it runs."""
     wb = openpyxl.load_workbook(books["prevention"])
     lines = wb["Lines"]
@@ -127,7 +121,7 @@ def test_vat_recoverable_for_an_agency_no_line_or_funding_has(books, tmp_path):
     blanks = {("Lines", lines.cell(r, col).coordinate): "Council"
               for r in range(3, lines.max_row + 1)
               if lines.cell(r, 1).value and lines.cell(r, col).value is None}
-    issues = _edit(books["prevention"], tmp_path, {**blanks,
+    issues = _edit(edited_copy, books["prevention"], {**blanks,
                                                    ("Affordability lists", "A3"): "Nowhere"})
     assert [(i.location, i.code) for i in issues] == [("'Affordability lists'!A3",
                                                        "unknown-agency")]
@@ -136,8 +130,8 @@ def test_vat_recoverable_for_an_agency_no_line_or_funding_has(books, tmp_path):
     _worded(issues[0])
 
 
-def test_a_renamed_weight_set_says_which_column_is_missing(books, tmp_path):
-    issues = _edit(books["prevention"], tmp_path, {("MCA", "M1"): "officer (swing)"})
+def test_a_renamed_weight_set_says_which_column_is_missing(books, edited_copy):
+    issues = _edit(edited_copy, books["prevention"], {("MCA", "M1"): "officer (swing)"})
     found = {(i.location, i.code): i for i in issues}
     assert set(found) == {("MCA!M1", "unknown-column"), ("'MCA weight sets'!A3", "missing-key")}
     assert found[("MCA!M1", "unknown-column")].field.startswith("MCA header row")
@@ -148,8 +142,8 @@ def test_a_renamed_weight_set_says_which_column_is_missing(books, tmp_path):
         _worded(issue)
 
 
-def test_a_short_listed_option_with_no_choice_is_said_in_words(books, tmp_path):
-    issues = _edit(books["prevention"], tmp_path, {("Short list", f"{c}4"): None
+def test_a_short_listed_option_with_no_choice_is_said_in_words(books, edited_copy):
+    issues = _edit(edited_copy, books["prevention"], {("Short list", f"{c}4"): None
                                                    for c in "CDEFG"})
     assert ("'Short list'!A4", "wrong-type") in [(i.location, i.code) for i in issues]
     said = next(i for i in issues if i.location == "'Short list'!A4")
@@ -157,8 +151,8 @@ def test_a_short_listed_option_with_no_choice_is_said_in_words(books, tmp_path):
     _worded(said)
 
 
-def test_a_renamed_group_is_said_as_the_distribution_sheet(books, tmp_path):
-    issues = _edit(books["prevention"], tmp_path, {("Distribution", "A3"): "Q9"})
+def test_a_renamed_group_is_said_as_the_distribution_sheet(books, edited_copy):
+    issues = _edit(edited_copy, books["prevention"], {("Distribution", "A3"): "Q9"})
     assert {i.code for i in issues} == {"unknown-group"}
     assert all("not in the groups on the Distribution sheet" in i.message for i in issues)
     for issue in issues:

@@ -5,7 +5,6 @@ read back into the same case; problems located at ``Sheet!Cell`` in the workbook
 from __future__ import annotations
 
 import copy
-import shutil
 
 import openpyxl
 import pytest
@@ -143,16 +142,6 @@ def test_reciprocals_and_join_are_the_inverse_of_split():
     assert where[("weights", "p", "matrices", 0, "matrix", 2, 0)] == ("cell", 0, 2)
 
 
-def _edited(book, tmp_path, edits):
-    target = tmp_path / "edited.xlsx"
-    shutil.copy(book, target)
-    wb = openpyxl.load_workbook(target)
-    for (title, ref), value in edits.items():
-        wb[title][ref].value = value
-    wb.save(target)
-    return target
-
-
 def _problems(path):
     with pytest.raises(AppraisalValidationError) as info:
         read_case_workbook(path)
@@ -184,9 +173,9 @@ def _problems(path):
     ("F7", "wait", "duplicate", "MCA pairwise row 7 (citizens_panel / prevent)",
      "'wait' is compared twice"),
 ])
-def test_a_bad_cell_of_a_grid_is_one_problem_in_workbook_words(book, tmp_path, ref, value,
+def test_a_bad_cell_of_a_grid_is_one_problem_in_workbook_words(book, edited_copy, ref, value,
                                                                 code, field, says):
-    issues = _problems(_edited(book, tmp_path, {(TITLE, ref): value}))
+    issues = _problems(edited_copy(book, {(TITLE, ref): value}))
     found = [(i.location, i.code) for i in issues]
     # and what follows from it: the items are not the tree's; a group left without a grid
     also = {"F7": [(f"'{TITLE}'!D7", "bad-items")],
@@ -201,44 +190,44 @@ def test_a_bad_cell_of_a_grid_is_one_problem_in_workbook_words(book, tmp_path, r
     assert issue.fix
 
 
-def test_a_grid_of_a_weight_set_that_is_not_ahp(book, tmp_path):
-    path = _edited(book, tmp_path, {("MCA weight sets", "B4"): "direct"})
+def test_a_grid_of_a_weight_set_that_is_not_ahp(book, edited_copy):
+    path = edited_copy(book, {("MCA weight sets", "B4"): "direct"})
     issues = _problems(path)
     assert ("'MCA pairwise'!A3", "not-ahp") in [(i.location, i.code) for i in issues]
 
 
 @pytest.mark.parametrize(("typed", "mirror"), [(5, "1/5"), ("1/4", 4.0), (0.5, 2.0)])
-def test_a_new_judgement_changes_the_weights(book, tmp_path, typed, mirror):
+def test_a_new_judgement_changes_the_weights(book, edited_copy, typed, mirror):
     """A what-if typed in the grid (a fraction typed as text is read as its number)."""
-    case = read_case_workbook(_edited(book, tmp_path, {(TITLE, "E4"): typed}))
+    case = read_case_workbook(edited_copy(book, {(TITLE, "E4"): typed}))
     panel = case_to_data(case)["mca"]["weights"]["citizens_panel"]
     value = 0.25 if typed == "1/4" else typed
     assert panel["matrices"][0]["matrix"] == [[1, value], [mirror, 1]]
     assert case.sections["mca"] != _full_case().sections["mca"]
 
 
-def test_a_deleted_grid_is_said_in_workbook_words(book, tmp_path):
+def test_a_deleted_grid_is_said_in_workbook_words(book, edited_copy):
     edits = {(TITLE, f"{c}{r}"): None for r in (3, 4, 5) for c in "ABCDE"}
-    (issue,) = _problems(_edited(book, tmp_path, edits))
+    (issue,) = _problems(edited_copy(book, edits))
     assert (issue.location, issue.code) == (f"'{TITLE}'!A7", "missing-comparison")
     assert issue.message == "the AHP weight set has no grid comparing the children of 'root'"
     assert "'root' under Compared under" in issue.fix
     assert not looks_like_yaml(issue.fix)
 
 
-def test_an_ahp_set_without_grids_is_said_in_workbook_words(book, tmp_path):
+def test_an_ahp_set_without_grids_is_said_in_workbook_words(book, edited_copy):
     edits = {(TITLE, f"{c}{r}"): None for r in range(3, 11) for c in "ABCDEF"}
-    issues = _problems(_edited(book, tmp_path, edits))
+    issues = _problems(edited_copy(book, edits))
     assert [(i.location, i.code) for i in issues] == [("'MCA weight sets'!A4", "missing-key")]
     assert issues[0].message == "the AHP weight set has no grid on the MCA pairwise sheet"
 
 
-def test_a_grid_typed_by_hand_needs_only_the_judgements(book, tmp_path):
+def test_a_grid_typed_by_hand_needs_only_the_judgements(book, edited_copy):
     """Left of the diagonal and the diagonal itself may be left blank, or hold the
     reciprocal as a number; the grid reads the same."""
     edits = {(TITLE, ref): None for ref in ("D4", "E5", "D5", "C4", "C5")}
     edits |= {(TITLE, "D9"): 0.5, (TITLE, "D10"): None, (TITLE, "E10"): 1.0}
-    path = _edited(book, tmp_path, edits)
+    path = edited_copy(book, edits)
     back = read_case_workbook(path)
     assert case_to_data(back)["mca"]["weights"]["citizens_panel"] == _PANEL
 
