@@ -351,7 +351,8 @@ def test_formula_row_digest_is_the_digest_of_the_cell_tokens():
     from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
 
     rng = random.Random(15)
-    atoms = ["=", "A1", "$B$2", "\x1f", "==", " ", "_xlfn.", "sum(", ")", "'S'!", "é"]
+    atoms = ["=", "A1", "$B$2", "\x1f", "==", " ", "\t", "_xlfn.", "_XLWS.", "sum(", ")", "'S'!",
+             "é", "ß"]
     for _ in range(20_000):
         row = [None if rng.random() < 0.1 else "".join(
             rng.choice(atoms) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(0, 6))]

@@ -27,6 +27,9 @@ __all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise
 
 _FORMULA_NOISE = re.compile(r"_xlfn\.|_xlws\.", re.IGNORECASE)
 _DROP = str.maketrans("", "", "$' \t\r\n")
+#: The same two for ASCII text as bytes (``bytes.upper`` is ``str.upper`` on ASCII).
+_FORMULA_NOISE_BYTES = re.compile(rb"_xlfn\.|_xlws\.", re.IGNORECASE)
+_DROP_BYTES = b"$' \t\r\n"
 
 
 def normalise_formula(text: str) -> str:
@@ -90,6 +93,11 @@ def formula_row_digest(formulas: Iterable[str | None]) -> str:
         text = "=" + body
     else:
         text = "\x1f".join("" if f is None else "=" + f.removeprefix("=") for f in items)
+    if text.isascii():  # the common case: the same steps on bytes, at C speed
+        data = text.encode("ascii").translate(None, _DROP_BYTES).upper()
+        if b"_XL" in data:
+            data = _FORMULA_NOISE_BYTES.sub(b"", data)
+        return hashlib.sha256(data).hexdigest()[:16]
     text = text.translate(_DROP).upper()
     if "_XL" in text:
         text = _FORMULA_NOISE.sub("", text)

@@ -163,9 +163,26 @@ def _float_texts(values: np.ndarray) -> list[str]:
     """
     if not values.size:
         return []
-    # + 0.0 turns -0.0 into 0.0; repr of a list of floats is the shortest text of each
-    text = repr((values.astype(np.float64, copy=False) + 0.0).tolist())[1:-1] + ", "
-    return text.replace(".0, ", ", ").split(", ")[:-1]
+    values = values.astype(np.float64, copy=False)
+    key = values.tobytes() if values.size >= _FLOAT_CACHE_MIN else None
+    text = _FLOAT_TEXTS.get(key) if key is not None else None
+    if text is None:
+        # + 0.0 turns -0.0 into 0.0; repr of a list of floats is the shortest text of each
+        text = (repr((values + 0.0).tolist())[1:-1] + ", ").replace(".0, ", ", ")
+        if key is not None:
+            if len(_FLOAT_TEXTS) >= _FLOAT_CACHE_SIZE:
+                _FLOAT_TEXTS.clear()
+            _FLOAT_TEXTS[key] = text
+    return text.split(", ")[:-1]
+
+
+#: Texts of recent arrays of floats (:func:`_float_texts`), by the arrays' bytes, each as
+#: one string: a results workbook writes many arrays twice (a line's amounts on the
+#: ``Profiles`` sheet are often its real flows on ``Calculation``), and ``repr`` of a float
+#: is the costliest step of writing a number. Bounded; cleared when full.
+_FLOAT_TEXTS: dict[bytes, str] = {}
+_FLOAT_CACHE_SIZE = 20_000
+_FLOAT_CACHE_MIN = 8
 
 
 def _xml_texts(texts: Sequence[str]) -> list[str]:
