@@ -553,8 +553,9 @@ _TOKEN = (r'\s*(?:<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([
           r'(?:/>|>(<f>[^<]*</f>|<f/>)?(<v>[^<]*</v>|<v/>)?'
           r'(<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
           r'|<row(?: [a-zA-Z:]{1,20}="[^"<>]*")*/?>|</row>)')
-_CELLS = re.compile(_TOKEN)
-_ONLY_TOKENS = re.compile(f"(?:{_TOKEN})*+")  # possessive: no backtracking state kept
+# the tokens, or any other single character (the last group: the part is not plain); one
+# findall both reads the cells and proves every character belongs to a token
+_CELLS = re.compile(f"{_TOKEN}|([\\s\\S])")
 _MERGE = re.compile(r'<mergeCell\sref="([^"]*)"')
 _CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
 
@@ -566,8 +567,11 @@ def _unescape(text: str) -> str:
     if "&#" in text:
         text = _CHAR_REF.sub(lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x"
                                            else int(m.group(1))), text)
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    # the two commonest (generated formulas compare years) first, the rest only if left
+    text = text.replace("&lt;", "<").replace("&gt;", ">")
+    if "&" not in text:
+        return text
+    return text.replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def _column(letters: str) -> int:
@@ -652,11 +656,11 @@ def _scan_plain_sheet(data: bytes, strings: list[str], *,
     plain form is what this toolkit, Excel and
     LibreOffice write: unprefixed elements in the main namespace, cells with ``r``,
     ``s`` and ``t`` attributes in that order, plain ``<f>``, ``<v>`` and ``<is><t>``
-    children. Every character of ``sheetData`` must belong to such a token (checked by
-    one C-level match first), or None is returned and the general parser reads the part;
-    the cells are the same either way (tests/test_excel_io_speed.py compares them). The
-    ``&gt;`` escape (every generated ``IF(...>=...)`` formula holds one) is resolved in
-    one pass over ``sheetData``; cells are built without a Python-level constructor call.
+    children. Every character of ``sheetData`` must belong to such a token (the one
+    C-level ``findall`` that reads the tokens also yields any character outside them),
+    or None is returned and the general parser reads the part; the cells are the same
+    either way (tests/test_excel_io_speed.py compares them). Cells are built without a
+    Python-level constructor call.
 
     Examples
     --------
@@ -687,8 +691,7 @@ def _scan_plain_sheet(data: bytes, strings: list[str], *,
         return {}, _MERGE.findall(text)
     begin = at + len("<sheetData>")
     stop = text.find("</sheetData>", begin)
-    if (stop < 0 or ":mergeCell" in text[stop:]
-            or _ONLY_TOKENS.fullmatch(text, begin, stop) is None):
+    if stop < 0 or ":mergeCell" in text[stop:]:
         return None
     body = text[begin:stop]
     if guard is not None:
@@ -697,15 +700,13 @@ def _scan_plain_sheet(data: bytes, strings: list[str], *,
         # the part without its rows: root, declarations, sheetData tags, everything after
         opened = data.index(b"<sheetData>") + len(b"<sheetData>")
         guard(data[:opened] + data[data.index(b"</sheetData>", opened):])
-    if "&gt;" in body:
-        # text and formulas (``[^<]*`` in the token pattern) may hold a raw ">", and no
-        # other part of a cell token holds "&": resolve the commonest escape in one pass
-        body = body.replace("&gt;", ">")
     cells: dict[tuple[int, int], Cell] = {}
     columns, rows, styles = _LETTER_COLS, {}, {"": 0}
     new, cell_type = tuple.__new__, Cell
-    for letters, row, style, kind, f, v, inline in _CELLS.findall(body):
+    for letters, row, style, kind, f, v, inline, stray in _CELLS.findall(body):
         if not (f or v or inline):
+            if stray:
+                return None  # a character outside the plain tokens: the parser reads it
             continue  # a row tag or a styled empty cell
         r = rows.get(row)
         if r is None:
