@@ -359,3 +359,42 @@ def test_formula_row_digest_is_the_digest_of_the_cell_tokens():
         expected = row_digest([cell_token(None, None, f) if f is not None else "" for f in row])
         assert formula_row_digest(row) == expected, row
         assert formula_row_digest(iter(row)) == expected, row
+
+
+def test_formula_pieces_write_and_digest_the_formulas_they_stand_for():
+    """A row of formulas given as pieces joined by each cell's column letter is written,
+    and digested, exactly as the row of those formulas, on random awkward pieces
+    (escapes, a leading or inner "=", text beyond ASCII, _xlfn noise, control characters
+    and long rows that take the general path)."""
+    import random
+
+    import numpy as np
+
+    from appraisal.cells import column_letter
+    from appraisal.inputs.excel_changes import formula_row_digest, pieces_row_digest
+    from appraisal.outputs.excel_stream import SheetData
+
+    rng = random.Random(7)
+    atoms = ["IF(", "$4", "<", ">=", "&", "=", "'S'!", "_xlfn.", "_XL", "é", " ", "\t", "$M9",
+             "\x01", "0)", ",", "INDEX(Profiles!$L9:$BS9,1,"]
+    for _ in range(3_000):
+        pieces = ["".join(rng.choice(atoms) for _ in range(rng.randint(0, 4)))
+                  for _ in range(rng.randint(1, 5))]
+        col, n = rng.choice([1, 3, 19, 700]), rng.randint(0, 70)
+        values = np.round(np.array([rng.uniform(-1e6, 1e6) for _ in range(n)]), 2)
+        letters = [column_letter(col + k) for k in range(n)]
+        formulas = [x.join(pieces) for x in letters]
+        written, expected = SheetData("S"), SheetData("S")
+        refused = []  # the same refusal (or none) either way
+        for call, arg in ((written.formula_pieces, pieces), (expected.formula_row, formulas)):
+            try:
+                call(4, col, arg, values, 3)
+            except Exception as exc:
+                refused.append(type(exc))
+            else:
+                refused.append(None)
+        assert refused[0] == refused[1], (pieces, refused)
+        assert written.xml() == expected.xml(), pieces
+        assert written.max_col == expected.max_col
+        if n:
+            assert pieces_row_digest(pieces, letters) == formula_row_digest(formulas), pieces

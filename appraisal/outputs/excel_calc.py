@@ -28,7 +28,7 @@ difference is a bug, and nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from appraisal.engine.compile import discount_factor_array
 from appraisal.errors import OutputError
 from appraisal.greenbook.cba import NET_SAVING
 from appraisal.greenbook.discounting import factors_from_rates
-from appraisal.inputs.excel_changes import formula_row_digest
+from appraisal.inputs.excel_changes import formula_row_digest, pieces_row_digest
 from appraisal.outputs.excel_layout import MONEY, fit_columns, fit_row_height, print_setup
 
 if TYPE_CHECKING:
@@ -62,14 +62,22 @@ _RTOL = 1e-9
 
 
 def protect_formulas(book: BookBuilder, sheet: str,
-                     formulas: Mapping[int, Mapping[int, str]]) -> None:
+                     formulas: Mapping[int, Mapping[int, str]],
+                     digested: Sequence[tuple[int, int, int, str]] = ()) -> None:
     """Record every formula cell of *sheet* as protected, one range per block of rows.
 
     *formulas* maps each row to its formula cells (column to text). Runs of adjacent
     columns become ranges; equal runs on consecutive rows are merged, with one digest
     per row (see :func:`~appraisal.inputs.excel_changes.formula_row_digest`).
+    *digested* adds runs whose digest is known, as ``(first column, last column, row,
+    digest)``: no formula of *formulas* may touch them (they would be one run).
     """
-    spans = []
+    spans = list(digested)
+    for c0, c1, r, _ in digested:
+        if c0 - 1 in formulas.get(r, ()) or c1 + 1 in formulas.get(r, ()):
+            msg = (f"results.xlsx: {sheet} row {r}: a digested run of formulas touches "
+                   "another formula; nothing was written (please report this)")
+            raise OutputError(msg)
     for r, row in formulas.items():
         if not row:
             continue
@@ -119,6 +127,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
     last = column_letter(Y0 + T - 1)
     years = np.asarray(c.years)
     formulas: dict[int, dict[int, str]] = defaultdict(dict)
+    digested: list[tuple[int, int, int, str]] = []  # the flows' runs, with their digests
     calc = book.style("calc", MONEY)
     plain, label = book.style("calc"), book.style("calc", bold=True)
     pct, factor = book.style("input", "0.00%"), book.style("calc", "0.000000")
@@ -284,16 +293,18 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
             shifted[d:] = (qty_value * fac_value)[: T - d]
         real_mirror[i] = shifted * float(c.scale[i]) * (1.0 + ob) * add_value
         # IF(col$4<$Mr,0,INDEX(amounts,1,col$4-$Mr+1)*factor)*$Kr*(1+$Lr)*$Nr, where the
-        # factor is $Jr or INDEX(factors by year,1,col$4-$Mr+1); built from fixed pieces
+        # factor is $Jr or INDEX(factors by year,1,col$4-$Mr+1); each year's formula is
+        # its column letter joined with the same pieces (the XML and digest of the row
+        # are made from them, not from 60 formulas)
         a, b = f"$4<$M{r},0,INDEX({qty_ref},1,", f"$4-$M{r}+1)*"
         end = f")*$K{r}*(1+$L{r})*$N{r}"
         if per_year:
-            mid = f"INDEX({per_year},1,"
-            row_formulas = [f"IF({col}{a}{col}{b}{mid}{col}{b[:-1]}{end}" for col in letters]
+            pieces = ["IF(", a, f"{b}INDEX({per_year},1,", b[:-1] + end]
         else:
-            row_formulas = [f"IF({col}{a}{col}{b}$J{r}{end}" for col in letters]
-        sheet.formula_row(r, Y0, row_formulas, result.real_flows[i], calc)
-        formulas[r].update(zip(range(Y0, Y0 + T), row_formulas, strict=True))
+            pieces = ["IF(", a, f"{b}$J{r}{end}"]
+        sheet.formula_pieces(r, Y0, pieces, result.real_flows[i], calc)
+        if T:
+            digested.append((Y0, Y0 + T - 1, r, pieces_row_digest(pieces, letters)))
         dfr = used_row[int(c.line_schedule[i])]
         pv_mirror[i] = float(real_mirror[i] @ used[int(c.line_schedule[i])])
         f(r, 15, f"SUMPRODUCT({column_letter(Y0)}{r}:{last}{r},"
@@ -343,7 +354,7 @@ def write_calculation(book: BookBuilder, result: AppraisalResult, layout: InputL
                 freeze=f"C{first}")
     ws.page_setup.scale = 70
     counterfactual = next(o for o, m in enumerate(result.options) if m.counterfactual)
-    protect_formulas(book, "Calculation", formulas)
+    protect_formulas(book, "Calculation", formulas, digested)
     return {"option_rows": option_rows, "counterfactual": counterfactual, "line_rows": rows}
 
 

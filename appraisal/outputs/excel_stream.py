@@ -203,6 +203,28 @@ def _xml_text(text: str) -> str:
     return text
 
 
+#: Skeletons of rows of formula cells (:meth:`SheetData.formula_pieces`), by (first
+#: column, cells, pieces). Bounded; cleared when full.
+_SKELETONS: dict[tuple[int, int, int], str] = {}
+
+
+def _pieces_skeleton(col: int, n: int, k: int) -> str:
+    """The XML of *n* formula cells from *col* on, each ``<c r="L\\x1f<f>P0 L P1 .. L
+    P(k-1)</f><v>\\x0f</v></c>``: the row's reference and style stand as ``\\x1f``,
+    piece *i* as the character ``0x10 + i``, each value as ``\\x0f`` (control
+    characters: never in a formula or a value)."""
+    key = (col, n, k)
+    found = _SKELETONS.get(key)
+    if found is None:
+        marks = [chr(0x10 + i) for i in range(k)]
+        found = "".join(f'<c r="{x}\x1f<f>{x.join(marks)}</f><v>\x0f</v></c>'
+                        for x in _letters()[col - 1:col - 1 + n])
+        if len(_SKELETONS) >= 64:
+            _SKELETONS.clear()
+        _SKELETONS[key] = found
+    return found
+
+
 def _refuse(where: str, field: str, code: str, message: str, fix: str) -> AppraisalValidationError:
     return AppraisalValidationError([Issue(code, message, where, field, fix)], source=where)
 
@@ -404,6 +426,57 @@ class SheetData:
                                              _float_texts(arr), "</v></c>"))
         self.max_col = max(self.max_col, col + arr.size - 1)
 
+    def formula_pieces(self, row: int, col: int, pieces: Sequence[str],
+                       cached: Sequence[float] | np.ndarray, style: int, *,
+                       field: str = "") -> None:
+        """Consecutive formula cells from *col* on, each ``letter.join(pieces)`` with its
+        column letter, with numeric cached values: :meth:`formula_row` of those formulas.
+
+        The row's XML is made from a skeleton of its cells built once per set of columns
+        (:func:`_pieces_skeleton`): the escaped pieces and the row's reference go in with
+        one ``str.replace`` each, and the values between, instead of building, escaping
+        and joining every formula (a generated profile's or a ``Calculation`` row's).
+
+        Examples
+        --------
+        >>> a, b = SheetData("S"), SheetData("S")
+        >>> a.formula_pieces(7, 3, ["IF(", "$4<1,", "$4,=0)"], [1.5, 2.0], 4)
+        >>> b.formula_row(7, 3, ["IF(C$4<1,C$4,=0)", "IF(D$4<1,D$4,=0)"], [1.5, 2.0], 4)
+        >>> a.xml() == b.xml()
+        True
+        """
+        arr = np.asarray(cached, dtype=np.float64)
+        joined = "".join(pieces)
+        letters = _letters()[col - 1:col - 1 + arr.size]
+        if (not pieces or len(pieces) > 12 or pieces[0].startswith("=") or _SUSPECT.search(
+                joined) or "\x1f" in joined or len(letters) != arr.size):
+            self.formula_row(row, col, [x.join(pieces) for x in letters], arr, style,
+                             field=field)
+            return
+        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_EXCEL_NUMBER)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
+        if arr.size and len(joined) + (len(pieces) - 1) * max(map(len, letters)) >= (
+                MAX_FORMULA_CHARS):
+            raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
+                          "values do not match, or a formula is too long", "report this")
+        self.max_col = max(self.max_col, col + arr.size - 1)
+        if not arr.size:
+            return
+        xml = _pieces_skeleton(col, arr.size, len(pieces)).replace(
+            "\x1f", f'{row}" s="{style}">')
+        for i, piece in enumerate(pieces):
+            if "&" in piece or "<" in piece or ">" in piece:  # as _xml_text, "=" kept
+                piece = piece.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            xml = xml.replace(chr(0x10 + i), piece)
+        parts = xml.split("\x0f")
+        texts = _float_texts(arr)
+        out: list[str] = [""] * (2 * arr.size + 1)
+        out[0::2] = parts
+        out[1::2] = texts
+        self._runs.setdefault(row, []).append((col, style, arr, "".join(out)))
+
     def any(self, row: int, col: int, value: Any, style: int, *, field: str = "") -> None:
         """A cell whose type follows the value: text, bool, number, or blank for None."""
         if value is None:
@@ -452,7 +525,8 @@ class SheetData:
 
     def xml(self) -> bytes:
         """The ``<row>`` elements, rows and cells in order."""
-        out = []
+        out: list[bytes] = []
+        batch: list[str] = []
         col, xml = itemgetter(0), itemgetter(1)
         runs = self._runs
         for row in sorted(self._rows.keys() | runs.keys()) if runs else sorted(self._rows):
@@ -464,10 +538,16 @@ class SheetData:
                 cells.sort(key=col)
             height = self._heights.get(row)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            # encoded row by row: one row with a character beyond Latin-1 (an arrow in a
-            # header) would otherwise widen the whole sheet's text before encoding
-            out.append((f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>"
-                        ).encode("utf-8"))
+            batch.append(f'<row r="{row}"{attrs}>')
+            batch.extend(map(xml, cells))
+            batch.append("</row>")
+            # encoded a batch of rows at a time: one row with a character beyond Latin-1
+            # (an arrow in a header) widens only its batch's text before encoding, and each
+            # row's text is copied once (no concatenation per row)
+            if len(batch) >= 4096:
+                out.append("".join(batch).encode("utf-8"))
+                batch.clear()
+        out.append("".join(batch).encode("utf-8"))
         return b"".join(out)
 
 

@@ -35,7 +35,7 @@ from appraisal.case.lens_sheets_pairwise import (
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
-from appraisal.case.sheets import generator_formulas
+from appraisal.case.sheets import generator_formula
 from appraisal.cells import column_letter
 from appraisal.greenbook.valuation import MEASURES
 from appraisal.inputs.excel_changes import normalise
@@ -368,7 +368,6 @@ class _Writer:
         unit_style = self.book.style("calc", wrap=False)
         total_style = self.book.style("calc", '#,##0.00;-#,##0.00;""')
         last_col = column_letter(first + self.years - 1)
-        letters = [column_letter(first + k) for k in range(self.years)]
         years = range(base, base + self.years) if isinstance(base, int) else None
         for i in range(self.line_rows):
             r = S.FIRST_ROW + i
@@ -399,8 +398,9 @@ class _Writer:
                             sheet.number(r, first + k, value, amount_in, field="values")
             else:
                 amounts = self._amounts(record, kind)
-                sheet.formula_row(r, first, generator_formulas(kind, letters, r), amounts,
-                                  amount_calc)
+                # each year's formula: its column letter joined with the same pieces
+                sheet.formula_pieces(r, first, generator_formula(kind, "\x00", r).split(
+                    "\x00"), amounts, amount_calc)
             total = sum(amounts.tolist() if isinstance(amounts, np.ndarray) else amounts)
             sheet.formula(r, cols["total"], f"SUM({column_letter(first)}{r}:{last_col}{r})",
                           float(total), total_style)
