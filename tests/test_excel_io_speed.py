@@ -398,3 +398,28 @@ def test_formula_pieces_write_and_digest_the_formulas_they_stand_for():
         assert written.max_col == expected.max_col
         if n:
             assert pieces_row_digest(pieces, letters) == formula_row_digest(formulas), pieces
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), 1e308, -1e308])
+@pytest.mark.parametrize("method", ["numbers", "formula_row", "formula_pieces"])
+def test_bulk_cells_refuse_a_bad_number_at_its_cell(method, bad):
+    """The bulk writers check a row with two reductions; a row holding one value that is
+    not finite or beyond Excel's range is still refused, located at that value's cell."""
+    import numpy as np
+
+    from appraisal.errors import AppraisalValidationError
+    from appraisal.outputs.excel_stream import SheetData
+
+    values = np.linspace(-5.0, 5.0, 12)
+    args = {"numbers": (), "formula_row": ([f"{x}$1*2" for x in "CDEFGHIJKLMN"],),
+            "formula_pieces": (["", "$1*2"],)}[method]
+    sheet = SheetData("Calc")
+
+    def write(row: int) -> None:
+        getattr(sheet, method)(row, 3, *args, values, 0)
+
+    write(7)
+    values[4] = bad
+    with pytest.raises(AppraisalValidationError) as info:
+        write(8)
+    assert info.value.issues[0].location == "Calc!G8"

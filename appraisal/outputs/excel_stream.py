@@ -278,6 +278,16 @@ class SheetData:
         self._prefix: str | None = None
         self.max_col = 1
 
+    def _check_numbers(self, arr: np.ndarray, row: int, col: int, field: str) -> None:
+        """Refuse, at its cell, the first value of *arr* (from *col* on) that is not a
+        finite number within Excel's range. Two reductions prove a row fine (a NaN makes
+        both comparisons false); only a row that is not is looked at value by value."""
+        if not arr.size or (arr.max() <= MAX_EXCEL_NUMBER and arr.min() >= -MAX_EXCEL_NUMBER):
+            return
+        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_EXCEL_NUMBER)
+        k = int(np.flatnonzero(bad)[0])
+        _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
+
     def height(self, row: int, points: float) -> None:
         """Set the height of *row* in points (openpyxl's row heights live in the same XML)."""
         self._heights[row] = float(points)
@@ -334,10 +344,7 @@ class SheetData:
                 *, field: str = "", skip_zero: bool = False) -> None:
         """Consecutive number cells from *col* on; checked all at once."""
         arr = np.asarray(values, dtype=np.float64)
-        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_EXCEL_NUMBER)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
+        self._check_numbers(arr, row, col, field)
         if skip_zero:
             tail = f'{row}" s="{style}"><v>'
             letters = _letters()
@@ -414,10 +421,7 @@ class SheetData:
                     cached: Sequence[float] | np.ndarray, style: int, *, field: str = "") -> None:
         """Consecutive formula cells from *col* on, with numeric cached values (bulk)."""
         arr = np.asarray(cached, dtype=np.float64)
-        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_EXCEL_NUMBER)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
+        self._check_numbers(arr, row, col, field)
         if len(formulas) != arr.size or max(map(len, formulas), default=0) >= MAX_FORMULA_CHARS:
             raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
                           "values do not match, or a formula is too long", "report this")
@@ -453,11 +457,9 @@ class SheetData:
             self.formula_row(row, col, [x.join(pieces) for x in letters], arr, style,
                              field=field)
             return
-        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_EXCEL_NUMBER)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            _number_text(float(arr[k]), self._where(row, col + k), field)  # raises, located
-        if arr.size and len(joined) + (len(pieces) - 1) * max(map(len, letters)) >= (
+        self._check_numbers(arr, row, col, field)
+        # the last column's letters are the longest
+        if arr.size and len(joined) + (len(pieces) - 1) * len(letters[-1]) >= (
                 MAX_FORMULA_CHARS):
             raise _refuse(self._where(row, col), field, "bad-formula", "formulas and cached "
                           "values do not match, or a formula is too long", "report this")
