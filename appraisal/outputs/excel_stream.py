@@ -527,8 +527,7 @@ class SheetData:
 
     def xml(self) -> bytes:
         """The ``<row>`` elements, rows and cells in order."""
-        out: list[bytes] = []
-        batch: list[str] = []
+        out = []
         col, xml = itemgetter(0), itemgetter(1)
         runs = self._runs
         for row in sorted(self._rows.keys() | runs.keys()) if runs else sorted(self._rows):
@@ -540,16 +539,10 @@ class SheetData:
                 cells.sort(key=col)
             height = self._heights.get(row)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            batch.append(f'<row r="{row}"{attrs}>')
-            batch.extend(map(xml, cells))
-            batch.append("</row>")
-            # encoded a batch of rows at a time: one row with a character beyond Latin-1
-            # (an arrow in a header) widens only its batch's text before encoding, and each
-            # row's text is copied once (no concatenation per row)
-            if len(batch) >= 4096:
-                out.append("".join(batch).encode("utf-8"))
-                batch.clear()
-        out.append("".join(batch).encode("utf-8"))
+            # encoded row by row: one row with a character beyond Latin-1 (an arrow in a
+            # header) would otherwise widen the whole sheet's text before encoding
+            out.append((f'<row r="{row}"{attrs}>' + "".join(map(xml, cells)) + "</row>"
+                        ).encode("utf-8"))
         return b"".join(out)
 
 
