@@ -232,6 +232,8 @@ def _refuse(where: str, field: str, code: str, message: str, fix: str) -> Apprai
 #: Checked texts and the XML of their cell after its attributes (bounded; cleared when full).
 _TEXT_XML: dict[str, str] = {}
 _TEXT_CACHE_SIZE = 100_000
+#: Checked texts cached by formulas, as written in their ``<v>`` (bounded; cleared when full).
+_CACHED_TEXT: dict[str, str] = {}
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 
 
@@ -409,8 +411,14 @@ class SheetData:
         if isinstance(cached, bool):
             value, kind = str(int(cached)), "b"
         elif isinstance(cached, str):
-            value = encode_xstring(check_text(cached, self._where(row, col), field,
-                                              "cached value"))
+            value = _CACHED_TEXT.get(cached) if type(cached) is str else None
+            if value is None:
+                value = encode_xstring(check_text(cached, self._where(row, col), field,
+                                                  "cached value"))
+                if type(cached) is str and len(cached) < 256:  # "OK", "n/a", notes
+                    if len(_CACHED_TEXT) >= _TEXT_CACHE_SIZE:
+                        _CACHED_TEXT.clear()
+                    _CACHED_TEXT[cached] = value
             kind = "str"
         else:
             value, kind = _fast_number(cached) or _number_text(
