@@ -179,7 +179,8 @@ def _float_texts(values: np.ndarray) -> list[str]:
 #: Texts of recent arrays of floats (:func:`_float_texts`), by the arrays' bytes, each as
 #: one string: a results workbook writes many arrays twice (a line's amounts on the
 #: ``Profiles`` sheet are often its real flows on ``Calculation``), and ``repr`` of a float
-#: is the costliest step of writing a number. Bounded; cleared when full.
+#: is the costliest step of writing a number. Bounded; cleared when full and when a
+#: workbook has been rendered (:func:`render_with_sheets`).
 _FLOAT_TEXTS: dict[bytes, str] = {}
 _FLOAT_CACHE_SIZE = 20_000
 _FLOAT_CACHE_MIN = 8
@@ -634,8 +635,11 @@ def render_with_sheets(workbook: Workbook, sheets: Mapping[str, SheetData]) -> b
         raise OutputError(msg)
     # one save, one pass over the parts: cached values of openpyxl's formula cells first
     # (xlsx_render), then these rows spliced in and verified, each part compressed once
-    return render_workbook(workbook, edits={
-        title: partial(_splice, data=data) for title, data in sheets.items()})
+    try:
+        return render_workbook(workbook, edits={
+            title: partial(_splice, data=data) for title, data in sheets.items()})
+    finally:
+        _FLOAT_TEXTS.clear()  # the texts of this workbook's arrays: not kept once it is saved
 
 
 def save_with_sheets(
