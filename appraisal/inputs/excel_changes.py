@@ -139,9 +139,11 @@ class Change:
         return field_path(self.path)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, yes_no: bool = False) -> str:
     if value is None:
         return "(blank)"
+    if yes_no and isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, dict | list):
@@ -150,13 +152,27 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def describe(change: Change) -> str:
-    """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``."""
+def describe(change: Change, name: str | None = None) -> str:
+    """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``.
+
+    *name* says what changed in the words of the file (e.g. ``Profiles row 4 (...), year
+    2028``; default: the field path); a yes/no cell's value is then shown as yes or no.
+
+    Examples
+    --------
+    >>> describe(Change(("lines", 1, "values", "2028"), 30.0, 35.0))
+    'lines[1].values.2028: 30 → 35'
+    >>> describe(Change(("affordability", "vat", "recoverable", "NHS"), None, True),
+    ...          "Affordability lists row 4 (NHS), VAT recoverable")
+    'Affordability lists row 4 (NHS), VAT recoverable: (blank) → yes'
+    """
+    said = name or change.field
+    yes_no = name is not None
     if change.what == "added":
-        return f"{change.field}: added"
+        return f"{said}: added"
     if change.what == "removed":
-        return f"{change.field}: removed ({_show(change.old)})"
-    return f"{change.field}: {_show(change.old)} → {_show(change.new)}"
+        return f"{said}: removed ({_show(change.old, yes_no)})"
+    return f"{said}: {_show(change.old, yes_no)} → {_show(change.new, yes_no)}"
 
 
 def _walk(old: Any, new: Any, path: tuple[Any, ...], out: list[Change]) -> None:

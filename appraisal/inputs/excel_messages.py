@@ -292,6 +292,28 @@ class WorkbookWords:
                 return f"year {base + col - first}"
         return self.columns.get((title, col), f"column {column_letter(col)}")
 
+    def place(self, location: str, column: bool = True) -> str | None:
+        """A ``Sheet!Cell`` in words: the sheet, the row and what the row is, the column
+        (unless *column* is false, for a whole row).
+
+        None for a location that is not a cell of the workbook.
+
+        Examples
+        --------
+        >>> words = WorkbookWords(rows={("Lines", 7): "Do it / Key-worker contract"},
+        ...                       columns={("Lines", 3): "Kind"})
+        >>> words.place("Lines!C7")
+        'Lines row 7 (Do it / Key-worker contract), Kind'
+        >>> words.place("Lines!A7", column=False), words.place("case.xlsx")
+        ('Lines row 7 (Do it / Key-worker contract)', None)
+        """
+        where = self.cell(location)
+        if where is None:
+            return None
+        title, row, col = where
+        said = self.row_words(title, row)
+        return f"{said}, {self.column_words(title, col)}" if column else said
+
     def translate(self, issue: Issue) -> Issue:
         """The same problem, worded for the workbook."""
         where = self.cell(issue.location)
