@@ -100,3 +100,12 @@ def test_changed_inputs_are_said_as_sheet_row_and_column(book, edited_copy):
         "'Affordability lists'!B4: Affordability lists row 4, VAT recoverable: (blank) → yes",
         f"'Line details'!E{row}: Line details row {row} ({KEY_WORKER}), Value: outsourcing "
         "→ standard_buildings"]
+
+
+def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
+    book = convert_case(example_path("minimal"), tmp_path / "minimal.xlsx")
+    assert main(["uncertainty", str(book), "--out", str(tmp_path / "u")]) == 1
+    err = capsys.readouterr().err
+    assert "Uncertainty!A3: error [no-uncertainty-section] Uncertainty: the case declares no " \
+        "uncertain inputs (fill in the Uncertainty sheet: one row per uncertain input)" in err
+    assert not (tmp_path / "u").exists()

@@ -118,7 +118,8 @@ def handle(args: argparse.Namespace) -> int:
     if case is not None and "uncertainty" not in case.sections:
         workbook = Path(args.case).suffix.lower() in (".xlsx", ".xlsm")
         found.error("no-uncertainty-section", "the case declares no uncertain inputs",
-                    location=str(args.case), field="Uncertainty" if workbook else "uncertainty",
+                    location="Uncertainty!A3" if workbook else str(args.case),
+                    field="Uncertainty" if workbook else "uncertainty",
                     fix="fill in the Uncertainty sheet: one row per uncertain input"
                     if workbook else "add an 'uncertainty:' section with 'inputs'")
     if found.has_errors:
