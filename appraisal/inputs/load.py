@@ -131,7 +131,7 @@ def in_input_words(path: str | Path) -> Iterator[None]:
         from appraisal.inputs.excel_read import read_workbook_data
 
         words = read_workbook_data(p, allow_macros=True).words  # the read of load_case
-        raise AppraisalValidationError([words.translate(i) for i in exc.issues],
+        raise AppraisalValidationError(words.all_worded(exc.issues),
                                        source=exc.source) from None
 
 
