@@ -328,8 +328,21 @@ def _expanded(name: str) -> list[CaseRow]:
 def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = None,
             role: str = "input", source: str = "", width: float = 14.0) -> Column:
     kind = "fraction" if is_fraction(key or spec.name) else spec.type
-    return Column(key or spec.name, header or label(spec.name), kind, spec.required, spec.help,
-                  spec.choices, source, role, width)
+    return Column(key or spec.name, header or label(spec.name), kind, spec.required,
+                  _workbook_help(spec), spec.choices, source, role, width)
+
+
+def _workbook_help(spec: FieldSpec) -> str:
+    """A field's help as the workbook says it: a yes/no cell is yes or no, not true or false.
+
+    Examples
+    --------
+    >>> _workbook_help(FieldSpec("counterfactual", "bool", False, "true for business as usual"))
+    'yes for business as usual'
+    """
+    if spec.type == "bool" and spec.help.startswith("true "):
+        return "yes " + spec.help.removeprefix("true ")
+    return spec.help
 
 
 _NOTES = Column("notes", "Notes", "str", help="your notes (not read)", role="note", width=30)
