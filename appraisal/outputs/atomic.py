@@ -348,9 +348,8 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> parent = Path(tempfile.mkdtemp())
+    >>> import pathlib, tempfile
+    >>> parent = pathlib.Path(tempfile.mkdtemp())
     >>> (parent / ".run.appraisal-abc123.tmp").mkdir()
     >>> [p.name for p in clean_stale_staging(parent / "run")]
     ['.run.appraisal-abc123.tmp']
