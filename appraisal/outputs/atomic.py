@@ -175,13 +175,8 @@ def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
     tmp.unlink()
 
 
-def atomic_write(
-    path: PathLike,
-    writer: Callable[[Path], None],
-    *,
-    force: bool = False,
-    protect: Sequence[PathLike] = (),
-) -> Path:
+def atomic_write(path: PathLike, writer: Callable[[Path], None], *, force: bool = False,
+                 protect: Sequence[PathLike] = ()) -> Path:
     """Write a file atomically: ``writer`` fills a temporary file that is then renamed.
 
     Parameters
