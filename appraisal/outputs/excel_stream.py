@@ -336,14 +336,6 @@ class SheetData:
         if col > self.max_col:
             self.max_col = col
 
-    def blanks(self, row: int, col: int, count: int, style: int) -> None:
-        """*count* empty styled cells from *col* on."""
-        put = self._rows.setdefault(row, [])
-        tail = f'{row}" s="{style}"/>'
-        letters = _letters()
-        put.extend((c, f'<c r="{letters[c - 1]}{tail}') for c in range(col, col + count))
-        self.max_col = max(self.max_col, col + count - 1)
-
     def formula(self, row: int, col: int, formula: str, cached: Any, style: int, *,
                 field: str = "") -> None:
         """A live formula with its cached value (number, text or bool)."""
