@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from appraisal.lenses.public_value import public_value_lenses
+from appraisal.lenses.public_value import LENS_KEYS, public_value_lenses
 
 if TYPE_CHECKING:
     from appraisal.case.model import Case
@@ -108,8 +108,7 @@ class Deferred:
 
 #: Every lens, in the order of their payloads in ``results.json``.
 LENSES: tuple[Lens, ...] = (
-    Lens("public_value", ("valuation", "public_value", "distributional", "non_monetised"),
-         public_value_lenses),
+    Lens("public_value", LENS_KEYS, public_value_lenses),
     Lens("mca", ("mca", "long_list"), Deferred("appraisal.lenses.mca.lens", "mca_lenses"),
          sections={
              "mca": Deferred("appraisal.lenses.mca.case_section", "parse_mca_case_section"),
