@@ -175,13 +175,8 @@ def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
     tmp.unlink()
 
 
-def atomic_write(
-    path: PathLike,
-    writer: Callable[[Path], None],
-    *,
-    force: bool = False,
-    protect: Sequence[PathLike] = (),
-) -> Path:
+def atomic_write(path: PathLike, writer: Callable[[Path], None], *, force: bool = False,
+                 protect: Sequence[PathLike] = ()) -> Path:
     """Write a file atomically: ``writer`` fills a temporary file that is then renamed.
 
     Parameters
@@ -348,9 +343,8 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> parent = Path(tempfile.mkdtemp())
+    >>> import pathlib, tempfile
+    >>> parent = pathlib.Path(tempfile.mkdtemp())
     >>> (parent / ".run.appraisal-abc123.tmp").mkdir()
     >>> [p.name for p in clean_stale_staging(parent / "run")]
     ['.run.appraisal-abc123.tmp']
