@@ -35,8 +35,9 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
-           "chunk_for_budget", "delay_groups", "discount_factors", "line_profiles",
-           "memory_budget", "raw_present_values", "reused_heap", "row_tiled_product"]
+           "chunk_for_budget", "column_tiled_product", "delay_groups", "discount_factors",
+           "line_profiles", "memory_budget", "raw_present_values", "reused_heap",
+           "row_tiled_product", "year_factors"]
 
 #: BLAS threads inside the engine. Its products are tall and thin (draws x years times
 #: years x lines, years ~ 10-100): a second thread splits a product too small to pay for
@@ -464,9 +465,9 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
     plain = p.gross if keep is None else p.static
     kind = "gross" if keep is None else "static"
     res = np.empty((n, L))
-    # each schedule's persistence-year PVs of every draw, (n, K * p_s): filled group by
-    # group, then combined by one pass of Horner's rule per schedule
-    terms = [None if keep is None or not lines.size else np.empty((n, K * lines.size))
+    # each schedule's persistence-year PVs of every draw, (K * p_s, n): filled group by
+    # group, then combined by one pass of Horner's rule per schedule over contiguous rows
+    terms = [None if keep is None or not lines.size else np.empty((K * lines.size, n))
              for lines, _ in p.timed]
     start = 0
     for rows, row in groups:
@@ -512,29 +513,39 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
             d_lines = row[lines]
             for d in sorted(set(d_lines.tolist())):  # (not np.unique: numpy.ma)
                 sel = d_lines == d
-                if not sel.all():  # this group's lines at delay d: their columns only
-                    columns = (np.arange(K)[:, None] * lines.size
-                               + np.flatnonzero(sel)[None, :]).ravel()
+                columns = None if sel.all() else (np.arange(K)[:, None] * lines.size
+                                                  + np.flatnonzero(sel)[None, :]).ravel()
+                if not per_draw_factors:  # one row of factors for the group's draws
                     part = product(s, d, ("timed", s), w, columns)
-                    into[start:stop].reshape(-1, K, lines.size)[:, :, sel] = part.reshape(
-                        part.shape[0], K, -1)
-                elif per_draw_factors or stop - start == 1:
-                    product(s, d, ("timed", s), w, out=into[start:stop])
-                else:  # one row of factors for the group's draws
-                    into[start:stop] = product(s, d, ("timed", s), w)
+                    into[slice(None) if columns is None else columns, start:stop] = part.T
+                    continue
+                # draws along the columns of the product: (K * p_s, draws), so that a
+                # persistence year of every draw is one contiguous block of rows
+                ya, yb = p.span(("timed", s), columns)
+                sub = w if columns is None else w[:, columns]
+                if columns is None:
+                    dest = into[:, start:stop]
+                else:
+                    dest = np.empty((columns.size, stop - start))
+                if ya == yb:
+                    dest[...] = 0.0
+                else:
+                    column_tiled_product(sub[ya:yb].T, dfy[d + ya:d + yb, s, start:stop],
+                                         out=dest)
+                if columns is not None:
+                    into[columns, start:stop] = dest
         start = stop
     for s, into in enumerate(terms):
         if into is None:
             continue
         lines = p.timed[s][0]
-        per_year = into.reshape(n, K, lines.size)
-        kp = keep[:, lines]  # type: ignore[index]
-        acc = np.empty((n, lines.size))
-        acc[...] = per_year[:, K - 1]
+        q = lines.size
+        kp = np.ascontiguousarray(keep[:, lines].T)  # type: ignore[index]  # (p_s, n)
+        acc = into[(K - 1) * q:].copy()
         for k in range(K - 2, -1, -1):  # Horner's rule in keep, in place
             np.multiply(acc, kp, out=acc)
-            np.add(acc, per_year[:, k], out=acc)
-        res[:, lines] = acc
+            np.add(acc, into[k * q:(k + 1) * q], out=acc)
+        res[:, lines] = acc.T
     if order is None:
         return res
     back = np.empty_like(order)  # row i of the result is row back[i] of res
@@ -608,6 +619,48 @@ def row_tiled_product(f: np.ndarray, m: np.ndarray, out: np.ndarray | None = Non
     tail = np.zeros((_ROW_TILE, f.shape[1]))
     tail[: n - whole] = f[whole:]
     out[whole:] = (tail @ m)[: n - whole]
+    return out
+
+
+def column_tiled_product(m: np.ndarray, f: np.ndarray, out: np.ndarray | None = None
+                         ) -> np.ndarray:
+    """``m @ f`` with draws along the columns of ``f`` (and of the result), padded with
+    zero columns to a multiple of ``_ROW_TILE``: :func:`row_tiled_product` transposed, so a
+    draw's result does not depend on how many draws share the product. Into ``out``
+    (``(rows of m, columns of f)``, rows of unit stride) when given.
+
+    For ``m`` of two rows or more, each number is the one :func:`row_tiled_product` gives
+    for ``(f.T, m.T)``, to the last bit (OpenBLAS's kernels sum each element in the same
+    order either way, except for an odd last row of ``m``, padded with a row of zeros here;
+    a one-column ``m.T`` is a matrix-vector product there, summed differently).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> m, f = rng.random((5, 30)), rng.random((30, 37))
+    >>> a = column_tiled_product(m, f)
+    >>> bool(np.array_equal(a[:, 3:4], column_tiled_product(m, f[:, 3:4])))
+    True
+    >>> bool(np.array_equal(a.T, row_tiled_product(f.T, m.T)))
+    True
+    """
+    if m.shape[0] % 2:  # an odd row goes through a kernel that rounds differently
+        padded = np.zeros((m.shape[0] + 1, m.shape[1]))
+        padded[:-1] = m
+        full = column_tiled_product(padded, f)[:-1]
+        if out is None:
+            return full
+        out[...] = full
+        return out
+    n = f.shape[1]
+    whole = n - n % _ROW_TILE
+    out = np.empty((m.shape[0], n)) if out is None else out
+    if whole:
+        np.matmul(m, f[:, :whole], out=out[:, :whole])
+    if whole < n:
+        tail = np.zeros((f.shape[0], _ROW_TILE))
+        tail[:, : n - whole] = f[:, whole:]
+        out[:, whole:] = (m @ tail)[:, : n - whole]
     return out
 
 
