@@ -128,10 +128,8 @@ def _pattern_counts(by_option: Sequence[np.ndarray]) -> np.ndarray:
     """:func:`tie_counts` of at most :data:`_PATTERN_OPTIONS` options given as one
     ``(D, cells)`` array of values per option: ``(cells, O, O)``.
 
-    When no draw of any cell has a tie (nor a NaN), the counts are how often each option
-    equals the highest value. Otherwise each draw's set of best options as a bit pattern,
-    counted per cell by one bincount; then each pattern's count goes to its options at its
-    tie size. Option by option,
+    Each draw's set of best options as a bit pattern, counted per cell by one bincount;
+    then each pattern's count goes to its options at its tie size. Option by option,
     elementwise (a reduction over a short last axis is slow in numpy), and fastest when
     each option's array is contiguous.
     """
@@ -139,20 +137,8 @@ def _pattern_counts(by_option: Sequence[np.ndarray]) -> np.ndarray:
     top = by_option[0].copy()
     for values in by_option[1:]:
         np.maximum(top, values, out=top)
-    equal = np.empty(top.shape, dtype=bool)
-    if not np.isnan(top).any():
-        # first how often each option equals the top: when that adds up to one option per
-        # draw in every cell there is no tie (every draw has at least one best option, as
-        # no value is NaN), and these are the counts, each option alone at the top
-        alone = np.empty((n_options, top.shape[1]), dtype=np.int64)
-        for o, values in enumerate(by_option):
-            np.equal(values, top, out=equal)
-            alone[o] = np.count_nonzero(equal, axis=0)
-        if (alone.sum(axis=0) == top.shape[0]).all():
-            out = np.zeros((top.shape[1], n_options, n_options), dtype=np.int64)
-            out[:, :, 0] = alone.T
-            return out
     pattern = np.zeros(top.shape, dtype=np.uint8 if n_options <= 8 else np.uint16)
+    equal = np.empty(top.shape, dtype=bool)
     for o, values in enumerate(by_option):
         np.equal(values, top, out=equal)
         bit = equal.view(np.uint8)
