@@ -15,7 +15,12 @@ This module holds the parts that do not depend on what the multipliers are:
   sum_u flow(u) df(u + k)``; what is pushed past the horizon meets a zero factor). Draws
   are grouped by their delay row, so each group costs one ``(draws, T) @ (T, lines)``
   product per schedule and distinct delay: no per-draw loop, and no product computed for a
-  delay a draw does not have.
+  delay a draw does not have. The discount factors are kept years first
+  (:func:`year_factors`) and read in place; a product runs only over the years in which
+  some of its columns is non-zero.
+- :func:`row_tiled_product` and :func:`column_tiled_product`: products whose every number
+  is the same whatever the number of draws sharing them (draws along the rows, or along
+  the columns for the persistence years, so that Horner's rule runs over contiguous rows).
 - :func:`blas_threads`: the BLAS thread count for these shapes, set deliberately.
 - :func:`chunk_for_budget`: draws per chunk so the working arrays fit a memory budget.
 
@@ -426,9 +431,14 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
 
     Draws are put in the order of their delay groups once (their rate shifts and keep
     fractions gathered, not their discount factors), so each group's discount factors are
-    one contiguous slice of one buffer; the result is put back in draw order at the end.
-    Each number is computed as before the reordering (the same products of the same
-    rows and columns, Horner's rule in the same order), in place.
+    one contiguous range of draws in each year of one buffer (:func:`year_factors`); the
+    result is put back in draw order at the end. Each number is the one of the plain
+    formulation (each draw's factors over every year times the profile columns, Horner's
+    rule in ``keep`` from the last persistence year), to the last bit: a product skips only
+    years in which every column it takes is zero (exact-zero terms), the persistence
+    products put the draws along their columns (:func:`column_tiled_product`, the same
+    sums), and a one-column product, which BLAS sums differently (``gemv``), reads the
+    factors draw by draw as the plain formulation does.
 
     Parameters
     ----------
