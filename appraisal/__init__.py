@@ -61,12 +61,9 @@ _LAZY = {
 
 
 def _version() -> str:
-    from importlib import metadata
+    from appraisal._resources import installed_version
 
-    try:
-        return metadata.version("appraisal")
-    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
-        return "0+unknown"
+    return installed_version("appraisal") or "0+unknown"  # (a bare source checkout)
 
 
 def __getattr__(name: str) -> object:

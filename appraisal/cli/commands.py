@@ -195,12 +195,9 @@ def _params(args: argparse.Namespace) -> int:
 
 def _version() -> str:
     """The installed version, without importing the package's heavy modules."""
-    from importlib import metadata
+    from appraisal._resources import installed_version
 
-    try:
-        return metadata.version("appraisal")
-    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
-        return "0+unknown"
+    return installed_version("appraisal") or "0+unknown"  # (a bare source checkout)
 
 
 # --- the sub-commands: one static table ---------------------------------------------------

@@ -38,12 +38,9 @@ WORKBOOK_FORMAT = "appraisal case workbook"
 
 def tool_version() -> str:
     """The installed toolkit's version (``unknown`` in a bare checkout)."""
-    from importlib import metadata
+    from appraisal._resources import installed_version
 
-    try:
-        return metadata.version("appraisal")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return installed_version("appraisal") or "unknown"
 
 
 class BookBuilder:
