@@ -134,7 +134,8 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     assert not {m for m in imported if m.split(".")[0] == "email"
                 or m.startswith("importlib.metadata")}
     assert not {m for m in imported if m.startswith((
-        "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
+        "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff",
+        "appraisal.inputs.excel_grid", "appraisal.xlsx_safety", "appraisal.lenses.mca",
         "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
         "appraisal.lenses.cost_effectiveness"))}
 
