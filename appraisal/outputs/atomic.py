@@ -416,9 +416,10 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
     """
     target = Path(target)
     pattern = _staging_pattern(target.name)
-    try:
-        found = sorted(p for p in target.parent.iterdir()
-                       if pattern.match(p.name) and p.is_dir() and not p.is_symlink())
+    try:  # (names first: the folder may hold many other entries)
+        with os.scandir(target.parent) as entries:
+            found = sorted(target.parent / e.name for e in entries
+                           if pattern.match(e.name) and e.is_dir(follow_symlinks=False))
     except OSError:
         return []
     done = []
