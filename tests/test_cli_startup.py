@@ -167,3 +167,24 @@ def test_version_imports_no_metadata_parser():
     out = subprocess.run([sys.executable, "-m", "appraisal", "--version"], capture_output=True,
                          text=True, cwd=ROOT, timeout=120, check=True).stdout
     assert out.strip() == f"appraisal {metadata.version('appraisal')}"
+
+
+def test_is_fraction_is_the_fnmatch_of_the_fraction_fields():
+    """``appraisal.case.sheets.is_fraction`` (which the sheets' columns ask at import)
+    matches its patterns without fnmatch's regular expressions, with the same answers."""
+    import fnmatch
+
+    from appraisal.case import sheets
+    from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS
+
+    paths = {"", ".", "*", "profile", "profile.rate.x"}
+    for pattern in sheets.FRACTION_FIELDS:
+        base = pattern.rstrip("*")
+        paths |= {pattern, base, base + "x", base + "x.y", base[:-1], "a." + pattern,
+                  pattern + "x", base.rstrip(".") + "_x", base.upper()}
+    for spec in (*CASE_FIELDS, *LINE_FIELDS, *OPTION_FIELDS):
+        paths |= {spec.name, spec.name + ".x", spec.name + ".rate"}
+    for path in paths:
+        expected = any(fnmatch.fnmatchcase(path, p) for p in sheets.FRACTION_FIELDS)
+        assert sheets.is_fraction(path) == expected, path
+    assert sheets.is_fraction("optimism_bias.shares.standard_buildings")
