@@ -11,14 +11,13 @@ top-level ``data/`` and ``templates/`` folders beside the package.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sys
 from functools import cache
 from pathlib import Path
 
-__all__ = ["data_dir", "installed_version", "platform_name", "templates_dir"]
+__all__ = ["data_dir", "installed_version", "templates_dir"]
 
 
 def _find(packaged: str, source: str) -> Path:
@@ -159,66 +158,3 @@ def _infos(root: str) -> dict[str, str] | None:
                 infos.setdefault(_normalise(low.rpartition(".")[0].partition("-")[0]), child)
         _INFOS[key] = infos
     return _INFOS[key]
-
-
-def _uname_processor() -> str | None:
-    """``uname -p``, as :mod:`platform` runs it (stripped; None if it cannot be run or
-    fails), started with :func:`os.posix_spawnp` instead of the :mod:`subprocess` module."""
-    read, write = os.pipe()
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        pid = os.posix_spawnp("uname", ["uname", "-p"], os.environ, file_actions=[
-            (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
-    except OSError:
-        return None
-    finally:
-        os.close(write)
-        os.close(null)
-    chunks = []
-    try:
-        while chunk := os.read(read, 4096):
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-        _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return None
-    text = b"".join(chunks).decode("utf8").replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip()
-
-
-def platform_name() -> str:
-    """:func:`platform.platform`, the run's ``platform`` in ``results.json``.
-
-    On Linux it is composed here as :func:`platform.platform` composes it (system,
-    release, machine, processor unless it is the machine, ``with`` and the C library,
-    in its file-name-safe form), without importing :mod:`subprocess` (about 5 ms) for
-    ``uname -p``; anywhere else it is :func:`platform.platform` itself.
-
-    Examples
-    --------
-    >>> import platform
-    >>> platform_name() == platform.platform()
-    True
-    """
-    libc = ""
-    if sys.platform == "linux" and hasattr(os, "posix_spawnp"):
-        with contextlib.suppress(AttributeError, ValueError, OSError):
-            libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-    if len(libc.split(maxsplit=1)) != 2:
-        import platform
-
-        return platform.platform()
-    system, _node, release, _version, machine = (
-        "" if v == "unknown" else v for v in os.uname())
-    processor = _uname_processor() or ""
-    if processor in ("unknown", machine):
-        processor = ""
-    parts = (system, release, machine, processor, "with", "".join(libc.split(maxsplit=1)))
-    name = "-".join(p.strip() for p in parts if p)
-    for char in ' /\\:;"()':
-        name = name.replace(char, "_" if char == " " else "-")
-    name = name.replace("unknown", "")
-    while "--" in name:
-        name = name.replace("--", "-")
-    return name.rstrip("-")

@@ -1,13 +1,11 @@
-"""The run's provenance read cheaply (issue 14, item 4): ``appraisal._resources.installed_version``
-gives what ``importlib.metadata.version`` gives, without importing importlib.metadata, for the
-packages a run's manifest records and for made-up installations that exercise the search
-order, the name normalisation and the cases left to importlib.metadata; ``platform_name``
-gives what ``platform.platform()`` gives."""
+"""``appraisal._resources.installed_version`` gives what ``importlib.metadata.version`` gives
+(issue 14, item 4: read without importing importlib.metadata): for the packages a run's
+manifest records, and for made-up installations that exercise the search order, the name
+normalisation and the cases left to importlib.metadata."""
 
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 import zipfile
 from importlib import metadata
@@ -83,32 +81,3 @@ def test_a_zip_on_the_path_is_left_to_importlib_metadata(tmp_path, fresh):
         zf.writestr("zipped-4.0.dist-info/METADATA", _meta("zipped", "4.0"))
     fresh.setattr(sys, "path", [str(archive)])
     assert installed_version("zipped") == _reference("zipped") == "4.0"
-
-
-_PLATFORM = "import platform; print(platform.platform())"
-_OURS = "from appraisal._resources import platform_name; print(platform_name())"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="composed here on Linux only")
-@pytest.mark.parametrize("uname", [
-    "echo 'Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz'", "uname -m", "echo unknown",
-    "echo; echo ' ppc: 64 '", "exit 1", None])
-def test_the_platform_is_what_platform_gives(tmp_path, uname):
-    """``platform_name`` (results.json's ``platform``, without the subprocess module) is
-    ``platform.platform()`` whatever ``uname -p`` prints, fails, or when it is missing."""
-    import shutil
-    import subprocess
-
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    if uname is not None:
-        real = shutil.which("uname")
-        script = folder / "uname"
-        script.write_text(f"#!/bin/sh\n{uname.replace('uname -m', f'{real} -m')}\n")
-        script.chmod(0o755)
-    env = {**os.environ, "PATH": str(folder)}
-    outputs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                              text=True, check=True, timeout=60).stdout
-               for code in (_PLATFORM, _OURS)]
-    assert outputs[0] == outputs[1]
-    assert outputs[0].startswith("Linux-")

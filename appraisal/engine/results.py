@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from appraisal._resources import installed_version as _version
-from appraisal._resources import platform_name
 from appraisal.engine.headline import headline
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[s
         "bcr_definition": case.bcr_definition,
         "public_budget_agencies": list(case.public_budget_agencies),
         "python": sys.version.split()[0],
-        "platform": platform_name(),
+        "platform": platform.platform(),
         "packages": {p: _version(p) for p in _PACKAGES},
     }
 
