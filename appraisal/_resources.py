@@ -114,47 +114,21 @@ def installed_version(name: str) -> str | None:
     finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
     if len(finders) != 1 or getattr(finders[0], "__name__", "") != "PathFinder":
         return _metadata_version(name)
-    wanted = _normalise(name)
+    wanted = re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
     for root in sys.path:
-        infos = _infos(root)
-        if infos is None:  # a zip archive or an egg on the path
-            return _metadata_version(name)
-        if wanted in infos:
-            return _plain_version(os.path.join(root, infos[wanted])) or _metadata_version(name)
-    return None
-
-
-def _normalise(name: str) -> str:
-    """A distribution's name as importlib.metadata compares them (PEP 503, ``_`` for ``-``)."""
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
-
-
-#: The metadata folders of each ``sys.path`` entry (see :func:`_infos`), by entry and
-#: modification time, so the folders are listed once for all the names looked up.
-_INFOS: dict[tuple[str, int], dict[str, str] | None] = {}
-
-
-def _infos(root: str) -> dict[str, str] | None:
-    """Normalised name -> the first ``*.dist-info``/``*.egg-info`` entry of that name in
-    *root*'s listing; {} for a missing or unreadable folder, None for a zip or an egg."""
-    folder = os.path.abspath(root or ".")  # ("" is the working folder)
-    try:
-        key = (folder, os.stat(folder).st_mtime_ns)
-    except OSError:
-        return {}
-    if key not in _INFOS:
-        infos: dict[str, str] | None = {}
         try:
-            children = os.listdir(folder)
+            children = os.listdir(root or ".")
         except OSError:
-            children = []
-            if os.path.isfile(folder):
-                infos = None
-        if os.path.basename(folder).lower().endswith(".egg"):
-            infos = None
-        for child in children if infos is not None else ():
+            if os.path.isfile(root):  # a zip archive on the path
+                return _metadata_version(name)
+            continue
+        if os.path.basename(root).lower().endswith(".egg"):
+            return _metadata_version(name)
+        for child in children:
             low = child.lower()
-            if low.endswith((".dist-info", ".egg-info")):
-                infos.setdefault(_normalise(low.rpartition(".")[0].partition("-")[0]), child)
-        _INFOS[key] = infos
-    return _INFOS[key]
+            if not low.endswith((".dist-info", ".egg-info")):
+                continue
+            found = re.sub(r"[-_.]+", "-", low.rpartition(".")[0].partition("-")[0])
+            if found.replace("-", "_") == wanted:
+                return _plain_version(os.path.join(root, child)) or _metadata_version(name)
+    return None
