@@ -61,9 +61,12 @@ _LAZY = {
 
 
 def _version() -> str:
-    from appraisal._resources import installed_version
+    from importlib import metadata
 
-    return installed_version("appraisal") or "0+unknown"  # (a bare source checkout)
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> object:

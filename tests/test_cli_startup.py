@@ -130,9 +130,6 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     # numpy.ma (np.unique imports it), nor concurrent.futures (with logging)
     assert not {m for m in imported if m.split(".")[0] in {"http", "ssl", "concurrent"}
                 or m.startswith(("urllib.request", "xml.sax", "numpy.ma.")) or m == "numpy.ma"}
-    # nor importlib.metadata with email (the manifest's package versions are read plainly)
-    assert not {m for m in imported if m.split(".")[0] == "email"
-                or m.startswith("importlib.metadata")}
     assert not {m for m in imported if m.startswith((
         "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff",
         "appraisal.inputs.excel_grid", "appraisal.xlsx_safety", "appraisal.lenses.mca",
@@ -152,20 +149,6 @@ def test_the_parser_of_one_command_parses_and_helps_as_the_whole_parser(name):
     assert sub_parser(alone)[name].format_help() == sub_parser(whole)[name].format_help()
     example = shlex.split(COMMANDS[name].example)[1:]
     assert vars(alone.parse_args(example)) == vars(whole.parse_args(example))
-
-
-def test_version_imports_no_metadata_parser():
-    """``appraisal --version`` reads the version without importing importlib.metadata
-    (nor email, its metadata parser), and prints what importlib.metadata gives."""
-    from importlib import metadata
-
-    imported = _imported_modules("-m", "appraisal", "--version")
-    assert "appraisal.cli.commands" in imported
-    assert not {m for m in imported if m.split(".")[0] == "email"
-                or m.startswith("importlib.metadata")}
-    out = subprocess.run([sys.executable, "-m", "appraisal", "--version"], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120, check=True).stdout
-    assert out.strip() == f"appraisal {metadata.version('appraisal')}"
 
 
 def test_is_fraction_is_the_fnmatch_of_the_fraction_fields():

@@ -195,9 +195,12 @@ def _params(args: argparse.Namespace) -> int:
 
 def _version() -> str:
     """The installed version, without importing the package's heavy modules."""
-    from appraisal._resources import installed_version
+    from importlib import metadata
 
-    return installed_version("appraisal") or "0+unknown"  # (a bare source checkout)
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source checkout
+        return "0+unknown"
 
 
 # --- the sub-commands: one static table ---------------------------------------------------

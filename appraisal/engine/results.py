@@ -12,11 +12,12 @@ import json
 import platform
 import sys
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from appraisal._resources import installed_version as _version
 from appraisal.engine.headline import headline
 
 if TYPE_CHECKING:
@@ -31,6 +32,14 @@ __all__ = ["RESULTS_SCHEMA_VERSION", "AppraisalResult", "OptionMetrics", "manife
 
 RESULTS_SCHEMA_VERSION = 1
 _PACKAGES = ("numpy", "pandas", "scipy", "SALib", "openpyxl", "jinja2", "PyYAML", "defusedxml")
+
+
+@cache
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def manifest_for(case: Case, compiled: CompiledCase, used: tuple = ()) -> dict[str, Any]:

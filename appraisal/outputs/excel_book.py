@@ -38,9 +38,12 @@ WORKBOOK_FORMAT = "appraisal case workbook"
 
 def tool_version() -> str:
     """The installed toolkit's version (``unknown`` in a bare checkout)."""
-    from appraisal._resources import installed_version
+    from importlib import metadata
 
-    return installed_version("appraisal") or "unknown"
+    try:
+        return metadata.version("appraisal")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class BookBuilder:
