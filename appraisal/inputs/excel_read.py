@@ -29,9 +29,9 @@ from typing import Any
 
 from appraisal.case.model import Case
 from appraisal.case.schema import build_case
-from appraisal.cells import cell_ref
+from appraisal.cells import cell_ref, no_gc
 from appraisal.errors import AppraisalValidationError, Issue, Issues
-from appraisal.inputs.excel_grid import no_gc, open_grid
+from appraisal.inputs.excel_grid import open_grid
 from appraisal.inputs.excel_messages import WorkbookWords
 from appraisal.inputs.excel_sheets_read import read_sheets
 from appraisal.inputs.workbook_cells import CellReader, alternate_path

@@ -36,10 +36,9 @@ from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
-from appraisal.cells import column_letter
+from appraisal.cells import column_letter, no_gc
 from appraisal.greenbook.valuation import MEASURES
 from appraisal.inputs.excel_changes import normalise
-from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
