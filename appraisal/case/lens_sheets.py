@@ -34,7 +34,7 @@ from typing import Any
 
 from appraisal.case.non_monetised import SCALE
 from appraisal.case.section_rows import Placed, end_section, start_section, without
-from appraisal.case.sheets import Column, TableSheet
+from appraisal.case.sheets import Column, TableSheet, columns
 
 __all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
 
@@ -235,14 +235,12 @@ NON_MONETISED = LensTable(
     title="Non-monetised",
     description="impacts not valued in money: one row per impact, scored for each option "
     "against business as usual on the seven-point scale",
-    columns=(
-        Column("impact", "Impact", "str", True, "what the impact is (unique)", role="key",
-               width=34),
-        Column("confidence", "Confidence", "str", False, "how sure the scores are",
-               ("low", "medium", "high"), width=12),
-        Column("evidence", "Evidence", "str", False, "what the scores rest on", width=44),
-        Column("description", "Description", "str", False, "what the impact covers", width=40),
-    ),
+    columns=columns("""
+        impact      | Impact      | str required key 34 | what the impact is (unique)
+        confidence  | Confidence  | str 12              | how sure the scores are
+        evidence    | Evidence    | str 44              | what the scores rest on
+        description | Description | str 40              | what the impact covers
+    """, choices={"confidence": ("low", "medium", "high")}),
     per_option=Column("score", "", "str", False, "score against business as usual "
                       "(neutral for business as usual)", tuple(SCALE), width=22),
     to_rows=_nm_rows,
@@ -299,16 +297,16 @@ DISTRIBUTION = LensTable(
     description="the groups of the distributional analysis, lowest income first: each "
     "group's income, or its weight from a published table (not both); the settings "
     "(eta, sources) are distribution.* rows of the Case sheet",
-    columns=(
-        Column("group", "Group", "str", True, "group name, e.g. Q1 (lowest income first)",
-               role="key", width=16),
-        Column("income", "Income (£ a year)", "float", False, "the group's income (give "
-               "incomes or weights)", width=16),
-        Column("households", "Households", "float", False, "number of households (for the "
-               "equally distributed equivalent)", width=14),
-        Column("weight", "Weight", "float", False, "published distributional weight (instead "
-               "of incomes)", width=12),
-    ),
+    columns=columns("""
+        group      | Group             | str required key 16 | group name, e.g. Q1 (lowest income
+            first)
+        income     | Income (£ a year) | float 16            | the group's income (give incomes or
+            weights)
+        households | Households        | float 14            | number of households (for the
+            equally distributed equivalent)
+        weight     | Weight            | float 12            | published distributional weight
+            (instead of incomes)
+    """),
     to_rows=_dist_rows,
     from_rows=_dist_data,
     words={"groups": "Group", "incomes": "Income (£ a year)", "households": "Households",

@@ -55,7 +55,7 @@ from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.section_rows import end_section, start_section, without
-from appraisal.case.sheets import Column
+from appraisal.case.sheets import Column, columns
 
 __all__ = [
     "AHP_VARIANTS",
@@ -250,20 +250,17 @@ MCA_WEIGHT_SETS = LensTable(
     title="MCA weight sets",
     description="the weight sets of the multi-criteria analysis, one row per stakeholder "
     "group; a swing or direct set has a column of its own on the MCA sheet",
-    columns=(
-        Column("name", "Weight set", "str", True, "e.g. officers; its column on the MCA sheet "
-               "is 'officers (swing)'", role="key",
-               width=24),
-        Column("method", "Method", "str", True, "swing, direct (weights sum to one) "
-               "or ahp (its grids on the MCA pairwise sheet)", WEIGHT_METHODS,
-               width=12),
-        Column("variant", "AHP variant", "str", False, "ahp: eigenvector (blank) or "
-               "geometric_mean", AHP_VARIANTS, width=16),
-        Column("share", "Share", "float", False, "share when the sets are combined by "
-               "weight (sum to one)", width=14),
-        Column("description", "Description", "str", False, "who gave the weights, and how",
-               width=60),
-    ),
+    columns=columns("""
+        name        | Weight set  | str required key 24 | e.g. officers; its column on the MCA
+            sheet is 'officers (swing)'
+        method      | Method      | str required 12     | swing, direct (weights sum to one) or ahp
+            (its grids on the MCA pairwise sheet)
+        variant     | AHP variant | str 16              | ahp: eigenvector (blank) or
+            geometric_mean
+        share       | Share       | float 14            | share when the sets are combined by
+            weight (sum to one)
+        description | Description | str 60              | who gave the weights, and how
+    """, choices={"method": WEIGHT_METHODS, "variant": AHP_VARIANTS}),
     to_rows=_sets_rows,
     from_rows=_sets_data,
     words={"weights": "Share", "method": "Method", "variant": "AHP variant",
@@ -452,31 +449,26 @@ MCA_CRITERIA = LensTable(
     description="the multi-criteria analysis: one row per purpose and per criterion (the "
     "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
     "option",
-    columns=(
-        Column("id", "ID", "str", True, "short name, unique (the weights and scores "
-               "refer to it)", role="key", width=26),
-        Column("kind", "Kind", "str", False, "purpose, criterion (blank) or from template "
-               "(weights and scores only)", KINDS,
-               width=14),
-        Column("name", "Name", "str", False, "the purpose or criterion in words", width=40),
-        Column("under", "Under (purpose)", "str", False, "ID of its purpose (blank: the top)",
-               width=18),
-        Column("direction", "Direction", "str", False, "increase: more is better; "
-               "decrease: less is", DIRECTIONS, width=11),
-        Column("unit", "Unit", "str", False, "criterion: unit of the scores", width=12),
-        Column("scoring", "Scoring", "str", False, "direct 0-100 (blank), linear, "
-               "piecewise or cba", SCORING,
-               width=11),
-        Column("metric", "CBA measure", "str", False, "cba: which appraisal measure",
-               CBA_MEASURES, width=13),
-        Column("worst", "Worst", "float", False, "linear: the measure scoring 0",
-               width=10),
-        Column("best", "Best", "float", False, "linear: the measure scoring 100",
-               width=10),
-        Column("points", "Points", "str", False, "piecewise: e.g. 0, 100; 10, 70; 40, 0 "
-               "(measure, value; ...)", width=22),
-        Column("description", "Description", "str", False, "what the row covers", width=30),
-    ),
+    columns=columns("""
+        id          | ID              | str required key 26 | short name, unique (the weights and
+            scores refer to it)
+        kind        | Kind            | str 14              | purpose, criterion (blank) or from
+            template (weights and scores only)
+        name        | Name            | str 40              | the purpose or criterion in words
+        under       | Under (purpose) | str 18              | ID of its purpose (blank: the top)
+        direction   | Direction       | str 11              | increase: more is better; decrease:
+            less is
+        unit        | Unit            | str 12              | criterion: unit of the scores
+        scoring     | Scoring         | str 11              | direct 0-100 (blank), linear,
+            piecewise or cba
+        metric      | CBA measure     | str 13              | cba: which appraisal measure
+        worst       | Worst           | float 10            | linear: the measure scoring 0
+        best        | Best            | float 10            | linear: the measure scoring 100
+        points      | Points          | str 22              | piecewise: e.g. 0, 100; 10, 70; 40, 0
+            (measure, value; ...)
+        description | Description     | str 30              | what the row covers
+    """, choices={"kind": KINDS, "direction": DIRECTIONS, "scoring": SCORING,
+                  "metric": CBA_MEASURES}),
     per_option=Column("score", "", "float", False, "score: 0-100, or the measure in the "
                       "criterion's unit", width=18),
     to_rows=_tree_rows,
@@ -538,13 +530,11 @@ LONG_LIST_OBJECTIVES = LensTable(
     title="Long list objectives",
     description="the spending objectives and critical success factors every long-list "
     "choice is assessed against (a column each on the Long list sheet)",
-    columns=(
-        Column("kind", "Kind", "str", True, "spending objective or critical success factor",
-               tuple(_OBJECTIVE_KINDS), width=24),
-        Column("id", "ID", "str", True, "short name, its column's header on the "
-               "Long list", role="key", width=16),
-        Column("name", "Name", "str", False, "the objective or factor in words", width=70),
-    ),
+    columns=columns("""
+        kind | Kind | str required 24     | spending objective or critical success factor
+        id   | ID   | str required key 16 | short name, its column's header on the Long list
+        name | Name | str 70              | the objective or factor in words
+    """, choices={"kind": tuple(_OBJECTIVE_KINDS)}),
     to_rows=_objective_rows,
     from_rows=_objective_data,
     words={"spending_objectives": "the spending objective rows",
@@ -626,17 +616,14 @@ LONG_LIST = LensTable(
     description="the long list by the options framework: one row per possible choice in "
     "each dimension, assessed against every spending objective and critical success factor "
     "(a column each), and what became of it",
-    columns=(
-        Column("dimension", "Dimension", "str", True, "the dimension of choice", DIMENSIONS,
-               width=15),
-        Column("id", "ID", "str", True, "short name (the Short list uses it)", role="key",
-               width=16),
-        Column("name", "Name", "str", False, "the choice in words", width=46),
-        Column("decision", "Decision", "str", False, "blank: as the assessment suggests",
-               DECISIONS, width=16),
-        Column("reason", "Reason", "str", False, "why (needed when the decision departs "
-               "from the assessment)", width=46),
-    ),
+    columns=columns("""
+        dimension | Dimension | str required 15     | the dimension of choice
+        id        | ID        | str required key 16 | short name (the Short list uses it)
+        name      | Name      | str 46              | the choice in words
+        decision  | Decision  | str 16              | blank: as the assessment suggests
+        reason    | Reason    | str 46              | why (needed when the decision departs from
+            the assessment)
+    """, choices={"dimension": DIMENSIONS, "decision": DECISIONS}),
     to_rows=_choice_rows,
     from_rows=_choice_data,
     columns_for=_assessment_columns,
@@ -700,14 +687,17 @@ SHORT_LIST = LensTable(
     description="the short list drawn from the long list: one row per option of the case, "
     "with its choice in each dimension (an ID from the Long list sheet)",
     columns=(
-        Column("option", "Option", "str", True, "the option's name, as on the Options sheet",
-               role="key", width=30),
-        Column("business_as_usual", "Business as usual", "bool", False, "yes for the "
-               "benchmark", ("yes", "no"), width=12),
+        *columns("""
+            option            | Option            | str required key 30 |
+                the option's name, as on the Options sheet
+            business_as_usual | Business as usual | bool 12             |
+                yes for the benchmark
+        """, choices={"business_as_usual": ("yes", "no")}),
         *(Column(d, d.capitalize(), "str", False, "its ID on the Long list",
                  width=len(d) + 5.0) for d in DIMENSIONS),
-        Column("reason", "Reason", "str", False, "why the option is on the short list",
-               width=72),
+        *columns("""
+            reason | Reason | str 72 | why the option is on the short list
+        """),
     ),
     to_rows=_short_rows,
     from_rows=_short_data,

@@ -43,7 +43,7 @@ import dataclasses
 import fnmatch
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,7 @@ __all__ = [
     "CaseRow",
     "Column",
     "TableSheet",
+    "columns",
     "generator_formula",
     "generator_formulas",
     "is_fraction",
@@ -251,6 +252,54 @@ class Column:
         if self.type == "float":
             return "#,##0.00"
         return "@" if self.type in ("str", "list") else "General"
+
+
+_ROLES = ("key", "input", "calc", "note")
+
+
+def columns(table: str, choices: Mapping[str, Sequence[str]] | None = None
+            ) -> tuple[Column, ...]:
+    """The columns a text table declares, one column a record: ``key | header | spec | help``.
+
+    ``spec`` is the column's type, then any of: its width (a number), ``required``, its role
+    (``key``, ``calc`` or ``note``; default ``input``) and ``source=NAME``. A line with no
+    ``|`` goes on with the help of the record before it; blank lines are passed over. The
+    drop-down choices are given by column key (they come from the case's own lists).
+
+    Examples
+    --------
+    >>> cols = columns('''
+    ...     impact     | Impact     | str required key 34 | what the impact is
+    ...     confidence | Confidence | str 12              | how sure
+    ...         the scores are
+    ... ''', choices={"confidence": ("low", "high")})
+    >>> cols[0] == Column("impact", "Impact", "str", True, "what the impact is", role="key",
+    ...                   width=34)
+    True
+    >>> cols[1].help, cols[1].choices, cols[1].required, cols[1].width
+    ('how sure the scores are', ('low', 'high'), False, 12)
+    """
+    records: list[list[str]] = []
+    for line in table.splitlines():
+        if "|" in line:
+            records.append([cell.strip() for cell in line.split("|", 3)])
+        elif line.strip():
+            records[-1][3] = f"{records[-1][3]} {line.strip()}".lstrip()
+    out = []
+    for key, header, spec, help_text in records:
+        kind, *flags = spec.split()
+        options: dict[str, Any] = {"choices": tuple((choices or {}).get(key, ()))}
+        for flag in flags:
+            if flag == "required":
+                options["required"] = True
+            elif flag in _ROLES:
+                options["role"] = flag
+            elif flag.startswith("source="):
+                options["source"] = flag.removeprefix("source=")
+            else:
+                options["width"] = float(flag) if "." in flag else int(flag)
+        out.append(Column(key, header, kind, help=help_text, **options))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
