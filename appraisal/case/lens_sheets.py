@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.case.non_monetised import SCALE
-from appraisal.case.section_rows import Placed, end_section, start_section, without
+from appraisal.case.section_rows import Placed, end_section, start_section, take, without
 from appraisal.case.sheets import Column, TableSheet, columns
 
 __all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
@@ -217,10 +217,7 @@ def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
     for r, row in enumerate(rows):
         i = len(out)
         item: dict[str, Any] = {}
-        for key in _NM_KEYS:
-            if key in row.values:
-                item[key] = row.values[key]
-                placed.append(((i, key), r, key))
+        take(item, row.values, _NM_KEYS, (i,), r, placed)
         if row.per_option:
             item["scores"] = dict(row.per_option)
             placed.append(((i, "scores"), r, "impact"))

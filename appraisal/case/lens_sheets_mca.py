@@ -50,11 +50,11 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
-from appraisal.case.section_rows import end_section, start_section, without
+from appraisal.case.section_rows import end_section, start_section, take, without
 from appraisal.case.sheets import Column, columns
 
 __all__ = [
@@ -120,6 +120,15 @@ def _items(value: Any, keys: Sequence[str]) -> list[Mapping[str, Any]]:
         if not set(_map(item)) <= set(keys):
             raise _Refuse(item)
     return value
+
+
+def _cells(item: Mapping[str, Any], **convert: Callable[[Any], dict[str, Any]]
+           ) -> dict[str, Any]:
+    """One item's cells: its texts by key, and ``convert[key](value)`` for the keys given."""
+    cells: dict[str, Any] = {}
+    for key, value in item.items():
+        cells |= convert[key](value) if key in convert else {key: _text(value)}
+    return cells
 
 
 def _place(placed: list[Placed], path: tuple[Any, ...], r: int, key: str) -> None:
@@ -560,22 +569,20 @@ def _assessment_columns(data: Any) -> tuple[Column, ...]:
     return tuple(out)
 
 
+def _assessment_cells(value: Any) -> dict[str, Any]:
+    if not _map(value):
+        raise _Refuse(value)
+    return {f"assess:{_text(k)}": _text(v) for k, v in value.items()}
+
+
 def _choice_rows(data: Any) -> tuple[list[TableRow], Any]:
     section = _map(data)
     if "choices" not in section:
         return [], data
-    rows = []
-    for dimension, items in _map(section["choices"]).items():
-        for item in _items(items, _CHOICE_KEYS):
-            values: dict[str, Any] = {"dimension": _text(dimension)}
-            for key, value in item.items():
-                if key == "assessment":
-                    values |= {f"assess:{_text(k)}": _text(v) for k, v in _map(value).items()}
-                    if not value:
-                        raise _Refuse(value)
-                else:
-                    values[key] = _text(value)
-            rows.append(TableRow(values))
+    rows = [TableRow({"dimension": _text(dimension),
+                      **_cells(item, assessment=_assessment_cells)})
+            for dimension, items in _map(section["choices"]).items()
+            for item in _items(items, _CHOICE_KEYS)]
     return rows, without(section, "choices")
 
 
@@ -590,10 +597,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
             _place(placed, ("choices", dim), r, "dimension")
         i = len(choices.setdefault(dim, []))
         item: dict[str, Any] = {}
-        for key in ("id", "name"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("choices", dim, i, key), r, key)
+        take(item, row.values, ("id", "name"), ("choices", dim, i), r, placed)
         assessment = {k.removeprefix("assess:"): v for k, v in row.values.items()
                       if k.startswith("assess:")}
         if assessment:
@@ -601,10 +605,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
             _place(placed, ("choices", dim, i, "assessment"), r, "id")
             placed += [(("choices", dim, i, "assessment", k), r, f"assess:{k}")
                        for k in assessment]
-        for key in ("decision", "reason"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("choices", dim, i, key), r, key)
+        take(item, row.values, ("decision", "reason"), ("choices", dim, i), r, placed)
         _place(placed, ("choices", dim, i), r, "id")
         choices[dim].append(item)
     return end_section(out, placed, "choices", choices, "dimension")
@@ -637,25 +638,24 @@ LONG_LIST = LensTable(
 _SHORT_KEYS = ("option", "business_as_usual", "choices", "reason")
 
 
+def _dimension_cells(value: Any) -> dict[str, Any]:
+    if not _map(value) or not set(value) <= set(DIMENSIONS):
+        raise _Refuse(value)
+    return {k: _text(v) for k, v in value.items()}
+
+
+def _bau_cell(value: Any) -> dict[str, Any]:
+    if not isinstance(value, bool):
+        raise _Refuse(value)
+    return {"business_as_usual": value}
+
+
 def _short_rows(data: Any) -> tuple[list[TableRow], Any]:
     section = _map(data)
     if "short_list" not in section:
         return [], data
-    rows = []
-    for item in _items(section["short_list"], _SHORT_KEYS):
-        values: dict[str, Any] = {}
-        for key, value in item.items():
-            if key == "choices":
-                if not _map(value) or not set(value) <= set(DIMENSIONS):
-                    raise _Refuse(value)
-                values |= {k: _text(v) for k, v in value.items()}
-            elif key == "business_as_usual":
-                if not isinstance(value, bool):
-                    raise _Refuse(value)
-                values[key] = value
-            else:
-                values[key] = _text(value)
-        rows.append(TableRow(values))
+    rows = [TableRow(_cells(item, choices=_dimension_cells, business_as_usual=_bau_cell))
+            for item in _items(section["short_list"], _SHORT_KEYS)]
     return rows, without(section, "short_list")
 
 
@@ -664,18 +664,13 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
     items = []
     for i, row in enumerate(rows):
         item: dict[str, Any] = {}
-        for key in ("option", "business_as_usual"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("short_list", i, key), i, key)
+        take(item, row.values, ("option", "business_as_usual"), ("short_list", i), i, placed)
         picked = {d: row.values[d] for d in DIMENSIONS if d in row.values}
         if picked:
             item["choices"] = picked
             _place(placed, ("short_list", i, "choices"), i, next(iter(picked)))
             placed += [(("short_list", i, "choices", d), i, d) for d in picked]
-        if "reason" in row.values:
-            item["reason"] = row.values["reason"]
-            _place(placed, ("short_list", i, "reason"), i, "reason")
+        take(item, row.values, ("reason",), ("short_list", i), i, placed)
         _place(placed, ("short_list", i), i, "option")
         items.append(item)
     return end_section(out, placed, "short_list", items, "option")

@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
-from appraisal.case.section_rows import end_section, start_section, without
+from appraisal.case.section_rows import end_section, start_section, take, without
 from appraisal.case.sheets import Column, columns
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
@@ -220,9 +220,7 @@ def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
             put("distribution", dist, "distribution.dist" if "dist" in dist
                 else f"distribution.{next(iter(dist))}")
             placed += [(("inputs", i, "distribution", k), r, f"distribution.{k}") for k in dist]
-        for key in ("group", "description", "source"):
-            if key in v:
-                put(key, v[key], key)
+        take(item, v, ("group", "description", "source"), ("inputs", i), r, placed)
         placed.append((("inputs", i), r, "name"))
         inputs.append(item)
     return end_section(out, placed, "inputs", inputs, "name")
