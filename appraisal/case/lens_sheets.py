@@ -228,10 +228,7 @@ def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 NON_MONETISED = LensTable(
-    section="non_monetised",
-    title="Non-monetised",
-    description="impacts not valued in money: one row per impact, scored for each option "
-    "against business as usual on the seven-point scale",
+    section="non_monetised", title="Non-monetised",
     columns=columns("""
         impact      | Impact      | str required key 34 | what the impact is (unique)
         confidence  | Confidence  | str 12              | how sure the scores are
@@ -240,11 +237,12 @@ NON_MONETISED = LensTable(
     """, choices={"confidence": ("low", "medium", "high")}),
     per_option=Column("score", "", "str", False, "score against business as usual "
                       "(neutral for business as usual)", tuple(SCALE), width=22),
-    to_rows=_nm_rows,
-    from_rows=_nm_data,
+    to_rows=_nm_rows, from_rows=_nm_data,
     words={"impact": "Impact", "scores": "the option columns", "evidence": "Evidence",
            "confidence": "Confidence", "description": "Description"},
     unique=("impact",),
+    description="impacts not valued in money: one row per impact, scored for each option "
+    "against business as usual on the seven-point scale",
 )
 
 
@@ -289,11 +287,7 @@ def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 DISTRIBUTION = LensTable(
-    section="distribution",
-    title="Distribution",
-    description="the groups of the distributional analysis, lowest income first: each "
-    "group's income, or its weight from a published table (not both); the settings "
-    "(eta, sources) are distribution.* rows of the Case sheet",
+    section="distribution", title="Distribution",
     columns=columns("""
         group      | Group             | str required key 16 | group name, e.g. Q1 (lowest income
             first)
@@ -304,11 +298,13 @@ DISTRIBUTION = LensTable(
         weight     | Weight            | float 12            | published distributional weight
             (instead of incomes)
     """),
-    to_rows=_dist_rows,
-    from_rows=_dist_data,
+    to_rows=_dist_rows, from_rows=_dist_data,
     words={"groups": "Group", "incomes": "Income (£ a year)", "households": "Households",
            "weights": "Weight", "income_source": "distribution.income_source (Case sheet)",
            "weights_source": "distribution.weights_source (Case sheet)",
            "eta": "distribution.eta (Case sheet)"},
     unique=("group",),
+    description="the groups of the distributional analysis, lowest income first: each "
+    "group's income, or its weight from a published table (not both); the settings "
+    "(eta, sources) are distribution.* rows of the Case sheet",
 )

@@ -148,12 +148,7 @@ def _funding_data(rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
 
 
 AFFORDABILITY_FUNDING = LensTable(
-    section="affordability",
-    title="Affordability",
-    description="the financial case's funding sources, one row per source and option: cash "
-    "(nominal) by UK financial year (April to March), either a constant sum a year "
-    "(Start year, End year, Amount) or typed in the budget-year columns across; the "
-    "settings (VAT rate, contingency, inflation) are affordability.* rows of the Case sheet",
+    section="affordability", title="Affordability",
     columns=columns("""
         option | Option            | str key 28          | the option it funds (blank: every
             option)
@@ -170,10 +165,9 @@ AFFORDABILITY_FUNDING = LensTable(
         source | Source            | str 44              | where the funding is agreed
     """),
     per_option=Column("cash", "", "float", False, "cash this year (£, nominal)", width=13),
+    to_rows=_funding_rows, from_rows=_funding_data,
     column_names=budget_years,
     across_pattern=r"\d{4}-\d{2}",
-    to_rows=_funding_rows,
-    from_rows=_funding_data,
     words={"funding": "Funding source", "name": "Funding source", "funder": "Funder",
            "agency": "Towards (agency)", "option": "Option", "source": "Source",
            "start": "Start year", "end": "End year", "amount": "Amount (£ a year)",
@@ -184,6 +178,10 @@ AFFORDABILITY_FUNDING = LensTable(
                             "fill in Start year, End year and Amount, or clear them and type "
                             "the cash in the budget-year columns"),
     },
+    description="the financial case's funding sources, one row per source and option: cash "
+    "(nominal) by UK financial year (April to March), either a constant sum a year "
+    "(Start year, End year, Amount) or typed in the budget-year columns across; the "
+    "settings (VAT rate, contingency, inflation) are affordability.* rows of the Case sheet",
 )
 
 
@@ -298,11 +296,7 @@ def _lists_refused(rows: Sequence[TableRow], _: Sequence[str], case_data: Mappin
 
 
 AFFORDABILITY_LISTS = LensTable(
-    section="affordability",
-    title="Affordability lists",
-    description="the financial case's lists: which agencies can recover VAT (one row per "
-    "agency), and, each as a column of names down the rows, the options it covers, the line "
-    "categories counted as capital and the cost categories that bear VAT",
+    section="affordability", title="Affordability lists",
     columns=columns("""
         agency           | Agency                 | str 18  | an agency (as on Lines)
         vat_recoverable  | VAT recoverable        | bool 14 | yes if the agency recovers VAT
@@ -314,8 +308,7 @@ AFFORDABILITY_LISTS = LensTable(
         vat_category     | VAT-bearing categories | str 22  | cost categories that bear VAT (none
             listed: every category)
     """, choices={"vat_recoverable": ("yes", "no")}),
-    to_rows=_lists_rows,
-    from_rows=_lists_data,
+    to_rows=_lists_rows, from_rows=_lists_data,
     words={"recoverable": "VAT recoverable", "options": "Options assessed",
            "capital_categories": "Capital categories", "categories": "VAT-bearing categories"},
     messages={"wrong-type": ("VAT recoverable must be yes or no, with the agency's name in "
@@ -324,6 +317,9 @@ AFFORDABILITY_LISTS = LensTable(
     unique_entries=(("agency", "vat_recoverable"), ("option",), ("capital_category",),
                     ("vat_category",)),
     refuse=_lists_refused,
+    description="the financial case's lists: which agencies can recover VAT (one row per "
+    "agency), and, each as a column of names down the rows, the options it covers, the line "
+    "categories counted as capital and the cost categories that bear VAT",
 )
 
 
@@ -407,13 +403,7 @@ def _ce_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 COST_EFFECTIVENESS = LensTable(
-    section="cost_effectiveness",
-    title="CE inputs",
-    description="the cost-effectiveness analysis, each as a column of entries down the rows: "
-    "the quantity lines that make the effect, the benefit categories netted off the cost, "
-    "and the thresholds in order (a shipped NICE threshold or your own number, one per "
-    "row); the effect's unit and your thresholds' source are cost_effectiveness.* rows of "
-    "the Case sheet",
+    section="cost_effectiveness", title="CE inputs",
     columns=columns("""
         effect_line       | Effect lines                     | str 34   |
             a quantity line giving the effect (its name on Lines)
@@ -424,14 +414,18 @@ COST_EFFECTIVENESS = LensTable(
         threshold_value   | Threshold (£ per unit of effect) | float 22 |
             your own threshold (its source: cost_effectiveness.threshold_source on the Case sheet)
     """, choices={"threshold_variant": nice_variants()}),
-    to_rows=_ce_rows,
-    from_rows=_ce_data,
+    to_rows=_ce_rows, from_rows=_ce_data,
     words={"effect": "Effect lines", "lines": "Effect lines",
            "cost_offsets": "Cost offset categories", "thresholds": "the threshold columns",
            "threshold_source": "cost_effectiveness.threshold_source (Case sheet)"},
     messages={"missing": ("the analysis needs at least one effect line",
                           "type the name of a quantity line (as on Lines) under Effect lines")},
     unique_entries=(("effect_line",), ("cost_offset",)),
+    description="the cost-effectiveness analysis, each as a column of entries down the rows: "
+    "the quantity lines that make the effect, the benefit categories netted off the cost, "
+    "and the thresholds in order (a shipped NICE threshold or your own number, one per "
+    "row); the effect's unit and your thresholds' source are cost_effectiveness.* rows of "
+    "the Case sheet",
 )
 
 
@@ -460,10 +454,7 @@ def _pack_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 UNIT_VALUE_PACKS = LensTable(
-    section="unit_value_packs",
-    title="Unit-value packs",
-    description="the unit-value packs the lines' unit values come from, one row per pack: "
-    "a pack shipped with the toolkit (Shipped pack) or a file of your own (File)",
+    section="unit_value_packs", title="Unit-value packs",
     columns=columns("""
         name       | Name         | str 20 | the pack's name, as lines quote it (blank: the shipped
             pack's or the file's name)
@@ -475,10 +466,11 @@ UNIT_VALUE_PACKS = LensTable(
         header_row | Header row   | int 11 | the row of the pack's headers (blank: 1)
         encoding   | Encoding     | str 12 | a CSV pack's encoding, e.g. cp1252 (blank: UTF-8)
     """),
-    to_rows=_pack_rows,
-    from_rows=_pack_data,
+    to_rows=_pack_rows, from_rows=_pack_data,
     words={"shipped": "Shipped pack", "path": "File", "name": "Name", "sheet": "Sheet",
            "header_row": "Header row", "encoding": "Encoding"},
     messages={"unit-value-pack": ("a pack needs exactly one of Shipped pack or File",
                                   "fill in Shipped pack or File, and clear the other")},
+    description="the unit-value packs the lines' unit values come from, one row per pack: "
+    "a pack shipped with the toolkit (Shipped pack) or a file of your own (File)",
 )

@@ -255,10 +255,7 @@ def _named_rows(rows: Sequence[TableRow], key: str, header: str) -> list[RowProb
 
 
 MCA_WEIGHT_SETS = LensTable(
-    section="mca",
-    title="MCA weight sets",
-    description="the weight sets of the multi-criteria analysis, one row per stakeholder "
-    "group; a swing or direct set has a column of its own on the MCA sheet",
+    section="mca", title="MCA weight sets",
     columns=columns("""
         name        | Weight set  | str required key 24 | e.g. officers; its column on the MCA
             sheet is 'officers (swing)'
@@ -270,12 +267,13 @@ MCA_WEIGHT_SETS = LensTable(
             weight (sum to one)
         description | Description | str 60              | who gave the weights, and how
     """, choices={"method": WEIGHT_METHODS, "variant": AHP_VARIANTS}),
-    to_rows=_sets_rows,
-    from_rows=_sets_data,
+    to_rows=_sets_rows, from_rows=_sets_data,
     words={"weights": "Share", "method": "Method", "variant": "AHP variant",
            "description": "Description", "combine": "mca.combine.method (Case sheet)"},
     check=lambda rows: _named_rows(rows, "name", "Weight set"),
     unique=("name",),
+    description="the weight sets of the multi-criteria analysis, one row per stakeholder "
+    "group; a swing or direct set has a column of its own on the MCA sheet",
 )
 
 
@@ -453,11 +451,7 @@ def _tree_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 
 MCA_CRITERIA = LensTable(
-    section="mca",
-    title="MCA",
-    description="the multi-criteria analysis: one row per purpose and per criterion (the "
-    "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
-    "option",
+    section="mca", title="MCA",
     columns=columns("""
         id          | ID              | str required key 26 | short name, unique (the weights and
             scores refer to it)
@@ -480,8 +474,7 @@ MCA_CRITERIA = LensTable(
                   "metric": CBA_MEASURES}),
     per_option=Column("score", "", "float", False, "score: 0-100, or the measure in the "
                       "criterion's unit", width=18),
-    to_rows=_tree_rows,
-    from_rows=_tree_data,
+    to_rows=_tree_rows, from_rows=_tree_data,
     columns_for=_set_columns,
     words={"id": "ID", "name": "Name", "parent": "Under (purpose)",
            "purpose": "Under (purpose)", "direction": "Direction", "unit": "Unit",
@@ -491,6 +484,9 @@ MCA_CRITERIA = LensTable(
            "weights": "the weight set's column"},
     check=_tree_check,
     unique=("id",),
+    description="the multi-criteria analysis: one row per purpose and per criterion (the "
+    "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
+    "option",
 )
 
 
@@ -535,22 +531,20 @@ def _objective_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 
 LONG_LIST_OBJECTIVES = LensTable(
-    section="long_list",
-    title="Long list objectives",
-    description="the spending objectives and critical success factors every long-list "
-    "choice is assessed against (a column each on the Long list sheet)",
+    section="long_list", title="Long list objectives",
     columns=columns("""
         kind | Kind | str required 24     | spending objective or critical success factor
         id   | ID   | str required key 16 | short name, its column's header on the Long list
         name | Name | str 70              | the objective or factor in words
     """, choices={"kind": tuple(_OBJECTIVE_KINDS)}),
-    to_rows=_objective_rows,
-    from_rows=_objective_data,
+    to_rows=_objective_rows, from_rows=_objective_data,
     words={"spending_objectives": "the spending objective rows",
            "critical_success_factors": "the critical success factor rows", "id": "ID",
            "name": "Name"},
     check=_objective_check,
     unique=("id",),
+    description="the spending objectives and critical success factors every long-list "
+    "choice is assessed against (a column each on the Long list sheet)",
 )
 
 _CHOICE_KEYS = ("id", "name", "assessment", "decision", "reason")
@@ -612,11 +606,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
 
 
 LONG_LIST = LensTable(
-    section="long_list",
-    title="Long list",
-    description="the long list by the options framework: one row per possible choice in "
-    "each dimension, assessed against every spending objective and critical success factor "
-    "(a column each), and what became of it",
+    section="long_list", title="Long list",
     columns=columns("""
         dimension | Dimension | str required 15     | the dimension of choice
         id        | ID        | str required key 16 | short name (the Short list uses it)
@@ -625,14 +615,16 @@ LONG_LIST = LensTable(
         reason    | Reason    | str 46              | why (needed when the decision departs from
             the assessment)
     """, choices={"dimension": DIMENSIONS, "decision": DECISIONS}),
-    to_rows=_choice_rows,
-    from_rows=_choice_data,
+    to_rows=_choice_rows, from_rows=_choice_data,
     columns_for=_assessment_columns,
     named_at=3,
     words={"assessment": "the objective columns", "decision": "Decision", "reason": "Reason",
            "id": "ID", "name": "Name", "choices": "Dimension"},
     check=lambda rows: _named_rows(rows, "dimension", "Dimension"),
     unique=("id",),
+    description="the long list by the options framework: one row per possible choice in "
+    "each dimension, assessed against every spending objective and critical success factor "
+    "(a column each), and what became of it",
 )
 
 _SHORT_KEYS = ("option", "business_as_usual", "choices", "reason")
@@ -677,10 +669,7 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
 
 
 SHORT_LIST = LensTable(
-    section="long_list",
-    title="Short list",
-    description="the short list drawn from the long list: one row per option of the case, "
-    "with its choice in each dimension (an ID from the Long list sheet)",
+    section="long_list", title="Short list",
     columns=(
         *columns("""
             option            | Option            | str required key 30 |
@@ -694,10 +683,11 @@ SHORT_LIST = LensTable(
             reason | Reason | str 72 | why the option is on the short list
         """),
     ),
-    to_rows=_short_rows,
-    from_rows=_short_data,
+    to_rows=_short_rows, from_rows=_short_data,
     words={"option": "Option", "business_as_usual": "Business as usual",
            "choices": "the dimension columns", "reason": "Reason",
            **{d: d.capitalize() for d in DIMENSIONS}},
     unique=("option",),
+    description="the short list drawn from the long list: one row per option of the case, "
+    "with its choice in each dimension (an ID from the Long list sheet)",
 )

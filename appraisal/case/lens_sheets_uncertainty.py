@@ -234,12 +234,7 @@ def _checked_inputs(data: Any) -> tuple[list[TableRow], Any]:
 
 
 UNCERTAINTY = LensTable(
-    section="uncertainty",
-    title="Uncertainty",
-    description="one row per uncertain input: the field it moves, the lines it acts on "
-    "(all, or those the Line ... Schedule columns pick; all must hold), its distribution and "
-    "the distribution's parameters; the settings (draws, seed ...) are uncertainty.* rows of "
-    "the Case sheet",
+    section="uncertainty", title="Uncertainty",
     columns=(
         *columns("""
             name              | Input        | str required key 28        |
@@ -275,14 +270,17 @@ UNCERTAINTY = LensTable(
             description | Description | str 30 | what the input is
         """),
     ),
-    to_rows=_checked_inputs,
-    from_rows=_inputs_data,
+    to_rows=_checked_inputs, from_rows=_inputs_data,
     words={"name": "Input", "field": "Field", "target": "Target", "dist": "Distribution",
            "distribution": "Distribution", "inputs": "the rows of the Uncertainty sheet",
            "group": "Group", "draws": "uncertainty.draws (Case sheet)",
            "seed": "uncertainty.seed (Case sheet)", "two_way": "uncertainty.two_way (Case sheet)",
            "base_samples": "uncertainty.sobol.base_samples (Case sheet)"},
     unique=("name",),
+    description="one row per uncertain input: the field it moves, the lines it acts on "
+    "(all, or those the Line ... Schedule columns pick; all must hold), its distribution and "
+    "the distribution's parameters; the settings (draws, seed ...) are uncertainty.* rows of "
+    "the Case sheet",
 )
 
 
@@ -362,25 +360,23 @@ def _corr_refused(rows: Sequence[TableRow], names: Sequence[str], _: Any
 
 
 CORRELATION = LensTable(
-    section="uncertainty",
-    title="Correlation",
-    description="rank correlations between uncertain inputs (-1 to 1): fill the cell in the "
-    "earlier input's row and the later input's column, above the diagonal; blank: none. The "
-    "method is uncertainty.correlation.method on the Case sheet",
+    section="uncertainty", title="Correlation",
     columns=columns("""
         input | Input | str required key 30 | the uncertain input of the row (as on the Uncertainty
             sheet)
     """),
     per_option=Column("rho", "", "float", False, "correlation with the row's input "
                       "(above the diagonal)", width=14),
-    to_rows=_corr_rows,
-    from_rows=_corr_data,
+    to_rows=_corr_rows, from_rows=_corr_data,
     column_names=_input_names,
     words={"rho": "the correlation", "pairs": "the correlation cells",
            "inputs": "the correlation cells", "method": "uncertainty.correlation.method "
            "(Case sheet)"},
     unique=("input",),
     refuse=_corr_refused,
+    description="rank correlations between uncertain inputs (-1 to 1): fill the cell in the "
+    "earlier input's row and the later input's column, above the diagonal; blank: none. The "
+    "method is uncertainty.correlation.method on the Case sheet",
 )
 
 
@@ -418,18 +414,16 @@ def _scen_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
 
 
 SCENARIOS = LensTable(
-    section="uncertainty",
-    title="Scenarios",
-    description="named scenarios: one row each, with the value of each uncertain input it "
-    "moves (blank: the input's central value); 'central' is implicit",
+    section="uncertainty", title="Scenarios",
     columns=columns("""
         scenario | Scenario | str required key 22 | the scenario's name (not 'central')
     """),
     per_option=Column("value", "", "float", False, "the input's value in this scenario "
                       "(blank: central)", width=16),
-    to_rows=_scen_rows,
-    from_rows=_scen_data,
+    to_rows=_scen_rows, from_rows=_scen_data,
     column_names=_input_names,
     words={"scenarios": "the rows of the Scenarios sheet"},
     unique=("scenario",),
+    description="named scenarios: one row each, with the value of each uncertain input it "
+    "moves (blank: the input's central value); 'central' is implicit",
 )
