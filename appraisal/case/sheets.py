@@ -327,19 +327,12 @@ class TableSheet:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRow:
-    """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map."""
+class CaseRow(FieldSpec):
+    """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map at
+    ``path``; its ``name`` is the dotted path shown in the ``Field`` column (as messages
+    name fields)."""
 
-    path: tuple[str, ...]
-    type: str
-    required: bool
-    help: str
-    choices: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The dotted field name shown in the ``Field`` column (as messages name fields)."""
-        return field_path(self.path)
+    path: tuple[str, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -361,7 +354,8 @@ def _case_rows() -> tuple[CaseRow, ...]:
         if spec.name in MAP_EXPANSIONS:
             rows += _expanded(spec.name)
         elif spec.type in _SCALARS:
-            rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+            rows.append(_case_row((spec.name,), spec.type, spec.required, spec.help,
+                                  spec.choices))
     for name in LENS_SECTIONS:  # the scalar settings of a lens section (mca.template ...)
         if name in MAP_EXPANSIONS:
             rows += _expanded(name)
@@ -370,8 +364,13 @@ def _case_rows() -> tuple[CaseRow, ...]:
 
 def _expanded(name: str) -> list[CaseRow]:
     """The Case rows of a map's keys; a dotted key (``combine.method``) is a key inside."""
-    return [CaseRow((name, *key.split(".")), kind, False, text, choices)
+    return [_case_row((name, *key.split(".")), kind, False, text, choices)
             for key, kind, text, choices in MAP_EXPANSIONS[name]]
+
+
+def _case_row(path: tuple[str, ...], kind: str, required: bool, text: str,
+              choices: tuple[str, ...]) -> CaseRow:
+    return CaseRow(field_path(path), kind, required, text, choices, path)
 
 
 def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = None,
