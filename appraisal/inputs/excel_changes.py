@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appraisal.fields import field_path
+from appraisal.fields import FieldPath, field_path
 
 __all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise",
            "normalise_formula", "row_digest"]
@@ -128,7 +128,7 @@ def normalise(data: Any) -> Any:
 class Change:
     """One changed input: its field path, old and new values (None when absent)."""
 
-    path: tuple[Any, ...]
+    path: FieldPath
     old: Any
     new: Any
     what: str = "changed"
@@ -159,7 +159,7 @@ def describe(change: Change) -> str:
     return f"{change.field}: {_show(change.old)} → {_show(change.new)}"
 
 
-def _walk(old: Any, new: Any, path: tuple[Any, ...], out: list[Change]) -> None:
+def _walk(old: Any, new: Any, path: FieldPath, out: list[Change]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(new) + [k for k in old if k not in new]:
             _walk(old.get(key), new.get(key), (*path, key), out)
