@@ -578,28 +578,32 @@ def _details_sheet() -> TableSheet:
 
 
 DEFLATOR = TableSheet("Deflator", (
-    Column("year", "Year", "int", True, "calendar (or financial) year", width=10),
-    Column("index", "Index", "float", True, "GDP deflator index value", width=12),
+    *columns("""
+        year  | Year  | int required 10   | calendar (or financial) year
+        index | Index | float required 12 | GDP deflator index value
+    """),
     _NOTES,
 ), "your own GDP deflator index values by year (override the shipped series)")
 
 DISCOUNT_SCHEDULES = TableSheet("Discount schedules", (
-    Column("schedule", "Schedule", "str", True, "name of your schedule; lines name it in "
-           "Lines' Schedule column", role="key", width=20),
-    Column("t", "Year (t)", "int", True, "year counted from year 0: 1, 2, ... (one row per "
-           "year, up to the last year appraised)", width=10),
-    Column("rate", "Rate", "fraction", True, "one-year discount rate of that year, e.g. 3.5%",
-           width=10),
+    *columns("""
+        schedule | Schedule | str required key 20  | name of your schedule; lines name it in Lines'
+            Schedule column
+        t        | Year (t) | int required 10      | year counted from year 0: 1, 2, ... (one row
+            per year, up to the last year appraised)
+        rate     | Rate     | fraction required 10 | one-year discount rate of that year, e.g. 3.5%
+    """),
     _NOTES,
 ), "your own discount schedules (the shipped standard, health and reduced schedules need no "
    "rows): the rate of each year t = 1, 2, ...")
 
 SECTIONS = TableSheet("Sections", (
-    Column("section", "Section", "str", True, "name of the case section",
-           LENS_SECTIONS, width=16),
-    Column("path", "Path", "str", True, "where the value goes inside the section, e.g. "
-           "criteria[0].weight", width=44),
-    Column("value", "Value", "any", False, "text, number or TRUE/FALSE", width=30),
+    *columns("""
+        section | Section | str required 16 | name of the case section
+        path    | Path    | str required 44 | where the value goes inside the section, e.g.
+            criteria[0].weight
+        value   | Value   | any 30          | text, number or TRUE/FALSE
+    """, choices={"section": LENS_SECTIONS}),
     _NOTES,
 ), "further case sections (MCA, uncertainty ...), one value per row")
 
