@@ -34,7 +34,7 @@ from typing import Any
 
 from appraisal.case.non_monetised import SCALE
 from appraisal.case.section_rows import Placed, end_section, start_section, take, without
-from appraisal.case.sheets import Column, TableSheet, columns
+from appraisal.case.sheets import Column, TableSheet, column_table
 
 __all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
 
@@ -229,7 +229,7 @@ def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 NON_MONETISED = LensTable(
     section="non_monetised", title="Non-monetised",
-    columns=columns("""
+    columns=column_table("""
         impact      | Impact      | str required key 34 | what the impact is (unique)
         confidence  | Confidence  | str 12              | how sure the scores are
         evidence    | Evidence    | str 44              | what the scores rest on
@@ -288,7 +288,7 @@ def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 DISTRIBUTION = LensTable(
     section="distribution", title="Distribution",
-    columns=columns("""
+    columns=column_table("""
         group      | Group             | str required key 16 | group name, e.g. Q1 (lowest income
             first)
         income     | Income (£ a year) | float 16            | the group's income (give incomes or

@@ -48,7 +48,7 @@ from typing import Any
 from appraisal._resources import data_dir
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.section_rows import end_section, start_section, without
-from appraisal.case.sheets import Column, columns
+from appraisal.case.sheets import Column, column_table
 
 __all__ = ["AFFORDABILITY_FUNDING", "AFFORDABILITY_LISTS", "COST_EFFECTIVENESS",
            "UNIT_VALUE_PACKS", "budget_years", "nice_variants"]
@@ -149,7 +149,7 @@ def _funding_data(rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
 
 AFFORDABILITY_FUNDING = LensTable(
     section="affordability", title="Affordability",
-    columns=columns("""
+    columns=column_table("""
         option | Option            | str key 28          | the option it funds (blank: every
             option)
         name   | Funding source    | str required key 42 | what the money is, e.g. Council base
@@ -297,7 +297,7 @@ def _lists_refused(rows: Sequence[TableRow], _: Sequence[str], case_data: Mappin
 
 AFFORDABILITY_LISTS = LensTable(
     section="affordability", title="Affordability lists",
-    columns=columns("""
+    columns=column_table("""
         agency           | Agency                 | str 18  | an agency (as on Lines)
         vat_recoverable  | VAT recoverable        | bool 14 | yes if the agency recovers VAT
             (agencies not listed: not recoverable)
@@ -404,7 +404,7 @@ def _ce_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 COST_EFFECTIVENESS = LensTable(
     section="cost_effectiveness", title="CE inputs",
-    columns=columns("""
+    columns=column_table("""
         effect_line       | Effect lines                     | str 34   |
             a quantity line giving the effect (its name on Lines)
         cost_offset       | Cost offset categories           | str 26   |
@@ -455,7 +455,7 @@ def _pack_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 UNIT_VALUE_PACKS = LensTable(
     section="unit_value_packs", title="Unit-value packs",
-    columns=columns("""
+    columns=column_table("""
         name       | Name         | str 20 | the pack's name, as lines quote it (blank: the shipped
             pack's or the file's name)
         shipped    | Shipped pack | str 16 | a pack shipped with the toolkit, e.g. illustrative

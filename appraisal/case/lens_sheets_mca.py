@@ -55,7 +55,7 @@ from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.section_rows import end_section, start_section, take, without
-from appraisal.case.sheets import Column, columns
+from appraisal.case.sheets import Column, column_table
 
 __all__ = [
     "AHP_VARIANTS",
@@ -256,7 +256,7 @@ def _named_rows(rows: Sequence[TableRow], key: str, header: str) -> list[RowProb
 
 MCA_WEIGHT_SETS = LensTable(
     section="mca", title="MCA weight sets",
-    columns=columns("""
+    columns=column_table("""
         name        | Weight set  | str required key 24 | e.g. officers; its column on the MCA
             sheet is 'officers (swing)'
         method      | Method      | str required 12     | swing, direct (weights sum to one) or ahp
@@ -452,7 +452,7 @@ def _tree_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 MCA_CRITERIA = LensTable(
     section="mca", title="MCA",
-    columns=columns("""
+    columns=column_table("""
         id          | ID              | str required key 26 | short name, unique (the weights and
             scores refer to it)
         kind        | Kind            | str 14              | purpose, criterion (blank) or from
@@ -532,7 +532,7 @@ def _objective_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 LONG_LIST_OBJECTIVES = LensTable(
     section="long_list", title="Long list objectives",
-    columns=columns("""
+    columns=column_table("""
         kind | Kind | str required 24     | spending objective or critical success factor
         id   | ID   | str required key 16 | short name, its column's header on the Long list
         name | Name | str 70              | the objective or factor in words
@@ -607,7 +607,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
 
 LONG_LIST = LensTable(
     section="long_list", title="Long list",
-    columns=columns("""
+    columns=column_table("""
         dimension | Dimension | str required 15     | the dimension of choice
         id        | ID        | str required key 16 | short name (the Short list uses it)
         name      | Name      | str 46              | the choice in words
@@ -671,7 +671,7 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
 SHORT_LIST = LensTable(
     section="long_list", title="Short list",
     columns=(
-        *columns("""
+        *column_table("""
             option            | Option            | str required key 30 |
                 the option's name, as on the Options sheet
             business_as_usual | Business as usual | bool 12             |
@@ -679,7 +679,7 @@ SHORT_LIST = LensTable(
         """, choices={"business_as_usual": ("yes", "no")}),
         *(Column(d, d.capitalize(), "str", False, "its ID on the Long list",
                  width=len(d) + 5.0) for d in DIMENSIONS),
-        *columns("""
+        *column_table("""
             reason | Reason | str 72 | why the option is on the short list
         """),
     ),

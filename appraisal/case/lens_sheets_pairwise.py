@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from appraisal.case.sheets import TableSheet, columns
+from appraisal.case.sheets import TableSheet, column_table
 
 __all__ = [
     "ALL_CRITERIA",
@@ -66,7 +66,7 @@ FIRST_ITEM_COL = 4
 #: The sheet's fixed columns; the item columns from :data:`FIRST_ITEM_COL` are headed by
 #: the items of each grid, on the grid's own first row.
 PAIRWISE = TableSheet("MCA pairwise", (
-    *columns("""
+    *column_table("""
         weight_set | Weight set      | str required key 22 | an ahp set of MCA weight sets, on each
             grid's first row
         node       | Compared under  | str required 20     | root, a purpose's ID, or all criteria

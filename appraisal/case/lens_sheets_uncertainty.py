@@ -47,7 +47,7 @@ from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.section_rows import end_section, start_section, take, without
-from appraisal.case.sheets import Column, columns
+from appraisal.case.sheets import Column, column_table
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
            "SCENARIOS", "TARGET_KEYS", "UNCERTAINTY"]
@@ -236,7 +236,7 @@ def _checked_inputs(data: Any) -> tuple[list[TableRow], Any]:
 UNCERTAINTY = LensTable(
     section="uncertainty", title="Uncertainty",
     columns=(
-        *columns("""
+        *column_table("""
             name              | Input        | str required key 28        |
                 the uncertain input's name (unique)
             field             | Field        | str required 17            |
@@ -263,7 +263,7 @@ UNCERTAINTY = LensTable(
                  "str" if key == "shape" else "float", False, text,
                  ("normal", "lognormal") if key == "shape" else (), width=12)
           for key, header, text in DISTRIBUTION_PARAMETERS),
-        *columns("""
+        *column_table("""
             group       | Group       | str 20 | inputs from one evidence source (Sobol groups and
                 EVPPI)
             source      | Source      | str 30 | where the range comes from
@@ -361,7 +361,7 @@ def _corr_refused(rows: Sequence[TableRow], names: Sequence[str], _: Any
 
 CORRELATION = LensTable(
     section="uncertainty", title="Correlation",
-    columns=columns("""
+    columns=column_table("""
         input | Input | str required key 30 | the uncertain input of the row (as on the Uncertainty
             sheet)
     """),
@@ -415,7 +415,7 @@ def _scen_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
 
 SCENARIOS = LensTable(
     section="uncertainty", title="Scenarios",
-    columns=columns("""
+    columns=column_table("""
         scenario | Scenario | str required key 22 | the scenario's name (not 'central')
     """),
     per_option=Column("value", "", "float", False, "the input's value in this scenario "

@@ -82,7 +82,7 @@ __all__ = [
     "CaseRow",
     "Column",
     "TableSheet",
-    "columns",
+    "column_table",
     "generator_formula",
     "generator_formulas",
     "is_fraction",
@@ -257,7 +257,7 @@ class Column:
 _ROLES = ("key", "input", "calc", "note")
 
 
-def columns(table: str, choices: Mapping[str, Sequence[str]] | None = None
+def column_table(table: str, choices: Mapping[str, Sequence[str]] | None = None
             ) -> tuple[Column, ...]:
     """The columns a text table declares, one column a record: ``key | header | spec | help``.
 
@@ -268,7 +268,7 @@ def columns(table: str, choices: Mapping[str, Sequence[str]] | None = None
 
     Examples
     --------
-    >>> cols = columns('''
+    >>> cols = column_table('''
     ...     impact     | Impact     | str required key 34 | what the impact is
     ...     confidence | Confidence | str 12              | how sure
     ...         the scores are
@@ -578,7 +578,7 @@ def _details_sheet() -> TableSheet:
 
 
 DEFLATOR = TableSheet("Deflator", (
-    *columns("""
+    *column_table("""
         year  | Year  | int required 10   | calendar (or financial) year
         index | Index | float required 12 | GDP deflator index value
     """),
@@ -586,7 +586,7 @@ DEFLATOR = TableSheet("Deflator", (
 ), "your own GDP deflator index values by year (override the shipped series)")
 
 DISCOUNT_SCHEDULES = TableSheet("Discount schedules", (
-    *columns("""
+    *column_table("""
         schedule | Schedule | str required key 20  | name of your schedule; lines name it in Lines'
             Schedule column
         t        | Year (t) | int required 10      | year counted from year 0: 1, 2, ... (one row
@@ -598,7 +598,7 @@ DISCOUNT_SCHEDULES = TableSheet("Discount schedules", (
    "rows): the rate of each year t = 1, 2, ...")
 
 SECTIONS = TableSheet("Sections", (
-    *columns("""
+    *column_table("""
         section | Section | str required 16 | name of the case section
         path    | Path    | str required 44 | where the value goes inside the section, e.g.
             criteria[0].weight
