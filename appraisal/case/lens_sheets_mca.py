@@ -131,10 +131,6 @@ def _cells(item: Mapping[str, Any], **convert: Callable[[Any], dict[str, Any]]
     return cells
 
 
-def _place(placed: list[Placed], path: tuple[Any, ...], r: int, key: str) -> None:
-    placed.append((path, r, key))
-
-
 # ------------------------------------------------------------------------ points as text
 _NUMBER = re.compile(r"^-?\d+(\.\d*)?([eE][-+]?\d+)?$")
 
@@ -230,22 +226,22 @@ def _sets_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
             continue  # reported by the table's check
         item = {k: row.values[k] for k in _SET_SCALARS if k in row.values}
         weights[name] = {**item, **(weights.get(name) or {})}
-        _place(placed, ("weights", name), r, "name")
+        placed.append((("weights", name), r, "name"))
         for key in item:
-            _place(placed, ("weights", name, key), r, key)
+            placed.append((("weights", name, key), r, key))
         if "share" in row.values:
             shares[name] = row.values["share"]
             first_share = r if first_share is None else first_share
-            _place(placed, ("combine", "weights", name), r, "share")
+            placed.append((("combine", "weights", name), r, "share"))
     if weights:
         out["weights"] = weights
-        _place(placed, ("weights",), 0, "name")
+        placed.append((("weights",), 0, "name"))
     if shares:
         combine = dict(out.get("combine") or {}) if isinstance(out.get("combine"),
                                                                Mapping) else {}
         out["combine"] = {**combine, "weights": shares}
-        _place(placed, ("combine", "weights"), first_share or 0, "share")
-        _place(placed, ("combine",), first_share or 0, "share")
+        placed.append((("combine", "weights"), first_share or 0, "share"))
+        placed.append((("combine",), first_share or 0, "share"))
     return out, placed
 
 
@@ -385,30 +381,30 @@ def _tree_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
                     name = ("parent" if group == "purposes" else "purpose") if key == "under" \
                         else key
                     item[name] = points_data(v[key]) if key == "points" else v[key]
-                    _place(placed, (group, i, name), r, key)
+                    placed.append(((group, i, name), r, key))
                     if key == "points" and isinstance(item[name], list):
                         placed += [((group, i, name, j, k), r, key)
                                    for j in range(len(item[name])) for k in (0, 1)]
                         placed += [((group, i, name, j), r, key)
                                    for j in range(len(item[name]))]
-            _place(placed, (group, i), r, "id")
+            placed.append(((group, i), r, "id"))
             lists[group].append(item)
         for key, value in v.items():
             if key.startswith("set:"):
                 name = key.removeprefix("set:")
                 sets.setdefault(name, {})[ident] = value
-                _place(placed, ("weights", name, "*", ident), r, key)
+                placed.append((("weights", name, "*", ident), r, key))
         for option, value in row.per_option.items():
             scores.setdefault(option, {})[ident] = value
-            _place(placed, ("scores", option, ident), r, option)
+            placed.append((("scores", option, ident), r, option))
             first.setdefault(f"scores:{option}", r)
     for group, items in lists.items():
         if items:
             out[group] = items
-            _place(placed, (group,), first[group], "kind")
+            placed.append(((group,), first[group], "kind"))
     if scores:
         out["scores"] = scores
-        _place(placed, ("scores",), 0, "id")
+        placed.append((("scores",), 0, "id"))
         placed += [(("scores", o), first[f"scores:{o}"], o) for o in scores]
     if sets:
         weights: dict[Any, Any] = dict(out.get("weights") or {}) if isinstance(
@@ -514,10 +510,10 @@ def _objective_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Plac
         if not mine:
             continue
         out[key] = []
-        _place(placed, (key,), mine[0][0], "kind")
+        placed.append(((key,), mine[0][0], "kind"))
         for i, (r, row) in enumerate(mine):
             out[key].append({k: row.values[k] for k in ("id", "name") if k in row.values})
-            _place(placed, (key, i), r, "id")
+            placed.append(((key, i), r, "id"))
             placed += [((key, i, k), r, k) for k in ("id", "name") if k in row.values]
     return out, placed
 
@@ -588,7 +584,7 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
         if dim is None:
             continue  # reported by the table's check
         if dim not in choices:
-            _place(placed, ("choices", dim), r, "dimension")
+            placed.append((("choices", dim), r, "dimension"))
         i = len(choices.setdefault(dim, []))
         item: dict[str, Any] = {}
         take(item, row.values, ("id", "name"), ("choices", dim, i), r, placed)
@@ -596,11 +592,11 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
                       if k.startswith("assess:")}
         if assessment:
             item["assessment"] = assessment
-            _place(placed, ("choices", dim, i, "assessment"), r, "id")
+            placed.append((("choices", dim, i, "assessment"), r, "id"))
             placed += [(("choices", dim, i, "assessment", k), r, f"assess:{k}")
                        for k in assessment]
         take(item, row.values, ("decision", "reason"), ("choices", dim, i), r, placed)
-        _place(placed, ("choices", dim, i), r, "id")
+        placed.append((("choices", dim, i), r, "id"))
         choices[dim].append(item)
     return end_section(out, placed, "choices", choices, "dimension")
 
@@ -660,10 +656,10 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
         picked = {d: row.values[d] for d in DIMENSIONS if d in row.values}
         if picked:
             item["choices"] = picked
-            _place(placed, ("short_list", i, "choices"), i, next(iter(picked)))
+            placed.append((("short_list", i, "choices"), i, next(iter(picked))))
             placed += [(("short_list", i, "choices", d), i, d) for d in picked]
         take(item, row.values, ("reason",), ("short_list", i), i, placed)
-        _place(placed, ("short_list", i), i, "option")
+        placed.append((("short_list", i), i, "option"))
         items.append(item)
     return end_section(out, placed, "short_list", items, "option")
 
