@@ -381,6 +381,11 @@ def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = Non
 
 
 _NOTES = Column("notes", "Notes", "str", help="your notes (not read)", role="note", width=30)
+#: The columns that say which line a row of Profiles or Line details is about.
+_LINE_KEYS = column_table("""
+    option | Option | str required key source=option_names 24 | option of the line
+    name   | Line   | str required key 34                     | line name, as on Lines
+""")
 _WIDTHS = {"name": 34, "description": 44, "source": 44, "option": 24, "category": 16,
            "agency": 16}
 _SOURCES = {"option": "option_names", "category": "categories", "agency": "agencies"}
@@ -418,9 +423,7 @@ _PARAM_TYPES = {"year": "int", "start": "int", "end": "int", "amount": "float",
 
 def _profiles_sheet() -> TableSheet:
     cols = [
-        Column("option", "Option", "str", True, "option of the line", source="option_names",
-               role="key", width=24),
-        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        *_LINE_KEYS,
         Column("profile.type", "Profile type", "str", False, "explicit (type the years) or a "
                "generator", PROFILE_TYPES, width=13),
     ]
@@ -565,9 +568,7 @@ def _details_sheet() -> TableSheet:
     fields = tuple(f.name for f in line_map_fields())
     help_text = "; ".join(f"{f.name}: {f.help}" for f in line_map_fields())
     return TableSheet("Line details", (
-        Column("option", "Option", "str", True, "option of the line", source="option_names",
-               role="key", width=24),
-        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
         Column("key", "Key", "str", True, "key inside the field, e.g. project_type, "
                "shares.standard_buildings", width=34),
