@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appraisal.fields import field_path
+from appraisal.fields import FieldPath, field_path
 
 __all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise",
            "normalise_formula", "row_digest"]
@@ -128,7 +128,7 @@ def normalise(data: Any) -> Any:
 class Change:
     """One changed input: its field path, old and new values (None when absent)."""
 
-    path: tuple[Any, ...]
+    path: FieldPath
     old: Any
     new: Any
     what: str = "changed"
@@ -175,7 +175,7 @@ def describe(change: Change, name: str | None = None) -> str:
     return f"{said}: {_show(change.old, yes_no)} → {_show(change.new, yes_no)}"
 
 
-def _walk(old: Any, new: Any, path: tuple[Any, ...], out: list[Change]) -> None:
+def _walk(old: Any, new: Any, path: FieldPath, out: list[Change]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(new) + [k for k in old if k not in new]:
             _walk(old.get(key), new.get(key), (*path, key), out)

@@ -117,11 +117,6 @@ class Cell(NamedTuple):
     formula: str | None = None
     style: int = 0
 
-    @property
-    def is_formula(self) -> bool:
-        """True for a formula cell."""
-        return self.formula is not None
-
 
 @dataclass(slots=True)
 class SheetGrid:
