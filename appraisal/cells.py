@@ -6,13 +6,17 @@ writers' formulas, and the unit-value packs read from workbooks. Pure text; no o
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from appraisal.errors import AppraisalValidationError, Issue
 
-__all__ = ["cell_ref", "column_letter", "decode_xstring", "encode_xstring", "quote_sheet"]
+__all__ = ["cell_ref", "column_letter", "decode_xstring", "encode_xstring", "no_gc",
+           "quote_sheet"]
 
 #: Excel's grid: 1,048,576 rows and 16,384 columns (XFD).
 MAX_ROW = 1_048_576
@@ -131,3 +135,29 @@ def cell_ref(sheet: Any, row: int, col: int) -> str:
                f"(got row={row!r}, col={col!r} on sheet {title!r})")
         raise AppraisalValidationError([Issue("bad-cell-position", msg, title)], source=title)
     return f"{quote_sheet(title)}!{column_letter(col)}{row}"
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large grids of cells.
+
+    Building a million small objects triggers many collections that find nothing to
+    free (cells hold no reference cycles); pausing them saves a large share of the time.
+    Reference counting still frees memory as usual. (Here rather than with the workbook
+    reader, so the writers use it without importing the reader.)
+
+    Examples
+    --------
+    >>> with no_gc():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

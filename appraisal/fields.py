@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from appraisal.errors import Issues
 
-__all__ = ["FieldPath", "FieldReader", "did_you_mean", "field_path"]
+__all__ = ["FieldPath", "FieldReader", "closest", "did_you_mean", "field_path"]
 
 
 #: A path to a field of the input: keys of maps and indices of lists,
@@ -46,6 +46,21 @@ def field_path(path: Sequence[object]) -> str:
     return out
 
 
+def closest(word: object, choices: Iterable[object], *, n: int = 1,
+            cutoff: float = 0.6) -> list[str]:
+    """The choices closest to ``word`` (at most ``n``), those :func:`did_you_mean` offers.
+
+    A reader uses it to tell that a misspelt key and the key it stands for are one
+    mistake (an unknown key, not also a missing one).
+
+    Examples
+    --------
+    >>> closest("trust_in_servise", ["continuity", "trust_in_service"])
+    ['trust_in_service']
+    """
+    return difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=cutoff)
+
+
 def did_you_mean(word: object, choices: Iterable[object], *, n: int = 1,
                  cutoff: float = 0.6) -> str:
     """``"did you mean 'x'?"`` for the choices closest to ``word``, or ``""`` when none is close.
@@ -61,7 +76,7 @@ def did_you_mean(word: object, choices: Iterable[object], *, n: int = 1,
     >>> did_you_mean("ILL-CSC-1", ["ILL-CSC-01", "ILL-CSC-02", "ILL-NHS-01"], n=2)
     "did you mean 'ILL-CSC-01' or 'ILL-CSC-02'?"
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=cutoff)
+    close = closest(word, choices, n=n, cutoff=cutoff)
     return ("did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close else ""
 
 

@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_startup.py           # 5 counted runs of each command
     python benchmarks/bench_startup.py -n 9
     python benchmarks/bench_startup.py --against DIR   # also DIR's code, runs alternated
+    python benchmarks/bench_startup.py --against DIR --instructions   # and valgrind counts
 
 Times ``python -c pass`` (the floor), ``appraisal --help``, ``appraisal --version`` and
 ``appraisal run`` of the minimal example (into a temporary folder, every output it writes
@@ -22,15 +23,21 @@ an install or a template change (templates compiled). Also times ``appraisal.eva
 of the prevention example in this process (deterministic: no Monte Carlo; target under
 0.1 s, issue 16). With ``--against DIR`` (a copy of earlier code, e.g. ``git archive REV
 appraisal data templates | tar -x -C DIR``) ``run minimal`` is also timed with DIR first on
-``PYTHONPATH``, its runs alternated with this tree's so both see the same load. Not part of
-the test run; it judges nothing.
+``PYTHONPATH``, its runs alternated with this tree's so both see the same load. With
+``--instructions`` (needs valgrind) ``run minimal`` is also run once under valgrind's
+cachegrind, caches warm, and the instructions it executed are printed (and DIR's with
+``--against``): a count that does not depend on the machine's load, which on a shared machine
+moves the times of single runs by a tenth of a second. Not part of the test run; it judges
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -77,11 +84,27 @@ def _alternated(commands: dict[str, tuple[list[str], dict[str, str], Path]], run
             for name in commands}
 
 
+def _instructions(command: list[str], env: dict[str, str], cwd: Path) -> int | None:
+    """Instructions executed by *command* (valgrind's cachegrind ``I refs``; its children
+    not counted), or None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *command], env=env, cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=5, help="counted runs of each")
     parser.add_argument("--against", type=Path, metavar="DIR",
                         help="also time `run minimal` with the code in DIR, runs alternated")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions of one `run minimal` (valgrind)")
     args = parser.parse_args(argv)
     py = sys.executable
     load_before = os.getloadavg()
@@ -101,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             "run minimal, no template cache": (run, {**env, "APPRAISAL_CACHE_DIR": ""}),
         }
         medians = {name: _medians(cmd, args.runs, e) for name, (cmd, e) in commands.items()}
+        counts = {}
+        if args.instructions:
+            counts["run minimal"] = _instructions(run, env, ROOT)
         if args.against:
             # (run from DIR: ``python -m`` puts the working folder first on sys.path)
             against = args.against.resolve()
@@ -108,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             medians.update(_alternated({
                 "run minimal (alternated)": (run, env, ROOT),
                 f"run minimal, {args.against.name}": (run, other, against)}, args.runs))
+            if args.instructions:  # (its caches warmed by the alternated runs)
+                counts[f"run minimal, {args.against.name}"] = _instructions(run, other, against)
     load_after = os.getloadavg()
     import appraisal
 
@@ -125,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'command':<32} {'wall':>7} {'CPU':>7}   over python -c pass (wall)")
     for name, (wall, cpu) in medians.items():
         print(f"  {name:<32} {wall:7.3f} {cpu:7.3f}   +{wall - floor:6.3f}")
+    for name, count in counts.items():
+        print(f"  {name}: " + ("valgrind not found" if count is None else
+                               f"{count / 1e6:,.0f} million instructions (valgrind, one run)"))
     print(f"evaluate(prevention), in process, median of {args.runs}: "
           f"{statistics.median(times):.3f} s (target < 0.1 s)")
     return 0

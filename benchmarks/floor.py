@@ -14,7 +14,11 @@ as a polynomial in ``keep``). ``m = scale * (1 + ob_uplift) * value_multiplier *
 additionality``. A whole-year delay reads the discount factors that many years later (a
 flow pushed past the horizon is dropped: its factor is 0). Draws that share a delay row
 share the product, so draws are grouped by their delay row and each group costs one
-``(draws, T) @ (T, columns)`` product per schedule and distinct delay.
+``(draws, T) @ (T, columns)`` product per schedule and distinct delay, over the years in
+which some of its columns is non-zero (as the engine does). The discount factors are a
+running product year by year, each draw's one-year step ``1 / (1 + r + shift)`` computed
+once per distinct rate of a schedule (as the engine does: the Green Book's rates change at
+year 30, 75, ...).
 
 This module is kept beside the engine as the yardstick of the benchmarks
 (``bench_uncertainty.py`` prints every engine time as a ratio to it) and is checked to give
@@ -67,6 +71,9 @@ class Floor:
                 power.append(k)
         self.T, self.L = T, L
         self.profiles = np.ascontiguousarray(np.stack(columns, axis=1))  # (T, M)
+        nonzero = self.profiles != 0  # each column's first and one-past-last non-zero year
+        self.first = np.where(nonzero.any(axis=0), nonzero.argmax(axis=0), T)
+        self.stop = np.where(nonzero.any(axis=0), T - nonzero[::-1].argmax(axis=0), 0)
         self.col_line = np.asarray(line)
         self.col_power = np.asarray(power)
         self.col_schedule = np.asarray(c.line_schedule)[self.col_line]
@@ -88,17 +95,21 @@ class Floor:
                          "delay": np.asarray(c.delay, dtype=np.int64)}
 
     def _discount_factors(self, rate_shift: Any, n: int, pad: int) -> np.ndarray:
-        """``(S, n or 1, T + pad)``: end-of-year factors by cumulative product, 0 past T."""
+        """``(T + pad, S, n or 1)``: end-of-year factors, a running product year by year
+        (each draw's one-year step computed once per distinct rate of a schedule), 0 past
+        T."""
         S = self.rates.shape[0]
         shift = np.zeros((1, S)) if rate_shift is None else np.asarray(rate_shift, float)
         shift = shift.reshape(-1, 1) if shift.ndim <= 1 else shift
         shift = np.broadcast_to(shift.reshape(shift.shape[0], -1), (shift.shape[0], S))
-        step = 1.0 / (1.0 + self.rates[:, None, :] + shift.T[:, :, None])
-        df = np.zeros((S, step.shape[1], self.T + pad))
-        df[:, :, 0] = 1.0
-        np.cumprod(step, axis=-1, out=df[:, :, 1:self.T])
-        if self.mid:
-            df[:, :, : self.T] *= np.sqrt(step[:, :, :1])
+        df = np.zeros((self.T + pad, S, shift.shape[0]))
+        df[0] = 1.0
+        for s in range(S):
+            steps = {r: 1.0 / (1.0 + r + shift[:, s]) for r in set(self.rates[s].tolist())}
+            for t in range(1, self.T):
+                df[t, s] = df[t - 1, s] * steps[float(self.rates[s, t - 1])]
+            if self.mid:
+                df[: self.T, s] *= np.sqrt(steps[float(self.rates[s, 0])])
         return df
 
     def npsv(self, **inputs: Any) -> np.ndarray:
@@ -138,14 +149,15 @@ class Floor:
     def _block(self, n: int, keep: np.ndarray, line_mult: np.ndarray, delay: np.ndarray,
                shift: np.ndarray | None) -> np.ndarray:
         """NPSV of ``n`` draws that share one delay row ``delay`` ``(L,)``."""
-        T = self.T
         df = self._discount_factors(shift, n, int(delay.max(initial=0)))
         pv = np.empty((n, self.profiles.shape[1]))
         d_cols = delay[self.col_line]
-        for s in range(df.shape[0]):
+        for s in range(df.shape[1]):
             for d in np.unique(d_cols[self.col_schedule == s]):
                 cols = np.flatnonzero((self.col_schedule == s) & (d_cols == d))
-                pv[:, cols] = df[s][:, d:d + T] @ self.profiles[:, cols]
+                # only the years in which some of these columns is non-zero
+                a, b = self.first[cols].min(), self.stop[cols].max()
+                pv[:, cols] = df[d + a:d + b, s].T @ self.profiles[a:b, cols]
         mult = np.empty_like(pv)
         mult[:] = np.broadcast_to(line_mult, (n, self.L))[:, self.col_line]
         keep = np.broadcast_to(keep, (n, self.L))[:, self.col_line]

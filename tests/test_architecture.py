@@ -50,6 +50,16 @@ def layer_of(module: str) -> int:
     return best
 
 
+def deferred_target(node: ast.AST) -> tuple[str, str] | None:
+    """``(module, name)`` of a ``Deferred("module", "name")`` (``appraisal.lenses.catalogue``:
+    a lens module imported on first use, which counts as an import)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "Deferred" and len(node.args) == 2
+            and all(isinstance(a, ast.Constant) for a in node.args)):
+        return node.args[0].value, node.args[1].value
+    return None
+
+
 def imported_modules(path: Path, modules: set[str]) -> set[str]:
     """The package modules ``path`` imports (``from X import name`` counts ``X.name`` when
     that is a module)."""
@@ -72,6 +82,8 @@ def imported_modules(path: Path, modules: set[str]) -> set[str]:
             for alias in node.names:
                 sub = f"{name}.{alias.name}"
                 found.add(sub if sub in modules else name)
+        elif deferred := deferred_target(node):
+            found.add(deferred[0])
     found.discard(own)
     return found
 
@@ -132,6 +144,24 @@ def test_no_circles() -> None:
         if node not in index:
             visit(node)
     assert not circles, f"import circles: {circles}"
+
+
+def test_every_deferred_lens_import_names_a_function_of_a_module() -> None:
+    """The catalogue's deferred imports are read as imports, and each names a module of the
+    package and a function or name that module defines at its top level."""
+    catalogue = PACKAGE / "lenses" / "catalogue.py"
+    targets = [t for node in ast.walk(ast.parse(catalogue.read_text(encoding="utf-8")))
+               if (t := deferred_target(node))]
+    assert len(targets) >= 8  # a run and a section parser per lens that reads a section
+    for module, name in targets:
+        assert module in GRAPH, f"Deferred({module!r}, ...): no such module"
+        assert module in GRAPH["appraisal.lenses.catalogue"]
+        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+        top = ast.parse(path.read_text(encoding="utf-8")).body
+        defined = {n.name for n in top if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        defined |= {(a.asname or a.name) for n in top if isinstance(n, ast.ImportFrom)
+                    for a in n.names}
+        assert name in defined, f"Deferred({module!r}, {name!r}): {name} not defined there"
 
 
 def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:

@@ -131,7 +131,8 @@ def test_run_of_the_minimal_case_imports_only_what_it_uses(tmp_path, monkeypatch
     assert not {m for m in imported if m.split(".")[0] in {"http", "ssl", "concurrent"}
                 or m.startswith(("urllib.request", "xml.sax", "numpy.ma.")) or m == "numpy.ma"}
     assert not {m for m in imported if m.startswith((
-        "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff", "appraisal.lenses.mca",
+        "appraisal.inputs.excel_read", "appraisal.inputs.excel_diff",
+        "appraisal.inputs.excel_grid", "appraisal.xlsx_safety", "appraisal.lenses.mca",
         "appraisal.lenses.uncertainty", "appraisal.lenses.affordability",
         "appraisal.lenses.cost_effectiveness"))}
 
@@ -148,3 +149,24 @@ def test_the_parser_of_one_command_parses_and_helps_as_the_whole_parser(name):
     assert sub_parser(alone)[name].format_help() == sub_parser(whole)[name].format_help()
     example = shlex.split(COMMANDS[name].example)[1:]
     assert vars(alone.parse_args(example)) == vars(whole.parse_args(example))
+
+
+def test_is_fraction_is_the_fnmatch_of_the_fraction_fields():
+    """``appraisal.case.sheets.is_fraction`` (which the sheets' columns ask at import)
+    matches its patterns without fnmatch's regular expressions, with the same answers."""
+    import fnmatch
+
+    from appraisal.case import sheets
+    from appraisal.case.schema import CASE_FIELDS, LINE_FIELDS, OPTION_FIELDS
+
+    paths = {"", ".", "*", "profile", "profile.rate.x"}
+    for pattern in sheets.FRACTION_FIELDS:
+        base = pattern.rstrip("*")
+        paths |= {pattern, base, base + "x", base + "x.y", base[:-1], "a." + pattern,
+                  pattern + "x", base.rstrip(".") + "_x", base.upper()}
+    for spec in (*CASE_FIELDS, *LINE_FIELDS, *OPTION_FIELDS):
+        paths |= {spec.name, spec.name + ".x", spec.name + ".rate"}
+    for path in paths:
+        expected = any(fnmatch.fnmatchcase(path, p) for p in sheets.FRACTION_FIELDS)
+        assert sheets.is_fraction(path) == expected, path
+    assert sheets.is_fraction("optimism_bias.shares.standard_buildings")

@@ -22,7 +22,15 @@ from hypothesis import strategies as st
 import appraisal.lenses.uncertainty.lens as lens
 from appraisal.cli.commands import main
 from appraisal.engine.compile import compile_case, evaluate_arrays
-from appraisal.engine.kernel import check_memory, chunk_for_budget, memory_budget
+from appraisal.engine.kernel import (
+    check_memory,
+    chunk_for_budget,
+    delay_groups,
+    line_profiles,
+    memory_budget,
+    raw_present_values,
+    row_tiled_product,
+)
 from appraisal.errors import AppraisalValidationError
 from appraisal.greenbook.discounting import factors_from_rates
 from appraisal.greenbook.equity import line_weights, weights_kernel
@@ -232,3 +240,48 @@ def test_evppi_by_chunks_equals_one_least_squares_solve(n_params):
     assert chunked.n_basis == whole.n_basis
     np.testing.assert_allclose(chunked.raw, whole.raw, rtol=1e-9)
     np.testing.assert_allclose(chunked.r_squared, whole.r_squared, rtol=1e-9)
+
+
+def _untrimmed_raw_pv(c, delay, keep, shift) -> np.ndarray:
+    """The kernel's raw PVs the plain way: each draw's discount factors over every year
+    (``factors_from_rates``, draws along rows), one product per delay group, schedule and
+    distinct delay over all years and the group's columns, Horner's rule on ``(draws,
+    lines)`` arrays."""
+    p = line_profiles(c)
+    T, K, n = c.n_years, p.K, delay.shape[0]
+    pad = int(delay.max())
+    df = np.zeros((n, len(c.schedule_names), T + pad))
+    df[:, :, :T] = factors_from_rates(c.rates[None] + shift[:, :, None],
+                                      timing=c.case.timing)[..., :T]
+    res = np.empty((n, c.n_lines))
+    for rows, row in delay_groups(delay, n):
+        rows = np.arange(n)[rows]
+        for s in range(df.shape[1]):
+            for kind, (lines, m) in (("static", p.static[s]), ("timed", p.timed[s])):
+                for d in sorted(set(row[lines].tolist())):
+                    sel = row[lines] == d
+                    f = np.ascontiguousarray(df[rows, s, d:d + T])
+                    if kind == "static":
+                        res[np.ix_(rows, lines[sel])] = row_tiled_product(f, m[:, sel])
+                        continue
+                    per_year = row_tiled_product(f, m.reshape(T, K, -1)[:, :, sel]
+                                                 .reshape(T, -1)).reshape(rows.size, K, -1)
+                    acc = per_year[:, K - 1].copy()
+                    for k in range(K - 2, -1, -1):
+                        acc = acc * keep[np.ix_(rows, lines[sel])] + per_year[:, k]
+                    res[np.ix_(rows, lines[sel])] = acc
+    return res
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_trimmed_and_transposed_products_give_the_plain_products_bit_for_bit(name):
+    """The kernel reads the factors by year in place, skips years where every column of a
+    product is zero and puts draws along the persistence products' columns: each PV is
+    still the plain product's, to the last bit."""
+    c = compile_case(load_case(example_path(name)))
+    kw = _every_input(c, 301, 11)
+    keep = 1.0 - kw["drop_off"]
+    got = raw_present_values(line_profiles(c), c.rates, kw["delay"], keep, kw["rate_shift"],
+                             mid=c.case.timing == "mid")
+    np.testing.assert_array_equal(got, _untrimmed_raw_pv(c, kw["delay"], keep,
+                                                         kw["rate_shift"]))

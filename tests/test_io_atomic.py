@@ -219,6 +219,61 @@ def test_durability_order_fsync_replace_fsync(tmp_path, monkeypatch):
     assert events == ["fsync-file", "replace", "fsync-dir"]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/fd")
+@pytest.mark.parametrize("earlier_run", [False, True])
+def test_a_staged_run_is_flushed_whole_before_it_is_put_in_place(tmp_path, monkeypatch,
+                                                                  earlier_run):
+    """Every file of the run (one written by atomic_write in the staging folder too, which
+    leaves its flush to the commit) is flushed once, and the staging folder, before the
+    run is put in place; the parent folder after (issue 14: the files are flushed
+    together, not one after the other)."""
+    events = []
+    real_fsync, real_rename = os.fsync, os.rename
+
+    def spy_fsync(fd):
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        events.append(("fsync", path if os.path.isdir(path) else Path(path).name))
+        real_fsync(fd)
+
+    def spy_rename(src, dst):
+        events.append(("rename", Path(src).name, Path(dst).name))
+        real_rename(src, dst)
+
+    def spy_exchange(a, b):
+        events.append(("rename", Path(a).name, Path(b).name))
+        real_exchange(a, b)
+
+    target = tmp_path / "run"
+    if earlier_run:
+        target.mkdir()
+        (target / "old.txt").write_text("old")
+    real_exchange = atomic._EXCHANGE
+    monkeypatch.setattr(os, "fsync", spy_fsync)
+    monkeypatch.setattr(os, "rename", spy_rename)
+    if real_exchange is not None:
+        monkeypatch.setattr(atomic, "_EXCHANGE", spy_exchange)
+    with atomic_output_dir(target, force=True) as staging:
+        for name in ("a.csv", "b.csv", "c.html"):
+            (staging / name).write_text(name)
+        atomic_write_bytes(staging / "d.xlsx", b"xlsx")
+        assert events == []  # nothing flushed while the run is written
+    put = next(i for i, e in enumerate(events) if e[0] == "rename" and e[2] == "run")
+    before, after = events[:put], events[put + 1:]
+    assert sorted(e[1] for e in before[:-1]) == ["a.csv", "b.csv", "c.html", "d.xlsx"]
+    assert before[-1] == ("fsync", str(staging))
+    assert after == [("fsync", str(tmp_path))]
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        ["a.csv", "b.csv", "c.html", "d.xlsx", *(["old.txt"] if earlier_run else [])])
+
+
+def test_flushing_files_together_reports_the_first_failure(tmp_path):
+    files = [tmp_path / f"{i}.txt" for i in range(5)]
+    for f in files[:4]:
+        f.write_text("x")
+    with pytest.raises(FileNotFoundError):
+        atomic._fsync_files(files)
+
+
 def test_text_is_written_exactly_with_its_encoding(tmp_path):
     out = atomic_write_text(tmp_path / "a.csv", "£,€\r\n1,2\n", encoding="utf-8")
     assert out.read_bytes() == "£,€\r\n1,2\n".encode()

@@ -263,18 +263,18 @@ def test_shares_that_do_not_sum_to_one(book, tmp_path):
     _worded(issue)
 
 
-def test_an_unknown_criterion_names_its_row_and_the_scores_it_leaves_out(book, tmp_path):
+def test_a_misspelt_template_id_is_one_problem_at_its_id_cell(book, tmp_path):
+    """The ID is unknown to the row's four scores and two swings, and the criterion it
+    stands for has none: one mistake, said once where it was typed."""
     issues, _ = _broken(book, tmp_path, {("MCA", "own_goals", "ID", 1): "own_goal"})
-    unknown = [i for i in issues if i.code == "unknown-reference"]
-    assert {i.location for i in unknown} >= {"MCA!O6", "MCA!P6", "MCA!M6", "MCA!N6"}
-    assert all("(own_goal)" in i.field for i in unknown)
-    assert "did you mean 'own_goals'?" in next(i for i in unknown
-                                               if i.location == "MCA!P6").fix
-    missing = [i for i in issues if i.code == "missing-score"]
-    assert len(missing) == 4
-    assert all("own_goals" in i.message for i in missing)
-    for issue in issues:
-        _worded(issue)
+    assert [(i.location, i.code) for i in issues] == [("MCA!A6", "unknown-reference")], [
+        str(i) for i in issues]
+    (issue,) = issues
+    assert issue.field == "MCA row 6 (own_goal), ID"
+    assert issue.message == ("unknown criterion 'own_goal', so the 6 values of its row are "
+                             "not read")
+    assert issue.fix == "did you mean 'own_goals'?"
+    _worded(issue)
 
 
 def test_a_new_criterion_without_direction_is_told_what_to_fill_in(book, tmp_path):

@@ -87,8 +87,11 @@ def test_changes_against_a_previous_file_and_inserted_lines(tmp_path):
     second = convert_case(tmp_path / "v2.yaml", tmp_path / "v2.xlsx")
     changes = workbook_changes(second, against=first)
     described = [str(c) for c in changes]
-    assert any("lines[0].values.2025: 100 → 120" in d for d in described)
-    assert any("lines[2]: added" in d for d in described)
+    # said in the workbook's words: the sheet, the row and what it is, the column
+    assert "Profiles!L3: Profiles row 3 (New service / Set-up and running costs), year 2025: " \
+        "100 → 120" in described
+    assert "Lines!A5: Lines row 5 (New service / Extra benefit): added" in described
+    assert {c.field for c in changes} == {"lines[0].values.2025", "lines[2]"}
     assert len(changes) == 2
     against_yaml = workbook_changes(second, against=source)
     assert [c.field for c in against_yaml] == [c.field for c in changes]

@@ -100,6 +100,19 @@ def test_scores_outside_0_100_and_missing_scores():
     assert ("missing-score", "mca.scores.New service", "case.yaml:mca/scores/New service") in errors
 
 
+def test_a_misspelt_score_key_is_one_mistake_not_also_a_missing_score():
+    def misspelt(d):
+        d["scores"]["New service"]["wiat"] = d["scores"]["New service"].pop("wait")
+    _, errors = issues_of(misspelt)
+    assert [e[:2] for e in errors] == [("unknown-reference", "mca.scores.New service.wiat")]
+
+    def unrelated(d):  # a key close to no criterion: the missing score is still said
+        d["scores"]["New service"]["zzz"] = d["scores"]["New service"].pop("wait")
+    _, errors = issues_of(unrelated)
+    assert {e[:2] for e in errors} == {("unknown-reference", "mca.scores.New service.zzz"),
+                                       ("missing-score", "mca.scores.New service")}
+
+
 def test_score_for_unknown_option_and_cba_criterion():
     def mutate(d):
         d["scores"]["New servce"] = d["scores"].pop("New service")

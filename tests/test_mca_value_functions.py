@@ -78,10 +78,10 @@ def test_local_scale_uses_the_options_present():
 @pytest.mark.parametrize(
     ("points", "direction", "field", "text"),
     [
-        ([[0, 0], [5, 60], [10, 40]], "increase", "points.2.1", "not monotone"),
-        ([[0, 100], [5, 20], [10, 40]], "decrease", "points.2.1", "not monotone"),
-        ([[0, 0], [0, 100]], "increase", "points.1.0", "not above"),
-        ([[0, 0], [10, 120]], "increase", "points.1.1", "outside 0–100"),
+        ([[0, 0], [5, 60], [10, 40]], "increase", "points[2][1]", "not monotone"),
+        ([[0, 100], [5, 20], [10, 40]], "decrease", "points[2][1]", "not monotone"),
+        ([[0, 0], [0, 100]], "increase", "points[1][0]", "not above"),
+        ([[0, 0], [10, 120]], "increase", "points[1][1]", "outside 0–100"),
         ([[0, 50]], "increase", "points", "at least 2"),
         ([[0, 50], [10, 50]], "increase", "points", "same value"),
     ],

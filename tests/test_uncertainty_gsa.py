@@ -206,6 +206,19 @@ def test_convergence_report_reuses_one_design():
     np.testing.assert_array_equal(rep.result.indices["ST"], direct.indices["ST"])
 
 
+def test_convergence_takes_the_keywords_of_sobol_analysis():
+    groups = {"x1 and x2": ["x1", "x2"], "x3": ["x3"]}
+    rep = sobol_convergence(ishigami, ISHIGAMI_SPECS, 512, rng=3, n_min=256, groups=groups,
+                            num_resamples=20, conf_level=0.9)
+    direct = sobol_analysis(ishigami, ISHIGAMI_SPECS, 512, rng=3, groups=groups,
+                            num_resamples=20, conf_level=0.9)
+    assert rep.result.names == direct.names == ("x1 and x2", "x3")
+    assert rep.result.settings == direct.settings
+    np.testing.assert_array_equal(rep.result.indices["ST"], direct.indices["ST"])
+    with pytest.raises(TypeError, match=r"sobol_convergence\(\) .*'n_resamples'"):
+        sobol_convergence(ishigami, ISHIGAMI_SPECS, 512, rng=3, n_resamples=20)
+
+
 def test_morris_screening_ranks_inputs_and_zeroes_a_dummy():
     a = [5.0, 1.0, 0.0]
     specs = {f"x{i}": Uniform(0.0, 1.0) for i in range(3)}

@@ -12,6 +12,7 @@ from appraisal.engine.compile import compile_case, evaluate_arrays
 from appraisal.errors import AppraisalValidationError
 from appraisal.greenbook.valuation import (
     CHAIN_FACTORS,
+    AdditionalityShares,
     additionality_factor,
     growth_factors,
     outcome_chain,
@@ -300,3 +301,16 @@ def test_outcome_chain_wrapper_names_every_bad_argument():
     fields = {i.field for i in err.value.issues}
     assert fields == {"engagement", "leakage", "persistence"}
     assert "between 0 and 1 (got 1.2)" in str(err.value)
+
+
+def test_additionality_shares_are_the_kernels_keywords():
+    shares = {"deadweight": np.array([0.1, 0.5]), "displacement": 0.2, "leakage": 0.25,
+              "attribution_to_others": 0.4}
+    kept = (1 - shares["deadweight"]) * 0.8 * 0.75 * 0.6
+    np.testing.assert_allclose(AdditionalityShares(**shares).net_of(3.0), 3.0 * kept)
+    np.testing.assert_allclose(additionality_factor(0.5, quantity_per_outcome=2.0, **shares),
+                               0.5 * 2.0 * kept)
+    with pytest.raises(TypeError, match="substitution"):
+        additionality_factor(substitution=0.1)
+    with pytest.raises(TypeError, match=r"outcome_chain\(\) got an unexpected .*'substitution'"):
+        outcome_chain([1.0], substitution=0.1)

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appraisal.case.non_monetised import SCALE
-from appraisal.case.section_rows import Placed, end_section, start_section, without
-from appraisal.case.sheets import Column, TableSheet
+from appraisal.case.section_rows import Placed, end_section, start_section, take, without
+from appraisal.case.sheets import Column, TableSheet, column_table
 
 __all__ = ["DISTRIBUTION", "NON_MONETISED", "LensTable", "Placed", "RowProblem", "TableRow"]
 
@@ -217,10 +217,7 @@ def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
     for r, row in enumerate(rows):
         i = len(out)
         item: dict[str, Any] = {}
-        for key in _NM_KEYS:
-            if key in row.values:
-                item[key] = row.values[key]
-                placed.append(((i, key), r, key))
+        take(item, row.values, _NM_KEYS, (i,), r, placed)
         if row.per_option:
             item["scores"] = dict(row.per_option)
             placed.append(((i, "scores"), r, "impact"))
@@ -231,25 +228,21 @@ def _nm_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 NON_MONETISED = LensTable(
-    section="non_monetised",
-    title="Non-monetised",
-    description="impacts not valued in money: one row per impact, scored for each option "
-    "against business as usual on the seven-point scale",
-    columns=(
-        Column("impact", "Impact", "str", True, "what the impact is (unique)", role="key",
-               width=34),
-        Column("confidence", "Confidence", "str", False, "how sure the scores are",
-               ("low", "medium", "high"), width=12),
-        Column("evidence", "Evidence", "str", False, "what the scores rest on", width=44),
-        Column("description", "Description", "str", False, "what the impact covers", width=40),
-    ),
+    section="non_monetised", title="Non-monetised",
+    columns=column_table("""
+        impact      | Impact      | str required key 34 | what the impact is (unique)
+        confidence  | Confidence  | str 12              | how sure the scores are
+        evidence    | Evidence    | str 44              | what the scores rest on
+        description | Description | str 40              | what the impact covers
+    """, choices={"confidence": ("low", "medium", "high")}),
     per_option=Column("score", "", "str", False, "score against business as usual "
                       "(neutral for business as usual)", tuple(SCALE), width=22),
-    to_rows=_nm_rows,
-    from_rows=_nm_data,
+    to_rows=_nm_rows, from_rows=_nm_data,
     words={"impact": "Impact", "scores": "the option columns", "evidence": "Evidence",
            "confidence": "Confidence", "description": "Description"},
     unique=("impact",),
+    description="impacts not valued in money: one row per impact, scored for each option "
+    "against business as usual on the seven-point scale",
 )
 
 
@@ -294,26 +287,24 @@ def _dist_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 DISTRIBUTION = LensTable(
-    section="distribution",
-    title="Distribution",
-    description="the groups of the distributional analysis, lowest income first: each "
-    "group's income, or its weight from a published table (not both); the settings "
-    "(eta, sources) are distribution.* rows of the Case sheet",
-    columns=(
-        Column("group", "Group", "str", True, "group name, e.g. Q1 (lowest income first)",
-               role="key", width=16),
-        Column("income", "Income (£ a year)", "float", False, "the group's income (give "
-               "incomes or weights)", width=16),
-        Column("households", "Households", "float", False, "number of households (for the "
-               "equally distributed equivalent)", width=14),
-        Column("weight", "Weight", "float", False, "published distributional weight (instead "
-               "of incomes)", width=12),
-    ),
-    to_rows=_dist_rows,
-    from_rows=_dist_data,
+    section="distribution", title="Distribution",
+    columns=column_table("""
+        group      | Group             | str required key 16 | group name, e.g. Q1 (lowest income
+            first)
+        income     | Income (£ a year) | float 16            | the group's income (give incomes or
+            weights)
+        households | Households        | float 14            | number of households (for the
+            equally distributed equivalent)
+        weight     | Weight            | float 12            | published distributional weight
+            (instead of incomes)
+    """),
+    to_rows=_dist_rows, from_rows=_dist_data,
     words={"groups": "Group", "incomes": "Income (£ a year)", "households": "Households",
            "weights": "Weight", "income_source": "distribution.income_source (Case sheet)",
            "weights_source": "distribution.weights_source (Case sheet)",
            "eta": "distribution.eta (Case sheet)"},
     unique=("group",),
+    description="the groups of the distributional analysis, lowest income first: each "
+    "group's income, or its weight from a published table (not both); the settings "
+    "(eta, sources) are distribution.* rows of the Case sheet",
 )

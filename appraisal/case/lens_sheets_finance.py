@@ -48,7 +48,7 @@ from typing import Any
 from appraisal._resources import data_dir
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
 from appraisal.case.section_rows import end_section, start_section, without
-from appraisal.case.sheets import Column
+from appraisal.case.sheets import Column, column_table
 
 __all__ = ["AFFORDABILITY_FUNDING", "AFFORDABILITY_LISTS", "COST_EFFECTIVENESS",
            "UNIT_VALUE_PACKS", "budget_years", "nice_variants"]
@@ -148,32 +148,26 @@ def _funding_data(rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
 
 
 AFFORDABILITY_FUNDING = LensTable(
-    section="affordability",
-    title="Affordability",
-    description="the financial case's funding sources, one row per source and option: cash "
-    "(nominal) by UK financial year (April to March), either a constant sum a year "
-    "(Start year, End year, Amount) or typed in the budget-year columns across; the "
-    "settings (VAT rate, contingency, inflation) are affordability.* rows of the Case sheet",
-    columns=(
-        Column("option", "Option", "str", False, "the option it funds (blank: every option)",
-               role="key", width=28),
-        Column("name", "Funding source", "str", True, "what the money is, e.g. Council base "
-               "budget", role="key", width=42),
-        Column("funder", "Funder", "str", True, "who pays (an agency)", width=14),
-        Column("agency", "Towards (agency)", "str", False, "whose cost it pays towards "
-               "(blank: the funder's own)", width=16),
-        Column("start", "Start year", "int", False, "first year of a constant sum (2025 "
-               "= 2025-26)", width=12),
-        Column("end", "End year", "int", False, "last year of the constant sum", width=12),
-        Column("amount", "Amount (£ a year)", "float", False, "cash a year, Start to End "
-               "year (or type the years across)", width=16),
-        Column("source", "Source", "str", False, "where the funding is agreed", width=44),
-    ),
+    section="affordability", title="Affordability",
+    columns=column_table("""
+        option | Option            | str key 28          | the option it funds (blank: every
+            option)
+        name   | Funding source    | str required key 42 | what the money is, e.g. Council base
+            budget
+        funder | Funder            | str required 14     | who pays (an agency)
+        agency | Towards (agency)  | str 16              | whose cost it pays towards (blank: the
+            funder's own)
+        start  | Start year        | int 12              | first year of a constant sum (2025 =
+            2025-26)
+        end    | End year          | int 12              | last year of the constant sum
+        amount | Amount (£ a year) | float 16            | cash a year, Start to End year (or type
+            the years across)
+        source | Source            | str 44              | where the funding is agreed
+    """),
     per_option=Column("cash", "", "float", False, "cash this year (£, nominal)", width=13),
+    to_rows=_funding_rows, from_rows=_funding_data,
     column_names=budget_years,
     across_pattern=r"\d{4}-\d{2}",
-    to_rows=_funding_rows,
-    from_rows=_funding_data,
     words={"funding": "Funding source", "name": "Funding source", "funder": "Funder",
            "agency": "Towards (agency)", "option": "Option", "source": "Source",
            "start": "Start year", "end": "End year", "amount": "Amount (£ a year)",
@@ -184,6 +178,10 @@ AFFORDABILITY_FUNDING = LensTable(
                             "fill in Start year, End year and Amount, or clear them and type "
                             "the cash in the budget-year columns"),
     },
+    description="the financial case's funding sources, one row per source and option: cash "
+    "(nominal) by UK financial year (April to March), either a constant sum a year "
+    "(Start year, End year, Amount) or typed in the budget-year columns across; the "
+    "settings (VAT rate, contingency, inflation) are affordability.* rows of the Case sheet",
 )
 
 
@@ -298,25 +296,19 @@ def _lists_refused(rows: Sequence[TableRow], _: Sequence[str], case_data: Mappin
 
 
 AFFORDABILITY_LISTS = LensTable(
-    section="affordability",
-    title="Affordability lists",
-    description="the financial case's lists: which agencies can recover VAT (one row per "
-    "agency), and, each as a column of names down the rows, the options it covers, the line "
-    "categories counted as capital and the cost categories that bear VAT",
-    columns=(
-        Column("agency", "Agency", "str", False, "an agency (as on Lines)", width=18),
-        Column("vat_recoverable", "VAT recoverable", "bool", False, "yes if the agency "
-               "recovers VAT (agencies not listed: not recoverable)", ("yes", "no"),
-               width=14),
-        Column("option", "Options assessed", "str", False, "options the financial case "
-               "covers (none listed: every option but business as usual)", width=30),
-        Column("capital_category", "Capital categories", "str", False, "line categories "
-               "counted as capital (none listed: capital)", width=20),
-        Column("vat_category", "VAT-bearing categories", "str", False, "cost categories "
-               "that bear VAT (none listed: every category)", width=22),
-    ),
-    to_rows=_lists_rows,
-    from_rows=_lists_data,
+    section="affordability", title="Affordability lists",
+    columns=column_table("""
+        agency           | Agency                 | str 18  | an agency (as on Lines)
+        vat_recoverable  | VAT recoverable        | bool 14 | yes if the agency recovers VAT
+            (agencies not listed: not recoverable)
+        option           | Options assessed       | str 30  | options the financial case covers
+            (none listed: every option but business as usual)
+        capital_category | Capital categories     | str 20  | line categories counted as capital
+            (none listed: capital)
+        vat_category     | VAT-bearing categories | str 22  | cost categories that bear VAT (none
+            listed: every category)
+    """, choices={"vat_recoverable": ("yes", "no")}),
+    to_rows=_lists_rows, from_rows=_lists_data,
     words={"recoverable": "VAT recoverable", "options": "Options assessed",
            "capital_categories": "Capital categories", "categories": "VAT-bearing categories"},
     messages={"wrong-type": ("VAT recoverable must be yes or no, with the agency's name in "
@@ -325,6 +317,9 @@ AFFORDABILITY_LISTS = LensTable(
     unique_entries=(("agency", "vat_recoverable"), ("option",), ("capital_category",),
                     ("vat_category",)),
     refuse=_lists_refused,
+    description="the financial case's lists: which agencies can recover VAT (one row per "
+    "agency), and, each as a column of names down the rows, the options it covers, the line "
+    "categories counted as capital and the cost categories that bear VAT",
 )
 
 
@@ -408,32 +403,29 @@ def _ce_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 COST_EFFECTIVENESS = LensTable(
-    section="cost_effectiveness",
-    title="CE inputs",
-    description="the cost-effectiveness analysis, each as a column of entries down the rows: "
-    "the quantity lines that make the effect, the benefit categories netted off the cost, "
-    "and the thresholds in order (a shipped NICE threshold or your own number, one per "
-    "row); the effect's unit and your thresholds' source are cost_effectiveness.* rows of "
-    "the Case sheet",
-    columns=(
-        Column("effect_line", "Effect lines", "str", False, "a quantity line giving the "
-               "effect (its name on Lines)", width=34),
-        Column("cost_offset", "Cost offset categories", "str", False, "a benefit category "
-               "netted off the cost, e.g. health care saving", width=26),
-        Column("threshold_variant", "NICE threshold", "str", False, "a shipped NICE "
-               "threshold (blank thresholds: lower)", nice_variants(), width=20),
-        Column("threshold_value", "Threshold (£ per unit of effect)", "float", False,
-               "your own threshold (its source: cost_effectiveness.threshold_source on the "
-               "Case sheet)", width=22),
-    ),
-    to_rows=_ce_rows,
-    from_rows=_ce_data,
+    section="cost_effectiveness", title="CE inputs",
+    columns=column_table("""
+        effect_line       | Effect lines                     | str 34   |
+            a quantity line giving the effect (its name on Lines)
+        cost_offset       | Cost offset categories           | str 26   |
+            a benefit category netted off the cost, e.g. health care saving
+        threshold_variant | NICE threshold                   | str 20   |
+            a shipped NICE threshold (blank thresholds: lower)
+        threshold_value   | Threshold (£ per unit of effect) | float 22 |
+            your own threshold (its source: cost_effectiveness.threshold_source on the Case sheet)
+    """, choices={"threshold_variant": nice_variants()}),
+    to_rows=_ce_rows, from_rows=_ce_data,
     words={"effect": "Effect lines", "lines": "Effect lines",
            "cost_offsets": "Cost offset categories", "thresholds": "the threshold columns",
            "threshold_source": "cost_effectiveness.threshold_source (Case sheet)"},
     messages={"missing": ("the analysis needs at least one effect line",
                           "type the name of a quantity line (as on Lines) under Effect lines")},
     unique_entries=(("effect_line",), ("cost_offset",)),
+    description="the cost-effectiveness analysis, each as a column of entries down the rows: "
+    "the quantity lines that make the effect, the benefit categories netted off the cost, "
+    "and the thresholds in order (a shipped NICE threshold or your own number, one per "
+    "row); the effect's unit and your thresholds' source are cost_effectiveness.* rows of "
+    "the Case sheet",
 )
 
 
@@ -462,27 +454,23 @@ def _pack_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
 
 
 UNIT_VALUE_PACKS = LensTable(
-    section="unit_value_packs",
-    title="Unit-value packs",
-    description="the unit-value packs the lines' unit values come from, one row per pack: "
-    "a pack shipped with the toolkit (Shipped pack) or a file of your own (File)",
-    columns=(
-        Column("name", "Name", "str", False, "the pack's name, as lines quote it (blank: "
-               "the shipped pack's or the file's name)", width=20),
-        Column("shipped", "Shipped pack", "str", False, "a pack shipped with the toolkit, "
-               "e.g. illustrative (give this or File)", width=16),
-        Column("path", "File", "str", False, "your pack's CSV or Excel file, relative to the "
-               "case file (give this or Shipped pack)", width=40),
-        Column("sheet", "Sheet", "str", False, "the sheet of an Excel pack", width=16),
-        Column("header_row", "Header row", "int", False, "the row of the pack's headers "
-               "(blank: 1)", width=11),
-        Column("encoding", "Encoding", "str", False, "a CSV pack's encoding, e.g. cp1252 "
-               "(blank: UTF-8)", width=12),
-    ),
-    to_rows=_pack_rows,
-    from_rows=_pack_data,
+    section="unit_value_packs", title="Unit-value packs",
+    columns=column_table("""
+        name       | Name         | str 20 | the pack's name, as lines quote it (blank: the shipped
+            pack's or the file's name)
+        shipped    | Shipped pack | str 16 | a pack shipped with the toolkit, e.g. illustrative
+            (give this or File)
+        path       | File         | str 40 | your pack's CSV or Excel file, relative to the case
+            file (give this or Shipped pack)
+        sheet      | Sheet        | str 16 | the sheet of an Excel pack
+        header_row | Header row   | int 11 | the row of the pack's headers (blank: 1)
+        encoding   | Encoding     | str 12 | a CSV pack's encoding, e.g. cp1252 (blank: UTF-8)
+    """),
+    to_rows=_pack_rows, from_rows=_pack_data,
     words={"shipped": "Shipped pack", "path": "File", "name": "Name", "sheet": "Sheet",
            "header_row": "Header row", "encoding": "Encoding"},
     messages={"unit-value-pack": ("a pack needs exactly one of Shipped pack or File",
                                   "fill in Shipped pack or File, and clear the other")},
+    description="the unit-value packs the lines' unit values come from, one row per pack: "
+    "a pack shipped with the toolkit (Shipped pack) or a file of your own (File)",
 )

@@ -50,12 +50,12 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
-from appraisal.case.section_rows import end_section, start_section, without
-from appraisal.case.sheets import Column
+from appraisal.case.section_rows import end_section, start_section, take, without
+from appraisal.case.sheets import Column, column_table
 
 __all__ = [
     "AHP_VARIANTS",
@@ -122,8 +122,13 @@ def _items(value: Any, keys: Sequence[str]) -> list[Mapping[str, Any]]:
     return value
 
 
-def _place(placed: list[Placed], path: tuple[Any, ...], r: int, key: str) -> None:
-    placed.append((path, r, key))
+def _cells(item: Mapping[str, Any], **convert: Callable[[Any], dict[str, Any]]
+           ) -> dict[str, Any]:
+    """One item's cells: its texts by key, and ``convert[key](value)`` for the keys given."""
+    cells: dict[str, Any] = {}
+    for key, value in item.items():
+        cells |= convert[key](value) if key in convert else {key: _text(value)}
+    return cells
 
 
 # ------------------------------------------------------------------------ points as text
@@ -221,22 +226,22 @@ def _sets_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
             continue  # reported by the table's check
         item = {k: row.values[k] for k in _SET_SCALARS if k in row.values}
         weights[name] = {**item, **(weights.get(name) or {})}
-        _place(placed, ("weights", name), r, "name")
+        placed.append((("weights", name), r, "name"))
         for key in item:
-            _place(placed, ("weights", name, key), r, key)
+            placed.append((("weights", name, key), r, key))
         if "share" in row.values:
             shares[name] = row.values["share"]
             first_share = r if first_share is None else first_share
-            _place(placed, ("combine", "weights", name), r, "share")
+            placed.append((("combine", "weights", name), r, "share"))
     if weights:
         out["weights"] = weights
-        _place(placed, ("weights",), 0, "name")
+        placed.append((("weights",), 0, "name"))
     if shares:
         combine = dict(out.get("combine") or {}) if isinstance(out.get("combine"),
                                                                Mapping) else {}
         out["combine"] = {**combine, "weights": shares}
-        _place(placed, ("combine", "weights"), first_share or 0, "share")
-        _place(placed, ("combine",), first_share or 0, "share")
+        placed.append((("combine", "weights"), first_share or 0, "share"))
+        placed.append((("combine",), first_share or 0, "share"))
     return out, placed
 
 
@@ -246,30 +251,25 @@ def _named_rows(rows: Sequence[TableRow], key: str, header: str) -> list[RowProb
 
 
 MCA_WEIGHT_SETS = LensTable(
-    section="mca",
-    title="MCA weight sets",
-    description="the weight sets of the multi-criteria analysis, one row per stakeholder "
-    "group; a swing or direct set has a column of its own on the MCA sheet",
-    columns=(
-        Column("name", "Weight set", "str", True, "e.g. officers; its column on the MCA sheet "
-               "is 'officers (swing)'", role="key",
-               width=24),
-        Column("method", "Method", "str", True, "swing, direct (weights sum to one) "
-               "or ahp (its grids on the MCA pairwise sheet)", WEIGHT_METHODS,
-               width=12),
-        Column("variant", "AHP variant", "str", False, "ahp: eigenvector (blank) or "
-               "geometric_mean", AHP_VARIANTS, width=16),
-        Column("share", "Share", "float", False, "share when the sets are combined by "
-               "weight (sum to one)", width=14),
-        Column("description", "Description", "str", False, "who gave the weights, and how",
-               width=60),
-    ),
-    to_rows=_sets_rows,
-    from_rows=_sets_data,
+    section="mca", title="MCA weight sets",
+    columns=column_table("""
+        name        | Weight set  | str required key 24 | e.g. officers; its column on the MCA
+            sheet is 'officers (swing)'
+        method      | Method      | str required 12     | swing, direct (weights sum to one) or ahp
+            (its grids on the MCA pairwise sheet)
+        variant     | AHP variant | str 16              | ahp: eigenvector (blank) or
+            geometric_mean
+        share       | Share       | float 14            | share when the sets are combined by
+            weight (sum to one)
+        description | Description | str 60              | who gave the weights, and how
+    """, choices={"method": WEIGHT_METHODS, "variant": AHP_VARIANTS}),
+    to_rows=_sets_rows, from_rows=_sets_data,
     words={"weights": "Share", "method": "Method", "variant": "AHP variant",
            "description": "Description", "combine": "mca.combine.method (Case sheet)"},
     check=lambda rows: _named_rows(rows, "name", "Weight set"),
     unique=("name",),
+    description="the weight sets of the multi-criteria analysis, one row per stakeholder "
+    "group; a swing or direct set has a column of its own on the MCA sheet",
 )
 
 
@@ -381,30 +381,30 @@ def _tree_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
                     name = ("parent" if group == "purposes" else "purpose") if key == "under" \
                         else key
                     item[name] = points_data(v[key]) if key == "points" else v[key]
-                    _place(placed, (group, i, name), r, key)
+                    placed.append(((group, i, name), r, key))
                     if key == "points" and isinstance(item[name], list):
                         placed += [((group, i, name, j, k), r, key)
                                    for j in range(len(item[name])) for k in (0, 1)]
                         placed += [((group, i, name, j), r, key)
                                    for j in range(len(item[name]))]
-            _place(placed, (group, i), r, "id")
+            placed.append(((group, i), r, "id"))
             lists[group].append(item)
         for key, value in v.items():
             if key.startswith("set:"):
                 name = key.removeprefix("set:")
                 sets.setdefault(name, {})[ident] = value
-                _place(placed, ("weights", name, "*", ident), r, key)
+                placed.append((("weights", name, "*", ident), r, key))
         for option, value in row.per_option.items():
             scores.setdefault(option, {})[ident] = value
-            _place(placed, ("scores", option, ident), r, option)
+            placed.append((("scores", option, ident), r, option))
             first.setdefault(f"scores:{option}", r)
     for group, items in lists.items():
         if items:
             out[group] = items
-            _place(placed, (group,), first[group], "kind")
+            placed.append(((group,), first[group], "kind"))
     if scores:
         out["scores"] = scores
-        _place(placed, ("scores",), 0, "id")
+        placed.append((("scores",), 0, "id"))
         placed += [(("scores", o), first[f"scores:{o}"], o) for o in scores]
     if sets:
         weights: dict[Any, Any] = dict(out.get("weights") or {}) if isinstance(
@@ -447,40 +447,30 @@ def _tree_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 
 MCA_CRITERIA = LensTable(
-    section="mca",
-    title="MCA",
-    description="the multi-criteria analysis: one row per purpose and per criterion (the "
-    "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
-    "option",
-    columns=(
-        Column("id", "ID", "str", True, "short name, unique (the weights and scores "
-               "refer to it)", role="key", width=26),
-        Column("kind", "Kind", "str", False, "purpose, criterion (blank) or from template "
-               "(weights and scores only)", KINDS,
-               width=14),
-        Column("name", "Name", "str", False, "the purpose or criterion in words", width=40),
-        Column("under", "Under (purpose)", "str", False, "ID of its purpose (blank: the top)",
-               width=18),
-        Column("direction", "Direction", "str", False, "increase: more is better; "
-               "decrease: less is", DIRECTIONS, width=11),
-        Column("unit", "Unit", "str", False, "criterion: unit of the scores", width=12),
-        Column("scoring", "Scoring", "str", False, "direct 0-100 (blank), linear, "
-               "piecewise or cba", SCORING,
-               width=11),
-        Column("metric", "CBA measure", "str", False, "cba: which appraisal measure",
-               CBA_MEASURES, width=13),
-        Column("worst", "Worst", "float", False, "linear: the measure scoring 0",
-               width=10),
-        Column("best", "Best", "float", False, "linear: the measure scoring 100",
-               width=10),
-        Column("points", "Points", "str", False, "piecewise: e.g. 0, 100; 10, 70; 40, 0 "
-               "(measure, value; ...)", width=22),
-        Column("description", "Description", "str", False, "what the row covers", width=30),
-    ),
+    section="mca", title="MCA",
+    columns=column_table("""
+        id          | ID              | str required key 26 | short name, unique (the weights and
+            scores refer to it)
+        kind        | Kind            | str 14              | purpose, criterion (blank) or from
+            template (weights and scores only)
+        name        | Name            | str 40              | the purpose or criterion in words
+        under       | Under (purpose) | str 18              | ID of its purpose (blank: the top)
+        direction   | Direction       | str 11              | increase: more is better; decrease:
+            less is
+        unit        | Unit            | str 12              | criterion: unit of the scores
+        scoring     | Scoring         | str 11              | direct 0-100 (blank), linear,
+            piecewise or cba
+        metric      | CBA measure     | str 13              | cba: which appraisal measure
+        worst       | Worst           | float 10            | linear: the measure scoring 0
+        best        | Best            | float 10            | linear: the measure scoring 100
+        points      | Points          | str 22              | piecewise: e.g. 0, 100; 10, 70; 40, 0
+            (measure, value; ...)
+        description | Description     | str 30              | what the row covers
+    """, choices={"kind": KINDS, "direction": DIRECTIONS, "scoring": SCORING,
+                  "metric": CBA_MEASURES}),
     per_option=Column("score", "", "float", False, "score: 0-100, or the measure in the "
                       "criterion's unit", width=18),
-    to_rows=_tree_rows,
-    from_rows=_tree_data,
+    to_rows=_tree_rows, from_rows=_tree_data,
     columns_for=_set_columns,
     words={"id": "ID", "name": "Name", "parent": "Under (purpose)",
            "purpose": "Under (purpose)", "direction": "Direction", "unit": "Unit",
@@ -490,6 +480,9 @@ MCA_CRITERIA = LensTable(
            "weights": "the weight set's column"},
     check=_tree_check,
     unique=("id",),
+    description="the multi-criteria analysis: one row per purpose and per criterion (the "
+    "value tree), a column per weight set (MCA weight sets sheet) and a score column per "
+    "option",
 )
 
 
@@ -517,10 +510,10 @@ def _objective_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Plac
         if not mine:
             continue
         out[key] = []
-        _place(placed, (key,), mine[0][0], "kind")
+        placed.append(((key,), mine[0][0], "kind"))
         for i, (r, row) in enumerate(mine):
             out[key].append({k: row.values[k] for k in ("id", "name") if k in row.values})
-            _place(placed, (key, i), r, "id")
+            placed.append(((key, i), r, "id"))
             placed += [((key, i, k), r, k) for k in ("id", "name") if k in row.values]
     return out, placed
 
@@ -534,24 +527,20 @@ def _objective_check(rows: Sequence[TableRow]) -> list[RowProblem]:
 
 
 LONG_LIST_OBJECTIVES = LensTable(
-    section="long_list",
-    title="Long list objectives",
-    description="the spending objectives and critical success factors every long-list "
-    "choice is assessed against (a column each on the Long list sheet)",
-    columns=(
-        Column("kind", "Kind", "str", True, "spending objective or critical success factor",
-               tuple(_OBJECTIVE_KINDS), width=24),
-        Column("id", "ID", "str", True, "short name, its column's header on the "
-               "Long list", role="key", width=16),
-        Column("name", "Name", "str", False, "the objective or factor in words", width=70),
-    ),
-    to_rows=_objective_rows,
-    from_rows=_objective_data,
+    section="long_list", title="Long list objectives",
+    columns=column_table("""
+        kind | Kind | str required 24     | spending objective or critical success factor
+        id   | ID   | str required key 16 | short name, its column's header on the Long list
+        name | Name | str 70              | the objective or factor in words
+    """, choices={"kind": tuple(_OBJECTIVE_KINDS)}),
+    to_rows=_objective_rows, from_rows=_objective_data,
     words={"spending_objectives": "the spending objective rows",
            "critical_success_factors": "the critical success factor rows", "id": "ID",
            "name": "Name"},
     check=_objective_check,
     unique=("id",),
+    description="the spending objectives and critical success factors every long-list "
+    "choice is assessed against (a column each on the Long list sheet)",
 )
 
 _CHOICE_KEYS = ("id", "name", "assessment", "decision", "reason")
@@ -570,22 +559,20 @@ def _assessment_columns(data: Any) -> tuple[Column, ...]:
     return tuple(out)
 
 
+def _assessment_cells(value: Any) -> dict[str, Any]:
+    if not _map(value):
+        raise _Refuse(value)
+    return {f"assess:{_text(k)}": _text(v) for k, v in value.items()}
+
+
 def _choice_rows(data: Any) -> tuple[list[TableRow], Any]:
     section = _map(data)
     if "choices" not in section:
         return [], data
-    rows = []
-    for dimension, items in _map(section["choices"]).items():
-        for item in _items(items, _CHOICE_KEYS):
-            values: dict[str, Any] = {"dimension": _text(dimension)}
-            for key, value in item.items():
-                if key == "assessment":
-                    values |= {f"assess:{_text(k)}": _text(v) for k, v in _map(value).items()}
-                    if not value:
-                        raise _Refuse(value)
-                else:
-                    values[key] = _text(value)
-            rows.append(TableRow(values))
+    rows = [TableRow({"dimension": _text(dimension),
+                      **_cells(item, assessment=_assessment_cells)})
+            for dimension, items in _map(section["choices"]).items()
+            for item in _items(items, _CHOICE_KEYS)]
     return rows, without(section, "choices")
 
 
@@ -597,78 +584,66 @@ def _choice_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
         if dim is None:
             continue  # reported by the table's check
         if dim not in choices:
-            _place(placed, ("choices", dim), r, "dimension")
+            placed.append((("choices", dim), r, "dimension"))
         i = len(choices.setdefault(dim, []))
         item: dict[str, Any] = {}
-        for key in ("id", "name"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("choices", dim, i, key), r, key)
+        take(item, row.values, ("id", "name"), ("choices", dim, i), r, placed)
         assessment = {k.removeprefix("assess:"): v for k, v in row.values.items()
                       if k.startswith("assess:")}
         if assessment:
             item["assessment"] = assessment
-            _place(placed, ("choices", dim, i, "assessment"), r, "id")
+            placed.append((("choices", dim, i, "assessment"), r, "id"))
             placed += [(("choices", dim, i, "assessment", k), r, f"assess:{k}")
                        for k in assessment]
-        for key in ("decision", "reason"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("choices", dim, i, key), r, key)
-        _place(placed, ("choices", dim, i), r, "id")
+        take(item, row.values, ("decision", "reason"), ("choices", dim, i), r, placed)
+        placed.append((("choices", dim, i), r, "id"))
         choices[dim].append(item)
     return end_section(out, placed, "choices", choices, "dimension")
 
 
 LONG_LIST = LensTable(
-    section="long_list",
-    title="Long list",
-    description="the long list by the options framework: one row per possible choice in "
-    "each dimension, assessed against every spending objective and critical success factor "
-    "(a column each), and what became of it",
-    columns=(
-        Column("dimension", "Dimension", "str", True, "the dimension of choice", DIMENSIONS,
-               width=15),
-        Column("id", "ID", "str", True, "short name (the Short list uses it)", role="key",
-               width=16),
-        Column("name", "Name", "str", False, "the choice in words", width=46),
-        Column("decision", "Decision", "str", False, "blank: as the assessment suggests",
-               DECISIONS, width=16),
-        Column("reason", "Reason", "str", False, "why (needed when the decision departs "
-               "from the assessment)", width=46),
-    ),
-    to_rows=_choice_rows,
-    from_rows=_choice_data,
+    section="long_list", title="Long list",
+    columns=column_table("""
+        dimension | Dimension | str required 15     | the dimension of choice
+        id        | ID        | str required key 16 | short name (the Short list uses it)
+        name      | Name      | str 46              | the choice in words
+        decision  | Decision  | str 16              | blank: as the assessment suggests
+        reason    | Reason    | str 46              | why (needed when the decision departs from
+            the assessment)
+    """, choices={"dimension": DIMENSIONS, "decision": DECISIONS}),
+    to_rows=_choice_rows, from_rows=_choice_data,
     columns_for=_assessment_columns,
     named_at=3,
     words={"assessment": "the objective columns", "decision": "Decision", "reason": "Reason",
            "id": "ID", "name": "Name", "choices": "Dimension"},
     check=lambda rows: _named_rows(rows, "dimension", "Dimension"),
     unique=("id",),
+    description="the long list by the options framework: one row per possible choice in "
+    "each dimension, assessed against every spending objective and critical success factor "
+    "(a column each), and what became of it",
 )
 
 _SHORT_KEYS = ("option", "business_as_usual", "choices", "reason")
+
+
+def _dimension_cells(value: Any) -> dict[str, Any]:
+    if not _map(value) or not set(value) <= set(DIMENSIONS):
+        raise _Refuse(value)
+    return {k: _text(v) for k, v in value.items()}
+
+
+def _bau_cell(value: Any) -> dict[str, Any]:
+    if not isinstance(value, bool):
+        raise _Refuse(value)
+    return {"business_as_usual": value}
 
 
 def _short_rows(data: Any) -> tuple[list[TableRow], Any]:
     section = _map(data)
     if "short_list" not in section:
         return [], data
-    rows = []
-    for item in _items(section["short_list"], _SHORT_KEYS):
-        values: dict[str, Any] = {}
-        for key, value in item.items():
-            if key == "choices":
-                if not _map(value) or not set(value) <= set(DIMENSIONS):
-                    raise _Refuse(value)
-                values |= {k: _text(v) for k, v in value.items()}
-            elif key == "business_as_usual":
-                if not isinstance(value, bool):
-                    raise _Refuse(value)
-                values[key] = value
-            else:
-                values[key] = _text(value)
-        rows.append(TableRow(values))
+    rows = [TableRow(_cells(item, choices=_dimension_cells, business_as_usual=_bau_cell))
+            for item in _items(section["short_list"], _SHORT_KEYS)]
     return rows, without(section, "short_list")
 
 
@@ -677,42 +652,38 @@ def _short_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]
     items = []
     for i, row in enumerate(rows):
         item: dict[str, Any] = {}
-        for key in ("option", "business_as_usual"):
-            if key in row.values:
-                item[key] = row.values[key]
-                _place(placed, ("short_list", i, key), i, key)
+        take(item, row.values, ("option", "business_as_usual"), ("short_list", i), i, placed)
         picked = {d: row.values[d] for d in DIMENSIONS if d in row.values}
         if picked:
             item["choices"] = picked
-            _place(placed, ("short_list", i, "choices"), i, next(iter(picked)))
+            placed.append((("short_list", i, "choices"), i, next(iter(picked))))
             placed += [(("short_list", i, "choices", d), i, d) for d in picked]
-        if "reason" in row.values:
-            item["reason"] = row.values["reason"]
-            _place(placed, ("short_list", i, "reason"), i, "reason")
-        _place(placed, ("short_list", i), i, "option")
+        take(item, row.values, ("reason",), ("short_list", i), i, placed)
+        placed.append((("short_list", i), i, "option"))
         items.append(item)
     return end_section(out, placed, "short_list", items, "option")
 
 
 SHORT_LIST = LensTable(
-    section="long_list",
-    title="Short list",
-    description="the short list drawn from the long list: one row per option of the case, "
-    "with its choice in each dimension (an ID from the Long list sheet)",
+    section="long_list", title="Short list",
     columns=(
-        Column("option", "Option", "str", True, "the option's name, as on the Options sheet",
-               role="key", width=30),
-        Column("business_as_usual", "Business as usual", "bool", False, "yes for the "
-               "benchmark", ("yes", "no"), width=12),
+        *column_table("""
+            option            | Option            | str required key 30 |
+                the option's name, as on the Options sheet
+            business_as_usual | Business as usual | bool 12             |
+                yes for the benchmark
+        """, choices={"business_as_usual": ("yes", "no")}),
         *(Column(d, d.capitalize(), "str", False, "its ID on the Long list",
                  width=len(d) + 5.0) for d in DIMENSIONS),
-        Column("reason", "Reason", "str", False, "why the option is on the short list",
-               width=72),
+        *column_table("""
+            reason | Reason | str 72 | why the option is on the short list
+        """),
     ),
-    to_rows=_short_rows,
-    from_rows=_short_data,
+    to_rows=_short_rows, from_rows=_short_data,
     words={"option": "Option", "business_as_usual": "Business as usual",
            "choices": "the dimension columns", "reason": "Reason",
            **{d: d.capitalize() for d in DIMENSIONS}},
     unique=("option",),
+    description="the short list drawn from the long list: one row per option of the case, "
+    "with its choice in each dimension (an ID from the Long list sheet)",
 )

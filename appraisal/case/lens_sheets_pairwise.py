@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from appraisal.case.sheets import Column, TableSheet
+from appraisal.case.sheets import TableSheet, column_table
 
 __all__ = [
     "ALL_CRITERIA",
@@ -66,14 +66,13 @@ FIRST_ITEM_COL = 4
 #: The sheet's fixed columns; the item columns from :data:`FIRST_ITEM_COL` are headed by
 #: the items of each grid, on the grid's own first row.
 PAIRWISE = TableSheet("MCA pairwise", (
-    Column("weight_set", "Weight set", "str", True, "an ahp set of MCA weight sets, on "
-           "each grid's first row", role="key", width=22),
-    Column("node", "Compared under", "str", True, "root, a purpose's ID, or all criteria",
-           width=20),
-    Column("item", "Row item", "str", False, "the grid's items, down (calculated)",
-           role="calc", width=24),
-    Column("grid", "Compared with →", "float", False, "the items across each grid's first "
-           "row", width=14),
+    *column_table("""
+        weight_set | Weight set      | str required key 22 | an ahp set of MCA weight sets, on each
+            grid's first row
+        node       | Compared under  | str required 20     | root, a purpose's ID, or all criteria
+        item       | Row item        | str calc 24         | the grid's items, down (calculated)
+        grid       | Compared with → | float 14            | the items across each grid's first row
+    """),
 ), "AHP pairwise comparisons: one square grid per AHP weight set and group of items "
    "compared (root: the top of the value tree; a purpose's ID: its children; all criteria: "
    "every criterion at once), the items across its first row; below, how many times more "

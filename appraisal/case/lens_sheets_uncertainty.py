@@ -46,8 +46,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appraisal.case.lens_sheets import LensTable, Placed, RowProblem, TableRow
-from appraisal.case.section_rows import end_section, start_section, without
-from appraisal.case.sheets import Column
+from appraisal.case.section_rows import end_section, start_section, take, without
+from appraisal.case.sheets import Column, column_table
 
 __all__ = ["CORRELATION", "DISTRIBUTION_KINDS", "DISTRIBUTION_PARAMETERS", "FIELDS",
            "SCENARIOS", "TARGET_KEYS", "UNCERTAINTY"]
@@ -220,9 +220,7 @@ def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
             put("distribution", dist, "distribution.dist" if "dist" in dist
                 else f"distribution.{next(iter(dist))}")
             placed += [(("inputs", i, "distribution", k), r, f"distribution.{k}") for k in dist]
-        for key in ("group", "description", "source"):
-            if key in v:
-                put(key, v[key], key)
+        take(item, v, ("group", "description", "source"), ("inputs", i), r, placed)
         placed.append((("inputs", i), r, "name"))
         inputs.append(item)
     return end_section(out, placed, "inputs", inputs, "name")
@@ -236,50 +234,53 @@ def _checked_inputs(data: Any) -> tuple[list[TableRow], Any]:
 
 
 UNCERTAINTY = LensTable(
-    section="uncertainty",
-    title="Uncertainty",
-    description="one row per uncertain input: the field it moves, the lines it acts on "
-    "(all, or those the Line ... Schedule columns pick; all must hold), its distribution and "
-    "the distribution's parameters; the settings (draws, seed ...) are uncertainty.* rows of "
-    "the Case sheet",
+    section="uncertainty", title="Uncertainty",
     columns=(
-        Column("name", "Input", "str", True, "the uncertain input's name (unique)", role="key",
-               width=28),
-        Column("field", "Field", "str", True, "what a draw moves (a multiplier, a rate, "
-               "years ...)", FIELDS, width=17),
-        Column("target", "Target", "str", False, "all; blank: as the next columns pick",
-               ("all",), width=10),
-        Column("target.line", "Line", "str", False, "the line of this name (in every option)",
-               width=44),
-        Column("target.lines", "Lines", "list", False, "several line names, separated by ';'",
-               width=24),
-        Column("target.option", "Option", "str", False, "only this option's lines",
-               source="option_names", width=24),
-        Column("target.kind", "Kind", "str", False, "only costs or only benefits",
-               ("cost", "benefit"), width=9),
-        Column("target.category", "Category", "str", False, "only lines of this category",
-               source="categories", width=13),
-        Column("target.schedule", "Schedule", "str", False, "rate_shift: the discount "
-               "schedule it shifts", width=12),
-        Column("distribution.dist", "Distribution", "str", True, "its parameters follow",
-               DISTRIBUTION_KINDS, width=13),
+        *column_table("""
+            name              | Input        | str required key 28        |
+                the uncertain input's name (unique)
+            field             | Field        | str required 17            |
+                what a draw moves (a multiplier, a rate, years ...)
+            target            | Target       | str 10                     |
+                all; blank: as the next columns pick
+            target.line       | Line         | str 44                     |
+                the line of this name (in every option)
+            target.lines      | Lines        | list 24                    |
+                several line names, separated by ';'
+            target.option     | Option       | str source=option_names 24 |
+                only this option's lines
+            target.kind       | Kind         | str 9                      |
+                only costs or only benefits
+            target.category   | Category     | str source=categories 13   |
+                only lines of this category
+            target.schedule   | Schedule     | str 12                     |
+                rate_shift: the discount schedule it shifts
+            distribution.dist | Distribution | str required 13            |
+                its parameters follow
+        """, choices={"field": FIELDS, "target": ("all",), "target.kind": ("cost", "benefit"),
+                      "distribution.dist": DISTRIBUTION_KINDS}),
         *(Column(f"distribution.{key}", header, "list" if key in _LISTS else
                  "str" if key == "shape" else "float", False, text,
                  ("normal", "lognormal") if key == "shape" else (), width=12)
           for key, header, text in DISTRIBUTION_PARAMETERS),
-        Column("group", "Group", "str", False, "inputs from one evidence source (Sobol groups "
-               "and EVPPI)", width=20),
-        Column("source", "Source", "str", False, "where the range comes from", width=30),
-        Column("description", "Description", "str", False, "what the input is", width=30),
+        *column_table("""
+            group       | Group       | str 20 | inputs from one evidence source (Sobol groups and
+                EVPPI)
+            source      | Source      | str 30 | where the range comes from
+            description | Description | str 30 | what the input is
+        """),
     ),
-    to_rows=_checked_inputs,
-    from_rows=_inputs_data,
+    to_rows=_checked_inputs, from_rows=_inputs_data,
     words={"name": "Input", "field": "Field", "target": "Target", "dist": "Distribution",
            "distribution": "Distribution", "inputs": "the rows of the Uncertainty sheet",
            "group": "Group", "draws": "uncertainty.draws (Case sheet)",
            "seed": "uncertainty.seed (Case sheet)", "two_way": "uncertainty.two_way (Case sheet)",
            "base_samples": "uncertainty.sobol.base_samples (Case sheet)"},
     unique=("name",),
+    description="one row per uncertain input: the field it moves, the lines it acts on "
+    "(all, or those the Line ... Schedule columns pick; all must hold), its distribution and "
+    "the distribution's parameters; the settings (draws, seed ...) are uncertainty.* rows of "
+    "the Case sheet",
 )
 
 
@@ -359,25 +360,23 @@ def _corr_refused(rows: Sequence[TableRow], names: Sequence[str], _: Any
 
 
 CORRELATION = LensTable(
-    section="uncertainty",
-    title="Correlation",
-    description="rank correlations between uncertain inputs (-1 to 1): fill the cell in the "
-    "earlier input's row and the later input's column, above the diagonal; blank: none. The "
-    "method is uncertainty.correlation.method on the Case sheet",
-    columns=(
-        Column("input", "Input", "str", True, "the uncertain input of the row (as on the "
-               "Uncertainty sheet)", role="key", width=30),
-    ),
+    section="uncertainty", title="Correlation",
+    columns=column_table("""
+        input | Input | str required key 30 | the uncertain input of the row (as on the Uncertainty
+            sheet)
+    """),
     per_option=Column("rho", "", "float", False, "correlation with the row's input "
                       "(above the diagonal)", width=14),
-    to_rows=_corr_rows,
-    from_rows=_corr_data,
+    to_rows=_corr_rows, from_rows=_corr_data,
     column_names=_input_names,
     words={"rho": "the correlation", "pairs": "the correlation cells",
            "inputs": "the correlation cells", "method": "uncertainty.correlation.method "
            "(Case sheet)"},
     unique=("input",),
     refuse=_corr_refused,
+    description="rank correlations between uncertain inputs (-1 to 1): fill the cell in the "
+    "earlier input's row and the later input's column, above the diagonal; blank: none. The "
+    "method is uncertainty.correlation.method on the Case sheet",
 )
 
 
@@ -415,19 +414,16 @@ def _scen_data(rows: Sequence[TableRow], rest: Any, names: tuple[str, ...] = ()
 
 
 SCENARIOS = LensTable(
-    section="uncertainty",
-    title="Scenarios",
-    description="named scenarios: one row each, with the value of each uncertain input it "
-    "moves (blank: the input's central value); 'central' is implicit",
-    columns=(
-        Column("scenario", "Scenario", "str", True, "the scenario's name (not 'central')",
-               role="key", width=22),
-    ),
+    section="uncertainty", title="Scenarios",
+    columns=column_table("""
+        scenario | Scenario | str required key 22 | the scenario's name (not 'central')
+    """),
     per_option=Column("value", "", "float", False, "the input's value in this scenario "
                       "(blank: central)", width=16),
-    to_rows=_scen_rows,
-    from_rows=_scen_data,
+    to_rows=_scen_rows, from_rows=_scen_data,
     column_names=_input_names,
     words={"scenarios": "the rows of the Scenarios sheet"},
     unique=("scenario",),
+    description="named scenarios: one row each, with the value of each uncertain input it "
+    "moves (blank: the input's central value); 'central' is implicit",
 )

@@ -477,14 +477,9 @@ class Case:
 
         Examples
         --------
-        >>> from appraisal import case_from_records
-        >>> case = case_from_records(title="T", base_year=2025, horizon_years=1,
-        ...     options=[{"name": "BAU", "counterfactual": True}],
-        ...     lines=[{"option": "BAU", "name": "c", "kind": "cost", "values": {2025: 1}}])
-        >>> case.locate("lines[0].optimism_bias.project_type")
-        'lines[0].optimism_bias.project_type'
-        >>> case.locate("lines[0].no_such_field")
-        'lines[0]'
+        >>> from appraisal import example_path, load_case
+        >>> load_case(example_path("minimal")).locate("lines[1].no_such_field")
+        'minimal.yaml:14:5'
         """
         probe = field_path
         while probe:

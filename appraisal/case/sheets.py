@@ -43,7 +43,7 @@ import dataclasses
 import fnmatch
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,7 @@ __all__ = [
     "CaseRow",
     "Column",
     "TableSheet",
+    "column_table",
     "generator_formula",
     "generator_formulas",
     "is_fraction",
@@ -117,6 +118,12 @@ FRACTION_FIELDS = (
     "outcome.attribution_to_others",
     "outcome.drop_off", "discount_schedules.*",
 )
+_WILD = frozenset("*?[")
+_FRACTION_EXACT = frozenset(p for p in FRACTION_FIELDS if not _WILD & set(p))
+_FRACTION_PREFIXES = tuple(p[:-1] for p in FRACTION_FIELDS
+                           if p.endswith("*") and not _WILD & set(p[:-1]))
+_FRACTION_OTHER = tuple(p for p in FRACTION_FIELDS if _WILD & set(p)
+                        and p[:-1] not in _FRACTION_PREFIXES)
 #: Keys of the case-level maps the schema reads, expanded into rows of the ``Case`` sheet
 #: (key, type, help, choices). ``prices.deflator`` has its own sheet.
 MAP_EXPANSIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
@@ -217,7 +224,10 @@ def is_fraction(path: str) -> bool:
     >>> is_fraction("optimism_bias.shares.standard_buildings"), is_fraction("delay")
     (True, False)
     """
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in FRACTION_FIELDS)
+    # (a pattern ``x.*`` is a prefix, without fnmatch's regular expressions: compiling
+    # them was a fifth of this module's import time, issue 14)
+    return path in _FRACTION_EXACT or path.startswith(_FRACTION_PREFIXES) or any(
+        fnmatch.fnmatchcase(path, pattern) for pattern in _FRACTION_OTHER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +263,54 @@ class Column:
         return "@" if self.type in ("str", "list") else "General"
 
 
+_ROLES = ("key", "input", "calc", "note")
+
+
+def column_table(table: str, choices: Mapping[str, Sequence[str]] | None = None
+            ) -> tuple[Column, ...]:
+    """The columns a text table declares, one column a record: ``key | header | spec | help``.
+
+    ``spec`` is the column's type, then any of: its width (a number), ``required``, its role
+    (``key``, ``calc`` or ``note``; default ``input``) and ``source=NAME``. A line with no
+    ``|`` goes on with the help of the record before it; blank lines are passed over. The
+    drop-down choices are given by column key (they come from the case's own lists).
+
+    Examples
+    --------
+    >>> cols = column_table('''
+    ...     impact     | Impact     | str required key 34 | what the impact is
+    ...     confidence | Confidence | str 12              | how sure
+    ...         the scores are
+    ... ''', choices={"confidence": ("low", "high")})
+    >>> cols[0] == Column("impact", "Impact", "str", True, "what the impact is", role="key",
+    ...                   width=34)
+    True
+    >>> cols[1].help, cols[1].choices, cols[1].required, cols[1].width
+    ('how sure the scores are', ('low', 'high'), False, 12)
+    """
+    records: list[list[str]] = []
+    for line in table.splitlines():
+        if "|" in line:
+            records.append([cell.strip() for cell in line.split("|", 3)])
+        elif line.strip():
+            records[-1][3] = f"{records[-1][3]} {line.strip()}".lstrip()
+    out = []
+    for key, header, spec, help_text in records:
+        kind, *flags = spec.split()
+        options: dict[str, Any] = {"choices": tuple((choices or {}).get(key, ()))}
+        for flag in flags:
+            if flag == "required":
+                options["required"] = True
+            elif flag in _ROLES:
+                options["role"] = flag
+            elif flag.startswith("source="):
+                options["source"] = flag.removeprefix("source=")
+            else:
+                options["width"] = float(flag) if "." in flag else int(flag)
+        out.append(Column(key, header, kind, help=help_text, **options))
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class TableSheet:
     """A sheet with a header row, a help row and one record per row from :data:`FIRST_ROW`."""
@@ -278,19 +336,12 @@ class TableSheet:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRow:
-    """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map."""
+class CaseRow(FieldSpec):
+    """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map at
+    ``path``; its ``name`` is the dotted path shown in the ``Field`` column (as messages
+    name fields)."""
 
-    path: tuple[str, ...]
-    type: str
-    required: bool
-    help: str
-    choices: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The dotted field name shown in the ``Field`` column (as messages name fields)."""
-        return field_path(self.path)
+    path: tuple[str, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -312,7 +363,8 @@ def _case_rows() -> tuple[CaseRow, ...]:
         if spec.name in MAP_EXPANSIONS:
             rows += _expanded(spec.name)
         elif spec.type in _SCALARS:
-            rows.append(CaseRow((spec.name,), spec.type, spec.required, spec.help, spec.choices))
+            rows.append(_case_row((spec.name,), spec.type, spec.required, spec.help,
+                                  spec.choices))
     for name in LENS_SECTIONS:  # the scalar settings of a lens section (mca.template ...)
         if name in MAP_EXPANSIONS:
             rows += _expanded(name)
@@ -321,18 +373,41 @@ def _case_rows() -> tuple[CaseRow, ...]:
 
 def _expanded(name: str) -> list[CaseRow]:
     """The Case rows of a map's keys; a dotted key (``combine.method``) is a key inside."""
-    return [CaseRow((name, *key.split(".")), kind, False, text, choices)
+    return [_case_row((name, *key.split(".")), kind, False, text, choices)
             for key, kind, text, choices in MAP_EXPANSIONS[name]]
+
+
+def _case_row(path: tuple[str, ...], kind: str, required: bool, text: str,
+              choices: tuple[str, ...]) -> CaseRow:
+    return CaseRow(field_path(path), kind, required, text, choices, path)
 
 
 def _column(spec: FieldSpec, *, key: str | None = None, header: str | None = None,
             role: str = "input", source: str = "", width: float = 14.0) -> Column:
     kind = "fraction" if is_fraction(key or spec.name) else spec.type
-    return Column(key or spec.name, header or label(spec.name), kind, spec.required, spec.help,
-                  spec.choices, source, role, width)
+    return Column(key or spec.name, header or label(spec.name), kind, spec.required,
+                  _workbook_help(spec), spec.choices, source, role, width)
+
+
+def _workbook_help(spec: FieldSpec) -> str:
+    """A field's help as the workbook says it: a yes/no cell is yes or no, not true or false.
+
+    Examples
+    --------
+    >>> _workbook_help(FieldSpec("counterfactual", "bool", False, "true for business as usual"))
+    'yes for business as usual'
+    """
+    if spec.type == "bool" and spec.help.startswith("true "):
+        return "yes " + spec.help.removeprefix("true ")
+    return spec.help
 
 
 _NOTES = Column("notes", "Notes", "str", help="your notes (not read)", role="note", width=30)
+#: The columns that say which line a row of Profiles or Line details is about.
+_LINE_KEYS = column_table("""
+    option | Option | str required key source=option_names 24 | option of the line
+    name   | Line   | str required key 34                     | line name, as on Lines
+""")
 _WIDTHS = {"name": 34, "description": 44, "source": 44, "option": 24, "category": 16,
            "agency": 16}
 _SOURCES = {"option": "option_names", "category": "categories", "agency": "agencies"}
@@ -370,9 +445,7 @@ _PARAM_TYPES = {"year": "int", "start": "int", "end": "int", "amount": "float",
 
 def _profiles_sheet() -> TableSheet:
     cols = [
-        Column("option", "Option", "str", True, "option of the line", source="option_names",
-               role="key", width=24),
-        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        *_LINE_KEYS,
         Column("profile.type", "Profile type", "str", False, "explicit (type the years) or a "
                "generator", PROFILE_TYPES, width=13),
     ]
@@ -517,9 +590,7 @@ def _details_sheet() -> TableSheet:
     fields = tuple(f.name for f in line_map_fields())
     help_text = "; ".join(f"{f.name}: {f.help}" for f in line_map_fields())
     return TableSheet("Line details", (
-        Column("option", "Option", "str", True, "option of the line", source="option_names",
-               role="key", width=24),
-        Column("name", "Line", "str", True, "line name, as on Lines", role="key", width=34),
+        *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
         Column("key", "Key", "str", True, "key inside the field, e.g. project_type, "
                "shares.standard_buildings", width=34),
@@ -530,28 +601,32 @@ def _details_sheet() -> TableSheet:
 
 
 DEFLATOR = TableSheet("Deflator", (
-    Column("year", "Year", "int", True, "calendar (or financial) year", width=10),
-    Column("index", "Index", "float", True, "GDP deflator index value", width=12),
+    *column_table("""
+        year  | Year  | int required 10   | calendar (or financial) year
+        index | Index | float required 12 | GDP deflator index value
+    """),
     _NOTES,
 ), "your own GDP deflator index values by year (override the shipped series)")
 
 DISCOUNT_SCHEDULES = TableSheet("Discount schedules", (
-    Column("schedule", "Schedule", "str", True, "name of your schedule; lines name it in "
-           "Lines' Schedule column", role="key", width=20),
-    Column("t", "Year (t)", "int", True, "year counted from year 0: 1, 2, ... (one row per "
-           "year, up to the last year appraised)", width=10),
-    Column("rate", "Rate", "fraction", True, "one-year discount rate of that year, e.g. 3.5%",
-           width=10),
+    *column_table("""
+        schedule | Schedule | str required key 20  | name of your schedule; lines name it in Lines'
+            Schedule column
+        t        | Year (t) | int required 10      | year counted from year 0: 1, 2, ... (one row
+            per year, up to the last year appraised)
+        rate     | Rate     | fraction required 10 | one-year discount rate of that year, e.g. 3.5%
+    """),
     _NOTES,
 ), "your own discount schedules (the shipped standard, health and reduced schedules need no "
    "rows): the rate of each year t = 1, 2, ...")
 
 SECTIONS = TableSheet("Sections", (
-    Column("section", "Section", "str", True, "name of the case section",
-           LENS_SECTIONS, width=16),
-    Column("path", "Path", "str", True, "where the value goes inside the section, e.g. "
-           "criteria[0].weight", width=44),
-    Column("value", "Value", "any", False, "text, number or TRUE/FALSE", width=30),
+    *column_table("""
+        section | Section | str required 16 | name of the case section
+        path    | Path    | str required 44 | where the value goes inside the section, e.g.
+            criteria[0].weight
+        value   | Value   | any 30          | text, number or TRUE/FALSE
+    """, choices={"section": LENS_SECTIONS}),
     _NOTES,
 ), "further case sections (MCA, uncertainty ...), one value per row")
 

@@ -103,7 +103,7 @@ def _print_notes(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     from appraisal.cli.report import command_line
     from appraisal.engine.kernel import memory_budget
-    from appraisal.inputs.load import load_case
+    from appraisal.inputs.load import in_input_words, load_case
     from appraisal.lenses.pipeline import evaluate
     from appraisal.outputs.csv_safe import raw_csv
     from appraisal.outputs.files import write_outputs
@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         case = load_case(args.case)
         _print_notes(args)
-        with memory_budget(_memory_argument(args)):
+        with memory_budget(_memory_argument(args)), in_input_words(args.case):
             result = evaluate(case, lenses="all")  # the case's uncertainty section too
         with raw_csv(getattr(args, "csv_raw", False)):
             written = write_outputs(result, args.out, force=args.force,
@@ -138,12 +138,13 @@ def _memory_argument(args: argparse.Namespace) -> float:
 
 def _validate(args: argparse.Namespace) -> int:
     from appraisal.engine.compile import compile_case
-    from appraisal.inputs.load import load_case
+    from appraisal.inputs.load import in_input_words, load_case
 
     try:
         case = load_case(args.case)
         _print_notes(args)
-        compiled = compile_case(case)
+        with in_input_words(args.case):
+            compiled = compile_case(case)
     except AppraisalError as exc:
         return fail(exc)
     for w in compiled.warnings:

@@ -5,10 +5,10 @@
 ``appraisal convert IN OUT [--force]``
     YAML to workbook or back (``.yaml``, ``.yml``, ``.xlsx``).
 
-For ``run`` and ``validate``, :func:`add_change_arguments` adds ``--against PREVIOUS`` and
-:func:`change_notes` lists the inputs that changed since the workbook was written (or
-against the previous file); ``appraisal.cli.commands`` imports this module only when a command
-needs it. Importing this module also registers ``results.xlsx`` as an output of every run.
+For ``run`` and ``validate`` (whose ``--against PREVIOUS`` is
+:func:`appraisal.cli.arguments.change_arguments`), :func:`change_notes` lists the inputs that
+changed since the workbook was written (or against the previous file);
+``appraisal.cli.commands`` imports this module only when a command needs it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from appraisal.cli.arguments import change_arguments as add_change_arguments
 from appraisal.cli.failure import fail
 from appraisal.errors import AppraisalError
 
-__all__ = ["RUN_HOOK", "add_change_arguments", "change_notes"]
+__all__ = ["change_notes"]
 
 _MAX_LISTED = 50
 
@@ -92,7 +91,3 @@ def change_notes(args: argparse.Namespace) -> list[str]:
     if len(changes) > _MAX_LISTED:
         lines.append(f"  ... and {len(changes) - _MAX_LISTED} more")
     return lines
-
-
-#: What ``appraisal.cli.commands`` needs for ``run`` and ``validate``: (add_arguments, notes).
-RUN_HOOK = (add_change_arguments, change_notes)

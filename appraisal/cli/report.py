@@ -32,7 +32,7 @@ def command_line() -> str | None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from appraisal.inputs.load import load_case
+    from appraisal.inputs.load import in_input_words, load_case
     from appraisal.lenses.pipeline import evaluate
     from appraisal.outputs.report.context import report_context
     from appraisal.outputs.report.render import write_report
@@ -52,7 +52,9 @@ def _report(args: argparse.Namespace) -> int:
         from appraisal.outputs.atomic import check_destination
 
         check_destination(out, force=args.force, protect=[args.case])  # before the work
-        result = evaluate(load_case(args.case), lenses="all")
+        case = load_case(args.case)
+        with in_input_words(args.case):
+            result = evaluate(case, lenses="all")
         command = command_line() or shlex.join(
             ["appraisal", "report", str(args.case), "-o", str(out)]
             + (["--force"] if args.force else [])

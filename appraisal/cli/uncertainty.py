@@ -103,7 +103,7 @@ def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[s
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``appraisal uncertainty``; returns the exit code."""
-    from appraisal.inputs.load import load_case
+    from appraisal.inputs.load import in_input_words, load_case
     from appraisal.lenses.uncertainty.lens import analyse_uncertainty
 
     found = _argument_issues(args)
@@ -116,17 +116,21 @@ def handle(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     if case is not None and "uncertainty" not in case.sections:
+        workbook = Path(args.case).suffix.lower() in (".xlsx", ".xlsm")
         found.error("no-uncertainty-section", "the case declares no uncertain inputs",
-                    location=str(args.case), field="uncertainty",
-                    fix="add an 'uncertainty:' section with 'inputs'")
+                    location="Uncertainty!A3" if workbook else str(args.case),
+                    field="Uncertainty" if workbook else "uncertainty",
+                    fix="fill in the Uncertainty sheet: one row per uncertain input"
+                    if workbook else "add an 'uncertainty:' section with 'inputs'")
     if found.has_errors:
         return nothing_written(str(AppraisalValidationError(found.items,
                                                             source=str(args.case))))
     out = Path(args.out)
     try:
-        result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
-                                     sobol=args.sobol, morris=args.morris,
-                                     backend=_backend(args), memory=args.memory)
+        with in_input_words(args.case):
+            result = analyse_uncertainty(case, draws=args.draws, seed=args.seed,  # type: ignore[arg-type]
+                                         sobol=args.sobol, morris=args.morris,
+                                         backend=_backend(args), memory=args.memory)
         with raw_csv(getattr(args, "csv_raw", False)):
             written = _write(result, out, force=args.force, protect=[args.case])
     except AppraisalError as exc:

@@ -15,7 +15,12 @@ This module holds the parts that do not depend on what the multipliers are:
   sum_u flow(u) df(u + k)``; what is pushed past the horizon meets a zero factor). Draws
   are grouped by their delay row, so each group costs one ``(draws, T) @ (T, lines)``
   product per schedule and distinct delay: no per-draw loop, and no product computed for a
-  delay a draw does not have.
+  delay a draw does not have. The discount factors are kept years first
+  (:func:`year_factors`) and read in place; a product runs only over the years in which
+  some of its columns is non-zero.
+- :func:`row_tiled_product` and :func:`column_tiled_product`: products whose every number
+  is the same whatever the number of draws sharing them (draws along the rows, or along
+  the columns for the persistence years, so that Horner's rule runs over contiguous rows).
 - :func:`blas_threads`: the BLAS thread count for these shapes, set deliberately.
 - :func:`chunk_for_budget`: draws per chunk so the working arrays fit a memory budget.
 
@@ -35,8 +40,9 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = ["BLAS_THREADS", "DEFAULT_MEMORY", "LineProfiles", "blas_threads", "check_memory",
-           "chunk_for_budget", "delay_groups", "discount_factors", "line_profiles",
-           "memory_budget", "raw_present_values", "reused_heap", "row_tiled_product"]
+           "chunk_for_budget", "column_tiled_product", "delay_groups", "discount_factors",
+           "line_profiles", "memory_budget", "raw_present_values", "reused_heap",
+           "row_tiled_product", "year_factors"]
 
 #: BLAS threads inside the engine. Its products are tall and thin (draws x years times
 #: years x lines, years ~ 10-100): a second thread splits a product too small to pay for
@@ -181,6 +187,13 @@ class LineProfiles:
         product's persistence year ``k`` is then one contiguous block of columns.
     K : int
         Most persistence years of any line (1 when none persists).
+    rows : dict of (str, int) to (ndarray, ndarray)
+        For each profile matrix above, keyed by ``("gross" | "static" | "timed",
+        schedule)``: the first row and
+        one past the last row on which each of its columns is non-zero (``(0, 0)`` for a
+        column of zeros). A product then skips the years in which every column it takes
+        is zero: each sum gets the same terms in the same order, less terms that are
+        exactly zero (see :func:`raw_present_values`).
     """
 
     n_lines: int
@@ -189,6 +202,19 @@ class LineProfiles:
     static: tuple[tuple[np.ndarray, np.ndarray], ...]
     timed: tuple[tuple[np.ndarray, np.ndarray], ...]
     K: int
+    rows: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
+
+    def span(self, key: tuple[str, int], columns: np.ndarray | None = None
+             ) -> tuple[int, int]:
+        """``(a, b)``: the rows of profile matrix ``key`` (see ``rows``) outside which
+        every column in ``columns`` (default: all) is zero; ``a == b`` when all are."""
+        first, stop = self.rows[key]
+        if columns is not None:
+            first, stop = first[columns], stop[columns]
+        nonzero = stop > first
+        if not nonzero.any():
+            return 0, 0
+        return int(first[nonzero].min()), int(stop[nonzero].max())
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -243,12 +269,20 @@ def line_profiles(c: CompiledArrays) -> LineProfiles:
     def timed_columns(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _frozen(lines), _frozen(weights[lines].transpose(1, 2, 0).reshape(T, -1))
 
-    profiles = LineProfiles(
-        n_lines=L, n_years=T,
-        gross=tuple(columns(idx) for idx in by_schedule),
-        static=tuple(columns(idx[~is_timed[idx]]) for idx in by_schedule),
-        timed=tuple(timed_columns(idx[is_timed[idx]]) for idx in by_schedule),
-        K=K)
+    gross_m = tuple(columns(idx) for idx in by_schedule)
+    static_m = tuple(columns(idx[~is_timed[idx]]) for idx in by_schedule)
+    timed_m = tuple(timed_columns(idx[is_timed[idx]]) for idx in by_schedule)
+    rows = {}
+    for key, (_, m) in [((kind, s), pair) for kind, ms in
+                        (("gross", gross_m), ("static", static_m), ("timed", timed_m))
+                        for s, pair in enumerate(ms)]:
+        nonzero = m != 0
+        any_ = nonzero.any(axis=0)
+        first = np.where(any_, nonzero.argmax(axis=0), 0)
+        stop = np.where(any_, T - nonzero[::-1].argmax(axis=0), 0)
+        rows[key] = (_frozen(first), _frozen(stop))
+    profiles = LineProfiles(n_lines=L, n_years=T, gross=gross_m, static=static_m,
+                            timed=timed_m, K=K, rows=rows)
     c._cache["profiles"] = profiles
     return profiles
 
@@ -303,7 +337,7 @@ def discount_factors(rates: np.ndarray, shift: np.ndarray | None, n_years: int, 
 
     The arithmetic of :func:`appraisal.greenbook.discounting.factors_from_rates` on
     ``rates + shift``, element by element in the same order (so the same numbers to the
-    last bit), written into one buffer in place: no temporary per step, no padded copy.
+    last bit). A view of :func:`year_factors` (years first).
 
     Parameters
     ----------
@@ -331,24 +365,62 @@ def discount_factors(rates: np.ndarray, shift: np.ndarray | None, n_years: int, 
     >>> bool(np.array_equal(df[..., :4], factors_from_rates(rates + shift[:, None, None])))
     True
     """
+    return year_factors(rates, shift, n_years, pad, mid=mid).transpose(2, 1, 0)
+
+
+def year_factors(rates: np.ndarray, shift: np.ndarray | None, n_years: int, pad: int = 0,
+                 *, mid: bool = False) -> np.ndarray:
+    """Discount factors by year, ``(T + pad, S, n or 1)``: :func:`discount_factors` with
+    the years first, so that a year of every draw is one contiguous row.
+
+    Each draw's factors are the running product of its one-year steps ``1 / (1 + (r +
+    shift))``, in year order, as :func:`appraisal.greenbook.discounting.factors_from_rates`
+    computes them (the same numbers to the last bit), one year of every draw at a time. A
+    schedule's one-year rates take few distinct values (the Green Book's fall at year
+    30, 75, ...): each draw's step is computed once per distinct rate, not once per year.
+    A product with the factors of draws ``rows`` delayed ``d`` years reads
+    ``out[d:d + T, s, rows].T`` (BLAS reads the transposed block in place).
+
+    Examples
+    --------
+    >>> rates = np.array([[0.035, 0.035, 0.03]])
+    >>> f = year_factors(rates, np.array([0.0, 0.01]), 4, pad=1)
+    >>> f.shape, f[:, 0, 1].round(6).tolist()
+    ((5, 1, 2), [1.0, 0.956938, 0.91573, 0.88051, 0.0])
+    """
     S, R = rates.shape
     if shift is None:
-        n, step = 1, np.array(rates[None], dtype=np.float64)
+        n = 1
     elif shift.ndim == 0:
-        n, step = 1, rates[None] + shift
+        n = 1
     else:
         n = shift.shape[0]
-        step = rates[None] + (shift[:, None, None] if shift.ndim == 1 else shift[:, :, None])
-    np.add(1.0, step, out=step)
-    np.divide(1.0, step, out=step)  # the one-year discount steps, 1 / (1 + r)
-    out = np.empty((n, S, n_years + pad))
-    out[:, :, 0] = 1.0
+    out = np.empty((n_years + pad, S, n))
+    out[0] = 1.0
     used = min(R, n_years - 1)
-    if used > 0:
-        np.cumprod(step[:, :, :used], axis=-1, out=out[:, :, 1:used + 1])
-    if mid:
-        out[:, :, :n_years] *= np.sqrt(step[:, :, :1])
-    out[:, :, n_years:] = 0.0
+    for s in range(S):
+        # the one-year steps 1 / (1 + r) of each distinct rate of the schedule (each draw's
+        # r = rate + shift, as rates + shift adds them), then the running product by year
+        steps: dict[float, np.ndarray] = {}
+        per_year = []  # the step of each year (a NaN rate gets its own)
+        for r in rates[s, : max(used, 1 if mid else 0)].tolist():
+            step = steps.get(r)
+            if step is None:
+                if shift is None or shift.ndim == 0:
+                    step = np.array([r if shift is None else r + shift], dtype=np.float64)
+                else:
+                    step = r + (shift if shift.ndim == 1 else shift[:, s])
+                np.add(1.0, step, out=step)
+                np.divide(1.0, step, out=step)
+                steps[r] = step
+            per_year.append(step)
+        if used > 0:
+            out[1, s] = per_year[0]
+        for t in range(2, used + 1):
+            np.multiply(out[t - 1, s], per_year[t - 1], out=out[t, s])
+        if mid:
+            out[:n_years, s] *= np.sqrt(per_year[0])
+    out[n_years:] = 0.0
     return out
 
 
@@ -359,9 +431,14 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
 
     Draws are put in the order of their delay groups once (their rate shifts and keep
     fractions gathered, not their discount factors), so each group's discount factors are
-    one contiguous slice of one buffer; the result is put back in draw order at the end.
-    Each number is computed as before the reordering (the same products of the same
-    rows and columns, Horner's rule in the same order), in place.
+    one contiguous range of draws in each year of one buffer (:func:`year_factors`); the
+    result is put back in draw order at the end. Each number is the one of the plain
+    formulation (each draw's factors over every year times the profile columns, Horner's
+    rule in ``keep`` from the last persistence year), to the last bit: a product skips only
+    years in which every column it takes is zero (exact-zero terms), the persistence
+    products put the draws along their columns (:func:`column_tiled_product`, the same
+    sums), and a one-column product, which BLAS sums differently (``gemv``), reads the
+    factors draw by draw as the plain formulation does.
 
     Parameters
     ----------
@@ -393,27 +470,52 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
         shift = shift[order]  # type: ignore[index]
     if order is not None and keep is not None and keep.shape[0] != 1:
         keep = keep[order]
-    dfp = discount_factors(rates, shift, T, int(delay.max(initial=0)), mid=mid)
+    dfy = year_factors(rates, shift, T, int(delay.max(initial=0)), mid=mid)  # (T+pad, S, n)
+    per_draw_factors = dfy.shape[2] != 1
     plain = p.gross if keep is None else p.static
+    kind = "gross" if keep is None else "static"
     res = np.empty((n, L))
-    # each schedule's persistence-year PVs of every draw, (n, K * p_s): filled group by
-    # group, then combined by one pass of Horner's rule per schedule
-    terms = [None if keep is None or not lines.size else np.empty((n, K * lines.size))
+    # each schedule's persistence-year PVs of every draw, (K * p_s, n): filled group by
+    # group, then combined by one pass of Horner's rule per schedule over contiguous rows
+    terms = [None if keep is None or not lines.size else np.empty((K * lines.size, n))
              for lines, _ in p.timed]
     start = 0
     for rows, row in groups:
         stop = n if isinstance(rows, slice) else start + rows.size
         row = np.broadcast_to(row, (L,))
-        f = dfp if dfp.shape[0] == 1 else dfp[start:stop]
         block = res[start:stop]
-        for s in range(dfp.shape[1]):
+
+        def product(s: int, d: int, key: tuple[str, int], m: np.ndarray,
+                    columns: np.ndarray | None = None,
+                    out: np.ndarray | None = None, start: int = start, stop: int = stop
+                    ) -> np.ndarray:
+            """The group's factors delayed ``d`` years times ``m`` (its ``columns``), over
+            the years where a column is non-zero: the same sums less exact-zero terms."""
+            sub = m if columns is None else m[:, columns]
+            if sub.shape[1] == 1:  # a matrix-vector product (BLAS gemv), as before: its
+                # sums are blocked differently, so all years, factors in draw-major order
+                f = dfy[d:d + T, s]
+                f = np.ascontiguousarray((f[:, start:stop] if per_draw_factors else f).T)
+                return row_tiled_product(f, sub, out=out)
+            a, b = p.span(key, columns)
+            if a == b:  # every column zero
+                rows_ = stop - start if per_draw_factors else 1
+                if out is None:
+                    return np.zeros((rows_, sub.shape[1]))
+                out[...] = 0.0
+                return out
+            f = dfy[d + a:d + b, s]
+            f = (f[:, start:stop] if per_draw_factors else f).T  # (rows, b - a), read in place
+            return row_tiled_product(f, sub[a:b], out=out)
+
+        for s in range(dfy.shape[1]):
             lines, m = plain[s]
             if lines.size:
                 d_lines = row[lines]
                 for d in sorted(set(d_lines.tolist())):  # (not np.unique: numpy.ma)
                     sel = d_lines == d
-                    block[:, lines[sel]] = row_tiled_product(f[:, s, d:d + T],
-                                                             m if sel.all() else m[:, sel])
+                    block[:, lines[sel]] = product(s, d, (kind, s), m, None if sel.all()
+                                                   else np.flatnonzero(sel))
             into = terms[s]
             if into is None:
                 continue
@@ -421,28 +523,39 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
             d_lines = row[lines]
             for d in sorted(set(d_lines.tolist())):  # (not np.unique: numpy.ma)
                 sel = d_lines == d
-                if not sel.all():  # this group's lines at delay d: their columns only
-                    part = row_tiled_product(f[:, s, d:d + T], w.reshape(T, K, -1)[:, :, sel]
-                                             .reshape(T, -1))
-                    into[start:stop].reshape(-1, K, lines.size)[:, :, sel] = part.reshape(
-                        part.shape[0], K, -1)
-                elif f.shape[0] == stop - start:
-                    row_tiled_product(f[:, s, d:d + T], w, out=into[start:stop])
-                else:  # one row of factors for the group's draws
-                    into[start:stop] = row_tiled_product(f[:, s, d:d + T], w)
+                columns = None if sel.all() else (np.arange(K)[:, None] * lines.size
+                                                  + np.flatnonzero(sel)[None, :]).ravel()
+                if not per_draw_factors:  # one row of factors for the group's draws
+                    part = product(s, d, ("timed", s), w, columns)
+                    into[slice(None) if columns is None else columns, start:stop] = part.T
+                    continue
+                # draws along the columns of the product: (K * p_s, draws), so that a
+                # persistence year of every draw is one contiguous block of rows
+                ya, yb = p.span(("timed", s), columns)
+                sub = w if columns is None else w[:, columns]
+                if columns is None:
+                    dest = into[:, start:stop]
+                else:
+                    dest = np.empty((columns.size, stop - start))
+                if ya == yb:
+                    dest[...] = 0.0
+                else:
+                    column_tiled_product(sub[ya:yb].T, dfy[d + ya:d + yb, s, start:stop],
+                                         out=dest)
+                if columns is not None:
+                    into[columns, start:stop] = dest
         start = stop
     for s, into in enumerate(terms):
         if into is None:
             continue
         lines = p.timed[s][0]
-        per_year = into.reshape(n, K, lines.size)
-        kp = keep[:, lines]  # type: ignore[index]
-        acc = np.empty((n, lines.size))
-        acc[...] = per_year[:, K - 1]
+        q = lines.size
+        kp = np.ascontiguousarray(keep[:, lines].T)  # type: ignore[index]  # (p_s, n)
+        acc = into[(K - 1) * q:].copy()
         for k in range(K - 2, -1, -1):  # Horner's rule in keep, in place
             np.multiply(acc, kp, out=acc)
-            np.add(acc, per_year[:, k], out=acc)
-        res[:, lines] = acc
+            np.add(acc, into[k * q:(k + 1) * q], out=acc)
+        res[:, lines] = acc.T
     if order is None:
         return res
     back = np.empty_like(order)  # row i of the result is row back[i] of res
@@ -516,6 +629,48 @@ def row_tiled_product(f: np.ndarray, m: np.ndarray, out: np.ndarray | None = Non
     tail = np.zeros((_ROW_TILE, f.shape[1]))
     tail[: n - whole] = f[whole:]
     out[whole:] = (tail @ m)[: n - whole]
+    return out
+
+
+def column_tiled_product(m: np.ndarray, f: np.ndarray, out: np.ndarray | None = None
+                         ) -> np.ndarray:
+    """``m @ f`` with draws along the columns of ``f`` (and of the result), padded with
+    zero columns to a multiple of ``_ROW_TILE``: :func:`row_tiled_product` transposed, so a
+    draw's result does not depend on how many draws share the product. Into ``out``
+    (``(rows of m, columns of f)``, rows of unit stride) when given.
+
+    For ``m`` of two rows or more, each number is the one :func:`row_tiled_product` gives
+    for ``(f.T, m.T)``, to the last bit (OpenBLAS's kernels sum each element in the same
+    order either way, except for an odd last row of ``m``, padded with a row of zeros here;
+    a one-column ``m.T`` is a matrix-vector product there, summed differently).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> m, f = rng.random((5, 30)), rng.random((30, 37))
+    >>> a = column_tiled_product(m, f)
+    >>> bool(np.array_equal(a[:, 3:4], column_tiled_product(m, f[:, 3:4])))
+    True
+    >>> bool(np.array_equal(a.T, row_tiled_product(f.T, m.T)))
+    True
+    """
+    if m.shape[0] % 2:  # an odd row goes through a kernel that rounds differently
+        padded = np.zeros((m.shape[0] + 1, m.shape[1]))
+        padded[:-1] = m
+        full = column_tiled_product(padded, f)[:-1]
+        if out is None:
+            return full
+        out[...] = full
+        return out
+    n = f.shape[1]
+    whole = n - n % _ROW_TILE
+    out = np.empty((m.shape[0], n)) if out is None else out
+    if whole:
+        np.matmul(m, f[:, :whole], out=out[:, :whole])
+    if whole < n:
+        tail = np.zeros((f.shape[0], _ROW_TILE))
+        tail[:, : n - whole] = f[:, whole:]
+        out[:, whole:] = (m @ tail)[:, : n - whole]
     return out
 
 

@@ -205,8 +205,6 @@ class DiscountSchedule:
     >>> own = DiscountSchedule.from_rates("local", [0.04, 0.04], source="council policy")
     >>> own.factors().round(6)
     array([1.      , 0.961538, 0.924556])
-    >>> own.renamed("standard").name
-    'standard'
     """
 
     name: str
@@ -259,11 +257,6 @@ class DiscountSchedule:
     def factors(self, *, timing: Timing | str = Timing.END) -> np.ndarray:
         """Discount factors for ``t = 0 .. years`` (:func:`factors_from_rates`)."""
         return factors_from_rates(self.rates, timing=timing)
-
-    def renamed(self, name: str) -> DiscountSchedule:
-        """The same rates under another name (e.g. the reduced schedule standing in for
-        the standard one in the reduced-rate sensitivity test)."""
-        return DiscountSchedule(name, self.rates, self.source, self.rows)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

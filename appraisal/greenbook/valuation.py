@@ -62,6 +62,7 @@ from appraisal.params.packs import ParameterPack, ParameterRow
 __all__ = [
     "CHAIN_FACTORS",
     "MEASURES",
+    "AdditionalityShares",
     "Measure",
     "RealGrowth",
     "UnitValueSpec",
@@ -147,28 +148,56 @@ MEASURES: Mapping[str, Measure] = {
 
 
 # ----------------------------------------------------------------------------- kernels
-def additionality_factor(
-    engagement: npt.ArrayLike = 1.0,
-    success: npt.ArrayLike = 1.0,
-    *,
-    deadweight: npt.ArrayLike = 0.0,
-    displacement: npt.ArrayLike = 0.0,
-    leakage: npt.ArrayLike = 0.0,
-    attribution_to_others: npt.ArrayLike = 0.0,
-    quantity_per_outcome: npt.ArrayLike = 1.0,
-) -> np.ndarray:
+@dataclass(frozen=True, slots=True)
+class AdditionalityShares:
+    """The shares of a gross outcome that are not additional (kernel parameters).
+
+    The Green Book's Additionality Guide deducts what would have happened anyway
+    (``deadweight``), what the intervention takes from elsewhere (``displacement``) and
+    what benefits those outside the target area or group (``leakage``); the SROI guide adds
+    ``attribution_to_others``, the share due to other organisations or people. Each is a
+    fraction in [0, 1] or an array of them (e.g. ``(D, L)`` draws by lines); the net
+    outcome keeps ``1 − share`` of each. Does not validate: see :func:`outcome_chain`.
+
+    Examples
+    --------
+    >>> float(AdditionalityShares(deadweight=0.25, leakage=0.2).net_of(100.0))
+    60.0
+    """
+
+    deadweight: npt.ArrayLike = 0.0
+    displacement: npt.ArrayLike = 0.0
+    leakage: npt.ArrayLike = 0.0
+    attribution_to_others: npt.ArrayLike = 0.0
+
+    def items(self) -> tuple[tuple[str, npt.ArrayLike], ...]:
+        """The four shares as ``(name, value)`` pairs, in the order above."""
+        return tuple((name, getattr(self, name)) for name in self.__slots__)
+
+    def net_of(self, gross: npt.ArrayLike) -> np.ndarray:
+        """``gross × (1 − share)`` for each share in turn (arrays broadcast)."""
+        out = np.asarray(gross, dtype=np.float64)
+        for _, share_lost in self.items():
+            out = out * (1.0 - np.asarray(share_lost, dtype=np.float64))
+        return out
+
+
+def additionality_factor(engagement: npt.ArrayLike = 1.0, success: npt.ArrayLike = 1.0, *,
+                         quantity_per_outcome: npt.ArrayLike = 1.0,
+                         **shares: npt.ArrayLike) -> np.ndarray:
     """Net share of a cohort's outcomes attributable to the intervention (kernel).
 
     ``engagement × success × quantity_per_outcome × (1 − deadweight) × (1 − displacement)
-    × (1 − leakage) × (1 − attribution_to_others)``. Arguments broadcast (e.g. ``(D, L)``
-    draws by lines). Does not validate: see :func:`outcome_chain`.
+    × (1 − leakage) × (1 − attribution_to_others)``; the four ``shares`` are the keywords
+    of :class:`AdditionalityShares`. Arguments broadcast (e.g. ``(D, L)`` draws by lines).
+    Does not validate: see :func:`outcome_chain`.
 
     Warnings
     --------
     ``attribution_to_others`` is the share of the outcome due to *others* (the SROI
-    guide's attribution), not the share credited to this intervention. The factors after
-    ``success`` are keyword-only and the old keyword ``attribution`` is gone, so a call
-    written the old way raises ``TypeError`` instead of silently changing meaning.
+    guide's attribution), not the share credited to this intervention. The shares are
+    keyword-only and the old keyword ``attribution`` is gone, so a call written the old
+    way raises ``TypeError`` instead of silently changing meaning.
 
     Examples
     --------
@@ -176,11 +205,9 @@ def additionality_factor(
     ...                                  attribution_to_others=0.5)), 6)
     0.15
     """
-    out = (np.asarray(engagement, dtype=np.float64) * np.asarray(success, dtype=np.float64)
-           * np.asarray(quantity_per_outcome, dtype=np.float64))
-    for share_lost in (deadweight, displacement, leakage, attribution_to_others):
-        out = out * (1.0 - np.asarray(share_lost, dtype=np.float64))
-    return out
+    gross = (np.asarray(engagement, dtype=np.float64) * np.asarray(success, dtype=np.float64)
+             * np.asarray(quantity_per_outcome, dtype=np.float64))
+    return AdditionalityShares(**shares).net_of(gross)
 
 
 def renamed_attribution_message(old: Any) -> str:
@@ -315,14 +342,10 @@ def outcome_chain(
     engagement: npt.ArrayLike = 1.0,
     success: npt.ArrayLike = 1.0,
     quantity_per_outcome: npt.ArrayLike = 1.0,
-    deadweight: npt.ArrayLike = 0.0,
-    displacement: npt.ArrayLike = 0.0,
-    leakage: npt.ArrayLike = 0.0,
-    attribution_to_others: npt.ArrayLike = 0.0,
     lag: int = 0,
     persistence: int = 1,
     drop_off: npt.ArrayLike = 0.0,
-    **removed: Any,
+    **shares: npt.ArrayLike,
 ) -> np.ndarray:
     """Net additional outcomes by year from cohorts by year (validating wrapper).
 
@@ -330,17 +353,18 @@ def outcome_chain(
     ----------
     cohort : array_like, shape (..., T)
         People (or units) starting in each year; leading axes (draws) broadcast.
-    engagement, success, deadweight, displacement, leakage, drop_off : float or array
+    engagement, success, drop_off : float or array
         Fractions in [0, 1]; arrays broadcast against the leading axes of ``cohort``.
-    attribution_to_others : float or array
-        Share of the outcome due to other organisations or people (SROI attribution),
-        in [0, 1]; the outcome is multiplied by (1 − it).
     quantity_per_outcome : float or array
         Units of the unit value per successful outcome per year (e.g. 0.5 WELLBYs), >= 0.
     lag : int
         Years before a cohort's first outcome (>= 0).
     persistence : int
         Years each outcome lasts (>= 1); ``drop_off`` > 0 needs ``persistence`` > 1.
+    **shares : float or array
+        ``deadweight``, ``displacement``, ``leakage``, ``attribution_to_others``: the
+        fractions in [0, 1] of :class:`AdditionalityShares` (``attribution_to_others`` is
+        the share of the outcome due to other organisations or people, SROI attribution).
 
     Returns
     -------
@@ -362,15 +386,16 @@ def outcome_chain(
     ...               ).round(6).tolist()
     [15.0, 22.5, 7.5]
     """
-    if "attribution" in removed:
-        raise TypeError(renamed_attribution_message(removed["attribution"]))
-    if removed:
-        msg = f"outcome_chain() got an unexpected keyword argument {next(iter(removed))!r}"
+    if "attribution" in shares:
+        raise TypeError(renamed_attribution_message(shares["attribution"]))
+    unknown = set(shares) - set(AdditionalityShares.__slots__)
+    if unknown:
+        msg = f"outcome_chain() got an unexpected keyword argument {min(unknown)!r}"
         raise TypeError(msg)
     issues = Issues()
-    factors = {"engagement": engagement, "success": success, "deadweight": deadweight,
-               "displacement": displacement, "leakage": leakage,
-               "attribution_to_others": attribution_to_others, "drop_off": drop_off}
+    lost = AdditionalityShares(**shares)
+    factors = {"engagement": engagement, "success": success, **dict(lost.items()),
+               "drop_off": drop_off}
     for name, value in factors.items():
         arr = np.asarray(value, dtype=np.float64)
         if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
@@ -400,8 +425,9 @@ def outcome_chain(
         issues.error("wrong-type", "'cohort' must be an array of amounts >= 0 by year",
                      location="cohort", field="cohort")
     issues.raise_if_errors("outcome_chain")
-    drop = np.asarray(factors.pop("drop_off"), dtype=np.float64)
-    factor = additionality_factor(**factors, quantity_per_outcome=qpo)
+    drop = np.asarray(drop_off, dtype=np.float64)
+    factor = additionality_factor(engagement, success, quantity_per_outcome=qpo,
+                                  **dict(lost.items()))
     timed = persistence_filter(q, lag, drop, persistence)
     return timed * np.asarray(factor)[..., None] if np.ndim(factor) else timed * float(factor)
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from appraisal.fields import field_path
+from appraisal.fields import FieldPath, field_path
 
 __all__ = ["Change", "cell_token", "diff_data", "formula_row_digest", "normalise",
            "normalise_formula", "pieces_row_digest", "row_digest"]
@@ -184,7 +184,7 @@ def normalise(data: Any) -> Any:
 class Change:
     """One changed input: its field path, old and new values (None when absent)."""
 
-    path: tuple[Any, ...]
+    path: FieldPath
     old: Any
     new: Any
     what: str = "changed"
@@ -195,9 +195,11 @@ class Change:
         return field_path(self.path)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, yes_no: bool = False) -> str:
     if value is None:
         return "(blank)"
+    if yes_no and isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, dict | list):
@@ -206,16 +208,30 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def describe(change: Change) -> str:
-    """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``."""
+def describe(change: Change, name: str | None = None) -> str:
+    """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``.
+
+    *name* says what changed in the words of the file (e.g. ``Profiles row 4 (...), year
+    2028``; default: the field path); a yes/no cell's value is then shown as yes or no.
+
+    Examples
+    --------
+    >>> describe(Change(("lines", 1, "values", "2028"), 30.0, 35.0))
+    'lines[1].values.2028: 30 → 35'
+    >>> describe(Change(("affordability", "vat", "recoverable", "NHS"), None, True),
+    ...          "Affordability lists row 4 (NHS), VAT recoverable")
+    'Affordability lists row 4 (NHS), VAT recoverable: (blank) → yes'
+    """
+    said = name or change.field
+    yes_no = name is not None
     if change.what == "added":
-        return f"{change.field}: added"
+        return f"{said}: added"
     if change.what == "removed":
-        return f"{change.field}: removed ({_show(change.old)})"
-    return f"{change.field}: {_show(change.old)} → {_show(change.new)}"
+        return f"{said}: removed ({_show(change.old, yes_no)})"
+    return f"{said}: {_show(change.old, yes_no)} → {_show(change.new, yes_no)}"
 
 
-def _walk(old: Any, new: Any, path: tuple[Any, ...], out: list[Change]) -> None:
+def _walk(old: Any, new: Any, path: FieldPath, out: list[Change]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(new) + [k for k in old if k not in new]:
             _walk(old.get(key), new.get(key), (*path, key), out)

@@ -80,7 +80,8 @@ def workbook_changes(path: str | os.PathLike[str],
     for change in diff_data(old, found.data):
         where = "" if change.what == "removed" else found.locate(_located(change))
         out.append(WorkbookChange(where, change.field, change.old, change.new, change.what,
-                                  describe(change)))
+                                  describe(change, found.words.place(
+                                      where, column=change.what != "added"))))
     return out
 
 

@@ -18,13 +18,11 @@ Nothing is ever extracted to disk, and macros are never loaded.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -118,11 +116,6 @@ class Cell(NamedTuple):
     value: Any
     formula: str | None = None
     style: int = 0
-
-    @property
-    def is_formula(self) -> bool:
-        """True for a formula cell."""
-        return self.formula is not None
 
 
 @dataclass(slots=True)
@@ -777,21 +770,3 @@ def open_grid(path: str | Path) -> WorkbookGrid:
             "not-xlsx", f"corrupt or not an .xlsx: {exc}", str(report.path),
             fix="save the workbook again from Excel as 'Excel Workbook (*.xlsx)'")],
             source=report.path.name) from exc
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large grids of cells.
-
-    Building a million small objects triggers many collections that find nothing to
-    free (cells hold no reference cycles); pausing them saves a large share of the time.
-    Reference counting still frees memory as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-

@@ -19,14 +19,14 @@ The location (``Sheet!Cell``) and the reason code are kept as they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from appraisal.case import sheets as S
 from appraisal.case.lens_sheets_pairwise import PAIRWISE
 from appraisal.case.lens_tables import LENS_TABLES
-from appraisal.cells import column_letter
+from appraisal.cells import cell_ref, column_letter
 from appraisal.errors import Issue
 
 __all__ = ["YAML_SYNTAX", "WorkbookWords", "looks_like_yaml", "path_words"]
@@ -91,6 +91,10 @@ _HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
 _HEADERS[PAIRWISE.title] = _headers(PAIRWISE)
 #: Workbook wording of a lens table's messages, by sheet and reason code.
 _TABLE_MESSAGES = {table.title: table.messages for table in LENS_TABLES if table.messages}
+#: The column of each lens table's row key (the ID an MCA row's scores and weights refer to).
+_KEY_COLUMNS = {table.title: (n, column.header) for table in LENS_TABLES
+                for n, column in enumerate(table.sheet().columns, start=1)
+                if column.role == "key"}
 
 
 #: Lens messages in the words of the sheet they are located on: (sheet or None for any,
@@ -291,6 +295,69 @@ class WorkbookWords:
             if col >= first and base is not None:
                 return f"year {base + col - first}"
         return self.columns.get((title, col), f"column {column_letter(col)}")
+
+    def place(self, location: str, column: bool = True) -> str | None:
+        """A ``Sheet!Cell`` in words: the sheet, the row and what the row is, the column
+        (unless *column* is false, for a whole row).
+
+        None for a location that is not a cell of the workbook.
+
+        Examples
+        --------
+        >>> words = WorkbookWords(rows={("Lines", 7): "Do it / Key-worker contract"},
+        ...                       columns={("Lines", 3): "Kind"})
+        >>> words.place("Lines!C7")
+        'Lines row 7 (Do it / Key-worker contract), Kind'
+        >>> words.place("Lines!A7", column=False), words.place("case.xlsx")
+        ('Lines row 7 (Do it / Key-worker contract)', None)
+        """
+        where = self.cell(location)
+        if where is None:
+            return None
+        title, row, col = where
+        said = self.row_words(title, row)
+        return f"{said}, {self.column_words(title, col)}" if column else said
+
+    def all_worded(self, issues: Sequence[Issue]) -> list[Issue]:
+        """Every problem worded for the workbook (:meth:`translate`), a mistyped row key
+        said once.
+
+        A row key no part of the case knows (a misspelt ID on a row of kind ``from
+        template`` of the MCA sheet) is unknown to each score and weight column of its row;
+        it is one mistake, so it is said once, at the key's cell.
+
+        Examples
+        --------
+        >>> words = WorkbookWords(rows={("MCA", 5): "trust_in_servise"})
+        >>> said = words.all_worded([
+        ...     Issue("unknown-reference", f"unknown criterion 'trust_in_servise'", f"MCA!{c}5",
+        ...           "mca.scores", "did you mean 'trust_in_service'?") for c in "MN"])
+        >>> print(said[0])  # doctest: +NORMALIZE_WHITESPACE
+        MCA!A5: error [unknown-reference] MCA row 5 (trust_in_servise), ID: unknown criterion
+        'trust_in_servise', so the 2 values of its row are not read (did you mean
+        'trust_in_service'?)
+        >>> len(said)
+        1
+        """
+        worded = [self.translate(i) for i in issues]
+        rows: dict[tuple[str, int], list[int]] = {}
+        for n, issue in enumerate(worded):
+            where = self.cell(issue.location)
+            if (issue.code == "unknown-reference" and where is not None
+                    and where[0] in _KEY_COLUMNS and where[2] != _KEY_COLUMNS[where[0]][0]):
+                rows.setdefault(where[:2], []).append(n)
+        dropped: set[int] = set()
+        for (title, row), found in rows.items():
+            if len(found) < 2:
+                continue
+            col, header = _KEY_COLUMNS[title]
+            first = worded[found[0]]
+            worded[found[0]] = replace(
+                first, location=cell_ref(title, row, col),
+                field=f"{self.row_words(title, row)}, {header}",
+                message=f"{first.message}, so the {len(found)} values of its row are not read")
+            dropped.update(found[1:])
+        return [issue for n, issue in enumerate(worded) if n not in dropped]
 
     def translate(self, issue: Issue) -> Issue:
         """The same problem, worded for the workbook."""

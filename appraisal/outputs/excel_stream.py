@@ -322,11 +322,9 @@ class SheetData:
                 if len(_TEXT_XML) >= _TEXT_CACHE_SIZE:
                     _TEXT_XML.clear()
                 _TEXT_XML[value] = body
-        cells = self._rows.get(row)
-        if cells is None:
-            cells = self._rows[row] = []
-        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}" '
-                           f't="inlineStr">{body}'))
+        self._rows.setdefault(row, []).append(
+            (col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}" '
+                  f't="inlineStr">{body}'))
         if col > self.max_col:
             self.max_col = col
 
@@ -335,11 +333,8 @@ class SheetData:
         text = _fast_number(value)
         if text is None:
             text = _number_text(value, self._where(row, col), field)
-        cells = self._rows.get(row)
-        if cells is None:
-            cells = self._rows[row] = []
-        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}">'
-                           f"<v>{text}</v></c>"))
+        self._rows.setdefault(row, []).append(
+            (col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"><v>{text}</v></c>'))
         if col > self.max_col:
             self.max_col = col
 
@@ -385,20 +380,10 @@ class SheetData:
 
     def blank(self, row: int, col: int, style: int) -> None:
         """An empty cell that carries a style (e.g. an input cell left for the user)."""
-        cells = self._rows.get(row)
-        if cells is None:
-            cells = self._rows[row] = []
-        cells.append((col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"/>'))
+        self._rows.setdefault(row, []).append(
+            (col, f'<c r="{(_LETTERS or _letters())[col - 1]}{row}" s="{style}"/>'))
         if col > self.max_col:
             self.max_col = col
-
-    def blanks(self, row: int, col: int, count: int, style: int) -> None:
-        """*count* empty styled cells from *col* on."""
-        put = self._rows.setdefault(row, [])
-        tail = f'{row}" s="{style}"/>'
-        letters = _letters()
-        put.extend((c, f'<c r="{letters[c - 1]}{tail}') for c in range(col, col + count))
-        self.max_col = max(self.max_col, col + count - 1)
 
     def formula(self, row: int, col: int, formula: str, cached: Any, style: int, *,
                 field: str = "") -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,10 +36,9 @@ from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.model import Case
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formula
-from appraisal.cells import column_letter
+from appraisal.cells import column_letter, no_gc
 from appraisal.greenbook.valuation import MEASURES
 from appraisal.inputs.excel_changes import normalise
-from appraisal.inputs.excel_grid import no_gc
 from appraisal.outputs.atomic import PathLike
 from appraisal.outputs.excel_book import WORKBOOK_FORMAT, BookBuilder, tool_version
 from appraisal.outputs.excel_reference import cover_sheet, parameters_sheet
@@ -252,6 +251,23 @@ class _Writer:
             ws.print_title_cols = f"A:{column_letter(keys)}"
         return ws, sheet
 
+    def _dropdowns(self, ws: Any, columns: Sequence[S.Column], last: int, *,
+                   loose: Collection[str] = (),
+                   more: Mapping[str, Sequence[str]] | None = None) -> None:
+        """The drop-downs of a table's columns, rows :data:`FIRST_ROW` to ``last``: the named
+        list of a column with a source, yes or no for a bool, else the column's choices (and
+        ``more`` of them by key); in the ``loose`` columns other values may be typed."""
+        for col, column in enumerate(columns, start=1):
+            choices = (*column.choices, *(more or {}).get(column.key, ()))
+            if column.source:
+                self.book.dropdown(ws, col, last, source=column.source,
+                                   strict=column.key not in loose)
+            elif column.type == "bool":
+                self.book.dropdown(ws, col, last, choices=_YES_NO)
+            elif choices:
+                self.book.dropdown(ws, col, last, choices=choices,
+                                   strict=column.key not in loose)
+
     # --- Case ---------------------------------------------------------------------------
 
     def case_sheet(self) -> None:
@@ -316,11 +332,7 @@ class _Writer:
                     self.leftover += [("options", (i, key, *p), v)
                                       for p, v in flatten(record[key])]
         self.book.name("option_names", ws, f"$A${S.FIRST_ROW}:$A${last}")
-        for col, column in enumerate(spec.columns, start=1):
-            if column.type == "bool":
-                self.book.dropdown(ws, col, last, choices=_YES_NO)
-            elif column.choices:
-                self.book.dropdown(ws, col, last, choices=column.choices)
+        self._dropdowns(ws, spec.columns, last)
 
     def lines_sheet(self) -> None:
         spec = S.LINES
@@ -335,18 +347,10 @@ class _Writer:
                 self.cell(sheet, r, col, _yes_no(record.get(column.key)), column.type,
                           where=column.key, wrap=True)
             _fit_height(sheet, r, [(record.get(c.key), c.width) for c in spec.columns])
-        for col, column in enumerate(spec.columns, start=1):
-            if column.source:
-                self.book.dropdown(ws, col, last, source=column.source,
-                                   strict=column.key == "option")
-            elif column.type == "bool":
-                self.book.dropdown(ws, col, last, choices=_YES_NO)
-            elif column.key == "schedule":  # the shipped ones, and the case's own may be typed
-                own = tuple(self.data.get("discount_schedules") or ())
-                self.book.dropdown(ws, col, last, choices=(*column.choices, *own),
-                                   strict=False)
-            elif column.choices:
-                self.book.dropdown(ws, col, last, choices=column.choices)
+        # a line's category and agency, and its schedule (the shipped ones, the case's own)
+        # may be typed
+        self._dropdowns(ws, spec.columns, last, loose=("category", "agency", "schedule"),
+                        more={"schedule": tuple(self.data.get("discount_schedules") or ())})
         del columns
 
     def profiles_sheet(self) -> None:
@@ -446,14 +450,7 @@ class _Writer:
                 value = record.get(column.key) if column.role == "key" else cells.get(
                     column.key)
                 self.cell(sheet, r, col, _yes_no(value), column.type, where=column.key)
-        last = S.FIRST_ROW + total - 1
-        for col, column in enumerate(spec.columns, start=1):
-            if column.source:
-                self.book.dropdown(ws, col, last, source=column.source)
-            elif column.type == "bool":
-                self.book.dropdown(ws, col, last, choices=_YES_NO)
-            elif column.choices:
-                self.book.dropdown(ws, col, last, choices=column.choices)
+        self._dropdowns(ws, spec.columns, S.FIRST_ROW + total - 1)
 
     def details_sheet(self) -> None:
         spec = S.LINE_DETAILS
@@ -524,12 +521,8 @@ class _Writer:
                     self.cell(sheet, r, col, _yes_no(value), row.types.get(key, column.type),
                               where=where, wrap=True)
                 _fit_height(sheet, r, [(row.values.get(c.key), c.width) for c in spec.columns])
-            last = S.FIRST_ROW + total - 1
-            for col, column in enumerate(spec.columns, start=1):
-                if column.choices:
-                    self.book.dropdown(ws, col, last, choices=column.choices)
-                elif column.source:
-                    self.book.dropdown(ws, col, last, source=column.source, strict=False)
+            self._dropdowns(ws, spec.columns, S.FIRST_ROW + total - 1,
+                            loose=[c.key for c in spec.columns if c.source])
             if table.title == "MCA":
                 self.pairwise_sheet()
 

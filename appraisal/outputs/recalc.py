@@ -185,9 +185,8 @@ def read_values(xlsx_path: PathLike) -> dict[str, dict[str, Any]]:
 
     Examples
     --------
-    >>> import tempfile, openpyxl
-    >>> from pathlib import Path
-    >>> path = Path(tempfile.mkdtemp()) / "v.xlsx"
+    >>> import os, tempfile, openpyxl
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.xlsx")
     >>> book = openpyxl.Workbook()
     >>> book.active["B2"] = 7
     >>> book.save(path)

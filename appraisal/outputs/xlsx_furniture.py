@@ -86,10 +86,10 @@ def style_calculation(cells: Any) -> None:
 
     Examples
     --------
-    >>> from openpyxl import Workbook
-    >>> sheet = Workbook().active
-    >>> style_calculation(sheet["C2"])
-    >>> sheet["C2"].style
+    >>> import openpyxl
+    >>> cell = openpyxl.Workbook().active["C2"]
+    >>> style_calculation(cell)
+    >>> cell.style
     'Appraisal calculation'
     """
     for cell in _iter_cells(cells):

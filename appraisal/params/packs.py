@@ -72,6 +72,8 @@ PROVENANCE_COLUMNS = (
     "vintages",
     "notes",
 )
+#: Where a row's value came from, after its provenance in :meth:`ParameterRow.to_dict`.
+_ORIGIN_COLUMNS = ("origin", "pack", "replaced_value", "replaced_origin")
 #: Parameter vintages the shipped pack knows.
 VINTAGES = ("GB2026", "GB2022")
 #: The vintage used unless a case names another (the current Green Book edition).
@@ -115,23 +117,9 @@ class ParameterRow:
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form for JSON outputs and reports."""
-        return {
-            "table_name": self.table_name,
-            **dict(self.key),
-            "value": self.value,
-            "unit": self.unit,
-            "price_year": self.price_year,
-            "source": self.source,
-            "edition": self.edition,
-            "table": self.table,
-            "confidence": self.confidence,
-            "vintages": ";".join(self.vintages),
-            "notes": self.notes,
-            "origin": self.origin,
-            "pack": self.pack,
-            "replaced_value": self.replaced_value,
-            "replaced_origin": self.replaced_origin,
-        }
+        return {"table_name": self.table_name, **dict(self.key),
+                **{c: getattr(self, c) for c in (*PROVENANCE_COLUMNS, *_ORIGIN_COLUMNS)},
+                "vintages": ";".join(self.vintages)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,7 @@ True
 >>> for issue in found:
 ...     print(issue.field, "|", issue.message, "|", issue.fix)
 mca.scores.New service.wait | expected a number, got 'ten' | write a number such as 3, 0.5 or '1/3'
-mca.weights.officers.swings.wiat | 'wiat' is not a criterion | known: trust, wait
-mca.weights.officers.swings | no swing for wait | give a swing for every criterion
+mca.weights.officers.swings.wiat | 'wiat' is not a criterion | did you mean 'wait'?
 """
 
 from __future__ import annotations
@@ -102,6 +101,7 @@ from typing import Any
 import numpy as np
 
 from appraisal.errors import Issues
+from appraisal.fields import closest
 from appraisal.lenses.mca._fields import Path, SectionReader
 from appraisal.lenses.mca._weight_section import parse_combine, parse_weight_sets
 from appraisal.lenses.mca.aggregation import NORMALISATIONS
@@ -334,10 +334,12 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
         if row is None:
             ok = False
             continue
+        meant: set[str] = set()  # criteria a misspelt key stands for: one mistake, not two
         for key, raw in row.items():
             if key not in index:
                 ok = False
                 r.reference(key, (*op, str(key)), list(index), "criterion")
+                meant.update(closest(key, [c for c in index if c not in row]))
                 continue
             c = crit[index[key]]
             if c.cba_metric is not None:
@@ -366,7 +368,7 @@ def _scores(r: SectionReader, section: Mapping[str, Any], path: Path, tree: Valu
                            "widen the value function if this option deserves credit beyond it")
             perf[o, index[key]] = value
         for c in needed:
-            if c.id not in row:
+            if c.id not in row and c.id not in meant:
                 ok = False
                 r.error(op, "missing-score", f"no score for criterion '{c.id}'",
                         f"add {c.id}: <score>")

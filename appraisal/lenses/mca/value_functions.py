@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import AppraisalValidationError, Issue
+from appraisal.fields import field_path
 
 __all__ = [
     "DirectScale",
@@ -184,7 +185,7 @@ ValueScale = DirectScale | LinearScale | PiecewiseScale | LocalScale
 
 def _raise(problems: list[_Problem], source: str) -> None:
     if problems:
-        issues = [Issue("bad-value-function", msg, field=".".join(map(str, path)), fix=fix)
+        issues = [Issue("bad-value-function", msg, field=field_path(path), fix=fix)
                   for path, msg, fix in problems]
         raise AppraisalValidationError(issues, source=source)
 

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from appraisal.errors import AppraisalValidationError, Issue
-from appraisal.fields import field_path
+from appraisal.fields import closest, did_you_mean, field_path
 from appraisal.lenses.mca.ahp import AHP_VARIANTS, AHPResult, ahp, matrix_problems
 from appraisal.lenses.mca.tree import ValueTree
 
@@ -156,14 +156,18 @@ def weight_set_problems(ws: WeightSet, tree: ValueTree) -> list[Problem]:
             out.append(("bad-choice", ("scope",), "direct weights are global",
                         "give one weight per criterion, summing to one"))
         expected = crit if ws.scope == "global" else tree.node_ids
+        meant: set[str] = set()  # what a misspelt key stands for: one mistake, not two
         for k in given:
             if k not in expected:
                 what = "criterion" if ws.scope == "global" else "purpose or criterion"
+                near = closest(k, [e for e in expected if e not in given])
+                meant.update(near)
                 out.append(("unknown-reference", (key, k), f"'{k}' is not a {what}",
+                            did_you_mean(k, near) if near else
                             f"known: {', '.join(expected)}"))
         groups = [(None, crit)] if ws.scope == "global" else _sibling_groups(tree)
         for node, members in groups:
-            missing = [m for m in members if m not in given]
+            missing = [m for m in members if m not in given and m not in meant]
             if missing and (ws.scope == "global" or len(members) > 1):
                 out.append(("missing-weight", (key,), f"no {key[:-1]} for {', '.join(missing)}"
                             + (f" (under '{node}')" if node else ""),

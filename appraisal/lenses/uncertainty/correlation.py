@@ -426,8 +426,9 @@ def parse_correlation(data: Any, *, locate: Locator, issues: Issues,
 
     Examples
     --------
+    >>> from appraisal.fields import field_path
     >>> found = Issues()
-    >>> where = lambda path: "case.yaml:" + ".".join(map(str, path))
+    >>> where = lambda path: "case.yaml:" + field_path(path)
     >>> data = {"groups": [{"inputs": ["a", "b", "c"], "rho": 0.8, "name": "UCD"}]}
     >>> parse_correlation(data, locate=where, issues=found, path=("correlation",)).names
     ('a', 'b', 'c')

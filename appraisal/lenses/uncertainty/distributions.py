@@ -771,8 +771,9 @@ def parse_distribution(data: Any, *, locate: Locator, issues: Issues,
 
     Examples
     --------
+    >>> from appraisal.fields import field_path
     >>> found = Issues()
-    >>> where = lambda path: "case.yaml:" + ".".join(map(str, path))
+    >>> where = lambda path: "case.yaml:" + field_path(path)
     >>> parse_distribution({"dist": "triangular", "low": 0.8, "mode": 1.0, "high": 1.3},
     ...                    locate=where, issues=found, path=("inputs", "uplift"))
     Triangular(low=0.8, mode=1.0, high=1.3)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -542,6 +543,13 @@ def sobol_analysis(model: Any, specs: Mapping[str, Distribution], n: int, *, rng
                                     calc_second_order=calc_second_order,
                                     num_resamples=num_resamples, conf_level=conf_level,
                                     seed=run.settings["bootstrap_seed"])
+    return _sobol_result(run, labels, y, indices, notes, num_resamples, conf_level)
+
+
+def _sobol_result(run: _SobolRun, labels: Sequence[str], y: np.ndarray,
+                  indices: dict[str, np.ndarray], notes: Sequence[str], num_resamples: int,
+                  conf_level: float) -> SensitivityResult:
+    """The :class:`SensitivityResult` of a Sobol analysis of the model outputs ``y``."""
     settings = {**run.settings, "num_resamples": num_resamples, "conf_level": conf_level}
     return SensitivityResult("sobol", tuple(run.group_names), tuple(labels),
                              MappingProxyType(indices), y.shape[0],
@@ -578,18 +586,15 @@ class ConvergenceReport:
 def sobol_convergence(model: Any, specs: Mapping[str, Distribution], n_max: int, *,
                       rng: Any, n_min: int = 256, st_tolerance: float = 0.02,
                       ci_tolerance: float = 0.05, top: int = 5,
-                      outputs: Sequence[str] | None = None,
-                      groups: Mapping[str, Sequence[str]] | None = None,
-                      correlation: Correlation | None = None, calc_second_order: bool = False,
-                      num_resamples: int = 100, conf_level: float = 0.95,
-                      chunk_size: int | None = None,
-                      backend: Backend | int | str | None = None) -> ConvergenceReport:
+                      **options: Any) -> ConvergenceReport:
     """Check Sobol convergence by doubling ``n`` from ``n_min`` to ``n_max``.
 
     The model runs once, at ``n_max``: Sobol' points nest, so the first ``n`` base points
     of that design are the design for ``n``. Each analysis uses the same bootstrap seed.
-    Other arguments are as for :func:`sobol_analysis`; ``top`` is how many of the largest
-    ST must keep their order. The default tolerances follow the reliability test plan
+    The other keywords (``outputs``, ``groups``, ``correlation``, ``calc_second_order``,
+    ``num_resamples``, ``conf_level``, ``chunk_size``, ``backend``) are those of
+    :func:`sobol_analysis`, with its defaults; ``top`` is how many of the largest ST must
+    keep their order. The default tolerances follow the reliability test plan
     (section 4.5).
 
     Examples
@@ -601,16 +606,24 @@ def sobol_convergence(model: Any, specs: Mapping[str, Distribution], n_max: int,
     >>> [s.n for s in rep.steps], rep.converged
     ([2048, 4096, 8192], True)
     """
-    second = calc_second_order
-    run = _plan_sobol(specs, n_max, rng, groups, second, correlation, chunk_size,
-                      "sobol_convergence")
+    try:
+        bound = inspect.signature(sobol_analysis).bind(model, specs, n_max, rng=rng, **options)
+    except TypeError as exc:  # an unknown keyword: name this function, not sobol_analysis
+        msg = f"sobol_convergence() {exc}"
+        raise TypeError(msg) from None
+    bound.apply_defaults()
+    opt = bound.arguments
+    second, num_resamples, conf_level = (opt["calc_second_order"], opt["num_resamples"],
+                                         opt["conf_level"])
+    run = _plan_sobol(specs, n_max, rng, opt["groups"], second, opt["correlation"],
+                      opt["chunk_size"], "sobol_convergence")
     found = Issues()
     if isinstance(n_min, bool) or not isinstance(n_min, int) or n_min < 2 or \
             n_min & (n_min - 1) or n_min > n_max:
         found.error("invalid-argument", f"'n_min' must be a power of 2 between 2 and n_max "
                     f"(got {n_min!r})", field="n_min", fix="use e.g. n_min=256")
     found.raise_if_errors("sobol_convergence")
-    labels, y = _run_sobol(model, run, outputs, backend)
+    labels, y = _run_sobol(model, run, opt["outputs"], opt["backend"])
     steps: list[ConvergenceStep] = []
     previous: dict[str, np.ndarray] | None = None
     n = n_min
@@ -631,11 +644,8 @@ def sobol_convergence(model: Any, specs: Mapping[str, Distribution], n_max: int,
     last = steps[-1]
     converged = last.max_st_change is not None and last.max_st_change < st_tolerance and \
         last.max_st_ci_width < ci_tolerance and bool(last.ranking_stable)
-    settings = {**run.settings, "num_resamples": num_resamples, "conf_level": conf_level}
-    final = SensitivityResult("sobol", tuple(run.group_names), tuple(labels),
-                              MappingProxyType(cast(dict, previous)), y.shape[0],
-                              MappingProxyType(settings), tuple(notes),
-                              _output_variance(y, run.rows_per_base))
+    final = _sobol_result(run, labels, y, cast(dict, previous), notes, num_resamples,
+                          conf_level)
     return ConvergenceReport(tuple(steps), final, st_tolerance, ci_tolerance, converged)
 
 

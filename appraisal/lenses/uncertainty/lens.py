@@ -39,18 +39,9 @@ from appraisal.engine.compile import CompiledCase, EngineOutput
 from appraisal.engine.kernel import chunk_for_budget, reused_heap
 from appraisal.errors import Issues
 from appraisal.formatting import choose_money_unit, format_money
+from appraisal.lenses.uncertainty import deterministic as det
 from appraisal.lenses.uncertainty.backends import Backend
 from appraisal.lenses.uncertainty.case_model import CaseModel, case_spec
-from appraisal.lenses.uncertainty.deterministic import (
-    OneWayResult,
-    SwitchingResult,
-    TwoWayResult,
-    mean_effects,
-    one_way,
-    scenario_table,
-    switching_values,
-    two_way,
-)
 from appraisal.lenses.uncertainty.sampling import (
     DEFAULT_BLOCK_SIZE,
     MonteCarloResult,
@@ -119,9 +110,9 @@ class UncertaintyResult:
     runner_up: str | None
     inputs: tuple[dict[str, Any], ...]
     scenarios: tuple[dict[str, Any], ...]
-    tornado: OneWayResult
-    switching: tuple[SwitchingResult, ...]
-    two_way: TwoWayResult | None = None
+    tornado: det.OneWayResult
+    switching: tuple[det.SwitchingResult, ...]
+    two_way: det.TwoWayResult | None = None
     monte_carlo: dict[str, Any] = field(default_factory=dict)
     value_of_information: dict[str, Any] = field(default_factory=dict)
     acceptability: dict[str, Any] = field(default_factory=dict)
@@ -379,12 +370,12 @@ def _monte_carlo(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
     return out
 
 
-def _central_versus_mean(model: CaseModel, mc: dict[str, Any], tornado: OneWayResult
+def _central_versus_mean(model: CaseModel, mc: dict[str, Any], tornado: det.OneWayResult
                          ) -> dict[str, Any]:
     """The focus option's central estimate beside its Monte Carlo mean, and why they differ."""
     focus = model.option_names[model.focus]
     inc = next(r for r in mc["options"] if r["option"] == focus)["inc_npsv"]
-    effects = mean_effects(model, tornado)
+    effects = det.mean_effects(model, tornado)
     unit = choose_money_unit([inc["central"], inc["mean"]])
 
     def money(x: float) -> str:  # prose: a minus sign, not accounting brackets
@@ -661,7 +652,7 @@ def _analyse(case: Case, spec: UncertaintySpec | None, compiled: CompiledCase | 
     if morris:
         morris_result = morris_screening(model, spec.distributions, morris, rng=seed,
                                          outputs=list(_SOBOL_OUTPUTS), backend=backend)
-    tornado = one_way(model)
+    tornado = det.one_way(model)
     if mc:
         mc["central_versus_mean"] = _central_versus_mean(model, mc, tornado)
     inputs = tuple({"name": i.name, "field": i.field, "group": i.group,
@@ -676,9 +667,9 @@ def _analyse(case: Case, spec: UncertaintySpec | None, compiled: CompiledCase | 
         option_names=names, counterfactual=names[model.counterfactual],
         focus=names[model.focus],
         runner_up=None if model.runner_up is None else names[model.runner_up],
-        inputs=inputs, scenarios=tuple(scenario_table(model)), tornado=tornado,
-        switching=tuple(switching_values(model)),
-        two_way=two_way(model, *spec.two_way) if spec.two_way else None,
+        inputs=inputs, scenarios=tuple(det.scenario_table(model)), tornado=tornado,
+        switching=tuple(det.switching_values(model)),
+        two_way=det.two_way(model, *spec.two_way) if spec.two_way else None,
         monte_carlo=mc, value_of_information=voi, acceptability=acc, sobol=sobol_result,
         morris=morris_result, draws=mc_result if keep_draws else None,
         central_differs=tuple(model.central_differs()))

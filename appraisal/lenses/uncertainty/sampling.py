@@ -84,11 +84,6 @@ class ChunkPlan:
     block_size: int
 
     @property
-    def blocks_per_chunk(self) -> int:
-        """Blocks in one (full) chunk."""
-        return self.chunk_size // self.block_size
-
-    @property
     def n_chunks(self) -> int:
         """Number of chunks."""
         return -(-self.n // self.chunk_size)

@@ -304,12 +304,17 @@ def _basis_block(plan: tuple[Any, ...], p: np.ndarray) -> np.ndarray:
     out = np.empty((1 + sum(widths) + pairs, n))
     out[0] = 1.0
     at = 1
+    z = []  # each parameter's standardised values, for the pairs
     for i, (part, w) in enumerate(zip(parts_plan, widths, strict=True)):
         if w:
             _columns_into(out[at:at + w], part, p[:, i])
+        if pairs:
+            # a spline's first column is (x - mean) / std already: the pair's own z when
+            # its mean and standard deviation are the same numbers
+            same = part[0] == "spline" and part[1] == mean[i] and part[2] == std[i]
+            z.append(out[at] if same else (p[:, i] - mean[i]) / std[i])
         at += w
     if pairs:
-        z = ((p - mean) / std).T
         for i, j in zip(*np.triu_indices(count, k=1), strict=True):
             np.multiply(z[i], z[j], out=out[at])
             at += 1

@@ -43,8 +43,6 @@ from appraisal.outputs.report.schema import SCHEMA_VERSION, validate_context
 
 __all__ = ["report_context"]
 
-#: Lens keys whose ``report_context()`` dict is merged into the section of that name.
-MERGED_LENSES = ("mca", "uncertainty")
 _NOT_APPLICABLE = "n/a (counterfactual)"
 _MEASURES = {"capex": "capital costs", "opex": "operating costs", "duration": "works duration"}
 _SCALE_ORDER = range(-3, 4)

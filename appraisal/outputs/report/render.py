@@ -63,21 +63,14 @@ _MAIN_TEMPLATE = "report.html.j2"
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One section of the report.
+    """One section of the report."""
 
-    Attributes
-    ----------
-    id : str
-        Anchor id in the page; the partial is ``partials/_<id with _>.html.j2``.
-    heading : str
-        The section's ``<h2>``.
-    key : str
-        The context key that holds its data; the section is left out when the key
-        is absent or empty.
-    """
-
+    #: Anchor id in the page; the partial is ``partials/_<id with _>.html.j2``.
     id: str
+    #: The section's ``<h2>``.
     heading: str
+    #: The context key that holds its data; the section is left out when the key is
+    #: absent or empty.
     key: str
 
     @property

@@ -1,0 +1,111 @@
+"""Problems found only when a workbook's case runs, and the inputs changed since it was
+written, in the workbook's words (issue 15, item 2: errors name the sheet, the cell and the
+row's option and line, never YAML syntax).
+
+Some checks need the compiled case (an optimism-bias project type looked up in the
+parameter pack) or a lens at run time (a VAT agency that only the unit-value pack's lines
+have); ``appraisal run``, ``validate``, ``report`` and ``uncertainty`` word them as the
+workbook reader words its own problems. The same problems in a YAML case keep their field
+paths.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from appraisal import example_path
+from appraisal.cli import main
+from appraisal.inputs.excel_diff import workbook_changes
+from appraisal.inputs.excel_messages import looks_like_yaml
+from appraisal.outputs.convert import convert_case
+
+KEY_WORKER = "Whole-family service / Commissioned key-worker service (contract, cash prices)"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    return convert_case(example_path("prevention"), tmp_path_factory.mktemp("rt") / "case.xlsx")
+
+
+def _row_of(path, title, first, second=None):
+    ws = openpyxl.load_workbook(path)[title]
+    return next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == first
+                and (second is None or ws.cell(r, 2).value == second))
+
+
+def _worded(text):
+    assert not looks_like_yaml(text), text
+    assert "lines[" not in text, text
+    assert "affordability." not in text, text
+
+
+def test_a_project_type_checked_when_the_case_compiles(book, edited_copy, tmp_path, capsys):
+    row = _row_of(book, "Line details", "Whole-family service",
+                  "Commissioned key-worker service (contract, cash prices)")
+    edited = edited_copy(book, {("Line details", f"E{row}"): "outsorcing"})
+    out = tmp_path / "out"
+    for argv in (["validate", str(edited)], ["run", str(edited), "--out", str(out)]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        problem = next(line for line in err.splitlines() if "[optimism-bias]" in line)
+        assert problem.startswith(f"  'Line details'!E{row}: error [optimism-bias] "
+                                  f"Line details row {row} ({KEY_WORKER}), Value: ")
+        assert "did you mean 'outsourcing'?" in problem
+        _worded(problem.split("[optimism-bias] ", 1)[1].split(": no optimism-bias")[0])
+        assert "Nothing was written." in err
+    assert not out.exists()
+
+
+def test_a_vat_agency_checked_when_the_financial_case_runs(book, edited_copy, tmp_path,
+                                                           capsys):
+    """Lines valued from the unit-value pack take their agency from the pack, so the
+    reader cannot tell an unknown agency; the affordability lens does, when it runs."""
+    edited = edited_copy(book, {("Affordability lists", "A4"): "Councl",
+                                ("Affordability lists", "B4"): "yes"})
+    out = tmp_path / "out"
+    for argv in (["run", str(edited), "--out", str(out)], ["report", str(edited), "-o",
+                                                           str(tmp_path / "r.html")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        problem = next(line for line in err.splitlines() if "[unknown-agency]" in line)
+        assert problem.startswith("  'Affordability lists'!B4: error [unknown-agency] "
+                                  "Affordability lists row 4, VAT recoverable: VAT "
+                                  "recoverability is given for the agency 'Councl'")
+        _worded(problem)
+    assert not out.exists()
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_same_problem_in_yaml_keeps_its_field_path(tmp_path, capsys):
+    text = example_path("prevention").read_text(encoding="utf-8")
+    assert "project_type: outsourcing" in text
+    case = tmp_path / "case.yaml"
+    case.write_text(text.replace("project_type: outsourcing", "project_type: outsorcing", 1),
+                    encoding="utf-8")
+    assert main(["validate", str(case)]) == 1
+    err = capsys.readouterr().err
+    assert "lines[" in err
+    assert ".optimism_bias.project_type: no optimism-bias value" in err
+
+
+def test_changed_inputs_are_said_as_sheet_row_and_column(book, edited_copy):
+    row = _row_of(book, "Line details", "Whole-family service",
+                  "Commissioned key-worker service (contract, cash prices)")
+    edited = edited_copy(book, {("Line details", f"E{row}"): "standard_buildings",
+                                ("Affordability lists", "A4"): "NHS",
+                                ("Affordability lists", "B4"): "yes"})
+    said = sorted(str(c) for c in workbook_changes(edited))
+    assert said == [
+        "'Affordability lists'!B4: Affordability lists row 4, VAT recoverable: (blank) → yes",
+        f"'Line details'!E{row}: Line details row {row} ({KEY_WORKER}), Value: outsourcing "
+        "→ standard_buildings"]
+
+
+def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
+    book = convert_case(example_path("minimal"), tmp_path / "minimal.xlsx")
+    assert main(["uncertainty", str(book), "--out", str(tmp_path / "u")]) == 1
+    err = capsys.readouterr().err
+    assert "Uncertainty!A3: error [no-uncertainty-section] Uncertainty: the case declares no " \
+        "uncertain inputs (fill in the Uncertainty sheet: one row per uncertain input)" in err
+    assert not (tmp_path / "u").exists()
