@@ -81,6 +81,7 @@ class Floor:
         self.mid = c.case.timing == "mid"
         signed = np.where(c.is_cost, -1.0, 1.0)[:, None] * c.option_matrix  # (L, O)
         self.signed = np.ascontiguousarray(signed[self.order].T)  # (O, L), lines in order
+        self._plans: dict[bytes, list[tuple[int, int, int, np.ndarray, np.ndarray]]] = {}
         self.defaults = {"scale": np.asarray(c.scale, dtype=np.float64),
                          "ob_uplift": np.asarray(c.ob_uplift, dtype=np.float64),
                          "value_multiplier": np.ones(L),
@@ -115,25 +116,25 @@ class Floor:
         # draws sorted by delay row: each run of equal rows shares its products
         varying = delay[:, (delay != delay[:1]).any(axis=0)]
         sort = np.lexsort(varying.T) if varying.size else np.arange(n)
-        delay, keep, mult, shift = delay[sort], keep[sort], mult[sort], shift[sort]
-        change = np.flatnonzero((delay[1:] != delay[:-1]).any(axis=1)) + 1
+        varying, keep, mult, shift = varying[sort], keep[sort], mult[sort], shift[sort]
+        change = np.flatnonzero((varying[1:] != varying[:-1]).any(axis=1)) + 1
+        df = self._factors(shift, pad=int(delay.max(initial=0)))
         out = np.empty((self.signed.shape[0], n))
         for a, b in zip(np.r_[0, change], np.r_[change, n], strict=True):
+            products = self._products(delay[sort[a]])
             for lo in range(a, b, BLOCK):
                 hi = min(lo + BLOCK, b)
-                out[:, lo:hi] = self._block(delay[a], keep[lo:hi].T[self.order],
-                                            mult[lo:hi].T[self.order], shift[lo:hi])
+                out[:, lo:hi] = self._block(products, df[:, :, lo:hi],
+                                            keep[lo:hi].T[self.order], mult[lo:hi].T[self.order])
         npsv = np.empty((n, out.shape[0]))
         npsv[sort] = out.T
         return npsv
 
-    def _block(self, delay: np.ndarray, keep: np.ndarray, mult: np.ndarray,
-               shift: np.ndarray) -> np.ndarray:
-        """NPSV ``(O, n)`` of ``n`` draws sharing one delay row ``delay`` ``(L,)``;
-        ``keep`` and ``mult`` ``(L, n)`` with lines in ``self.order``, ``shift`` ``(n, S)``."""
+    def _factors(self, shift: np.ndarray, pad: int) -> np.ndarray:
+        """End-of-year discount factors ``(S, T + pad, D)`` of draws with rate shifts
+        ``shift`` ``(D, S)``: a running product year by year, 0 past the horizon."""
         n, S = shift.shape
-        pad = int(delay.max(initial=0))
-        df = np.zeros((S, self.T + pad, n))  # end-of-year factors, 0 past the horizon
+        df = np.zeros((S, self.T + pad, n))
         df[:, 0] = 1.0
         for s in range(S):
             step = {r: 1.0 / (1.0 + r + shift[:, s]) for r in set(self.rates[s].tolist())}
@@ -141,19 +142,39 @@ class Floor:
                 np.multiply(df[s, t - 1], step[float(self.rates[s, t - 1])], out=df[s, t])
             if self.mid:
                 df[s, : self.T] *= np.sqrt(step[float(self.rates[s, 0])])
-        pv = np.empty((self.P.shape[0], n))  # each profile row's PV
-        row_delay = delay[self.row_line]
-        for s in range(S):
-            for d in np.unique(row_delay[self.row_schedule == s]):
-                rows = np.flatnonzero((self.row_schedule == s) & (row_delay == d))
-                a, b = self.first[rows].min(), self.stop[rows].max()  # non-zero years
-                pv[rows] = self.P[rows, a:b] @ df[s, d + a:d + b]
+        return df
+
+    def _products(self, delay: np.ndarray) -> list[tuple[int, int, int, np.ndarray, np.ndarray]]:
+        """The products for draws of delay row ``delay`` ``(L,)``, one per schedule ``s``
+        and distinct delay ``d``: ``(s, first, stop, rows, P[rows, years])`` over the years
+        in which one of the rows is non-zero, shifted ``d`` years (cached per delay row)."""
+        key = delay.tobytes()
+        if key not in self._plans:
+            plan = []
+            row_delay = delay[self.row_line]
+            for s in range(self.rates.shape[0]):
+                for d in np.unique(row_delay[self.row_schedule == s]):
+                    rows = np.flatnonzero((self.row_schedule == s) & (row_delay == d))
+                    a, b = self.first[rows].min(), self.stop[rows].max()
+                    plan.append((s, d + a, d + b, rows, self.P[rows, a:b]))
+            self._plans[key] = plan
+        return self._plans[key]
+
+    def _block(self, products: list[tuple[int, int, int, np.ndarray, np.ndarray]],
+               df: np.ndarray, keep: np.ndarray, mult: np.ndarray) -> np.ndarray:
+        """NPSV ``(O, n)`` of ``n`` draws sharing one delay row (its ``products``), with
+        discount factors ``df`` ``(S, T + pad, n)``; ``keep`` and ``mult`` ``(L, n)`` with
+        lines in ``self.order``."""
+        pv = np.empty((self.P.shape[0], df.shape[2]))  # each profile row's PV
+        for s, a, b, rows, profiles in products:
+            pv[rows] = profiles @ df[s, a:b]
         # Horner's rule in keep, from the last persistence year down to year 0
         end = pv.shape[0]
         acc = pv[end - self.count[-1]:end]
         for n_k in self.count[-2::-1]:
             end -= acc.shape[0]
             year = pv[end - n_k:end]
-            year[: acc.shape[0]] += acc * keep[: acc.shape[0]]
+            acc *= keep[: acc.shape[0]]
+            year[: acc.shape[0]] += acc
             acc = year
         return self.signed @ (acc * mult)
