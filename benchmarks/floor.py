@@ -74,6 +74,7 @@ class Floor:
         self.P = np.array(rows)  # (rows, T)
         self.row_line = np.concatenate([self.order[:n] for n in self.count])
         self.row_schedule = np.asarray(c.line_schedule)[self.row_line]
+        self.row_persists = pers[self.row_line] > 1
         nonzero = self.P != 0  # each row's first and one-past-last non-zero year
         self.first = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), T)
         self.stop = np.where(nonzero.any(axis=1), T - nonzero[:, ::-1].argmax(axis=1), 0)
@@ -102,23 +103,31 @@ class Floor:
     def _npsv(self, inputs: dict[str, Any]) -> np.ndarray:
         get = {k: np.atleast_2d(np.asarray(inputs[k], dtype=np.float64))
                if inputs.get(k) is not None else v[None, :]
-               for k, v in self.defaults.items()}
+               for k, v in self.defaults.items() if k != "delay"}
+        delay = np.atleast_2d(self.defaults["delay"] if inputs.get("delay") is None
+                              else np.asarray(inputs["delay"], dtype=np.int64))
         shift = inputs.get("rate_shift")
         shift = np.zeros((1, 1)) if shift is None else np.asarray(shift, dtype=np.float64)
         shift = shift.reshape(-1, 1) if shift.ndim <= 1 else shift  # (D or 1, S or 1)
-        n = max([a.shape[0] for a in get.values()] + [shift.shape[0]])
+        n = max([a.shape[0] for a in get.values()] + [shift.shape[0], delay.shape[0]])
         shift = np.broadcast_to(shift, (n, self.rates.shape[0]))
-        delay = np.broadcast_to(get.pop("delay").astype(np.int64), (n, self.L))
-        keep = 1.0 - np.broadcast_to(get.pop("drop_off"), (n, self.L))
-        mult = get["scale"] * (1.0 + get["ob_uplift"]) * get["value_multiplier"] \
-            * get["additionality"]
-        mult = np.broadcast_to(mult, (n, self.L))
-        # draws sorted by delay row: each run of equal rows shares its products
+        delay = np.broadcast_to(delay, (n, self.L))
+        keep = np.broadcast_to(1.0 - get.pop("drop_off"), (n, self.L))
+        mult = np.broadcast_to(get["scale"] * (1.0 + get["ob_uplift"])
+                               * get["value_multiplier"] * get["additionality"], (n, self.L))
+        # draws sorted by delay row (an integer key per row): a run of equal rows shares
+        # its products
         varying = delay[:, (delay != delay[:1]).any(axis=0)]
-        sort = np.lexsort(varying.T) if varying.size else np.arange(n)
-        varying, keep, mult, shift = varying[sort], keep[sort], mult[sort], shift[sort]
-        change = np.flatnonzero((varying[1:] != varying[:-1]).any(axis=1)) + 1
-        df = self._factors(shift, pad=int(delay.max(initial=0)))
+        radix = int(varying.max(initial=0)) + 1
+        if radix ** varying.shape[1] < 2**62:
+            key = varying @ radix ** np.arange(varying.shape[1], dtype=np.int64)
+            sort = np.argsort(key, kind="stable")
+            change = np.flatnonzero(np.diff(key[sort])) + 1
+        else:
+            sort = np.lexsort(varying.T)
+            change = np.flatnonzero((np.diff(varying[sort], axis=0) != 0).any(axis=1)) + 1
+        keep, mult = keep[sort], mult[sort]
+        df = self._factors(shift[sort], pad=int(delay.max(initial=0)))
         out = np.empty((self.signed.shape[0], n))
         for a, b in zip(np.r_[0, change], np.r_[change, n], strict=True):
             products = self._products(delay[sort[a]])
@@ -145,18 +154,22 @@ class Floor:
         return df
 
     def _products(self, delay: np.ndarray) -> list[tuple[int, int, int, np.ndarray, np.ndarray]]:
-        """The products for draws of delay row ``delay`` ``(L,)``, one per schedule ``s``
-        and distinct delay ``d``: ``(s, first, stop, rows, P[rows, years])`` over the years
-        in which one of the rows is non-zero, shifted ``d`` years (cached per delay row)."""
+        """The products for draws of delay row ``delay`` ``(L,)``, one per schedule ``s``,
+        distinct delay ``d`` and kind of row (with or without persistence): ``(s, first,
+        stop, rows, P[rows, years])`` over the years in which one of the rows is non-zero,
+        the factors read ``d`` years later (cached per delay row)."""
         key = delay.tobytes()
         if key not in self._plans:
             plan = []
             row_delay = delay[self.row_line]
             for s in range(self.rates.shape[0]):
                 for d in np.unique(row_delay[self.row_schedule == s]):
-                    rows = np.flatnonzero((self.row_schedule == s) & (row_delay == d))
-                    a, b = self.first[rows].min(), self.stop[rows].max()
-                    plan.append((s, d + a, d + b, rows, self.P[rows, a:b]))
+                    for persists in (False, True):
+                        rows = np.flatnonzero((self.row_schedule == s) & (row_delay == d)
+                                              & (self.row_persists == persists))
+                        if rows.size:
+                            a, b = self.first[rows].min(), self.stop[rows].max()
+                            plan.append((s, d + a, d + max(a, b), rows, self.P[rows, a:b]))
             self._plans[key] = plan
         return self._plans[key]
 
