@@ -18,10 +18,9 @@ Layout: draws run along the columns, so each year's factors, each profile row's 
 each line's multipliers are contiguous rows of draws. Draws are sorted by their delay row
 once; a run of draws sharing one costs one ``(rows, years) @ (years, draws)`` product per
 schedule, distinct delay and kind of row (with or without persistence), over the years in
-which one of its rows is non-zero. The
-factors are a running product year by year, each draw's one-year step ``1 / (1 + r +
-shift)`` computed once per distinct rate (the Green Book's rates change at year 30, 75,
-...). Draws go in blocks sized for the cache.
+which one of its rows is non-zero. The factors are a running product year by year, each
+draw's one-year step ``1 / (1 + r + shift)`` computed once per distinct rate (the Green
+Book's rates change at year 30, 75, ...). Draws go in blocks sized for the cache.
 
 This module is kept beside the engine as the yardstick of the benchmarks
 (``bench_uncertainty.py`` prints every engine time as a ratio to it) and is checked to give
