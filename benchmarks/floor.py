@@ -145,8 +145,8 @@ class Floor:
         """End-of-year discount factors ``(S, T + pad, D)`` of draws with rate shifts
         ``shift`` ``(D, S)``: a running product year by year, 0 past the horizon."""
         n, S = shift.shape
-        df = np.zeros((S, self.T + pad, n))
-        df[:, 0] = 1.0
+        df = np.empty((S, self.T + pad, n))
+        df[:, 0], df[:, self.T:] = 1.0, 0.0
         for s in range(S):
             step = {r: 1.0 / (1.0 + r + shift[:, s]) for r in set(self.rates[s].tolist())}
             for t in range(1, self.T):
