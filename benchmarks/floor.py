@@ -74,6 +74,7 @@ class Floor:
                 rows.append(row)
         self.T, self.L = T, L
         self.P = np.array(rows)  # (rows, T)
+        self.persisting = self.order[: self.count[1] if len(self.count) > 1 else 0]
         self.row_line = np.concatenate([self.order[:n] for n in self.count])
         self.row_schedule = np.asarray(c.line_schedule)[self.row_line]
         self.row_persists = pers[self.row_line] > 1
@@ -136,7 +137,8 @@ class Floor:
             for lo in range(a, b, BLOCK):
                 hi = min(lo + BLOCK, b)
                 out[:, lo:hi] = self._block(products, df[:, :, lo:hi],
-                                            keep[lo:hi].T[self.order], mult[lo:hi].T[self.order])
+                                            keep[lo:hi].T[self.persisting],
+                                            mult[lo:hi].T[self.order])
         npsv = np.empty((n, out.shape[0]))
         npsv[sort] = out.T
         return npsv
@@ -178,8 +180,9 @@ class Floor:
     def _block(self, products: list[tuple[int, int, int, np.ndarray, np.ndarray]],
                df: np.ndarray, keep: np.ndarray, mult: np.ndarray) -> np.ndarray:
         """NPSV ``(O, n)`` of ``n`` draws sharing one delay row (its ``products``), with
-        discount factors ``df`` ``(S, T + pad, n)``; ``keep`` and ``mult`` ``(L, n)`` with
-        lines in ``self.order``."""
+        discount factors ``df`` ``(S, T + pad, n)``; ``mult`` ``(L, n)`` with lines in
+        ``self.order``, ``keep`` the same for the lines with persistence (``self.persisting``,
+        the first of that order)."""
         pv = np.empty((self.P.shape[0], df.shape[2]))  # each profile row's PV
         for s, a, b, rows, profiles in products:
             pv[rows] = profiles @ df[s, a:b]
