@@ -75,3 +75,17 @@ def test_floor_equals_the_engine_on_random_draws_of_every_input(name):
 def test_floor_with_no_draws_is_the_deterministic_appraisal(name):
     c = compile_case(load_case(example_path(name)))
     _assert_same_npsv(floor.Floor(c).npsv(), evaluate_arrays(c))
+
+
+@pytest.mark.parametrize("name", ["prevention", "falls"])
+def test_floor_equals_the_engine_with_mid_year_timing(name):
+    import dataclasses
+
+    c = compile_case(dataclasses.replace(load_case(example_path(name)), timing="mid"))
+    rng = np.random.default_rng(11)
+    n, L = 300, c.n_lines
+    kwargs = {"scale": rng.uniform(0.5, 1.5, (n, L)),
+              "drop_off": rng.uniform(0.0, 1.0, (n, L)),
+              "delay": c.delay + rng.integers(0, 4, (n, L)),
+              "rate_shift": rng.uniform(-0.01, 0.01, n)}
+    _assert_same_npsv(floor.Floor(c).npsv(**kwargs), evaluate_arrays(c, **kwargs))
