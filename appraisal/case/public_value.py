@@ -64,6 +64,7 @@ from appraisal.errors import AppraisalValidationError, ParameterError
 from appraisal.fields import did_you_mean, field_path
 from appraisal.greenbook.equity import DistributionSpec
 from appraisal.greenbook.valuation import MEASURES, renamed_attribution_message
+from appraisal.limits import MIN_YEAR
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
 
 
@@ -368,7 +369,7 @@ def _parse_unit_value(ck: Any, raw: Any, path: tuple, packs: Mapping[str, UnitVa
                      "growth, Fiscal risks and sustainability 2025")
         if rate is not None:
             growth = RealGrowth(rate=rate, from_year=ck.integer(g, "from_year", gpath,
-                                                                 minimum=1900), source=src)
+                                                                 minimum=MIN_YEAR), source=src)
     common = {"rebase": ck.boolean(data, "rebase", path, default=True), "real_growth": growth,
               "source": ck.text(data, "source", path)}
     inherit: dict[str, Any] = {}
@@ -394,7 +395,7 @@ def _parse_unit_value(ck: Any, raw: Any, path: tuple, packs: Mapping[str, UnitVa
                    "health": row.schedule == "health"}
         return UnitValueSpec(pack=pack.name, code=code, **common), inherit
     value = ck.number(data, "value", path, low=0.0)
-    year = ck.integer(data, "price_year", path, minimum=1900)
+    year = ck.integer(data, "price_year", path, minimum=MIN_YEAR)
     if year is None and "price_year" not in data:
         ck.error((*path, "price_year"), "missing-price-year", "an explicit unit value needs "
                  "its 'price_year' (the prices it is expressed in)", "add 'price_year: YYYY'; "

@@ -40,7 +40,7 @@ from appraisal.fields import FieldReader, did_you_mean, field_path
 from appraisal.greenbook.cba import BCR_DEFINITIONS, BcrDefinition
 from appraisal.greenbook.discounting import SCHEDULES, TIMINGS, Schedule, Timing
 from appraisal.greenbook.prices import PRICE_BASES, PriceBasis
-from appraisal.limits import MAX_YEAR, count_issues, name_key, value_issues
+from appraisal.limits import MAX_YEAR, MIN_YEAR, count_issues, name_key, value_issues
 from appraisal.params.packs import VINTAGES
 
 __all__ = [
@@ -535,7 +535,7 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
                      "remove 'cashable', or set 'value_type: fiscal'")
         basis = ck.text(data, "price_basis", path, choices=PRICE_BASES,
                         default=PriceBasis.REAL.value)
-        line_price_year = ck.integer(data, "price_year", path, minimum=1900)
+        line_price_year = ck.integer(data, "price_year", path, minimum=MIN_YEAR)
         if line_price_year is not None and line_price_year > MAX_YEAR:
             ck.error((*path, "price_year"), "out-of-range", f"'price_year' must be at most "
                      f"{MAX_YEAR} (got {line_price_year})", "use a calendar year")
@@ -689,13 +689,13 @@ def build_case(
                  f"write 'schema_version: {SCHEMA_VERSION}' and check the case against this "
                  "version's fields (appraisal demo writes an example)")
     title = ck.text(root, "title", (), required=True)
-    base_year = ck.integer(root, "base_year", (), required=True, minimum=1900)
+    base_year = ck.integer(root, "base_year", (), required=True, minimum=MIN_YEAR)
     horizon = ck.integer(root, "horizon_years", (), required=True, minimum=1)
     if horizon is not None and horizon > 500:
         ck.error(("horizon_years",), "out-of-range", f"'horizon_years' must be at most 500 "
                  f"(got {horizon})", "appraise at most 500 years")
         horizon = None
-    price_year = ck.integer(root, "price_year", (), minimum=1900)
+    price_year = ck.integer(root, "price_year", (), minimum=MIN_YEAR)
     for key, year in (("base_year", base_year), ("price_year", price_year)):
         if year is not None and year > MAX_YEAR:
             ck.error((key,), "out-of-range", f"'{key}' must be at most {MAX_YEAR} (got {year}); "

@@ -31,13 +31,17 @@ import numpy as np
 
 from appraisal.engine.compile import CompiledCase, EngineOutput
 from appraisal.greenbook.equity import line_weights, weights_kernel
-from appraisal.greenbook.valuation import additionality_factor, validate_factor_draws
+from appraisal.greenbook.valuation import (
+    CHAIN_FACTORS,
+    additionality_factor,
+    validate_factor_draws,
+)
 from appraisal.lenses.distributional import weighting_incidence
 
 __all__ = ["LensDraws", "sample_lens_inputs"]
 
-_FACTORS = ("engagement", "success", "deadweight", "displacement", "leakage",
-            "attribution_to_others")
+#: The outcome-chain factors drawn per line (drop-off enters the engine, not the chain).
+_FACTORS = tuple(f for f in CHAIN_FACTORS if f != "drop_off")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
