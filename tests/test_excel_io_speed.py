@@ -89,10 +89,6 @@ def test_benchmark_workbook_reads_the_same_through_the_fast_scan(tmp_path, monke
 
 def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
     """Text and formulas holding every escape XML has, in the plain form the scan reads."""
-    import zipfile
-
-    import openpyxl
-
     # (the text as XML character data, the text it stands for)
     pairs = [("a &gt; b", "a > b"), ("a &amp;gt; b", "a &gt; b"), ("x &lt; y &amp; z", "x < y & z"),
              ("a > b", "a > b"), ("&apos;q&apos; &quot;d&quot;", "'q' \"d\""),
@@ -102,15 +98,8 @@ def test_fast_scan_resolves_escapes_as_the_parser_does(tmp_path, monkeypatch):
         f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{xml}</t></is></c>'
         f'<c r="B{r}" s="0"><f>IF(A{r}&gt;"{xml}",1,0)</f><v>1</v></c></row>'
         for r, (xml, _) in enumerate(pairs, start=1))
-    sheet_xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                 f"<sheetData>{rows}</sheetData></worksheet>").encode()
-    plain = tmp_path / "plain.xlsx"
-    openpyxl.Workbook().save(plain)
-    path = tmp_path / "escapes.xlsx"
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            target.writestr(info, sheet_xml if info.filename == "xl/worksheets/sheet1.xml"
-                            else source.read(info))
+    path = _book_with_sheet(tmp_path, rows)
+    sheet_xml = f'<worksheet xmlns="{_MAIN_NS}"><sheetData>{rows}</sheetData></worksheet>'.encode()
     assert excel_grid._scan_plain_sheet(sheet_xml, []) is not None  # the scan, not the parser
     fast = _grids(path, fast=True, monkeypatch=monkeypatch)["Sheet"][0]
     slow = _grids(path, fast=False, monkeypatch=monkeypatch)["Sheet"][0]
