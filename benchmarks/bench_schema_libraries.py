@@ -89,89 +89,66 @@ def three_mistakes(data: dict[str, Any]) -> dict[str, Any]:
 
 Loader = tuple[Callable[[dict[str, Any]], Any], Callable[[dict[str, Any]], list[str]]]
 
+_REQUIRED = object()  # a field without a default
+
+
+def model_fields(made: dict[str, type]) -> dict[str, list[tuple[str, Any, Any]]]:
+    """The slice of the case model, once for every library: ``{class name: [(field, type,
+    default)]}`` in the order the classes are made (a later class refers to the earlier
+    ones, given in *made*)."""
+    def later(name: str) -> Any:
+        return made.get(name, Any)
+    return {
+        "Profile": [("type", ProfileType, _REQUIRED), ("start", int, _REQUIRED),
+                    ("end", int, _REQUIRED), ("amount", float, _REQUIRED),
+                    ("rate", float, 0.0)],
+        "Option": [("name", str, _REQUIRED), ("counterfactual", bool, False)],
+        "Line": [("option", str, _REQUIRED), ("name", str, _REQUIRED), ("kind", Kind, _REQUIRED),
+                 ("category", str, _REQUIRED), ("agency", str | None, None),
+                 ("schedule", Schedule, Schedule.STANDARD),
+                 ("values", dict[int, float] | None, None),
+                 ("profile", later("Profile") | None, None)],
+        "Case": [("schema_version", int, _REQUIRED), ("title", str, _REQUIRED),
+                 ("base_year", int, _REQUIRED), ("horizon_years", int, _REQUIRED),
+                 ("options", tuple[later("Option"), ...], _REQUIRED),
+                 ("lines", tuple[later("Line"), ...], _REQUIRED)],
+    }
+
+
+def make_models(make: Callable[[str, list[tuple[str, Any, Any]]], type]) -> type:
+    """The case class, with its parts made first by *make* (each library's own factory)."""
+    made: dict[str, type] = {}
+    for name in model_fields(made):
+        made[name] = make(name, model_fields(made)[name])
+    return made["Case"]
+
 
 def _pydantic() -> Loader:
-    from pydantic import BaseModel, ConfigDict, ValidationError
+    from pydantic import ConfigDict, ValidationError, create_model
 
     frozen = ConfigDict(frozen=True, extra="forbid")
-
-    class Profile(BaseModel):
-        model_config = frozen
-        type: ProfileType
-        start: int
-        end: int
-        amount: float
-        rate: float = 0.0
-
-    class Option(BaseModel):
-        model_config = frozen
-        name: str
-        counterfactual: bool = False
-
-    class Line(BaseModel):
-        model_config = frozen
-        option: str
-        name: str
-        kind: Kind
-        category: str
-        agency: str | None = None
-        schedule: Schedule = Schedule.STANDARD
-        values: dict[int, float] | None = None
-        profile: Profile | None = None
-
-    class Case(BaseModel):
-        model_config = frozen
-        schema_version: int
-        title: str
-        base_year: int
-        horizon_years: int
-        options: tuple[Option, ...]
-        lines: tuple[Line, ...]
+    case = make_models(lambda name, fields: create_model(name, __config__=frozen, **{
+        f: (t, ... if d is _REQUIRED else d) for f, t, d in fields}))
 
     def problems(data: dict[str, Any]) -> list[str]:
         try:
-            Case.model_validate(data)
+            case.model_validate(data)
         except ValidationError as exc:
             return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         return []
 
-    return Case.model_validate, problems
+    return case.model_validate, problems
 
 
 def _msgspec() -> Loader:
     import msgspec
 
-    class Profile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-        type: ProfileType
-        start: int
-        end: int
-        amount: float
-        rate: float = 0.0
-
-    class Option(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-        name: str
-        counterfactual: bool = False
-
-    class Line(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-        option: str
-        name: str
-        kind: Kind
-        category: str
-        agency: str | None = None
-        schedule: Schedule = Schedule.STANDARD
-        values: dict[int, float] | None = None
-        profile: Profile | None = None
-
-    class Case(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-        schema_version: int
-        title: str
-        base_year: int
-        horizon_years: int
-        options: tuple[Option, ...]
-        lines: tuple[Line, ...]
+    case = make_models(lambda name, fields: msgspec.defstruct(
+        name, [(f, t) if d is _REQUIRED else (f, t, d) for f, t, d in fields],
+        frozen=True, forbid_unknown_fields=True))
 
     def load(data: dict[str, Any]) -> Any:
-        return msgspec.convert(data, Case, strict=False)
+        return msgspec.convert(data, case, strict=False)
 
     def problems(data: dict[str, Any]) -> list[str]:
         try:
@@ -187,43 +164,13 @@ def _cattrs() -> Loader:
     import attrs
     import cattrs
 
-    @attrs.frozen
-    class Profile:
-        type: ProfileType
-        start: int
-        end: int
-        amount: float
-        rate: float = 0.0
-
-    @attrs.frozen
-    class Option:
-        name: str
-        counterfactual: bool = False
-
-    @attrs.frozen
-    class Line:
-        option: str
-        name: str
-        kind: Kind
-        category: str
-        agency: str | None = None
-        schedule: Schedule = Schedule.STANDARD
-        values: dict[int, float] | None = None
-        profile: Profile | None = None
-
-    @attrs.frozen
-    class Case:
-        schema_version: int
-        title: str
-        base_year: int
-        horizon_years: int
-        options: tuple[Option, ...]
-        lines: tuple[Line, ...]
-
+    case = make_models(lambda name, fields: attrs.make_class(name, {
+        f: attrs.field(type=t) if d is _REQUIRED else attrs.field(type=t, default=d)
+        for f, t, d in fields}, frozen=True))
     converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
 
     def load(data: dict[str, Any]) -> Any:
-        return converter.structure(data, Case)
+        return converter.structure(data, case)
 
     def problems(data: dict[str, Any]) -> list[str]:
         try:
