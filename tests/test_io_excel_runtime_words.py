@@ -11,6 +11,8 @@ paths.
 
 from __future__ import annotations
 
+import hashlib
+
 import openpyxl
 import pytest
 
@@ -34,6 +36,10 @@ def _row_of(path, title, first, second=None):
                 and (second is None or ws.cell(r, 2).value == second))
 
 
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _worded(text):
     assert not looks_like_yaml(text), text
     assert "lines[" not in text, text
@@ -44,6 +50,7 @@ def test_a_project_type_checked_when_the_case_compiles(book, edited_copy, tmp_pa
     row = _row_of(book, "Line details", "Whole-family service",
                   "Commissioned key-worker service (contract, cash prices)")
     edited = edited_copy(book, {("Line details", f"E{row}"): "outsorcing"})
+    before = _sha(edited)
     out = tmp_path / "out"
     for argv in (["validate", str(edited)], ["run", str(edited), "--out", str(out)]):
         assert main(argv) == 1
@@ -55,6 +62,7 @@ def test_a_project_type_checked_when_the_case_compiles(book, edited_copy, tmp_pa
         _worded(problem.split("[optimism-bias] ", 1)[1].split(": no optimism-bias")[0])
         assert "Nothing was written." in err
     assert not out.exists()
+    assert _sha(edited) == before  # the workbook is only read
 
 
 def test_a_vat_agency_checked_when_the_financial_case_runs(book, edited_copy, tmp_path,
@@ -63,6 +71,7 @@ def test_a_vat_agency_checked_when_the_financial_case_runs(book, edited_copy, tm
     reader cannot tell an unknown agency; the affordability lens does, when it runs."""
     edited = edited_copy(book, {("Affordability lists", "A4"): "Councl",
                                 ("Affordability lists", "B4"): "yes"})
+    before = _sha(edited)
     out = tmp_path / "out"
     for argv in (["run", str(edited), "--out", str(out)], ["report", str(edited), "-o",
                                                            str(tmp_path / "r.html")]):
@@ -75,6 +84,7 @@ def test_a_vat_agency_checked_when_the_financial_case_runs(book, edited_copy, tm
         _worded(problem)
     assert not out.exists()
     assert not (tmp_path / "r.html").exists()
+    assert _sha(edited) == before
 
 
 def test_the_same_problem_in_yaml_keeps_its_field_path(tmp_path, capsys):
