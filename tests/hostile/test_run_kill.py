@@ -9,9 +9,14 @@ write), applied to the whole command rather than to :func:`atomic_output_dir` al
 The workbook is written with the template writer: 400 lines over 60 years (24,000
 line-years), so one run takes a few seconds. Two copies differ only in their title, so
 every folder can be told apart: the run of workbook A or of workbook B. Each run is of
-the workbook the folder does not hold, killed after a seeded random delay: every other
-one spread over the whole run (reading, appraising, writing), the rest over its writing
-stage (from the moment the staging folder appears), where a kill can do harm.
+the workbook the folder does not hold, killed after a seeded, stratified random delay:
+every other one spread over the whole run (reading, appraising, writing), the rest over
+its own writing stage (timed from the moment that run's staging folder appears, so a
+loaded machine does not push every kill before the commit), where a kill can do harm.
+If no kill landed after a commit, further runs are killed later and later in their
+writing stage until one does (at most ten), so the test reaches both sides of the commit
+by construction rather than by luck (with one measured delay and uniform draws, all 20
+kills once fell before the commit on a loaded CI machine).
 A complete run is recognised by its ``manifest.json``: the folder holds exactly the
 files it lists, each with the listed size and SHA-256, ``manifest.json`` itself beside
 them, and ``results.json`` names the workbook that was run. The test costs about 45 s
@@ -109,24 +114,28 @@ def test_sigkill_at_random_moments_leaves_absent_previous_or_new_run(tmp_path):
     assert staged_at is not None, "the staging folder was never seen"
     shutil.rmtree(out)  # start the kills from an absent folder
 
+    writing = duration - staged_at  # how long the timed run took from staging to exit
     rng = random.Random(20261207)
     seen: dict[str, int] = {"absent": 0, "previous": 0, "new": 0}
     left_by_kills = 0
     previous = None
-    for trial in range(KILLS):
-        # run the workbook the folder does not hold, so "previous" and "new" differ
-        key = {TITLES["A"]: "B", TITLES["B"]: "A"}.get(previous, "AB"[trial % 2])
-        if trial % 2:
-            delay = rng.uniform(0.0, duration * 1.1)
-        else:  # the writing stage, where a kill could mix two runs
-            delay = rng.uniform(staged_at * 0.9, duration * 1.1)
+
+    def kill(trial: int, key: str, before_staging: float | None, after_staging: float | None):
+        """Run *key*; kill it *before_staging* s after its start, or else *after_staging* s
+        after its staging folder appears (or let it finish if it exits first)."""
+        nonlocal previous, left_by_kills
         leftovers_before = _staging(parent, out)
         process = _run(books[key], out)
-        time.sleep(delay)
+        if before_staging is not None:
+            time.sleep(before_staging)
+        else:  # anchored to this run's own writing stage, whatever the machine's load
+            while process.poll() is None and _staging(parent, out) == leftovers_before:
+                time.sleep(0.002)
+            time.sleep(after_staging)
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)  # reaps it and closes its pipe
         state = _state(out)
-        assert state in (previous, TITLES[key]), (trial, delay, state)
+        assert state in (previous, TITLES[key]), (trial, before_staging, after_staging, state)
         seen["absent" if state is None else "previous" if state == previous else "new"] += 1
         leftovers = _staging(parent, out)
         left_by_kills += len(set(leftovers) - set(leftovers_before))
@@ -136,6 +145,24 @@ def test_sigkill_at_random_moments_leaves_absent_previous_or_new_run(tmp_path):
             # this run committed: it removed every staging folder earlier kills left
             assert not set(leftovers_before) & set(leftovers), (trial, leftovers)
         previous = state
+
+    def other() -> str:
+        """The workbook the folder does not hold, so "previous" and "new" differ."""
+        return {TITLES["A"]: "B", TITLES["B"]: "A"}.get(previous, rng.choice("AB"))
+
+    half = KILLS // 2
+    for trial in range(KILLS):
+        stratum = (trial // 2 + rng.random()) / half  # stratified: spread evenly over (0, 1)
+        if trial % 2:  # anywhere in the run: reading, appraising, writing
+            kill(trial, other(), stratum * duration * 1.1, None)
+        else:  # the writing stage, where a kill could mix two runs, and a little past it
+            kill(trial, other(), None, stratum * writing * 1.25)
+    # The strata past 1.0 should reach beyond the commit; on a slow moment they may
+    # not, so kill later and later in the writing stage until one run commits.
+    extra = 0
+    while not seen["new"] and extra < 10:
+        extra += 1
+        kill(KILLS + extra, other(), None, writing * (1.25 + 0.5 * extra))
 
     # the next run removes every staging folder the kills left, and completes
     process = _run(books["B"], out)
