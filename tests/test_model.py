@@ -247,3 +247,18 @@ def test_yaml_locations_point_at_the_fields_compile_needs(tmp_path):
     assert case.locate("lines[0].optimism_bias") == "case.yaml:12:5"
     assert case.locate("lines[0].delay") == "case.yaml:8:5"  # absent: the line itself
     assert case.base_dir == str(tmp_path.resolve())
+    # the top-level fields and the options too (was the bare file name)
+    assert case.locate("title") == "case.yaml:2:1"
+    assert case.locate("horizon_years") == "case.yaml:4:1"
+    assert case.locate("options[0].name") == "case.yaml:6:6"
+
+
+def test_workbook_locations_of_the_top_level_fields_and_options(tmp_path):
+    from appraisal.inputs.load import example_path, load_case
+    from appraisal.outputs.excel_template import write_template
+
+    book = write_template(tmp_path / "minimal.xlsx", load_case(example_path("minimal")))
+    case = load_case(book)
+    assert case.locate("title") == "Case!B3"
+    assert case.locate("base_year") == "Case!B6"
+    assert case.locate("options[1].name") == "Options!A4"

@@ -809,7 +809,8 @@ def _section_paths(value: Any, path: Path, out: list[Path]) -> None:
 def _compile_locations(locate: Locate, raw_lines: Any,
                        root: Mapping[str, Any] | None = None) -> Mapping[str, str]:
     """Locations of the fields compile-time checks refer to, by dotted field path (and of
-    the lens sections' fields, which the lenses check when they run)."""
+    the top-level fields, the options and the lens sections' fields, which the lenses and
+    :meth:`Case.locate` callers refer to when they run)."""
     paths = {field_path(p): p for p in _CASE_COMPILE_FIELDS}
     # a line's names are "lines[i]" and the same suffixes for every line (field_path's form)
     suffixes = [(field_path(("lines", 0, *sub))[len("lines[0]"):], sub)
@@ -817,6 +818,12 @@ def _compile_locations(locate: Locate, raw_lines: Any,
     for i in range(len(raw_lines) if isinstance(raw_lines, list) else 0):
         head = f"lines[{i}]"
         paths.update((head + tail, ("lines", i, *sub)) for tail, sub in suffixes)
+    if root is not None:  # every top-level field, and each option and its name
+        paths.update((key, (key,)) for key in root if isinstance(key, str))
+        options = root.get("options")
+        for i in range(len(options) if isinstance(options, list) else 0):
+            paths[f"options[{i}]"] = ("options", i)
+            paths[f"options[{i}].name"] = ("options", i, "name")
     found: list[Path] = []
     for name in LENS_SECTIONS:
         if root is not None and root.get(name) is not None:
