@@ -67,7 +67,8 @@ def main() -> None:
     code: Counter[str] = Counter()
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE)
-        key = str(relative) if args.modules else (relative.parts[0] if len(relative.parts) > 1 else "(top)")
+        layer = relative.parts[0] if len(relative.parts) > 1 else "(top)"
+        key = str(relative) if args.modules else layer
         lines, code_lines = count(path.read_text(encoding="utf-8"))
         total[key] += lines
         code[key] += code_lines
