@@ -214,10 +214,6 @@ def pooled_budget_sentences(pool: dict[str, Any]) -> list[str]:
     return out
 
 
-def _none_if(x: float, cond: bool) -> float | None:
-    return None if cond else float(x)
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class LedgerResult:
     """The public-value ledger of every option (the ``public_value`` lens).
@@ -268,7 +264,7 @@ class LedgerResult:
                 "agency": agency, "pv_costs": c, "pv_benefits": b, "net": b - c,
                 "inc_pv_costs": ic, "inc_pv_benefits": ib, "inc_net": ib - ic,
                 "inc_pv_fiscal_benefits": float(inc_b[a, :2].sum()),
-                "roi": _none_if(ib / ic if has_costs else 0.0, not has_costs),
+                "roi": float(ib / ic) if has_costs else None,
                 "payback_year": (int(self.years[payback[a]]) if has_costs and payback[a] >= 0
                                  else None),
                 "payback_note": ("" if has_costs and payback[a] >= 0 else
