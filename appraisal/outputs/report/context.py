@@ -116,8 +116,9 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "cost_effectiveness": _cost_effectiveness(lenses.get("cost_effectiveness"),
                                                   lenses.get("uncertainty"), ids),
         "parameters": [_parameter(r) for r in sorted(
-            result.parameters_used, key=lambda r: (_table_rank(result, r.table_name),
-                                                   _band_start(r)))],
+            result.parameters_used, key=lambda r: (  # a table's rows together, by first use
+                [p.table_name for p in result.parameters_used].index(r.table_name),
+                _band_start(r)))],
         "audit": _audit(result, now, command, uncertainty),
     }
     ctx["summary"] = _summary(result, ids, ctx)
@@ -671,11 +672,6 @@ def _band_start(row: Any) -> float:
         return 0.0
     start = key["bcr_from"]
     return -math.inf if start in (None, "") else float(start)
-
-
-def _table_rank(result: Any, table: str) -> int:
-    """Order of first use of a parameter table (sorting by it groups a table's rows)."""
-    return [r.table_name for r in result.parameters_used].index(table)
 
 
 def _parameter(row: Any) -> dict[str, Any]:
