@@ -189,10 +189,6 @@ def _strategic(lenses: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _cf(result: Any) -> int:
-    return int(result.compiled.counterfactual)
-
-
 def _subject_option(result: Any) -> str:
     """The option the detail tables describe: the preferred one, or the best alternative."""
     cf = result.case.counterfactual.name
@@ -273,7 +269,7 @@ def _line_groups(result: Any) -> list[tuple[str, str, list[int]]]:
 
 def _cba(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     compiled = result.compiled
-    cf = _cf(result)
+    cf = int(result.compiled.counterfactual)
     names = compiled.option_names
     onehot = compiled.option_matrix  # (L, O)
     pv = np.asarray(result.pv_lines, dtype=float)
@@ -366,7 +362,7 @@ def _public_value(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     ledger = result.lenses.get("public_value")
     if ledger is None or not hasattr(ledger, "by_value_type"):
         return {}
-    cf = _cf(result)
+    cf = int(result.compiled.counterfactual)
     absolute = ledger.by_value_type()
     base = absolute[cf]
     by_type, unclassified = [], 0.0
