@@ -61,7 +61,7 @@ import numpy.typing as npt
 from appraisal.errors import Issues
 from appraisal.fields import FieldReader, field_path
 from appraisal.greenbook.finance import irr_summary
-from appraisal.lenses.ledger import line_value_types, payback_index
+from appraisal.lenses.ledger import UNASSIGNED, agency_ledger, line_value_types, payback_index
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -578,7 +578,6 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
     (120.0, '2027-28')
     """
     from appraisal.engine.compile import _shift, discount_factor_array
-    from appraisal.lenses.ledger import UNASSIGNED, agency_ledger
 
     c, case = compiled, compiled.case
     issues = Issues()
