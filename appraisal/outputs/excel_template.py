@@ -33,7 +33,7 @@ from appraisal.case.lens_sheets_pairwise import (
     split_grids,
 )
 from appraisal.case.lens_tables import LENS_TABLES
-from appraisal.case.model import Case
+from appraisal.case.model import Case, Profile
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formula
 from appraisal.cells import column_letter, no_gc
@@ -424,8 +424,6 @@ class _Writer:
         if kind in (None, "explicit"):
             values = record.get("values") or {}
             return [float(values.get(base + k, 0.0)) for k in range(self.years)]
-        from appraisal.case.model import Profile
-
         profile = record.get("profile") or {}
         resolved = Profile(**profile).resolve()
         return [float(resolved.get(base + k, 0.0)) for k in range(self.years)]
