@@ -469,13 +469,9 @@ def _distributional(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     if has_exempt:
         groups.append("Valued in WELLBYs (not income-weighted)")
         weights.append(1.0)
-    incidence = {}
-    for o, n in enumerate(names):
-        if o == cf:
-            continue
-        series = ([float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
-                  + ([float(exempt[o])] if has_exempt else []))
-        incidence[ids[n]] = series
+    incidence = {ids[n]: [float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
+                 + ([float(exempt[o])] if has_exempt else [])
+                 for o, n in enumerate(names) if o != cf}
     grid = eq.npsv_grid - eq.npsv_grid[:, [cf]]
     out: dict[str, Any] = {
         "eta": float(eq.eta), "groups": groups, "weights": weights, "incidence": incidence,
@@ -541,13 +537,9 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     pref = result.preferred_option
     subject = _subject_option(result)
     kinds = category_kinds(result)
-    keep = []
-    for s in result.switching_values:
-        if s.option == cfn or (s.target == "line" and s.option != subject):
-            continue
-        if s.option != pref and s.conclusion is not Conclusion.BECOMES_PREFERRED:
-            continue
-        keep.append(s)
+    keep = [s for s in result.switching_values
+            if s.option != cfn and not (s.target == "line" and s.option != subject)
+            and (s.option == pref or s.conclusion is Conclusion.BECOMES_PREFERRED)]
     seen: set[tuple[str, str, float]] = set()
     unique = []
     for s in sorted(keep, key=lambda s: s.target != "line"):
