@@ -332,18 +332,16 @@ class LedgerResult:
         cost = np.array([inc_c[a].sum() for a in partners])
         total = float(cost.sum())
         proposed = pooled_contributions(savings, total)
-        rows = []
-        for k, a in enumerate(partners):
-            rows.append({
-                "agency": self.agencies[a], "pv_fiscal_benefits": float(fb[k]),
-                "pv_cashable_savings": float(cashable[k]), "pv_savings": float(savings[k]),
-                "actual_contribution": float(cost[k]),
-                "actual_share": float(cost[k] / total) if total else None,
-                "actual_net": float(savings[k] - cost[k]),
-                "proportional_contribution": float(proposed[k]),
-                "proportional_share": float(proposed[k] / total) if total else None,
-                "proportional_net": float(savings[k] - proposed[k]),
-            })
+        rows = [{
+            "agency": self.agencies[a], "pv_fiscal_benefits": float(fb[k]),
+            "pv_cashable_savings": float(cashable[k]), "pv_savings": float(savings[k]),
+            "actual_contribution": float(cost[k]),
+            "actual_share": float(cost[k] / total) if total else None,
+            "actual_net": float(savings[k] - cost[k]),
+            "proportional_contribution": float(proposed[k]),
+            "proportional_share": float(proposed[k] / total) if total else None,
+            "proportional_net": float(savings[k] - proposed[k]),
+        } for k, a in enumerate(partners)]
         pool: dict[str, Any] = {
             "option": self.option_names[o], "basis": self.pool_basis, "pooled_cost": total,
             "pooled_fiscal_benefits": float(fb.sum()),
