@@ -172,15 +172,6 @@ def _input_row(item: Any) -> TableRow:
     return TableRow(values, types=types)
 
 
-def _inputs_rows(data: Any) -> tuple[list[TableRow], Any]:
-    if not isinstance(data, Mapping) or not isinstance(data.get("inputs"), list):
-        return [], data
-    found = [_input_row(item) for item in data["inputs"]], without(data, "inputs")
-    if found[0]:
-        _lossless(found, _inputs_data, data)
-    return found
-
-
 def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
     out, placed = start_section(rest)
     inputs: list[dict[str, Any]] = []
@@ -226,6 +217,15 @@ def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
         placed.append((("inputs", i), r, "name"))
         inputs.append(item)
     return end_section(out, placed, "inputs", inputs, "name")
+
+
+def _inputs_rows(data: Any) -> tuple[list[TableRow], Any]:
+    if not isinstance(data, Mapping) or not isinstance(data.get("inputs"), list):
+        return [], data
+    found = [_input_row(item) for item in data["inputs"]], without(data, "inputs")
+    if found[0]:
+        _lossless(found, _inputs_data, data)
+    return found
 
 
 UNCERTAINTY = LensTable(
