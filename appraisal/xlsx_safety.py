@@ -400,11 +400,8 @@ def check_workbook_file(path: str | os.PathLike[str]) -> SafetyReport:
                     _check_xml_prolog(path, archive, info)
             vba = [i for i in infos if posixpath.basename(i.filename.lower()) == "vbaproject.bin"]
             if vba:
-                digest = hashlib.sha256()
                 with archive.open(vba[0]) as member:
-                    for block in iter(lambda: member.read(2**16), b""):
-                        digest.update(block)
-                vba_hash = digest.hexdigest()
+                    vba_hash = hashlib.file_digest(member, "sha256").hexdigest()
         except _ZIP_ERRORS as exc:
             if isinstance(exc, UnsafeInputError):
                 raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,19 +24,15 @@ __all__ = ["case_to_data", "case_to_records", "plain"]
 _MISSING = dataclasses.MISSING
 
 
-_DEFAULTS: dict[type, dict[str, Any]] = {}
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default if f.default is not _MISSING else f.default_factory()
+            for f in dataclasses.fields(cls)
+            if f.default is not _MISSING or f.default_factory is not _MISSING}
 
 
 def _default(cls: type, name: str) -> Any:
-    table = _DEFAULTS.get(cls)
-    if table is None:
-        table = _DEFAULTS[cls] = {}
-        for f in dataclasses.fields(cls):
-            if f.default is not _MISSING:
-                table[f.name] = f.default
-            elif f.default_factory is not _MISSING:
-                table[f.name] = f.default_factory()
-    return table.get(name, _MISSING)
+    return _defaults(cls).get(name, _MISSING)
 
 
 def plain(value: Any) -> Any:

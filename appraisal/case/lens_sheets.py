@@ -176,10 +176,8 @@ class LensTable:
         ``names`` are passed to ``to_rows`` when the table has :attr:`column_names`.
         """
         try:
-            if self.column_names is not None:
-                rows, rest = self.to_rows(data, tuple(names or ()))
-            else:
-                rows, rest = self.to_rows(data)
+            named = (tuple(names or ()),) if self.column_names is not None else ()
+            rows, rest = self.to_rows(data, *named)
         except (TypeError, AttributeError, KeyError, ValueError):
             return [], data
         if names is not None and any(k not in names for row in rows for k in row.per_option):
@@ -189,9 +187,8 @@ class LensTable:
     def join(self, rows: Sequence[TableRow], rest: Any, names: Sequence[str] = ()
              ) -> tuple[Any, list[Placed]]:
         """The section data of the rows (merged with ``rest``), and where each value went."""
-        if self.column_names is not None:
-            return self.from_rows(rows, rest, tuple(names))
-        return self.from_rows(rows, rest)
+        return self.from_rows(rows, rest, *((tuple(names),) if self.column_names is not None
+                                            else ()))
 
 
 # ----------------------------------------------------------------------- non-monetised

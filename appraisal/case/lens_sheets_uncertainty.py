@@ -172,13 +172,6 @@ def _input_row(item: Any) -> TableRow:
     return TableRow(values, types=types)
 
 
-def _inputs_rows(data: Any) -> tuple[list[TableRow], Any]:
-    if not isinstance(data, Mapping) or not isinstance(data.get("inputs"), list):
-        return [], data
-    rows = [_input_row(item) for item in data["inputs"]]
-    return rows, without(data, "inputs")
-
-
 def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]]:
     out, placed = start_section(rest)
     inputs: list[dict[str, Any]] = []
@@ -226,8 +219,10 @@ def _inputs_data(rows: Sequence[TableRow], rest: Any) -> tuple[Any, list[Placed]
     return end_section(out, placed, "inputs", inputs, "name")
 
 
-def _checked_inputs(data: Any) -> tuple[list[TableRow], Any]:
-    found = _inputs_rows(data)
+def _inputs_rows(data: Any) -> tuple[list[TableRow], Any]:
+    if not isinstance(data, Mapping) or not isinstance(data.get("inputs"), list):
+        return [], data
+    found = [_input_row(item) for item in data["inputs"]], without(data, "inputs")
     if found[0]:
         _lossless(found, _inputs_data, data)
     return found
@@ -270,7 +265,7 @@ UNCERTAINTY = LensTable(
             description | Description | str 30 | what the input is
         """),
     ),
-    to_rows=_checked_inputs, from_rows=_inputs_data,
+    to_rows=_inputs_rows, from_rows=_inputs_data,
     words={"name": "Input", "field": "Field", "target": "Target", "dist": "Distribution",
            "distribution": "Distribution", "inputs": "the rows of the Uncertainty sheet",
            "group": "Group", "draws": "uncertainty.draws (Case sheet)",
@@ -385,8 +380,6 @@ def _scen_rows(data: Any, names: tuple[str, ...]) -> tuple[list[TableRow], Any]:
     if not isinstance(data, Mapping) or "inputs" in data or not names:
         return [], data
     scenarios = data.get("scenarios")
-    if scenarios is None:
-        return [], data
     if not isinstance(scenarios, Mapping) or not scenarios:
         return [], data
     rows = []

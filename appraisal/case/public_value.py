@@ -62,7 +62,7 @@ from appraisal.case.model import POOL_BASES, OutcomeChain, RealGrowth, UnitValue
 from appraisal.case.non_monetised import parse_register
 from appraisal.errors import AppraisalValidationError, ParameterError
 from appraisal.fields import did_you_mean, field_path
-from appraisal.greenbook.equity import DistributionSpec
+from appraisal.greenbook.equity import DistributionSpec, income_ratios, shipped_eta
 from appraisal.greenbook.valuation import MEASURES, renamed_attribution_message
 from appraisal.limits import MIN_YEAR
 from appraisal.params.unit_values import UnitValuePack, load_unit_values, shipped_unit_values
@@ -206,8 +206,6 @@ def _groups(ck: Any, data: Mapping, path: tuple, by: Any) -> list[str] | None:
 def _parse_weights(ck: Any, data: Mapping, path: tuple) -> DistributionSpec | None:
     """``distribution:`` given as explicit group weights (with their source) instead of
     incomes: the incomes used are those the weights imply at the case's eta."""
-    from appraisal.greenbook.equity import income_ratios, shipped_eta
-
     if data.get("incomes") is not None:
         ck.error((*path, "weights"), "weights-with-incomes", "give either 'incomes' (the "
                  "weights are derived from them and eta) or 'weights' (a published table), "

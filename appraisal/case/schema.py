@@ -41,7 +41,7 @@ from appraisal.greenbook.cba import BCR_DEFINITIONS, BcrDefinition
 from appraisal.greenbook.discounting import SCHEDULES, TIMINGS, Schedule, Timing
 from appraisal.greenbook.prices import PRICE_BASES, PriceBasis
 from appraisal.limits import MAX_YEAR, MIN_YEAR, count_issues, name_key, value_issues
-from appraisal.params.packs import VINTAGES
+from appraisal.params.packs import VINTAGES, ParameterPack
 
 __all__ = [
     "CASE_FIELDS",
@@ -901,8 +901,6 @@ def _pack_list(ck: _Checker, raw: Any, path: Path) -> tuple[list[str], list[str]
 def _check_parameter_packs(ck: _Checker, packs: list[str], encodings: list[str],
                            base_dir: Any, vintage: str | None) -> None:
     """Read each parameter pack as strictly as the case; its errors join the case's."""
-    from appraisal.params.packs import VINTAGES, ParameterPack
-
     pack = ParameterPack.green_book(vintage if vintage in VINTAGES else VINTAGES[0])
     for i, (folder, encoding) in enumerate(zip(packs, encodings, strict=True)):
         p = FilePath(folder)

@@ -706,14 +706,9 @@ def parse_path(text: str) -> tuple[Any, ...] | None:
 
 
 # ------------------------------------------------------------ live profile formulas
-_LETTERS: dict[str, str] = {}
-
-
+@functools.cache
 def _param_letters() -> dict[str, str]:
-    if not _LETTERS:
-        _LETTERS.update({name: column_letter(PROFILES.index(f"profile.{name}"))
-                         for name in PROFILE_PARAMS})
-    return _LETTERS
+    return {name: column_letter(PROFILES.index(f"profile.{name}")) for name in PROFILE_PARAMS}
 
 
 def generator_formula(kind: str, letter: str, row: int) -> str:

@@ -80,15 +80,13 @@ def summary_text(result) -> str:
     if unconfirmed:
         lines.append("Unconfirmed parameters used (check before relying on them): "
                      + ", ".join(unconfirmed))
-    for o in result.manifest.get("parameter_overrides") or []:
-        lines.append(f"User pack value: {o['table_name']} = {o['value']} from {o['origin']}, "
-                     f"replacing {o['replaced_value']} ({o['replaced_origin']})")
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
-    for name, payload in result.lenses.items():
+    lines += [f"User pack value: {o['table_name']} = {o['value']} from {o['origin']}, "
+              f"replacing {o['replaced_value']} ({o['replaced_origin']})"
+              for o in result.manifest.get("parameter_overrides") or []]
+    lines += [f"warning: {w}" for w in result.warnings]
+    for payload in result.lenses.values():
         if hasattr(payload, "summary_lines"):
             lines += ["", *payload.summary_lines()]
-        del name
     return "\n".join(lines)
 
 

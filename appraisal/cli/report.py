@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from appraisal.cli.failure import fail
-from appraisal.errors import AppraisalError
+from appraisal.errors import AppraisalError, OutputError
 
 __all__ = ["command_line"]
 
@@ -40,13 +40,9 @@ def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         if out.exists() and not args.force:
-            from appraisal.errors import OutputError
-
             msg = f"{str(out)!r} already exists; pass --force to replace it"
             raise OutputError(msg)
         if Path(args.case).resolve() == out.resolve():
-            from appraisal.errors import OutputError
-
             msg = f"refusing to write the report over the case file {args.case!r}"
             raise OutputError(msg)
         from appraisal.outputs.atomic import check_destination

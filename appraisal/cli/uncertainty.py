@@ -28,7 +28,7 @@ from appraisal.cli.failure import fail, nothing_written
 from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
 from appraisal.limits import RUN_MAXIMA, run_size_issue
-from appraisal.outputs.csv_safe import raw_csv
+from appraisal.outputs.csv_safe import raw_csv, write_csv
 
 __all__ = ["add_arguments", "handle"]
 
@@ -87,7 +87,6 @@ def _backend(args: argparse.Namespace) -> Any:
 
 def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[str]:
     from appraisal.outputs.atomic import atomic_output_dir
-    from appraisal.outputs.csv_safe import write_csv
 
     names = []
     with atomic_output_dir(out, force=force, protect=protect,

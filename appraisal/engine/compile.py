@@ -32,6 +32,7 @@ or ``(D, S)`` for rate shifts; ``D`` may be 1 to broadcast):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -202,16 +203,10 @@ def load_pack(case: Case) -> ParameterPack:
     return pack.allowing(case.allow_unconfirmed)
 
 
-def _known_project_types(pack: ParameterPack) -> list[str]:
-    if "optimism_bias" not in pack.tables:
-        return []
-    return sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
-                   if r.get("project_type")})
-
-
 def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
     """Field (relative to the line) and fix hint for an optimism-bias lookup failure."""
-    known = _known_project_types(pack)
+    known = sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
+                    if r.get("project_type")}) if "optimism_bias" in pack.tables else []
     asked = list(spec.shares) if spec.shares else [spec.project_type or ""]
     unknown = [t for t in asked if t not in known]
     if unknown and known:
@@ -555,10 +550,7 @@ def _assemble(case: Case, pack: ParameterPack, years: np.ndarray, a: _LineArrays
         schedules=schedules,
         line_schedule=_readonly(np.array([sched_idx[smap.get(ln.schedule, ln.schedule)]
                                           for ln in case.lines], dtype=int)),
-        amounts=_readonly(a.amounts),
-        price_factors=_readonly(a.price_factors),
         real=_readonly(real),
-        ob_uplift=_readonly(a.ob_uplift),
         scale=_readonly(np.array([ln.scale for ln in case.lines], dtype=float)),
         delay=_readonly(np.array([ln.delay for ln in case.lines], dtype=np.int64)
                         + completion_delay),
@@ -567,15 +559,10 @@ def _assemble(case: Case, pack: ParameterPack, years: np.ndarray, a: _LineArrays
         deflator=deflator,
         parameters_used=tuple(dict.fromkeys(used)),
         warnings=tuple(issues.warnings),
-        quantities=_readonly(a.quantities),
-        value_paths=_readonly(a.value_paths),
-        value_low=_readonly(a.value_low),
-        value_high=_readonly(a.value_high),
         gross=_readonly(gross),
-        additionality=_readonly(a.additionality),
-        lag=_readonly(a.lag),
-        persistence=_readonly(a.persistence),
-        drop_off=_readonly(a.drop_off),
+        **{name: _readonly(getattr(a, name)) for name in (
+            "amounts", "price_factors", "ob_uplift", "quantities", "value_paths", "value_low",
+            "value_high", "additionality", "lag", "persistence", "drop_off")},
         valuations=tuple(a.valuations),
         unit_packs=unit_packs,
         schedule_map=smap,
@@ -718,10 +705,8 @@ def discount_factor_array(compiled: CompiledCase, rate_shift: Any = None) -> np.
     rates = compiled.rates[None, :, :]
     if rate_shift is not None:
         shift = np.asarray(rate_shift, dtype=np.float64)
-        if shift.ndim == 1:
-            shift = shift[:, None, None]
-        elif shift.ndim == 2:
-            shift = shift[:, :, None]
+        if shift.ndim in (1, 2):
+            shift = shift.reshape(shift.shape + (1,) * (3 - shift.ndim))
         rates = rates + shift
     factors = factors_from_rates(rates, timing=compiled.case.timing)  # type: ignore[arg-type]
     return factors[..., : compiled.n_years]
@@ -751,22 +736,20 @@ def _check_chunk_size(chunk_size: Any) -> None:
 
 def _delay_draws(delay: Any, n_lines: int) -> np.ndarray:
     """Validated per-draw delays ``(D, L)`` as integers."""
-    given = np.asarray(delay)
-    if given.dtype.kind in "iu" and not (given < 0).any():  # whole and finite already
-        arr = given.astype(np.int64, copy=False)
-        return arr if arr.ndim == 2 and arr.shape[1] == 1 else arr.reshape(-1, n_lines)
-    arr = np.asarray(delay, dtype=np.float64)
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
-    if bad.any():
-        example = arr[bad].flat[0]
-        raise AppraisalValidationError([Issue(
-            "out-of-range", f"'delay' draws must be whole numbers of years, 0 or more "
-            f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
-            fix="round the delay draws to whole years and clip them at 0 (e.g. with "
-                "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        return arr.astype(np.int64)  # one delay per draw for every line
-    return arr.astype(np.int64).reshape(-1, n_lines)
+    arr = np.asarray(delay)
+    if arr.dtype.kind not in "iu" or (arr < 0).any():  # else whole and finite already
+        arr = np.asarray(delay, dtype=np.float64)
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+        if bad.any():
+            example = arr[bad].flat[0]
+            raise AppraisalValidationError([Issue(
+                "out-of-range", f"'delay' draws must be whole numbers of years, 0 or more "
+                f"({int(bad.sum())} are not, e.g. {float(example)!r})", field="delay",
+                fix="round the delay draws to whole years and clip them at 0 (e.g. with "
+                    "np.clip(np.rint(draws), 0, None))")], source="evaluate_arrays")
+    arr = arr.astype(np.int64, copy=False)
+    # (D, 1): one delay per draw for every line
+    return arr if arr.ndim == 2 and arr.shape[1] == 1 else arr.reshape(-1, n_lines)
 
 
 def evaluate_arrays(
@@ -899,13 +882,9 @@ def _product_of(*factors: np.ndarray) -> np.ndarray:
     """The product of per-line multipliers ``(n or 1, L or 1)``: the per-line ``(1, L)``
     and per-draw ``(n, 1)`` ones first, so a chunk pays one ``(n, L)`` pass when the draws
     vary only per draw."""
-    rank = {True: 0, False: 1}
     ordered = sorted(factors, key=lambda a: (a.shape[0] != 1 and a.shape[1] != 1,
-                                             rank[a.shape[0] == 1]))
-    out = ordered[0]
-    for f in ordered[1:]:
-        out = out * f
-    return out
+                                             a.shape[0] != 1))
+    return functools.reduce(np.multiply, ordered)
 
 
 def _signed_onehot(c: CompiledCase) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from appraisal.engine.headline import headline
+from appraisal.engine.headline import LABELS, headline
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -188,8 +188,6 @@ class AppraisalResult:
 
     def __repr__(self) -> str:
         """One line: the case, the preferred option and its headline measures, the lenses."""
-        from appraisal.engine.headline import headline
-
         h = headline(self)
         b = h["best_alternative"] or h
         bcr = "not defined" if b["inc_bcr"] is None else f"{b['inc_bcr']:.2f}"
@@ -203,8 +201,6 @@ class AppraisalResult:
     def _repr_html_(self) -> str:
         """A small HTML table for notebooks: every option's headline measures."""
         import html
-
-        from appraisal.engine.headline import LABELS
 
         e = html.escape
         head = ["Option", LABELS["inc_npsv"], LABELS["inc_bcr"], LABELS["vfm_category"],

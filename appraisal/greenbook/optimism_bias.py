@@ -310,13 +310,9 @@ def completion_dependents(starts: Sequence[int | None], works: Sequence[bool],
     >>> completion_dependents([2025, 2027], [True, False], [None, False], 2026)
     [False, False]
     """
-    out = []
-    for start, is_works, override in zip(starts, works, overrides, strict=True):
-        if override is not None:
-            out.append(bool(override) and not is_works)
-        else:
-            out.append(not is_works and start is not None and start >= planned_end)
-    return out
+    return [(bool(override) and not is_works) if override is not None
+            else (not is_works and start is not None and start >= planned_end)
+            for start, is_works, override in zip(starts, works, overrides, strict=True)]
 
 
 def stretch_profile(values: npt.ArrayLike, duration_uplift: float) -> np.ndarray:
@@ -348,8 +344,7 @@ def stretch_profile(values: npt.ArrayLike, duration_uplift: float) -> np.ndarray
     edges = np.arange(start, v.size + 1, dtype=np.float64)
     cum = np.concatenate([[0.0], np.cumsum(v[start:])])
     new_edges = start + (edges - start) * k
-    grid = np.arange(start, v.size + 1, dtype=np.float64)
-    cum_on_grid = np.interp(grid, new_edges, cum)
+    cum_on_grid = np.interp(edges, new_edges, cum)  # re-binned at the original edges
     out = v.copy()
     out[start:] = np.diff(cum_on_grid)
     out[-1] += cum[-1] - cum_on_grid[-1]

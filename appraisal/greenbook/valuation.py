@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from appraisal.errors import AppraisalValidationError, Issues, ParameterError
+from appraisal.errors import AppraisalValidationError, Issue, Issues, ParameterError
 from appraisal.greenbook.prices import DeflatorIndex, PriceBase, PriceBasis, rebase_factors
 from appraisal.params.packs import ParameterPack, ParameterRow
 
@@ -327,14 +327,6 @@ def growth_factors(years: npt.ArrayLike, from_year: int, rate: npt.ArrayLike) ->
     return (1.0 + np.asarray(rate, dtype=np.float64)) ** t
 
 
-def _interpolate_log(known_years: Sequence[int], values: Sequence[float],
-                     years: np.ndarray) -> np.ndarray:
-    """Log-linear interpolation of a positive series between its published years."""
-    ky = np.asarray(known_years, dtype=np.float64)
-    kv = np.log(np.asarray(values, dtype=np.float64))
-    return np.exp(np.interp(years.astype(np.float64), ky, kv))
-
-
 # ------------------------------------------------------------------- validating wrapper
 def outcome_chain(
     cohort: npt.ArrayLike,
@@ -504,7 +496,9 @@ def _series(rows: Sequence[ParameterRow], years: np.ndarray, what: str) -> np.nd
                f"{int(years.min())}..{int(years.max())}: load the full series in a user "
                "parameter pack (one row per year) or shorten the line")
         raise ParameterError(msg)
-    return _interpolate_log(known, [v for _, v in by_year], years)
+    # log-linear interpolation of the positive series between its published years
+    kv = np.log(np.asarray([v for _, v in by_year], dtype=np.float64))
+    return np.exp(np.interp(years.astype(np.float64), np.asarray(known, dtype=np.float64), kv))
 
 
 def resolve_valuation(
@@ -621,12 +615,8 @@ def resolve_valuation(
         low = None if low is None else low * factors
         high = None if high is None else high * factors
     rebased = bool(spec.rebase)
-    if rebased:
-        factor = rebase_factors(PriceBase(PriceBasis.REAL, int(price_year)), [price_base_year],
-                                base_year=price_base_year, index=index)
-        rebase = float(factor[0])
-    else:
-        rebase = 1.0
+    rebase = float(rebase_factors(PriceBase(PriceBasis.REAL, int(price_year)), [price_base_year],
+                                  base_year=price_base_year, index=index)[0]) if rebased else 1.0
     path = np.ascontiguousarray(path, dtype=np.float64)
     label_year = (f"{price_year}/{(int(price_year) + 1) % 100:02d}" if financial
                   else str(price_year))
@@ -658,12 +648,7 @@ def validate_factor_draws(name: str, values: npt.ArrayLike) -> np.ndarray:
     ok = np.isfinite(arr) & (arr >= 0) & (arr <= 1)
     if not ok.all():
         bad = float(arr[~ok].ravel()[0])
-        raise AppraisalValidationError([_issue(name, bad)], source=name)
+        raise AppraisalValidationError([Issue(
+            "out-of-range", f"'{name}' draws must be fractions between 0 and 1 (got {bad})",
+            location=name, field=name, fix="factors are fractions: 0.25 for 25%")], source=name)
     return arr
-
-
-def _issue(name: str, bad: float):
-    from appraisal.errors import Issue
-
-    return Issue("out-of-range", f"'{name}' draws must be fractions between 0 and 1 (got {bad})",
-                 location=name, field=name, fix="factors are fractions: 0.25 for 25%")

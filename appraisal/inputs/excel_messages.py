@@ -147,10 +147,6 @@ def _lens_words(title: str | None, code: str, message: str) -> tuple[str, str] |
     return None
 
 
-def _choice(message: str) -> str:
-    return "choose one of the values the message lists (the cell has a drop-down list)"
-
-
 def _wrong_type(message: str) -> str:
     if "whole number" in message:
         return "type a whole number, e.g. 10 or 2025 (no words, units or decimals)"
@@ -178,7 +174,8 @@ _FIXES: dict[str, Any] = {
     "missing": lambda m, col: f"fill in {col or 'the cell'}",
     "empty": lambda m, col: f"type a value in {col or 'the cell'}",
     "wrong-type": lambda m, col: _wrong_type(m),
-    "bad-choice": lambda m, col: _choice(m),
+    "bad-choice": lambda m, col: ("choose one of the values the message lists (the cell has "
+                                  "a drop-down list)"),
     "counterfactual": lambda m, col: ("on the Options sheet choose yes under Counterfactual "
                                       "for the business-as-usual option and no for the others"),
     "profile": lambda m, col: ("on the Profiles sheet give the line a Profile type and its "

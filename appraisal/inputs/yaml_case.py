@@ -42,8 +42,9 @@ def load_yaml_case(path: str | Path) -> Case:
     name = p.name
     raw = p.read_bytes()
     if len(raw) > _MAX_BYTES:
-        raise AppraisalValidationError(
-            [_too_big(name, len(raw))], source=name)
+        raise AppraisalValidationError([Issue(
+            "too-large", f"the file is {len(raw):,} bytes; a case file may be at most "
+            f"{_MAX_BYTES:,}", location=name)], source=name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -68,8 +69,3 @@ def load_yaml_case(path: str | Path) -> Case:
         raise AppraisalValidationError([*issues.items, *exc.issues], source=name) from None
     issues.raise_if_errors(name)
     return case
-
-
-def _too_big(name: str, size: int) -> Issue:
-    return Issue("too-large", f"the file is {size:,} bytes; a case file may be at most "
-                 f"{_MAX_BYTES:,}", location=name)

@@ -61,7 +61,7 @@ import numpy.typing as npt
 from appraisal.errors import Issues
 from appraisal.fields import FieldReader, field_path
 from appraisal.greenbook.finance import irr_summary
-from appraisal.lenses.ledger import line_value_types, payback_index
+from appraisal.lenses.ledger import UNASSIGNED, agency_ledger, line_value_types, payback_index
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -434,10 +434,6 @@ def funding_positions(requirement: npt.ArrayLike, savings: npt.ArrayLike,
 
 
 # ------------------------------------------------------------------------------------ result
-def _f(x: Any) -> float:
-    return float(x)
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class AffordabilityResult:
     """The ``affordability`` payload: one block per option (see :meth:`to_dict`)."""
@@ -555,12 +551,6 @@ def _measures(net: np.ndarray, years: np.ndarray, disc: np.ndarray | None = None
     return out
 
 
-def _agency_sum(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros((n, values.shape[-1]))
-    np.add.at(out, group, values)
-    return out
-
-
 def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> AffordabilityResult:
     """The financial case of every option named in ``spec`` (validating wrapper).
 
@@ -588,7 +578,6 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
     (120.0, '2027-28')
     """
     from appraisal.engine.compile import _shift, discount_factor_array
-    from appraisal.lenses.ledger import UNASSIGNED, agency_ledger
 
     c, case = compiled, compiled.case
     issues = Issues()
@@ -680,7 +669,9 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
         def agg(x: np.ndarray, mask: np.ndarray | None = None, weight: np.ndarray = cw
                 ) -> np.ndarray:
             m = weight if mask is None else weight * mask[:, None]
-            return _agency_sum(x * m, a_idx, A)
+            out = np.zeros((A, x.shape[-1]))
+            np.add.at(out, a_idx, x * m)  # summed by agency
+            return out
 
         base_a, ob_a = agg(base), agg(ob)
         cap_a = agg(base, capital)
@@ -709,30 +700,31 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
             for t, y in enumerate(years):
                 by_year.append({
                     "agency": agencies[a], "budget_year": budget_year_label(int(y)),
-                    "year": int(y), "real_base_cost": _f(base_a[a, t]),
-                    "real_optimism_bias": _f(ob_a[a, t]),
-                    "deflator_factor": _f(factors[t]),
-                    "capital": _f(req["requirement"][a, t] * cap_share[a, t]),
-                    "resource": _f(req["requirement"][a, t] * (1 - cap_share[a, t])),
-                    "base_cost": _f(base_a[a, t] * factors[t]),
-                    "contingency": _f(req["contingency"][a, t]), "vat": _f(req["vat"][a, t]),
-                    "irrecoverable_vat": _f(req["irrecoverable_vat"][a, t]),
-                    "requirement": _f(req["requirement"][a, t]),
-                    "optimism_bias": _f(ob_a[a, t] * factors[t]),
-                    "cashable_savings": _f(savings[a, t]),
-                    "funding_received": _f(received[a, t]), "funding_paid": _f(paid[a, t]),
-                    "funding_gap": _f(pos["gap"][a, t]), "net_cash": _f(pos["net"][a, t]),
-                    "cumulative_cash": _f(pos["cumulative"][a, t])})
+                    "year": int(y), "real_base_cost": float(base_a[a, t]),
+                    "real_optimism_bias": float(ob_a[a, t]),
+                    "deflator_factor": float(factors[t]),
+                    "capital": float(req["requirement"][a, t] * cap_share[a, t]),
+                    "resource": float(req["requirement"][a, t] * (1 - cap_share[a, t])),
+                    "base_cost": float(base_a[a, t] * factors[t]),
+                    "contingency": float(req["contingency"][a, t]), "vat": float(req["vat"][a, t]),
+                    "irrecoverable_vat": float(req["irrecoverable_vat"][a, t]),
+                    "requirement": float(req["requirement"][a, t]),
+                    "optimism_bias": float(ob_a[a, t] * factors[t]),
+                    "cashable_savings": float(savings[a, t]),
+                    "funding_received": float(received[a, t]), "funding_paid": float(paid[a, t]),
+                    "funding_gap": float(pos["gap"][a, t]), "net_cash": float(pos["net"][a, t]),
+                    "cumulative_cash": float(pos["cumulative"][a, t])})
             be = int(pos["breakeven"][a])
             out_flows = bool(np.any(pos["net"][a] < 0))
             partners.append({
                 "agency": agencies[a], "vat_recoverable": bool(recoverable[a]),
-                "real_base_cost": _f(base_a[a].sum()), "real_optimism_bias": _f(ob_a[a].sum()),
-                "requirement": _f(req["requirement"][a].sum()),
-                "cashable_savings": _f(savings[a].sum()),
-                "funding_received": _f(received[a].sum()), "funding_paid": _f(paid[a].sum()),
-                "funding_gap": _f(pos["gap"][a].sum()),
-                "final_cumulative_cash": _f(pos["cumulative"][a, -1]),
+                "real_base_cost": float(base_a[a].sum()),
+                "real_optimism_bias": float(ob_a[a].sum()),
+                "requirement": float(req["requirement"][a].sum()),
+                "cashable_savings": float(savings[a].sum()),
+                "funding_received": float(received[a].sum()), "funding_paid": float(paid[a].sum()),
+                "funding_gap": float(pos["gap"][a].sum()),
+                "final_cumulative_cash": float(pos["cumulative"][a, -1]),
                 "breakeven_year": int(years[be]) if be >= 0 and out_flows else None,
                 "breakeven_budget_year": (budget_year_label(int(years[be]))
                                           if be >= 0 and out_flows else None),
@@ -745,13 +737,13 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
         cap_t = (req["requirement"] * cap_share).sum(axis=0)
         totals_by_year = [{
             "budget_year": budget_year_label(int(y)), "year": int(y),
-            "requirement": _f(tot["requirement"][t]), "capital": _f(cap_t[t]),
-            "resource": _f(tot["requirement"][t] - cap_t[t]),
-            "contingency": _f(tot["contingency"][t]),
-            "irrecoverable_vat": _f(tot["irrecoverable_vat"][t]),
-            "optimism_bias": _f(ob_a[:, t].sum() * factors[t]),
-            "funding": _f(received[:, t].sum()), "funding_gap": _f(pos["gap"][:, t].sum()),
-            "cashable_savings": _f(savings[:, t].sum())} for t, y in enumerate(years)]
+            "requirement": float(tot["requirement"][t]), "capital": float(cap_t[t]),
+            "resource": float(tot["requirement"][t] - cap_t[t]),
+            "contingency": float(tot["contingency"][t]),
+            "irrecoverable_vat": float(tot["irrecoverable_vat"][t]),
+            "optimism_bias": float(ob_a[:, t].sum() * factors[t]),
+            "funding": float(received[:, t].sum()), "funding_gap": float(pos["gap"][:, t].sum()),
+            "cashable_savings": float(savings[:, t].sum())} for t, y in enumerate(years)]
         pool = led.pooled_budget(o)
         pooled_cash = []
         if pool:
@@ -761,13 +753,13 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
                 share = p["proportional_share"] or 0.0
                 pooled_cash += [{"agency": p["agency"], "share": share,
                                  "budget_year": budget_year_label(int(y)), "year": int(y),
-                                 "contribution": _f(share * pool_req[t])}
+                                 "contribution": float(share * pool_req[t])}
                                 for t, y in enumerate(years) if pool_req[t]]
         flows = (base + ob) * (w * sign)[:, None]
         econ = flows.sum(axis=0)
         blocks.append({
             "option": name,
-            "totals": {k: _f(sum(r[k] for r in totals_by_year)) for k in (
+            "totals": {k: float(sum(r[k] for r in totals_by_year)) for k in (
                 "requirement", "capital", "resource", "contingency", "irrecoverable_vat",
                 "optimism_bias", "funding", "funding_gap", "cashable_savings")},
             "totals_by_year": totals_by_year, "by_year": by_year, "partners": partners,

@@ -30,7 +30,7 @@ which runs only on request.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -415,8 +415,6 @@ def _line_masks(compiled: CompiledCase, spec: CESpec) -> tuple[np.ndarray, np.nd
 def _cost_twin(compiled: CompiledCase, weights: np.ndarray) -> CompiledCase:
     """The compiled case with only its cost lines and cost offsets: PV costs − PV benefits
     per option is the cost, with no per-line PVs kept (memory ``(D, O)``, not ``(D, L)``)."""
-    from dataclasses import replace
-
     key = ("ce_cost_twin", tuple(np.flatnonzero(weights)))
     if key not in compiled._cache:
         mask = (weights != 0)[:, None].astype(np.float64)
@@ -431,8 +429,6 @@ def _effect_twin(compiled: CompiledCase, is_effect: np.ndarray) -> CompiledCase:
     """The compiled case with every effect line's flow its quantity (unit value 1, no price
     conversion), every other line empty and none a cost: its PV of benefits per option is
     the effect, for any draws of scale, additionality, delay, drop-off and discounting."""
-    from dataclasses import replace
-
     key = ("ce_effect_twin", tuple(np.flatnonzero(is_effect)))
     if key not in compiled._cache:
         mask = is_effect[:, None].astype(np.float64)
@@ -562,11 +558,9 @@ def ce_acceptability(costs: np.ndarray, effects: np.ndarray,
             continue
         dc, de = c[:, o] - c[:, counterfactual], e[:, o] - e[:, counterfactual]
         plane.append({"option": n,
-                      "inc_cost": {"mean": float(dc.mean()), "p5": float(np.percentile(dc, 5)),
-                                   "p95": float(np.percentile(dc, 95))},
-                      "inc_effect": {"mean": float(de.mean()),
-                                     "p5": float(np.percentile(de, 5)),
-                                     "p95": float(np.percentile(de, 95))},
+                      **{key: {"mean": float(x.mean()), "p5": float(np.percentile(x, 5)),
+                               "p95": float(np.percentile(x, 95))}
+                         for key, x in (("inc_cost", dc), ("inc_effect", de))},
                       "quadrants": {"north-east": float(((dc > 0) & (de > 0)).mean()),
                                     "south-east": float(((dc <= 0) & (de > 0)).mean()),
                                     "north-west": float(((dc > 0) & (de <= 0)).mean()),

@@ -214,10 +214,6 @@ def pooled_budget_sentences(pool: dict[str, Any]) -> list[str]:
     return out
 
 
-def _none_if(x: float, cond: bool) -> float | None:
-    return None if cond else float(x)
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class LedgerResult:
     """The public-value ledger of every option (the ``public_value`` lens).
@@ -268,7 +264,7 @@ class LedgerResult:
                 "agency": agency, "pv_costs": c, "pv_benefits": b, "net": b - c,
                 "inc_pv_costs": ic, "inc_pv_benefits": ib, "inc_net": ib - ic,
                 "inc_pv_fiscal_benefits": float(inc_b[a, :2].sum()),
-                "roi": _none_if(ib / ic if has_costs else 0.0, not has_costs),
+                "roi": float(ib / ic) if has_costs else None,
                 "payback_year": (int(self.years[payback[a]]) if has_costs and payback[a] >= 0
                                  else None),
                 "payback_note": ("" if has_costs and payback[a] >= 0 else
@@ -336,18 +332,16 @@ class LedgerResult:
         cost = np.array([inc_c[a].sum() for a in partners])
         total = float(cost.sum())
         proposed = pooled_contributions(savings, total)
-        rows = []
-        for k, a in enumerate(partners):
-            rows.append({
-                "agency": self.agencies[a], "pv_fiscal_benefits": float(fb[k]),
-                "pv_cashable_savings": float(cashable[k]), "pv_savings": float(savings[k]),
-                "actual_contribution": float(cost[k]),
-                "actual_share": float(cost[k] / total) if total else None,
-                "actual_net": float(savings[k] - cost[k]),
-                "proportional_contribution": float(proposed[k]),
-                "proportional_share": float(proposed[k] / total) if total else None,
-                "proportional_net": float(savings[k] - proposed[k]),
-            })
+        rows = [{
+            "agency": self.agencies[a], "pv_fiscal_benefits": float(fb[k]),
+            "pv_cashable_savings": float(cashable[k]), "pv_savings": float(savings[k]),
+            "actual_contribution": float(cost[k]),
+            "actual_share": float(cost[k] / total) if total else None,
+            "actual_net": float(savings[k] - cost[k]),
+            "proportional_contribution": float(proposed[k]),
+            "proportional_share": float(proposed[k] / total) if total else None,
+            "proportional_net": float(savings[k] - proposed[k]),
+        } for k, a in enumerate(partners)]
         pool: dict[str, Any] = {
             "option": self.option_names[o], "basis": self.pool_basis, "pooled_cost": total,
             "pooled_fiscal_benefits": float(fb.sum()),

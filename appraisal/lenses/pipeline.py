@@ -153,9 +153,8 @@ def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
     runner = max(others, key=lambda q: npsv[q]) if others else None
     best_non_cf = max((o for o in range(len(names)) if o != cf), key=lambda o: npsv[o],
                       default=None)
-    subjects: list[tuple[str, str, int, float]] = []
-    for i, line in enumerate(case.lines):
-        subjects.append(("line", line.name, int(compiled.line_option[i]), float(signed[i])))
+    subjects = [("line", line.name, int(compiled.line_option[i]), float(signed[i]))
+                for i, line in enumerate(case.lines)]
     groups: dict[tuple[int, str], float] = {}
     for i, line in enumerate(case.lines):
         key = (int(compiled.line_option[i]), line.category or line.kind)
@@ -176,16 +175,13 @@ def _switching(compiled: CompiledCase, pv_lines: np.ndarray, npsv: np.ndarray,
         if runner is None:
             continue
         if o == preferred:
-            gap2, what = npsv[preferred] - npsv[runner], f"'{names[runner]}' becomes preferred"
-        else:
-            gap2, what = npsv[o] - npsv[preferred], f"'{names[o]}' becomes preferred"
-        x, note = switching_value(float(gap2), contrib)
-        if o == preferred:
-            what = (f"'{names[preferred]}' is no longer preferred (runner-up "
-                    f"'{names[runner]}')")
+            gap2 = npsv[preferred] - npsv[runner]
+            what = f"'{names[preferred]}' is no longer preferred (runner-up '{names[runner]}')"
             conclusion, rival = Conclusion.NO_LONGER_PREFERRED, names[runner]
         else:
+            gap2, what = npsv[o] - npsv[preferred], f"'{names[o]}' becomes preferred"
             conclusion, rival = Conclusion.BECOMES_PREFERRED, names[preferred]
+        x, note = switching_value(float(gap2), contrib)
         out.append(SwitchingValue(target, subject, names[o], what, x, contrib, note,
                                   conclusion, rival))
     return out

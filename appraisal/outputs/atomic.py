@@ -135,8 +135,7 @@ def _umask() -> int:
 
 
 def _umask_mode() -> int:
-    """Permission bits a newly created file would get under the current umask."""
-    return 0o666 & ~_umask()
+    return 0o666 & ~_umask()  # the permission bits of a newly created file
 
 
 def _fsync_file(path: Path) -> None:
@@ -198,13 +197,8 @@ def _fsync_files(paths: Sequence[Path]) -> None:
 
 def _fsync_dir(folder: Path) -> None:
     """Make a rename durable; folders cannot be opened on Windows, where this is a no-op."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if os.name == "posix":
+        _fsync_file(folder)
 
 
 def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:
@@ -353,10 +347,6 @@ _STAGING_INFIX = ".appraisal-"
 _STAGING_FOLDERS: set[str] = set()
 
 
-def _staging_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"^\.{re.escape(name)}{re.escape(_STAGING_INFIX)}[A-Za-z0-9_]+\.(tmp|old)$")
-
-
 def _try_lock(folder: Path) -> int | None:
     """Hold an exclusive advisory lock on *folder*; ``None`` if another process holds it.
 
@@ -409,7 +399,8 @@ def clean_stale_staging(target: PathLike) -> list[Path]:
     []
     """
     target = Path(target)
-    pattern = _staging_pattern(target.name)
+    pattern = re.compile(
+        rf"^\.{re.escape(target.name)}{re.escape(_STAGING_INFIX)}[A-Za-z0-9_]+\.(tmp|old)$")
     try:  # (names first: the folder may hold many other entries)
         with os.scandir(target.parent) as entries:
             found = sorted(target.parent / e.name for e in entries
@@ -517,23 +508,19 @@ def _carry_over(source: Path, staging: Path, *, skip: set[str] = frozenset(),
                     shutil.copy2(entry, dest)
 
 
-def _read_manifest(path: Path) -> set[str]:
-    """The files an earlier run listed in its manifest (empty if none or unreadable)."""
+def _earlier_run(target: Path, manifest: str, known: Collection[str]) -> set[str]:
+    """The files of the earlier run in *target*: those its manifest lists (none if it is
+    unreadable) or, in a folder written before manifests existed, those present whose
+    names a run could have written."""
+    if not os.path.lexists(target / manifest) and target.is_dir():
+        return {p.name for p in target.iterdir()
+                if p.name in known and p.is_file() and not p.is_symlink()}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((target / manifest).read_text(encoding="utf-8"))
         files = data.get("files", []) if isinstance(data, dict) else []
         return {str(f["name"]) for f in files if isinstance(f, dict) and "name" in f}
     except (OSError, ValueError, KeyError, TypeError):
         return set()
-
-
-def _earlier_run(target: Path, manifest: str, known: Collection[str]) -> set[str]:
-    """The files of the earlier run in *target*: those its manifest lists or, in a folder
-    written before manifests existed, those present whose names a run could have written."""
-    if os.path.lexists(target / manifest) or not target.is_dir():
-        return _read_manifest(target / manifest)
-    return {p.name for p in target.iterdir()
-            if p.name in known and p.is_file() and not p.is_symlink()}
 
 
 def _write_manifest(staging: Path, name: str) -> None:
@@ -673,7 +660,8 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
             return None
         moves = [(item, target / item.relative_to(staging)) for item in files]
         for _, dest in moves:
-            _check_destination_in_dir(dest, force=force, protect=protect)
+            if dest.parent.exists():  # (a sub-folder may still have to be created)
+                _check_destination(dest, force=force, protect=protect)
         for item, dest in moves:
             item.chmod(dest.stat().st_mode & 0o7777 if dest.is_file() else _umask_mode())
         _fsync_files(files)
@@ -687,10 +675,3 @@ def _commit_dir(staging: Path, target: Path, *, force: bool,
         raise
     except OSError as exc:
         raise _write_failed(target, exc) from exc
-
-
-def _check_destination_in_dir(dest: Path, *, force: bool, protect: Sequence[PathLike]) -> None:
-    """Like :func:`_check_destination`, but sub-folders may still have to be created."""
-    if not dest.parent.exists():
-        return
-    _check_destination(dest, force=force, protect=protect)

@@ -33,7 +33,7 @@ from appraisal.case.lens_sheets_pairwise import (
     split_grids,
 )
 from appraisal.case.lens_tables import LENS_TABLES
-from appraisal.case.model import Case
+from appraisal.case.model import Case, Profile
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import generator_formula
 from appraisal.cells import column_letter, no_gc
@@ -74,21 +74,15 @@ def flatten(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
     [(('shares', 'a'), 0.7), (('shares', 'b'), 0.3), (('bound',), 'upper'), (('x',), '[]')]
     """
     if isinstance(value, Mapping):
-        if not value:
-            return [(path, "{}")]
-        out = []
-        for key, item in value.items():
-            part = ("int", key) if isinstance(key, int) and not isinstance(key, bool) else key
-            out += flatten(item, (*path, part))
-        return out
-    if isinstance(value, list | tuple):
-        if not value:
-            return [(path, "[]")]
-        out = []
-        for i, item in enumerate(value):
-            out += flatten(item, (*path, i))
-        return out
-    return [(path, value)]
+        items = [(("int", k) if isinstance(k, int) and not isinstance(k, bool) else k, v)
+                 for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    else:
+        return [(path, value)]
+    if not items:
+        return [(path, "{}" if isinstance(value, Mapping) else "[]")]
+    return [leaf for part, item in items for leaf in flatten(item, (*path, part))]
 
 
 _FORMATS = {"fraction": "0.00%", "int": "0", "float": "#,##0.00", "str": "@", "list": "@"}
@@ -430,8 +424,6 @@ class _Writer:
         if kind in (None, "explicit"):
             values = record.get("values") or {}
             return [float(values.get(base + k, 0.0)) for k in range(self.years)]
-        from appraisal.case.model import Profile
-
         profile = record.get("profile") or {}
         resolved = Profile(**profile).resolve()
         return [float(resolved.get(base + k, 0.0)) for k in range(self.years)]
@@ -483,7 +475,7 @@ class _Writer:
 
     def _rows_sheet(self, spec: S.TableSheet, rows: list[tuple[Any, ...]]) -> None:
         """A table sheet of plain rows (one value per column before Notes), with 10 spare."""
-        ws, sheet = self._table(spec, freeze_cols=1)
+        _, sheet = self._table(spec, freeze_cols=1)
         kinds = [c.type for c in spec.columns]
         for i in range(len(rows) + 10):
             r = S.FIRST_ROW + i
@@ -491,7 +483,6 @@ class _Writer:
             for col, (value, kind) in enumerate(zip((*values, None), kinds, strict=True),
                                                 start=1):
                 self.cell(sheet, r, col, value, kind)
-        del ws
 
     def deflator_sheet(self) -> None:
         table = ((self.data.get("prices") or {}).get("deflator")) or {}
@@ -537,7 +528,7 @@ class _Writer:
                  for k in range(max(n_cols, len(GRID_HELP) + 1) - 1)]
         spec = S.TableSheet(PAIRWISE.title, (*PAIRWISE.columns[:-1], dataclasses.replace(
             PAIRWISE.columns[-1], width=width)), PAIRWISE.description)
-        ws, sheet = self._table(spec, freeze_cols=3, extra_headers=extra)
+        _, sheet = self._table(spec, freeze_cols=3, extra_headers=extra)
         for k in range(len(extra)):  # the item columns' headers: blank, styled as headers
             sheet.blank(S.HEADER_ROW, FIRST_ITEM_COL + 1 + k, self.book.header)
         judgement = self.book.style("input", "0.00##")
@@ -568,10 +559,9 @@ class _Writer:
                         sheet.formula(row, col, f"1/{mirror}", 1 / grid.judgements[(j, i)],
                                       calc)
             r += n + 2
-        del ws
 
     def sections_sheet(self) -> None:
-        ws, sheet = self._table(S.SECTIONS, freeze_cols=1)
+        _, sheet = self._table(S.SECTIONS, freeze_cols=1)
         rows = self.leftover
         for i in range(len(rows) + 10):
             section, path, leaf = rows[i] if i < len(rows) else (None, None, None)
@@ -582,7 +572,6 @@ class _Writer:
             kind = "fraction" if where and S.is_fraction(where) else "any"
             self.cell(sheet, r, 3, leaf, kind, where=where)
             self.cell(sheet, r, 4, None, "str")
-        del ws
 
     def lists_sheet(self) -> None:
         spec = S.TableSheet("Lists", (
@@ -593,10 +582,8 @@ class _Writer:
         ), "lists behind the drop-downs")
         ws, sheet = self._table(spec)
         lines = self.data.get("lines") or []
-        lists = [list(dict.fromkeys([*_CATEGORIES, *(ln.get("category") for ln in lines
-                                                     if ln.get("category"))])),
-                 list(dict.fromkeys([*_AGENCIES, *(ln.get("agency") for ln in lines
-                                                   if ln.get("agency"))]))]
+        lists = [list(dict.fromkeys([*shipped, *(ln.get(key) for ln in lines if ln.get(key))]))
+                 for key, shipped in (("category", _CATEGORIES), ("agency", _AGENCIES))]
         size = max(len(lists[0]), len(lists[1])) + 30
         for col, items in enumerate(lists, start=1):
             for i in range(size):
@@ -611,17 +598,11 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
                      years: int) -> InputLayout:
     """Write the input sheets for *data* (plain case data) and record the snapshot."""
     writer = _Writer(book, data, case, years)
-    writer.case_sheet()
-    writer.options_sheet()
-    writer.lines_sheet()
-    writer.profiles_sheet()
-    writer.valuation_sheet()
-    writer.details_sheet()
-    writer.deflator_sheet()
-    writer.discount_schedules_sheet()
-    writer.lens_sheets()
-    writer.sections_sheet()
-    writer.lists_sheet()
+    for write in (writer.case_sheet, writer.options_sheet, writer.lines_sheet,
+                  writer.profiles_sheet, writer.valuation_sheet, writer.details_sheet,
+                  writer.deflator_sheet, writer.discount_schedules_sheet, writer.lens_sheets,
+                  writer.sections_sheet, writer.lists_sheet):
+        write()
     book.put_json("snapshot", normalise(data))
     book.meta.update({"format": WORKBOOK_FORMAT, "schema_version": SCHEMA_VERSION,
                       "tool_version": tool_version(),
@@ -676,15 +657,10 @@ def write_template(
         data = case_to_data(case) if case is not None else {"schema_version": SCHEMA_VERSION}
     n_years = case.horizon_years if case is not None else int(years or DEFAULT_YEARS)
     with no_gc():
-        return _write(path, case, data, n_years, force=force, protect=protect)
-
-
-def _write(path: PathLike, case: Case | None, data: Mapping[str, Any], n_years: int, *,
-           force: bool, protect: Sequence[PathLike]) -> Path:
-    book = BookBuilder()
-    add_input_sheets(book, data, case, years=n_years)
-    parameters_sheet(book, str(data.get("vintage") or "GB2026"))
-    cover_sheet(book, data)  # after every other sheet: it lists them
-    book.meta["workbook_kind"] = "case" if case is not None else "template"
-    book.workbook.active = 0
-    return book.save(path, force=force, protect=protect)
+        book = BookBuilder()
+        add_input_sheets(book, data, case, years=n_years)
+        parameters_sheet(book, str(data.get("vintage") or "GB2026"))
+        cover_sheet(book, data)  # after every other sheet: it lists them
+        book.meta["workbook_kind"] = "case" if case is not None else "template"
+        book.workbook.active = 0
+        return book.save(path, force=force, protect=protect)

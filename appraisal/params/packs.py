@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import io
 import math
 import re
@@ -157,18 +158,13 @@ class TableSchema:
 
 
 _PRICE_YEAR = ColumnRule(type="integer", low=1800, high=2300, why="a calendar year")
-_SCHEMA_CACHE: dict[str, dict[str, TableSchema]] = {}
-
-
+@functools.cache
 def _schemas() -> dict[str, TableSchema]:
-    if "schemas" not in _SCHEMA_CACHE:
-        with (data_dir() / "green_book" / "schema.toml").open("rb") as handle:
-            raw = tomllib.load(handle)
-        _SCHEMA_CACHE["schemas"] = {
-            name: TableSchema(name, tuple(spec["key"]), MappingProxyType(
+    with (data_dir() / "green_book" / "schema.toml").open("rb") as handle:
+        raw = tomllib.load(handle)
+    return {name: TableSchema(name, tuple(spec["key"]), MappingProxyType(
                 {col: ColumnRule(**rule) for col, rule in spec["columns"].items()}))
             for name, spec in raw.items()}
-    return _SCHEMA_CACHE["schemas"]
 
 
 def table_schema(table_name: str) -> TableSchema | None:
@@ -546,13 +542,6 @@ def _key_text(key: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f"{k}={v}" for k, v in key) or "(no key)"
 
 
-def _read_folder(folder: Path) -> dict[str, list[ParameterRow]]:
-    issues = Issues()
-    tables = read_pack_folder(folder, issues)
-    issues.raise_if_errors(str(folder))
-    return tables
-
-
 @dataclass(frozen=True, slots=True)
 class ParameterPack:
     """A set of parameter tables for one vintage, with provenance for every value.
@@ -660,13 +649,9 @@ class ParameterPack:
                     Severity.WARNING))
             merged[name] = list(current.values())
         issues.extend(n for n in notes if n not in self.notes)
-        pack = ParameterPack(
-            vintage=self.vintage,
-            tables=MappingProxyType({k: tuple(v) for k, v in merged.items()}),
-            allowed_unconfirmed=self.allowed_unconfirmed,
-            sources=(*self.sources, str(folder.name)),
-            notes=tuple(notes),
-        )
+        pack = dataclasses.replace(
+            self, tables=MappingProxyType({k: tuple(v) for k, v in merged.items()}),
+            sources=(*self.sources, str(folder.name)), notes=tuple(notes))
         return pack, issues
 
     def overrides(self) -> tuple[ParameterRow, ...]:
@@ -682,13 +667,8 @@ class ParameterPack:
 
     def allowing(self, tables: Iterable[str]) -> ParameterPack:
         """Return a new pack in which unconfirmed values of ``tables`` may be used."""
-        return ParameterPack(
-            vintage=self.vintage,
-            tables=self.tables,
-            allowed_unconfirmed=self.allowed_unconfirmed | frozenset(tables),
-            sources=self.sources,
-            notes=self.notes,
-        )
+        return dataclasses.replace(
+            self, allowed_unconfirmed=self.allowed_unconfirmed | frozenset(tables))
 
     def table_names(self) -> tuple[str, ...]:
         """Names of the tables in the pack."""
@@ -702,12 +682,8 @@ class ParameterPack:
                 f"tables: {', '.join(self.table_names())}"
             )
             raise ParameterError(msg)
-        found = tuple(
-            r
-            for r in self.tables[table_name]
-            if all(dict(r.key).get(k) == str(v) for k, v in key.items())
-        )
-        return found
+        return tuple(r for r in self.tables[table_name]
+                     if all(dict(r.key).get(k) == str(v) for k, v in key.items()))
 
     def row(self, table_name: str, **key: str) -> ParameterRow:
         """The single row of a table matching ``key``."""
@@ -745,10 +721,9 @@ class ParameterPack:
         return [r.to_dict() for name in self.table_names() for r in self.tables[name]]
 
 
-_GREEN_BOOK_CACHE: dict[str, dict[str, list[ParameterRow]]] = {}
-
-
+@functools.cache
 def _cached_green_book() -> dict[str, list[ParameterRow]]:
-    if "raw" not in _GREEN_BOOK_CACHE:
-        _GREEN_BOOK_CACHE["raw"] = _read_folder(data_dir() / "green_book")
-    return _GREEN_BOOK_CACHE["raw"]
+    folder, issues = data_dir() / "green_book", Issues()
+    tables = read_pack_folder(folder, issues)
+    issues.raise_if_errors(str(folder))
+    return tables

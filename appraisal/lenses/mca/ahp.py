@@ -38,7 +38,6 @@ import csv
 import functools
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -65,17 +64,14 @@ FloatArray = npt.NDArray[np.float64]
 
 @functools.lru_cache(maxsize=1)
 def _table() -> tuple[dict[int, float], dict[int, float]]:
-    rows = list(csv.DictReader(_data_file("ahp_consistency.csv").read_text("utf-8").splitlines()))
+    # a bundled file: data/mca in a checkout, appraisal/_data/mca in a wheel
+    path = data_dir() / "mca" / "ahp_consistency.csv"
+    rows = list(csv.DictReader(path.read_text("utf-8").splitlines()))
     ri = {int(r["order"]): float(r["value"]) for r in rows if r["parameter"] == "random_index"}
     # threshold rows are keyed by the smallest order they apply to (the last covers larger n)
     thresholds = {int(r["order"]): float(r["value"]) for r in rows
                   if r["parameter"] == "consistency_ratio_threshold"}
     return ri, thresholds
-
-
-def _data_file(name: str) -> Path:
-    """A bundled MCA data file (``data/mca`` in a checkout, ``appraisal/_data/mca`` in a wheel)."""
-    return data_dir() / "mca" / name
 
 
 def random_index(n: int) -> float:

@@ -183,22 +183,17 @@ class MCAResult:
     def _robustness_rows(self) -> list[dict[str, Any]]:
         r, opts, tree = self.central_weight_ranges, self.option_names, self.spec.tree
         n_purposes = len(tree.purposes)
-        rows = []
-        for k, node in enumerate(tree.node_ids):
-            rows.append({
-                "node": node, "kind": "purpose" if k < n_purposes else "criterion",
-                "weight": _num(r.weight[k]), "top_option": opts[int(r.top)],
-                "lower": _num(r.lower[k]), "upper": _num(r.upper[k]),
-                "overtaken_below_by": opts[r.taken_by_lower[k]] if r.taken_by_lower[k] >= 0
-                else None,
-                "overtaken_above_by": opts[r.taken_by_upper[k]] if r.taken_by_upper[k] >= 0
-                else None,
-                "ranking_changes_below": _num(r.change_below[k]) if r.change_below is not None
-                else None,
-                "ranking_changes_above": _num(r.change_above[k]) if r.change_above is not None
-                else None,
-            })
-        return rows
+        return [{
+            "node": node, "kind": "purpose" if k < n_purposes else "criterion",
+            "weight": _num(r.weight[k]), "top_option": opts[int(r.top)],
+            "lower": _num(r.lower[k]), "upper": _num(r.upper[k]),
+            "overtaken_below_by": opts[r.taken_by_lower[k]] if r.taken_by_lower[k] >= 0 else None,
+            "overtaken_above_by": opts[r.taken_by_upper[k]] if r.taken_by_upper[k] >= 0 else None,
+            "ranking_changes_below": _num(r.change_below[k]) if r.change_below is not None
+            else None,
+            "ranking_changes_above": _num(r.change_above[k]) if r.change_above is not None
+            else None,
+        } for k, node in enumerate(tree.node_ids)]
 
     def _decision_rows(self) -> list[dict[str, Any]] | None:
         d = self.decision
@@ -206,17 +201,15 @@ class MCAResult:
             return None
         mean = {k: getattr(d, k).mean(axis=0) for k in
                 ("npsv", "bcr", "pv_costs", "pv_benefits", "mca_score", "mca_benefit_score")}
-        rows = []
         on, beaten = (vfm_frontier(mean["mca_benefit_score"], mean["pv_costs"])
                       if d.frontier_available else (None, None))
-        for o, name in enumerate(self.option_names):
-            rows.append({"option": name, **{k: _num(v[o]) for k, v in mean.items()},
-                         "on_frontier": None if on is None else bool(on[o]),
-                         "beaten_by": [] if beaten is None else
-                         [self.option_names[j] for j in np.flatnonzero(beaten[o])],
-                         "probability_on_frontier": float(d.on_frontier[:, o].mean())
-                         if d.frontier_available else None})
-        return rows
+        return [{"option": name, **{k: _num(v[o]) for k, v in mean.items()},
+                 "on_frontier": None if on is None else bool(on[o]),
+                 "beaten_by": [] if beaten is None else
+                 [self.option_names[j] for j in np.flatnonzero(beaten[o])],
+                 "probability_on_frontier": float(d.on_frontier[:, o].mean())
+                 if d.frontier_available else None}
+                for o, name in enumerate(self.option_names)]
 
     def to_frame(self, kind: str = "scores") -> pd.DataFrame:
         """A pandas view of one part of :meth:`to_dict` (``kind`` in :data:`FRAMES`)."""

@@ -232,8 +232,6 @@ def __getattr__(name: str):
 
         return getattr(gsa, name)
     if name == "analyse":
-        from appraisal.lenses.uncertainty.lens import analyse_uncertainty
-
         return analyse_uncertainty
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)

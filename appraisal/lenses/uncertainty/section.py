@@ -141,18 +141,10 @@ def target_lines(target: Any, lines: Sequence[Any]) -> tuple[int, ...]:
         names = {target["line"]}
     if "lines" in target:
         names = (names or set()) | set(target["lines"])
-    out = []
-    for i, line in enumerate(lines):
-        if names is not None and _get(line, "name") not in names:
-            continue
-        if "category" in target and _get(line, "category") != target["category"]:
-            continue
-        if "kind" in target and _get(line, "kind") != target["kind"]:
-            continue
-        if "option" in target and _get(line, "option") != target["option"]:
-            continue
-        out.append(i)
-    return tuple(out)
+    return tuple(i for i, line in enumerate(lines)
+                 if (names is None or _get(line, "name") in names)
+                 and all(_get(line, key) == target[key] for key in ("category", "kind", "option")
+                         if key in target))
 
 
 @dataclass(frozen=True)
@@ -179,12 +171,8 @@ class UncertainInput:
             out["target"] = self.target if isinstance(self.target, str) else {
                 k: list(v) if isinstance(v, tuple) else v for k, v in self.target.items()}
         out["distribution"] = self.distribution.to_dict()
-        if self.group:
-            out["group"] = self.group
-        if self.description:
-            out["description"] = self.description
-        if self.source:
-            out["source"] = self.source
+        out.update({key: getattr(self, key) for key in ("group", "description", "source")
+                    if getattr(self, key)})
         return out
 
 

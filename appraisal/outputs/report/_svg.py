@@ -54,12 +54,9 @@ def tag(name: str, attrs: Mapping[str, object] | None = None, *children: str) ->
 
     ``children`` must already be markup built by these helpers.
     """
-    parts = []
-    for key, value in (attrs or {}).items():
-        if value is None:
-            continue
-        text = n(value) if isinstance(value, float) else str(value)
-        parts.append(f' {key.rstrip("_").replace("_", "-")}="{escape(text)}"')
+    parts = [f' {key.rstrip("_").replace("_", "-")}="'
+             f'{escape(n(value) if isinstance(value, float) else str(value))}"'
+             for key, value in (attrs or {}).items() if value is not None]
     inner = "".join(children)
     return f"<{name}{''.join(parts)}>{inner}</{name}>" if children else f"<{name}{''.join(parts)}/>"
 

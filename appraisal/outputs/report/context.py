@@ -116,8 +116,9 @@ def report_context(result: Any, *, command: str | None = None) -> dict[str, Any]
         "cost_effectiveness": _cost_effectiveness(lenses.get("cost_effectiveness"),
                                                   lenses.get("uncertainty"), ids),
         "parameters": [_parameter(r) for r in sorted(
-            result.parameters_used, key=lambda r: (_table_rank(result, r.table_name),
-                                                   _band_start(r)))],
+            result.parameters_used, key=lambda r: (  # a table's rows together, by first use
+                [p.table_name for p in result.parameters_used].index(r.table_name),
+                _band_start(r)))],
         "audit": _audit(result, now, command, uncertainty),
     }
     ctx["summary"] = _summary(result, ids, ctx)
@@ -186,10 +187,6 @@ def _strategic(lenses: Mapping[str, Any]) -> dict[str, Any]:
         if hasattr(payload, "report_strategic"):
             return dict(payload.report_strategic() or {})
     return {}
-
-
-def _cf(result: Any) -> int:
-    return int(result.compiled.counterfactual)
 
 
 def _subject_option(result: Any) -> str:
@@ -272,7 +269,7 @@ def _line_groups(result: Any) -> list[tuple[str, str, list[int]]]:
 
 def _cba(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     compiled = result.compiled
-    cf = _cf(result)
+    cf = int(result.compiled.counterfactual)
     names = compiled.option_names
     onehot = compiled.option_matrix  # (L, O)
     pv = np.asarray(result.pv_lines, dtype=float)
@@ -365,7 +362,7 @@ def _public_value(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     ledger = result.lenses.get("public_value")
     if ledger is None or not hasattr(ledger, "by_value_type"):
         return {}
-    cf = _cf(result)
+    cf = int(result.compiled.counterfactual)
     absolute = ledger.by_value_type()
     base = absolute[cf]
     by_type, unclassified = [], 0.0
@@ -472,13 +469,9 @@ def _distributional(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     if has_exempt:
         groups.append("Valued in WELLBYs (not income-weighted)")
         weights.append(1.0)
-    incidence = {}
-    for o, n in enumerate(names):
-        if o == cf:
-            continue
-        series = ([float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
-                  + ([float(exempt[o])] if has_exempt else []))
-        incidence[ids[n]] = series
+    incidence = {ids[n]: [float(v) for v in net[o]] + ([float(unalloc[o])] if has_unalloc else [])
+                 + ([float(exempt[o])] if has_exempt else [])
+                 for o, n in enumerate(names) if o != cf}
     grid = eq.npsv_grid - eq.npsv_grid[:, [cf]]
     out: dict[str, Any] = {
         "eta": float(eq.eta), "groups": groups, "weights": weights, "incidence": incidence,
@@ -544,13 +537,9 @@ def _switching_rows(result: Any, ids: Mapping[str, str]) -> dict[str, Any]:
     pref = result.preferred_option
     subject = _subject_option(result)
     kinds = category_kinds(result)
-    keep = []
-    for s in result.switching_values:
-        if s.option == cfn or (s.target == "line" and s.option != subject):
-            continue
-        if s.option != pref and s.conclusion is not Conclusion.BECOMES_PREFERRED:
-            continue
-        keep.append(s)
+    keep = [s for s in result.switching_values
+            if s.option != cfn and not (s.target == "line" and s.option != subject)
+            and (s.option == pref or s.conclusion is Conclusion.BECOMES_PREFERRED)]
     seen: set[tuple[str, str, float]] = set()
     unique = []
     for s in sorted(keep, key=lambda s: s.target != "line"):
@@ -671,11 +660,6 @@ def _band_start(row: Any) -> float:
         return 0.0
     start = key["bcr_from"]
     return -math.inf if start in (None, "") else float(start)
-
-
-def _table_rank(result: Any, table: str) -> int:
-    """Order of first use of a parameter table (sorting by it groups a table's rows)."""
-    return [r.table_name for r in result.parameters_used].index(table)
 
 
 def _parameter(row: Any) -> dict[str, Any]:

@@ -29,11 +29,6 @@ def _money(x: float, unit: str) -> str:
     return f"−{text}" if x < 0 and text not in ("£0", "£0.0m") else text
 
 
-def _vfm(m: Any) -> str:
-    return f"{m.vfm_category} value for money" if m.vfm_category else "value for money not " \
-        "defined"
-
-
 def rationale_text(result: Any, unit: str) -> str:
     """Why the preferred option is preferred, with its numbers and the runner-up's.
 
@@ -72,7 +67,9 @@ def rationale_text(result: Any, unit: str) -> str:
                 f"{LABELS['inc_pv_benefits']} {_money(best.inc_pv_benefits, unit)}, "
                 f"{LABELS['inc_pv_costs']} {_money(best.inc_pv_costs, unit)}; "
                 f"{LABELS['inc_bcr']} {format_bcr(best.inc_bcr)}, "
-                f"{_vfm(best)}), so {cfn} is preferred on the economic case.")
+                + (f"{best.vfm_category} value for money" if best.vfm_category
+                   else "value for money not defined")
+                + f"), so {cfn} is preferred on the economic case.")
     else:
         text = (f"{pref.name} is recommended because it has the highest net present social "
                 f"value (NPSV) of the {n} options appraised.")
@@ -455,12 +452,8 @@ def at_a_glance(ctx: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str
     return out
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+def _listed(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def value_of_information_text(voi: Mapping[str, Any], unit: str) -> str:
@@ -504,7 +497,7 @@ def value_of_information_text(voi: Mapping[str, Any], unit: str) -> str:
     for g in worth:
         what = g["name"][:1].lower() + g["name"][1:]
         inputs = [i for i in g["inputs"] if i.lower() != g["name"].lower()]
-        what += f" ({_and(inputs)})" if inputs else ""
+        what += f" ({_listed(inputs, 'and')})" if inputs else ""
         text += (f" Knowing {what} alone is worth {_money(g['evppi'], unit)} "
                  f"({format_percent(g['share_of_evpi'])} of the EVPI).")
     if nothing:
@@ -512,6 +505,6 @@ def value_of_information_text(voi: Mapping[str, Any], unit: str) -> str:
         it = "it does" if len(names) == 1 else "none of them"
         verb = " not change" if len(names) == 1 else " changes"
         amount = "next to nothing" if any(g["evppi"] > 0 for g in nothing) else "nothing"
-        text += (f" Knowing {_or(names)} alone is worth {amount}: {it}{verb} which option "
-                 "is best.")
+        text += (f" Knowing {_listed(names, 'or')} alone is worth {amount}: {it}{verb} which "
+                 "option is best.")
     return text

@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from appraisal._resources import templates_dir
 from appraisal.errors import AppraisalValidationError, Issue, OutputError, UnsafeInputError
@@ -323,8 +323,6 @@ def isolate_bidi(page: str, context: Mapping[str, Any]) -> str:
     True
     """
     import html as html_lib
-
-    from markupsafe import escape
 
     found = _bidi_strings(context, set())
     if not found:
