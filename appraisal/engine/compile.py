@@ -86,7 +86,7 @@ from appraisal.greenbook.valuation import (
 from appraisal.params.packs import ParameterPack, ParameterRow
 
 __all__ = ["CompiledCase", "EngineOutput", "compile_case", "evaluate_arrays", "line_present_values",
-           "load_pack", "with_schedule_map"]
+           "load_pack", "shift_profiles", "with_schedule_map"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledCase:
@@ -712,8 +712,18 @@ def discount_factor_array(compiled: CompiledCase, rate_shift: Any = None) -> np.
     return factors[..., : compiled.n_years]
 
 
-def _shift(real: np.ndarray, delay: np.ndarray) -> np.ndarray:
-    """Shift each line's profile later by ``delay`` whole years, per draw: (D, L, T)."""
+def shift_profiles(real: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """Shift each line's profile later by ``delay`` whole years, per draw: (D, L, T).
+
+    Amounts shifted past the last year fall outside the appraisal period.
+
+    Examples
+    --------
+    >>> shift_profiles(np.array([[1.0, 2.0, 3.0]]), np.array([[0], [1]]))
+    array([[[1., 2., 3.]],
+    <BLANKLINE>
+           [[0., 1., 2.]]])
+    """
     T = real.shape[-1]
     t = np.arange(T)
     src = t[None, None, :] - delay[:, :, None]
@@ -912,7 +922,7 @@ def _option_sums(c: CompiledCase) -> np.ndarray:
 def line_present_values(compiled: CompiledCase, gross: np.ndarray) -> np.ndarray:
     """PV of each line ``(L,)`` from real flows ``gross`` ``(L, T)``: delayed and discounted,
     before scale, optimism bias and additionality (deterministic)."""
-    flows = _shift(gross, compiled.delay[None, :])[0]
+    flows = shift_profiles(gross, compiled.delay[None, :])[0]
     return (flows * discount_factor_array(compiled)[0][compiled.line_schedule]).sum(axis=1)
 
 
@@ -922,6 +932,6 @@ def yearly_flows(compiled: CompiledCase) -> tuple[np.ndarray, np.ndarray]:
     Real flows include price conversion, optimism bias, scale and delay.
     """
     c = compiled
-    real = _shift(c.real, c.delay[None, :])[0] * (c.scale * (1.0 + c.ob_uplift))[:, None]
+    real = shift_profiles(c.real, c.delay[None, :])[0] * (c.scale * (1.0 + c.ob_uplift))[:, None]
     df = discount_factor_array(c)[0]
     return real, real * df[c.line_schedule]

@@ -577,7 +577,7 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
     >>> a["totals"]["requirement"], a["partners"][0]["breakeven_budget_year"]
     (120.0, '2027-28')
     """
-    from appraisal.engine.compile import _shift, discount_factor_array
+    from appraisal.engine.compile import discount_factor_array, shift_profiles
 
     c, case = compiled, compiled.case
     issues = Issues()
@@ -647,7 +647,7 @@ def affordability(compiled: CompiledCase, spec: AffordabilitySpec) -> Affordabil
     is_cost = np.asarray(c.is_cost, dtype=bool)
     vts = line_value_types(lines)
     # real flows as the ledger has them (delayed, scaled, optimism bias), split base / OB
-    base = _shift(c.real, c.delay[None, :])[0] * c.scale[:, None]
+    base = shift_profiles(c.real, c.delay[None, :])[0] * c.scale[:, None]
     ob = base * c.ob_uplift[:, None]
     df = discount_factor_array(c)[0][c.line_schedule]
     capital = np.array([ln.category in spec.capital_categories for ln in lines], dtype=bool)
