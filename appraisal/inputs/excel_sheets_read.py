@@ -251,6 +251,7 @@ def _plain_row(item: dict[str, Any], kind: str, cells: list[Any], years: list[in
                 and _NUMBER_TYPES.issuperset(map(type, values))
                 and date_styles.isdisjoint(styles)):
             item["values"].update(zip(years, values, strict=True))  # located lazily
+            item["plain"] = True  # (no cell of the row was located: nothing to move)
             return True
         return False
     if kind in ("one_off", "constant", "growth", "ramp_up"):
@@ -283,7 +284,7 @@ def _lines(rd: CellReader, data: dict[str, Any]) -> None:
                 record["values"] = item["values"]
                 rd.loc[("lines", i, "values")] = cell_ref(S.PROFILES.title, pr, 3)
                 rd.line_rows[i] = pr
-                for year in item["values"]:
+                for year in () if item.get("plain") else item["values"]:
                     where = rd.loc.pop((S.PROFILES.title, pr, "values", year), None)
                     if where and index.get(key) != i:  # a duplicate line: keep the first's cells
                         rd.loc[("lines", i, "values", year)] = where

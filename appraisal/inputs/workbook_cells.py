@@ -233,9 +233,15 @@ class CellReader:
     def rows(self, spec: S.TableSheet, sheet: SheetGrid, cols: Mapping[str, int]
              ) -> list[int]:
         """Data rows with at least one read cell filled."""
-        read = [cols[c.key] for c in spec.columns if c.key in cols and c.role in ("key", "input")]
-        rows = sorted({r for (r, c) in sheet.cells if r >= S.FIRST_ROW and c in read
-                       and _filled(sheet.cells[(r, c)])})
+        read = frozenset(cols[c.key] for c in spec.columns
+                         if c.key in cols and c.role in ("key", "input"))
+        # filled: a formula, or a value that is not empty text; the column tested first (on
+        # Profiles most cells are year cells, never read here), the test inline (a call
+        # per cell cost more than the rest: 0.09 -> 0.03 s on the benchmark's Profiles)
+        first = S.FIRST_ROW
+        rows = sorted({r for (r, c), cell in sheet.cells.items()
+                       if c in read and r >= first and (cell.formula is not None or (
+                           cell.kind is not None and cell.value != ""))})
         named = [cols[c.key] for c in spec.columns if c.key in cols and (
             c.role == "key" or (spec is S.SECTIONS and c.key in ("section", "path"))
             or (spec is S.DEFLATOR and c.key == "year"))]
@@ -284,7 +290,3 @@ class CellReader:
 
 def _quote(title: str) -> str:
     return cell_ref(title, 1, 1).rsplit("!", 1)[0]
-
-
-def _filled(cell: Cell) -> bool:
-    return cell.formula is not None or (cell.kind is not None and cell.value != "")
