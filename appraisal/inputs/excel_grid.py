@@ -551,15 +551,33 @@ _TOKEN = (r'\s*(?:<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([
 _CELLS = re.compile(f"{_TOKEN}|([\\s\\S])")
 _MERGE = re.compile(r'<mergeCell\sref="([^"]*)"')
 _CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
+#: A predefined entity or a character reference (:func:`_unescape`).
+_REFERENCE = re.compile(r"&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]{1,6}|#[0-9]{1,7});")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _resolved(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _ENTITIES[name]
+    return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
 
 
 def _unescape(text: str) -> str:
-    """Resolve the predefined entities and character references of XML text."""
+    """Resolve the predefined entities and character references of XML text.
+
+    Each reference is resolved once: what a character reference stands for is text, even
+    when it reads as an entity (``&#38;lt;`` is ``&lt;``, as the parser reads it).
+
+    Examples
+    --------
+    >>> _unescape("a &gt; b &amp;lt; c"), _unescape("&#38;lt; &#x3C; &lt;")
+    ('a > b &lt; c', '&lt; < <')
+    """
     if "&" not in text:
         return text
-    if "&#" in text:
-        text = _CHAR_REF.sub(lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x"
-                                           else int(m.group(1))), text)
+    if "&#" in text:  # one pass, so a resolved reference is not read again
+        return _REFERENCE.sub(_resolved, text)
     # the two commonest (generated formulas compare years) first, the rest only if left
     text = text.replace("&lt;", "<").replace("&gt;", ">")
     if "&" not in text:
