@@ -10,7 +10,8 @@ leading axis out. The appraisal engine is one such model.
   copula) and parameter groups.
 - :mod:`~appraisal.lenses.uncertainty.sampling`: seeded, block-wise Monte Carlo sampling and
   chunked evaluation.
-- :mod:`~appraisal.lenses.uncertainty.backends`: serial, local-process and Dask evaluation.
+- :mod:`~appraisal.lenses.uncertainty.backends`: serial, thread, local-process and Dask
+  evaluation.
 - :mod:`~appraisal.lenses.uncertainty.summaries`: moments, percentiles, probabilities and
   acceptability curves.
 - :mod:`~appraisal.lenses.uncertainty.gsa`: Sobol, Morris and given-data sensitivity indices
@@ -26,6 +27,7 @@ from appraisal.lenses.uncertainty.backends import (
     DaskBackend,
     ProcessBackend,
     SerialBackend,
+    ThreadBackend,
     resolve_backend,
 )
 from appraisal.lenses.uncertainty.case_model import (
@@ -161,6 +163,7 @@ __all__ = [
     "SensitivityResult",
     "SerialBackend",
     "SwitchingResult",
+    "ThreadBackend",
     "Triangular",
     "TwoWayResult",
     "UncertainInput",
