@@ -210,7 +210,8 @@ def test_concurrent_chunks_share_the_budget(prevention):
     assert two <= lens._chunk_budget(model, 10**6, 3, 256.0) // 2
     assert lens.monte_carlo_chunk(model, 10**6, 3, 1.0, concurrent=4) == 4096
     assert lens.default_threads(model, 10**6, 3, 1.0) == 1  # no room for a second block
-    assert lens.default_threads(model, 4096, 3, 512.0) == 1  # one block: nothing to share
+    assert lens.default_threads(model, 16_384, 3, 512.0) == 1  # one chunk: nothing to share
+    assert lens.monte_carlo_chunk(model, 10_000, 3, 512.0, concurrent=2) == 12_288  # one chunk
     assert 1 <= lens.default_threads(model, 10**6, 3, 512.0) <= lens.MAX_THREADS
 
 
