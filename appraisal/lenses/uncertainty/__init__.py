@@ -28,6 +28,7 @@ from appraisal.lenses.uncertainty.backends import (
     ProcessBackend,
     SerialBackend,
     ThreadBackend,
+    available_cores,
     resolve_backend,
 )
 from appraisal.lenses.uncertainty.case_model import (
@@ -75,6 +76,7 @@ from appraisal.lenses.uncertainty.lens import (
     ETA_GRID,
     UncertaintyResult,
     analyse_uncertainty,
+    default_threads,
     monte_carlo_chunk,
     sobol_groups,
     uncertainty_hook,
@@ -173,10 +175,12 @@ __all__ = [
     "acceptability_curve",
     "acceptability_sweep",
     "analyse_uncertainty",
+    "available_cores",
     "case_spec",
     "central_inputs",
     "correlation_factor",
     "cubic_spline_basis",
+    "default_threads",
     "evpi",
     "evppi",
     "evppi_many",
