@@ -663,6 +663,11 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         ``memory``).
     backend : Backend, int, str or None
         Where chunks run (see :func:`~appraisal.lenses.uncertainty.resolve_backend`).
+        Default: a :class:`~appraisal.lenses.uncertainty.backends.ThreadBackend` of
+        :func:`default_threads` threads when the run has more than one chunk and the
+        machine more than one core, else serial (``"serial"`` asks for one thread). With a
+        thread backend the summaries, acceptability curves and EVPPI fits run in its
+        threads too. Results do not depend on it.
     keep_draws : bool
         Keep the Monte Carlo draws on the result (``result.draws``).
     memory : float or str, optional
