@@ -397,8 +397,11 @@ def case_floor(c: CompiledCase, n: int, threads: int = 1, chunk: int | None = No
             root = seed_sequence(spec.seed)
 
             def task(i: int) -> None:
-                floor.npsv(**inputs(sample_chunk(spec.distributions, plan, i, root,
-                                                 spec.correlation).inputs))
+                # the kernel itself: the map holds BLAS to one thread for every chunk
+                # (Floor.npsv sets the limit per call, rescanning the loaded libraries with
+                # the interpreter lock held, which the threads would wait on)
+                floor._npsv(inputs(sample_chunk(spec.distributions, plan, i, root,
+                                                spec.correlation).inputs))
 
             for _ in ThreadBackend(threads).map(task, plan.n_chunks):
                 pass
