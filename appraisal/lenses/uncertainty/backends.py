@@ -228,8 +228,11 @@ class ThreadBackend:
         if self._executor is not None:
             yield from self._map(self._executor, fn, n_tasks, desc)
             return
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk") as executor:
+        executor = ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
+        try:
             yield from self._map(executor, fn, n_tasks, desc)
+        finally:  # on an error, the chunks submitted ahead and not yet started are dropped
+            executor.shutdown(cancel_futures=True)
 
     def _map(self, executor: Executor, fn: Callable[[int], T], n_tasks: int,
              desc: str) -> Iterator[T]:

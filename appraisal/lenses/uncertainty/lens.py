@@ -495,17 +495,20 @@ def _analyses(model: CaseModel, mc: MonteCarloResult, threads: int
         acc = _acceptability(model, mc)
         acc.update(_cost_effectiveness_acceptability(model, mc))
         return _monte_carlo(model, mc), acc, _value_of_information(model, mc)
-    with ThreadPoolExecutor(threads, thread_name_prefix="appraisal-analysis") as pool, \
-            blas_threads():
-        def submit(fn: Callable[..., Any]) -> Future[Any]:
-            return pool.submit(contextvars.copy_context().run, fn, model, mc)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="appraisal-analysis")
+    try:
+        with blas_threads():
+            def submit(fn: Callable[..., Any]) -> Future[Any]:
+                return pool.submit(contextvars.copy_context().run, fn, model, mc)
 
-        summaries, curves, ce = (submit(fn) for fn in (
-            _monte_carlo, _acceptability, _cost_effectiveness_acceptability))
-        voi = _value_of_information(model, mc, executor=pool)
-        acc = curves.result()
-        acc.update(ce.result())
-        return summaries.result(), acc, voi
+            summaries, curves, ce = (submit(fn) for fn in (
+                _monte_carlo, _acceptability, _cost_effectiveness_acceptability))
+            voi = _value_of_information(model, mc, executor=pool)
+            acc = curves.result()
+            acc.update(ce.result())
+            return summaries.result(), acc, voi
+    finally:  # on an error, the tasks not yet started are dropped
+        pool.shutdown(cancel_futures=True)
 
 
 def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
