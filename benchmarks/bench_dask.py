@@ -134,7 +134,7 @@ def _one(args: argparse.Namespace) -> dict[str, Any]:
     cpu = _cpu_seconds()
     start = time.perf_counter()
     if args.one == "serial":
-        text = analyse(None)
+        text = analyse("serial")  # the serial reference (the default would use threads)
         seconds_on_cluster = time.perf_counter() - start
     else:
         from appraisal.lenses.uncertainty import DaskBackend

@@ -199,6 +199,63 @@ def test_a_smaller_budget_gives_smaller_chunks_down_to_one_block(prevention):
     assert chunk_for_budget(1e-6, 10, 10, 2) == 16
 
 
+def test_concurrent_chunks_share_the_budget(prevention):
+    """Issue 14: with k chunks evaluated at once (threads or processes) each gets a k-th of
+    the room the kept outputs leave, so the budget holds with every worker busy; the
+    default thread count leaves each thread at least one sampling block."""
+    model = lens.CaseModel(prevention)
+    one = lens.monte_carlo_chunk(model, 10**6, 3, 256.0)
+    two = lens.monte_carlo_chunk(model, 10**6, 3, 256.0, concurrent=2)
+    assert two < one
+    assert two <= lens._chunk_budget(model, 10**6, 3, 256.0) // 2
+    assert lens.monte_carlo_chunk(model, 10**6, 3, 1.0, concurrent=4) == 4096
+    assert lens.default_threads(model, 10**6, 3, 1.0) == 1  # no room for a second block
+    assert lens.default_threads(model, 16_384, 3, 512.0) == 1  # one chunk: nothing to share
+    assert lens.monte_carlo_chunk(model, 10_000, 3, 512.0, concurrent=2) == 12_288  # one chunk
+    assert 1 <= lens.default_threads(model, 10**6, 3, 512.0) <= lens.MAX_THREADS
+
+
+def test_blas_limit_is_shared_by_threads():
+    """Issue 14: BLAS's thread count is the process's; a thread leaving its block while
+    another computes in its own must not lift the limit under it, and the last to leave
+    restores it."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from appraisal.engine import kernel
+    from appraisal.engine.kernel import blas_threads
+
+    with blas_threads(1):  # the libraries the engine controls (loaded when it first ran)
+        known = {lib.filepath for lib in kernel._CONTROLLER[0].lib_controllers}
+
+    def blas() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas" and lib["filepath"] in known}
+
+    before = blas()
+    if not before:
+        pytest.skip("no BLAS library found by threadpoolctl")
+    entered, left = threading.Event(), threading.Event()
+    inside: list[set[int]] = []
+
+    def other() -> None:
+        with blas_threads(1):
+            entered.set()
+            left.wait(10)
+            inside.append(blas())  # after the first thread has left its block
+
+    thread = threading.Thread(target=other)
+    with blas_threads(1):  # this thread first in, first out
+        assert blas() == {1}
+        thread.start()
+        entered.wait(10)
+    left.set()
+    thread.join(10)
+    assert inside == [{1}]
+    assert blas() == before
+
+
 @pytest.mark.parametrize("bad", [0, -5, "lots", "3XB", float("nan"), True])
 def test_a_bad_budget_is_refused_with_a_fix(bad):
     with pytest.raises(AppraisalValidationError) as info:

@@ -13,6 +13,8 @@ from appraisal.lenses.uncertainty.backends import (
     DaskBackend,
     ProcessBackend,
     SerialBackend,
+    ThreadBackend,
+    available_cores,
     resolve_backend,
 )
 from appraisal.lenses.uncertainty.correlation import Correlation, CorrelationGroup
@@ -70,20 +72,56 @@ def test_dask_local_cluster_gives_identical_draws_and_sobol_indices():
         np.testing.assert_array_equal(sobol_serial.indices[key], sobol_dask.indices[key])
 
 
-def test_results_come_back_in_chunk_order():
-    assert list(ProcessBackend(workers=2).map(slow_first, 5)) == [0, 10, 20, 30, 40]
+def test_threads_give_identical_draws_and_sobol_indices():
+    """Issue 14: chunks in threads of this process; same seed, same answer, whatever the
+    number of threads."""
+    serial = _run(None)
+    for backend in (ThreadBackend(workers=2), ThreadBackend(workers=3), "threads"):
+        np.testing.assert_array_equal(serial, _run(backend))
+    sobol_serial = sobol_analysis(npsv_model, SPECS, 256, rng=5, chunk_size=512)
+    sobol_threads = sobol_analysis(npsv_model, SPECS, 256, rng=5, chunk_size=512,
+                                   backend=ThreadBackend(2))
+    for key in ("S1", "ST"):
+        np.testing.assert_array_equal(sobol_serial.indices[key], sobol_threads.indices[key])
 
 
-def test_context_manager_reuses_one_pool():
-    with ProcessBackend(workers=2) as backend:
+@pytest.mark.parametrize("backend", [ProcessBackend(workers=2), ThreadBackend(workers=2)])
+def test_results_come_back_in_chunk_order(backend):
+    assert list(backend.map(slow_first, 5)) == [0, 10, 20, 30, 40]
+
+
+def test_threads_run_chunks_at_once_in_the_callers_context():
+    """The chunks of a ThreadBackend overlap (two threads: the second chunk starts before
+    the first ends), and each sees the context of the call to map (the memory budget)."""
+    import threading
+
+    from appraisal.engine.kernel import check_memory, memory_budget
+
+    both = threading.Barrier(2, timeout=10)
+
+    def chunk(i: int) -> tuple[float, str]:
+        both.wait()  # both chunks must be running at once, or this times out
+        return check_memory(None, "test"), threading.current_thread().name
+
+    with memory_budget("1GB"):
+        got = list(ThreadBackend(workers=2).map(chunk, 2))
+    assert [budget for budget, _ in got] == [1024.0, 1024.0]
+    assert len({name for _, name in got}) == 2
+    assert all(name != threading.main_thread().name for _, name in got)
+
+
+@pytest.mark.parametrize("kind", [ProcessBackend, ThreadBackend])
+def test_context_manager_reuses_one_pool(kind):
+    with kind(workers=2) as backend:
         first = list(backend.map(slow_first, 3))
         second = list(backend.map(slow_first, 3))
     assert first == second == [0, 10, 20]
 
 
-def test_worker_errors_arrive_as_the_toolkits_errors():
+@pytest.mark.parametrize("backend", [2, ThreadBackend(workers=2)])
+def test_worker_errors_arrive_as_the_toolkits_errors(backend):
     with pytest.raises(AppraisalValidationError) as caught:
-        run_monte_carlo(bad_model, SPECS, 10_000, seed=1, chunk_size=4096, backend=2)
+        run_monte_carlo(bad_model, SPECS, 10_000, seed=1, chunk_size=4096, backend=backend)
     assert caught.value.issues[0].code == "bad-output-shape"
 
 
@@ -99,6 +137,7 @@ def test_resolve_backend():
     assert resolve_backend(4).workers == 4
     assert resolve_backend("tcp://127.0.0.1:8786").address == "tcp://127.0.0.1:8786"
     assert resolve_backend("dask").address is None
+    assert resolve_backend("threads").workers == available_cores()
     backend = ProcessBackend(workers=3)
     assert resolve_backend(backend) is backend
     with pytest.raises(AppraisalValidationError, match="unknown backend"):
@@ -107,6 +146,8 @@ def test_resolve_backend():
         resolve_backend(True)
     with pytest.raises(AppraisalValidationError, match="positive integer"):
         ProcessBackend(workers=0)
+    with pytest.raises(AppraisalValidationError, match="positive integer"):
+        ThreadBackend(workers=0)
 
 
 def test_missing_dask_gives_a_clear_error(monkeypatch):

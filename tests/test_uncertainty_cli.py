@@ -88,3 +88,26 @@ def test_case_without_uncertainty_section_is_refused(tmp_path, capsys):
     assert main(["uncertainty", str(example_path("minimal")), "--out", str(out)]) == 1
     assert "no uncertain inputs" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_threads_option_gives_the_same_figures_and_is_checked(tmp_path, capsys):
+    """Issue 14: ``--threads K`` (chunks and analyses in K threads; 1: one after another)
+    writes the same figures; a count below 1 or over the workers' limit is refused."""
+    case = _case(tmp_path)
+    figures = []
+    for k in ("1", "3"):
+        out = tmp_path / f"out{k}"
+        assert main(["uncertainty", str(case), "--out", str(out), "--draws", "9000",
+                     "--seed", "4", "--threads", k]) == 0
+        data = json.loads((out / "uncertainty.json").read_text())
+        data["monte_carlo"].pop("seed_record")  # holds the chunk size, shared by threads
+        figures.append(data)
+    assert figures[0] == figures[1]
+    capsys.readouterr()
+    for bad, message in (("0", "at least 1"), ("100000", "limit of")):
+        assert main(["uncertainty", str(case), "--out", str(tmp_path / "bad"),
+                     "--threads", bad]) == 1
+        err = capsys.readouterr().err
+        assert "--threads" in err
+        assert message in err
+    assert not (tmp_path / "bad").exists()

@@ -59,6 +59,24 @@ def test_process_backend_with_two_workers_gives_the_serial_result(case):
     assert _mc(serial) == _mc(parallel)
 
 
+def test_threads_and_the_default_give_the_serial_result(case):
+    """Issue 14: chunks, summaries and EVPPI fits in threads (the default on a machine with
+    more than one core, for a run of more than one chunk) give the serial result, whatever
+    the number of threads (a 64 MB budget: chunks of one block, two threads by default
+    on two cores)."""
+    from appraisal.lenses.uncertainty import ThreadBackend
+
+    serial = analyse_uncertainty(case, draws=9000, seed=11, chunk_size=4096, keep_draws=True,
+                                 backend="serial")
+    for backend in (ThreadBackend(2), ThreadBackend(3), None):
+        threaded = analyse_uncertainty(case, draws=9000, seed=11, backend=backend,
+                                       keep_draws=True, memory="64MB")
+        np.testing.assert_array_equal(serial.draws.outputs["npsv"],
+                                      threaded.draws.outputs["npsv"])
+        assert _mc(serial) == _mc(threaded)
+        assert threaded.to_dict()["acceptability"] == serial.to_dict()["acceptability"]
+
+
 def test_dask_local_cluster_gives_the_serial_result_on_a_real_case(case):
     """Issue 5: the same seed gives identical results on the Dask backend (a LocalCluster
     with two worker processes), for the prevention case through the engine."""

@@ -15,6 +15,7 @@ from appraisal.lenses.uncertainty.voi import (
     cubic_spline_basis,
     evpi,
     evppi,
+    evppi_many,
     evppi_table,
     regression_basis,
 )
@@ -152,3 +153,25 @@ def test_evppi_refuses_bad_input(nb, params, kwargs, field):
 def test_evppi_table_refuses_unknown_group_members():
     with pytest.raises(AppraisalValidationError, match="'z'"):
         evppi_table(np.ones((50, 2)), {"a": np.ones(50)}, groups={"g": ["a", "z"]})
+
+
+def test_evppi_many_on_an_executor_gives_the_same_numbers(monkeypatch):
+    """Issue 14: the fits as tasks of a thread pool (the lens's default on several cores),
+    by direct solves and by row blocks, equal the fits one after another to the last bit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from appraisal.lenses.uncertainty import voi
+
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(3, 6000))
+    nb = np.column_stack([np.zeros(6000), a + 0.3 * b * c, 0.5 * a - c])
+    sets = {"a": {"a": a}, "pair": {"b": b, "c": c}, "all": {"a": a, "b": b, "c": c}}
+    for basis_bytes in (32 * 2**20, 8 * 40 * 1024):  # one solve; blocks of rows
+        monkeypatch.setattr(voi, "EVPPI_BASIS_BYTES", basis_bytes)
+        alone = evppi_many(nb, sets)
+        with ThreadPoolExecutor(2) as pool:
+            pooled = evppi_many(nb, sets, executor=pool)
+        assert list(pooled) == list(sets)
+        for key, result in alone.items():
+            assert (pooled[key].value, pooled[key].raw) == (result.value, result.raw)
+            np.testing.assert_array_equal(pooled[key].r_squared, result.r_squared)

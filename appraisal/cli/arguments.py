@@ -120,6 +120,9 @@ def uncertainty_arguments(parser: argparse.ArgumentParser) -> None:
                         f"{MORRIS_DEFAULT} trajectories)")
     memory_option(parser)
     where = parser.add_mutually_exclusive_group()
+    where.add_argument("--threads", type=int, default=None, metavar="K",
+                       help="evaluate chunks and analyses in K threads of this process "
+                            "(default: one per core, up to 4; 1: one after another)")
     where.add_argument("--workers", type=int, default=None, metavar="K",
                        help="evaluate chunks in K local processes")
     where.add_argument("--dask", nargs="?", const="dask", default=None, metavar="ADDRESS",

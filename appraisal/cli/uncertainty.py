@@ -3,7 +3,8 @@
 Listed in :data:`appraisal.cli.commands.COMMANDS`, which imports this module when the command runs::
 
     appraisal uncertainty CASE --out DIR [--draws N] [--seed S] [--sobol N]
-                          [--morris [TRAJECTORIES]] [--workers K | --dask [ADDRESS]]
+                          [--morris [TRAJECTORIES]]
+                          [--threads K | --workers K | --dask [ADDRESS]]
                           [--dask-timeout S] [--force]
 
 Writes, atomically (all files or none; existing files are kept unless ``--force``):
@@ -54,9 +55,11 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.morris is not None and args.morris < 2:
         found.error("invalid-value", f"must be at least 2 (got {args.morris})",
                     location="--morris", field="morris", fix="e.g. --morris 20")
-    if args.workers is not None and args.workers < 1:
-        found.error("invalid-value", f"must be at least 1 (got {args.workers})",
-                    location="--workers", field="workers", fix="e.g. --workers 2")
+    for what in ("threads", "workers"):
+        value = getattr(args, what, None)
+        if value is not None and value < 1:
+            found.error("invalid-value", f"must be at least 1 (got {value})",
+                        location=f"--{what}", field=what, fix=f"e.g. --{what} 2")
     if args.dask_timeout is not None and not (0 < args.dask_timeout < 86400):
         found.error("invalid-value", f"must be a positive number of seconds (got "
                     f"{args.dask_timeout:g})", location="--dask-timeout", field="dask_timeout",
@@ -64,6 +67,12 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.dask is not None and args.dask != "dask" and "://" not in args.dask:
         found.error("invalid-value", f"a scheduler address needs a scheme (got {args.dask!r})",
                     location="--dask", field="dask", fix="e.g. --dask tcp://127.0.0.1:8786")
+    threads = getattr(args, "threads", None)
+    problem = run_size_issue("workers", threads) if isinstance(threads, int) and threads > 0 \
+        else None
+    if problem:
+        found.error("too-many", problem.replace("workers", "threads"), location="--threads",
+                    field="threads", fix=f"give --threads of at most {RUN_MAXIMA['workers']:,}")
     for what in ("draws", "sobol", "morris", "workers", "seed"):
         value = getattr(args, what, None)
         problem = run_size_issue(what, value) if isinstance(value, int) and value > 0 else None
@@ -75,8 +84,11 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
 
 
 def _backend(args: argparse.Namespace) -> Any:
-    from appraisal.lenses.uncertainty.backends import DASK_TIMEOUT, DaskBackend
+    from appraisal.lenses.uncertainty.backends import DASK_TIMEOUT, DaskBackend, ThreadBackend
 
+    threads = getattr(args, "threads", None)
+    if threads is not None:
+        return ThreadBackend(threads) if threads > 1 else "serial"
     if args.dask is not None and args.dask != "dask":
         timeout = DASK_TIMEOUT if args.dask_timeout is None else args.dask_timeout
         return DaskBackend(address=args.dask, timeout=timeout)

@@ -81,11 +81,21 @@ def memory_budget(memory: Any) -> Iterator[float]:
         _BUDGET.reset(token)
 
 
+_BLAS_LOCK = threading.Lock()
+#: The limit of the outermost :func:`blas_threads` blocks: ``[threads, depth, limiter]``.
+_BLAS_HELD: list[Any] = [None, 0, None]
+
+
 @contextlib.contextmanager
 def blas_threads(n: int = BLAS_THREADS) -> Iterator[None]:
     """Limit the BLAS library numpy uses to ``n`` threads inside the block (threadpoolctl).
 
     The controller (which scans the loaded native libraries) is built once per process.
+    The limit is the process's, not the thread's: blocks asking for the same ``n`` share it
+    (the first to enter sets it, the last to leave restores it), so threads running chunks
+    at the same time can each hold a block without one thread's exit lifting the limit
+    under another's products. A block asking for another ``n`` inside one already held
+    sets its own (not safe while other threads compute).
 
     Examples
     --------
@@ -94,12 +104,46 @@ def blas_threads(n: int = BLAS_THREADS) -> Iterator[None]:
     ...     float((np.ones((3, 2)) @ np.ones((2, 4))).sum())
     24.0
     """
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
+    with _BLAS_LOCK:
+        if not _CONTROLLER:
+            from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=n, user_api="blas"):
+            _CONTROLLER.append(ThreadpoolController())
+        shared = not _BLAS_HELD[1] or _BLAS_HELD[0] == n
+        if shared:
+            if not _BLAS_HELD[1]:
+                _blas_control()
+                _BLAS_HELD[0] = n
+                _BLAS_HELD[2] = _CONTROLLER[0].limit(limits=n, user_api="blas")
+                _blas_control()
+            _BLAS_HELD[1] += 1
+    if not shared:
+        with _CONTROLLER[0].limit(limits=n, user_api="blas"):
+            yield
+        return
+    try:
         yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_HELD[1] -= 1
+            if not _BLAS_HELD[1]:
+                _blas_control()
+                _BLAS_HELD[2].restore_original_limits()
+                _blas_control()
+                _BLAS_HELD[0] = _BLAS_HELD[2] = None
+
+
+def _blas_control() -> None:
+    """Let the calling thread set OpenBLAS's thread count (threadpoolctl 3.6 and later
+    take it from the first thread to set it, and ignore other threads until that one lets
+    go; here :data:`_BLAS_LOCK` orders the threads instead, so whichever thread enters
+    first or leaves last sets the count, and none keeps control afterwards)."""
+    import threadpoolctl
+
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                    "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 #: glibc's ``mallopt`` parameters, and the values :func:`reused_heap` sets: freed blocks up

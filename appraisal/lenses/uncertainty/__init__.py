@@ -10,7 +10,8 @@ leading axis out. The appraisal engine is one such model.
   copula) and parameter groups.
 - :mod:`~appraisal.lenses.uncertainty.sampling`: seeded, block-wise Monte Carlo sampling and
   chunked evaluation.
-- :mod:`~appraisal.lenses.uncertainty.backends`: serial, local-process and Dask evaluation.
+- :mod:`~appraisal.lenses.uncertainty.backends`: serial, thread, local-process and Dask
+  evaluation.
 - :mod:`~appraisal.lenses.uncertainty.summaries`: moments, percentiles, probabilities and
   acceptability curves.
 - :mod:`~appraisal.lenses.uncertainty.gsa`: Sobol, Morris and given-data sensitivity indices
@@ -26,6 +27,8 @@ from appraisal.lenses.uncertainty.backends import (
     DaskBackend,
     ProcessBackend,
     SerialBackend,
+    ThreadBackend,
+    available_cores,
     resolve_backend,
 )
 from appraisal.lenses.uncertainty.case_model import (
@@ -73,6 +76,7 @@ from appraisal.lenses.uncertainty.lens import (
     ETA_GRID,
     UncertaintyResult,
     analyse_uncertainty,
+    default_threads,
     monte_carlo_chunk,
     sobol_groups,
     uncertainty_hook,
@@ -161,6 +165,7 @@ __all__ = [
     "SensitivityResult",
     "SerialBackend",
     "SwitchingResult",
+    "ThreadBackend",
     "Triangular",
     "TwoWayResult",
     "UncertainInput",
@@ -170,10 +175,12 @@ __all__ = [
     "acceptability_curve",
     "acceptability_sweep",
     "analyse_uncertainty",
+    "available_cores",
     "case_spec",
     "central_inputs",
     "correlation_factor",
     "cubic_spline_basis",
+    "default_threads",
     "evpi",
     "evppi",
     "evppi_many",

@@ -7,6 +7,12 @@ the chunk index travels to a worker, and results are identical across backends f
 same seed.
 
 - :class:`SerialBackend`: one chunk after another, in this process.
+- :class:`ThreadBackend`: ``workers`` threads of this process
+  (:class:`concurrent.futures.ThreadPoolExecutor`), BLAS on one thread each. numpy
+  releases the interpreter lock in its array loops and BLAS products, so chunks of numpy
+  work run side by side on the machine's cores; nothing is pickled or copied. ``fn`` must
+  be safe to call from several threads at once (the case model is: it only reads what it
+  holds).
 - :class:`ProcessBackend`: ``workers`` local processes
   (:class:`concurrent.futures.ProcessPoolExecutor`). ``fn`` must be picklable: the model
   must be a module-level function (or a picklable callable object).
@@ -25,9 +31,11 @@ A progress bar (tqdm) is drawn on stderr only when stderr is a terminal.
 from __future__ import annotations
 
 import collections
+import contextvars
+import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from tqdm import tqdm
@@ -39,6 +47,8 @@ __all__ = [
     "DaskBackend",
     "ProcessBackend",
     "SerialBackend",
+    "ThreadBackend",
+    "available_cores",
     "resolve_backend",
 ]
 
@@ -72,6 +82,28 @@ def _windowed(submit: Callable[[int], Any], result: Callable[[Any], T], n_tasks:
             value = result(pending.popleft())
             bar.update(1)
             yield value
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it).
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_workers(workers: object, source: str) -> None:
+    found = Issues()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        found.error("invalid-argument", f"'workers' must be a positive integer (got "
+                    f"{workers!r})", field="workers", fix="use e.g. workers=4")
+    found.raise_if_errors(source)
 
 
 class SerialBackend:
@@ -118,11 +150,7 @@ class ProcessBackend:
     """
 
     def __init__(self, workers: int, *, mp_context: Any = None) -> None:
-        found = Issues()
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            found.error("invalid-argument", f"'workers' must be a positive integer (got "
-                        f"{workers!r})", field="workers", fix="use e.g. workers=4")
-        found.raise_if_errors("ProcessBackend")
+        _check_workers(workers, "ProcessBackend")
         self.workers = workers
         self.mp_context = mp_context
         self._executor: Executor | None = None
@@ -154,6 +182,71 @@ class ProcessBackend:
 
         yield from _windowed(lambda i: executor.submit(fn, i), result, n_tasks,
                              2 * self.workers, desc)
+
+
+class ThreadBackend:
+    """Evaluate chunks in ``workers`` threads of this process.
+
+    Each chunk runs in the context (:mod:`contextvars`: the memory budget, numpy's error
+    state) of the call to :meth:`map`, with BLAS held to one thread
+    (:func:`~appraisal.engine.kernel.blas_threads`) while chunks run: the cores are shared
+    out by chunks, not inside each product. Results are those of :class:`SerialBackend`,
+    in the same order.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of threads (>= 1; default: the cores this process may use,
+        :func:`available_cores`).
+
+    Examples
+    --------
+    >>> list(ThreadBackend(workers=2).map(lambda i: i * i, 4))
+    [0, 1, 4, 9]
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        workers = available_cores() if workers is None else workers
+        _check_workers(workers, "ThreadBackend")
+        self.workers = workers
+        self._executor: Executor | None = None
+
+    def __repr__(self) -> str:
+        return f"ThreadBackend(workers={self.workers})"
+
+    def __enter__(self) -> ThreadBackend:
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(i)`` in index order, computed in worker threads."""
+        if self._executor is not None:
+            yield from self._map(self._executor, fn, n_tasks, desc)
+            return
+        executor = ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
+        try:
+            yield from self._map(executor, fn, n_tasks, desc)
+        finally:  # on an error, the chunks submitted ahead and not yet started are dropped
+            executor.shutdown(cancel_futures=True)
+
+    def _map(self, executor: Executor, fn: Callable[[int], T], n_tasks: int,
+             desc: str) -> Iterator[T]:
+        from appraisal.engine.kernel import blas_threads
+
+        def submit(i: int) -> Future[T]:
+            # a context each: one context cannot run in two threads at once
+            return executor.submit(contextvars.copy_context().run, fn, i)
+
+        def result(future: Future[T]) -> T:
+            return future.result()
+
+        with blas_threads():
+            yield from _windowed(submit, result, n_tasks, 2 * self.workers, desc)
 
 
 def _call(fn: Callable[[int], T], i: int) -> T:
@@ -305,7 +398,8 @@ def resolve_backend(backend: Backend | int | str | None, *,
     """Turn a backend argument into a backend.
 
     ``None`` or ``"serial"``: serial; an integer ``n``: ``n`` local processes (1 means
-    serial); ``"dask"``: a local Dask cluster; a ``"tcp://..."`` (or other scheme) address:
+    serial); ``"threads"``: a thread per available core (:class:`ThreadBackend`);
+    ``"dask"``: a local Dask cluster; a ``"tcp://..."`` (or other scheme) address:
     that Dask scheduler; a backend object: itself.
 
     Examples
@@ -319,6 +413,8 @@ def resolve_backend(backend: Backend | int | str | None, *,
         return SerialBackend()
     elif isinstance(backend, int):
         return ProcessBackend(workers=backend)
+    elif backend == "threads":
+        return ThreadBackend()
     elif backend == "dask":
         return DaskBackend()
     elif isinstance(backend, str) and "://" in backend:
@@ -326,6 +422,7 @@ def resolve_backend(backend: Backend | int | str | None, *,
     elif isinstance(backend, Backend):
         return backend
     message = f"unknown backend {backend!r}"
-    fix = "use None, 'serial', a number of workers, 'dask', a scheduler address or a backend"
+    fix = ("use None, 'serial', a number of workers, 'threads', 'dask', a scheduler address "
+           "or a backend")
     raise AppraisalValidationError([Issue("invalid-argument", message, "", "backend", fix)],
                                    source="resolve_backend")

@@ -28,7 +28,9 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +38,17 @@ import numpy as np
 
 from appraisal.case.model import Case
 from appraisal.engine.compile import CompiledCase, EngineOutput
-from appraisal.engine.kernel import chunk_for_budget, reused_heap
+from appraisal.engine.kernel import blas_threads, chunk_for_budget, reused_heap
 from appraisal.errors import Issues
 from appraisal.formatting import choose_money_unit, format_money
 from appraisal.lenses.uncertainty import deterministic as det
-from appraisal.lenses.uncertainty.backends import Backend
+from appraisal.lenses.uncertainty.backends import (
+    Backend,
+    ProcessBackend,
+    ThreadBackend,
+    available_cores,
+    resolve_backend,
+)
 from appraisal.lenses.uncertainty.case_model import CaseModel, case_spec
 from appraisal.lenses.uncertainty.sampling import (
     DEFAULT_BLOCK_SIZE,
@@ -64,6 +72,7 @@ __all__ = [
     "ETA_GRID",
     "UncertaintyResult",
     "analyse_uncertainty",
+    "default_threads",
     "monte_carlo_chunk",
     "sobol_groups",
     "uncertainty_hook",
@@ -81,6 +90,9 @@ _SOBOL_OUTPUTS = ("focus_margin", "focus_inc_npsv")
 #: budget's 49,152 take the same time within noise) and only holds more memory (peak RSS
 #: 410 MB at 16,384, 500 MB at 49,152).
 MAX_CHUNK = 16_384
+#: Most threads of the default backend (:func:`default_threads`): beyond a few, the
+#: interpreter lock (held between numpy's array loops) is the bottleneck.
+MAX_THREADS = 4
 #: Draws whose range is below this share of their size count as one value (a point mass).
 _RANGE_RTOL = 1e-9
 
@@ -444,7 +456,8 @@ def _cost_effectiveness_acceptability(model: CaseModel, mc: MonteCarloResult
     return {"cost_effectiveness": {"effect_unit": spec.unit, **out}}
 
 
-def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, Any]:
+def _value_of_information(model: CaseModel, mc: MonteCarloResult,
+                          executor: Executor | None = None) -> dict[str, Any]:
     nb = mc.outputs["inc_npsv"]
     total = evpi(nb)
     varying = {k: np.asarray(model.values(k, v), dtype=np.float64)
@@ -459,7 +472,8 @@ def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, A
     if varying and mc.n >= 200:
         table = evppi_many(nb, {**{name: {name: values} for name, values in singles.items()},
                                 **{g: {m: varying[m] for m in members}
-                                   for g, members in groups.items()}})
+                                   for g, members in groups.items()}},
+                           executor=executor)
         rows = [{"parameters": list(r.parameters), "name": key, "evppi": r.value,
                  "raw": r.raw, "clipped": r.clipped, "r_squared": r.r_squared.tolist()}
                 for key, r in table.items()]
@@ -467,6 +481,34 @@ def _value_of_information(model: CaseModel, mc: MonteCarloResult) -> dict[str, A
     return {"evpi": total, "evppi": rows,
             "net_benefit": "NPSV incremental to the counterfactual (£, per decision)",
             "method": "regression on the Monte Carlo draws (Strong, Oakley and Brennan 2014)"}
+
+
+def _analyses(model: CaseModel, mc: MonteCarloResult, threads: int
+              ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The summaries, acceptability curves and value of information of the draws.
+
+    With ``threads > 1`` they run side by side in that many threads (each EVPPI fit a task
+    of its own; their array work releases the interpreter lock), BLAS on one thread; each
+    is computed as it is alone, so the numbers are the same.
+    """
+    if threads <= 1:
+        acc = _acceptability(model, mc)
+        acc.update(_cost_effectiveness_acceptability(model, mc))
+        return _monte_carlo(model, mc), acc, _value_of_information(model, mc)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="appraisal-analysis")
+    try:
+        with blas_threads():
+            def submit(fn: Callable[..., Any]) -> Future[Any]:
+                return pool.submit(contextvars.copy_context().run, fn, model, mc)
+
+            summaries, curves, ce = (submit(fn) for fn in (
+                _monte_carlo, _acceptability, _cost_effectiveness_acceptability))
+            voi = _value_of_information(model, mc, executor=pool)
+            acc = curves.result()
+            acc.update(ce.result())
+            return summaries.result(), acc, voi
+    finally:  # on an error, the tasks not yet started are dropped
+        pool.shutdown(cancel_futures=True)
 
 
 def _check_counts(draws: Any, sobol: Any, morris: Any) -> None:
@@ -535,7 +577,21 @@ def sobol_groups(spec: UncertaintySpec) -> dict[str, list[str]]:
     return out
 
 
-def monte_carlo_chunk(model: CaseModel, n: int, n_outputs: int, memory: float) -> int:
+def _chunk_budget(model: CaseModel, n: int, n_outputs: int, memory: float) -> int:
+    """Draws of one chunk's working arrays that fit the budget beside the kept outputs."""
+    c = model.compiled
+    n_lines, n_opt, k = c.n_lines, len(c.option_names), len(model.spec.inputs)
+    kept = n * 8.0 * (n_outputs * n_opt + k)
+    caller = 8.0 * (4 * k + 14 * n_opt + 2 * n_lines + len(ETA_GRID) * n_opt)
+    return chunk_for_budget(memory, n_lines, c.n_years, n_opt,
+                            n_schedules=len(c.schedule_names),
+                            persistence=int(c.persistence.max(initial=1))
+                            if c.persistence is not None else 1,
+                            extra_per_draw=caller, fixed=kept)
+
+
+def monte_carlo_chunk(model: CaseModel, n: int, n_outputs: int, memory: float,
+                      concurrent: int = 1) -> int:
     """Monte Carlo draws per chunk for a memory budget (MB), whole sampling blocks.
 
     Held for the whole run: the ``n_outputs`` kept outputs (``O`` numbers per draw) and
@@ -543,22 +599,42 @@ def monte_carlo_chunk(model: CaseModel, n: int, n_outputs: int, memory: float) -
     streaming.ChunkTotals` take no memory per draw). Per draw of a chunk: the inputs as
     sampled (uniforms, correlated normals, values: four copies), the model's outputs
     (about a dozen ``O``-vectors and the signed line PVs) and the engine's own arrays
-    (:func:`~appraisal.engine.kernel.chunk_for_budget`). The chunk is the most whole
-    sampling blocks that fit, at least one block (a budget smaller than one block's needs
-    still runs, over budget) and at most :data:`MAX_CHUNK` draws.
+    (:func:`~appraisal.engine.kernel.chunk_for_budget`). ``concurrent`` chunks are
+    evaluated at once (the workers of a thread or process backend), so each gets that
+    share of what the kept outputs leave. The chunk is the most whole sampling blocks
+    that fit, at least one block (a budget smaller than one block's needs still runs,
+    over budget), and at most :data:`MAX_CHUNK` draws evaluated at once (a
+    ``concurrent``-th of it each: on the prevention case with two threads, chunks of
+    8,192 draws took no more time than 16,384 and faulted in a quarter of the pages). A
+    run that fits in one chunk is one chunk, whatever ``concurrent``.
     """
-    c = model.compiled
-    n_lines, n_opt, k = c.n_lines, len(c.option_names), len(model.spec.inputs)
-    kept = n * 8.0 * (n_outputs * n_opt + k)
-    caller = 8.0 * (4 * k + 14 * n_opt + 2 * n_lines + len(ETA_GRID) * n_opt)
-    per_chunk = chunk_for_budget(memory, n_lines, c.n_years, n_opt,
-                                 n_schedules=len(c.schedule_names),
-                                 persistence=int(c.persistence.max(initial=1))
-                                 if c.persistence is not None else 1,
-                                 extra_per_draw=caller, fixed=kept)
-    blocks = max(1, min(per_chunk // DEFAULT_BLOCK_SIZE, -(-n // DEFAULT_BLOCK_SIZE),
-                        MAX_CHUNK // DEFAULT_BLOCK_SIZE))
-    return blocks * DEFAULT_BLOCK_SIZE
+    budget = _chunk_budget(model, n, n_outputs, memory) // DEFAULT_BLOCK_SIZE
+    cap = MAX_CHUNK // DEFAULT_BLOCK_SIZE
+    whole = -(-n // DEFAULT_BLOCK_SIZE)
+    if whole <= min(budget, cap):  # one chunk: nothing runs at once
+        return whole * DEFAULT_BLOCK_SIZE
+    concurrent = max(1, concurrent)
+    return max(1, min(budget // concurrent, cap // concurrent)) * DEFAULT_BLOCK_SIZE
+
+
+def default_threads(model: CaseModel, n: int, n_outputs: int, memory: float) -> int:
+    """Threads of the default backend of :func:`analyse_uncertainty`: one per available
+    core (:func:`~appraisal.lenses.uncertainty.backends.available_cores`), at most
+    :data:`MAX_THREADS`, and no more than the memory budget has room for sampling blocks
+    evaluated at once (so the budget holds with every thread busy); one for a run that is
+    one chunk (:func:`monte_carlo_chunk`: nothing to share out).
+
+    Examples
+    --------
+    >>> from appraisal import example_path, load_case
+    >>> model = CaseModel(load_case(example_path("prevention")))
+    >>> default_threads(model, 10_000, 3, 512.0)  # one chunk: nothing to share
+    1
+    """
+    if monte_carlo_chunk(model, n, n_outputs, memory) >= n:
+        return 1
+    blocks = _chunk_budget(model, n, n_outputs, memory) // DEFAULT_BLOCK_SIZE
+    return max(1, min(available_cores(), MAX_THREADS, blocks))
 
 
 def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
@@ -590,6 +666,11 @@ def analyse_uncertainty(case: Case, *, spec: UncertaintySpec | None = None,
         ``memory``).
     backend : Backend, int, str or None
         Where chunks run (see :func:`~appraisal.lenses.uncertainty.resolve_backend`).
+        Default: a :class:`~appraisal.lenses.uncertainty.backends.ThreadBackend` of
+        :func:`default_threads` threads when the run has more than one chunk and the
+        machine more than one core, else serial (``"serial"`` asks for one thread). With a
+        thread backend the summaries, acceptability curves and EVPPI fits run in its
+        threads too. Results do not depend on it.
     keep_draws : bool
         Keep the Monte Carlo draws on the result (``result.draws``).
     memory : float or str, optional
@@ -628,16 +709,20 @@ def _analyse(case: Case, spec: UncertaintySpec | None, compiled: CompiledCase | 
         wanted = ["npsv", "inc_npsv"] + (["inc_weighted_npsv"] if model.has_equity else [])
         mc_model = ChunkTotals(model, ETA_GRID if model.has_equity else None,
                                bands=[low for _, low in _vfm_bands(model)])
+        if backend is None:  # the default: a thread per core (the same numbers)
+            threads = default_threads(model, n, len(wanted), model.memory)
+            backend = ThreadBackend(threads) if threads > 1 else "serial"
+        backend = resolve_backend(backend)
         if chunk_size is None:
-            chunk_size = monte_carlo_chunk(model, n, len(wanted), model.memory)
+            concurrent = backend.workers if isinstance(backend, ThreadBackend | ProcessBackend) \
+                else 1
+            chunk_size = monte_carlo_chunk(model, n, len(wanted), model.memory, concurrent)
         mc_result = run_monte_carlo(mc_model, spec.distributions, n, seed, chunk_size,
                                     backend, correlation=spec.correlation, outputs=wanted,
                                     keep_inputs=True, totals=ChunkTotals.TOTALS)
-        mc = _monte_carlo(model, mc_result)
+        mc, acc, voi = _analyses(model, mc_result, backend.workers
+                                 if isinstance(backend, ThreadBackend) else 1)
         mc["seed"] = seed
-        acc = _acceptability(model, mc_result)
-        acc.update(_cost_effectiveness_acceptability(model, mc_result))
-        voi = _value_of_information(model, mc_result)
     n_sobol = spec.sobol_base_samples if sobol is None else sobol
     sobol_result = None
     if n_sobol or morris:  # SALib is imported only when asked for

@@ -44,6 +44,7 @@ semi-normal equations).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -351,8 +352,9 @@ def _least_squares(plan: tuple[Any, ...], params: np.ndarray, y: np.ndarray,
         chunk = max(1024, EVPPI_BASIS_BYTES // (8 * width))
     if D <= chunk:
         basis = _basis_rows(plan, params)
-        coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
-        return coefficients, basis @ coefficients, basis.shape[1]
+        with blas_threads():
+            coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
+            return coefficients, basis @ coefficients, basis.shape[1]
     block = min(chunk, _GRAM_ROWS)
     starts = range(0, D, block)
     with blas_threads():
@@ -488,12 +490,16 @@ def evppi(net_benefit: npt.ArrayLike,
 
 def evppi_many(net_benefit: npt.ArrayLike,
                parameter_sets: Mapping[str, Mapping[str, npt.ArrayLike]], *,
-               knots: int = DEFAULT_KNOTS) -> dict[str, EVPPIResult]:
+               knots: int = DEFAULT_KNOTS, executor: Executor | None = None
+               ) -> dict[str, EVPPIResult]:
     """:func:`evppi` of several parameters or groups of the same draws, keyed as given.
 
     The same numbers as calling :func:`evppi` on each, with the net benefit checked once
     and what the fits share (EVPI, the incremental net benefit and its variance) computed
-    once.
+    once. With an ``executor`` (e.g. a :class:`~concurrent.futures.ThreadPoolExecutor`:
+    the fits' array work releases the interpreter lock) the fits run as its tasks, the
+    largest bases first, with BLAS on one thread; each fit is computed as it would be
+    alone, so the numbers are the same.
 
     Examples
     --------
@@ -526,10 +532,25 @@ def evppi_many(net_benefit: npt.ArrayLike,
                             fix="use more draws or fewer parameters in the group")
     found.raise_if_errors("evppi")
     prepared = _prepared(nb) if nb.shape[1] > 1 else None
-    return {key: _evppi(nb, np.hstack([np.asarray(v, dtype=np.float64).reshape(
-                nb.shape[0], -1) for v in group.values()]),
-                        tuple(str(n) for n in group), knots, prepared=prepared)
-            for key, group in parameter_sets.items()}
+
+    def fit(group: Mapping[str, npt.ArrayLike]) -> EVPPIResult:
+        return _evppi(nb, np.hstack([np.asarray(v, dtype=np.float64).reshape(
+            nb.shape[0], -1) for v in group.values()]), tuple(str(n) for n in group), knots,
+                      prepared=prepared)
+
+    if executor is None:
+        return {key: fit(group) for key, group in parameter_sets.items()}
+    from appraisal.engine.kernel import blas_threads
+
+    def width(key: str) -> int:
+        group = parameter_sets[key]
+        return _basis_size(sum(np.asarray(v).reshape(nb.shape[0], -1).shape[1]
+                               for v in group.values()), knots)
+
+    with blas_threads():  # one BLAS thread a fit: the cores are shared out by fits
+        futures = {key: executor.submit(fit, parameter_sets[key])
+                   for key in sorted(parameter_sets, key=width, reverse=True)}
+        return {key: futures[key].result() for key in parameter_sets}
 
 
 def evppi_table(net_benefit: npt.ArrayLike, inputs: Mapping[str, npt.ArrayLike],
