@@ -31,12 +31,13 @@ A progress bar (tqdm) is drawn on stderr only when stderr is a terminal.
 from __future__ import annotations
 
 import collections
+import contextlib
 import contextvars
 import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
 from tqdm import tqdm
 
@@ -133,7 +134,51 @@ class SerialBackend:
         return "SerialBackend()"
 
 
-class ProcessBackend:
+class _PoolBackend:
+    """What the process and thread backends share: an executor of ``workers``, made for one
+    :meth:`map` or held for a ``with`` block, and the chunks submitted a window ahead."""
+
+    workers: int
+    _executor: Executor | None
+
+    def _new_executor(self) -> Executor:
+        raise NotImplementedError
+
+    def _submit(self, executor: Executor, fn: Callable[[int], T], i: int) -> Future[T]:
+        raise NotImplementedError
+
+    def _running(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(workers={self.workers})"
+
+    def __enter__(self) -> Self:
+        self._executor = self._new_executor()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
+        """Yield ``fn(i)`` in index order, computed by the workers."""
+        executor = self._executor or self._new_executor()
+        try:
+            with self._running():
+                yield from _windowed(lambda i: self._submit(executor, fn, i), _result,
+                                     n_tasks, 2 * self.workers, desc)
+        finally:  # on an error, the chunks submitted ahead and not yet started are dropped
+            if executor is not self._executor:
+                executor.shutdown(cancel_futures=True)
+
+
+def _result(future: Future[T]) -> T:
+    return future.result()
+
+
+class ProcessBackend(_PoolBackend):
     """Evaluate chunks in ``workers`` local processes.
 
     Parameters
@@ -155,36 +200,14 @@ class ProcessBackend:
         self.mp_context = mp_context
         self._executor: Executor | None = None
 
-    def __repr__(self) -> str:
-        return f"ProcessBackend(workers={self.workers})"
+    def _new_executor(self) -> Executor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.mp_context)
 
-    def __enter__(self) -> ProcessBackend:
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=self.mp_context)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
-
-    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
-        """Yield ``fn(i)`` in index order, computed in worker processes."""
-        if self._executor is not None:
-            yield from self._map(self._executor, fn, n_tasks, desc)
-            return
-        with ProcessPoolExecutor(self.workers, mp_context=self.mp_context) as executor:
-            yield from self._map(executor, fn, n_tasks, desc)
-
-    def _map(self, executor: Executor, fn: Callable[[int], T], n_tasks: int,
-             desc: str) -> Iterator[T]:
-        def result(future: Future[T]) -> T:
-            return future.result()
-
-        yield from _windowed(lambda i: executor.submit(fn, i), result, n_tasks,
-                             2 * self.workers, desc)
+    def _submit(self, executor: Executor, fn: Callable[[int], T], i: int) -> Future[T]:
+        return executor.submit(fn, i)
 
 
-class ThreadBackend:
+class ThreadBackend(_PoolBackend):
     """Evaluate chunks in ``workers`` threads of this process.
 
     Each chunk runs in the context (:mod:`contextvars`: the memory budget, numpy's error
@@ -211,42 +234,17 @@ class ThreadBackend:
         self.workers = workers
         self._executor: Executor | None = None
 
-    def __repr__(self) -> str:
-        return f"ThreadBackend(workers={self.workers})"
+    def _new_executor(self) -> Executor:
+        return ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
 
-    def __enter__(self) -> ThreadBackend:
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
-        return self
+    def _submit(self, executor: Executor, fn: Callable[[int], T], i: int) -> Future[T]:
+        # a context each: one context cannot run in two threads at once
+        return executor.submit(contextvars.copy_context().run, fn, i)
 
-    def __exit__(self, *exc: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
-
-    def map(self, fn: Callable[[int], T], n_tasks: int, *, desc: str = "") -> Iterator[T]:
-        """Yield ``fn(i)`` in index order, computed in worker threads."""
-        if self._executor is not None:
-            yield from self._map(self._executor, fn, n_tasks, desc)
-            return
-        executor = ThreadPoolExecutor(self.workers, thread_name_prefix="appraisal-chunk")
-        try:
-            yield from self._map(executor, fn, n_tasks, desc)
-        finally:  # on an error, the chunks submitted ahead and not yet started are dropped
-            executor.shutdown(cancel_futures=True)
-
-    def _map(self, executor: Executor, fn: Callable[[int], T], n_tasks: int,
-             desc: str) -> Iterator[T]:
+    def _running(self) -> contextlib.AbstractContextManager[Any]:
         from appraisal.engine.kernel import blas_threads
 
-        def submit(i: int) -> Future[T]:
-            # a context each: one context cannot run in two threads at once
-            return executor.submit(contextvars.copy_context().run, fn, i)
-
-        def result(future: Future[T]) -> T:
-            return future.result()
-
-        with blas_threads():
-            yield from _windowed(submit, result, n_tasks, 2 * self.workers, desc)
+        return blas_threads()
 
 
 def _call(fn: Callable[[int], T], i: int) -> T:
