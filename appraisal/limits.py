@@ -163,12 +163,13 @@ _WHY = {
     "sobol": "the case is evaluated N x (2d + 2) times for d inputs",
     "morris": "each trajectory is d + 1 evaluations of the case",
     "workers": "each worker is a process holding a copy of the case",
+    "threads": "each thread holds a chunk of draws in memory at once",
     "seed": "a root seed is a 64-bit integer",
 }
 _NOUN = {"draws": "draws", "sobol": "Sobol' base samples", "morris": "Morris trajectories",
-         "workers": "workers", "seed": "for a seed"}
+         "workers": "workers", "threads": "threads", "seed": "for a seed"}
 RUN_MAXIMA = {"draws": MAX_DRAWS, "sobol": MAX_SOBOL, "morris": MAX_MORRIS,
-           "workers": MAX_WORKERS, "seed": MAX_SEED}
+           "workers": MAX_WORKERS, "threads": MAX_WORKERS, "seed": MAX_SEED}
 
 
 def name_key(name: str) -> str:
@@ -188,7 +189,8 @@ def name_key(name: str) -> str:
 
 
 def run_size_issue(what: str, value: int) -> str | None:
-    """The message for a run size over its limit (draws, sobol, morris, workers, seed).
+    """The message for a run size over its limit (draws, sobol, morris, workers, threads,
+    seed).
 
     Examples
     --------

@@ -67,13 +67,7 @@ def _argument_issues(args: argparse.Namespace) -> Issues:
     if args.dask is not None and args.dask != "dask" and "://" not in args.dask:
         found.error("invalid-value", f"a scheduler address needs a scheme (got {args.dask!r})",
                     location="--dask", field="dask", fix="e.g. --dask tcp://127.0.0.1:8786")
-    threads = getattr(args, "threads", None)
-    problem = run_size_issue("workers", threads) if isinstance(threads, int) and threads > 0 \
-        else None
-    if problem:
-        found.error("too-many", problem.replace("workers", "threads"), location="--threads",
-                    field="threads", fix=f"give --threads of at most {RUN_MAXIMA['workers']:,}")
-    for what in ("draws", "sobol", "morris", "workers", "seed"):
+    for what in ("draws", "sobol", "morris", "workers", "threads", "seed"):
         value = getattr(args, what, None)
         problem = run_size_issue(what, value) if isinstance(value, int) and value > 0 else None
         if problem:
