@@ -110,5 +110,6 @@ def test_threads_option_gives_the_same_figures_and_is_checked(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "--threads" in err
         assert message in err
-    assert "256 threads: each thread holds" in err and "process" not in err  # its own words
+    assert "256 threads: each thread holds" in err  # its own words,
+    assert "process" not in err  # not the workers'
     assert not (tmp_path / "bad").exists()
