@@ -244,6 +244,12 @@ wrap(lens, "_monte_carlo", "summaries")
 wrap(lens, "_acceptability", "acceptability")
 wrap(lens, "_value_of_information", "EVPI/EVPPI")
 wrap(voi, "_evppi", "EVPI/EVPPI")
+run_mc, used = lens.run_monte_carlo, {}
+def record_chunk(*a, **k):  # the chunk the run chose (not in the seed record: it changes no draw)
+    res = run_mc(*a, **k)
+    used["chunk"] = res.chunk_size
+    return res
+lens.run_monte_carlo = record_chunk
 t, c = time.perf_counter(), time.process_time()
 res = lens.analyse_uncertainty(case, draws=int(sys.argv[2]), backend=backend)
 wall, cpu = time.perf_counter() - t, time.process_time() - c
@@ -255,7 +261,7 @@ try:  # this process's own high-water mark: ru_maxrss would count the parent's a
         rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 except (OSError, StopIteration):
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-chunk = res.monte_carlo["seed_record"]["chunk_size"]
+chunk = used["chunk"]
 threads = 1  # the threads the run used (a version without them: 1)
 if backend != "serial" and hasattr(lens, "default_threads"):
     model = case_model.CaseModel(case)

@@ -34,10 +34,11 @@ def prevention():
 
 
 def _figures(res: lens.UncertaintyResult) -> str:
-    """Every Monte Carlo, acceptability and value-of-information figure, as JSON text."""
+    """Every Monte Carlo, acceptability and value-of-information figure, and the seed
+    record, as JSON text."""
     d = res.to_dict()
-    mc = {k: v for k, v in d["monte_carlo"].items() if k != "seed_record"}
-    return json.dumps([mc, d["acceptability"], d["value_of_information"]], sort_keys=True)
+    return json.dumps([d["monte_carlo"], d["acceptability"], d["value_of_information"]],
+                      sort_keys=True)
 
 
 def _masks(values: np.ndarray) -> np.ndarray:

@@ -141,10 +141,12 @@ def test_run_monte_carlo_keeps_only_what_is_asked_and_records_the_seed():
     assert not res.outputs["bcr"].flags.writeable
     np.testing.assert_array_equal(res.inputs["demand"], _all_draws(SPECS, 5000, 21)["demand"])
     assert res.seed_record() == {"entropy": 21, "spawn_key": [], "n": 5000,
-                                 "block_size": 4096, "chunk_size": 4096}
+                                 "block_size": 4096}
     again = run_monte_carlo(_npsv_model, SPECS, 5000, seed=21, chunk_size=8192,
                             outputs="bcr")
     np.testing.assert_array_equal(again.outputs["bcr"], res.outputs["bcr"])
+    assert (res.chunk_size, again.chunk_size) == (4096, 8192)
+    assert again.seed_record() == res.seed_record()  # the chunks change nothing recorded
 
 
 def test_invalid_arguments_are_all_reported_together():

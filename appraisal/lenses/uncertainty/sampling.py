@@ -302,9 +302,12 @@ class MonteCarloResult:
     totals: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def seed_record(self) -> dict[str, Any]:
-        """What a manifest needs to reproduce the draws."""
+        """What a manifest needs to reproduce the draws: the seed, the number of draws and
+        the block size. Not the chunk size, which changes no draw and no figure but is
+        chosen from the memory budget and the threads of the machine that ran (so the
+        record, like the figures, is the same on every machine)."""
         return {"entropy": self.entropy, "spawn_key": list(self.spawn_key), "n": self.n,
-                "block_size": self.block_size, "chunk_size": self.chunk_size}
+                "block_size": self.block_size}
 
 
 def _monte_carlo_task(model: Model, specs: Mapping[str, Distribution], plan: ChunkPlan,
