@@ -148,6 +148,13 @@ def test_resolve_backend():
         ProcessBackend(workers=0)
     with pytest.raises(AppraisalValidationError, match="positive integer"):
         ThreadBackend(workers=0)
+    # the command line's limits hold from Python too, each in its own words
+    assert ThreadBackend(workers=256).workers == ProcessBackend(workers=256).workers == 256
+    with pytest.raises(AppraisalValidationError, match="limit of 256 threads") as info:
+        ThreadBackend(workers=257)
+    assert info.value.issues[0].code == "too-many"
+    with pytest.raises(AppraisalValidationError, match="256 workers: each worker is a process"):
+        resolve_backend(100_000)
 
 
 def test_missing_dask_gives_a_clear_error(monkeypatch):

@@ -42,6 +42,7 @@ from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 from tqdm import tqdm
 
 from appraisal.errors import AppraisalValidationError, BackendError, Issue, Issues
+from appraisal.limits import RUN_MAXIMA, run_size_issue
 
 __all__ = [
     "Backend",
@@ -99,11 +100,17 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _check_workers(workers: object, source: str) -> None:
+def _check_workers(workers: object, source: str, what: str) -> None:
+    """A positive count of workers (``what``: ``"workers"`` or ``"threads"``), at most its
+    limit in :data:`~appraisal.limits.RUN_MAXIMA` (the command line's options have the
+    same limits)."""
     found = Issues()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         found.error("invalid-argument", f"'workers' must be a positive integer (got "
                     f"{workers!r})", field="workers", fix="use e.g. workers=4")
+    elif too_many := run_size_issue(what, workers):
+        found.error("too-many", f"'workers' {too_many}", field="workers",
+                    fix=f"use at most {RUN_MAXIMA[what]:,}; one per core is usually fastest")
     found.raise_if_errors(source)
 
 
@@ -195,7 +202,7 @@ class ProcessBackend(_PoolBackend):
     """
 
     def __init__(self, workers: int, *, mp_context: Any = None) -> None:
-        _check_workers(workers, "ProcessBackend")
+        _check_workers(workers, "ProcessBackend", "workers")
         self.workers = workers
         self.mp_context = mp_context
         self._executor: Executor | None = None
@@ -230,7 +237,7 @@ class ThreadBackend(_PoolBackend):
 
     def __init__(self, workers: int | None = None) -> None:
         workers = available_cores() if workers is None else workers
-        _check_workers(workers, "ThreadBackend")
+        _check_workers(workers, "ThreadBackend", "threads")
         self.workers = workers
         self._executor: Executor | None = None
 
