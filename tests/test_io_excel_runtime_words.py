@@ -119,3 +119,30 @@ def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
     assert "Uncertainty!A3: error [no-uncertainty-section] Uncertainty: the case declares no " \
         "uncertain inputs (fill in the Uncertainty sheet: one row per uncertain input)" in err
     assert not (tmp_path / "u").exists()
+
+
+def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, capsys):
+    """The optimism-bias maps on Line details: a mitigated risk area with no contribution
+    (a misspelling would mitigate nothing) and project-type shares that do not sum to 1 are
+    refused together, each at its row, with the nearest risk area suggested."""
+    capital = convert_case(example_path("capital"), tmp_path / "capital.xlsx")
+    ws = openpyxl.load_workbook(capital)["Line details"]
+    rows = {ws.cell(r, 4).value: r for r in range(3, ws.max_row + 1)}
+    mitigated = rows["mitigation.inadequacy of the business case"]
+    share = rows["shares.standard_civil_engineering"]
+    edited = edited_copy(capital, {
+        ("Line details", f"D{mitigated}"): "mitigation.inadequacy of the busines case",
+        ("Line details", f"E{share}"): 0.35})
+    assert main(["validate", str(edited)]) == 1
+    err = capsys.readouterr().err
+    problems = [line for line in err.splitlines() if "[optimism-bias]" in line]
+    assert len(problems) == 2, err
+    assert problems[0].startswith(
+        f"  'Line details'!E{mitigated}: error [optimism-bias] Line details row {mitigated} "
+        "(Refurbish / Refurbishment works), Value: mitigation given for risk area "
+        "'inadequacy of the busines case', which has no contribution")
+    assert "did you mean 'inadequacy of the business case'?" in problems[0]
+    assert "(New build / Construction)" in problems[1]
+    assert "the project-type shares sum to 1.05; they must sum to 1" in problems[1]
+    for problem in problems:
+        _worded(problem.split("[optimism-bias] ", 1)[1])

@@ -206,3 +206,41 @@ def test_stretch_keeps_the_total_and_never_starts_earlier(values, uplift):
 @given(values=st.lists(st.floats(0, 1e9), min_size=1, max_size=30))
 def test_zero_stretch_is_the_identity(values):
     np.testing.assert_array_equal(stretch_profile(values, 0.0), values)
+
+
+def test_risk_areas_and_shares_are_checked_with_the_case_at_their_keys(tmp_path):
+    """A misspelt mitigated risk area would mitigate nothing (the uplift stays higher), and
+    shares or contributions that do not add up change the uplift: each is refused when the
+    case is read, at its own key, beside the case's other problems (here a misspelt kind),
+    with the nearest risk area suggested."""
+    text = example_path("capital").read_text(encoding="utf-8")
+    bad = (text.replace("mitigation: {inadequacy of the business case: 0.5}",
+                        "mitigation: {inadequacy of the busines case: 0.5}")
+           .replace("design complexity: 0.1}", "design complexity: 0.9}")
+           .replace("standard_civil_engineering: 0.3}", "standard_civil_engineering: 0.35}")
+           .replace("kind: cost", "kind: costt", 1))
+    assert bad.count("busines case") == 2  # the cost's mitigation and the duration's
+    path = tmp_path / "case.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(AppraisalValidationError) as info:
+        load_case(path)
+    issues = info.value.issues
+    lines = bad.splitlines()
+
+    def at(issue):  # the text at the issue's line:column
+        row, col = (int(n) for n in issue.location.rsplit(":", 2)[1:])
+        return lines[row - 1][col - 1:]
+
+    ob = [i for i in issues if i.code == "optimism-bias"]
+    assert [i.field for i in ob] == [
+        "lines[1].optimism_bias.contributions",
+        "lines[1].optimism_bias.mitigation.inadequacy of the busines case",
+        "lines[1].optimism_bias.duration.mitigation.inadequacy of the busines case",
+        "lines[4].optimism_bias.shares"]
+    assert "sum to 1.13; they must not exceed 1" in ob[0].message
+    for issue in ob[1:3]:
+        assert at(issue).startswith("inadequacy of the busines case: 0.5")
+        assert "did you mean 'inadequacy of the business case'?" in issue.fix
+    assert "sum to 1.05; they must sum to 1" in ob[3].message
+    assert at(ob[3]).startswith("shares:")
+    assert any(i.code == "bad-choice" and "costt" in i.message for i in issues)

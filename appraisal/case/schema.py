@@ -393,6 +393,16 @@ def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
     if uplift is not None and not ck.text(data, "source", path):
         ck.error((*path, "source"), "missing", "an explicit optimism-bias 'uplift' needs a "
                  "'source'", "say where the uplift comes from")
+    contributions = _number_map(ck, data.get("contributions"), (*path, "contributions"),
+                                low=0.0, high=1.0) or {}
+    mitigation = _number_map(ck, data.get("mitigation"), (*path, "mitigation"),
+                             low=0.0, high=1.0) or {}
+    _check_risk_areas(ck, contributions, mitigation, path)
+    if shares and abs(sum(shares.values()) - 1.0) > 1e-9:
+        ck.error((*path, "shares"), "optimism-bias", f"the project-type shares sum to "
+                 f"{sum(shares.values()):.4g}; they must sum to 1",
+                 "give each project type its share of the capital cost, adding up to 1 "
+                 "(100%)")
     duration, d_uplift, d_contrib, d_mitig = _build_ob_duration(ck, data, path)
     if d_uplift is not None and not ck.text(data, "source", path):
         ck.error((*path, "source"), "missing", "an explicit works-duration 'uplift' needs a "
@@ -409,12 +419,29 @@ def _build_ob(ck: _Checker, raw: Any, path: Path) -> LineOptimismBias | None:
         bound=ck.text(data, "bound", path, choices=("upper", "lower"), default="upper"),
         measure=ck.text(data, "measure", path, choices=("capex", "opex"), default="") or None,
         uplift=uplift,
-        contributions=_number_map(ck, data.get("contributions"), (*path, "contributions"),
-                                  low=0.0, high=1.0) or {},
-        mitigation=_number_map(ck, data.get("mitigation"), (*path, "mitigation"),
-                               low=0.0, high=1.0) or {},
+        contributions=contributions, mitigation=mitigation,
         source=ck.text(data, "source", path),
     )
+
+
+def _check_risk_areas(ck: _Checker, contributions: Mapping[str, float],
+                      mitigation: Mapping[str, float], path: Path) -> None:
+    """The risk areas' contributions add up to at most 1, and each mitigated risk area has
+    a contribution (a misspelt area would otherwise mitigate nothing), each reported at its
+    own key."""
+    total = sum(contributions.values())
+    if total > 1.0 + 1e-9:
+        ck.error((*path, "contributions"), "optimism-bias", f"the risk-area contributions "
+                 f"sum to {total:.4g}; they must not exceed 1",
+                 "each contribution is a risk area's share of the recorded optimism bias: "
+                 "make them add up to at most 1 (100%)")
+    for area in mitigation:
+        if area not in contributions:
+            close = did_you_mean(area, list(contributions))
+            ck.error((*path, "mitigation", area), "optimism-bias",
+                     f"mitigation given for risk area '{area}', which has no contribution",
+                     (f"{close} " if close else "") + "spell the risk area as under "
+                     "'contributions', or give its contribution there")
 
 
 def _build_ob_duration(ck: _Checker, data: Mapping, path: Path
@@ -435,6 +462,7 @@ def _build_ob_duration(ck: _Checker, data: Mapping, path: Path
                           low=0.0, high=1.0) or {}
     mitig = _number_map(ck, sub.get("mitigation"), (*dpath, "mitigation"),
                         low=0.0, high=1.0) or {}
+    _check_risk_areas(ck, contrib, mitig, dpath)
     return True, d_uplift, contrib, mitig
 
 
