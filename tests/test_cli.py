@@ -222,3 +222,33 @@ def test_params_with_a_user_pack(tmp_path, capsys):
     assert code == 0
     assert "item=police call-out: 500.0 GBP per call (2024 prices) [C]" in out
     assert "My force finance team" in out
+
+
+def test_a_case_that_does_not_read_says_what_is_checked_later(tmp_path, capsys):
+    """Checks against the parameter tables need the whole case, so they run only once the
+    case reads without problems; the commands say so after those problems, and not when
+    the problem is the file itself or only such a later check."""
+    from appraisal.cli.failure import LATER_CHECKS
+    from appraisal.inputs.load import example_path
+
+    text = example_path("capital").read_text(encoding="utf-8")
+    unread = tmp_path / "unread.yaml"  # a misspelt kind: the case is not read
+    unread.write_text(text.replace("kind: cost", "kind: costt", 1), encoding="utf-8")
+    compiled = tmp_path / "compiled.yaml"  # reads; its project type fails when compiled
+    compiled.write_text(text.replace("project_type: non_standard_buildings",
+                                     "project_type: castle"), encoding="utf-8")
+    for command in (["validate"], ["run", "--out", str(tmp_path / "out")],
+                    ["report", "-o", str(tmp_path / "r.html")],
+                    ["uncertainty", "--out", str(tmp_path / "u")]):
+        code, _, err = _cli(capsys, command[0], str(unread), *command[1:])
+        assert code == 1
+        assert "'kind' must be one of cost, benefit" in err
+        assert err.endswith(f"{LATER_CHECKS}\nNothing was written.\n"), (command, err)
+    code, _, err = _cli(capsys, "validate", str(compiled))
+    assert code == 1
+    assert "castle" in err
+    assert LATER_CHECKS not in err
+    code, _, err = _cli(capsys, "validate", str(tmp_path / "nope.yaml"))
+    assert code == 1
+    assert LATER_CHECKS not in err
+    assert not any((tmp_path / name).exists() for name in ("out", "r.html", "u"))

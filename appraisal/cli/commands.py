@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from appraisal.cli import arguments
-from appraisal.cli.failure import fail
+from appraisal.cli.failure import fail, read_case
 from appraisal.errors import AppraisalError, AppraisalValidationError
 
 __all__ = ["COMMANDS", "Command", "Interrupted", "main"]
@@ -101,13 +101,13 @@ def _print_notes(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     from appraisal.cli.report import command_line
     from appraisal.engine.kernel import memory_budget
-    from appraisal.inputs.load import in_input_words, load_case
+    from appraisal.inputs.load import in_input_words
     from appraisal.lenses.pipeline import evaluate
     from appraisal.outputs.csv_safe import raw_csv
     from appraisal.outputs.files import write_outputs
 
     try:
-        case = load_case(args.case)
+        case = read_case(args.case)
         _print_notes(args)
         with memory_budget(_memory_argument(args)), in_input_words(args.case):
             result = evaluate(case, lenses="all")  # the case's uncertainty section too
@@ -136,10 +136,10 @@ def _memory_argument(args: argparse.Namespace) -> float:
 
 def _validate(args: argparse.Namespace) -> int:
     from appraisal.engine.compile import compile_case
-    from appraisal.inputs.load import in_input_words, load_case
+    from appraisal.inputs.load import in_input_words
 
     try:
-        case = load_case(args.case)
+        case = read_case(args.case)
         _print_notes(args)
         with in_input_words(args.case):
             compiled = compile_case(case)

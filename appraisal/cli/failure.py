@@ -3,10 +3,59 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appraisal.errors import AppraisalValidationError
 
-__all__ = ["fail", "nothing_written"]
+if TYPE_CHECKING:
+    from appraisal.case.model import Case
+
+__all__ = ["LATER_CHECKS", "CaseNotRead", "fail", "nothing_written", "read_case"]
+
+#: Said after the problems of a case file that was read but not accepted: the checks that
+#: need a whole case (its compiled arrays) run only when those problems are fixed.
+LATER_CHECKS = ("When these are fixed, the case is also checked against the parameter "
+                "tables (optimism-bias project types, deflator years, discount schedules, "
+                "unconfirmed values).")
+
+
+class CaseNotRead(AppraisalValidationError):
+    """The problems of a case file that was read but not accepted (:func:`read_case`); its
+    message ends with :data:`LATER_CHECKS`, so the user knows more may follow.
+
+    Examples
+    --------
+    >>> from appraisal.errors import Issue
+    >>> print(CaseNotRead([Issue("x", "bad", "f.yaml:1:1", field="title")], "f.yaml"))
+    ... # doctest: +ELLIPSIS
+    f.yaml: 1 problem
+      f.yaml:1:1: error [x] title: bad
+    When these are fixed, the case is also checked against the parameter tables (...).
+    """
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{LATER_CHECKS}"
+
+
+def read_case(path: str | Path) -> Case:
+    """:func:`~appraisal.inputs.load.load_case` for a command: problems with the case's
+    content raise :class:`CaseNotRead` (problems with the file itself, such as a missing
+    file, stay as they are).
+
+    Raises
+    ------
+    AppraisalValidationError
+        As :func:`~appraisal.inputs.load.load_case`.
+    """
+    from appraisal.inputs.load import load_case
+
+    try:
+        return load_case(path)
+    except AppraisalValidationError as exc:
+        if any(issue.field for issue in exc.issues):  # the content, not the file
+            raise CaseNotRead(exc.issues, exc.source) from None
+        raise
 
 
 def nothing_written(message: str) -> int:

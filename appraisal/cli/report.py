@@ -16,7 +16,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from appraisal.cli.failure import fail
+from appraisal.cli.failure import fail, read_case
 from appraisal.errors import AppraisalError, OutputError
 
 __all__ = ["command_line"]
@@ -32,7 +32,7 @@ def command_line() -> str | None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from appraisal.inputs.load import in_input_words, load_case
+    from appraisal.inputs.load import in_input_words
     from appraisal.lenses.pipeline import evaluate
     from appraisal.outputs.report.context import report_context
     from appraisal.outputs.report.render import write_report
@@ -48,7 +48,7 @@ def _report(args: argparse.Namespace) -> int:
         from appraisal.outputs.atomic import check_destination
 
         check_destination(out, force=args.force, protect=[args.case])  # before the work
-        case = load_case(args.case)
+        case = read_case(args.case)
         with in_input_words(args.case):
             result = evaluate(case, lenses="all")
         command = command_line() or shlex.join(

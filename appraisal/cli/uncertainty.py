@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from appraisal.cli.arguments import uncertainty_arguments as add_arguments
-from appraisal.cli.failure import fail, nothing_written
+from appraisal.cli.failure import LATER_CHECKS, CaseNotRead, fail, nothing_written, read_case
 from appraisal.engine.kernel import check_memory
 from appraisal.errors import AppraisalError, AppraisalValidationError, Issues
 from appraisal.limits import RUN_MAXIMA, run_size_issue
@@ -108,15 +108,17 @@ def _write(result: Any, out: Path, *, force: bool, protect: list[str]) -> list[s
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``appraisal uncertainty``; returns the exit code."""
-    from appraisal.inputs.load import in_input_words, load_case
+    from appraisal.inputs.load import in_input_words
     from appraisal.lenses.uncertainty.lens import analyse_uncertainty
 
     found = _argument_issues(args)
     case = None
+    later = ""  # what is checked once the case's own problems are fixed
     try:
-        case = load_case(args.case)
+        case = read_case(args.case)
     except AppraisalValidationError as exc:
         found.extend(exc.issues)
+        later = f"\n{LATER_CHECKS}" if isinstance(exc, CaseNotRead) else ""
     except AppraisalError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -129,7 +131,7 @@ def handle(args: argparse.Namespace) -> int:
                     if workbook else "add an 'uncertainty:' section with 'inputs'")
     if found.has_errors:
         return nothing_written(str(AppraisalValidationError(found.items,
-                                                            source=str(args.case))))
+                                                            source=str(args.case))) + later)
     out = Path(args.out)
     try:
         with in_input_words(args.case):
