@@ -100,3 +100,16 @@ def test_print_set_up_and_frozen_panes(book):
     protected = "".join(str(meta[f"protected.{i}"]) for i in range(1, meta["protected.parts"] + 1))
     assert '"sheet":"Calculation"' in protected
     assert '"sheet":"Summary"' in protected
+
+
+def test_line_details_keys_are_not_cut(tmp_path):
+    """The capital example's optimism-bias keys on Line details are up to 54 characters
+    (``duration.contributions.inadequacy of the business case``): the Key column is as wide
+    as the longest, as the option and line columns are."""
+    from appraisal.outputs.excel_template import write_template
+
+    path = write_template(tmp_path / "case.xlsx", load_case(example_path("capital")))
+    ws = openpyxl.load_workbook(path)["Line details"]
+    keys = [ws.cell(r, 4).value for r in range(3, ws.max_row + 1) if ws.cell(r, 4).value]
+    assert "duration.mitigation.inadequacy of the business case" in keys
+    assert ws.column_dimensions["D"].width >= max(len(k) for k in keys)

@@ -586,14 +586,32 @@ def valuation_row(line: Any) -> dict[str, Any]:
     return out
 
 
+#: What each Field of ``Line details`` takes, in the workbook's words (the YAML field help
+#: of :data:`LINE_FIELDS` speaks of maps and braces).
+_DETAILS_HELP = {
+    "optimism_bias": "Key project_type (a type, e.g. standard_buildings) or "
+                     "shares.<type> (shares of the capital cost, adding up to 100%); bound "
+                     "(upper or lower); measure (capex or opex); duration (TRUE: the "
+                     "works-duration uplift too); contributions.<risk area> and "
+                     "mitigation.<risk area> (23% or 0.23), duration.contributions.<risk "
+                     "area> and duration.mitigation.<risk area> for the works duration; or "
+                     "your own uplift (a percentage, with a source)",
+    "unit_value": "what the Valuation sheet has no column for",
+    "outcome": "what the Valuation sheet has no column for",
+    "incidence": "Key: a group of the Distribution sheet; Value: the line's share of it "
+                 "(a line's shares add up to 100%)",
+}
+
+
 def _details_sheet() -> TableSheet:
     fields = tuple(f.name for f in line_map_fields())
-    help_text = "; ".join(f"{f.name}: {f.help}" for f in line_map_fields())
+    help_text = "; ".join(f"{f.name}: {_DETAILS_HELP.get(f.name, f.help)}"
+                          for f in line_map_fields())
     return TableSheet("Line details", (
         *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
         Column("key", "Key", "str", True, "key inside the field, e.g. project_type, "
-               "shares.standard_buildings", width=34),
+               "shares.standard_buildings, mitigation.design complexity", width=34),
         Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
                width=24),
         _NOTES,

@@ -445,8 +445,6 @@ class _Writer:
         self._dropdowns(ws, spec.columns, S.FIRST_ROW + total - 1)
 
     def details_sheet(self) -> None:
-        spec = S.LINE_DETAILS
-        ws, sheet = self._table(spec, freeze_cols=2)
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
@@ -459,6 +457,12 @@ class _Writer:
                         continue  # on the Valuation sheet
                     rows.append((record.get("option"), record.get("name"), key,
                                  S.path_text(path), leaf))
+        # the Key column as wide as its longest key (to 60), as the name columns are
+        wide = min(60.0, max((len(str(row[3])) * 1.05 + 2 for row in rows), default=0.0))
+        spec = dataclasses.replace(S.LINE_DETAILS, columns=tuple(
+            dataclasses.replace(c, width=max(c.width, wide)) if c.key == "key" else c
+            for c in S.LINE_DETAILS.columns))
+        ws, sheet = self._table(spec, freeze_cols=2)
         total = len(rows) + 20
         for i in range(total):
             r = S.FIRST_ROW + i
