@@ -130,9 +130,11 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
     rows = {ws.cell(r, 4).value: r for r in range(3, ws.max_row + 1)}
     mitigated = rows["mitigation.inadequacy of the business case"]
     share = rows["shares.standard_civil_engineering"]
+    duration = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 4).value == "duration")
     edited = edited_copy(capital, {
         ("Line details", f"D{mitigated}"): "mitigation.inadequacy of the busines case",
-        ("Line details", f"E{share}"): 0.35})
+        ("Line details", f"E{share}"): 0.35,
+        ("Line details", f"E{duration}"): "yes please"})
     assert main(["validate", str(edited)]) == 1
     err = capsys.readouterr().err
     problems = [line for line in err.splitlines() if "[optimism-bias]" in line]
@@ -146,3 +148,9 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
     assert "the project-type shares sum to 1.05; they must sum to 1" in problems[1]
     for problem in problems:
         _worded(problem.split("[optimism-bias] ", 1)[1])
+    typed = next(line for line in err.splitlines() if "[wrong-type]" in line)
+    assert typed.startswith(f"  'Line details'!E{duration}: error [wrong-type] Line details row "
+                            f"{duration} (New build / Construction), Value: the works duration "
+                            "takes TRUE or FALSE")
+    assert typed.endswith("(type TRUE to add the works-duration uplift, or FALSE)")
+    assert "mapping" not in typed

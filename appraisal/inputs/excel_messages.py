@@ -97,9 +97,9 @@ _KEY_COLUMNS = {table.title: (n, column.header) for table in LENS_TABLES
                 if column.role == "key"}
 
 
-#: Lens messages in the words of the sheet they are located on: (sheet or None for any,
-#: reason code, start of the message) -> (message, fix); ``{0}`` is the first quoted name
-#: of the message, if any. For messages that speak of the section's structure (keys,
+#: Lens (and Line details) messages in the words of the sheet they are located on: (sheet
+#: or None for any, reason code, start of the message) -> (message, fix); ``{0}`` is the
+#: first quoted name of the message, if any. For messages that speak of the section's structure (keys,
 #: mappings, matrices) rather than of the workbook's rows and columns.
 _LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
     (None, "missing-comparison", "no matrix compares"): (
@@ -121,6 +121,11 @@ _LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
         "the direct weight set has no column of weights on the MCA sheet",
         "add a column on the MCA sheet headed with the set's name and (weight), e.g. "
         "'partners (weight)', with its weights; or correct the header"),
+    ("Line details", "wrong-type", "'duration' must be a mapping"): (
+        "the works duration takes TRUE or FALSE (its own contributions, mitigation and uplift "
+        "are rows of their own, with the keys duration.contributions.<risk area>, "
+        "duration.mitigation.<risk area> and duration.uplift)",
+        "type TRUE to add the works-duration uplift, or FALSE"),
     ("Short list", "wrong-type", "expected a mapping, got nothing"): (
         "the option has no choice in the dimension columns",
         "type its choice (an ID from the Long list) under Scope, Solution, Delivery, "
