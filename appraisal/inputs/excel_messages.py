@@ -99,8 +99,8 @@ _KEY_COLUMNS = {table.title: (n, column.header) for table in LENS_TABLES
 
 #: Lens (and Line details) messages in the words of the sheet they are located on: (sheet
 #: or None for any, reason code, start of the message) -> (message, fix); ``{0}`` is the
-#: first quoted name of the message, if any. For messages that speak of the section's structure (keys,
-#: mappings, matrices) rather than of the workbook's rows and columns.
+#: first quoted name of the message, if any. For messages that speak of the section's
+#: structure (keys, mappings, matrices) rather than of the workbook's rows and columns.
 _LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
     (None, "missing-comparison", "no matrix compares"): (
         "the AHP weight set has no grid comparing the children of {0}",
