@@ -191,6 +191,25 @@ def test_incidence_names_only_known_groups_and_needs_a_distribution():
         case_from_records(**base)
 
 
+def test_every_problem_of_an_incidence_at_once():
+    """A misspelt group does not hide the line's other groups, a share that is not a
+    number, or shares that do not add up to 1."""
+    lines = [{"option": "A", "name": "g", "kind": "benefit", "values": {2025: 1},
+              "incidence": {"Q5": 0.5, "Q2": "half", "Q9": 0.3, "Q1": 0.4}},
+             {"option": "A", "name": "h", "kind": "benefit", "values": {2025: 1},
+              "incidence": {"Q4": 0.5, "Q1": 0.6}}]
+    with pytest.raises(AppraisalValidationError) as err:
+        case_from_records(title="T", base_year=2025, horizon_years=1,
+                          options=[{"name": "BAU", "counterfactual": True}, {"name": "A"}],
+                          lines=lines, distribution=GROUPS)
+    found = [(i.code, i.field) for i in err.value.issues]
+    assert found == [("unknown-group", "lines[0].incidence.Q5"),
+                     ("wrong-type", "lines[0].incidence.Q2"),
+                     ("unknown-group", "lines[0].incidence.Q9"),
+                     ("unknown-group", "lines[1].incidence.Q4"),
+                     ("incidence-sum", "lines[1].incidence")], found
+
+
 def test_a_group_with_no_income_is_rejected_and_located():
     issues = _bad(incomes={"Q1": 10_000, "Q3": 40_000})
     assert any(i.code == "missing-income" and "'Q2' has no income" in i.message

@@ -459,25 +459,29 @@ def _parse_incidence(ck: Any, raw: Any, path: tuple, dist: DistributionSpec | No
         ck.error(path, "no-distribution", "'incidence' needs a 'distribution:' section that "
                  "defines the groups and their incomes", "add the section, or remove 'incidence'")
         return None
+    # every group and share is checked, and the sum whenever every share is a number (a
+    # misspelt group does not hide the others' problems)
     shares: dict[str, float] = {}
+    known = True
     for group, value in data.items():
         if group not in dist.groups:
             close = did_you_mean(str(group), list(dist.groups))
             ck.error((*path, group), "unknown-group", f"incidence names group '{group}', which "
                      f"is not in distribution.groups ({', '.join(dist.groups)})",
                      close or "use the group names exactly")
-            return None
+            known = False
         v = ck.as_number(value, (*path, group), f"share of {group}", low=0.0, high=1.0,
                          hint="shares are fractions: 0.4 for 40%")
-        if v is None:
-            return None
-        shares[str(group)] = v
+        if v is not None:
+            shares[str(group)] = v
+    if len(shares) != len(data):
+        return None
     total = math.fsum(shares.values())
     if abs(total - 1.0) > 1e-6:
         ck.error(path, "incidence-sum", f"incidence shares sum to {total:g}; they must sum to 1",
                  "shares say how the whole line falls across groups: make them add up to 1")
         return None
-    return shares
+    return shares if known else None
 
 
 def parse_line_public_value(ck: Any, data: Mapping, path: tuple, *, packs: Mapping[str, Any],
