@@ -106,6 +106,17 @@ def test_years_outside_the_series_need_an_extension_rate():
         index.at([2023])
 
 
+def test_a_conversion_names_every_year_the_series_lacks():
+    """Amounts in 2010 prices taken to 2025 prices need both years, and nominal amounts
+    every year they fall in: all are named at once, as runs."""
+    index = DeflatorIndex({y: 100.0 + y - 2015 for y in range(2015, 2025)})
+    with pytest.raises(ParameterError, match=r"no value for year\(s\) 2010, 2025 \(series "):
+        rebase_factors(PriceBase(PriceBasis.REAL, 2010), [2025], base_year=2025, index=index)
+    with pytest.raises(ParameterError, match=r"year\(s\) 2012\.\.2014, 2025\.\.2034 \("):
+        rebase_factors(PriceBase(PriceBasis.NOMINAL, None), [2012, 2013, 2014, 2020, *range(
+            2025, 2035)], base_year=2020, index=index)
+
+
 def test_gaps_inside_the_series_are_never_filled():
     index = DeflatorIndex({2020: 100.0, 2022: 104.0}, extend_growth=0.02)
     with pytest.raises(ParameterError, match=r"2021"):

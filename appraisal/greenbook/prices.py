@@ -94,10 +94,10 @@ class DeflatorIndex:
         if missing.any():
             inside = missing & (ys > known[0]) & (ys < known[-1])
             if inside.any() or self.extend_growth is None:
-                gaps = sorted({int(y) for y in ys[missing]})
+                gaps = _year_runs(sorted({int(y) for y in ys[missing]}))
                 msg = (
                     f"the {self.basis} GDP deflator has no value for year(s) "
-                    f"{', '.join(map(str, gaps))} (series covers {known[0]}..{known[-1]}); "
+                    f"{gaps} (series covers {known[0]}..{known[-1]}); "
                     "give 'prices: {deflator_extend_growth: RATE}' in the case, or load a longer "
                     "series in a user pack"
                 )
@@ -108,6 +108,23 @@ class DeflatorIndex:
             out[after] = vals[-1] * g ** (ys[after] - known[-1])
             out[before] = vals[0] * g ** (ys[before] - known[0])
         return out
+
+
+def _year_runs(years: Sequence[int]) -> str:
+    """Sorted years as runs: ``2010, 2025..2034``.
+
+    Examples
+    --------
+    >>> _year_runs([2010, 2025, 2026, 2027, 2030])
+    '2010, 2025..2027, 2030'
+    """
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][1] + 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in runs)
 
 
 def deflator_index(
@@ -226,7 +243,10 @@ def rebase_factors(
     if index is None:
         msg = "a GDP deflator is needed to convert these prices"
         raise DeflatorNeededError(msg)
-    d_base = index.at([base_year])[0]
+    # every year the conversion needs in one look-up, so a missing year is never hidden by
+    # another (the values are looked up year by year: the same numbers)
     if price_base.basis is PriceBasis.NOMINAL:
-        return d_base / index.at(years_arr)
-    return np.full(years_arr.shape, d_base / index.at([price_base.year])[0])
+        found = index.at(np.concatenate([[base_year], years_arr]))
+        return found[0] / found[1:]
+    d_base, d_from = index.at([base_year, price_base.year])
+    return np.full(years_arr.shape, d_base / d_from)
