@@ -38,8 +38,15 @@ def _rows(ws, first=3):
             if any(v is not None for v in row)]
 
 
+def _case_settings(ws):
+    """The Case sheet's rows by field path (the Field column shows each row's words)."""
+    names = {row.label: row.name for row in CASE_ROWS}
+    return {names.get(r[0], r[0]): r[1] for r in _rows(ws)}
+
+
 def _case_row(wb, name):
-    return next(c.row for c in wb["Case"]["A"] if c.value == name)
+    label = next(row.label for row in CASE_ROWS if row.name == name)
+    return next(c.row for c in wb["Case"]["A"] if c.value == label)
 
 
 def _issues(book, tmp_path, edits, *, run=False):
@@ -92,7 +99,7 @@ def test_funding_sources_are_rows_and_the_settings_case_rows(books):
     nhs = rows[4]
     assert nhs[3] == "Council"
     assert nhs[4:7] == (2025, 2029, 150000)
-    case = {r[0]: r[1] for r in _rows(wb["Case"])}
+    case = _case_settings(wb["Case"])
     assert case["affordability.vat.rate"] == spec.vat_rate
     assert case["affordability.contingency.rate"] == spec.contingency_rate
     assert case["affordability.inflation.gdp_deflator"] == "yes"
@@ -109,7 +116,7 @@ def test_cost_effectiveness_inputs_are_columns_and_its_unit_a_case_row(books):
     assert [r[0] for r in rows if r[0]] == list(spec.effect_lines)
     assert [r[1] for r in rows if r[1]] == list(spec.cost_offsets)
     assert [r[2] for r in rows if r[2]] == list(spec.shipped)
-    assert {r[0]: r[1] for r in _rows(wb["Case"])}["cost_effectiveness.effect.unit"] == \
+    assert _case_settings(wb["Case"])["cost_effectiveness.effect.unit"] == \
         spec.unit
     packs = _rows(openpyxl.load_workbook(books["prevention"])["Unit-value packs"])
     assert packs == [(None, "illustrative", None, None, None, None)]
@@ -175,7 +182,7 @@ def test_settings_and_lists_problems_are_located_and_worded(books, tmp_path):
     rate = found[f"Case!B{vat}"]
     assert rate.code == "out-of-range"
     assert "(got 1.5)" in rate.message
-    assert "affordability.vat.rate" in rate.field
+    assert "(Affordability: VAT rate), Value" in rate.field
     for ref in (f"Case!B{deflator}", "'Affordability lists'!B3"):
         assert found[ref].code == "wrong-type"
         assert found[ref].fix == "choose yes or no from the drop-down"

@@ -12,6 +12,7 @@ import pytest
 from appraisal import AppraisalValidationError, example_path, load_case
 from appraisal.case.lens_sheets import DISTRIBUTION, NON_MONETISED
 from appraisal.case.lens_tables import LENS_TABLES
+from appraisal.case.sheets import CASE_ROWS
 from appraisal.inputs.excel_messages import looks_like_yaml
 from appraisal.outputs.convert import convert_case
 
@@ -25,6 +26,12 @@ def book(tmp_path_factory):
 def _rows(ws, first=3):
     return [row for row in ws.iter_rows(min_row=first, values_only=True) if any(
         v is not None for v in row)]
+
+
+def _case_settings(ws):
+    """The Case sheet's rows by field path (the Field column shows each row's words)."""
+    names = {row.label: row.name for row in CASE_ROWS}
+    return {names.get(r[0], r[0]): r[1] for r in _rows(ws)}
 
 
 def test_the_register_and_the_groups_have_sheets_of_their_own(book):
@@ -48,7 +55,8 @@ def test_the_register_and_the_groups_have_sheets_of_their_own(book):
     assert [r[1] for r in _rows(dist)] == list(spec.incomes)
     on_sections = {r[0] for r in _rows(wb["Sections"])}
     assert not on_sections & {"non_monetised", "distribution"}
-    settings = {r[0]: r[1] for r in _rows(wb["Case"]) if str(r[0]).startswith("distribution.")}
+    settings = {k: v for k, v in _case_settings(wb["Case"]).items()
+                if str(k).startswith("distribution.")}
     assert settings["distribution.grouping"].startswith("income quintile")
 
 

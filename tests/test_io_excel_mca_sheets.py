@@ -20,7 +20,7 @@ from appraisal import (
 from appraisal.case import lens_sheets_mca as M
 from appraisal.case.case_data import case_to_data
 from appraisal.case.lens_tables import LENS_TABLES
-from appraisal.case.sheets import MAP_EXPANSIONS
+from appraisal.case.sheets import CASE_ROWS, MAP_EXPANSIONS
 from appraisal.inputs.excel_messages import looks_like_yaml
 from appraisal.inputs.excel_read import read_case_workbook
 from appraisal.lenses.mca import long_list as lens_long_list
@@ -45,6 +45,12 @@ def book(tmp_path_factory):
 def _rows(ws, first=3):
     return [row for row in ws.iter_rows(min_row=first, values_only=True)
             if any(v is not None for v in row)]
+
+
+def _case_settings(ws):
+    """The Case sheet's rows by field path (the Field column shows each row's words)."""
+    names = {row.label: row.name for row in CASE_ROWS}
+    return {names.get(r[0], r[0]): r[1] for r in _rows(ws)}
 
 
 def _headers(ws):
@@ -105,7 +111,8 @@ def test_the_prevention_mca_and_long_list_are_sheets_not_sections_rows(book):
     assert [r[0] for r in _rows(wb["Short list"])] == [s.name for s in parsed.short_list]
     on_sections = {r[0] for r in _rows(wb["Sections"])}
     assert not on_sections & {"mca", "long_list"}
-    settings = {r[0]: r[1] for r in _rows(wb["Case"]) if str(r[0]).startswith("mca.")}
+    settings = {k: v for k, v in _case_settings(wb["Case"]).items()
+                if str(k).startswith("mca.")}
     assert settings == {"mca.description": spec.description,
                         "mca.template": "public_service_reform", "mca.combine.method": "mean",
                         "mca.topsis.normalisation": None}
@@ -176,7 +183,8 @@ def test_a_section_with_every_kind_of_row_round_trips(tmp_path):
     assert not _rows(wb["Sections"])  # the pairwise matrices are grids of MCA pairwise
     grids = [r[:2] for r in _rows(wb["MCA pairwise"]) if r[0] is not None]
     assert grids == [("citizens_panel", "root"), ("citizens_panel", "prevent")]
-    settings = {r[0]: r[1] for r in _rows(wb["Case"]) if str(r[0]).startswith("mca.")}
+    settings = {k: v for k, v in _case_settings(wb["Case"]).items()
+                if str(k).startswith("mca.")}
     assert settings["mca.combine.method"] == "weighted"
     assert settings["mca.topsis.normalisation"] == "vector"
     back = read_case_workbook(path)
@@ -252,7 +260,7 @@ def test_one_bad_cell_is_one_problem_in_workbook_words(book, tmp_path, edit, val
 
 def test_shares_that_do_not_sum_to_one(book, tmp_path):
     issues, _ = _broken(book, tmp_path, {
-        ("Case", "mca.combine.method", "Value", 1): "weighted",
+        ("Case", "MCA: how the weight sets combine", "Value", 1): "weighted",
         ("MCA weight sets", "officers", "Share", 1): 0.5,
         ("MCA weight sets", "citizens_panel", "Share", 1): 0.6})
     (issue,) = issues

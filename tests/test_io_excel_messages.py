@@ -149,14 +149,17 @@ def test_distribution_income_wrong_type(template, tmp_path):
 
 
 def test_sections_wrong_type(template, tmp_path):
-    """A lens section's settings are rows of the Case sheet (uncertainty.draws), no longer
-    Sections rows (what has no sheet of its own still is, one value per row)."""
+    """A lens section's settings are rows of the Case sheet (uncertainty.draws, shown as
+    "Uncertainty: Monte Carlo draws"), no longer Sections rows (what has no sheet of its
+    own still is, one value per row)."""
     def case_row(ws):
         return next(r for r in range(3, ws.max_row + 1)
-                    if ws.cell(r, 1).value == "uncertainty.draws")
+                    if ws.cell(r, 1).value == "Uncertainty: Monte Carlo draws")
     issues, ref, row, _ = _problems(template, tmp_path, "Case", case_row, "Value", "a lot")
     issue = _the_issue(issues, ref)
-    assert issue.field.startswith(f"Case row {row} (uncertainty.draws)")
+    assert issue.field == f"Case row {row} (Uncertainty: Monte Carlo draws), Value"
+    assert issue.message.startswith("Uncertainty: Monte Carlo draws must be an integer")
+    assert issue.fix == "type a whole number (no words, units or decimals)"
     _no_yaml(issue)
 
 

@@ -64,9 +64,12 @@ def test_columns_and_rows_are_generated_from_the_schema(blank):
     assert [S.label(f.name) for f in LINE_FIELDS if f.type in scalar] == lines[:-1]
     assert [S.label(f.name) for f in OPTION_FIELDS] == _headers(book["Options"])[:-1]
     fields = [book["Case"].cell(r, 1).value for r in range(3, book["Case"].max_row + 1)]
+    words = {row.name: row.label for row in S.CASE_ROWS}
     for spec in CASE_FIELDS:
         if spec.type in scalar and spec.name != "schema_version":
-            assert spec.name in fields
+            assert words[spec.name] in fields  # in words, e.g. 'Years appraised'
+    assert fields[:5] == ["Title", "Organisation", "Description", "Base year (year 0)",
+                          "Years appraised"]
     details = book["Line details"].data_validations.dataValidation
     choices = next(v.formula1 for v in details if "C3" in str(v.sqref))
     for spec in LINE_FIELDS:
@@ -138,8 +141,40 @@ def test_blank_template_validates_with_located_errors(blank, capsys):
     path, _ = blank
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "Case!B3" in err
-    assert "title" in err
+    # the first thing a finance officer reads: the Case rows and the Options sheet in words
+    assert "Case!B3: error [missing] Case row 3 (Title), Value: Title is required (fill in " \
+        "Value)" in err
+    assert "Case row 7 (Years appraised), Value: Years appraised is required" in err
+    assert "Options row 3, Name: the Options sheet has no options (type business as usual " \
+        "(yes under Counterfactual) and each option you appraise, one per row)" in err
+    assert "horizon_years" not in err
+    assert "separated by ';'" not in err
+
+
+def test_case_rows_are_read_by_their_words_or_their_field_names(tmp_path):
+    """A workbook written before the Case sheet spoke in words (Field ``title``,
+    ``base_year``) still reads, in any case; a misspelt row is suggested its words."""
+    from appraisal.case.case_data import case_to_data
+    from appraisal.errors import AppraisalValidationError
+    from appraisal.inputs.excel_read import read_case_workbook
+
+    path = write_template(tmp_path / "m.xlsx", load_case(example_path("minimal")))
+    book = openpyxl.load_workbook(path)
+    ws = book["Case"]
+    rows = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
+    ws.cell(rows["Title"], 1).value = "title"
+    ws.cell(rows["Years appraised"], 1).value = "HORIZON_YEARS"
+    ws.cell(rows["Base year (year 0)"], 1).value = "base year (YEAR 0)"
+    old = tmp_path / "old.xlsx"
+    book.save(old)
+    assert case_to_data(read_case_workbook(old)) == case_to_data(read_case_workbook(path))
+    ws.cell(rows["Price year of the results"], 1).value = "Price yaer"
+    book.save(old)
+    with pytest.raises(AppraisalValidationError) as info:
+        read_case_workbook(old)
+    (issue,) = info.value.issues
+    assert issue.location == f"Case!A{rows['Price year of the results']}"
+    assert issue.fix == "did you mean 'Price year of the results'?"
 
 
 def test_every_input_sheet_prints_landscape_with_its_headers_on_every_page(tmp_path):

@@ -39,6 +39,12 @@ def _rows(ws, first=3):
         v is not None for v in row)]
 
 
+def _case_settings(ws):
+    """The Case sheet's rows by field path (the Field column shows each row's words)."""
+    names = {row.label: row.name for row in CASE_ROWS}
+    return {names.get(r[0], r[0]): r[1] for r in _rows(ws)}
+
+
 def test_the_vocabulary_is_the_lens_own():
     """The case layer cannot import the lens, so its drop-down lists are kept equal here."""
     assert U.FIELDS == section.FIELDS
@@ -85,7 +91,8 @@ def test_inputs_correlation_and_scenarios_have_sheets_of_their_own(book):
     assert {r[0]: {k: v for k, v in zip(inputs, r[1:], strict=True) if v is not None}
             for r in _rows(scen)} == {k: dict(v) for k, v in spec.scenarios.items()}
     assert not [r for r in _rows(wb["Sections"]) if r[0] == "uncertainty"]
-    settings = {r[0]: r[1] for r in _rows(wb["Case"]) if str(r[0]).startswith("uncertainty.")}
+    settings = {k: v for k, v in _case_settings(wb["Case"]).items()
+                if str(k).startswith("uncertainty.")}
     assert (settings["uncertainty.draws"], settings["uncertainty.seed"]) == (spec.draws,
                                                                              spec.seed)
 
@@ -243,7 +250,7 @@ def test_the_template_lists_the_settings_and_drop_downs():
     with tempfile.TemporaryDirectory() as folder:
         path = write_template(Path(folder) / "t.xlsx")
         wb = openpyxl.load_workbook(path)
-        fields = [r[0] for r in _rows(wb["Case"])]
+        fields = list(_case_settings(wb["Case"]))
         assert {"uncertainty.draws", "uncertainty.seed", "uncertainty.two_way",
                 "uncertainty.correlation.method", "uncertainty.sobol.base_samples"} <= set(fields)
         unc = wb["Uncertainty"]

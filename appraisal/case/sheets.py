@@ -335,13 +335,63 @@ class TableSheet:
         return out
 
 
+#: What the ``Field`` column of the ``Case`` sheet says for each row, in words (the dotted
+#: field path, e.g. ``horizon_years``, is still read there, for workbooks written before).
+_CASE_WORDS = {
+    "title": "Title", "organisation": "Organisation", "description": "Description",
+    "base_year": "Base year (year 0)", "horizon_years": "Years appraised",
+    "price_year": "Price year of the results", "vintage": "Parameter vintage",
+    "timing": "Timing of flows in a year", "bcr_definition": "BCR definition",
+    "public_budget.agencies": "Public budget: agencies",
+    "prices.deflator_basis": "Deflator: calendar or financial",
+    "prices.deflator_extend_growth": "Deflator: growth after the series",
+    "prices.source": "Deflator: source",
+    "parameters.allow_unconfirmed": "Parameters: unconfirmed tables used",
+    "parameters.packs": "Parameters: your own packs",
+    "distribution.grouping": "Distribution: grouping",
+    "distribution.income_source": "Distribution: income source",
+    "distribution.weights_source": "Distribution: weights source",
+    "distribution.eta": "Distribution: eta",
+    "distribution.reference_income": "Distribution: reference income",
+    "distribution.weight_wellbeing": "Distribution: weight wellbeing",
+    "affordability.inflation.gdp_deflator": "Affordability: use the GDP deflator",
+    "affordability.inflation.rate": "Affordability: inflation rate",
+    "affordability.inflation.source": "Affordability: inflation source",
+    "affordability.contingency.rate": "Affordability: contingency rate",
+    "affordability.contingency.source": "Affordability: contingency source",
+    "affordability.vat.rate": "Affordability: VAT rate",
+    "affordability.vat.source": "Affordability: VAT source",
+    "cost_effectiveness.effect.unit": "Cost-effectiveness: effect unit",
+    "cost_effectiveness.threshold_source": "Cost-effectiveness: threshold source",
+    "mca.description": "MCA: description", "mca.template": "MCA: value tree template",
+    "mca.combine.method": "MCA: how the weight sets combine",
+    "mca.topsis.normalisation": "MCA: TOPSIS normalisation",
+    "uncertainty.draws": "Uncertainty: Monte Carlo draws",
+    "uncertainty.seed": "Uncertainty: seed",
+    "uncertainty.correlation.method": "Uncertainty: correlation method",
+    "uncertainty.two_way": "Uncertainty: two-way inputs",
+    "uncertainty.sobol.base_samples": "Uncertainty: Sobol base samples",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CaseRow(FieldSpec):
     """One row of the ``Case`` sheet: a scalar case field or a key of an expanded map at
-    ``path``; its ``name`` is the dotted path shown in the ``Field`` column (as messages
-    name fields)."""
+    ``path``; its ``name`` is the dotted path (as messages in YAML name fields), its
+    :attr:`label` what the ``Field`` column shows."""
 
     path: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The row's name in words, as the ``Field`` column shows it.
+
+        Examples
+        --------
+        >>> [row.label for row in CASE_ROWS[:5]]
+        ['Title', 'Organisation', 'Description', 'Base year (year 0)', 'Years appraised']
+        """
+        return _CASE_WORDS.get(self.name) or ": ".join(label(p, "") for p in self.path)
 
     @property
     def unit(self) -> str:

@@ -19,6 +19,7 @@ The location (``Sheet!Cell``) and the reason code are kept as they are.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,7 +36,7 @@ __all__ = ["YAML_SYNTAX", "WorkbookWords", "looks_like_yaml", "path_words"]
 #: items, indexed field paths, and advice about quoting.
 YAML_SYNTAX = re.compile(
     r"'[\w .-]*: |\{\s*[\w<.]+\s*:|'- |- name:|- impact:|key: value|\bYAML\b|\byaml\b"
-    r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]|'[a-z_]+:'|\b[a-z_]+: <")
+    r"|in quotes|\b[a-z_]+\[\d+\]|\[\d+\]\.[a-z_]|'[a-z_]+:'|\b[a-z_]+: <|\be\.g\. [a-z_]+: ")
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)")
 _INDEXED = re.compile(r"\b(lines|options)\[(\d+)\]((?:\.[A-Za-z_][\w]*)*)")
 #: A quoted field path inside a lens section laid out as a table, e.g.
@@ -89,6 +90,12 @@ _HEADERS = {title: _headers(spec) for title, spec in _TABLES.items()}
 _HEADERS.update({table.title: {**_headers(table.sheet()), **table.words}
                  for table in LENS_TABLES})
 _HEADERS[PAIRWISE.title] = _headers(PAIRWISE)
+#: The Case sheet's rows in words, by field path, and by the last key of the path where no
+#: other row ends in it (a section's own message names 'draws', not 'uncertainty.draws').
+_LEAVES = Counter(row.path[-1] for row in S.CASE_ROWS)
+_HEADERS["Case"] = {**{row.path[-1]: row.label for row in S.CASE_ROWS
+                       if _LEAVES[row.path[-1]] == 1},
+                    **{row.name: row.label for row in S.CASE_ROWS}}
 #: Workbook wording of a lens table's messages, by sheet and reason code.
 _TABLE_MESSAGES = {table.title: table.messages for table in LENS_TABLES if table.messages}
 #: The column of each lens table's row key (the ID an MCA row's scores and weights refer to).
@@ -121,6 +128,10 @@ _LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
         "the direct weight set has no column of weights on the MCA sheet",
         "add a column on the MCA sheet headed with the set's name and (weight), e.g. "
         "'partners (weight)', with its weights; or correct the header"),
+    ("Options", "wrong-type", "'options' must be a non-empty list"): (
+        "the Options sheet has no options",
+        "type business as usual (yes under Counterfactual) and each option you appraise, one "
+        "per row"),
     ("Line details", "wrong-type", "'duration' must be a mapping"): (
         "the works duration takes TRUE or FALSE (its own contributions, mitigation and uplift "
         "are rows of their own, with the keys duration.contributions.<risk area>, "
@@ -193,6 +204,9 @@ _FIXES: dict[str, Any] = {
     "missing-parameter": lambda m, col: (f"fill in {m.removesuffix(' is required')}"
                                          if m.endswith(" is required") else f"fill in {col}"),
     "unknown-key": lambda m, col: "correct the Path, or delete the row",
+    "invalid-value": lambda m, col: ("type a whole number (no words, units or decimals)"
+                                     if "must be an integer" in m
+                                     else "correct the cell as the message says"),
 }
 
 

@@ -26,7 +26,7 @@ from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.case.schema import LINE_FIELDS, SCHEMA_VERSION
 from appraisal.case.sheets import generator_formulas
 from appraisal.cells import cell_ref, column_letter
-from appraisal.fields import did_you_mean
+from appraisal.fields import closest, did_you_mean
 from appraisal.inputs.excel_changes import normalise_formula
 from appraisal.inputs.workbook_cells import CellReader
 
@@ -43,7 +43,10 @@ def _case(rd: CellReader, data: dict[str, Any]) -> None:
             rd.error(cell_ref("Case", S.HEADER_ROW, col), "Case", "renamed-header",
                      f"expected the header {text!r} (got {getattr(cell, 'value', None)!r})",
                      "restore the header as in `appraisal template`")
-    rows = {row.name: row for row in S.CASE_ROWS}
+    # a row is named by its words (what the template writes) or by its field path (what
+    # workbooks written before wrote), in any case
+    rows = {key.casefold(): row for row in S.CASE_ROWS for key in (row.name, row.label)}
+    rd.column_names.update({("Case", 1): "Field", ("Case", 2): "Value"})
     seen: dict[str, int] = {}
     for r in range(S.FIRST_ROW, sheet.max_row + 1):
         cell = sheet.get(r, 1)
@@ -54,19 +57,23 @@ def _case(rd: CellReader, data: dict[str, Any]) -> None:
                 rd.error(cell_ref("Case", r, 2), "Case", "value-without-field", "a value with no "
                          "field name in column A", "put the field name back, or clear the value")
             continue
-        spec = rows.get(name)
+        spec = rows.get(name.strip().casefold())
         if spec is None:
-            close = did_you_mean(name, list(rows))
+            # suggested by its words, its words without the bracket, or its field path
+            words = {key: row.label for row in S.CASE_ROWS
+                     for key in (row.label, row.label.split(" (")[0], row.name)}
+            close = closest(name, words)
             rd.error(cell_ref("Case", r, 1), name, "unknown-field", f"unknown field {name!r}",
-                     close or "use the field names of "
-                     "`appraisal template`")
+                     f"did you mean {words[close[0]]!r}?" if close
+                     else "use the field names of `appraisal template`")
             continue
-        if name in seen:
-            rd.error(cell_ref("Case", r, 1), name, "duplicate-field", f"field {name!r} appears "
-                     f"twice (also row {seen[name]})", "delete one of the rows")
+        if spec.name in seen:
+            rd.error(cell_ref("Case", r, 1), spec.name, "duplicate-field", f"field "
+                     f"{spec.label!r} appears twice (also row {seen[spec.name]})",
+                     "delete one of the rows")
             continue
-        seen[name] = r
-        rd.row_names[("Case", r)] = name
+        seen[spec.name] = r
+        rd.row_names[("Case", r)] = spec.label
         value = rd.value(sheet, r, 2, spec.type, spec.path)
         if value is not None and value != []:
             node = data

@@ -266,13 +266,13 @@ class _Writer:
 
     def case_sheet(self) -> None:
         ws, sheet = self._table(S.TableSheet("Case", (
-            S.Column("field", "Field", "str", help="case field", role="key", width=30),
-            S.Column("value", "Value", "any", help="type the value here", width=40),
+            S.Column("field", "Field", "str", help="case field", role="key", width=38),
+            S.Column("value", "Value", "any", help="type the value here", width=38),
             S.Column("unit", "Unit", "str", help="unit", role="calc", width=10),
             S.Column("help", "What it is", "str", help="", role="calc", width=70),
         ), "the case's details"), freeze_cols=1)
         used: set[tuple[str, ...]] = set()
-        label = self.book.style("calc", bold=True)
+        label = self.book.style("calc", bold=True, wrap=True)  # top-aligned, as the help
         note = self.book.style("calc", wrap=True)
         for i, row in enumerate(S.CASE_ROWS):
             r = S.FIRST_ROW + i
@@ -282,11 +282,12 @@ class _Writer:
             used.add(row.path)
             if row.type == "list" and isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
-            sheet.text(r, 1, row.name, label)
-            self.cell(sheet, r, 2, _yes_no(value), row.type, where=row.name)
+            sheet.text(r, 1, row.label, label)
+            self.cell(sheet, r, 2, _yes_no(value), row.type, where=row.name, wrap=True)
             sheet.any(r, 3, row.unit or None, note)
             text = row.help + (" (required)" if row.required else "")
             sheet.text(r, 4, text, note)
+            _fit_height(sheet, r, [(text, 70.0), (value, 38.0)])  # wrapped: the row fits
             ref = f"$B${r}"
             self.layout.case_cells[row.name] = f"Case!{ref}"
             if row.choices:

@@ -39,8 +39,12 @@ def _col(sheet, header: str) -> int:
 
 
 def _case_row(book, field: str) -> int:
+    """The Case row of a field path (the Field column shows it in words)."""
+    from appraisal.case.sheets import CASE_ROWS
+
+    words = next(row.label for row in CASE_ROWS if row.name == field)
     sheet = book["Case"]
-    return next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == field)
+    return next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == words)
 
 
 def _first_year_cell(book, line: str, offset: int = 0):
@@ -55,7 +59,7 @@ def _first_year_cell(book, line: str, offset: int = 0):
 def wrong_type(tmp):
     def change(book):
         book["Case"].cell(_case_row(book, "base_year"), 2).value = "twenty twenty-five"
-    return _edit(_base(tmp), change), "Case!B6", "base_year"
+    return _edit(_base(tmp), change), "Case!B6", "Base year (year 0) must be a whole number"
 
 
 def missing_sheet(tmp):
