@@ -303,5 +303,5 @@ DISTRIBUTION = LensTable(
     unique=("group",),
     description="the groups of the distributional analysis, lowest income first: each "
     "group's income, or its weight from a published table (not both); the settings "
-    "(eta, sources) are distribution.* rows of the Case sheet",
+    "(eta, sources) are the Distribution rows of the Case sheet",
 )

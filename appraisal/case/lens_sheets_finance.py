@@ -181,7 +181,7 @@ AFFORDABILITY_FUNDING = LensTable(
     description="the financial case's funding sources, one row per source and option: cash "
     "(nominal) by UK financial year (April to March), either a constant sum a year "
     "(Start year, End year, Amount) or typed in the budget-year columns across; the "
-    "settings (VAT rate, contingency, inflation) are affordability.* rows of the Case sheet",
+    "settings (VAT rate, contingency, inflation) are the Affordability rows of the Case sheet",
 )
 
 
@@ -412,7 +412,7 @@ COST_EFFECTIVENESS = LensTable(
         threshold_variant | NICE threshold                   | str 20   |
             a shipped NICE threshold (blank thresholds: lower)
         threshold_value   | Threshold (£ per unit of effect) | float 22 |
-            your own threshold (its source: cost_effectiveness.threshold_source on the Case sheet)
+            your own threshold (its source: Cost-effectiveness: threshold source, on the Case sheet)
     """, choices={"threshold_variant": nice_variants()}),
     to_rows=_ce_rows, from_rows=_ce_data,
     words={"effect": "Effect lines", "lines": "Effect lines",
@@ -424,7 +424,7 @@ COST_EFFECTIVENESS = LensTable(
     description="the cost-effectiveness analysis, each as a column of entries down the rows: "
     "the quantity lines that make the effect, the benefit categories netted off the cost, "
     "and the thresholds in order (a shipped NICE threshold or your own number, one per "
-    "row); the effect's unit and your thresholds' source are cost_effectiveness.* rows of "
+    "row); the effect's unit and your thresholds' source are Cost-effectiveness rows of "
     "the Case sheet",
 )
 

@@ -274,7 +274,7 @@ UNCERTAINTY = LensTable(
     unique=("name",),
     description="one row per uncertain input: the field it moves, the lines it acts on "
     "(all, or those the Line ... Schedule columns pick; all must hold), its distribution and "
-    "the distribution's parameters; the settings (draws, seed ...) are uncertainty.* rows of "
+    "the distribution's parameters; the settings (draws, seed ...) are the Uncertainty rows of "
     "the Case sheet",
 )
 
@@ -371,7 +371,7 @@ CORRELATION = LensTable(
     refuse=_corr_refused,
     description="rank correlations between uncertain inputs (-1 to 1): fill the cell in the "
     "earlier input's row and the later input's column, above the diagonal; blank: none. The "
-    "method is uncertainty.correlation.method on the Case sheet",
+    "method is the Case sheet's row Uncertainty: correlation method",
 )
 
 
