@@ -128,20 +128,20 @@ _LENS_WORDS: dict[tuple[str | None, str, str], tuple[str, str]] = {
         "the direct weight set has no column of weights on the MCA sheet",
         "add a column on the MCA sheet headed with the set's name and (weight), e.g. "
         "'partners (weight)', with its weights; or correct the header"),
-    ("Options", "wrong-type", "'options' must be a non-empty list"): (
-        "the Options sheet has no options",
-        "type business as usual (yes under Counterfactual) and each option you appraise, one "
-        "per row"),
-    ("Line details", "wrong-type", "'duration' must be a mapping"): (
-        "the works duration takes TRUE or FALSE (its own contributions, mitigation and uplift "
-        "are rows of their own, with the keys duration.contributions.<risk area>, "
-        "duration.mitigation.<risk area> and duration.uplift)",
-        "type TRUE to add the works-duration uplift, or FALSE"),
     ("Short list", "wrong-type", "expected a mapping, got nothing"): (
         "the option has no choice in the dimension columns",
         "type its choice (an ID from the Long list) under Scope, Solution, Delivery, "
         "Implementation or Funding, or choose yes under Business as usual"),
 }
+# the input sheets' own (an empty Options sheet; a works duration typed as a word)
+_LENS_WORDS[("Options", "wrong-type", "'options' must be a non-empty list")] = (
+    "the Options sheet has no options", "type business as usual (yes under Counterfactual) "
+    "and each option you appraise, one per row")
+_LENS_WORDS[("Line details", "wrong-type", "'duration' must be a mapping")] = (
+    "the works duration takes TRUE or FALSE (its own contributions, mitigation and uplift are "
+    "rows of their own, with the keys duration.contributions.<risk area>, "
+    "duration.mitigation.<risk area> and duration.uplift)",
+    "type TRUE to add the works-duration uplift, or FALSE")
 #: Section paths a message may quote, in words.
 _PATH_WORDS = {"distribution.groups": "the groups on the Distribution sheet"}
 
