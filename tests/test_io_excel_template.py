@@ -74,7 +74,7 @@ def test_columns_and_rows_are_generated_from_the_schema(blank):
     choices = next(v.formula1 for v in details if "C3" in str(v.sqref))
     for spec in LINE_FIELDS:
         if spec.type == "map" and spec.name not in ("values", "profile"):
-            assert spec.name in choices
+            assert S.label(spec.name, "") in choices  # in words: Optimism bias
 
 
 def test_conventions_styles_dropdowns_names_frozen_protected(blank):
@@ -210,3 +210,29 @@ def test_print_pages_keep_a_readable_scale():
     assert per_page <= _PAGE_WIDTH / _MIN_SCALE
     assert print_pages([10.0] * 5, 1) == (1, 0)
     assert print_pages([150.0, 20.0, 20.0], 1) == (2, 0)  # keys too wide to repeat
+
+
+def test_line_details_fields_are_read_by_their_words_or_their_names(tmp_path):
+    """The Field column says "Optimism bias"; "optimism_bias" (workbooks written before) and
+    any case still read; an unknown field is suggested by its words."""
+    from appraisal.case.case_data import case_to_data
+    from appraisal.errors import AppraisalValidationError
+    from appraisal.inputs.excel_read import read_case_workbook
+
+    path = write_template(tmp_path / "c.xlsx", load_case(example_path("capital")))
+    book = openpyxl.load_workbook(path)
+    ws = book["Line details"]
+    rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, 3).value]
+    assert {ws.cell(r, 3).value for r in rows} == {"Optimism bias"}
+    ws.cell(rows[0], 3).value = "optimism_bias"
+    ws.cell(rows[1], 3).value = "OPTIMISM BIAS"
+    old = tmp_path / "old.xlsx"
+    book.save(old)
+    assert case_to_data(read_case_workbook(old)) == case_to_data(read_case_workbook(path))
+    ws.cell(rows[2], 3).value = "Optimism bais"
+    book.save(old)
+    with pytest.raises(AppraisalValidationError) as info:
+        read_case_workbook(old)
+    (issue,) = info.value.issues
+    assert issue.location == f"'Line details'!C{rows[2]}"
+    assert issue.fix == "did you mean 'Optimism bias'?"

@@ -144,7 +144,7 @@ def test_a_refused_key_comes_back_refused_from_line_details(tmp_path):
     valid = case_from_records(**_mixed_case())
     path = write_template(tmp_path / "case.xlsx", valid, data=data)
     rows = _data_rows(openpyxl.load_workbook(path)["Line details"])
-    assert [(r[2], r[3]) for r in rows] == [("outcome", "atribution")]
+    assert [(r[2], r[3]) for r in rows] == [("Outcome", "atribution")]  # the field in words
     with pytest.raises(AppraisalValidationError) as caught:
         read_case_workbook(path)
     assert {i.code for i in caught.value.issues} == {i.code for i in yaml_error.value.issues}

@@ -654,8 +654,8 @@ _DETAILS_HELP = {
 
 
 def _details_sheet() -> TableSheet:
-    fields = tuple(f.name for f in line_map_fields())
-    help_text = "; ".join(f"{f.name}: {_DETAILS_HELP.get(f.name, f.help)}"
+    fields = tuple(label(f.name, "") for f in line_map_fields())  # in words: Optimism bias
+    help_text = "; ".join(f"{label(f.name, '')}: {_DETAILS_HELP.get(f.name, f.help)}"
                           for f in line_map_fields())
     return TableSheet("Line details", (
         *_LINE_KEYS,

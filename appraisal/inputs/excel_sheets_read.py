@@ -364,6 +364,8 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     lines = data.get("lines", [])
     index = {(ln.get("option"), ln.get("name")): i for i, ln in enumerate(lines)}
     allowed = line_map_names()
+    # a Line details field in words (what the template writes) or by name, in any case
+    fields = {k.casefold(): n for n in allowed for k in (n, S.label(n, ""))}
     value_col = spec.index("value")
     for r, record, cols in _table(rd, spec):
         sheet = rd.grid.sheet(spec.title)
@@ -380,17 +382,18 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
             target, prefix, located = data, (name,), ()
         else:
             key = (record.get("option"), record.get("name"))
-            field_name = record.get("field")
+            given = record.get("field")
+            field_name = fields.get(str(given).strip().casefold(), given)
             if key not in index:
                 rd.error(cell_ref(spec.title, r, 1), "option", "detail-without-line",
                          f"no line '{key[1]}' of option '{key[0]}' on the Lines sheet",
                          "correct the option and line names")
                 continue
             if field_name not in allowed:
-                close = did_you_mean(str(field_name), list(allowed))
+                words = [S.label(n, "") for n in allowed]
+                close = did_you_mean(str(field_name), words)
                 rd.error(cell_ref(spec.title, r, 3), "field", "unknown-field", f"unknown line "
-                         f"field {field_name!r}", close or
-                         f"use one of {', '.join(allowed)}")
+                         f"field {field_name!r}", close or f"use one of {', '.join(words)}")
                 continue
             target, prefix, located = lines[index[key]], (field_name,), ("lines", index[key])
         if path is None:

@@ -469,7 +469,8 @@ class _Writer:
             r = S.FIRST_ROW + i
             option, name, key, path, leaf = rows[i] if i < len(rows) else (None,) * 5
             where = f"{key}.{path}" if key else ""
-            for col, value in enumerate((option, name, key, path), start=1):
+            shown = S.label(key, "") if key else None  # the field in words
+            for col, value in enumerate((option, name, shown, path), start=1):
                 self.cell(sheet, r, col, value, "str", where=where)
             kind = "fraction" if where and S.is_fraction(where) else "any"
             self.cell(sheet, r, 5, leaf, kind, where=where)
