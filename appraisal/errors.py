@@ -235,7 +235,26 @@ class ParameterError(KeyError, AppraisalError):
 
 
 class UnconfirmedParameterError(ParameterError):
-    """A parameter not confirmed from a primary source was used without opting in."""
+    """A parameter not confirmed from a primary source was used without opting in.
+
+    ``problem`` is the message without its advice, for a caller that gives its own fix
+    beside it (a located problem of a case), so the advice is not said twice; ``table`` the
+    parameter table to opt in to.
+
+    Examples
+    --------
+    >>> err = UnconfirmedParameterError("x is C2. Opt in.", problem="x is C2", table="x")
+    >>> str(err), err.problem, err.table
+    ('x is C2. Opt in.', 'x is C2', 'x')
+    """
+
+    def __init__(self, message: str, problem: str | None = None, table: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
+        self.table = table
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.problem, self.table))
 
 
 class DeflatorNeededError(ParameterError):

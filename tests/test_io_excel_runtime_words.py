@@ -154,3 +154,24 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
                             "takes TRUE or FALSE")
     assert typed.endswith("(type TRUE to add the works-duration uplift, or FALSE)")
     assert "mapping" not in typed
+
+
+def test_an_unconfirmed_value_says_how_to_opt_in_on_the_case_sheet(book, edited_copy, capsys):
+    """Without the opt-in, each value not confirmed from a primary source is a problem at
+    its cell, whose fix names the table and the Case row to add it to (the pack's own advice
+    is in YAML, and is not repeated in the message)."""
+    ws = openpyxl.load_workbook(book)["Case"]
+    row = next(r for r in range(3, ws.max_row + 1)
+               if ws.cell(r, 1).value == "Parameters: unconfirmed tables used")
+    edited = edited_copy(book, {("Case", f"B{row}"): None})
+    assert main(["validate", str(edited)]) == 1
+    err = capsys.readouterr().err
+    deflator = next(line for line in err.splitlines() if "[deflator]" in line)
+    assert deflator.endswith("(check the value, then add gdp_deflator to the row Parameters: "
+                             "unconfirmed tables used on the Case sheet (names separated by "
+                             "';'); or use a confirmed value of your own)")
+    valued = next(line for line in err.splitlines() if "[unconfirmed-parameter]" in line)
+    assert "add unit_values:illustrative to the row Parameters: unconfirmed" in valued
+    for line in (deflator, valued):
+        assert line.count("allow_unconfirmed") == 0, line
+        _worded(line.split("] ", 1)[1])

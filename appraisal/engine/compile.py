@@ -203,6 +203,14 @@ def load_pack(case: Case) -> ParameterPack:
     return pack.allowing(case.allow_unconfirmed)
 
 
+def _said(exc: Exception) -> str:
+    """A parameter problem as a case's located issue says it: an unconfirmed value without
+    the pack's advice (the issue's fix gives it), any other as its message."""
+    if isinstance(exc, UnconfirmedParameterError):
+        return exc.problem
+    return str(exc).strip('"')
+
+
 def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
     """Field (relative to the line) and fix hint for an optimism-bias lookup failure."""
     known = sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
@@ -262,7 +270,7 @@ def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: 
     except (KeyError, ValueError) as exc:
         sub, fix = _ob_fix(spec, pack, exc)
         path = f"lines[{i}].{sub}"
-        issues.error("optimism-bias", str(exc).strip('"'),
+        issues.error("optimism-bias", _said(exc),
                      location=case.locate(path, where) if case is not None else where,
                      field=path, fix=fix)
         return None, []
@@ -330,7 +338,7 @@ class _Deflator:
                                             overrides=prices.deflator)
                 self.used.extend(self.pack.rows("gdp_deflator", basis=prices.deflator_basis))
             except KeyError as exc:
-                self.issues.error("deflator", str(exc).strip('"'),
+                self.issues.error("deflator", _said(exc),
                                   location=self.case.locate(why), field=why,
                                   fix=_deflator_fix(exc))
         return self.index
@@ -461,7 +469,7 @@ def _step_prices(a: _LineArrays, i: int, line: Line, case: Case, pack: Parameter
         if not (deflator.index is None and deflator.tried):  # else: already reported
             path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
                                      else "price_year")
-            issues.error("deflator", str(exc).strip('"'), location=case.locate(path),
+            issues.error("deflator", _said(exc), location=case.locate(path),
                          field=path, fix=_deflator_fix(exc))
     return []
 
@@ -503,7 +511,7 @@ def _step_schedules(case: Case, pack: ParameterPack, smap: Mapping[str, str], n_
             first = next((j for j, ln in enumerate(case.lines)
                           if smap.get(ln.schedule, ln.schedule) == name), None)
             path = f"lines[{first}].schedule" if first is not None else "parameters.packs"
-            issues.error("schedule", str(exc).strip('"'), location=case.locate(path),
+            issues.error("schedule", _said(exc), location=case.locate(path),
                          field=path, fix="use a schedule the parameter pack holds (standard, "
                          "health or reduced), one of the case's discount_schedules, or add "
                          "it to your pack's discount_schedules.csv")
@@ -641,9 +649,10 @@ def _line_valuation(line: Line, i: int, years: np.ndarray, case: Case, pack: Par
             if idx is None and needs_deflator:
                 return None  # the deflator problem is already reported
             issues.error("unconfirmed-parameter" if unconfirmed else "unit-value",
-                         str(exc).strip('"'), location=where, field=path,
-                         fix=("opt in to the table named in the message with 'parameters: "
-                              "{allow_unconfirmed: [...]}', or give an explicit value and source"
+                         _said(exc), location=where, field=path,
+                         fix=(f"opt in with 'parameters: {{allow_unconfirmed: "
+                              f"[{getattr(exc, 'table', '') or '...'}]}}', or give an explicit "
+                              "value and source"
                               if unconfirmed else "check the unit value against its pack or "
                               "measure table, or give an explicit value, unit, price_year and "
                               "source"))

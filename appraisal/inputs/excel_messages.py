@@ -207,7 +207,21 @@ _FIXES: dict[str, Any] = {
     "invalid-value": lambda m, col: ("type a whole number (no words, units or decimals)"
                                      if "must be an integer" in m
                                      else "correct the cell as the message says"),
+    "unconfirmed-parameter": lambda m, col: _opt_in(m),
+    "deflator": lambda m, col: (_opt_in(m) if "not confirmed" in m else
+                                "give the missing years on the Deflator sheet, or the row "
+                                "Deflator: growth after the series on the Case sheet (with "
+                                "its source)"),
 }
+
+
+def _opt_in(message: str) -> str:
+    """How a workbook opts in to the unconfirmed table its message names."""
+    found = re.search(r"parameter (\S+) \(", message)
+    table = found.group(1) if found else "the table"
+    return (f"check the value, then add {table} to the row Parameters: unconfirmed tables "
+            "used on the Case sheet (names separated by ';'); or use a confirmed value of "
+            "your own")
 
 
 #: Workbook wording of messages written in YAML, by reason code.

@@ -707,14 +707,15 @@ class ParameterPack:
         """
         if row.confirmed or row.table_name in self.allowed_unconfirmed:
             return row
-        msg = (
+        problem = (
             f"parameter {row.table_name} ({', '.join(f'{k}={v}' for k, v in row.key)}) has "
             f"confidence {row.confidence}: it is not confirmed from a primary source "
-            f"(source: {row.source}). Check it, then opt in with "
-            f"'parameters: {{allow_unconfirmed: [{row.table_name}]}}' in the case, or load your "
-            "own confirmed value in a user pack"
+            f"(source: {row.source})"
         )
-        raise UnconfirmedParameterError(msg)
+        msg = (f"{problem}. Check it, then opt in with 'parameters: {{allow_unconfirmed: "
+               f"[{row.table_name}]}}' in the case, or load your own confirmed value in a "
+               "user pack")
+        raise UnconfirmedParameterError(msg, problem=problem, table=row.table_name)
 
     def to_records(self) -> list[dict[str, object]]:
         """Every row of every table, as plain dicts (for ``params list`` and reports)."""
