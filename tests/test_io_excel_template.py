@@ -151,13 +151,29 @@ def test_blank_template_validates_with_located_errors(blank, capsys):
     assert "separated by ';'" not in err
 
 
-def test_case_rows_are_read_by_their_words_or_their_field_names(tmp_path):
-    """A workbook written before the Case sheet spoke in words (Field ``title``,
-    ``base_year``) still reads, in any case; a misspelt row is suggested its words."""
+def _renamed_read_alike_and_misspelt_is_suggested(tmp_path, path, book, cell, misspelt):
+    """*book* (*path*'s workbook with names renamed by the caller) must read as *path* does;
+    then with *misspelt* typed at *cell* (sheet, row, column), it must give one problem:
+    returns it (the caller checks where and what)."""
     from appraisal.case.case_data import case_to_data
     from appraisal.errors import AppraisalValidationError
     from appraisal.inputs.excel_read import read_case_workbook
 
+    old = tmp_path / "old.xlsx"
+    book.save(old)
+    assert case_to_data(read_case_workbook(old)) == case_to_data(read_case_workbook(path))
+    title, row, col = cell
+    book[title].cell(row, col).value = misspelt
+    book.save(old)
+    with pytest.raises(AppraisalValidationError) as info:
+        read_case_workbook(old)
+    (issue,) = info.value.issues
+    return issue
+
+
+def test_case_rows_are_read_by_their_words_or_their_field_names(tmp_path):
+    """A workbook written before the Case sheet spoke in words (Field ``title``,
+    ``base_year``) still reads, in any case; a misspelt row is suggested its words."""
     path = write_template(tmp_path / "m.xlsx", load_case(example_path("minimal")))
     book = openpyxl.load_workbook(path)
     ws = book["Case"]
@@ -165,14 +181,8 @@ def test_case_rows_are_read_by_their_words_or_their_field_names(tmp_path):
     ws.cell(rows["Title"], 1).value = "title"
     ws.cell(rows["Years appraised"], 1).value = "HORIZON_YEARS"
     ws.cell(rows["Base year (year 0)"], 1).value = "base year (YEAR 0)"
-    old = tmp_path / "old.xlsx"
-    book.save(old)
-    assert case_to_data(read_case_workbook(old)) == case_to_data(read_case_workbook(path))
-    ws.cell(rows["Price year of the results"], 1).value = "Price yaer"
-    book.save(old)
-    with pytest.raises(AppraisalValidationError) as info:
-        read_case_workbook(old)
-    (issue,) = info.value.issues
+    issue = _renamed_read_alike_and_misspelt_is_suggested(
+        tmp_path, path, book, ("Case", rows["Price year of the results"], 1), "Price yaer")
     assert issue.location == f"Case!A{rows['Price year of the results']}"
     assert issue.fix == "did you mean 'Price year of the results'?"
 
@@ -215,10 +225,6 @@ def test_print_pages_keep_a_readable_scale():
 def test_line_details_fields_are_read_by_their_words_or_their_names(tmp_path):
     """The Field column says "Optimism bias"; "optimism_bias" (workbooks written before) and
     any case still read; an unknown field is suggested by its words."""
-    from appraisal.case.case_data import case_to_data
-    from appraisal.errors import AppraisalValidationError
-    from appraisal.inputs.excel_read import read_case_workbook
-
     path = write_template(tmp_path / "c.xlsx", load_case(example_path("capital")))
     book = openpyxl.load_workbook(path)
     ws = book["Line details"]
@@ -226,13 +232,7 @@ def test_line_details_fields_are_read_by_their_words_or_their_names(tmp_path):
     assert {ws.cell(r, 3).value for r in rows} == {"Optimism bias"}
     ws.cell(rows[0], 3).value = "optimism_bias"
     ws.cell(rows[1], 3).value = "OPTIMISM BIAS"
-    old = tmp_path / "old.xlsx"
-    book.save(old)
-    assert case_to_data(read_case_workbook(old)) == case_to_data(read_case_workbook(path))
-    ws.cell(rows[2], 3).value = "Optimism bais"
-    book.save(old)
-    with pytest.raises(AppraisalValidationError) as info:
-        read_case_workbook(old)
-    (issue,) = info.value.issues
+    issue = _renamed_read_alike_and_misspelt_is_suggested(
+        tmp_path, path, book, ("Line details", rows[2], 3), "Optimism bais")
     assert issue.location == f"'Line details'!C{rows[2]}"
     assert issue.fix == "did you mean 'Optimism bias'?"
