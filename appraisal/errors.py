@@ -69,6 +69,10 @@ class Issue:
         How to put it right.
     severity : Severity
         :attr:`Severity.ERROR` (blocks the run) or :attr:`Severity.WARNING`.
+    opt_in : str
+        For a value not confirmed from a primary source, the parameter table a case opts
+        in to (``parameters: {allow_unconfirmed: [...]}``), so a reader of the problem (the
+        workbook's wording, say) can name it without parsing the message; else ``""``.
 
     Examples
     --------
@@ -84,6 +88,7 @@ class Issue:
     field: str = ""
     fix: str = ""
     severity: Severity = Severity.ERROR
+    opt_in: str = ""
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -92,8 +97,8 @@ class Issue:
         return f"{where}{self.severity.value} [{self.code}] {what}{self.message}{fix}"
 
     def to_dict(self) -> dict[str, str]:
-        """Plain-dict form for JSON outputs."""
-        return {
+        """Plain-dict form for JSON outputs (``opt_in`` only when set)."""
+        out = {
             "severity": self.severity.value,
             "code": self.code,
             "location": self.location,
@@ -101,6 +106,9 @@ class Issue:
             "message": self.message,
             "fix": self.fix,
         }
+        if self.opt_in:
+            out["opt_in"] = self.opt_in
+        return out
 
 
 @dataclass(slots=True)
@@ -127,9 +135,9 @@ class Issues:
         self.items.extend(issues)
 
     def error(self, code: str, message: str, *, location: str = "", field: str = "",
-              fix: str = "") -> None:
-        """Record a blocking problem."""
-        self.items.append(Issue(code, message, location, field, fix, Severity.ERROR))
+              fix: str = "", opt_in: str = "") -> None:
+        """Record a blocking problem (``opt_in``: see :class:`Issue`)."""
+        self.items.append(Issue(code, message, location, field, fix, Severity.ERROR, opt_in))
 
     def warn(self, code: str, message: str, *, location: str = "", field: str = "",
              fix: str = "") -> None:

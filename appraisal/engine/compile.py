@@ -211,6 +211,11 @@ def _said(exc: Exception) -> str:
     return str(exc).strip('"')
 
 
+def _opt_in(exc: Exception) -> str:
+    """The table an unconfirmed value's issue opts in to (``Issue.opt_in``), else ``""``."""
+    return exc.table if isinstance(exc, UnconfirmedParameterError) else ""
+
+
 def _ob_fix(spec: Any, pack: ParameterPack, exc: Exception) -> tuple[str, str]:
     """Field (relative to the line) and fix hint for an optimism-bias lookup failure."""
     known = sorted({str(r.get("project_type")) for r in pack.rows("optimism_bias")
@@ -272,7 +277,7 @@ def _line_ob(line: Line, pack: ParameterPack, issues: Issues, where: str, case: 
         path = f"lines[{i}].{sub}"
         issues.error("optimism-bias", _said(exc),
                      location=case.locate(path, where) if case is not None else where,
-                     field=path, fix=fix)
+                     field=path, fix=fix, opt_in=_opt_in(exc))
         return None, []
     source = spec.source if spec.uplift is not None or not used else used[0].source
     return OptimismBias(project_type=spec.project_type, bound=spec.bound, cost=cost,
@@ -340,7 +345,7 @@ class _Deflator:
             except KeyError as exc:
                 self.issues.error("deflator", _said(exc),
                                   location=self.case.locate(why), field=why,
-                                  fix=_deflator_fix(exc))
+                                  fix=_deflator_fix(exc), opt_in=_opt_in(exc))
         return self.index
 
 
@@ -470,7 +475,7 @@ def _step_prices(a: _LineArrays, i: int, line: Line, case: Case, pack: Parameter
             path = f"lines[{i}]." + ("price_basis" if line.price_basis == "nominal"
                                      else "price_year")
             issues.error("deflator", _said(exc), location=case.locate(path),
-                         field=path, fix=_deflator_fix(exc))
+                         field=path, fix=_deflator_fix(exc), opt_in=_opt_in(exc))
     return []
 
 
@@ -512,9 +517,9 @@ def _step_schedules(case: Case, pack: ParameterPack, smap: Mapping[str, str], n_
                           if smap.get(ln.schedule, ln.schedule) == name), None)
             path = f"lines[{first}].schedule" if first is not None else "parameters.packs"
             issues.error("schedule", _said(exc), location=case.locate(path),
-                         field=path, fix="use a schedule the parameter pack holds (standard, "
-                         "health or reduced), one of the case's discount_schedules, or add "
-                         "it to your pack's discount_schedules.csv")
+                         field=path, opt_in=_opt_in(exc), fix="use a schedule the parameter "
+                         "pack holds (standard, health or reduced), one of the case's "
+                         "discount_schedules, or add it to your pack's discount_schedules.csv")
             schedule = DiscountSchedule(name, np.zeros(n_rates))
         out.append(schedule)
     return tuple(out)
@@ -649,9 +654,9 @@ def _line_valuation(line: Line, i: int, years: np.ndarray, case: Case, pack: Par
             if idx is None and needs_deflator:
                 return None  # the deflator problem is already reported
             issues.error("unconfirmed-parameter" if unconfirmed else "unit-value",
-                         _said(exc), location=where, field=path,
+                         _said(exc), location=where, field=path, opt_in=_opt_in(exc),
                          fix=(f"opt in with 'parameters: {{allow_unconfirmed: "
-                              f"[{getattr(exc, 'table', '') or '...'}]}}', or give an explicit "
+                              f"[{_opt_in(exc) or '...'}]}}', or give an explicit "
                               "value and source"
                               if unconfirmed else "check the unit value against its pack or "
                               "measure table, or give an explicit value, unit, price_year and "

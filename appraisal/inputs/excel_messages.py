@@ -207,18 +207,20 @@ _FIXES: dict[str, Any] = {
     "invalid-value": lambda m, col: ("type a whole number (no words, units or decimals)"
                                      if "must be an integer" in m
                                      else "correct the cell as the message says"),
-    "unconfirmed-parameter": lambda m, col: _opt_in(m),
-    "deflator": lambda m, col: (_opt_in(m) if "not confirmed" in m else
-                                "give the missing years on the Deflator sheet, or the row "
+    "deflator": lambda m, col: ("give the missing years on the Deflator sheet, or the row "
                                 "Deflator: growth after the series on the Case sheet (with "
                                 "its source)"),
 }
 
 
-def _opt_in(message: str) -> str:
-    """How a workbook opts in to the unconfirmed table its message names."""
-    found = re.search(r"parameter (\S+) \(", message)
-    table = found.group(1) if found else "the table"
+def _opt_in(table: str) -> str:
+    """How a workbook opts in to an unconfirmed parameter table (``Issue.opt_in``).
+
+    Examples
+    --------
+    >>> _opt_in("qaly_values")[:49]
+    'check the value, then add qaly_values to the row '
+    """
     return (f"check the value, then add {table} to the row Parameters: unconfirmed tables "
             "used on the Case sheet (names separated by ';'); or use a confirmed value of "
             "your own")
@@ -472,6 +474,8 @@ class WorkbookWords:
 
     def _fix(self, issue: Issue, message: str, title: str | None, column: str) -> str:
         fix = issue.fix
+        if issue.opt_in:  # the YAML opt-in is a Case row in a workbook
+            return _opt_in(issue.opt_in)
         if not looks_like_yaml(fix):
             return self._plain(fix, title)
         headers = _HEADERS.get(title or "", {}) if title != S.SECTIONS.title else {}

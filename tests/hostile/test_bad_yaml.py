@@ -21,7 +21,7 @@ from appraisal import case_from_records
 from appraisal.case.model import Case
 from appraisal.cli.commands import main
 from appraisal.engine.compile import compile_case
-from appraisal.errors import AppraisalValidationError
+from appraisal.errors import AppraisalValidationError, Issue
 from appraisal.inputs.load import example_path, load_case
 from appraisal.inputs.yaml_case import load_yaml_case
 from appraisal.yaml_safety import parse_yaml
@@ -441,6 +441,10 @@ def test_a_failed_deflator_is_reported_once(minimal_text, write_case, tmp_path):
     assert len(issues) == 1, [str(i) for i in info.value.issues]
     assert issues[0].field == "lines[0].price_year"
     assert LOCATED.fullmatch(issues[0].location)
+    # the table to opt in to, as data (a workbook names it on its Case sheet from this)
+    assert issues[0].opt_in == "gdp_deflator"
+    assert issues[0].to_dict()["opt_in"] == "gdp_deflator"
+    assert "opt_in" not in Issue("deflator", "years missing").to_dict()
 
 
 def test_every_issue_of_the_catalogue_has_a_fix(minimal_text, write_case, tmp_path):
