@@ -47,17 +47,17 @@ def _worded(text):
 
 
 def test_a_project_type_checked_when_the_case_compiles(book, edited_copy, tmp_path, capsys):
-    row = _row_of(book, "Line details", "Whole-family service",
+    row = _row_of(book, "Optimism bias", "Whole-family service",
                   "Commissioned key-worker service (contract, cash prices)")
-    edited = edited_copy(book, {("Line details", f"E{row}"): "outsorcing"})
+    edited = edited_copy(book, {("Optimism bias", f"C{row}"): "Outsorcing"})
     before = _sha(edited)
     out = tmp_path / "out"
     for argv in (["validate", str(edited)], ["run", str(edited), "--out", str(out)]):
         assert main(argv) == 1
         err = capsys.readouterr().err
         problem = next(line for line in err.splitlines() if "[optimism-bias]" in line)
-        assert problem.startswith(f"  'Line details'!E{row}: error [optimism-bias] "
-                                  f"Line details row {row} ({KEY_WORKER}), Value: ")
+        assert problem.startswith(f"  'Optimism bias'!C{row}: error [optimism-bias] "
+                                  f"Optimism bias row {row} ({KEY_WORKER}), Project type: ")
         assert "did you mean 'outsourcing'?" in problem
         _worded(problem.split("[optimism-bias] ", 1)[1].split(": no optimism-bias")[0])
         assert "Nothing was written." in err
@@ -100,16 +100,16 @@ def test_the_same_problem_in_yaml_keeps_its_field_path(tmp_path, capsys):
 
 
 def test_changed_inputs_are_said_as_sheet_row_and_column(book, edited_copy):
-    row = _row_of(book, "Line details", "Whole-family service",
+    row = _row_of(book, "Optimism bias", "Whole-family service",
                   "Commissioned key-worker service (contract, cash prices)")
-    edited = edited_copy(book, {("Line details", f"E{row}"): "standard_buildings",
+    edited = edited_copy(book, {("Optimism bias", f"C{row}"): "Standard buildings",
                                 ("Affordability lists", "A4"): "NHS",
                                 ("Affordability lists", "B4"): "yes"})
     said = sorted(str(c) for c in workbook_changes(edited))
     assert said == [
         "'Affordability lists'!B4: Affordability lists row 4, VAT recoverable: (blank) → yes",
-        f"'Line details'!E{row}: Line details row {row} ({KEY_WORKER}), Value: outsourcing "
-        "→ standard_buildings"]
+        f"'Optimism bias'!C{row}: Optimism bias row {row} ({KEY_WORKER}), Project type: "
+        "Outsourcing → Standard buildings"]
 
 
 def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
@@ -130,11 +130,14 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
     rows = {ws.cell(r, 4).value: r for r in range(3, ws.max_row + 1)}
     mitigated = rows["mitigation.inadequacy of the business case"]
     share = rows["shares.standard_civil_engineering"]
-    duration = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 4).value == "duration")
+    duration = _row_of(capital, "Optimism bias", "New build", "Construction")
+    column = "F"
+    assert openpyxl.load_workbook(capital)["Optimism bias"][f"{column}2"].value.startswith(
+        "yes: add the works-duration uplift")  # the help row of Works duration too
     edited = edited_copy(capital, {
         ("Line details", f"D{mitigated}"): "mitigation.inadequacy of the busines case",
         ("Line details", f"E{share}"): 0.35,
-        ("Line details", f"E{duration}"): "yes please"})
+        ("Optimism bias", f"{column}{duration}"): "yes please"})
     assert main(["validate", str(edited)]) == 1
     err = capsys.readouterr().err
     problems = [line for line in err.splitlines() if "[optimism-bias]" in line]
@@ -149,11 +152,10 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
     for problem in problems:
         _worded(problem.split("[optimism-bias] ", 1)[1])
     typed = next(line for line in err.splitlines() if "[wrong-type]" in line)
-    assert typed.startswith(f"  'Line details'!E{duration}: error [wrong-type] Line details row "
-                            f"{duration} (New build / Construction), Value: the works duration "
-                            "takes TRUE or FALSE")
-    assert typed.endswith("(type TRUE to add the works-duration uplift, or FALSE)")
-    assert "mapping" not in typed
+    assert typed == (f"  'Optimism bias'!F{duration}: error [wrong-type] Optimism bias row "
+                     f"{duration} (New build / Construction), Works duration too: Works "
+                     "duration too must be yes or no (got 'yes please') (choose yes or no from "
+                     "the drop-down)")
 
 
 def test_an_unconfirmed_value_says_how_to_opt_in_on_the_case_sheet(book, edited_copy, capsys):

@@ -28,8 +28,9 @@ def _headers(sheet):
 def test_sheets_and_meta(blank):
     _, book = blank
     assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Valuation",
-                               "Line details", "Deflator", "Discount schedules", "Non-monetised",
-                               "Distribution", "MCA weight sets", "MCA", "MCA pairwise",
+                               "Optimism bias", "Line details", "Deflator",
+                               "Discount schedules", "Non-monetised", "Distribution",
+                               "MCA weight sets", "MCA", "MCA pairwise",
                                "Long list objectives", "Long list", "Short list",
                                "Uncertainty", "Correlation", "Scenarios", "Unit-value packs",
                                "Affordability", "Affordability lists", "CE inputs", "Sections",
@@ -44,12 +45,13 @@ def test_sheets_and_meta(blank):
 
 def test_cover_lists_every_further_sheet_with_what_it_holds(blank):
     # The cover's "Sheets" block is generated from the sheets written: each sheet after the
-    # six the numbered steps explain, in workbook order, with its spec's description.
+    # seven the numbered steps explain, in workbook order, with its spec's description.
     _, book = blank
     rows = [(r[0], r[1]) for r in book["Cover"].iter_rows(values_only=True)]
     start = rows.index(("Sheets", None)) + 1
     listed = [head for head, _ in rows[start:rows.index((None, None), start)]]
-    steps = {"Cover", "Case", "Options", "Lines", "Profiles", "Valuation", "Line details"}
+    steps = {"Cover", "Case", "Options", "Lines", "Profiles", "Valuation", "Optimism bias",
+             "Line details"}
     assert listed == [ws.title for ws in book.worksheets
                       if ws.sheet_state == "visible" and ws.title not in steps]
     texts = dict(rows[start:])

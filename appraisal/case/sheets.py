@@ -19,8 +19,13 @@ as a row or a column without touching the workbook code:
     one row per line valued as quantity × unit value (matched to ``Lines`` by option and
     name, as ``Profiles``): the ``unit_value`` and the ``outcome`` chain as columns
     (:data:`VALUATION_KEYS`), the chain's factors as percentages.
+``Optimism bias``
+    one row per line with optimism bias (matched to ``Lines`` by option and name): its
+    project type (in words), bound, measure, works-duration switch, or its own uplift and
+    source, as columns (:data:`OPTIMISM_BIAS_KEYS`).
 ``Line details``
-    map-valued line fields (``optimism_bias`` and any added later) in long form:
+    what those column sheets have no column for (risk-area contributions and mitigation,
+    shares of several project types, incidence, ...) in long form:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
 ``Deflator``
     ``prices.deflator``: user GDP-deflator index values by year.
@@ -73,6 +78,8 @@ __all__ = [
     "LINE_DETAILS",
     "MAP_EXPANSIONS",
     "META_SHEET",
+    "OPTIMISM_BIAS",
+    "OPTIMISM_BIAS_KEYS",
     "OPTIONS",
     "PROFILES",
     "PROFILE_PARAMS",
@@ -481,8 +488,8 @@ def _lines_sheet() -> TableSheet:
                     source=_SOURCES.get(f.name, ""), width=_WIDTHS.get(f.name, 14))
             for f in LINE_FIELDS if f.type in _SCALARS]
     return TableSheet("Lines", (*cols, _NOTES), "one row per cost or benefit line; amounts "
-                      "by year go on Profiles, optimism bias and other details on "
-                      "Line details")
+                      "by year go on Profiles, optimism bias on Optimism bias, other "
+                      "details on Line details")
 
 
 #: Profile generator parameters, from :class:`~appraisal.case.model.Profile` (all but the type
@@ -621,31 +628,109 @@ def valuation_row(line: Any) -> dict[str, Any]:
     ...                "outcome": {"deadweight": 0.3, "lag": "two", "x": 1}})
     {'unit_value.measure': 'wellby', 'outcome.deadweight': 0.3}
     """
+    return columns_row(VALUATION, VALUATION_KEYS, line)
+
+
+def columns_row(spec: TableSheet, keys: Sequence[tuple[str, tuple[str, ...]]],
+                line: Any) -> dict[str, Any]:
+    """The cells of one line on a sheet of line fields as columns (``Valuation``, ``Optimism
+    bias``): value by column key, for the *keys* whose column can hold the line's value.
+
+    Examples
+    --------
+    >>> columns_row(OPTIMISM_BIAS, OPTIMISM_BIAS_KEYS, {"optimism_bias": {
+    ...     "project_type": "outsourcing", "duration": {"uplift": 0.3}}})
+    {'optimism_bias.project_type': 'outsourcing'}
+    """
     out: dict[str, Any] = {}
     if not isinstance(line, dict):
         return out
-    for field_name, path in VALUATION_KEYS:
+    for field_name, path in keys:
         node: Any = line.get(field_name)
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         key = f"{field_name}.{'.'.join(path)}"
-        kind = VALUATION.columns[VALUATION.index(key) - 1].type
+        kind = spec.columns[spec.index(key) - 1].type
         fits = isinstance(node, _FITS[kind]) and (kind == "bool" or not isinstance(node, bool))
         if fits and node != "" and not (isinstance(node, float) and node != node):
             out[key] = node
     return out
 
 
+#: The line keys the ``Optimism bias`` sheet has a column for, in column order (the rest of
+#: a line's ``optimism_bias``, such as risk areas, stays on ``Line details``).
+OPTIMISM_BIAS_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    ("optimism_bias", (name,)) for name in ("project_type", "bound", "measure", "duration",
+                                            "uplift", "source"))
+
+
+@functools.cache
+def project_types() -> dict[str, str]:
+    """The shipped optimism-bias project types, in words, by key (the pack's labels).
+
+    Examples
+    --------
+    >>> project_types()["standard_buildings"]
+    'Standard buildings'
+    """
+    from appraisal.params.packs import ParameterPack
+
+    return {str(r.get("project_type")): str(r.get("label") or r.get("project_type"))
+            for r in ParameterPack.green_book().rows("optimism_bias")}
+
+
+def project_type_key(text: Any) -> Any:
+    """A project type as the case names it: the key of a shipped type typed in words or as
+    its key (in any case), anything else unchanged (a pack of the case's own may have it).
+
+    Examples
+    --------
+    >>> project_type_key("Standard Buildings"), project_type_key("outsourcing")
+    ('standard_buildings', 'outsourcing')
+    >>> project_type_key("my own type")
+    'my own type'
+    """
+    if not isinstance(text, str):
+        return text
+    wanted = text.strip().casefold()
+    for key, words in project_types().items():
+        if wanted in (key.casefold(), words.casefold()):
+            return key
+    return text
+
+
+def _optimism_bias_sheet() -> TableSheet:
+    return TableSheet("Optimism bias", (
+        *_LINE_KEYS,
+        *column_table("""
+            optimism_bias.project_type | Project type | str 28 | a project type of the
+                guidance; or blank, with Own uplift
+            optimism_bias.bound | Bound | str 14 | upper (blank) or lower end of its range
+            optimism_bias.measure | Measure | str 14 | capex or opex (blank: by project
+                type)
+            optimism_bias.duration | Works duration too | bool 16 | yes: add the
+                works-duration uplift
+            optimism_bias.uplift | Own uplift (%) | fraction 14 | instead of a project type,
+                e.g. 24%
+            optimism_bias.source | Uplift source | str 30 | where Own uplift comes from
+        """, choices={"optimism_bias.project_type": tuple(project_types().values()),
+                      "optimism_bias.bound": ("upper", "lower"),
+                      "optimism_bias.measure": ("capex", "opex")}),
+        _NOTES,
+    ), "optimism bias of cost lines: a project type of the guidance and its bound, or your "
+       "own uplift; risk-area contributions and mitigation, and shares of several project "
+       "types, go on Line details")
+
+
 #: What each Field of ``Line details`` takes, in the workbook's words (the YAML field help
 #: of :data:`LINE_FIELDS` speaks of maps and braces).
 _DETAILS_HELP = {
-    "optimism_bias": "Key project_type (a type, e.g. standard_buildings) or "
-                     "shares.<type> (shares of the capital cost, adding up to 100%); bound "
-                     "(upper or lower); measure (capex or opex); duration (TRUE: the "
-                     "works-duration uplift too); contributions.<risk area> and "
-                     "mitigation.<risk area> (23% or 0.23), duration.contributions.<risk "
-                     "area> and duration.mitigation.<risk area> for the works duration; or "
-                     "your own uplift (a percentage, with a source)",
+    "optimism_bias": "what the Optimism bias sheet has no column for: Key "
+                     "shares.<type> (shares of the capital cost of several project types, "
+                     "adding up to 100%, instead of one Project type); "
+                     "contributions.<risk area> and mitigation.<risk area> (23% or 0.23); "
+                     "duration.contributions.<risk area>, duration.mitigation.<risk area> and "
+                     "duration.uplift for the works duration",
     "unit_value": "what the Valuation sheet has no column for",
     "outcome": "what the Valuation sheet has no column for",
     "incidence": "Key: a group of the Distribution sheet; Value: the line's share of it "
@@ -660,12 +745,12 @@ def _details_sheet() -> TableSheet:
     return TableSheet("Line details", (
         *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
-        Column("key", "Key", "str", True, "key inside the field, e.g. project_type, "
+        Column("key", "Key", "str", True, "key inside the field, e.g. "
                "shares.standard_buildings, mitigation.design complexity", width=34),
         Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
                width=24),
         _NOTES,
-    ), "optimism bias and other details of lines, one key per row")
+    ), "risk-area mitigation and other details of lines, one key per row")
 
 
 DEFLATOR = TableSheet("Deflator", (
@@ -703,10 +788,11 @@ OPTIONS = _options_sheet()
 LINES = _lines_sheet()
 PROFILES = _profiles_sheet()
 VALUATION = _valuation_sheet()
+OPTIMISM_BIAS = _optimism_bias_sheet()
 LINE_DETAILS = _details_sheet()
 #: The sheets the reader reads, in workbook order (``Case`` first).
 INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, VALUATION.title,
-                LINE_DETAILS.title,
+                OPTIMISM_BIAS.title, LINE_DETAILS.title,
                 DEFLATOR.title, DISCOUNT_SCHEDULES.title, SECTIONS.title)
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")

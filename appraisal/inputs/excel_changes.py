@@ -14,6 +14,7 @@ make every later line look changed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -224,6 +225,12 @@ def describe(change: Change, name: str | None = None) -> str:
     """
     said = name or change.field
     yes_no = name is not None
+    if yes_no and change.path and change.path[-1] == "project_type":  # as the cell shows it
+        from appraisal.case.sheets import project_types
+
+        words = project_types()
+        change = dataclasses.replace(change, old=words.get(change.old, change.old),
+                                     new=words.get(change.new, change.new))
     if change.what == "added":
         return f"{said}: added"
     if change.what == "removed":

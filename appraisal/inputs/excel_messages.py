@@ -42,10 +42,12 @@ _INDEXED = re.compile(r"\b(lines|options)\[(\d+)\]((?:\.[A-Za-z_][\w]*)*)")
 #: A quoted field path inside a lens section laid out as a table, e.g.
 #: ``'affordability.funding[2].constant.amount'``.
 _SECTION_PATH = re.compile(r"'([a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[A-Za-z_]\w*|\[\d+\])*)'")
-_QUOTED = re.compile(r"'([a-z_][a-z0-9_]*)'")
+#: A quoted field name, or a column key inside a line field (``'optimism_bias.duration'``).
+_QUOTED = re.compile(r"'([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)'")
 _SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
 _ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
 _TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.VALUATION,
+                                         S.OPTIMISM_BIAS,
                                          S.LINE_DETAILS,
                                          S.DEFLATOR, S.DISCOUNT_SCHEDULES, S.SECTIONS)}
 

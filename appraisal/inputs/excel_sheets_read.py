@@ -309,10 +309,20 @@ def _lines(rd: CellReader, data: dict[str, Any]) -> None:
     data["lines"] = lines
 
 
-def _valuation(rd: CellReader, data: dict[str, Any]) -> None:
-    """``Valuation``: each row's unit value and outcome chain into its line (matched by
-    option and line name, as ``Profiles``), each value located at its cell."""
-    spec = S.VALUATION
+#: What a row of each sheet of line fields as columns holds, and its reason codes.
+_COLUMN_SHEETS = {
+    S.VALUATION.title: ("a unit value or outcome chain", "valuation-without-line",
+                        "duplicate-valuation"),
+    S.OPTIMISM_BIAS.title: ("an optimism bias", "optimism-bias-without-line",
+                            "duplicate-optimism-bias"),
+}
+
+
+def _columns(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
+    """``Valuation`` or ``Optimism bias``: each row's values into its line (matched by option
+    and line name, as ``Profiles``), each value located at its cell; a project type typed in
+    words is read as its key."""
+    what, orphan, twice = _COLUMN_SHEETS[spec.title]
     lines = data.get("lines", [])
     index: dict[tuple[Any, Any], int] = {}
     for i, ln in enumerate(lines):
@@ -323,20 +333,23 @@ def _valuation(rd: CellReader, data: dict[str, Any]) -> None:
         filled = [c for c in spec.columns if c.role == "input" and c.key in record]
         if key not in index:
             if not key[0] and not key[1]:
-                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
-                         "valuation-without-line", "a unit value or outcome chain with no "
-                         "option and line name", "fill in Option and Line, or clear the row")
+                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option", orphan,
+                         f"{what} with no option and line name",
+                         "fill in Option and Line, or clear the row")
             else:
-                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
-                         "valuation-without-line", f"no line '{key[1]}' of option "
-                         f"'{key[0]}' on the Lines sheet", "add the line on Lines, or "
-                         "correct the option and line names (as on Lines)")
+                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option", orphan,
+                         f"no line '{key[1]}' of option '{key[0]}' on the Lines sheet",
+                         "add the line on Lines, or correct the option and line names (as "
+                         "on Lines)")
             continue
         if key in seen:
-            rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", "duplicate-valuation",
+            rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", twice,
                      f"line '{key[1]}' of '{key[0]}' has two rows (also row {seen[key]})",
                      "keep one row per line")
             continue
+        if "optimism_bias.project_type" in record:
+            record["optimism_bias.project_type"] = S.project_type_key(
+                record["optimism_bias.project_type"])
         seen[key] = r
         i = index[key]
         line = lines[i]
@@ -403,6 +416,10 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
             continue
         full = (*prefix, *path)
         dotted = S.path_text(full)
+        ob = target.get("optimism_bias") if not sections else None
+        if full[:2] == ("optimism_bias", "duration") and len(full) > 2 and isinstance(
+                ob, dict) and ob.get("duration") is True:
+            ob["duration"] = {}  # 'Works duration too: yes', its risk areas here: a map is on
         value = rd.value(sheet, r, vcol, "any", ("_long", spec.title, r), S.is_fraction(dotted))
         rd.loc.pop(("_long", spec.title, r), None)
         cell = sheet.get(r, vcol)
@@ -782,7 +799,8 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _case(rd, data)
     _options(rd, data)
     _lines(rd, data)
-    _valuation(rd, data)
+    _columns(rd, S.VALUATION, data)
+    _columns(rd, S.OPTIMISM_BIAS, data)
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
     _discount_schedules(rd, data)

@@ -37,8 +37,10 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
          "generator and its parameters.", None),
         ("5. Valuation", "Lines valued as quantity × unit value: the unit value and the "
          "outcome chain (engagement, success, deadweight ...), one row per line.", None),
-        ("6. Line details", "Optimism bias and other details, one key per row.", None),
-        ("7. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
+        ("6. Optimism bias", "Cost lines' optimism bias: a project type of the guidance and "
+         "its bound, or your own uplift with its source, one row per line.", None),
+        ("7. Line details", "Risk-area mitigation and other details, one key per row.", None),
+        ("8. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
          "--out results", None),
         ("", "", None),
         ("Conventions", "", None),
@@ -64,7 +66,8 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
 
 
 #: The sheets the steps above already explain.
-_STEP_SHEETS = frozenset({"Case", "Options", "Lines", "Profiles", "Valuation", "Line details"})
+_STEP_SHEETS = frozenset({"Case", "Options", "Lines", "Profiles", "Valuation", "Optimism bias",
+                          "Line details"})
 
 
 def _sheet_rows(book: BookBuilder) -> list[tuple[str, str, int | None]]:

@@ -199,6 +199,17 @@ class _Writer:
         self.valued = {i: row for i, line in enumerate(lines)
                        if isinstance(line, dict) and not fields.isdisjoint(line)
                        and (row := S.valuation_row(line))}
+        #: The same for the Optimism bias sheet: its cells of each line with optimism bias.
+        self.biased = {i: row for i, line in enumerate(lines) if isinstance(line, dict)
+                       and isinstance(line.get("optimism_bias"), dict)
+                       and (row := S.columns_row(S.OPTIMISM_BIAS, S.OPTIMISM_BIAS_KEYS, line))}
+        for i, row in self.biased.items():  # the project type in the pack's words
+            key = "optimism_bias.project_type"
+            if key in row:
+                row[key] = S.project_types().get(row[key], row[key])
+            if isinstance(lines[i]["optimism_bias"].get("duration"), dict):
+                # a map means on: yes here, its risk areas (and uplift) on Line details
+                row["optimism_bias.duration"] = True
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
         #: Widths of the option and line name columns: the longest name, whole (to 60).
         self.name_widths = {
@@ -230,7 +241,8 @@ class _Writer:
         wide as keep it so, with the frozen key columns (option, line, input) repeated on
         every page as the header rows are."""
         names = ({"option": "option", "name": "line"} if spec.title in (
-            S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.LINE_DETAILS.title)
+            S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.OPTIMISM_BIAS.title,
+            S.LINE_DETAILS.title)
             else {"name": "option"} if spec.title == S.OPTIONS.title else {})
         spec = dataclasses.replace(spec, columns=tuple(
             dataclasses.replace(c, width=max(c.width, self.name_widths[names[c.key]]))
@@ -431,10 +443,20 @@ class _Writer:
 
     def valuation_sheet(self) -> None:
         """One row per valued line: its unit value and outcome chain as columns."""
-        spec = S.VALUATION
+        self._columns_sheet(S.VALUATION, self.valued)
+
+    def optimism_bias_sheet(self) -> None:
+        """One row per line with optimism bias: its project type, bound ... as columns."""
+        # a pack of the case's own may add project types: others may be typed
+        self._columns_sheet(S.OPTIMISM_BIAS, self.biased, loose=("optimism_bias.project_type",))
+
+    def _columns_sheet(self, spec: S.TableSheet, held: Mapping[int, Mapping[str, Any]], *,
+                       loose: Collection[str] = ()) -> None:
+        """A sheet of line fields as columns: a row per line in *held* (its cells by column
+        key), then 20 spare rows; ``loose``: as :meth:`_dropdowns`."""
         ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
-        rows = [(lines[i], cells) for i, cells in sorted(self.valued.items())]
+        rows = [(lines[i], cells) for i, cells in sorted(held.items())]
         total = len(rows) + 20
         for i in range(total):
             record, cells = rows[i] if i < len(rows) else ({}, {})
@@ -443,19 +465,19 @@ class _Writer:
                 value = record.get(column.key) if column.role == "key" else cells.get(
                     column.key)
                 self.cell(sheet, r, col, _yes_no(value), column.type, where=column.key)
-        self._dropdowns(ws, spec.columns, S.FIRST_ROW + total - 1)
+        self._dropdowns(ws, spec.columns, S.FIRST_ROW + total - 1, loose=loose)
 
     def details_sheet(self) -> None:
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
-            held = self.valued.get(i, {})
+            held = {**self.valued.get(i, {}), **self.biased.get(i, {})}
             for key, value in record.items():
                 if key in scalar or key in ("values", "profile"):
                     continue
                 for path, leaf in flatten(value):
                     if held and f"{key}.{'.'.join(map(str, path))}" in held:
-                        continue  # on the Valuation sheet
+                        continue  # on the Valuation or Optimism bias sheet
                     rows.append((record.get("option"), record.get("name"), key,
                                  S.path_text(path), leaf))
         # the Key column as wide as its longest key (to 60), as the name columns are
@@ -605,7 +627,8 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     """Write the input sheets for *data* (plain case data) and record the snapshot."""
     writer = _Writer(book, data, case, years)
     for write in (writer.case_sheet, writer.options_sheet, writer.lines_sheet,
-                  writer.profiles_sheet, writer.valuation_sheet, writer.details_sheet,
+                  writer.profiles_sheet, writer.valuation_sheet, writer.optimism_bias_sheet,
+                  writer.details_sheet,
                   writer.deflator_sheet, writer.discount_schedules_sheet, writer.lens_sheets,
                   writer.sections_sheet, writer.lists_sheet):
         write()

@@ -1,0 +1,147 @@
+"""The workbook's ``Optimism bias`` sheet: a cost line's project type (in the guidance's
+words), bound, measure, works-duration switch or own uplift as columns, with drop-downs;
+risk areas and shares of several types stay on ``Line details`` (issue 15: a sheet for each
+lens in the workbook's own language, no dotted keys for the common case)."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from appraisal import convert_case, example_path, load_case
+from appraisal.case import sheets as S
+from appraisal.cli import main
+from appraisal.inputs.excel_read import read_case_workbook
+
+_PROJECT, _BOUND, _MEASURE, _DURATION, _UPLIFT, _SOURCE = "CDEFGH"
+
+
+@pytest.fixture(scope="module")
+def capital(tmp_path_factory):
+    return convert_case(example_path("capital"), tmp_path_factory.mktemp("ob") / "capital.xlsx")
+
+
+def _rows(path, title):
+    ws = openpyxl.load_workbook(path)[title]
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=3)
+            if any(c.value is not None for c in row)]
+
+
+def _row_of(path, option, line):
+    ws = openpyxl.load_workbook(path)["Optimism bias"]
+    return next(r for r in range(3, ws.max_row + 1)
+                if ws.cell(r, 1).value == option and ws.cell(r, 2).value == line)
+
+
+def test_the_sheet_holds_the_columns_and_line_details_only_the_rest(capital):
+    assert [c.header for c in S.OPTIMISM_BIAS.columns] == [
+        "Option", "Line", "Project type", "Bound", "Measure", "Works duration too",
+        "Own uplift (%)", "Uplift source", "Notes"]
+    rows = _rows(capital, "Optimism bias")
+    assert ["New build", "Construction", None, "upper", None, "yes", None, None, None] in rows
+    assert ["Refurbish", "Refurbishment works", "Non-standard buildings", "upper", None, "yes",
+            None, None, None] in rows
+    keys = {(r[0], r[1], r[3]) for r in _rows(capital, "Line details")}
+    # what has no column stays in long form; nothing the new sheet shows is repeated
+    assert ("New build", "Construction", "shares.standard_buildings") in keys
+    assert ("Refurbish", "Refurbishment works", "mitigation.inadequacy of the business case") \
+        in keys
+    assert not {k for k in keys if k[2] in ("project_type", "bound", "duration")}
+    # the works duration of Refurbishment has its own risk areas: 'yes' on the sheet, the
+    # areas on Line details, read back as the one map it was
+    assert ("Refurbish", "Refurbishment works",
+            "duration.mitigation.inadequacy of the business case") in keys
+
+
+def test_drop_downs_offer_the_guidance_words_and_the_closed_choices(capital):
+    ws = openpyxl.load_workbook(capital)["Optimism bias"]
+    lists = {str(dv.sqref).split(":")[0]: (dv.formula1, dv.errorStyle)
+             for dv in ws.data_validations.dataValidation}
+    project, style = lists["C3"]
+    assert "Standard buildings" in project
+    assert "Outsourcing" in project
+    assert style == "information"  # a pack of the case's own may add types: not refused
+    assert lists["D3"][0] == '"upper,lower"'
+    assert lists["E3"][0] == '"capex,opex"'
+    assert lists["F3"][0] == '"yes,no"'
+
+
+def test_a_round_trip_gives_the_same_case(capital):
+    assert read_case_workbook(capital).lines == load_case(example_path("capital")).lines
+
+
+@pytest.mark.parametrize("typed", ["Outsourcing", "OUTSOURCING", "outsourcing"])
+def test_a_project_type_is_read_in_words_or_as_its_key(capital, edited_copy, typed):
+    row = _row_of(capital, "Refurbish", "Refurbishment works")
+    edited = edited_copy(capital, {("Optimism bias", f"{_PROJECT}{row}"): typed})
+    line = next(ln for ln in read_case_workbook(edited).lines
+                if ln.name == "Refurbishment works")
+    assert line.optimism_bias.project_type == "outsourcing"
+
+
+def test_an_own_uplift_with_its_source(capital, edited_copy):
+    row = _row_of(capital, "New build", "Running costs") if any(
+        r[1] == "Running costs" for r in _rows(capital, "Optimism bias")) else None
+    assert row is None  # running costs have no optimism bias yet: type a new row
+    free = len(_rows(capital, "Optimism bias")) + 3
+    edited = edited_copy(capital, {
+        ("Optimism bias", f"A{free}"): "New build", ("Optimism bias", f"B{free}"): "Running costs",
+        ("Optimism bias", f"{_UPLIFT}{free}"): 0.1,
+        ("Optimism bias", f"{_SOURCE}{free}"): "Our own reference class, 2024"})
+    line = next(ln for ln in read_case_workbook(edited).lines
+                if ln.option == "New build" and ln.name == "Running costs")
+    assert line.optimism_bias.uplift == 0.1
+    assert line.optimism_bias.source == "Our own reference class, 2024"
+
+
+def test_problems_are_said_at_their_cells_in_the_sheets_words(capital, edited_copy, tmp_path,
+                                                              capsys):
+    """A row for no line, a second row for a line, a bound and a measure outside their
+    lists, and an own uplift with no source: all at once, each at its cell, no YAML."""
+    row = _row_of(capital, "Refurbish", "Refurbishment works")
+    free = len(_rows(capital, "Optimism bias")) + 3
+    edited = edited_copy(capital, {
+        ("Optimism bias", f"{_BOUND}{row}"): "highest",
+        ("Optimism bias", f"A{free}"): "Refurbish", ("Optimism bias", f"B{free}"): "Refurbishmnt",
+        ("Optimism bias", f"{_PROJECT}{free}"): "Outsourcing",
+        ("Optimism bias", f"A{free + 1}"): "Refurbish",
+        ("Optimism bias", f"B{free + 1}"): "Refurbishment works",
+        ("Optimism bias", f"{_PROJECT}{free + 1}"): "Outsourcing"})
+    before = edited.read_bytes()
+    assert main(["run", str(edited), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "'Optimism bias'!" in line]
+    assert any(line.startswith(f"  'Optimism bias'!A{free}: error [optimism-bias-without-line]"
+                               " ") and "no line 'Refurbishmnt' of option 'Refurbish'" in line
+               for line in said), err
+    assert any(line.startswith(f"  'Optimism bias'!B{free + 1}: error "
+                               "[duplicate-optimism-bias] ") and f"(also row {row})" in line
+               for line in said), err
+    bound = next(line for line in said if f"!{_BOUND}{row}:" in line)
+    assert "Bound" in bound, bound
+    assert "'highest'" in bound, bound
+    for line in said:
+        assert "optimism_bias" not in line, line
+        assert "lines[" not in line, line
+    assert "Nothing was written." in err
+    assert not (tmp_path / "out").exists()
+    assert edited.read_bytes() == before
+
+
+def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capital, edited_copy):
+    """Workbooks written before the sheet existed hold the keys on Line details."""
+    row = _row_of(capital, "Refurbish", "Refurbishment works")
+    ws = openpyxl.load_workbook(capital)["Line details"]
+    free = ws.max_row + 1
+    edits = {("Optimism bias", f"{c}{row}"): None for c in "ABCDEF"}
+    for k, (key, value) in enumerate((("project_type", "outsourcing"), ("bound", "lower"))):
+        edits.update({("Line details", f"A{free + k}"): "Refurbish",
+                      ("Line details", f"B{free + k}"): "Refurbishment works",
+                      ("Line details", f"C{free + k}"): "optimism_bias",
+                      ("Line details", f"D{free + k}"): key,
+                      ("Line details", f"E{free + k}"): value})
+    line = next(ln for ln in read_case_workbook(edited_copy(capital, edits)).lines
+                if ln.name == "Refurbishment works")
+    assert (line.optimism_bias.project_type, line.optimism_bias.bound) == ("outsourcing",
+                                                                           "lower")
+    assert line.optimism_bias.mitigation  # the risk areas on Line details are kept
