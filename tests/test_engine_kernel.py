@@ -331,14 +331,16 @@ def _untrimmed_raw_pv(c, delay, keep, shift) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_trimmed_and_transposed_products_give_the_plain_products_bit_for_bit(name):
+def test_trimmed_and_transposed_products_give_the_plain_products(name):
     """The kernel reads the factors by year in place, skips years where every column of a
     product is zero and puts draws along the persistence products' columns: each PV is
-    still the plain product's, to the last bit."""
+    still the plain product's. To rounding, not to the last bit: a product of fewer years
+    can go through another BLAS kernel (OpenBLAS's AVX-512 "small matrix" kernel is chosen
+    by the product's size), which sums the same terms in another order."""
     c = compile_case(load_case(example_path(name)))
     kw = _every_input(c, 301, 11)
     keep = 1.0 - kw["drop_off"]
     got = raw_present_values(line_profiles(c), c.rates, kw["delay"], keep, kw["rate_shift"],
                              mid=c.case.timing == "mid")
-    np.testing.assert_array_equal(got, _untrimmed_raw_pv(c, kw["delay"], keep,
-                                                         kw["rate_shift"]))
+    np.testing.assert_allclose(got, _untrimmed_raw_pv(c, kw["delay"], keep, kw["rate_shift"]),
+                               rtol=1e-14, atol=1e-7)

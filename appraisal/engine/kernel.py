@@ -478,11 +478,13 @@ def raw_present_values(p: LineProfiles, rates: np.ndarray, delay: np.ndarray,
     one contiguous range of draws in each year of one buffer (:func:`year_factors`); the
     result is put back in draw order at the end. Each number is the one of the plain
     formulation (each draw's factors over every year times the profile columns, Horner's
-    rule in ``keep`` from the last persistence year), to the last bit: a product skips only
-    years in which every column it takes is zero (exact-zero terms), the persistence
+    rule in ``keep`` from the last persistence year) but for rounding: a product skips only
+    years in which every column it takes is zero (exact-zero terms, but a product of fewer
+    years may go through another BLAS kernel, which sums in another order: the last bits
+    can differ, by about 10^-16 relative, on AVX-512 machines), and the persistence
     products put the draws along their columns (:func:`column_tiled_product`, the same
-    sums), and a one-column product, which BLAS sums differently (``gemv``), reads the
-    factors draw by draw as the plain formulation does.
+    sums). A draw's numbers do not depend on the chunk or group it falls in
+    (:func:`row_tiled_product`).
 
     Parameters
     ----------
@@ -644,17 +646,47 @@ def check_memory(memory: Any, source: str) -> float:
     return value
 
 
-#: Rows of every product are padded to a multiple of this, so each draw's sums go through
-#: the same BLAS kernel whatever the chunk it falls in (tail rows and one-row products take
-#: other code paths, which round differently): results identical for any chunk size.
+#: Chunks of draws are a multiple of this many draws.
 _ROW_TILE = 16
+#: Draws of every BLAS product: each product is cut into blocks of exactly this many draws,
+#: laid out alike (the last padded with zeros), so all have one shape (:func:`_blocked`).
+#: OpenBLAS chooses its kernel by a product's size and layout (tail rows, a transposed
+#: operand and, on AVX-512 machines, a "small matrix" kernel below about 10^6 multiply-adds,
+#: each sum in another order), so a draw in a large product and the same draw in a small
+#: one (a smaller chunk, a smaller delay group) would otherwise differ in the last bits.
+_BLOCK = 256
+
+
+def _blocked(f: np.ndarray, m: np.ndarray, out: np.ndarray, *, draws_on_rows: bool) -> None:
+    """Every product of the engine: ``f @ m`` (``draws_on_rows``; ``f`` is ``(draws, k)``)
+    or ``m.T.T @ f`` as ``(k, draws)`` columns (else), into ``out``, in blocks of exactly
+    :data:`_BLOCK` draws, the last padded with zeros in a buffer laid out in memory as ``f``
+    is. So every BLAS call of one product has one shape and one layout: OpenBLAS picks its
+    kernel by both (a transposed operand, a small product), and kernels differ in the last
+    bits, so a draw's result would otherwise depend on the chunk and group it falls in."""
+    n = f.shape[0] if draws_on_rows else f.shape[1]
+    whole = n - n % _BLOCK
+    if draws_on_rows:
+        for a in range(0, whole, _BLOCK):
+            np.matmul(f[a:a + _BLOCK], m, out=out[a:a + _BLOCK])
+        if whole < n:
+            tail = np.zeros_like(f, shape=(_BLOCK, f.shape[1]))
+            tail[: n - whole] = f[whole:]
+            out[whole:] = (tail @ m)[: n - whole]
+        return
+    for a in range(0, whole, _BLOCK):
+        np.matmul(m, f[:, a:a + _BLOCK], out=out[:, a:a + _BLOCK])
+    if whole < n:
+        tail = np.zeros_like(f, shape=(f.shape[0], _BLOCK))
+        tail[:, : n - whole] = f[:, whole:]
+        out[:, whole:] = (m @ tail)[:, : n - whole]
 
 
 def row_tiled_product(f: np.ndarray, m: np.ndarray, out: np.ndarray | None = None
                       ) -> np.ndarray:
-    """``f @ m`` with ``f``'s rows padded with zeros to a multiple of ``_ROW_TILE``, so a
-    row's result does not depend on how many rows share the product; into ``out`` (C
-    contiguous, ``(rows of f, columns of m)``) when given.
+    """``f @ m`` in blocks of exactly :data:`_BLOCK` rows of ``f`` (:func:`_blocked`), so a
+    row's result does not depend on how many rows share the product; into ``out``
+    (``(rows of f, columns of m)``) when given.
 
     Examples
     --------
@@ -662,31 +694,22 @@ def row_tiled_product(f: np.ndarray, m: np.ndarray, out: np.ndarray | None = Non
     >>> f, m = rng.random((37, 30)), rng.random((30, 5))
     >>> bool(np.array_equal(row_tiled_product(f, m)[3:4], row_tiled_product(f[3:4], m)))
     True
+    >>> big, m2 = rng.random((3000, 40)), rng.random((40, 26))  # big: past the small kernel
+    >>> bool(np.array_equal(row_tiled_product(big, m2)[1000:1016],
+    ...                     row_tiled_product(big[1000:1016], m2)))
+    True
     """
-    n = f.shape[0]
-    whole = n - n % _ROW_TILE
-    if whole == n:
-        return f @ m if out is None else np.matmul(f, m, out=out)
-    out = np.empty((n, m.shape[1])) if out is None else out
-    if whole:
-        np.matmul(f[:whole], m, out=out[:whole])
-    tail = np.zeros((_ROW_TILE, f.shape[1]))
-    tail[: n - whole] = f[whole:]
-    out[whole:] = (tail @ m)[: n - whole]
+    out = np.empty((f.shape[0], m.shape[1])) if out is None else out
+    _blocked(f, m, out, draws_on_rows=True)
     return out
 
 
 def column_tiled_product(m: np.ndarray, f: np.ndarray, out: np.ndarray | None = None
                          ) -> np.ndarray:
-    """``m @ f`` with draws along the columns of ``f`` (and of the result), padded with
-    zero columns to a multiple of ``_ROW_TILE``: :func:`row_tiled_product` transposed, so a
-    draw's result does not depend on how many draws share the product. Into ``out``
-    (``(rows of m, columns of f)``, rows of unit stride) when given.
-
-    For ``m`` of two rows or more, each number is the one :func:`row_tiled_product` gives
-    for ``(f.T, m.T)``, to the last bit (OpenBLAS's kernels sum each element in the same
-    order either way, except for an odd last row of ``m``, padded with a row of zeros here;
-    a one-column ``m.T`` is a matrix-vector product there, summed differently).
+    """``m @ f`` with draws along the columns of ``f`` (and of the result), in blocks of
+    exactly :data:`_BLOCK` columns (:func:`_blocked`): :func:`row_tiled_product`
+    transposed, so a draw's result does not depend on how many draws share the product.
+    Into ``out`` (``(rows of m, columns of f)``) when given.
 
     Examples
     --------
@@ -695,26 +718,11 @@ def column_tiled_product(m: np.ndarray, f: np.ndarray, out: np.ndarray | None = 
     >>> a = column_tiled_product(m, f)
     >>> bool(np.array_equal(a[:, 3:4], column_tiled_product(m, f[:, 3:4])))
     True
-    >>> bool(np.array_equal(a.T, row_tiled_product(f.T, m.T)))
+    >>> bool(np.array_equal(a[:, :3], column_tiled_product(m, f[:, :3])))
     True
     """
-    if m.shape[0] % 2:  # an odd row goes through a kernel that rounds differently
-        padded = np.zeros((m.shape[0] + 1, m.shape[1]))
-        padded[:-1] = m
-        full = column_tiled_product(padded, f)[:-1]
-        if out is None:
-            return full
-        out[...] = full
-        return out
-    n = f.shape[1]
-    whole = n - n % _ROW_TILE
-    out = np.empty((m.shape[0], n)) if out is None else out
-    if whole:
-        np.matmul(m, f[:, :whole], out=out[:, :whole])
-    if whole < n:
-        tail = np.zeros((f.shape[0], _ROW_TILE))
-        tail[:, : n - whole] = f[:, whole:]
-        out[:, whole:] = (m @ tail)[:, : n - whole]
+    out = np.empty((m.shape[0], f.shape[1])) if out is None else out
+    _blocked(f, m, out, draws_on_rows=False)
     return out
 
 
