@@ -57,9 +57,10 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
         ("Format", f"{WORKBOOK_FORMAT} version {SCHEMA_VERSION}; appraisal {tool_version()}",
          None),
     ]
+    heading = book.style(bold=True, wrap=True)  # top-aligned, beside its wrapped text
     for i, (head, text, style) in enumerate(rows, start=4):
         if head:
-            sheet.text(i, 1, head, style if style is not None else book.bold)
+            sheet.text(i, 1, head, style if style is not None else heading)
         if text:
             sheet.text(i, 2, text, book.text)
             fit_row_height(ws, sheet, i, {2: text})
