@@ -1,7 +1,8 @@
-"""The workbook's ``Optimism bias`` sheet: a cost line's project type (in the guidance's
-words), bound, measure, works-duration switch or own uplift as columns, with drop-downs;
-risk areas and shares of several types stay on ``Line details`` (issue 15: a sheet for each
-lens in the workbook's own language, no dotted keys for the common case)."""
+"""The workbook's ``Optimism bias`` and ``Risk areas`` sheets: a cost line's project type
+(in the guidance's words), bound, measure, works-duration switch or own uplift as columns,
+with drop-downs, and its risk areas' contributions and mitigation one row per area; shares of
+several types stay on ``Line details`` (issue 15: a sheet for each lens in the workbook's own
+language, no dotted keys for the common case)."""
 
 from __future__ import annotations
 
@@ -41,16 +42,16 @@ def test_the_sheet_holds_the_columns_and_line_details_only_the_rest(capital):
     assert ["New build", "Construction", None, "upper", None, "yes", None, None, None] in rows
     assert ["Refurbish", "Refurbishment works", "Non-standard buildings", "upper", None, "yes",
             None, None, None] in rows
+    # the risk areas, one row each; the works duration's own beside the cost's (Refurbishment
+    # has 'yes' under Works duration too, and the areas here, read back as the one map)
+    assert [r[:7] for r in _rows(capital, "Risk areas")] == [
+        ["Refurbish", "Refurbishment works", "inadequacy of the business case", 0.23, 0.5,
+         0.22, 0.5],
+        ["Refurbish", "Refurbishment works", "design complexity", 0.1, None, None, None]]
     keys = {(r[0], r[1], r[3]) for r in _rows(capital, "Line details")}
-    # what has no column stays in long form; nothing the new sheet shows is repeated
-    assert ("New build", "Construction", "shares.standard_buildings") in keys
-    assert ("Refurbish", "Refurbishment works", "mitigation.inadequacy of the business case") \
-        in keys
-    assert not {k for k in keys if k[2] in ("project_type", "bound", "duration")}
-    # the works duration of Refurbishment has its own risk areas: 'yes' on the sheet, the
-    # areas on Line details, read back as the one map it was
-    assert ("Refurbish", "Refurbishment works",
-            "duration.mitigation.inadequacy of the business case") in keys
+    # what has no column stays in long form; nothing the new sheets show is repeated
+    assert keys == {("New build", "Construction", "shares.standard_buildings"),
+                    ("New build", "Construction", "shares.standard_civil_engineering")}
 
 
 def test_drop_downs_offer_the_guidance_words_and_the_closed_choices(capital):
@@ -128,13 +129,38 @@ def test_problems_are_said_at_their_cells_in_the_sheets_words(capital, edited_co
     assert edited.read_bytes() == before
 
 
+def test_risk_area_rows_for_no_line_or_twice_are_said_at_their_cells(capital, edited_copy,
+                                                                      capsys):
+    free = len(_rows(capital, "Risk areas")) + 3
+    edited = edited_copy(capital, {
+        ("Risk areas", f"A{free}"): "Refurbish", ("Risk areas", f"B{free}"): "Refurbishmnt",
+        ("Risk areas", f"C{free}"): "design complexity", ("Risk areas", f"D{free}"): 0.1,
+        ("Risk areas", f"A{free + 1}"): "Refurbish",
+        ("Risk areas", f"B{free + 1}"): "Refurbishment works",
+        ("Risk areas", f"C{free + 1}"): "design complexity", ("Risk areas", f"E{free + 1}"): 0.3})
+    assert main(["validate", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert f"  'Risk areas'!A{free}: error [risk-area-without-line] " in err
+    assert "no line 'Refurbishmnt' of option 'Refurbish'" in err
+    twice = next(line for line in err.splitlines() if "[duplicate-risk-area]" in line)
+    assert twice.startswith(f"  'Risk areas'!C{free + 1}: error [duplicate-risk-area] ")
+    assert "(also row 4)" in twice
+
+
 def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capital, edited_copy):
-    """Workbooks written before the sheet existed hold the keys on Line details."""
+    """Workbooks written before these sheets existed hold the keys on Line details."""
     row = _row_of(capital, "Refurbish", "Refurbishment works")
     ws = openpyxl.load_workbook(capital)["Line details"]
     free = ws.max_row + 1
     edits = {("Optimism bias", f"{c}{row}"): None for c in "ABCDEF"}
-    for k, (key, value) in enumerate((("project_type", "outsourcing"), ("bound", "lower"))):
+    edits.update({("Risk areas", f"{c}{r}"): None for c in "ABCDEFG" for r in (3, 4)})
+    for k, (key, value) in enumerate((
+            ("project_type", "outsourcing"), ("bound", "lower"),
+            ("contributions.design complexity", 0.1),
+            ("contributions.inadequacy of the business case", 0.23),
+            ("mitigation.inadequacy of the business case", 0.5),
+            ("duration.contributions.inadequacy of the business case", 0.22),
+            ("duration.mitigation.inadequacy of the business case", 0.5))):
         edits.update({("Line details", f"A{free + k}"): "Refurbish",
                       ("Line details", f"B{free + k}"): "Refurbishment works",
                       ("Line details", f"C{free + k}"): "optimism_bias",
@@ -144,4 +170,8 @@ def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capita
                 if ln.name == "Refurbishment works")
     assert (line.optimism_bias.project_type, line.optimism_bias.bound) == ("outsourcing",
                                                                            "lower")
-    assert line.optimism_bias.mitigation  # the risk areas on Line details are kept
+    original = next(ln for ln in load_case(example_path("capital")).lines
+                    if ln.name == "Refurbishment works").optimism_bias
+    for name in ("contributions", "mitigation", "duration", "duration_contributions",
+                 "duration_mitigation"):
+        assert getattr(line.optimism_bias, name) == getattr(original, name), name

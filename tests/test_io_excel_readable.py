@@ -102,14 +102,27 @@ def test_print_set_up_and_frozen_panes(book):
     assert '"sheet":"Summary"' in protected
 
 
-def test_line_details_keys_are_not_cut(tmp_path):
-    """The capital example's optimism-bias keys on Line details are up to 54 characters
-    (``duration.contributions.inadequacy of the business case``): the Key column is as wide
-    as the longest, as the option and line columns are."""
+def test_line_details_keys_and_risk_areas_are_not_cut(tmp_path):
+    """The Key column of Line details and the Risk area column of Risk areas are as wide as
+    their longest entry (a risk area is named by the user: 70 characters here, shown whole
+    up to 60), as the option and line columns are."""
+    from appraisal.case.case_data import case_to_data
     from appraisal.outputs.excel_template import write_template
 
-    path = write_template(tmp_path / "case.xlsx", load_case(example_path("capital")))
-    ws = openpyxl.load_workbook(path)["Line details"]
+    case = load_case(example_path("capital"))
+    long_area = "inadequacy of the business case and of the procurement strategy too"
+    data = case_to_data(case)
+    ob = next(ln for ln in data["lines"] if ln["name"] == "Refurbishment works")[
+        "optimism_bias"]
+    ob["contributions"][long_area] = ob["contributions"].pop("design complexity")
+    path = write_template(tmp_path / "case.xlsx", data=data, case=case)
+    book = openpyxl.load_workbook(path)
+    ws = book["Line details"]
     keys = [ws.cell(r, 4).value for r in range(3, ws.max_row + 1) if ws.cell(r, 4).value]
-    assert "duration.mitigation.inadequacy of the business case" in keys
+    assert "shares.standard_civil_engineering" in keys
     assert ws.column_dimensions["D"].width >= max(len(k) for k in keys)
+    areas = book["Risk areas"]
+    names = [areas.cell(r, 3).value for r in range(3, areas.max_row + 1)
+             if areas.cell(r, 3).value]
+    assert long_area in names
+    assert areas.column_dimensions["C"].width >= 60

@@ -122,31 +122,39 @@ def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
 
 
 def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, capsys):
-    """The optimism-bias maps on Line details: a mitigated risk area with no contribution
-    (a misspelling would mitigate nothing) and project-type shares that do not sum to 1 are
-    refused together, each at its row, with the nearest risk area suggested."""
+    """The optimism-bias maps on Risk areas and Line details: a mitigated risk area with no
+    contribution (a misspelling would mitigate nothing) and project-type shares that do not
+    sum to 1 are refused together, each at its row, with the nearest risk area suggested."""
     capital = convert_case(example_path("capital"), tmp_path / "capital.xlsx")
     ws = openpyxl.load_workbook(capital)["Line details"]
     rows = {ws.cell(r, 4).value: r for r in range(3, ws.max_row + 1)}
-    mitigated = rows["mitigation.inadequacy of the business case"]
     share = rows["shares.standard_civil_engineering"]
+    areas = openpyxl.load_workbook(capital)["Risk areas"]
+    # a row mitigating a misspelt area, which has no contribution (on the row of the area
+    # spelt right, the contribution is beside the mitigation)
+    mitigated = 1 + max(r for r in range(3, areas.max_row + 1) if areas.cell(r, 3).value)
     duration = _row_of(capital, "Optimism bias", "New build", "Construction")
     column = "F"
     assert openpyxl.load_workbook(capital)["Optimism bias"][f"{column}2"].value.startswith(
         "yes: add the works-duration uplift")  # the help row of Works duration too
     edited = edited_copy(capital, {
-        ("Line details", f"D{mitigated}"): "mitigation.inadequacy of the busines case",
+        ("Risk areas", f"A{mitigated}"): "Refurbish",
+        ("Risk areas", f"B{mitigated}"): "Refurbishment works",
+        ("Risk areas", f"C{mitigated}"): "inadequacy of the busines case",
+        ("Risk areas", f"E{mitigated}"): 0.2,
         ("Line details", f"E{share}"): 0.35,
         ("Optimism bias", f"{column}{duration}"): "yes please"})
     assert main(["validate", str(edited)]) == 1
     err = capsys.readouterr().err
     problems = [line for line in err.splitlines() if "[optimism-bias]" in line]
     assert len(problems) == 2, err
-    assert problems[0].startswith(
-        f"  'Line details'!E{mitigated}: error [optimism-bias] Line details row {mitigated} "
-        "(Refurbish / Refurbishment works), Value: mitigation given for risk area "
-        "'inadequacy of the busines case', which has no contribution")
-    assert "did you mean 'inadequacy of the business case'?" in problems[0]
+    assert problems[0] == (
+        f"  'Risk areas'!E{mitigated}: error [optimism-bias] Risk areas row {mitigated} "
+        "(Refurbish / Refurbishment works / inadequacy of the busines case), Mitigation (%): "
+        "mitigation given for risk area 'inadequacy of the busines case', which has no "
+        "Contribution (%) (did you mean 'inadequacy of the business case'? spell the risk area "
+        "as on the line's row with its Contribution (%), or give its contribution on this "
+        "row)")
     assert "(New build / Construction)" in problems[1]
     assert "the project-type shares sum to 1.05; they must sum to 1" in problems[1]
     for problem in problems:

@@ -23,9 +23,12 @@ as a row or a column without touching the workbook code:
     one row per line with optimism bias (matched to ``Lines`` by option and name): its
     project type (in words), bound, measure, works-duration switch, or its own uplift and
     source, as columns (:data:`OPTIMISM_BIAS_KEYS`).
+``Risk areas``
+    one row per line and optimism-bias risk area: its contribution and mitigation, for the
+    cost and for the works duration (:data:`RISK_AREA_KEYS`).
 ``Line details``
-    what those column sheets have no column for (risk-area contributions and mitigation,
-    shares of several project types, incidence, ...) in long form:
+    what those sheets have no column for (shares of several project types, incidence,
+    ...) in long form:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
 ``Deflator``
     ``prices.deflator``: user GDP-deflator index values by year.
@@ -83,6 +86,8 @@ __all__ = [
     "OPTIONS",
     "PROFILES",
     "PROFILE_PARAMS",
+    "RISK_AREAS",
+    "RISK_AREA_KEYS",
     "SECTIONS",
     "VALUATION",
     "VALUATION_KEYS",
@@ -725,17 +730,70 @@ def _optimism_bias_sheet() -> TableSheet:
 #: What each Field of ``Line details`` takes, in the workbook's words (the YAML field help
 #: of :data:`LINE_FIELDS` speaks of maps and braces).
 _DETAILS_HELP = {
-    "optimism_bias": "what the Optimism bias sheet has no column for: Key "
-                     "shares.<type> (shares of the capital cost of several project types, "
-                     "adding up to 100%, instead of one Project type); "
-                     "contributions.<risk area> and mitigation.<risk area> (23% or 0.23); "
-                     "duration.contributions.<risk area>, duration.mitigation.<risk area> and "
-                     "duration.uplift for the works duration",
+    "optimism_bias": "what the Optimism bias and Risk areas sheets have no column for: "
+                     "Key shares.<type> (shares of the capital cost of several project types, "
+                     "adding up to 100%, instead of one Project type); duration.uplift (your "
+                     "own works-duration uplift)",
     "unit_value": "what the Valuation sheet has no column for",
     "outcome": "what the Valuation sheet has no column for",
     "incidence": "Key: a group of the Distribution sheet; Value: the line's share of it "
                  "(a line's shares add up to 100%)",
 }
+
+
+#: The maps of a line's ``optimism_bias`` keyed by risk area, each a column of the ``Risk
+#: areas`` sheet (its key the path of the map).
+RISK_AREA_KEYS: tuple[tuple[str, ...], ...] = (
+    ("contributions",), ("mitigation",), ("duration", "contributions"),
+    ("duration", "mitigation"))
+
+
+def _risk_areas_sheet() -> TableSheet:
+    return TableSheet("Risk areas", (
+        *_LINE_KEYS,
+        *column_table("""
+            area | Risk area | str key 34 | e.g. design complexity (the guidance's Tables 15
+                and 16 list them)
+            optimism_bias.contributions | Contribution (%) | fraction 16 | share of the cost's
+                bias (a line's add up to 100% at most)
+            optimism_bias.mitigation | Mitigation (%) | fraction 16 | share of it mitigated
+                (needs a Contribution)
+            optimism_bias.duration.contributions | Duration contribution (%) | fraction 16 |
+                share of the works-duration bias
+            optimism_bias.duration.mitigation | Duration mitigation (%) | fraction 16 | share
+                of it mitigated
+        """),
+        _NOTES,
+    ), "optimism-bias risk areas of cost lines: each area's contribution to the recorded bias "
+       "and how much of it is mitigated, for the cost and the works duration")
+
+
+def risk_area_rows(line: Any) -> list[tuple[str, dict[str, float]]]:
+    """The ``Risk areas`` rows of one line (plain data): ``(area, {column key: value})`` in
+    the order the areas first appear; only numbers (anything else stays on Line details).
+
+    Examples
+    --------
+    >>> for row in risk_area_rows({"optimism_bias": {
+    ...         "contributions": {"design": 0.2}, "mitigation": {"design": 0.5},
+    ...         "duration": {"mitigation": {"x": 1}}}}):
+    ...     print(row)
+    ('design', {'optimism_bias.contributions': 0.2, 'optimism_bias.mitigation': 0.5})
+    ('x', {'optimism_bias.duration.mitigation': 1})
+    """
+    ob = line.get("optimism_bias") if isinstance(line, dict) else None
+    rows: dict[str, dict[str, float]] = {}
+    for path in RISK_AREA_KEYS:
+        node: Any = ob
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        for area, value in node.items():
+            if isinstance(area, str) and area.strip() and isinstance(
+                    value, int | float) and not isinstance(value, bool) and value == value:
+                rows.setdefault(area, {})[".".join(("optimism_bias", *path))] = value
+    return list(rows.items())
 
 
 def _details_sheet() -> TableSheet:
@@ -746,11 +804,12 @@ def _details_sheet() -> TableSheet:
         *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
         Column("key", "Key", "str", True, "key inside the field, e.g. "
-               "shares.standard_buildings, mitigation.design complexity", width=34),
+               "shares.standard_buildings", width=34),
         Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
                width=24),
         _NOTES,
-    ), "risk-area mitigation and other details of lines, one key per row")
+    ), "further details of lines (shares of several project types, incidence ...), one key "
+       "per row")
 
 
 DEFLATOR = TableSheet("Deflator", (
@@ -789,10 +848,11 @@ LINES = _lines_sheet()
 PROFILES = _profiles_sheet()
 VALUATION = _valuation_sheet()
 OPTIMISM_BIAS = _optimism_bias_sheet()
+RISK_AREAS = _risk_areas_sheet()
 LINE_DETAILS = _details_sheet()
 #: The sheets the reader reads, in workbook order (``Case`` first).
 INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, VALUATION.title,
-                OPTIMISM_BIAS.title, LINE_DETAILS.title,
+                OPTIMISM_BIAS.title, RISK_AREAS.title, LINE_DETAILS.title,
                 DEFLATOR.title, DISCOUNT_SCHEDULES.title, SECTIONS.title)
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")

@@ -47,7 +47,7 @@ _QUOTED = re.compile(r"'([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)'")
 _SET = re.compile(r"(?:set )?'([a-z_][a-z0-9_]*): ([^'{}\[\]]+)'")
 _ADD = re.compile(r"add '([a-z_][a-z0-9_]*): \.\.\.'")
 _TABLES = {spec.title: spec for spec in (S.OPTIONS, S.LINES, S.PROFILES, S.VALUATION,
-                                         S.OPTIMISM_BIAS,
+                                         S.OPTIMISM_BIAS, S.RISK_AREAS,
                                          S.LINE_DETAILS,
                                          S.DEFLATOR, S.DISCOUNT_SCHEDULES, S.SECTIONS)}
 
@@ -144,6 +144,10 @@ _LENS_WORDS[("Line details", "wrong-type", "'duration' must be a mapping")] = (
     "rows of their own, with the keys duration.contributions.<risk area>, "
     "duration.mitigation.<risk area> and duration.uplift)",
     "type TRUE to add the works-duration uplift, or FALSE")
+_LENS_WORDS[("Risk areas", "optimism-bias", "mitigation given for risk area")] = (
+    "mitigation given for risk area {0}, which has no Contribution (%)",
+    "spell the risk area as on the line's row with its Contribution (%), or give its "
+    "contribution on this row")
 #: Section paths a message may quote, in words.
 _PATH_WORDS = {"distribution.groups": "the groups on the Distribution sheet"}
 
@@ -403,8 +407,10 @@ class WorkbookWords:
                            field=self._plain(issue.field, None))
         title, row, col = where
         said = _lens_words(title, issue.code, issue.message)
-        if said is not None:
-            issue = replace(issue, message=said[0], fix=said[1])
+        if said is not None:  # (a "did you mean" of the fix is kept)
+            hint = issue.fix.split("?", 1)[0] + "? " if issue.fix.startswith(
+                "did you mean") else ""
+            issue = replace(issue, message=said[0], fix=hint + said[1])
         about_field = bool(issue.field) and not issue.field.endswith("]")
         column = self.column_words(title, col) if about_field or row == S.HEADER_ROW else ""
         words = self.row_words(title, row)

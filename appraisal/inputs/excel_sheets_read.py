@@ -371,6 +371,63 @@ def _columns(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
                 rd.loc.pop((spec.title, r, column.key), None)
 
 
+def _risk_areas(rd: CellReader, data: dict[str, Any]) -> None:
+    """``Risk areas``: each row's contribution and mitigation into its line's optimism bias
+    (``contributions``, ``mitigation`` and the works duration's), by risk area, each value
+    located at its cell."""
+    spec = S.RISK_AREAS
+    lines = data.get("lines", [])
+    index: dict[tuple[Any, Any], int] = {}
+    for i, ln in enumerate(lines):
+        index.setdefault((ln.get("option"), ln.get("name")), i)
+    seen: dict[tuple[Any, Any, Any], int] = {}
+    for r, record, cols in _table(rd, spec):
+        key = (record.get("option"), record.get("name"))
+        area = record.get("area")
+        filled = [c for c in spec.columns if c.role == "input" and c.key in record]
+        for column in spec.columns:
+            if column.role == "key":
+                rd.loc.pop((spec.title, r, column.key), None)
+        if key not in index:
+            rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
+                     "risk-area-without-line", f"no line '{key[1]}' of option '{key[0]}' on "
+                     "the Lines sheet" if key[0] or key[1] else "a risk area with no option "
+                     "and line name", "add the line on Lines, or correct the option and line "
+                     "names (as on Lines)")
+            continue
+        if not isinstance(area, str) or not area.strip():
+            rd.error(cell_ref(spec.title, r, cols.get("area", 3)), "area", "missing",
+                     "the row has no risk area", "fill in Risk area, or clear the row")
+            continue
+        if (*key, area) in seen:
+            rd.error(cell_ref(spec.title, r, cols.get("area", 3)), "area", "duplicate-risk-area",
+                     f"risk area '{area}' of line '{key[1]}' of '{key[0]}' has two rows (also "
+                     f"row {seen[(*key, area)]})", "keep one row per line and risk area")
+            continue
+        seen[(*key, area)] = r
+        i = index[key]
+        ob = lines[i].setdefault("optimism_bias", {})
+        if not isinstance(ob, dict):
+            continue
+        for column in filled:
+            *path, last = column.key.split(".")[1:]
+            node = ob
+            for part in path:
+                if node.get(part) is True:  # 'Works duration too: yes', its areas here
+                    node[part] = {}
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    break
+            else:
+                node.setdefault(last, {})[area] = record[column.key]
+                where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
+                    spec.title, r, cols[column.key])
+                full = ("lines", i, "optimism_bias", *path, last)
+                rd.loc[(*full, area)] = where
+                for k in range(3, len(full) + 1):  # the maps themselves at their first cell
+                    rd.loc.setdefault(full[:k], where)
+
+
 def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """Line details and Sections: one value per row, at a path."""
     sections = spec is S.SECTIONS
@@ -801,6 +858,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _lines(rd, data)
     _columns(rd, S.VALUATION, data)
     _columns(rd, S.OPTIMISM_BIAS, data)
+    _risk_areas(rd, data)
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
     _discount_schedules(rd, data)

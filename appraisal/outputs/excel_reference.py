@@ -39,8 +39,10 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
          "outcome chain (engagement, success, deadweight ...), one row per line.", None),
         ("6. Optimism bias", "Cost lines' optimism bias: a project type of the guidance and "
          "its bound, or your own uplift with its source, one row per line.", None),
-        ("7. Line details", "Risk-area mitigation and other details, one key per row.", None),
-        ("8. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
+        ("7. Risk areas", "The optimism-bias risk areas of a cost line: each one's "
+         "contribution and mitigation, one row per area.", None),
+        ("8. Line details", "Further details of lines, one key per row.", None),
+        ("9. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
          "--out results", None),
         ("", "", None),
         ("Conventions", "", None),
@@ -68,7 +70,7 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
 
 #: The sheets the steps above already explain.
 _STEP_SHEETS = frozenset({"Case", "Options", "Lines", "Profiles", "Valuation", "Optimism bias",
-                          "Line details"})
+                          "Risk areas", "Line details"})
 
 
 def _sheet_rows(book: BookBuilder) -> list[tuple[str, str, int | None]]:

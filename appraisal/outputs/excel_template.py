@@ -208,8 +208,11 @@ class _Writer:
             if key in row:
                 row[key] = S.project_types().get(row[key], row[key])
             if isinstance(lines[i]["optimism_bias"].get("duration"), dict):
-                # a map means on: yes here, its risk areas (and uplift) on Line details
+                # a map means on: yes here, its risk areas on Risk areas
                 row["optimism_bias.duration"] = True
+        #: The Risk areas sheet's rows of each line: (area, cells by column key).
+        self.risk_areas = {i: rows for i, line in enumerate(lines)
+                           if (rows := S.risk_area_rows(line))}
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
         #: Widths of the option and line name columns: the longest name, whole (to 60).
         self.name_widths = {
@@ -242,7 +245,7 @@ class _Writer:
         every page as the header rows are."""
         names = ({"option": "option", "name": "line"} if spec.title in (
             S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.OPTIMISM_BIAS.title,
-            S.LINE_DETAILS.title)
+            S.RISK_AREAS.title, S.LINE_DETAILS.title)
             else {"name": "option"} if spec.title == S.OPTIONS.title else {})
         spec = dataclasses.replace(spec, columns=tuple(
             dataclasses.replace(c, width=max(c.width, self.name_widths[names[c.key]]))
@@ -450,6 +453,25 @@ class _Writer:
         # a pack of the case's own may add project types: others may be typed
         self._columns_sheet(S.OPTIMISM_BIAS, self.biased, loose=("optimism_bias.project_type",))
 
+    def risk_areas_sheet(self) -> None:
+        """One row per line and risk area: contributions and mitigation as columns."""
+        lines = self.data.get("lines") or []
+        rows = [(lines[i], area, cells) for i, areas in sorted(self.risk_areas.items())
+                for area, cells in areas]
+        # the Risk area column as wide as its longest name (to 60), as the name columns are
+        wide = min(60.0, max((len(area) * 1.05 + 2 for _, area, _ in rows), default=0.0))
+        ws, sheet = self._table(dataclasses.replace(S.RISK_AREAS, columns=tuple(
+            dataclasses.replace(c, width=max(c.width, wide)) if c.key == "area" else c
+            for c in S.RISK_AREAS.columns)), freeze_cols=3)
+        for k in range(len(rows) + 20):
+            record, area, cells = rows[k] if k < len(rows) else ({}, None, {})
+            r = S.FIRST_ROW + k
+            for col, column in enumerate(S.RISK_AREAS.columns, start=1):
+                value = (area if column.key == "area" else record.get(column.key)
+                         if column.role == "key" else cells.get(column.key))
+                self.cell(sheet, r, col, value, column.type, where=column.key)
+        self._dropdowns(ws, S.RISK_AREAS.columns, S.FIRST_ROW + len(rows) + 19)
+
     def _columns_sheet(self, spec: S.TableSheet, held: Mapping[int, Mapping[str, Any]], *,
                        loose: Collection[str] = ()) -> None:
         """A sheet of line fields as columns: a row per line in *held* (its cells by column
@@ -471,7 +493,9 @@ class _Writer:
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
-            held = {**self.valued.get(i, {}), **self.biased.get(i, {})}
+            held = {**self.valued.get(i, {}), **self.biased.get(i, {}),
+                    **{f"{key}.{area}": True for area, cells in self.risk_areas.get(i, ())
+                       for key in cells}}
             for key, value in record.items():
                 if key in scalar or key in ("values", "profile"):
                     continue
@@ -628,7 +652,7 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     writer = _Writer(book, data, case, years)
     for write in (writer.case_sheet, writer.options_sheet, writer.lines_sheet,
                   writer.profiles_sheet, writer.valuation_sheet, writer.optimism_bias_sheet,
-                  writer.details_sheet,
+                  writer.risk_areas_sheet, writer.details_sheet,
                   writer.deflator_sheet, writer.discount_schedules_sheet, writer.lens_sheets,
                   writer.sections_sheet, writer.lists_sheet):
         write()
