@@ -3,7 +3,7 @@
 No timing is asserted: only that each script exits cleanly (its own consistency checks
 passed, e.g. the uncertainty benchmark's floor kernel equals the engine) and prints what
 it reports. The scripts without a ``--quick`` flag run with their size arguments turned
-down. All five run at once, in separate processes, to keep the wall time short.
+down. All six run at once, in separate processes, to keep the wall time short.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ RUNS = {
     "engine": ["bench_engine.py", "--draws", "2000", "--loop-sample", "10", "--chunk", "512"],
     "report": ["bench_report.py", "-n", "1"],
     "excel": ["bench_excel.py", "--lines", "40", "--years", "8", "--repeat", "2"],
+    "excel read": ["bench_excel_read.py", "--lines", "40", "--years", "8", "--repeat", "1"],
     "dask": ["bench_dask.py", "--draws", "20000", "--workers", "2"],
 }
 
@@ -89,6 +90,20 @@ def test_excel_benchmark_small(runs):
                          re.MULTILINE), step
     assert re.search(r"^median total \d+\.\d+ s \(target < 5 s: (met|NOT met)\)", run.stdout,
                      re.MULTILINE)
+
+
+def test_excel_read_benchmark_small(runs):
+    """The grid and the formulas pass always; calamine when installed (not a dependency)."""
+    run = runs["excel read"]
+    assert run.returncode == 0, run.stderr
+    assert "input workbook: 40 lines x 8 years" in run.stdout
+    for way in ("grid", "formulas"):
+        assert re.search(rf"^{way} +best of 1: \d+\.\d+ s \([\d,]+ cells or formulas",
+                         run.stdout, re.MULTILINE), way
+    # half the generated lines have generated profiles: 20 x 8 year formulas, and more
+    found = re.search(r"^formulas +best of 1: [\d.]+ s \(([\d,]+)", run.stdout, re.MULTILINE)
+    assert int(found.group(1).replace(",", "")) >= 20 * 8
+    assert re.search(r"^calamine +(best of 1|: not installed)", run.stdout, re.MULTILINE)
 
 
 def test_dask_small_run_is_identical_to_serial(runs):
