@@ -147,6 +147,22 @@ def test_risk_area_rows_for_no_line_or_twice_are_said_at_their_cells(capital, ed
     assert "(also row 4)" in twice
 
 
+def test_duration_risk_areas_with_works_duration_no_are_refused(capital, edited_copy, capsys):
+    """'no' under Works duration too, and risk areas for the works duration: refused at the
+    duration cell (they would be dropped), the input untouched."""
+    row = _row_of(capital, "Refurbish", "Refurbishment works")
+    edited = edited_copy(capital, {("Optimism bias", f"{_DURATION}{row}"): "no"})
+    before = edited.read_bytes()
+    assert main(["validate", str(edited)]) == 1
+    err = capsys.readouterr().err
+    problem = next(line for line in err.splitlines() if "'Risk areas'!F3" in line)
+    assert problem.startswith("  'Risk areas'!F3: error [optimism-bias] ")
+    assert "Works duration too is no on the Optimism bias sheet" in problem
+    assert "(choose yes under Works duration too, or clear this cell)" in problem
+    assert "optimism_bias" not in problem
+    assert edited.read_bytes() == before
+
+
 def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capital, edited_copy):
     """Workbooks written before these sheets existed hold the keys on Line details."""
     row = _row_of(capital, "Refurbish", "Refurbishment works")

@@ -659,7 +659,7 @@ _BLOCK = 256
 
 def _blocked(f: np.ndarray, m: np.ndarray, out: np.ndarray, *, draws_on_rows: bool) -> None:
     """Every product of the engine: ``f @ m`` (``draws_on_rows``; ``f`` is ``(draws, k)``)
-    or ``m.T.T @ f`` as ``(k, draws)`` columns (else), into ``out``, in blocks of exactly
+    or ``m @ f`` (else; ``f`` is ``(k, draws)``), into ``out``, in blocks of exactly
     :data:`_BLOCK` draws, the last padded with zeros in a buffer laid out in memory as ``f``
     is. So every BLAS call of one product has one shape and one layout: OpenBLAS picks its
     kernel by both (a transposed operand, a small product), and kernels differ in the last

@@ -324,23 +324,13 @@ def _columns(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     words is read as its key."""
     what, orphan, twice = _COLUMN_SHEETS[spec.title]
     lines = data.get("lines", [])
-    index: dict[tuple[Any, Any], int] = {}
-    for i, ln in enumerate(lines):
-        index.setdefault((ln.get("option"), ln.get("name")), i)
+    index = _line_index(lines)
     seen: dict[tuple[Any, Any], int] = {}
     for r, record, cols in _table(rd, spec):
         key = (record.get("option"), record.get("name"))
         filled = [c for c in spec.columns if c.role == "input" and c.key in record]
         if key not in index:
-            if not key[0] and not key[1]:
-                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option", orphan,
-                         f"{what} with no option and line name",
-                         "fill in Option and Line, or clear the row")
-            else:
-                rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option", orphan,
-                         f"no line '{key[1]}' of option '{key[0]}' on the Lines sheet",
-                         "add the line on Lines, or correct the option and line names (as "
-                         "on Lines)")
+            _no_line(rd, spec, r, cols, key, orphan, what)
             continue
         if key in seen:
             rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", twice,
@@ -371,29 +361,50 @@ def _columns(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
                 rd.loc.pop((spec.title, r, column.key), None)
 
 
+def _line_index(lines: list[dict[str, Any]]) -> dict[tuple[Any, Any], int]:
+    """Each line's index by (option, name), the first of any two alike."""
+    index: dict[tuple[Any, Any], int] = {}
+    for i, ln in enumerate(lines):
+        index.setdefault((ln.get("option"), ln.get("name")), i)
+    return index
+
+
+def _no_line(rd: CellReader, spec: S.TableSheet, r: int, cols: dict[str, int],
+             key: tuple[Any, Any], code: str, what: str) -> None:
+    """A row of a sheet of line fields whose option and line name no line has."""
+    where = cell_ref(spec.title, r, cols.get("option", 1))
+    if not key[0] and not key[1]:
+        rd.error(where, "option", code, f"{what} with no option and line name",
+                 "fill in Option and Line, or clear the row")
+    else:
+        rd.error(where, "option", code, f"no line '{key[1]}' of option '{key[0]}' on the "
+                 "Lines sheet", "add the line on Lines, or correct the option and line names "
+                 "(as on Lines)")
+
+
+def _duration_as_map(ob: Any) -> None:
+    """'Works duration too: yes' (Optimism bias sheet) with risk areas or an uplift of its
+    own on another sheet: the map they go into (a map means on)."""
+    if isinstance(ob, dict) and ob.get("duration") is True:
+        ob["duration"] = {}
+
+
 def _risk_areas(rd: CellReader, data: dict[str, Any]) -> None:
     """``Risk areas``: each row's contribution and mitigation into its line's optimism bias
     (``contributions``, ``mitigation`` and the works duration's), by risk area, each value
     located at its cell."""
     spec = S.RISK_AREAS
     lines = data.get("lines", [])
-    index: dict[tuple[Any, Any], int] = {}
-    for i, ln in enumerate(lines):
-        index.setdefault((ln.get("option"), ln.get("name")), i)
+    index = _line_index(lines)
     seen: dict[tuple[Any, Any, Any], int] = {}
     for r, record, cols in _table(rd, spec):
         key = (record.get("option"), record.get("name"))
         area = record.get("area")
-        filled = [c for c in spec.columns if c.role == "input" and c.key in record]
         for column in spec.columns:
             if column.role == "key":
                 rd.loc.pop((spec.title, r, column.key), None)
         if key not in index:
-            rd.error(cell_ref(spec.title, r, cols.get("option", 1)), "option",
-                     "risk-area-without-line", f"no line '{key[1]}' of option '{key[0]}' on "
-                     "the Lines sheet" if key[0] or key[1] else "a risk area with no option "
-                     "and line name", "add the line on Lines, or correct the option and line "
-                     "names (as on Lines)")
+            _no_line(rd, spec, r, cols, key, "risk-area-without-line", "a risk area")
             continue
         if not isinstance(area, str) or not area.strip():
             rd.error(cell_ref(spec.title, r, cols.get("area", 3)), "area", "missing",
@@ -409,23 +420,27 @@ def _risk_areas(rd: CellReader, data: dict[str, Any]) -> None:
         ob = lines[i].setdefault("optimism_bias", {})
         if not isinstance(ob, dict):
             continue
-        for column in filled:
-            *path, last = column.key.split(".")[1:]
+        for column in spec.columns:
+            if column.role != "input" or column.key not in record:
+                continue
+            where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
+                spec.title, r, cols[column.key])
+            path = tuple(column.key.split(".")[1:])  # e.g. ("duration", "mitigation")
+            if path[0] == "duration":
+                _duration_as_map(ob)
+                if ob.get("duration") is False:
+                    rd.error(where, column.key, "optimism-bias", "the works duration has risk "
+                             "areas, but Works duration too is no on the Optimism bias sheet",
+                             "choose yes under Works duration too, or clear this cell")
+                    continue
             node = ob
             for part in path:
-                if node.get(part) is True:  # 'Works duration too: yes', its areas here
-                    node[part] = {}
                 node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    break
-            else:
-                node.setdefault(last, {})[area] = record[column.key]
-                where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
-                    spec.title, r, cols[column.key])
-                full = ("lines", i, "optimism_bias", *path, last)
-                rd.loc[(*full, area)] = where
-                for k in range(3, len(full) + 1):  # the maps themselves at their first cell
-                    rd.loc.setdefault(full[:k], where)
+            node[area] = record[column.key]
+            full = ("lines", i, "optimism_bias", *path)
+            rd.loc[(*full, area)] = where
+            for k in range(3, len(full) + 1):  # the maps themselves at their first cell
+                rd.loc.setdefault(full[:k], where)
 
 
 def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
@@ -473,10 +488,8 @@ def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
             continue
         full = (*prefix, *path)
         dotted = S.path_text(full)
-        ob = target.get("optimism_bias") if not sections else None
-        if full[:2] == ("optimism_bias", "duration") and len(full) > 2 and isinstance(
-                ob, dict) and ob.get("duration") is True:
-            ob["duration"] = {}  # 'Works duration too: yes', its risk areas here: a map is on
+        if full[:2] == ("optimism_bias", "duration") and len(full) > 2:
+            _duration_as_map(target.get("optimism_bias"))
         value = rd.value(sheet, r, vcol, "any", ("_long", spec.title, r), S.is_fraction(dotted))
         rd.loc.pop(("_long", spec.title, r), None)
         cell = sheet.get(r, vcol)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +63,17 @@ class InputLayout:
     profile_rows: list[int] = field(default_factory=list)
     first_year_col: int = 0
     n_years: int = 0
+
+
+def _text_width(texts: Iterable[str]) -> float:
+    """Width of a column that shows the longest of *texts* whole (to 60; 0 for none).
+
+    Examples
+    --------
+    >>> round(_text_width(["Refurbish", "New"]), 2), _text_width([]), _text_width(["x" * 90])
+    (11.45, 0.0, 60.0)
+    """
+    return min(60.0, max((len(text) * 1.05 + 2 for text in texts), default=0.0))
 
 
 def flatten(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
@@ -216,8 +227,8 @@ class _Writer:
         self.option_rows = max(len(data.get("options") or []) + 5, 10)
         #: Widths of the option and line name columns: the longest name, whole (to 60).
         self.name_widths = {
-            key: min(60.0, max((len(str(item.get("name") or "")) * 1.05 + 2 for item in items
-                                if isinstance(item, Mapping)), default=0.0))
+            key: _text_width(str(item.get("name") or "") for item in items
+                             if isinstance(item, Mapping))
             for key, items in (("option", data.get("options") or []), ("line", lines))}
 
     def cell(self, sheet: SheetData, row: int, col: int, value: Any, kind: str, *,
@@ -458,8 +469,7 @@ class _Writer:
         lines = self.data.get("lines") or []
         rows = [(lines[i], area, cells) for i, areas in sorted(self.risk_areas.items())
                 for area, cells in areas]
-        # the Risk area column as wide as its longest name (to 60), as the name columns are
-        wide = min(60.0, max((len(area) * 1.05 + 2 for _, area, _ in rows), default=0.0))
+        wide = _text_width(area for _, area, _ in rows)  # as the name columns are
         ws, sheet = self._table(dataclasses.replace(S.RISK_AREAS, columns=tuple(
             dataclasses.replace(c, width=max(c.width, wide)) if c.key == "area" else c
             for c in S.RISK_AREAS.columns)), freeze_cols=3)
@@ -501,11 +511,10 @@ class _Writer:
                     continue
                 for path, leaf in flatten(value):
                     if held and f"{key}.{'.'.join(map(str, path))}" in held:
-                        continue  # on the Valuation or Optimism bias sheet
+                        continue  # on the Valuation, Optimism bias or Risk areas sheet
                     rows.append((record.get("option"), record.get("name"), key,
                                  S.path_text(path), leaf))
-        # the Key column as wide as its longest key (to 60), as the name columns are
-        wide = min(60.0, max((len(str(row[3])) * 1.05 + 2 for row in rows), default=0.0))
+        wide = _text_width(str(row[3]) for row in rows)  # as the name columns are
         spec = dataclasses.replace(S.LINE_DETAILS, columns=tuple(
             dataclasses.replace(c, width=max(c.width, wide)) if c.key == "key" else c
             for c in S.LINE_DETAILS.columns))
