@@ -31,6 +31,7 @@ __all__ = [
     "BCRUndefinedError",
     "BackendError",
     "DeflatorNeededError",
+    "Expected",
     "Issue",
     "Issues",
     "NoSwitchingValueError",
@@ -48,6 +49,19 @@ class Severity(enum.Enum):
 
     ERROR = "error"
     WARNING = "warning"
+
+
+class Expected(enum.StrEnum):
+    """What a field takes, on a ``wrong-type`` :class:`Issue` (``Issue.expected``): so a
+    reader of the problem can say how to type it in its own words without parsing the
+    message."""
+
+    NUMBER = "number"
+    WHOLE_NUMBER = "whole number"
+    TEXT = "text"
+    YES_NO = "yes or no"
+    LIST = "list"
+    MAP = "map"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,9 @@ class Issue:
         For a value not confirmed from a primary source, the parameter table a case opts
         in to (``parameters: {allow_unconfirmed: [...]}``), so a reader of the problem (the
         workbook's wording, say) can name it without parsing the message; else ``""``.
+    expected : str
+        For a ``wrong-type`` problem, what the field takes (an :class:`Expected`, e.g.
+        ``"whole number"``), for the same reason; else ``""``.
 
     Examples
     --------
@@ -89,6 +106,7 @@ class Issue:
     fix: str = ""
     severity: Severity = Severity.ERROR
     opt_in: str = ""
+    expected: str = ""
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -97,7 +115,7 @@ class Issue:
         return f"{where}{self.severity.value} [{self.code}] {what}{self.message}{fix}"
 
     def to_dict(self) -> dict[str, str]:
-        """Plain-dict form for JSON outputs (``opt_in`` only when set)."""
+        """Plain-dict form for JSON outputs (``opt_in`` and ``expected`` only when set)."""
         out = {
             "severity": self.severity.value,
             "code": self.code,
@@ -108,6 +126,8 @@ class Issue:
         }
         if self.opt_in:
             out["opt_in"] = self.opt_in
+        if self.expected:
+            out["expected"] = str(self.expected)
         return out
 
 
@@ -135,14 +155,16 @@ class Issues:
         self.items.extend(issues)
 
     def error(self, code: str, message: str, *, location: str = "", field: str = "",
-              fix: str = "", opt_in: str = "") -> None:
-        """Record a blocking problem (``opt_in``: see :class:`Issue`)."""
-        self.items.append(Issue(code, message, location, field, fix, Severity.ERROR, opt_in))
+              fix: str = "", opt_in: str = "", expected: str = "") -> None:
+        """Record a blocking problem (``opt_in``, ``expected``: see :class:`Issue`)."""
+        self.items.append(Issue(code, message, location, field, fix, Severity.ERROR, opt_in,
+                                expected))
 
     def warn(self, code: str, message: str, *, location: str = "", field: str = "",
-             fix: str = "") -> None:
+             fix: str = "", expected: str = "") -> None:
         """Record a problem that does not block the run."""
-        self.items.append(Issue(code, message, location, field, fix, Severity.WARNING))
+        self.items.append(Issue(code, message, location, field, fix, Severity.WARNING,
+                                expected=expected))
 
     @property
     def errors(self) -> list[Issue]:

@@ -115,11 +115,13 @@ class FieldReader:
         self.issues = issues
         self.prefix = tuple(prefix)
 
-    def error(self, path: Sequence[str | int], code: str, message: str, fix: str = "") -> None:
-        """Record a blocking problem at ``path`` (relative to :attr:`prefix`)."""
+    def error(self, path: Sequence[str | int], code: str, message: str, fix: str = "", *,
+              expected: str = "") -> None:
+        """Record a blocking problem at ``path`` (relative to :attr:`prefix`; ``expected``:
+        see :class:`~appraisal.errors.Issue`)."""
         where = (*self.prefix, *path)
         self.issues.error(code, message, location=self.locate(where), field=field_path(where),
-                          fix=fix)
+                          fix=fix, expected=expected)
 
     def warn(self, path: Sequence[str | int], code: str, message: str, fix: str = "") -> None:
         """Record a non-blocking problem at ``path`` (relative to :attr:`prefix`)."""

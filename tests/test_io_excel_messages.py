@@ -163,6 +163,22 @@ def test_sections_wrong_type(template, tmp_path):
     _no_yaml(issue)
 
 
+def test_a_wrong_type_fix_comes_from_what_the_field_takes_not_the_message_words():
+    """``Issue.expected`` picks the workbook fix; the message's words ("list" here) do not."""
+    from appraisal.errors import Expected, Issue
+
+    words = WorkbookWords(rows={("Lines", 9): "A / B"}, columns={("Lines", 7): "Cashable"})
+    said = {kind: words.translate(Issue(
+        "wrong-type", "'cashable' must be true or false, not a list", "Lines!G9",
+        "lines[6].cashable", "write 'cashable: true'", expected=kind)).fix
+        for kind in (*Expected, "")}
+    assert said[Expected.YES_NO] == "choose yes or no from the drop-down"
+    assert said[Expected.WHOLE_NUMBER].startswith("type a whole number")
+    assert said[Expected.NUMBER] == "type a plain number, without units or £ signs"
+    assert said[""] == "type the value in the form the help row of the sheet gives"
+    assert len(set(said.values())) == len(said) - 1  # a map is typed as the help row says
+
+
 def test_a_yaml_fix_is_reworded_and_a_plain_one_kept():
     words = WorkbookWords(rows={("Lines", 9): "A / B"}, columns={("Lines", 7): "Cashable"})
     from appraisal.errors import Issue

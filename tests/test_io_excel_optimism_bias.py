@@ -1,8 +1,8 @@
 """The workbook's ``Optimism bias`` and ``Risk areas`` sheets: a cost line's project type
 (in the guidance's words), bound, measure, works-duration switch or own uplift as columns,
-with drop-downs, and its risk areas' contributions and mitigation one row per area; shares of
-several types stay on ``Line details`` (issue 15: a sheet for each lens in the workbook's own
-language, no dotted keys for the common case)."""
+with drop-downs, a line of several project types one row per type with its share, and its
+risk areas' contributions and mitigation one row per area (issue 15: a sheet for each lens
+in the workbook's own language, no dotted keys)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from appraisal.case import sheets as S
 from appraisal.cli import main
 from appraisal.inputs.excel_read import read_case_workbook
 
-_PROJECT, _BOUND, _MEASURE, _DURATION, _UPLIFT, _SOURCE = "CDEFGH"
+_PROJECT, _SHARE, _BOUND, _MEASURE, _DURATION, _UPLIFT, _SOURCE = "CDEFGHI"
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +36,26 @@ def _row_of(path, option, line):
 
 def test_the_sheet_holds_the_columns_and_line_details_only_the_rest(capital):
     assert [c.header for c in S.OPTIMISM_BIAS.columns] == [
-        "Option", "Line", "Project type", "Bound", "Measure", "Works duration too",
+        "Option", "Line", "Project type", "Share (%)", "Bound", "Measure", "Works duration too",
         "Own uplift (%)", "Uplift source", "Notes"]
     rows = _rows(capital, "Optimism bias")
-    assert ["New build", "Construction", None, "upper", None, "yes", None, None, None] in rows
-    assert ["Refurbish", "Refurbishment works", "Non-standard buildings", "upper", None, "yes",
-            None, None, None] in rows
+    # a line of two project types: a row each with its share, the other columns on the first
+    construction = [r for r in rows if r[:2] == ["New build", "Construction"]]
+    assert construction == [
+        ["New build", "Construction", "Standard buildings", 0.7, "upper", None, "yes", None,
+         None, None],
+        ["New build", "Construction", "Standard civil engineering", 0.3, None, None, None,
+         None, None, None]]
+    assert ["Refurbish", "Refurbishment works", "Non-standard buildings", None, "upper", None,
+            "yes", None, None, None] in rows
     # the risk areas, one row each; the works duration's own beside the cost's (Refurbishment
     # has 'yes' under Works duration too, and the areas here, read back as the one map)
     assert [r[:7] for r in _rows(capital, "Risk areas")] == [
         ["Refurbish", "Refurbishment works", "inadequacy of the business case", 0.23, 0.5,
          0.22, 0.5],
         ["Refurbish", "Refurbishment works", "design complexity", 0.1, None, None, None]]
-    keys = {(r[0], r[1], r[3]) for r in _rows(capital, "Line details")}
-    # what has no column stays in long form; nothing the new sheets show is repeated
-    assert keys == {("New build", "Construction", "shares.standard_buildings"),
-                    ("New build", "Construction", "shares.standard_civil_engineering")}
+    # nothing the sheets show is repeated in long form (the shares were, before)
+    assert _rows(capital, "Line details") == []
 
 
 def test_drop_downs_offer_the_guidance_words_and_the_closed_choices(capital):
@@ -62,9 +66,9 @@ def test_drop_downs_offer_the_guidance_words_and_the_closed_choices(capital):
     assert "Standard buildings" in project
     assert "Outsourcing" in project
     assert style == "information"  # a pack of the case's own may add types: not refused
-    assert lists["D3"][0] == '"upper,lower"'
-    assert lists["E3"][0] == '"capex,opex"'
-    assert lists["F3"][0] == '"yes,no"'
+    assert lists[f"{_BOUND}3"][0] == '"upper,lower"'
+    assert lists[f"{_MEASURE}3"][0] == '"capex,opex"'
+    assert lists[f"{_DURATION}3"][0] == '"yes,no"'
 
 
 def test_a_round_trip_gives_the_same_case(capital):
@@ -168,7 +172,7 @@ def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capita
     row = _row_of(capital, "Refurbish", "Refurbishment works")
     ws = openpyxl.load_workbook(capital)["Line details"]
     free = ws.max_row + 1
-    edits = {("Optimism bias", f"{c}{row}"): None for c in "ABCDEF"}
+    edits = {("Optimism bias", f"{c}{row}"): None for c in "ABCDEFG"}
     edits.update({("Risk areas", f"{c}{r}"): None for c in "ABCDEFG" for r in (3, 4)})
     for k, (key, value) in enumerate((
             ("project_type", "outsourcing"), ("bound", "lower"),
@@ -191,3 +195,79 @@ def test_an_older_workbook_with_optimism_bias_on_line_details_still_reads(capita
     for name in ("contributions", "mitigation", "duration", "duration_contributions",
                  "duration_mitigation"):
         assert getattr(line.optimism_bias, name) == getattr(original, name), name
+
+
+def _construction_rows(capital):
+    ws = openpyxl.load_workbook(capital)["Optimism bias"]
+    return [r for r in range(3, ws.max_row + 1)
+            if (ws.cell(r, 1).value, ws.cell(r, 2).value) == ("New build", "Construction")]
+
+
+def test_shares_of_several_project_types_read_from_their_rows(capital, edited_copy):
+    """A line of several project types: one row per type and share; the bound given on one
+    row, or the same on each; a third type added as a row."""
+    _, second = _construction_rows(capital)
+    free = len(_rows(capital, "Optimism bias")) + 3
+    edited = edited_copy(capital, {
+        ("Optimism bias", f"{_SHARE}{second}"): 0.2,
+        ("Optimism bias", f"{_BOUND}{second}"): "upper",  # alike: read once
+        ("Optimism bias", f"A{free}"): "New build", ("Optimism bias", f"B{free}"): "Construction",
+        ("Optimism bias", f"{_PROJECT}{free}"): "outsourcing",
+        ("Optimism bias", f"{_SHARE}{free}"): 0.1})
+    line = next(ln for ln in read_case_workbook(edited).lines if ln.name == "Construction")
+    assert dict(line.optimism_bias.shares) == {
+        "standard_buildings": 0.7, "standard_civil_engineering": 0.2, "outsourcing": 0.1}
+    assert (line.optimism_bias.bound, line.optimism_bias.project_type) == ("upper", None)
+    assert line.optimism_bias.duration is not None
+
+
+def test_problems_of_shares_rows_are_said_at_their_cells(capital, edited_copy, tmp_path,
+                                                         capsys):
+    """A row of the line with no share, a share with no type, a type twice, a bound that
+    differs between the rows, and shares not adding up: all at once, each at its cell."""
+    first, second = _construction_rows(capital)
+    free = len(_rows(capital, "Optimism bias")) + 3
+    rows = {("Optimism bias", f"{_BOUND}{second}"): "lower",
+            ("Optimism bias", f"{_PROJECT}{second}"): "Standard buildings"}
+    for k, (kind, share) in enumerate(((None, 0.1), ("Outsourcing", None))):
+        rows.update({("Optimism bias", f"A{free + k}"): "New build",
+                     ("Optimism bias", f"B{free + k}"): "Construction",
+                     ("Optimism bias", f"{_PROJECT}{free + k}"): kind,
+                     ("Optimism bias", f"{_SHARE}{free + k}"): share})
+    edited = edited_copy(capital, rows)
+    before = edited.read_bytes()
+    assert main(["run", str(edited), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    said = {line.split(": error ", 1)[0].strip(): line for line in err.splitlines()
+            if line.startswith("  'Optimism bias'!")}
+    assert "appears twice for line 'Construction' of 'New build' (also row " \
+        f"{first})" in said[f"'Optimism bias'!{_PROJECT}{second}"]
+    assert "Bound of line 'Construction' of 'New build' is 'lower' here but 'upper' on row " \
+        f"{first}; a line has one" in said[f"'Optimism bias'!{_BOUND}{second}"]
+    assert "has a Share (%) with no Project type" in said[f"'Optimism bias'!{_PROJECT}{free}"]
+    assert "but this one has none" in said[f"'Optimism bias'!{_SHARE}{free + 1}"]
+    # the one type left (0.7) does not add up to 1: said at the line's first share
+    assert "the project-type shares sum to 0.7; they must sum to 1" in said[
+        f"'Optimism bias'!{_SHARE}{first}"]
+    for line in said.values():
+        assert "optimism_bias" not in line, line
+        assert "lines[" not in line, line
+    assert "Nothing was written." in err
+    assert not (tmp_path / "out").exists()
+    assert edited.read_bytes() == before
+
+
+def test_an_older_workbook_with_shares_on_line_details_still_reads(capital, edited_copy):
+    """Before the Share (%) column, a line's shares were Line details rows."""
+    first, second = _construction_rows(capital)
+    edits = {("Optimism bias", f"{c}{second}"): None for c in "ABCD"}
+    edits.update({("Optimism bias", f"{c}{first}"): None for c in "CD"})
+    for k, (kind, share) in enumerate((("standard_buildings", 0.7),
+                                       ("standard_civil_engineering", 0.3))):
+        edits.update({("Line details", f"A{3 + k}"): "New build",
+                      ("Line details", f"B{3 + k}"): "Construction",
+                      ("Line details", f"C{3 + k}"): "Optimism bias",
+                      ("Line details", f"D{3 + k}"): f"shares.{kind}",
+                      ("Line details", f"E{3 + k}"): share})
+    assert read_case_workbook(edited_copy(capital, edits)).lines == load_case(
+        example_path("capital")).lines

@@ -122,19 +122,19 @@ def test_uncertainty_of_a_workbook_with_no_uncertain_inputs(tmp_path, capsys):
 
 
 def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, capsys):
-    """The optimism-bias maps on Risk areas and Line details: a mitigated risk area with no
+    """The optimism-bias maps on Risk areas and Optimism bias: a mitigated risk area with no
     contribution (a misspelling would mitigate nothing) and project-type shares that do not
     sum to 1 are refused together, each at its row, with the nearest risk area suggested."""
     capital = convert_case(example_path("capital"), tmp_path / "capital.xlsx")
-    ws = openpyxl.load_workbook(capital)["Line details"]
-    rows = {ws.cell(r, 4).value: r for r in range(3, ws.max_row + 1)}
-    share = rows["shares.standard_civil_engineering"]
+    ws = openpyxl.load_workbook(capital)["Optimism bias"]
+    share = next(r for r in range(3, ws.max_row + 1)
+                 if ws.cell(r, 3).value == "Standard civil engineering")
     areas = openpyxl.load_workbook(capital)["Risk areas"]
     # a row mitigating a misspelt area, which has no contribution (on the row of the area
     # spelt right, the contribution is beside the mitigation)
     mitigated = 1 + max(r for r in range(3, areas.max_row + 1) if areas.cell(r, 3).value)
     duration = _row_of(capital, "Optimism bias", "New build", "Construction")
-    column = "F"
+    column = "G"
     assert openpyxl.load_workbook(capital)["Optimism bias"][f"{column}2"].value.startswith(
         "yes: add the works-duration uplift")  # the help row of Works duration too
     edited = edited_copy(capital, {
@@ -142,7 +142,7 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
         ("Risk areas", f"B{mitigated}"): "Refurbishment works",
         ("Risk areas", f"C{mitigated}"): "inadequacy of the busines case",
         ("Risk areas", f"E{mitigated}"): 0.2,
-        ("Line details", f"E{share}"): 0.35,
+        ("Optimism bias", f"D{share}"): 0.35,
         ("Optimism bias", f"{column}{duration}"): "yes please"})
     assert main(["validate", str(edited)]) == 1
     err = capsys.readouterr().err
@@ -160,7 +160,7 @@ def test_a_misspelt_risk_area_and_shares_not_adding_up(edited_copy, tmp_path, ca
     for problem in problems:
         _worded(problem.split("[optimism-bias] ", 1)[1])
     typed = next(line for line in err.splitlines() if "[wrong-type]" in line)
-    assert typed == (f"  'Optimism bias'!F{duration}: error [wrong-type] Optimism bias row "
+    assert typed == (f"  'Optimism bias'!G{duration}: error [wrong-type] Optimism bias row "
                      f"{duration} (New build / Construction), Works duration too: Works "
                      "duration too must be yes or no (got 'yes please') (choose yes or no from "
                      "the drop-down)")

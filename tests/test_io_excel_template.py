@@ -226,18 +226,18 @@ def test_print_pages_keep_a_readable_scale():
 
 
 def test_line_details_fields_are_read_by_their_words_or_their_names(tmp_path):
-    """The Field column says "Optimism bias"; "optimism_bias" (workbooks written before) and
-    any case still read; an unknown field is suggested by its words."""
-    path = write_template(tmp_path / "c.xlsx", load_case(example_path("capital")))
+    """The Field column says "Incidence"; "incidence" (workbooks written before) and any
+    case still read; an unknown field is suggested by its words."""
+    path = write_template(tmp_path / "c.xlsx", load_case(example_path("prevention")))
     book = openpyxl.load_workbook(path)
     ws = book["Line details"]
     rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, 3).value]
-    assert {ws.cell(r, 3).value for r in rows} == {"Optimism bias"}
-    ws.cell(rows[0], 3).value = "optimism_bias"
-    ws.cell(rows[1], 3).value = "OPTIMISM BIAS"
-    # (the second row, read first as "OPTIMISM BIAS"; misspelt, its share is not read, so
-    # the shares no longer add up either: the problem of the cell is the one looked at)
+    assert {ws.cell(r, 3).value for r in rows} == {"Incidence"}
+    ws.cell(rows[0], 3).value = "incidence"
+    ws.cell(rows[1], 3).value = "INCIDENCE"
+    # (the second row, read first as "INCIDENCE"; misspelt, its share is not read, so the
+    # line's shares no longer add up either: the problem of the cell is the one looked at)
     issue = _renamed_read_alike_and_misspelt_is_suggested(
-        tmp_path, path, book, ("Line details", rows[1], 3), "Optimism bais",
+        tmp_path, path, book, ("Line details", rows[1], 3), "Incidense",
         at=f"'Line details'!C{rows[1]}")
-    assert issue.fix == "did you mean 'Optimism bias'?"
+    assert issue.fix == "did you mean 'Incidence'?"

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from appraisal.errors import Expected
+
 __all__ = [
     "SCALE",
     "NonMonetisedImpact",
@@ -160,7 +162,8 @@ def parse_register(ck: Any, raw: Any, path: tuple, options: list[str], counterfa
     """Build the register from case data, recording located problems in ``ck`` (schema)."""
     if not isinstance(raw, list):
         ck.error(path, "wrong-type", "'non_monetised' must be a list of impacts",
-                 "write '- impact: ...' entries with 'scores: {option: label}'")
+                 "write '- impact: ...' entries with 'scores: {option: label}'",
+                 expected=Expected.LIST)
         return None
     impacts, seen = [], {}
     for i, item in enumerate(raw):

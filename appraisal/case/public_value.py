@@ -60,7 +60,7 @@ from typing import Any
 
 from appraisal.case.model import POOL_BASES, OutcomeChain, RealGrowth, UnitValueSpec
 from appraisal.case.non_monetised import parse_register
-from appraisal.errors import AppraisalValidationError, ParameterError
+from appraisal.errors import AppraisalValidationError, Expected, ParameterError
 from appraisal.fields import did_you_mean, field_path
 from appraisal.greenbook.equity import DistributionSpec, income_ratios, shipped_eta
 from appraisal.greenbook.valuation import MEASURES, renamed_attribution_message
@@ -103,7 +103,8 @@ def parse_unit_value_packs(ck: Any, raw: Any, path: tuple, base_dir: Path | None
     """Load every unit-value pack named in the case; problems located in the pack file."""
     if not isinstance(raw, list):
         ck.error(path, "wrong-type", "'unit_value_packs' must be a list of packs",
-                 "write '- path: my_unit_costs.csv' or '- shipped: illustrative'")
+                 "write '- path: my_unit_costs.csv' or '- shipped: illustrative'",
+                 expected=Expected.LIST)
         return {}
     packs: dict[str, UnitValuePack] = {}
     for i, item in enumerate(raw):
@@ -190,7 +191,8 @@ def _groups(ck: Any, data: Mapping, path: tuple, by: Any) -> list[str] | None:
         groups = list(groups_raw)
     else:
         ck.error((*path, "groups"), "wrong-type", "'groups' must be a list of group names, "
-                 "lowest income first", "write 'groups: [Q1, Q2, Q3, Q4, Q5]'")
+                 "lowest income first", "write 'groups: [Q1, Q2, Q3, Q4, Q5]'",
+                 expected=Expected.LIST)
         return None
     if len(set(groups)) != len(groups):
         ck.error((*path, "groups"), "duplicate-name", "a group is listed twice in 'groups'",

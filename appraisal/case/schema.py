@@ -35,7 +35,7 @@ from appraisal.case.model import (
     Profile,
 )
 from appraisal.case.public_value import parse_line_public_value, parse_public_value_sections
-from appraisal.errors import Issues
+from appraisal.errors import Expected, Issues
 from appraisal.fields import FieldReader, did_you_mean, field_path
 from appraisal.greenbook.cba import BCR_DEFINITIONS, BcrDefinition
 from appraisal.greenbook.discounting import SCHEDULES, TIMINGS, Schedule, Timing
@@ -184,15 +184,17 @@ class _Checker(FieldReader):
     """Reads typed fields of the case and records located problems (a
     :class:`~appraisal.fields.FieldReader` whose problems always carry a fix)."""
 
-    def error(self, path: Path, code: str, message: str, fix: str = "") -> None:
-        super().error(path, code, message, fix or _DEFAULT_FIX.get(code, _GENERIC_FIX))
+    def error(self, path: Path, code: str, message: str, fix: str = "", *,
+              expected: str = "") -> None:
+        super().error(path, code, message, fix or _DEFAULT_FIX.get(code, _GENERIC_FIX),
+                      expected=expected)
 
     def mapping(self, value: Any, path: Path, what: str, fix: str = "") -> Mapping | None:
         if not isinstance(value, Mapping):
             self.error(path, "wrong-type", f"{what} must be a mapping of keys to values "
                        f"(got {type(value).__name__})",
                        fix or "write it as 'key: value' pairs, one per line (or "
-                       "{key: value, ...}), not a list or a single value")
+                       "{key: value, ...}), not a list or a single value", expected=Expected.MAP)
             return None
         return value
 
@@ -206,7 +208,7 @@ class _Checker(FieldReader):
         if not isinstance(value, str):
             self.error((*path, key), "wrong-type",
                        f"'{key}' must be text (got {value!r} of type {type(value).__name__})",
-                       "put the value in quotes")
+                       "put the value in quotes", expected=Expected.TEXT)
             return default
         if choices and value not in choices:
             close = did_you_mean(value, list(choices))
@@ -249,7 +251,7 @@ class _Checker(FieldReader):
             else:
                 self.error(path, "wrong-type", f"'{what}' must be a whole number (got {value!r})",
                            "write digits only, e.g. 10 or 2025: no words, quotes, units or "
-                           "decimals")
+                           "decimals", expected=Expected.WHOLE_NUMBER)
                 return default
         if minimum is not None and value < minimum:
             self.error(path, "out-of-range", f"'{what}' must be at least {minimum} (got {value})",
@@ -272,7 +274,8 @@ class _Checker(FieldReader):
                   default: float | None = None) -> float | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(path, "wrong-type", f"'{what}' must be a number (got {value!r})",
-                       "write a plain number without units or currency signs")
+                       "write a plain number without units or currency signs",
+                       expected=Expected.NUMBER)
             return default
         value = float(value)
         if not math.isfinite(value):
@@ -293,7 +296,7 @@ class _Checker(FieldReader):
         value = data[key]
         if not isinstance(value, bool):
             self.error((*path, key), "wrong-type", f"'{key}' must be true or false (got {value!r})",
-                       "write true or false, without quotes")
+                       "write true or false, without quotes", expected=Expected.YES_NO)
             return default
         return value
 
@@ -495,7 +498,8 @@ def _duplicate_name(ck: _Checker, path: Path, name: str, raw: Sequence[Any], j: 
 def _build_options(ck: _Checker, raw: Any) -> list[Option]:
     if not isinstance(raw, list) or not raw:
         ck.error(("options",), "wrong-type", "'options' must be a non-empty list of options",
-                 "add '- name: Business as usual' with 'counterfactual: true'")
+                 "add '- name: Business as usual' with 'counterfactual: true'",
+                 expected=Expected.LIST)
         return []
     options, seen = [], {}
     for i, item in enumerate(raw):
@@ -525,7 +529,7 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
     ctx = ctx or {}
     if not isinstance(raw, list):
         ck.error(("lines",), "wrong-type", "'lines' must be a list of impact lines",
-                 "start each line with '- option: ...' under 'lines:'")
+                 "start each line with '- option: ...' under 'lines:'", expected=Expected.LIST)
         return []
     lines, seen = [], {}
     allowed = [f.name for f in LINE_FIELDS]
@@ -555,7 +559,7 @@ def _build_lines(ck: _Checker, raw: Any, option_names: set[str], years: range | 
         cashable = data.get("cashable")
         if cashable is not None and not isinstance(cashable, bool):
             ck.error((*path, "cashable"), "wrong-type", "'cashable' must be true or false",
-                     "write true or false, without quotes")
+                     "write true or false, without quotes", expected=Expected.YES_NO)
             cashable = None
         if cashable is not None and value_type and value_type != "fiscal":
             ck.error((*path, "cashable"), "cashable-not-fiscal", "'cashable' applies only to "
@@ -636,7 +640,7 @@ def _discount_schedules(ck: _Checker, raw: Any, horizon: int | None
         if not isinstance(rates, list) or not rates:
             ck.error(where, "wrong-type", f"schedule '{name}' must be a list of one-year "
                      f"rates (got {type(rates).__name__})", "write the rate of each year "
-                     "t = 1, 2, ... as a list, e.g. [0.035, 0.035, 0.03]")
+                     "t = 1, 2, ... as a list, e.g. [0.035, 0.035, 0.03]", expected=Expected.LIST)
             continue
         values = [ck.as_number(r, (*where, k), f"discount_schedules.{name}[{k}]", high=1.0,
                                hint="write rates as fractions: 0.035 for 3.5%")
@@ -905,7 +909,8 @@ def _pack_list(ck: _Checker, raw: Any, path: Path) -> tuple[list[str], list[str]
         return [], []
     if not isinstance(raw, list):
         ck.error(path, "wrong-type", "'packs' must be a list of folders",
-                 "write 'packs: [my_pack]' or 'packs: [{path: my_pack, encoding: cp1252}]'")
+                 "write 'packs: [my_pack]' or 'packs: [{path: my_pack, encoding: cp1252}]'",
+                 expected=Expected.LIST)
         return [], []
     folders: list[str] = []
     encodings: list[str] = []
@@ -950,7 +955,7 @@ def _string_list(ck: _Checker, raw: Any, path: Path) -> list[str]:
         return []
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         ck.error(path, "wrong-type", f"'{path[-1]}' must be a list of names",
-                 f"write '{path[-1]}: [name, ...]'")
+                 f"write '{path[-1]}: [name, ...]'", expected=Expected.LIST)
         return []
     return list(raw)
 

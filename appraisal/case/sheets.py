@@ -22,13 +22,14 @@ as a row or a column without touching the workbook code:
 ``Optimism bias``
     one row per line with optimism bias (matched to ``Lines`` by option and name): its
     project type (in words), bound, measure, works-duration switch, or its own uplift and
-    source, as columns (:data:`OPTIMISM_BIAS_KEYS`).
+    source, as columns (:data:`OPTIMISM_BIAS_KEYS`); a line of several project types has
+    one row per type with its share (:func:`optimism_bias_rows`).
 ``Risk areas``
     one row per line and optimism-bias risk area: its contribution and mitigation, for the
     cost and for the works duration (:data:`RISK_AREA_KEYS`).
 ``Line details``
-    what those sheets have no column for (shares of several project types, incidence,
-    ...) in long form:
+    what those sheets have no column for (incidence, a works-duration uplift of the
+    case's own, ...) in long form:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
 ``Deflator``
     ``prices.deflator``: user GDP-deflator index values by year.
@@ -704,12 +705,63 @@ def project_type_key(text: Any) -> Any:
     return text
 
 
+def optimism_bias_rows(line: Any) -> list[dict[str, Any]]:
+    """The ``Optimism bias`` rows of one line (plain data), each its cells by column key: one
+    row, or one per project type of its ``shares`` (type in the pack's words, share), the
+    other columns on the first. Shares stay on Line details when the line also names one
+    project type (the case reader refuses that) or a share is not a number.
+
+    Examples
+    --------
+    >>> for row in optimism_bias_rows({"optimism_bias": {"bound": "upper", "shares": {
+    ...         "standard_buildings": 0.7, "outsourcing": 0.3}}}):
+    ...     print(row)
+    {'optimism_bias.bound': 'upper', 'optimism_bias.project_type': 'Standard buildings', \
+'optimism_bias.shares': 0.7}
+    {'optimism_bias.project_type': 'Outsourcing', 'optimism_bias.shares': 0.3}
+    >>> optimism_bias_rows({"optimism_bias": {"project_type": "outsourcing", "duration": {}}})
+    [{'optimism_bias.project_type': 'Outsourcing', 'optimism_bias.duration': True}]
+    >>> optimism_bias_rows({"name": "no bias"})
+    []
+    """
+    ob = line.get("optimism_bias") if isinstance(line, dict) else None
+    if not isinstance(ob, dict):
+        return []
+    first = columns_row(OPTIMISM_BIAS, OPTIMISM_BIAS_KEYS, line)
+    key = "optimism_bias.project_type"
+    if key in first:
+        first[key] = project_types().get(first[key], first[key])
+    if isinstance(ob.get("duration"), dict):  # a map means on: its areas on Risk areas
+        first["optimism_bias.duration"] = True
+    shares = ob.get("shares")
+    if key in first or not shares_as_rows(shares):
+        return [first] if first else []
+    return [{**(first if k == 0 else {}), key: project_types().get(kind, kind),
+             "optimism_bias.shares": share} for k, (kind, share) in enumerate(shares.items())]
+
+
+def shares_as_rows(shares: Any) -> bool:
+    """Whether a line's project-type ``shares`` can be rows of the ``Optimism bias`` sheet:
+    a non-empty map of project types (text) to numbers.
+
+    Examples
+    --------
+    >>> shares_as_rows({"outsourcing": 1.0}), shares_as_rows({"outsourcing": "all"})
+    (True, False)
+    """
+    return isinstance(shares, dict) and bool(shares) and all(
+        isinstance(k, str) and k.strip() and isinstance(v, int | float)
+        and not isinstance(v, bool) and v == v for k, v in shares.items())
+
+
 def _optimism_bias_sheet() -> TableSheet:
     return TableSheet("Optimism bias", (
         *_LINE_KEYS,
         *column_table("""
             optimism_bias.project_type | Project type | str 28 | a project type of the
                 guidance; or blank, with Own uplift
+            optimism_bias.shares | Share (%) | fraction 12 | a line of several project types:
+                one row per type, its share of the cost (they add up to 100%)
             optimism_bias.bound | Bound | str 14 | upper (blank) or lower end of its range
             optimism_bias.measure | Measure | str 14 | capex or opex (blank: by project
                 type)
@@ -723,17 +775,15 @@ def _optimism_bias_sheet() -> TableSheet:
                       "optimism_bias.measure": ("capex", "opex")}),
         _NOTES,
     ), "optimism bias of cost lines: a project type of the guidance and its bound, or your "
-       "own uplift; risk-area contributions and mitigation, and shares of several project "
-       "types, go on Line details")
+       "own uplift; a line of several project types has a row per type with its Share (%), "
+       "the other columns on one of them; risk areas go on the Risk areas sheet")
 
 
 #: What each Field of ``Line details`` takes, in the workbook's words (the YAML field help
 #: of :data:`LINE_FIELDS` speaks of maps and braces).
 _DETAILS_HELP = {
     "optimism_bias": "what the Optimism bias and Risk areas sheets have no column for: "
-                     "Key shares.<type> (shares of the capital cost of several project types, "
-                     "adding up to 100%, instead of one Project type); duration.uplift (your "
-                     "own works-duration uplift)",
+                     "Key duration.uplift (your own works-duration uplift)",
     "unit_value": "what the Valuation sheet has no column for",
     "outcome": "what the Valuation sheet has no column for",
     "incidence": "Key: a group of the Distribution sheet; Value: the line's share of it "
@@ -804,12 +854,12 @@ def _details_sheet() -> TableSheet:
         *_LINE_KEYS,
         Column("field", "Field", "str", True, help_text, fields, width=16),
         Column("key", "Key", "str", True, "key inside the field, e.g. "
-               "shares.standard_buildings", width=34),
+               "duration.uplift", width=34),
         Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
                width=24),
         _NOTES,
-    ), "further details of lines (shares of several project types, incidence ...), one key "
-       "per row")
+    ), "further details of lines (incidence, a works-duration uplift of your own ...), one "
+       "key per row")
 
 
 DEFLATOR = TableSheet("Deflator", (

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from appraisal.errors import AppraisalValidationError, Issue, Issues, ParameterError
+from appraisal.errors import AppraisalValidationError, Expected, Issue, Issues, ParameterError
 from appraisal.greenbook.prices import DeflatorIndex, PriceBase, PriceBasis, rebase_factors
 from appraisal.params.packs import ParameterPack, ParameterRow
 
@@ -415,7 +415,7 @@ def outcome_chain(
     q = np.asarray(cohort, dtype=np.float64)
     if q.ndim == 0 or not np.all(np.isfinite(q)) or np.any(q < 0):
         issues.error("wrong-type", "'cohort' must be an array of amounts >= 0 by year",
-                     location="cohort", field="cohort")
+                     location="cohort", field="cohort", expected=Expected.LIST)
     issues.raise_if_errors("outcome_chain")
     drop = np.asarray(drop_off, dtype=np.float64)
     factor = additionality_factor(engagement, success, quantity_per_outcome=qpo,

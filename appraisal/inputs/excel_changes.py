@@ -196,11 +196,13 @@ class Change:
         return field_path(self.path)
 
 
-def _show(value: Any, yes_no: bool = False) -> str:
+def _show(value: Any, yes_no: bool = False, percent: bool = False) -> str:
     if value is None:
         return "(blank)"
     if yes_no and isinstance(value, bool):
         return "yes" if value else "no"
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.10g}%"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, dict | list):
@@ -213,7 +215,8 @@ def describe(change: Change, name: str | None = None) -> str:
     """One line for a change, e.g. ``lines[1].values.2028: 30 → 35``.
 
     *name* says what changed in the words of the file (e.g. ``Profiles row 4 (...), year
-    2028``; default: the field path); a yes/no cell's value is then shown as yes or no.
+    2028``; default: the field path); a yes/no cell's value is then shown as yes or no, and
+    a number in a column whose header ends in "(%)" as a percentage, as the cells show them.
 
     Examples
     --------
@@ -222,9 +225,12 @@ def describe(change: Change, name: str | None = None) -> str:
     >>> describe(Change(("affordability", "vat", "recoverable", "NHS"), None, True),
     ...          "Affordability lists row 4 (NHS), VAT recoverable")
     'Affordability lists row 4 (NHS), VAT recoverable: (blank) → yes'
+    >>> describe(Change(("x",), 0.7, 0.65), "Optimism bias row 4 (New build / Works), Share (%)")
+    'Optimism bias row 4 (New build / Works), Share (%): 70% → 65%'
     """
     said = name or change.field
     yes_no = name is not None
+    percent = yes_no and said.endswith("(%)")
     if yes_no and change.path and change.path[-1] == "project_type":  # as the cell shows it
         from appraisal.case.sheets import project_types
 
@@ -234,8 +240,9 @@ def describe(change: Change, name: str | None = None) -> str:
     if change.what == "added":
         return f"{said}: added"
     if change.what == "removed":
-        return f"{said}: removed ({_show(change.old, yes_no)})"
-    return f"{said}: {_show(change.old, yes_no)} → {_show(change.new, yes_no)}"
+        return f"{said}: removed ({_show(change.old, yes_no, percent)})"
+    return (f"{said}: {_show(change.old, yes_no, percent)} → "
+            f"{_show(change.new, yes_no, percent)}")
 
 
 def _walk(old: Any, new: Any, path: FieldPath, out: list[Change]) -> None:

@@ -28,7 +28,7 @@ from appraisal.case import sheets as S
 from appraisal.case.lens_sheets_pairwise import PAIRWISE
 from appraisal.case.lens_tables import LENS_TABLES
 from appraisal.cells import cell_ref, column_letter
-from appraisal.errors import Issue
+from appraisal.errors import Expected, Issue
 
 __all__ = ["YAML_SYNTAX", "WorkbookWords", "looks_like_yaml", "path_words"]
 
@@ -169,18 +169,16 @@ def _lens_words(title: str | None, code: str, message: str) -> tuple[str, str] |
     return None
 
 
-def _wrong_type(message: str) -> str:
-    if "whole number" in message:
-        return "type a whole number, e.g. 10 or 2025 (no words, units or decimals)"
-    if "must be a number" in message or "finite number" in message:
-        return "type a plain number, without units or £ signs"
-    if "must be text" in message:
-        return "type the value as text (in Excel, start it with an apostrophe ')"
-    if "true or false" in message or "yes or no" in message:
-        return "choose yes or no from the drop-down"
-    if "list" in message:
-        return "type the names separated by ';'"
-    return "type the value in the form the help row of the sheet gives"
+#: How to type a value of each kind (``Issue.expected`` of a ``wrong-type`` problem), in the
+#: workbook's words.
+_TYPE_FIXES = {
+    Expected.WHOLE_NUMBER: "type a whole number, e.g. 10 or 2025 (no words, units or decimals)",
+    Expected.NUMBER: "type a plain number, without units or £ signs",
+    Expected.TEXT: "type the value as text (in Excel, start it with an apostrophe ')",
+    Expected.YES_NO: "choose yes or no from the drop-down",
+    Expected.LIST: "type the names separated by ';'",
+}
+_ANY_TYPE = "type the value in the form the help row of the sheet gives"
 
 
 def _missing_key(message: str) -> str:
@@ -195,7 +193,6 @@ def _missing_key(message: str) -> str:
 _FIXES: dict[str, Any] = {
     "missing": lambda m, col: f"fill in {col or 'the cell'}",
     "empty": lambda m, col: f"type a value in {col or 'the cell'}",
-    "wrong-type": lambda m, col: _wrong_type(m),
     "bad-choice": lambda m, col: ("choose one of the values the message lists (the cell has "
                                   "a drop-down list)"),
     "counterfactual": lambda m, col: ("on the Options sheet choose yes under Counterfactual "
@@ -492,6 +489,8 @@ class WorkbookWords:
         own = _TABLE_MESSAGES.get(title or "", {})
         if issue.code in own:
             return f"{hint} {own[issue.code][1]}".strip()
+        if issue.code == "wrong-type":
+            return f"{hint} {_TYPE_FIXES.get(issue.expected, _ANY_TYPE)}".strip()
         make = _FIXES.get(issue.code)
         if make is not None and not (title == S.SECTIONS.title and issue.code == "missing"):
             return f"{hint} {make(message, column)}".strip()

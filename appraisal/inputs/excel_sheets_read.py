@@ -321,44 +321,117 @@ _COLUMN_SHEETS = {
 def _columns(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """``Valuation`` or ``Optimism bias``: each row's values into its line (matched by option
     and line name, as ``Profiles``), each value located at its cell; a project type typed in
-    words is read as its key."""
+    words is read as its key; a line's rows with a Share (%) each are its project-type
+    shares (:func:`_shares`)."""
     what, orphan, twice = _COLUMN_SHEETS[spec.title]
     lines = data.get("lines", [])
     index = _line_index(lines)
-    seen: dict[tuple[Any, Any], int] = {}
+    by_line: dict[tuple[Any, Any], list[tuple[int, dict[str, Any], dict[str, int]]]] = {}
     for r, record, cols in _table(rd, spec):
         key = (record.get("option"), record.get("name"))
-        filled = [c for c in spec.columns if c.role == "input" and c.key in record]
-        if key not in index:
-            _no_line(rd, spec, r, cols, key, orphan, what)
-            continue
-        if key in seen:
-            rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", twice,
-                     f"line '{key[1]}' of '{key[0]}' has two rows (also row {seen[key]})",
-                     "keep one row per line")
-            continue
-        if "optimism_bias.project_type" in record:
-            record["optimism_bias.project_type"] = S.project_type_key(
-                record["optimism_bias.project_type"])
-        seen[key] = r
-        i = index[key]
-        line = lines[i]
-        for column in filled:
-            field_name, *path = column.key.split(".")
-            node = line.setdefault(field_name, {})
-            if not isinstance(node, dict):
-                continue
-            for part in path[:-1]:
-                node = node.setdefault(part, {})
-            node[path[-1]] = record[column.key]
-            where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
-                spec.title, r, cols[column.key])
-            rd.loc[("lines", i, field_name, *path)] = where
-            for k in range(len(path)):  # the maps themselves at their first cell
-                rd.loc.setdefault(("lines", i, field_name, *path[:k]), where)
         for column in spec.columns:
             if column.role == "key":
                 rd.loc.pop((spec.title, r, column.key), None)
+        if key not in index:
+            _no_line(rd, spec, r, cols, key, orphan, what)
+            continue
+        if _KIND in record:
+            record[_KIND] = S.project_type_key(record[_KIND])
+        by_line.setdefault(key, []).append((r, record, cols))
+    for key, rows in by_line.items():
+        i = index[key]
+        if any(_SHARE in record for _, record, _ in rows):
+            rows = _shares(rd, rows, key, i, lines[i])
+        for r, _record, cols in rows[1:]:
+            rd.error(cell_ref(spec.title, r, cols.get("name", 2)), "name", twice,
+                     f"line '{key[1]}' of '{key[0]}' has two rows (also row {rows[0][0]})",
+                     "keep one row per line")
+        for r, record, cols in rows[:1]:
+            _into_line(rd, spec, r, record, cols, lines[i], i)
+
+
+def _into_line(rd: CellReader, spec: S.TableSheet, r: int, record: dict[str, Any],
+               cols: dict[str, int], line: dict[str, Any], i: int) -> None:
+    """One row's values of a sheet of line fields as columns into line *i*."""
+    for column in spec.columns:
+        if column.role != "input" or column.key not in record:
+            continue
+        field_name, *path = column.key.split(".")
+        node = line.setdefault(field_name, {})
+        if not isinstance(node, dict):
+            continue
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = record[column.key]
+        where = rd.loc.pop((spec.title, r, column.key), None) or cell_ref(
+            spec.title, r, cols[column.key])
+        rd.loc[("lines", i, field_name, *path)] = where
+        for k in range(len(path)):  # the maps themselves at their first cell
+            rd.loc.setdefault(("lines", i, field_name, *path[:k]), where)
+
+
+_KIND, _SHARE = "optimism_bias.project_type", "optimism_bias.shares"
+
+
+def _shown(value: Any) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else repr(value)
+
+
+def _shares(rd: CellReader, rows: list[tuple[int, dict[str, Any], dict[str, int]]],
+            key: tuple[Any, Any], i: int, line: dict[str, Any]
+            ) -> list[tuple[int, dict[str, Any], dict[str, int]]]:
+    """The ``Optimism bias`` rows of a line of several project types: each row's Project type
+    and Share (%) into the line's ``shares`` (located at the share's cell); the other columns
+    given on one row, or alike on each. Returns one row of those other columns."""
+    spec, title = S.OPTIMISM_BIAS, S.OPTIMISM_BIAS.title
+    headers = {c.key: c.header for c in spec.columns}
+    line_words = f"line '{key[1]}' of '{key[0]}'"
+    shares: dict[str, Any] = {}
+    share_rows: dict[str, int] = {}
+    given: dict[str, tuple[Any, int, str]] = {}
+    for r, record, cols in rows:
+        kind, share = record.pop(_KIND, None), record.pop(_SHARE, None)
+        at = {k: rd.loc.pop((title, r, k), None) or cell_ref(title, r, cols.get(k, col))
+              for k, col in ((_KIND, 3), (_SHARE, 4))}
+        if share is None:
+            rd.error(at[_SHARE], _SHARE, "optimism-bias", f"{line_words} has {len(rows)} rows "
+                     "here and some have a Share (%), but this one has none", "a line of "
+                     "several project types has one row per type with its share of the cost "
+                     "(they add up to 100%): fill in Share (%), or keep one row for the line")
+        elif kind is None:
+            rd.error(at[_KIND], _KIND, "optimism-bias", f"{line_words} has a Share (%) with no "
+                     "Project type", "choose the project type this share of the cost is, or "
+                     "clear the share")
+        elif kind in shares:
+            rd.error(at[_KIND], _KIND, "duplicate-optimism-bias", f"project type "
+                     f"'{S.project_types().get(kind, kind)}' appears twice for {line_words} "
+                     f"(also row {share_rows[kind]})", "keep one row per project type, with "
+                     "its whole share")
+        else:
+            shares[kind], share_rows[kind] = share, r
+            full = ("lines", i, "optimism_bias", "shares")
+            rd.loc[(*full, kind)] = at[_SHARE]
+            for k in range(3, len(full) + 1):  # the maps themselves at their first share
+                rd.loc.setdefault(full[:k], at[_SHARE])
+        for field in [k for k in record if k not in ("option", "name")]:
+            value = record.pop(field)
+            where = rd.loc.pop((title, r, field), None) or cell_ref(title, r, cols[field])
+            if field not in given:
+                given[field] = (value, r, where)
+            elif given[field][0] != value:
+                rd.error(where, field, "optimism-bias", f"{headers[field]} of {line_words} is "
+                         f"{_shown(value)} here but {_shown(given[field][0])} on row "
+                         f"{given[field][1]}; a line has one", "give it on one of the line's "
+                         "rows (or the same on each)")
+    if shares:
+        ob = line.setdefault("optimism_bias", {})
+        if isinstance(ob, dict):
+            ob["shares"] = shares
+    r, _, cols = rows[0]
+    record = {field: value for field, (value, _, _) in given.items()}
+    for field, (_, _, where) in given.items():
+        rd.loc[(title, r, field)] = where
+    return [(r, record, cols)]
 
 
 def _line_index(lines: list[dict[str, Any]]) -> dict[tuple[Any, Any], int]:

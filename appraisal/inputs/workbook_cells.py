@@ -17,7 +17,7 @@ from appraisal.case import sheets as S
 from appraisal.case.schema import SCHEMA_VERSION
 from appraisal.case.sheets import META_SHEET
 from appraisal.cells import cell_ref, column_letter
-from appraisal.errors import AppraisalValidationError, Issue, Issues, Severity
+from appraisal.errors import AppraisalValidationError, Expected, Issue, Issues, Severity
 from appraisal.fields import did_you_mean, field_path
 from appraisal.inputs.excel_changes import cell_token, formula_row_digest, row_digest
 from appraisal.inputs.excel_grid import Cell, SheetGrid, WorkbookGrid
@@ -63,9 +63,10 @@ class CellReader:
     # --- cell values --------------------------------------------------------------------
 
     def error(self, where: str, path: tuple[Any, ...] | str, code: str, message: str,
-              fix: str = "") -> None:
+              fix: str = "", *, expected: str = "") -> None:
         name = path if isinstance(path, str) else field_path(path)
-        self.issues.error(code, message, location=where, field=name, fix=fix)
+        self.issues.error(code, message, location=where, field=name, fix=fix,
+                          expected=expected)
 
     def value(self, sheet: SheetGrid, row: int, col: int, kind: str,
               path: tuple[Any, ...], fraction: bool = False) -> Any:
@@ -111,7 +112,8 @@ class CellReader:
             if text in ("no", "false"):
                 return False
             self.error(where, path, "wrong-type", f"'{path[-1]}' must be yes or no "
-                       f"(got {value!r})", "choose yes or no from the drop-down")
+                       f"(got {value!r})", "choose yes or no from the drop-down",
+                       expected=Expected.YES_NO)
             return None
         if kind == "any":
             if cell.kind == "s" and value in ("[]", "{}"):

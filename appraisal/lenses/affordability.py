@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from appraisal.errors import Issues
+from appraisal.errors import Expected, Issues
 from appraisal.fields import FieldReader, field_path
 from appraisal.greenbook.finance import irr_summary
 from appraisal.lenses.ledger import UNASSIGNED, agency_ledger, line_value_types, payback_index
@@ -139,7 +139,8 @@ class _Reader(FieldReader):
     def mapping(self, raw: Any, path: Path_, keys: Sequence[str]) -> Mapping[str, Any] | None:
         if not isinstance(raw, Mapping):
             self.error(path, "wrong-type", f"'{field_path(path)}' must be a mapping",
-                       f"write it as 'key: value' lines with the keys {', '.join(keys)}")
+                       f"write it as 'key: value' lines with the keys {', '.join(keys)}",
+                       expected=Expected.MAP)
             return None
         for k in raw:
             if k not in keys:
@@ -157,7 +158,8 @@ class _Reader(FieldReader):
         v = raw[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
             self.error((*path, key), "wrong-type", f"'{field_path((*path, key))}' must be a finite "
-                       f"number (got {v!r})", "write a number such as 0.2")
+                       f"number (got {v!r})", "write a number such as 0.2",
+                       expected=Expected.NUMBER)
             return None
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
@@ -172,7 +174,7 @@ class _Reader(FieldReader):
             return ""
         if not isinstance(v, str):
             self.error((*path, key), "wrong-type", f"'{field_path((*path, key))}' must be text",
-                       "write it as a string")
+                       "write it as a string", expected=Expected.TEXT)
             return ""
         return v
 
@@ -182,7 +184,7 @@ class _Reader(FieldReader):
             return None
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             self.error(path, "wrong-type", f"'{field_path(path)}' must be a list of names",
-                       "write it as [a, b]")
+                       "write it as [a, b]", expected=Expected.LIST)
             return None
         if known is not None:
             for i, x in enumerate(raw):
@@ -216,18 +218,19 @@ def _year_values(rd: _Reader, row: Mapping[str, Any], path: Path_, years: range 
     else:
         if not isinstance(values, Mapping):
             rd.error((*path, "values"), "wrong-type", f"'{field_path((*path, 'values'))}' must map "
-                     "years to amounts", "write 'values: {2025: 100000}'")
+                     "years to amounts", "write 'values: {2025: 100000}'", expected=Expected.MAP)
             return out
         def where(y: int) -> Path_:
             return (*path, "values", y)
     for y, v in values.items():
         if isinstance(y, bool) or not isinstance(y, int):
             rd.error((*path, "values"), "wrong-type", f"budget year {y!r} is not a year",
-                     "key amounts by the year the financial year starts, e.g. 2025 for 2025-26")
+                     "key amounts by the year the financial year starts, e.g. 2025 for 2025-26",
+                     expected=Expected.WHOLE_NUMBER)
             continue
         if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
             rd.error(where(y), "wrong-type", f"funding in {y} must be a finite number (got "
-                     f"{v!r})", "write cash amounts in pounds")
+                     f"{v!r})", "write cash amounts in pounds", expected=Expected.NUMBER)
             continue
         if years is not None and y not in years:
             rd.error(where(y), "year-outside-horizon", f"budget year {budget_year_label(y)} is "
@@ -316,7 +319,8 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
             rec = m.get("recoverable", {}) or {}
             if not isinstance(rec, Mapping):
                 rd.error((*vp, "recoverable"), "wrong-type", "'recoverable' must map agencies "
-                         "to true or false", "write e.g. '{Council: true, NHS: false}'")
+                         "to true or false", "write e.g. '{Council: true, NHS: false}'",
+                         expected=Expected.MAP)
             else:
                 bad = False
                 for k, v in rec.items():  # each agency's problem at its own entry
@@ -329,7 +333,8 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
                         bad = True
                         rd.error((*vp, "recoverable", k), "wrong-type", f"VAT recoverable for "
                                  f"{k!r} must be true or false (got {v!r})",
-                                 "say whether the agency recovers VAT: true or false")
+                                 "say whether the agency recovers VAT: true or false",
+                                 expected=Expected.YES_NO)
                 if not bad:
                     kw["vat_recoverable"] = {str(k): v for k, v in rec.items()}
             kw["vat_categories"] = rd.names(m.get("categories"), (*vp, "categories"))
@@ -338,7 +343,7 @@ def parse_affordability_section(raw: Any, *, case_data: Mapping[str, Any] | None
     if funding is not None:
         if not isinstance(funding, list):
             rd.error((*path, "funding"), "wrong-type", "'funding' must be a list",
-                     "write one '- name: ...' entry per funding source")
+                     "write one '- name: ...' entry per funding source", expected=Expected.LIST)
         else:
             for i, row in enumerate(funding):
                 fp = (*path, "funding", i)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from appraisal.errors import Issues
+from appraisal.errors import Expected, Issues
 from appraisal.fields import field_path
 from appraisal.greenbook.cea import ceac, frontier, icer, inb
 
@@ -101,15 +101,16 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
     start = len(found)
     loc = locate or field_path
 
-    def err(p: Path_, code: str, msg: str, fix: str) -> None:
-        found.error(code, msg, location=loc(p), field=field_path(p), fix=fix)
+    def err(p: Path_, code: str, msg: str, fix: str, *, expected: str = "") -> None:
+        found.error(code, msg, location=loc(p), field=field_path(p), fix=fix,
+                    expected=expected)
 
     root = case_data or {}
     names = {ln.get("name") for ln in root.get("lines", []) or [] if isinstance(ln, Mapping)}
     kw: dict[str, Any] = {}
     if not isinstance(raw, Mapping):
         err(path, "wrong-type", "'cost_effectiveness' must be a mapping",
-            "give 'effect:' and 'thresholds:'")
+            "give 'effect:' and 'thresholds:'", expected=Expected.MAP)
     else:
         for k in raw:
             if k not in ("effect", "cost_offsets", "thresholds", "threshold_source"):
@@ -130,14 +131,15 @@ def parse_cost_effectiveness_section(raw: Any, *, case_data: Mapping[str, Any] |
         offsets = raw.get("cost_offsets") or []
         if not isinstance(offsets, list):
             err((*path, "cost_offsets"), "wrong-type", "'cost_offsets' must be a list",
-                "list benefit categories, e.g. [health care saving]")
+                "list benefit categories, e.g. [health care saving]", expected=Expected.LIST)
         else:
             kw["cost_offsets"] = tuple(str(x) for x in offsets)
         ths = raw.get("thresholds", ["lower"])
         shipped, values, shipped_at = [], [], []
         if not isinstance(ths, list) or not ths:
             err((*path, "thresholds"), "wrong-type", "'thresholds' must be a non-empty list",
-                "write e.g. [lower, upper] (NICE) or numbers in £ per unit of effect")
+                "write e.g. [lower, upper] (NICE) or numbers in £ per unit of effect",
+                expected=Expected.LIST)
             ths = []
         for i, t in enumerate(ths):
             if isinstance(t, str):

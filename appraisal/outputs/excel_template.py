@@ -210,17 +210,10 @@ class _Writer:
         self.valued = {i: row for i, line in enumerate(lines)
                        if isinstance(line, dict) and not fields.isdisjoint(line)
                        and (row := S.valuation_row(line))}
-        #: The same for the Optimism bias sheet: its cells of each line with optimism bias.
-        self.biased = {i: row for i, line in enumerate(lines) if isinstance(line, dict)
-                       and isinstance(line.get("optimism_bias"), dict)
-                       and (row := S.columns_row(S.OPTIMISM_BIAS, S.OPTIMISM_BIAS_KEYS, line))}
-        for i, row in self.biased.items():  # the project type in the pack's words
-            key = "optimism_bias.project_type"
-            if key in row:
-                row[key] = S.project_types().get(row[key], row[key])
-            if isinstance(lines[i]["optimism_bias"].get("duration"), dict):
-                # a map means on: yes here, its risk areas on Risk areas
-                row["optimism_bias.duration"] = True
+        #: The same for the Optimism bias sheet: the rows of each line with optimism bias
+        #: (one per project type of a line of several), their cells by column key.
+        self.biased = {i: rows for i, line in enumerate(lines)
+                       if (rows := S.optimism_bias_rows(line))}
         #: The Risk areas sheet's rows of each line: (area, cells by column key).
         self.risk_areas = {i: rows for i, line in enumerate(lines)
                            if (rows := S.risk_area_rows(line))}
@@ -457,7 +450,7 @@ class _Writer:
 
     def valuation_sheet(self) -> None:
         """One row per valued line: its unit value and outcome chain as columns."""
-        self._columns_sheet(S.VALUATION, self.valued)
+        self._columns_sheet(S.VALUATION, {i: [row] for i, row in self.valued.items()})
 
     def optimism_bias_sheet(self) -> None:
         """One row per line with optimism bias: its project type, bound ... as columns."""
@@ -482,13 +475,14 @@ class _Writer:
                 self.cell(sheet, r, col, value, column.type, where=column.key)
         self._dropdowns(ws, S.RISK_AREAS.columns, S.FIRST_ROW + len(rows) + 19)
 
-    def _columns_sheet(self, spec: S.TableSheet, held: Mapping[int, Mapping[str, Any]], *,
+    def _columns_sheet(self, spec: S.TableSheet,
+                       held: Mapping[int, Sequence[Mapping[str, Any]]], *,
                        loose: Collection[str] = ()) -> None:
-        """A sheet of line fields as columns: a row per line in *held* (its cells by column
-        key), then 20 spare rows; ``loose``: as :meth:`_dropdowns`."""
+        """A sheet of line fields as columns: the rows of each line in *held* (their cells
+        by column key), then 20 spare rows; ``loose``: as :meth:`_dropdowns`."""
         ws, sheet = self._table(spec, freeze_cols=2)
         lines = self.data.get("lines") or []
-        rows = [(lines[i], cells) for i, cells in sorted(held.items())]
+        rows = [(lines[i], cells) for i, many in sorted(held.items()) for cells in many]
         total = len(rows) + 20
         for i in range(total):
             record, cells = rows[i] if i < len(rows) else ({}, {})
@@ -503,7 +497,11 @@ class _Writer:
         scalar = {c.key for c in S.LINES.columns}
         rows: list[tuple[str, str, str, str, Any]] = []
         for i, record in enumerate(self.data.get("lines") or []):
-            held = {**self.valued.get(i, {}), **self.biased.get(i, {}),
+            biased = self.biased.get(i, ())
+            shares = (record["optimism_bias"]["shares"] if any(
+                "optimism_bias.shares" in row for row in biased) else {})  # rows there
+            held = {**self.valued.get(i, {}), **{k: True for row in biased for k in row},
+                    **{f"optimism_bias.shares.{kind}": True for kind in shares},
                     **{f"{key}.{area}": True for area, cells in self.risk_areas.get(i, ())
                        for key in cells}}
             for key, value in record.items():

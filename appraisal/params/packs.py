@@ -38,6 +38,7 @@ from types import MappingProxyType
 
 from appraisal._resources import data_dir
 from appraisal.errors import (
+    Expected,
     Issue,
     Issues,
     ParameterError,
@@ -315,7 +316,7 @@ def _number(text: str, rule: ColumnRule, where: str, column: str, issues: Issues
         fix = ("write a plain number: a fraction such as 0.035 for 3.5 %" if rule.fraction
                else "write a plain number without currency signs, % or thousands separators")
         issues.error("wrong-type", f"'{column}' must be a number (got {text!r})",
-                     location=where, field=column, fix=fix)
+                     location=where, field=column, fix=fix, expected=Expected.NUMBER)
         return None
     if not math.isfinite(value):
         issues.error("not-finite", f"'{column}' must be a finite number (got {text!r})",
@@ -323,7 +324,8 @@ def _number(text: str, rule: ColumnRule, where: str, column: str, issues: Issues
         return None
     if rule.type == "integer" and not value.is_integer():
         issues.error("wrong-type", f"'{column}' must be a whole number (got {text!r})",
-                     location=where, field=column, fix="write a whole number")
+                     location=where, field=column, fix="write a whole number",
+                     expected=Expected.WHOLE_NUMBER)
         return None
     low_bad = rule.low is not None and (value <= rule.low if rule.low_open else value < rule.low)
     high_bad = rule.high is not None and value > rule.high

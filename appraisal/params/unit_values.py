@@ -38,7 +38,7 @@ from typing import Any
 
 from appraisal._resources import data_dir
 from appraisal.cells import column_letter
-from appraisal.errors import Issues, ParameterError
+from appraisal.errors import Expected, Issues, ParameterError
 from appraisal.fields import did_you_mean
 from appraisal.limits import MAX_TEXT_CHARS
 from appraisal.params.packs import ParameterRow, check_text, read_csv_records
@@ -185,10 +185,12 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
     code = _text(raw.get("code"))
     bad = False
 
-    def error(column: str, code_: str, message: str, fix: str = "") -> None:
+    def error(column: str, code_: str, message: str, fix: str = "", *,
+              expected: str = "") -> None:
         nonlocal bad
         bad = True
-        issues.error(code_, message, location=where(column), field=column, fix=fix)
+        issues.error(code_, message, location=where(column), field=column, fix=fix,
+                     expected=expected)
 
     for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         # the unit is written as '£ per UNIT': leave room for the prefix
@@ -201,7 +203,8 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
     value_raw = raw.get("value")
     value = math.nan
     if isinstance(value_raw, bool):
-        error("value", "wrong-type", f"'value' must be a number (got {value_raw!r})")
+        error("value", "wrong-type", f"'value' must be a number (got {value_raw!r})",
+              expected=Expected.NUMBER)
     elif isinstance(value_raw, int | float):
         value = float(value_raw)
     else:
@@ -209,7 +212,8 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
             value = float(_text(value_raw))
         except ValueError:
             error("value", "wrong-type", f"'value' must be a number (got {_text(value_raw)!r})",
-                  "write a plain number without currency signs or thousands separators")
+                  "write a plain number without currency signs or thousands separators",
+                  expected=Expected.NUMBER)
     if not bad and (not math.isfinite(value) or value < 0):
         error("value", "out-of-range", f"'value' must be a finite amount of at least 0 "
               f"(got {value})")
@@ -242,7 +246,7 @@ def _parse_row(raw: Mapping[str, Any], where: Any, issues: Issues) -> UnitValueR
         cashable = False if cash_text else None
     else:
         error("cashable", "wrong-type", f"'cashable' must be true, false or empty "
-              f"(got {cash_text!r})")
+              f"(got {cash_text!r})", expected=Expected.YES_NO)
     if cashable and value_type and value_type != "fiscal":
         error("cashable", "cashable-not-fiscal", "'cashable' applies only to fiscal values "
               f"(this value is {value_type})")

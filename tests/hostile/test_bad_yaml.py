@@ -447,6 +447,22 @@ def test_a_failed_deflator_is_reported_once(minimal_text, write_case, tmp_path):
     assert "opt_in" not in Issue("deflator", "years missing").to_dict()
 
 
+@pytest.mark.parametrize(("find", "typed", "expected"), [
+    ("horizon_years: 10", "horizon_years: ten", "whole number"),
+    ("title: Minimal two-option case", "title: [a, b]", "text"),
+])
+def test_a_wrong_type_says_what_the_field_takes_as_data(minimal_text, write_case, tmp_path,
+                                                       find, typed, expected):
+    """A ``wrong-type`` problem carries what the field takes (``Issue.expected``), which the
+    workbook's wording turns into its fix, instead of reading it out of the message."""
+    assert find in minimal_text
+    issues = [i for i in _issues_of(write_case(tmp_path, minimal_text.replace(find, typed)))
+              if i.code == "wrong-type"]
+    assert [i.expected for i in issues] == [expected], [str(i) for i in issues]
+    assert issues[0].to_dict()["expected"] == expected
+    assert "expected" not in Issue("wrong-type", "must be a number").to_dict()
+
+
 def test_every_issue_of_the_catalogue_has_a_fix(minimal_text, write_case, tmp_path):
     """Audit: every issue reported for any catalogue input says how to fix it."""
     for k, bad in enumerate(CATALOGUE):

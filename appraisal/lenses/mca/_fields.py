@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from appraisal.errors import Expected
 from appraisal.fields import FieldReader, did_you_mean
 
 Path = tuple[str | int, ...]
@@ -48,7 +49,8 @@ class SectionReader(FieldReader):
         if isinstance(value, Mapping):
             return dict(value)
         self.error(path, "wrong-type", f"expected {what}, got {_describe(value)}",
-                   "write it as 'key: value' lines indented under this key")
+                   "write it as 'key: value' lines indented under this key",
+                   expected=Expected.MAP)
         return None
 
     def sequence(self, value: object, path: Path, what: str = "a list") -> list[Any] | None:
@@ -56,7 +58,8 @@ class SectionReader(FieldReader):
         if isinstance(value, list | tuple):
             return list(value)
         self.error(path, "wrong-type", f"expected {what}, got {_describe(value)}",
-                   "write it as a YAML list ('- item' lines or [a, b])")
+                   "write it as a YAML list ('- item' lines or [a, b])",
+                   expected=Expected.LIST)
         return None
 
     def keys(self, data: Mapping[Any, Any], path: Path, allowed: Iterable[str],
@@ -82,7 +85,7 @@ class SectionReader(FieldReader):
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.error((*path, key), "wrong-type", f"expected text, got {_describe(value)}",
-                       "write plain text")
+                       "write plain text", expected=Expected.TEXT)
             return None
         text = str(value).strip()
         if not text:

@@ -68,7 +68,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appraisal.errors import Issues
+from appraisal.errors import Expected, Issues
 from appraisal.lenses.mca._fields import Path, SectionReader
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def _short_list(r: SectionReader, data: object, path: Path, choices: list[LongLi
         bau = node.get("business_as_usual", False)
         if not isinstance(bau, bool):
             r.error((*p, "business_as_usual"), "wrong-type", f"expected true or false, got {bau!r}",
-                    "write true or false")
+                    "write true or false", expected=Expected.YES_NO)
             continue
         picked: list[tuple[str, str]] = []
         if "choices" in node or not bau:

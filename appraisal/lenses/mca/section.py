@@ -100,7 +100,7 @@ from typing import Any
 
 import numpy as np
 
-from appraisal.errors import Issues
+from appraisal.errors import Expected, Issues
 from appraisal.fields import closest
 from appraisal.lenses.mca._fields import Path, SectionReader
 from appraisal.lenses.mca._weight_section import parse_combine, parse_weight_sets
@@ -252,7 +252,7 @@ def _scale(r: SectionReader, node: Mapping[str, Any], p: Path, scoring: str) -> 
         for i, pt in enumerate(pts):
             if not isinstance(pt, list | tuple) or len(pt) != 2:
                 r.error((*p, "points", i), "wrong-type", "expected a [measure, value] pair",
-                        "write each point as [measure, value]")
+                        "write each point as [measure, value]", expected=Expected.LIST)
                 continue
             x, v = r.number(pt[0], (*p, "points", i, 0)), r.number(pt[1], (*p, "points", i, 1))
             if x is not None and v is not None:
