@@ -760,8 +760,8 @@ def _optimism_bias_sheet() -> TableSheet:
         *column_table("""
             optimism_bias.project_type | Project type | str 28 | a project type of the
                 guidance; or blank, with Own uplift
-            optimism_bias.shares | Share (%) | fraction 12 | a line of several project types:
-                one row per type, its share of the cost (they add up to 100%)
+            optimism_bias.shares | Share (%) | fraction 16 | a mix of types: one row per
+                type, with its share of the cost
             optimism_bias.bound | Bound | str 14 | upper (blank) or lower end of its range
             optimism_bias.measure | Measure | str 14 | capex or opex (blank: by project
                 type)
