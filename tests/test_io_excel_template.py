@@ -28,7 +28,8 @@ def _headers(sheet):
 def test_sheets_and_meta(blank):
     _, book = blank
     assert book.sheetnames == ["Cover", "Case", "Options", "Lines", "Profiles", "Valuation",
-                               "Optimism bias", "Risk areas", "Line details", "Deflator",
+                               "Optimism bias", "Risk areas", "Incidence", "Line details",
+                               "Deflator",
                                "Discount schedules", "Non-monetised", "Distribution",
                                "MCA weight sets", "MCA", "MCA pairwise",
                                "Long list objectives", "Long list", "Short list",
@@ -226,18 +227,25 @@ def test_print_pages_keep_a_readable_scale():
 
 
 def test_line_details_fields_are_read_by_their_words_or_their_names(tmp_path):
-    """The Field column says "Incidence"; "incidence" (workbooks written before) and any
-    case still read; an unknown field is suggested by its words."""
+    """The Field column of Line details says "Incidence" (a line's incidence typed there
+    reads as from its sheet); "incidence" (workbooks written before) and any case still
+    read; an unknown field is suggested by its words."""
     path = write_template(tmp_path / "c.xlsx", load_case(example_path("prevention")))
     book = openpyxl.load_workbook(path)
-    ws = book["Line details"]
-    rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, 3).value]
-    assert {ws.cell(r, 3).value for r in rows} == {"Incidence"}
-    ws.cell(rows[0], 3).value = "incidence"
-    ws.cell(rows[1], 3).value = "INCIDENCE"
-    # (the second row, read first as "INCIDENCE"; misspelt, its share is not read, so the
-    # line's shares no longer add up either: the problem of the cell is the one looked at)
+    incidence, ws = book["Incidence"], book["Line details"]
+    assert [c.value for c in incidence[1][:4]] == ["Option", "Line", "Q1 (%)", "Q2 (%)"]
+    shares = [(incidence.cell(3, c).value, incidence.cell(1, c).value[:2]) for c in (3, 4, 5)]
+    rows = list(range(3, 3 + len(shares)))
+    for r, (share, group), field in zip(rows, shares, ("Incidence", "incidence", "INCIDENCE"),
+                                        strict=True):
+        for col, value in enumerate((incidence.cell(3, 1).value, incidence.cell(3, 2).value,
+                                     field, group, share), start=1):
+            ws.cell(r, col).value = value
+    for col in range(1, 8):
+        incidence.cell(3, col).value = None
+    # (the third row, read as "INCIDENCE"; misspelt, its share is not read, so the line's
+    # shares no longer add up either: the problem of the cell is the one looked at)
     issue = _renamed_read_alike_and_misspelt_is_suggested(
-        tmp_path, path, book, ("Line details", rows[1], 3), "Incidense",
-        at=f"'Line details'!C{rows[1]}")
+        tmp_path, path, book, ("Line details", rows[2], 3), "Incidense",
+        at=f"'Line details'!C{rows[2]}")
     assert issue.fix == "did you mean 'Incidence'?"

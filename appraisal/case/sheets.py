@@ -27,9 +27,12 @@ as a row or a column without touching the workbook code:
 ``Risk areas``
     one row per line and optimism-bias risk area: its contribution and mitigation, for the
     cost and for the works duration (:data:`RISK_AREA_KEYS`).
+``Incidence``
+    one row per line whose value falls on distributional groups: its share in each group,
+    a column per group headed by the group's name (:func:`incidence_sheet`).
 ``Line details``
-    what those sheets have no column for (incidence, a works-duration uplift of the
-    case's own, ...) in long form:
+    what those sheets have no column for (a works-duration uplift of the case's own, ...)
+    in long form:
     ``Option | Line | Field | Key | Value``, where ``Key`` is a dotted path inside the map.
 ``Deflator``
     ``prices.deflator``: user GDP-deflator index values by year.
@@ -734,24 +737,24 @@ def optimism_bias_rows(line: Any) -> list[dict[str, Any]]:
     if isinstance(ob.get("duration"), dict):  # a map means on: its areas on Risk areas
         first["optimism_bias.duration"] = True
     shares = ob.get("shares")
-    if key in first or not shares_as_rows(shares):
+    if key in first or not is_number_map(shares):
         return [first] if first else []
     return [{**(first if k == 0 else {}), key: project_types().get(kind, kind),
              "optimism_bias.shares": share} for k, (kind, share) in enumerate(shares.items())]
 
 
-def shares_as_rows(shares: Any) -> bool:
-    """Whether a line's project-type ``shares`` can be rows of the ``Optimism bias`` sheet:
-    a non-empty map of project types (text) to numbers.
+def is_number_map(value: Any) -> bool:
+    """Whether a line's map (project-type ``shares``, ``incidence``) can be rows or columns
+    of a sheet: a non-empty map of names (text) to numbers.
 
     Examples
     --------
-    >>> shares_as_rows({"outsourcing": 1.0}), shares_as_rows({"outsourcing": "all"})
+    >>> is_number_map({"outsourcing": 1.0}), is_number_map({"outsourcing": "all"})
     (True, False)
     """
-    return isinstance(shares, dict) and bool(shares) and all(
+    return isinstance(value, dict) and bool(value) and all(
         isinstance(k, str) and k.strip() and isinstance(v, int | float)
-        and not isinstance(v, bool) and v == v for k, v in shares.items())
+        and not isinstance(v, bool) and v == v for k, v in value.items())
 
 
 def _optimism_bias_sheet() -> TableSheet:
@@ -786,8 +789,7 @@ _DETAILS_HELP = {
                      "Key duration.uplift (your own works-duration uplift)",
     "unit_value": "what the Valuation sheet has no column for",
     "outcome": "what the Valuation sheet has no column for",
-    "incidence": "Key: a group of the Distribution sheet; Value: the line's share of it "
-                 "(a line's shares add up to 100%)",
+    "incidence": "what the Incidence sheet has no column for",
 }
 
 
@@ -846,6 +848,60 @@ def risk_area_rows(line: Any) -> list[tuple[str, dict[str, float]]]:
     return list(rows.items())
 
 
+#: The title of the ``Incidence`` sheet, and the column key of a group on it: this prefix and
+#: the group's name.
+INCIDENCE_TITLE, INCIDENCE_KEY = "Incidence", "incidence."
+
+
+def incidence_sheet(groups: Sequence[str], headers: Sequence[str] = ()) -> TableSheet:
+    """The ``Incidence`` sheet of a case whose distributional groups are *groups*: one row
+    per line, the line's share in each group a column headed by the group's name and
+    "(%)" (or by *headers*, as a workbook's header row has them).
+
+    Examples
+    --------
+    >>> [(c.key, c.header, c.type) for c in incidence_sheet(["Q1", "Q2"]).columns][2:]
+    [('incidence.Q1', 'Q1 (%)', 'fraction'), ('incidence.Q2', 'Q2 (%)', 'fraction'), \
+('notes', 'Notes', 'str')]
+    >>> incidence_group("Q1 (%)"), incidence_group(" Q1 ")
+    ('Q1', 'Q1')
+    """
+    shares = tuple(Column(INCIDENCE_KEY + group, headers[k] if headers else f"{group} (%)",
+                          "fraction", help=f"share of the line's value going to {group}",
+                          width=max(12, len(group) + 8))
+                   for k, group in enumerate(groups))
+    return TableSheet(INCIDENCE_TITLE, (*_LINE_KEYS, *shares, _NOTES), "who the value of each "
+                      "line falls on: its share in each distributional group, one column per "
+                      "group of the Distribution sheet headed by the group's name (a line's "
+                      "shares add up to 100%)")
+
+
+def incidence_group(header: str) -> str:
+    """The group a header of the ``Incidence`` sheet names (with or without "(%)")."""
+    return header.strip().removesuffix("(%)").strip()
+
+
+def incidence_groups(data: Any) -> list[str]:
+    """The groups of the ``Incidence`` sheet of a case (plain data): those of its
+    ``distribution`` section, then any other group a line's incidence names, in order.
+
+    Examples
+    --------
+    >>> incidence_groups({"distribution": {"groups": ["Q1", "Q2"]},
+    ...                   "lines": [{"incidence": {"Q2": 0.5, "Q9": 0.5}}]})
+    ['Q1', 'Q2', 'Q9']
+    """
+    dist = data.get("distribution") if isinstance(data, dict) else None
+    named = dist.get("groups") if isinstance(dist, dict) else None
+    groups = [g for g in named if isinstance(g, str)] if isinstance(named, list) else []
+    for line in (data.get("lines") or []) if isinstance(data, dict) else []:
+        shares = line.get("incidence") if isinstance(line, dict) else None
+        for group in shares if is_number_map(shares) else ():
+            if group not in groups:
+                groups.append(group)
+    return groups
+
+
 def _details_sheet() -> TableSheet:
     fields = tuple(label(f.name, "") for f in line_map_fields())  # in words: Optimism bias
     help_text = "; ".join(f"{label(f.name, '')}: {_DETAILS_HELP.get(f.name, f.help)}"
@@ -858,8 +914,8 @@ def _details_sheet() -> TableSheet:
         Column("value", "Value", "any", False, "text, number, percentage or TRUE/FALSE",
                width=24),
         _NOTES,
-    ), "further details of lines (incidence, a works-duration uplift of your own ...), one "
-       "key per row")
+    ), "further details of lines (a works-duration uplift of your own ...), one key per "
+       "row")
 
 
 DEFLATOR = TableSheet("Deflator", (
@@ -902,7 +958,7 @@ RISK_AREAS = _risk_areas_sheet()
 LINE_DETAILS = _details_sheet()
 #: The sheets the reader reads, in workbook order (``Case`` first).
 INPUT_SHEETS = ("Case", OPTIONS.title, LINES.title, PROFILES.title, VALUATION.title,
-                OPTIMISM_BIAS.title, RISK_AREAS.title, LINE_DETAILS.title,
+                OPTIMISM_BIAS.title, RISK_AREAS.title, INCIDENCE_TITLE, LINE_DETAILS.title,
                 DEFLATOR.title, DISCOUNT_SCHEDULES.title, SECTIONS.title)
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-/&'()%]*")

@@ -7,6 +7,7 @@ located at ``Sheet!Cell``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -516,6 +517,64 @@ def _risk_areas(rd: CellReader, data: dict[str, Any]) -> None:
                 rd.loc.setdefault(full[:k], where)
 
 
+def _incidence(rd: CellReader, data: dict[str, Any]) -> None:
+    """``Incidence``: each row's shares into its line's ``incidence``, by the group heading
+    each column, each share located at its cell (a sheet of workbooks written before it
+    may be missing: their incidence is on Line details)."""
+    title = S.INCIDENCE_TITLE
+    if title not in rd.grid.sheet_names:
+        return
+    sheet = rd.grid.sheet(title)
+    named: dict[str, int] = {}
+    headers: list[str] = []
+    twice: list[S.Column] = []  # said here, not read (nor called unknown)
+    keys = {c.header for c in S.incidence_sheet(()).columns}
+    for col in range(1, sheet.max_col + 1):
+        cell = sheet.get(S.HEADER_ROW, col)
+        header = cell.value if cell is not None and cell.kind == "s" else ""
+        group = S.incidence_group(header)
+        if not group or header.strip() in keys:
+            continue
+        if group in named:
+            rd.error(cell_ref(title, S.HEADER_ROW, col), group, "duplicate-group", f"group "
+                     f"'{group}' heads two columns (also column {column_letter(named[group])})",
+                     "keep one column per group")
+            twice.append(S.Column(f"duplicate.{col}", header, "str", role="note"))
+            continue
+        named[group] = col
+        headers.append(header)
+    lines = data.get("lines", [])
+    index = _line_index(lines)
+    seen: dict[tuple[Any, Any], int] = {}
+    spec = S.incidence_sheet(tuple(named), headers)
+    spec = dataclasses.replace(spec, columns=(*spec.columns, *twice))
+    for r, record, cols in _table(rd, spec):
+        key = (record.get("option"), record.get("name"))
+        rd.loc.pop((title, r, "option"), None)
+        rd.loc.pop((title, r, "name"), None)
+        if key not in index:
+            _no_line(rd, S.incidence_sheet(()), r, cols, key, "incidence-without-line",
+                     "an incidence")
+            continue
+        if key in seen:
+            rd.error(cell_ref(title, r, cols.get("name", 2)), "name", "duplicate-incidence",
+                     f"line '{key[1]}' of '{key[0]}' has two rows (also row {seen[key]})",
+                     "keep one row per line")
+            continue
+        seen[key] = r
+        i = index[key]
+        for group, col in named.items():
+            where = rd.loc.pop((title, r, S.INCIDENCE_KEY + group), None)
+            if S.INCIDENCE_KEY + group not in record:
+                continue
+            shares = lines[i].setdefault("incidence", {})
+            if isinstance(shares, dict):
+                shares[group] = record[S.INCIDENCE_KEY + group]
+                at = where or cell_ref(title, r, col)
+                rd.loc[("lines", i, "incidence", group)] = at
+                rd.loc.setdefault(("lines", i, "incidence"), at)
+
+
 def _long(rd: CellReader, spec: S.TableSheet, data: dict[str, Any]) -> None:
     """Line details and Sections: one value per row, at a path."""
     sections = spec is S.SECTIONS
@@ -945,6 +1004,7 @@ def read_sheets(rd: CellReader) -> dict[str, Any]:
     _columns(rd, S.VALUATION, data)
     _columns(rd, S.OPTIMISM_BIAS, data)
     _risk_areas(rd, data)
+    _incidence(rd, data)
     _long(rd, S.LINE_DETAILS, data)
     _deflator(rd, data)
     _discount_schedules(rd, data)

@@ -214,6 +214,11 @@ class _Writer:
         #: (one per project type of a line of several), their cells by column key.
         self.biased = {i: rows for i, line in enumerate(lines)
                        if (rows := S.optimism_bias_rows(line))}
+        #: The Incidence sheet's groups (its columns) and the cells of each line's row.
+        self.groups = S.incidence_groups(data)
+        self.incidence = {i: {S.INCIDENCE_KEY + g: v for g, v in line["incidence"].items()}
+                          for i, line in enumerate(lines) if isinstance(line, dict)
+                          and S.is_number_map(line.get("incidence"))}
         #: The Risk areas sheet's rows of each line: (area, cells by column key).
         self.risk_areas = {i: rows for i, line in enumerate(lines)
                            if (rows := S.risk_area_rows(line))}
@@ -249,7 +254,7 @@ class _Writer:
         every page as the header rows are."""
         names = ({"option": "option", "name": "line"} if spec.title in (
             S.LINES.title, S.PROFILES.title, S.VALUATION.title, S.OPTIMISM_BIAS.title,
-            S.RISK_AREAS.title, S.LINE_DETAILS.title)
+            S.RISK_AREAS.title, S.INCIDENCE_TITLE, S.LINE_DETAILS.title)
             else {"name": "option"} if spec.title == S.OPTIONS.title else {})
         spec = dataclasses.replace(spec, columns=tuple(
             dataclasses.replace(c, width=max(c.width, self.name_widths[names[c.key]]))
@@ -475,6 +480,11 @@ class _Writer:
                 self.cell(sheet, r, col, value, column.type, where=column.key)
         self._dropdowns(ws, S.RISK_AREAS.columns, S.FIRST_ROW + len(rows) + 19)
 
+    def incidence_sheet(self) -> None:
+        """One row per line with incidence: its share in each group, a column per group."""
+        self._columns_sheet(S.incidence_sheet(self.groups),
+                            {i: [cells] for i, cells in self.incidence.items()})
+
     def _columns_sheet(self, spec: S.TableSheet,
                        held: Mapping[int, Sequence[Mapping[str, Any]]], *,
                        loose: Collection[str] = ()) -> None:
@@ -502,6 +512,7 @@ class _Writer:
                 "optimism_bias.shares" in row for row in biased) else {})  # rows there
             held = {**self.valued.get(i, {}), **{k: True for row in biased for k in row},
                     **{f"optimism_bias.shares.{kind}": True for kind in shares},
+                    **dict.fromkeys(self.incidence.get(i, ()), True),
                     **{f"{key}.{area}": True for area, cells in self.risk_areas.get(i, ())
                        for key in cells}}
             for key, value in record.items():
@@ -659,7 +670,7 @@ def add_input_sheets(book: BookBuilder, data: Mapping[str, Any], case: Case | No
     writer = _Writer(book, data, case, years)
     for write in (writer.case_sheet, writer.options_sheet, writer.lines_sheet,
                   writer.profiles_sheet, writer.valuation_sheet, writer.optimism_bias_sheet,
-                  writer.risk_areas_sheet, writer.details_sheet,
+                  writer.risk_areas_sheet, writer.incidence_sheet, writer.details_sheet,
                   writer.deflator_sheet, writer.discount_schedules_sheet, writer.lens_sheets,
                   writer.sections_sheet, writer.lists_sheet):
         write()
