@@ -78,16 +78,22 @@ def one_run(book: Path, out: Path) -> tuple[float, ...]:
     return t1 - t0, t2 - t1, t3 - t2, c1 - c0, c2 - c1, c3 - c2
 
 
-def _child(book: Path, out: Path, code: Path | None
-           ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """One timed run in a new process, with the package of *code* (None: this version):
-    (read, appraise, write, total) in wall-clock seconds, and the same in CPU seconds."""
+def _env(code: Path | None) -> dict[str, str]:
+    """This process's environment, with the package in *code* first on the path (None:
+    this version)."""
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [
             os.environ.get("PYTHONPATH")])])
+    return env
+
+
+def _child(book: Path, out: Path, code: Path | None
+           ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One timed run in a new process, with the package of *code* (None: this version):
+    (read, appraise, write, total) in wall-clock seconds, and the same in CPU seconds."""
     child = subprocess.run([sys.executable, __file__, "--one", str(book), str(out)],
-                           check=True, capture_output=True, text=True, env=env)
+                           check=True, capture_output=True, text=True, env=_env(code))
     read, run, write, *cpu = json.loads(child.stdout.strip().splitlines()[-1])
     return (read, run, write, read + run + write), (*cpu, sum(cpu))
 
@@ -122,9 +128,13 @@ def main() -> None:
                         help="also time the appraisal package in DIR, interleaved, and print "
                              "ratios (this version / baseline)")
     parser.add_argument("--one", nargs=2, metavar=("BOOK", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--template", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_run(Path(args.one[0]), Path(args.one[1]))))
+        return
+    if args.template:
+        write_template(Path(args.template), synthetic_case(args.lines, args.years))
         return
     if args.baseline is not None and not (args.baseline / "appraisal").is_dir():
         parser.error(f"--baseline {args.baseline}: no appraisal package in that folder")
@@ -138,6 +148,13 @@ def main() -> None:
     if os.name == "posix":
         print(f"machine: {os.cpu_count()} cores, load average at start "
               f"{os.getloadavg()[0]:.1f}")
+    if args.baseline is not None:
+        # the baseline reads the same case written by its own template writer (a workbook of
+        # this version may have columns an older reader does not know)
+        base_book = folder / "case-base.xlsx"
+        subprocess.run([sys.executable, __file__, "--template", str(base_book), "--lines",
+                        str(args.lines), "--years", str(args.years)], check=True,
+                       env=_env(args.baseline))
     runs: list[tuple[float, ...]] = []
     base: list[tuple[float, ...]] = []
     cpu: list[tuple[float, ...]] = []
@@ -147,7 +164,7 @@ def main() -> None:
         # package itself not timed); a fresh copy of the input, so nothing is cached; the
         # baseline's run (if any) right before this version's, on the same machine load
         if args.baseline is not None:
-            fresh = shutil.copy(book, folder / f"case-base-{k}.xlsx")
+            fresh = shutil.copy(base_book, folder / f"case-base-{k}.xlsx")
             wall, used = _child(fresh, folder / f"results-base-{k}.xlsx", args.baseline)
             base.append(wall)
             base_cpu.append(used)
