@@ -46,13 +46,15 @@ def test_sheets_and_meta(blank):
 
 def test_cover_lists_every_further_sheet_with_what_it_holds(blank):
     # The cover's "Sheets" block is generated from the sheets written: each sheet after the
-    # eight the numbered steps explain, in workbook order, with its spec's description.
+    # nine the numbered steps explain, in workbook order, with its spec's description.
     _, book = blank
     rows = [(r[0], r[1]) for r in book["Cover"].iter_rows(values_only=True)]
     start = rows.index(("Sheets", None)) + 1
     listed = [head for head, _ in rows[start:rows.index((None, None), start)]]
     steps = {"Cover", "Case", "Options", "Lines", "Profiles", "Valuation", "Optimism bias",
-             "Risk areas", "Line details"}
+             "Risk areas", "Incidence", "Line details"}
+    assert [head for head, _ in rows if head and head[0].isdigit()][-3:] == [
+        "8. Incidence", "9. Line details", "10. Check and run"]
     assert listed == [ws.title for ws in book.worksheets
                       if ws.sheet_state == "visible" and ws.title not in steps]
     texts = dict(rows[start:])

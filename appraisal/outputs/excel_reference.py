@@ -38,11 +38,14 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
         ("5. Valuation", "Lines valued as quantity × unit value: the unit value and the "
          "outcome chain (engagement, success, deadweight ...), one row per line.", None),
         ("6. Optimism bias", "Cost lines' optimism bias: a project type of the guidance and "
-         "its bound, or your own uplift with its source, one row per line.", None),
+         "its bound, or your own uplift with its source, one row per line (a row per project "
+         "type, with its share, for a mix of types).", None),
         ("7. Risk areas", "The optimism-bias risk areas of a cost line: each one's "
          "contribution and mitigation, one row per area.", None),
-        ("8. Line details", "Further details of lines, one key per row.", None),
-        ("9. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
+        ("8. Incidence", "Who the value of a line falls on: its share in each "
+         "distributional group, one row per line, a column per group.", None),
+        ("9. Line details", "Further details of lines, one key per row.", None),
+        ("10. Check and run", "appraisal validate case.xlsx   then   appraisal run case.xlsx "
          "--out results", None),
         ("", "", None),
         ("Conventions", "", None),
@@ -70,7 +73,7 @@ def cover_sheet(book: BookBuilder, data: Mapping[str, Any]) -> None:
 
 #: The sheets the steps above already explain.
 _STEP_SHEETS = frozenset({"Case", "Options", "Lines", "Profiles", "Valuation", "Optimism bias",
-                          "Risk areas", "Line details"})
+                          "Risk areas", "Incidence", "Line details"})
 
 
 def _sheet_rows(book: BookBuilder) -> list[tuple[str, str, int | None]]:
