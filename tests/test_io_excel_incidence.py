@@ -125,3 +125,17 @@ def test_an_older_workbook_with_incidence_on_line_details_still_reads(prevention
     book.save(old)
     assert case_to_data(read_case_workbook(old)) == case_to_data(
         load_case(example_path("prevention")))
+
+
+def test_a_group_is_a_column_headed_by_its_name_with_or_without_the_percent_sign(
+        prevention, edited_copy):
+    """The groups come from the header row: "Q4" reads as "Q4 (%)" does, so a group the
+    template has no column for is added by adding one (the Notes help says so)."""
+    ws = openpyxl.load_workbook(prevention)["Incidence"]
+    assert "add one before this, headed by its name" in ws.cell(2, 8).value
+    row = _row_of(prevention, EARNINGS)
+    edited = edited_copy(prevention, {("Incidence", "F1"): "Q4", ("Incidence", f"C{row}"): 0.5,
+                                      ("Incidence", f"F{row}"): 0.1})
+    line = next(ln for ln in read_case_workbook(edited).lines
+                if (ln.option, ln.name) == EARNINGS)
+    assert dict(line.incidence) == {"Q1": 0.5, "Q2": 0.3, "Q3": 0.1, "Q4": 0.1}

@@ -870,7 +870,9 @@ def incidence_sheet(groups: Sequence[str], headers: Sequence[str] = ()) -> Table
                           "fraction", help=f"share of the line's value going to {group}",
                           width=max(12, len(group) + 8))
                    for k, group in enumerate(groups))
-    return TableSheet(INCIDENCE_TITLE, (*_LINE_KEYS, *shares, _NOTES), "who the value of each "
+    notes = dataclasses.replace(_NOTES, help="your notes (not read); a group with no column: "
+                                "add one before this, headed by its name, e.g. Q1 (%)")
+    return TableSheet(INCIDENCE_TITLE, (*_LINE_KEYS, *shares, notes), "who the value of each "
                       "line falls on: its share in each distributional group, one column per "
                       "group of the Distribution sheet headed by the group's name (a line's "
                       "shares add up to 100%)")
