@@ -863,8 +863,6 @@ def incidence_sheet(groups: Sequence[str], headers: Sequence[str] = ()) -> Table
     >>> [(c.key, c.header, c.type) for c in incidence_sheet(["Q1", "Q2"]).columns][2:]
     [('incidence.Q1', 'Q1 (%)', 'fraction'), ('incidence.Q2', 'Q2 (%)', 'fraction'), \
 ('notes', 'Notes', 'str')]
-    >>> incidence_group("Q1 (%)"), incidence_group(" Q1 ")
-    ('Q1', 'Q1')
     """
     shares = tuple(Column(INCIDENCE_KEY + group, headers[k] if headers else f"{group} (%)",
                           "fraction", help=f"share of the line's value going to {group}",
@@ -879,7 +877,13 @@ def incidence_sheet(groups: Sequence[str], headers: Sequence[str] = ()) -> Table
 
 
 def incidence_group(header: str) -> str:
-    """The group a header of the ``Incidence`` sheet names (with or without "(%)")."""
+    """The group a header of the ``Incidence`` sheet names (with or without "(%)").
+
+    Examples
+    --------
+    >>> incidence_group("Q1 (%)"), incidence_group(" Q1 ")
+    ('Q1', 'Q1')
+    """
     return header.strip().removesuffix("(%)").strip()
 
 
