@@ -99,3 +99,26 @@ def edited_copy(tmp_path: Path) -> Callable[[Path, dict], Path]:
         return target
 
     return edit
+
+
+@pytest.fixture
+def refused_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                ) -> Callable[[Path, str], dict[str, str]]:
+    """``refused_run(book, sheet)``: ``appraisal run`` of a workbook that must be refused:
+    asserts exit code 1, "Nothing was written.", no output folder and the input's bytes
+    unchanged, and returns the problems said on *sheet* (its name as a ``Sheet!Cell``
+    reference starts, e.g. ``'Optimism bias'``), each line by its cell."""
+    from appraisal.cli import main
+
+    def run(book: Path, sheet: str) -> dict[str, str]:
+        before = book.read_bytes()
+        out = tmp_path / "refused-out"
+        assert main(["run", str(book), "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert "Nothing was written." in err
+        assert not out.exists()
+        assert book.read_bytes() == before
+        return {line.split(": error ", 1)[0].strip(): line for line in err.splitlines()
+                if line.startswith(f"  {sheet}!")}
+
+    return run

@@ -120,6 +120,8 @@ UNITS = {
     "scale": "×", "year": "year", "start": "year", "end": "year", "amount": "£ a year",
     "rate": "% a year", "ramp_years": "years", "deflator_extend_growth": "% a year",
 }
+#: How a header of a column of percentages ends: "(%)", or a unit in % such as "(% a year)".
+PERCENT_HEADER_ENDINGS = ("(%)", *sorted({f"({u})" for u in UNITS.values() if u.startswith("%")}))
 #: Headers that already say their unit.
 _NAMES = {"year": "Year", "start": "Start year", "end": "End year", "price_year": "Price year",
           "base_year": "Base year", "ramp_years": "Ramp years", "horizon_years": "Horizon years"}

@@ -216,7 +216,9 @@ def describe(change: Change, name: str | None = None) -> str:
 
     *name* says what changed in the words of the file (e.g. ``Profiles row 4 (...), year
     2028``; default: the field path); a yes/no cell's value is then shown as yes or no, and
-    a number in a column whose header ends in "(%)" as a percentage, as the cells show them.
+    a number in a column of percentages (a header ending "(%)" or "(% a year)":
+    :data:`~appraisal.case.sheets.PERCENT_HEADER_ENDINGS`) as a percentage, as the cells
+    show them.
 
     Examples
     --------
@@ -227,13 +229,15 @@ def describe(change: Change, name: str | None = None) -> str:
     'Affordability lists row 4 (NHS), VAT recoverable: (blank) → yes'
     >>> describe(Change(("x",), 0.7, 0.65), "Optimism bias row 4 (New build / Works), Share (%)")
     'Optimism bias row 4 (New build / Works), Share (%): 70% → 65%'
+    >>> describe(Change(("x",), 0.01, 0.02), "Profiles row 5 (A / B), Rate (% a year)")
+    'Profiles row 5 (A / B), Rate (% a year): 1% → 2%'
     """
+    from appraisal.case.sheets import PERCENT_HEADER_ENDINGS, project_types
+
     said = name or change.field
     yes_no = name is not None
-    percent = yes_no and said.endswith("(%)")
+    percent = yes_no and said.endswith(PERCENT_HEADER_ENDINGS)
     if yes_no and change.path and change.path[-1] == "project_type":  # as the cell shows it
-        from appraisal.case.sheets import project_types
-
         words = project_types()
         change = dataclasses.replace(change, old=words.get(change.old, change.old),
                                      new=words.get(change.new, change.new))

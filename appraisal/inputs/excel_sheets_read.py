@@ -553,8 +553,7 @@ def _incidence(rd: CellReader, data: dict[str, Any]) -> None:
         rd.loc.pop((title, r, "option"), None)
         rd.loc.pop((title, r, "name"), None)
         if key not in index:
-            _no_line(rd, S.incidence_sheet(()), r, cols, key, "incidence-without-line",
-                     "an incidence")
+            _no_line(rd, spec, r, cols, key, "incidence-without-line", "an incidence")
             continue
         if key in seen:
             rd.error(cell_ref(title, r, cols.get("name", 2)), "name", "duplicate-incidence",
